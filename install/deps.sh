@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs every build, test and benchmark dependency of ibvf on a bare Debian 12 machine.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config git ca-certificates
+  libnl-3-dev libnl-route-3-dev rapidjson-dev libspdlog-dev libfmt-dev doctest-dev
+  libibverbs-dev librdmacm-dev
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  iproute2 procps
+  containernetworking-plugins
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,98 @@
+#include "ipam/IpamPlugin.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "cni/Error.hpp"
+#include "ipam/Allocator.hpp"
+#include "ipam/IpamConfig.hpp"
+#include "ipam/LeaseStore.hpp"
+#include "ipam/RequestedAddresses.hpp"
+#include "log/Logging.hpp"
+
+namespace ibvf::ipam {
+namespace {
+
+AttachmentKey keyOf(const cni::Request& req) { return {req.env.containerId, req.env.ifname}; }
+
+const Range* rangeFor(const IpamConfig& cfg, const net::IpAddress& a) {
+    for (const auto& set : cfg.rangeSets) {
+        if (const auto i = rangeIndexFor(set, a)) return &set[*i];
+    }
+    return nullptr;
+}
+
+std::string who(const cni::Request& req) {
+    return "container " + req.env.containerId + " interface " + req.env.ifname;
+}
+
+}  // namespace
+
+cni::Result IpamPlugin::add(const cni::Request& req) {
+    const IpamConfig cfg = parseIpamConfig(req.conf);
+    const auto requested = matchRequested(cfg.rangeSets, requestedAddresses(req), req.conf.name);
+    LeaseStore store(cfg.store);
+    const auto addrs = store.allocate(keyOf(req), cfg.rangeSets, cfg.exclusions, requested);
+
+    cni::Result result;
+    result.ips.reserve(addrs.size());
+    for (std::size_t i = 0; i < addrs.size(); ++i) {
+        const Range& range = cfg.rangeSets[i][*rangeIndexFor(cfg.rangeSets[i], addrs[i])];
+        result.ips.push_back(cni::IpConfig{net::IpPrefix{addrs[i], range.subnet.length}, range.gateway, std::nullopt});
+    }
+    result.routes = cfg.routes;
+    result.dns = cfg.dns;
+    return result;
+}
+
+void IpamPlugin::del(const cni::Request& req) { LeaseStore(storeLocationOf(req.conf)).release(keyOf(req)); }
+
+void IpamPlugin::check(const cni::Request& req) {
+    const IpamConfig cfg = parseIpamConfig(req.conf);
+    const auto held = LeaseStore(cfg.store).leasesOf(keyOf(req));
+    const auto fail = [&](const std::string& what) {
+        throw cni::Error(cni::ErrorCode::IpamFailure, "network " + req.conf.name + ": " + what);
+    };
+    for (std::size_t i = 0; i < cfg.rangeSets.size(); ++i) {
+        const bool has = std::any_of(held.begin(), held.end(),
+                                     [&](const net::IpAddress& a) { return rangeIndexFor(cfg.rangeSets[i], a); });
+        if (!has) fail(who(req) + " holds no lease in range set " + std::to_string(i));
+    }
+    if (!req.conf.prevResult) return;
+    for (const auto& ip : req.conf.prevResult->ips) {
+        const net::IpAddress& a = ip.address.address;
+        if (!rangeFor(cfg, a)) continue;  // another IPAM's or a static address: not ours to judge
+        if (std::find(held.begin(), held.end(), a) == held.end()) {
+            fail("address " + a.toString() + " of the previous result is not leased to " + who(req));
+        }
+    }
+}
+
+void IpamPlugin::status(const cni::Request& req) { (void)parseIpamConfig(req.conf); }
+
+void IpamPlugin::gc(const cni::Request& req, const std::vector<cni::Attachment>& valid) {
+    std::vector<AttachmentKey> keep;
+    keep.reserve(valid.size());
+    for (const auto& a : valid) keep.push_back({a.containerId, a.ifname});
+    LeaseStore(storeLocationOf(req.conf)).releaseAllExcept(keep);
+}
+
+std::vector<std::string_view> IpamPlugin::knownCniArgs() const {
+    // IP is ours; the K8S_* ones are what every Kubernetes runtime passes.
+    return {"IP", "K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID"};
+}
+
+void IpamPlugin::configure(const cni::Request& req) {
+    const LogSettings s = logSettingsOf(req.conf);
+    log::LogOptions opts;
+    opts.program = "ibvf-ipam";
+    opts.level = s.level;
+    opts.file = s.file;
+    if (!req.env.containerId.empty()) {
+        opts.context = "net=" + req.conf.name + " cid=" + req.env.containerId.substr(0, 12) + " if=" + req.env.ifname;
+    }
+    log::setup(opts);
+}
+
+}  // namespace ibvf::ipam

@@ -1,0 +1,18 @@
+#pragma once
+// resolv.conf(5) into the result's "dns", as host-local does for its "resolvConf" option.
+#include <string>
+#include <string_view>
+
+#include "cni/Result.hpp"
+
+namespace ibvf::ipam {
+
+// nameserver, domain, search and options lines; comments ('#', ';') and other keywords ignored.
+// The last "domain" and the last "search" line win (both are kept, as host-local keeps them);
+// "options" accumulate.
+cni::Dns parseResolvConf(std::string_view text);
+
+// Throws cni::Error(InvalidNetworkConfig) naming the path when it cannot be read.
+cni::Dns readResolvConf(const std::string& path);
+
+}  // namespace ibvf::ipam

@@ -1,0 +1,25 @@
+#pragma once
+// A file is either its old content or its new content, never a mix: write a temp file in the same
+// directory, fsync it, rename over the target, fsync the directory.
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ibvf::kernel {
+
+// The temp file is "<name>.tmp.<pid>.<n>" and is removed on any failure; only a writer killed
+// outright (SIGKILL, power loss) leaves one behind, never a partial target.
+void writeFileAtomic(const std::filesystem::path& path, std::string_view content, unsigned mode = 0600);
+// True for writeFileAtomic's temp names, so directory scans can skip them.
+bool isAtomicTempFileName(std::string_view filename);
+// Removes temp files in `dir` whose writer process no longer exists; returns how many.
+std::size_t removeStaleTempFiles(const std::filesystem::path& dir);
+// nullopt when the file does not exist; throws KernelError naming the path on other errors.
+std::optional<std::string> readFile(const std::filesystem::path& path);
+// true when removed, false when it was not there.
+bool removeFile(const std::filesystem::path& path);
+void makeDirectories(const std::filesystem::path& dir, unsigned mode = 0700);
+
+}  // namespace ibvf::kernel

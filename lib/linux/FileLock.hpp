@@ -1,0 +1,28 @@
+#pragma once
+// flock(2)-based exclusive locks with a timeout. The lock file stays (removing it would race
+// with a waiter that already opened it); the lock is released when the object dies, or when the
+// holding process dies however it dies. A contended wait blocks in the kernel (see FileLock.cpp),
+// so a waiter gets the lock as soon as it is released, not at its next poll.
+// The descriptor is O_CLOEXEC: a forked child shares the lock only until it execs or exits.
+#include <chrono>
+#include <filesystem>
+#include <optional>
+
+#include "linux/Fd.hpp"
+
+namespace ibvf::kernel {
+
+class FileLock {
+public:
+    // Creates parent directories (0700) and the file (0600) as needed. Returns nullopt on
+    // timeout (a zero timeout tries once), throws KernelError naming the path on any other failure.
+    static std::optional<FileLock> tryAcquire(const std::filesystem::path& path, std::chrono::milliseconds timeout);
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    FileLock(Fd fd, std::filesystem::path path) : fd_(std::move(fd)), path_(std::move(path)) {}
+    Fd fd_;
+    std::filesystem::path path_;
+};
+
+}  // namespace ibvf::kernel

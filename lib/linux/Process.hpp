@@ -1,0 +1,40 @@
+#pragma once
+// Direct exec of another program (no shell), as the CNI spec wants for delegated plugins:
+// stdin is fed, stdout/stderr collected, without deadlock on large outputs.
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace ibvf::kernel {
+
+struct ProcessResult {
+    int exitCode = -1;   // -1 when killed by a signal
+    int signal = 0;      // terminating signal, 0 when it exited
+    std::string out;
+    std::string err;
+};
+
+class ChildProcess {
+public:
+    // Starts `path` with argv[0] = path and the given environment ("K=V" strings; the parent's
+    // environment is not inherited). Throws KernelError naming the path when it cannot start
+    // (ENOENT for a missing binary is reported as such, not as a child exit code).
+    static ChildProcess spawn(const std::string& path, const std::vector<std::string>& env, std::string stdinData);
+    ChildProcess(ChildProcess&&) noexcept;
+    ChildProcess& operator=(ChildProcess&&) noexcept;
+    ~ChildProcess();  // kills and reaps a child that was never waited for
+    pid_t pid() const { return pid_; }
+    // Feeds the rest of stdin, drains stdout/stderr, reaps. Call once.
+    ProcessResult wait();
+
+private:
+    ChildProcess() = default;
+    pid_t pid_ = -1;
+    int stdinFd_ = -1;
+    int stdoutFd_ = -1;
+    int stderrFd_ = -1;
+    std::string stdinData_;
+    std::size_t stdinOffset_ = 0;
+};
+
+}  // namespace ibvf::kernel

@@ -1,0 +1,75 @@
+#pragma once
+// PCI / SR-IOV / RDMA topology read from sysfs, rooted at IBVF_SYSFS_ROOT (default "/sys") so tests
+// can point it at a fake tree shaped exactly like the real one. Paths follow DESIGN.md section 4.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ibvf::kernel {
+
+// "dddd:bb:dd.f" (lower-case hex); the short form "bb:dd.f" is not accepted.
+bool isValidPciAddress(std::string_view bdf);
+
+struct VfInfo {
+    std::string pciAddress;
+    std::string pfPciAddress;
+    int vfIndex = -1;                    // N of the PF's virtfnN pointing at this VF
+    std::vector<std::string> netdevs;    // names under <vf>/net/ (empty when moved away or vfio)
+    std::optional<std::string> rdmaDevice;  // name under <vf>/infiniband/
+    std::string driver;                  // basename of <vf>/driver, empty when unbound
+    int numaNode = -1;
+};
+
+struct PfInfo {
+    std::string pciAddress;
+    std::vector<std::string> netdevs;
+    std::optional<std::string> rdmaDevice;
+    unsigned totalVfs = 0;
+    unsigned numVfs = 0;
+    std::vector<std::string> vfPciAddresses;  // by VF index
+};
+
+class Sysfs {
+public:
+    explicit Sysfs(std::filesystem::path root);
+    static Sysfs fromEnvironment();  // IBVF_SYSFS_ROOT or "/sys"
+    const std::filesystem::path& root() const { return root_; }
+
+    // <root>/bus/pci/devices/<bdf>
+    std::filesystem::path pciDeviceDir(std::string_view bdf) const;
+    // <root>/class/net/<ifname>
+    std::filesystem::path netClassDir(std::string_view ifname) const;
+
+    // Every lookup validates its argument first (EINVAL for a malformed PCI address or netdev
+    // name, so nothing from a netconf can walk out of the tree) and throws KernelError with the
+    // errno of the failed call and the exact path looked at, e.g.
+    // "0000:3b:00.2 is not a VF: /sys/bus/pci/devices/0000:3b:00.2/physfn: No such file or directory".
+    // Missing device: ENOENT "no PCI device <bdf>: <dir>"; dangling physfn: ENOENT naming the link.
+    VfInfo vf(std::string_view bdf) const;
+    // Not a PF (no sriov_totalvfs): ENOENT "<bdf> is not an SR-IOV PF: <dir>/sriov_totalvfs".
+    // vfPciAddresses follows virtfn0.. up to the first missing link (during a numvfs change
+    // it may hold fewer than numVfs entries; position is always the VF index).
+    PfInfo pfByPci(std::string_view pfBdf) const;
+    // PF of a netdev name (class/net/<name>/device); throws naming the path when missing.
+    PfInfo pfByNetdev(std::string_view ifname) const;
+    // PCI address behind a netdev, nullopt for virtual devices (no device link, or a parent
+    // that is not a PCI function). Throws ENOENT naming class/net/<name> when there is no such netdev.
+    std::optional<std::string> pciAddressOfNetdev(std::string_view ifname) const;
+
+    // RDMA char devices (/dev/infiniband/uverbsN, umadN, issmN) whose ibdev is `rdmaDevice`,
+    // discovered under class/infiniband_verbs and class/infiniband_mad.
+    std::vector<std::string> rdmaCharDevices(std::string_view rdmaDevice) const;
+
+    // Driver rebind: writes bdf to <dev>/driver/unbind, then to drivers/<driver>/bind.
+    // Both tolerate "already done": false (nothing written) when the device has no driver /
+    // is already bound to `driver`. Throws KernelError naming the file on a failed write.
+    bool unbindDriver(std::string_view bdf) const;
+    bool bindDriver(std::string_view bdf, std::string_view driver) const;
+
+private:
+    std::filesystem::path root_;
+};
+
+}  // namespace ibvf::kernel

@@ -1,0 +1,70 @@
+#include "log/Logging.hpp"
+
+#include <filesystem>
+#include <memory>
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+namespace ibvf::log {
+namespace {
+
+std::string g_context;
+
+spdlog::level::level_enum parseLevel(const std::optional<std::string>& text, spdlog::level::level_enum fallback,
+                                     bool& valid) {
+    valid = true;
+    if (!text || text->empty()) return fallback;
+    const auto level = spdlog::level::from_str(*text);
+    // from_str maps unknown text to "off"; only accept "off" when it was asked for.
+    if (level == spdlog::level::off && *text != "off") {
+        valid = false;
+        return fallback;
+    }
+    return level;
+}
+
+void applyPattern() {
+    std::string pattern = "%Y-%m-%dT%H:%M:%S.%e %P %n %l";
+    if (!g_context.empty()) pattern += " [" + g_context + "]";
+    pattern += " %v";
+    spdlog::default_logger()->set_pattern(pattern);
+}
+
+}  // namespace
+
+void setup(const LogOptions& options) {
+    bool levelValid = true;
+    std::shared_ptr<spdlog::logger> logger;
+    std::string fileError;
+    if (options.file && !options.file->empty()) {
+        try {
+            const std::filesystem::path path(*options.file);
+            if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+            auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(*options.file, false);
+            logger = std::make_shared<spdlog::logger>(options.program, std::move(sink));
+            logger->set_level(parseLevel(options.level, spdlog::level::info, levelValid));
+        } catch (const std::exception& e) {
+            fileError = e.what();
+        }
+    }
+    if (!logger) {
+        logger = std::make_shared<spdlog::logger>(options.program, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+        logger->set_level(parseLevel(options.level, spdlog::level::warn, levelValid));
+    }
+    logger->flush_on(spdlog::level::trace);
+    spdlog::set_default_logger(std::move(logger));
+    g_context = options.context;
+    applyPattern();
+    if (!fileError.empty()) spdlog::warn("cannot open log file {}: {}; logging to stderr", *options.file, fileError);
+    if (!levelValid) spdlog::warn("unknown logLevel '{}'; using the default", *options.level);
+}
+
+void appendContext(std::string_view more) {
+    if (!g_context.empty()) g_context += ' ';
+    g_context += more;
+    applyPattern();
+}
+
+}  // namespace ibvf::log

@@ -1,0 +1,25 @@
+#pragma once
+// Logging for the CNI binaries: stdout belongs to the CNI result, so logs go to a file (when the
+// config names one) or stderr, through spdlog. Every line carries the attachment it is about.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ibvf::log {
+
+struct LogOptions {
+    std::string program;                // "ibvf", "ibvf-ipam"
+    std::optional<std::string> level;   // trace|debug|info|warn|error|off (invalid -> warning, "info")
+    std::optional<std::string> file;    // absolute path; created with parents
+    std::string context;                // e.g. "cid=1234abcd if=net1"; added to every line
+};
+
+// Replaces spdlog's default logger (which would write to stdout). Safe to call more than once.
+// Without a file, only warnings and errors reach stderr unless `level` says otherwise. Errors
+// opening the file fall back to stderr, never fail the CNI command.
+void setup(const LogOptions& options);
+
+// Adds to the per-line context once known (e.g. the VF after resolution).
+void appendContext(std::string_view more);
+
+}  // namespace ibvf::log

@@ -1,0 +1,211 @@
+#include "plugin/Attach.hpp"
+
+#include <memory>
+#include <optional>
+
+#include <spdlog/spdlog.h>
+
+#include "cni/Error.hpp"
+#include "linux/KernelError.hpp"
+#include "linux/NetNs.hpp"
+#include "linux/Netlink.hpp"
+#include "log/Logging.hpp"
+#include "plugin/IpamClient.hpp"
+#include "plugin/RouteResolution.hpp"
+#include "plugin/UndoStack.hpp"
+#include "plugin/VfResolver.hpp"
+
+namespace ibvf::plugin {
+namespace {
+
+using cni::Error;
+using cni::ErrorCode;
+
+kernel::NetNs openPodNetNs(const std::string& path) {
+    try {
+        return kernel::NetNs::open(path);
+    } catch (const kernel::KernelError& e) {
+        throw Error(ErrorCode::InvalidEnvironment, "cannot open network namespace " + path, e.what());
+    }
+}
+
+kernel::LinkInfo findVfNetdev(const kernel::VfInfo& vf, const kernel::Sysfs& sysfs, kernel::RouteSocket& host) {
+    if (vf.netdevs.empty()) {
+        throw Error(ErrorCode::DeviceNotFound, "VF " + vf.pciAddress + " has no netdev",
+                    (sysfs.pciDeviceDir(vf.pciAddress) / "net").string() + " is empty (driver '" + vf.driver + "')");
+    }
+    auto link = host.linkByName(vf.netdevs.front());
+    if (!link) {
+        throw Error(ErrorCode::DeviceNotFound,
+                    "VF " + vf.pciAddress + " netdev " + vf.netdevs.front() + " is not in the host network namespace",
+                    "it may already be attached to another pod");
+    }
+    return *link;
+}
+
+// One ADD. Members outlive the undo stack (declared last, destroyed first), so every undo action
+// can use them while the stack unwinds after a failure.
+class AttachFlow {
+public:
+    AttachFlow(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx)
+        : req_(req), env_(req.env), cfg_(cfg), ctx_(ctx), podNs_(openPodNetNs(env_.netns)),
+          hostNs_(kernel::NetNs::current()), pod_(kernel::runInNetNs(podNs_, [] { return kernel::RouteSocket(); })) {}
+
+    cni::Result run() {
+        if (auto existing = ctx_.store.load(env_.containerId, env_.ifname)) {
+            throw Error(ErrorCode::DeviceBusy,
+                        "container " + env_.containerId + " already has " + env_.ifname + " attached",
+                        "VF " + existing->pciAddress + "; DEL it first");
+        }
+        claimVf();
+        recordIntent();
+        startIpam();
+        moveIntoPod();
+        configureInPod();
+        auto result = buildResult();
+        state_.phase = AttachPhase::Attached;
+        state_.result = result;
+        ctx_.store.save(state_);
+        undo_.commit();
+        spdlog::info("attached {} ({}) to {} as {}", vf().pciAddress, link_.name, env_.netns, env_.ifname);
+        return result;
+    }
+
+private:
+    const kernel::VfInfo& vf() const { return vf_->vf; }
+
+    void claimVf() {
+        VfResolver resolver(ctx_.sysfs, ctx_.paths, ctx_.store);
+        vf_.emplace(resolver.resolve(cfg_, env_.containerId, env_.ifname, host_));
+        log::appendContext("vf=" + vf().pciAddress);
+        undo_.push("release the claim on " + vf().pciAddress, [this] { ctx_.store.releaseClaim(vf().pciAddress); });
+
+        link_ = findVfNetdev(vf(), ctx_.sysfs, host_);
+        hostIfindex_ = link_.ifindex;
+        if (pod_.linkByName(env_.ifname)) {
+            throw Error(ErrorCode::InvalidEnvironment, "interface " + env_.ifname + " already exists in " + env_.netns,
+                        "CNI_IFNAME must name a free interface in the pod");
+        }
+    }
+
+    void recordIntent() {
+        state_.containerId = env_.containerId;
+        state_.ifname = env_.ifname;
+        state_.network = req_.conf.name;
+        state_.netns = env_.netns;
+        state_.netnsInode = podNs_.inode();
+        state_.pciAddress = vf().pciAddress;
+        state_.pfPciAddress = vf().pfPciAddress;
+        state_.vfIndex = vf().vfIndex;
+        state_.hostName = link_.name;
+        state_.hostIfindex = link_.ifindex;
+        state_.hwaddr = kernel::formatHwaddr(link_.hwaddr);
+        state_.mtu = link_.mtu;
+        state_.adminUp = link_.adminUp;
+        state_.ipamType = cfg_.ipamType;
+        // Before the first change: if we die after this line, DEL and GC know what to put back.
+        ctx_.store.save(state_);
+        undo_.push("remove the attachment state", [this] { ctx_.store.remove(env_.containerId, env_.ifname); });
+    }
+
+    // Started before the move so that the allocation runs while the kernel switches namespaces.
+    void startIpam() {
+        ipam_ = makeIpamClient(cfg_.ipamType);
+        if (!ipam_) return;
+        undo_.push("release the IPAM allocation", [this] {
+            allocation_.reset();  // an allocation still in flight finishes before it is released
+            ipam_->del(req_);
+        });
+        allocation_ = ipam_->startAdd(req_);
+    }
+
+    void moveIntoPod() {
+        if (link_.adminUp) {
+            host_.setAdminUp(hostIfindex_, false);
+            undo_.push("set " + link_.name + " up again", [this] { host_.setAdminUp(hostIfindex_, true); });
+        }
+        host_.moveToNetNs(hostIfindex_, podNs_.fd(), env_.ifname);
+        // The ifindex survives a move unless the target namespace already uses it: look it up.
+        auto moved = pod_.linkByName(env_.ifname);
+        if (!moved) throw Error(ErrorCode::SystemFailure, "VF netdev vanished after the move into " + env_.netns);
+        podLink_ = *moved;
+        undo_.push("move " + env_.ifname + " back to the host as " + link_.name, [this] {
+            pod_.setAdminUp(podLink_.ifindex, false);
+            pod_.moveToNetNs(podLink_.ifindex, hostNs_.fd(), link_.name);
+            if (auto back = host_.linkByName(link_.name)) hostIfindex_ = back->ifindex;
+        });
+    }
+
+    void configureInPod() {
+        const int idx = podLink_.ifindex;
+        if (cfg_.mtu && *cfg_.mtu != podLink_.mtu) {
+            pod_.setMtu(idx, *cfg_.mtu);
+            undo_.push("restore the MTU", [this] { pod_.setMtu(podLink_.ifindex, link_.mtu); });
+        }
+        if (allocation_) {
+            ipamResult_ = allocation_->wait();
+            allocation_.reset();
+        }
+        for (const auto& ip : ipamResult_.ips) {
+            pod_.addAddress(idx, ip.address);
+            undo_.push("remove address " + ip.address.toString(), [this, ip] { pod_.deleteAddress(podLink_.ifindex, ip.address); });
+        }
+        pod_.setAdminUp(idx, true);
+        undo_.push("set " + env_.ifname + " down", [this] { pod_.setAdminUp(podLink_.ifindex, false); });
+        // Routes after the link is up: the kernel refuses a gateway on a down device.
+        for (const auto& route : ipamResult_.routes) {
+            auto spec = toRouteSpec(route, ipamResult_.ips, idx);
+            pod_.addRoute(spec);
+            undo_.push("remove route " + route.dst.toString(), [this, spec] { pod_.deleteRoute(spec); });
+        }
+    }
+
+    // Our entry goes after whatever an earlier plugin in the chain reported.
+    cni::Result buildResult() {
+        const auto now = pod_.linkByIndex(podLink_.ifindex);
+        cni::Interface iface;
+        iface.name = env_.ifname;
+        iface.mac = kernel::formatHwaddr(now ? now->hwaddr : podLink_.hwaddr);
+        iface.mtu = now ? now->mtu : podLink_.mtu;
+        iface.sandbox = env_.netns;
+        iface.pciId = vf().pciAddress;
+
+        cni::Result result = req_.conf.prevResult.value_or(cni::Result{});
+        const int index = static_cast<int>(result.interfaces.size());
+        result.interfaces.push_back(std::move(iface));
+        for (auto ip : ipamResult_.ips) {
+            ip.interfaceIndex = index;
+            result.ips.push_back(std::move(ip));
+        }
+        result.routes.insert(result.routes.end(), ipamResult_.routes.begin(), ipamResult_.routes.end());
+        if (!cfg_.dns.empty()) result.dns = cfg_.dns;
+        else if (!ipamResult_.dns.empty()) result.dns = ipamResult_.dns;
+        return result;
+    }
+
+    const cni::Request& req_;
+    const cni::Env& env_;
+    const PluginConfig& cfg_;
+    const PluginContext& ctx_;
+    kernel::NetNs podNs_;
+    kernel::NetNs hostNs_;
+    kernel::RouteSocket host_;
+    kernel::RouteSocket pod_;
+    std::optional<ResolvedVf> vf_;   // holds the VF lock until the flow (and any rollback) is over
+    kernel::LinkInfo link_;          // the VF netdev as found on the host
+    int hostIfindex_ = 0;
+    kernel::LinkInfo podLink_;
+    AttachmentState state_;
+    std::unique_ptr<IpamClient> ipam_;
+    std::unique_ptr<PendingAllocation> allocation_;
+    cni::Result ipamResult_;
+    UndoStack undo_;  // last: unwinds while everything above still exists
+};
+
+}  // namespace
+
+cni::Result attach(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx) {
+    return AttachFlow(req, cfg, ctx).run();
+}
+
+}  // namespace ibvf::plugin

@@ -1,0 +1,99 @@
+#include "plugin/AttachmentState.hpp"
+
+#include <stdexcept>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "cni/Version.hpp"
+
+namespace ibvf::plugin {
+namespace {
+
+constexpr int kFormat = 1;
+
+std::string str(const rapidjson::Value& o, const char* key) {
+    auto it = o.FindMember(key);
+    if (it == o.MemberEnd() || !it->value.IsString()) throw std::runtime_error(std::string("state field ") + key);
+    return {it->value.GetString(), it->value.GetStringLength()};
+}
+
+template <class T>
+T num(const rapidjson::Value& o, const char* key) {
+    auto it = o.FindMember(key);
+    if (it == o.MemberEnd() || !it->value.IsNumber()) throw std::runtime_error(std::string("state field ") + key);
+    if constexpr (std::is_same_v<T, std::uint64_t>) return it->value.GetUint64();
+    else if constexpr (std::is_same_v<T, unsigned>) return it->value.GetUint();
+    else return it->value.GetInt();
+}
+
+}  // namespace
+
+std::string AttachmentState::toJson() const {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    auto kv = [&w](const char* k, const std::string& v) {
+        w.Key(k);
+        w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+    };
+    w.StartObject();
+    w.Key("format");
+    w.Int(kFormat);
+    kv("containerId", containerId);
+    kv("ifname", ifname);
+    kv("network", network);
+    kv("netns", netns);
+    w.Key("netnsInode");
+    w.Uint64(netnsInode);
+    kv("pciAddress", pciAddress);
+    kv("pfPciAddress", pfPciAddress);
+    w.Key("vfIndex");
+    w.Int(vfIndex);
+    kv("hostName", hostName);
+    w.Key("hostIfindex");
+    w.Int(hostIfindex);
+    kv("hwaddr", hwaddr);
+    w.Key("mtu");
+    w.Uint(mtu);
+    w.Key("adminUp");
+    w.Bool(adminUp);
+    kv("ipamType", ipamType);
+    kv("phase", phase == AttachPhase::Attached ? "attached" : "attaching");
+    if (result) {
+        // Stored in the newest shape so nothing is lost; CHECK converts on the way out.
+        const std::string r = cni::toJson(*result, cni::kLatestVersion);
+        w.Key("result");
+        w.RawValue(r.c_str(), r.size(), rapidjson::kObjectType);
+    }
+    w.EndObject();
+    return {buf.GetString(), buf.GetSize()};
+}
+
+AttachmentState AttachmentState::fromJson(std::string_view text) {
+    rapidjson::Document doc;
+    doc.Parse(text.data(), text.size());
+    if (doc.HasParseError() || !doc.IsObject()) throw std::runtime_error("attachment state is not a JSON object");
+    if (num<int>(doc, "format") != kFormat) throw std::runtime_error("attachment state has an unknown format");
+    AttachmentState s;
+    s.containerId = str(doc, "containerId");
+    s.ifname = str(doc, "ifname");
+    s.network = str(doc, "network");
+    s.netns = str(doc, "netns");
+    s.netnsInode = num<std::uint64_t>(doc, "netnsInode");
+    s.pciAddress = str(doc, "pciAddress");
+    s.pfPciAddress = str(doc, "pfPciAddress");
+    s.vfIndex = num<int>(doc, "vfIndex");
+    s.hostName = str(doc, "hostName");
+    s.hostIfindex = num<int>(doc, "hostIfindex");
+    s.hwaddr = str(doc, "hwaddr");
+    s.mtu = num<unsigned>(doc, "mtu");
+    auto up = doc.FindMember("adminUp");
+    s.adminUp = up != doc.MemberEnd() && up->value.IsBool() && up->value.GetBool();
+    s.ipamType = str(doc, "ipamType");
+    s.phase = str(doc, "phase") == "attached" ? AttachPhase::Attached : AttachPhase::Attaching;
+    if (auto it = doc.FindMember("result"); it != doc.MemberEnd()) s.result = cni::parseResult(it->value);
+    return s;
+}
+
+}  // namespace ibvf::plugin

@@ -1,0 +1,39 @@
+#pragma once
+// What ADD changed, written before the first change so that DEL (or a GC after a crash) can put
+// everything back even when the pod's namespace is gone.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cni/Result.hpp"
+
+namespace ibvf::plugin {
+
+enum class AttachPhase { Attaching, Attached };
+
+struct AttachmentState {
+    std::string containerId;
+    std::string ifname;
+    std::string network;
+    std::string netns;              // path given at ADD
+    std::uint64_t netnsInode = 0;   // tells a recycled path from the namespace we used
+    std::string pciAddress;
+    std::string pfPciAddress;
+    int vfIndex = -1;
+    // The VF netdev as found on the host before ADD.
+    std::string hostName;
+    int hostIfindex = 0;
+    std::string hwaddr;             // identifies the netdev wherever it is, whatever its name
+    unsigned mtu = 0;
+    bool adminUp = false;
+    std::string ipamType;
+    AttachPhase phase = AttachPhase::Attaching;
+    std::optional<cni::Result> result;  // the result returned by ADD (for CHECK)
+
+    std::string toJson() const;
+    // Throws std::runtime_error naming the broken field.
+    static AttachmentState fromJson(std::string_view text);
+};
+
+}  // namespace ibvf::plugin

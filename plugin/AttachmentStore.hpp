@@ -1,0 +1,40 @@
+#pragma once
+// Per-attachment state files plus a claim file per VF, both under <state root>/ibvf/:
+//   <containerId>:<ifname>.json   the AttachmentState      (':' is legal in neither part)
+//   vf/<pci address>              the key of the attachment holding the VF
+// The claim is written before the state and removed after it, so a crash leaves at worst a claim
+// whose attachment no longer exists, which the next ADD recognises as stale.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plugin/AttachmentState.hpp"
+
+namespace ibvf::plugin {
+
+class AttachmentStore {
+public:
+    explicit AttachmentStore(std::filesystem::path dir);
+
+    std::optional<AttachmentState> load(const std::string& containerId, const std::string& ifname) const;
+    void save(const AttachmentState& state) const;
+    void remove(const std::string& containerId, const std::string& ifname) const;
+    std::vector<AttachmentState> all() const;
+
+    // The attachment holding a VF, when that attachment's state still exists.
+    std::optional<AttachmentState> holderOf(const std::string& pciAddress) const;
+    void claim(const std::string& pciAddress, const std::string& containerId, const std::string& ifname) const;
+    void releaseClaim(const std::string& pciAddress) const;
+
+    // Throws cni::Error(PluginNotAvailable) when the directory cannot be created or written.
+    void checkWritable() const;
+    const std::filesystem::path& dir() const { return dir_; }
+
+private:
+    std::filesystem::path statePath(const std::string& containerId, const std::string& ifname) const;
+    std::filesystem::path claimPath(const std::string& pciAddress) const;
+    std::filesystem::path dir_;
+};
+
+}  // namespace ibvf::plugin

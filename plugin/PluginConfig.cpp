@@ -1,0 +1,66 @@
+#include "plugin/PluginConfig.hpp"
+
+#include "cni/Error.hpp"
+#include "cni/Json.hpp"
+#include "linux/Sysfs.hpp"
+
+namespace ibvf::plugin {
+namespace {
+
+using cni::Error;
+using cni::ErrorCode;
+
+std::optional<std::string> deviceIdFrom(const cni::NetConf& conf) {
+    const auto& doc = conf.doc;
+    // Multus injects the allocated VF as a top-level deviceID; runtimeConfig carries it when the
+    // network declares the deviceID capability; pciBusID is sriov-cni's spelling.
+    if (auto v = cni::json::optString(doc, "deviceID")) return v;
+    if (const auto* rc = conf.runtimeConfig()) {
+        if (auto v = cni::json::optString(*rc, "deviceID", "runtimeConfig")) return v;
+    }
+    return cni::json::optString(doc, "pciBusID");
+}
+
+}  // namespace
+
+PluginConfig PluginConfig::parse(const cni::NetConf& conf) {
+    PluginConfig cfg;
+    const auto& doc = conf.doc;
+
+    cfg.deviceId = deviceIdFrom(conf);
+    if (cfg.deviceId && !kernel::isValidPciAddress(*cfg.deviceId)) {
+        throw Error(ErrorCode::InvalidNetworkConfig, "deviceID '" + *cfg.deviceId + "' is not a PCI address",
+                    "expected the VF's full PCI address, e.g. 0000:3b:00.2");
+    }
+    cfg.pfNetdevice = cni::json::optString(doc, "pfNetdevice");
+    if (cfg.pfNetdevice && cfg.pfNetdevice->empty()) cfg.pfNetdevice.reset();
+
+    if (auto mtu = cni::json::optInt(doc, "mtu")) {
+        // 68 is the IPv4 minimum; 65520 the largest IPoIB MTU (connected mode).
+        if (*mtu < 68 || *mtu > 65520) {
+            throw Error(ErrorCode::InvalidNetworkConfig, "mtu " + std::to_string(*mtu) + " is out of range",
+                        "mtu must be between 68 and 65520");
+        }
+        cfg.mtu = static_cast<unsigned>(*mtu);
+    }
+    if (const auto* ipam = conf.ipam()) {
+        cfg.ipamType = cni::json::optString(*ipam, "type", "ipam").value_or("");
+        if (cfg.ipamType.empty()) {
+            throw Error(ErrorCode::InvalidNetworkConfig, "ipam.type is missing",
+                        "name an IPAM plugin, e.g. \"ibvf-ipam\" or \"host-local\", or drop the ipam section");
+        }
+        // The type is a file name looked up in CNI_PATH: a path would escape it.
+        if (cfg.ipamType.find('/') != std::string::npos || cfg.ipamType == "." || cfg.ipamType == "..") {
+            throw Error(ErrorCode::InvalidNetworkConfig, "ipam.type '" + cfg.ipamType + "' is not a plugin name");
+        }
+    }
+    if (const auto* dns = cni::json::optObject(doc, "dns")) cfg.dns = cni::parseDns(*dns);
+    cfg.logLevel = cni::json::optString(doc, "logLevel");
+    cfg.logFile = cni::json::optString(doc, "logFile");
+    if (cfg.logFile && !cfg.logFile->empty() && cfg.logFile->front() != '/') {
+        throw Error(ErrorCode::InvalidNetworkConfig, "logFile must be an absolute path", *cfg.logFile);
+    }
+    return cfg;
+}
+
+}  // namespace ibvf::plugin

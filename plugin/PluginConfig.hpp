@@ -1,0 +1,27 @@
+#pragma once
+// The ibvf part of a network configuration, typed and validated. Unknown fields are ignored, as
+// the CNI spec asks.
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "cni/NetConf.hpp"
+#include "cni/Result.hpp"
+
+namespace ibvf::plugin {
+
+struct PluginConfig {
+    std::optional<std::string> deviceId;     // VF PCI address: deviceID, runtimeConfig.deviceID, pciBusID
+    std::optional<std::string> pfNetdevice;  // pick a free VF of this PF when no deviceID
+    std::optional<unsigned> mtu;
+    std::string ipamType;                    // empty: no IPAM
+    cni::Dns dns;
+    std::optional<std::string> logLevel;
+    std::optional<std::string> logFile;
+    std::chrono::milliseconds lockTimeout{10000};
+
+    // Throws cni::Error(InvalidNetworkConfig) naming the field.
+    static PluginConfig parse(const cni::NetConf& conf);
+};
+
+}  // namespace ibvf::plugin

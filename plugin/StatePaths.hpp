@@ -1,0 +1,19 @@
+#pragma once
+// Where ibvf keeps its files (DESIGN.md section 1). Test-only overrides come from the
+// environment, never from the network config, which a namespace user may write.
+#include <filesystem>
+#include <string_view>
+
+namespace ibvf::plugin {
+
+struct StatePaths {
+    std::filesystem::path attachments;  // <state root>/ibvf            (state root: IBVF_STATE_DIR or /var/lib/cni)
+    std::filesystem::path locks;        // <run dir>/locks              (run dir: IBVF_RUN_DIR or /run/ibvf)
+    std::filesystem::path allocations;  // <run dir>/allocations        (device plugin records)
+
+    static StatePaths fromEnvironment();
+    std::filesystem::path vfLock(std::string_view pciAddress) const;
+    std::filesystem::path pfLock(std::string_view pfPciAddress) const;
+};
+
+}  // namespace ibvf::plugin

@@ -1,0 +1,92 @@
+#include "plugin/VfResolver.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "cni/Error.hpp"
+#include "linux/KernelError.hpp"
+
+namespace ibvf::plugin {
+namespace {
+
+using cni::Error;
+using cni::ErrorCode;
+
+bool heldByOther(const std::optional<AttachmentState>& holder, const std::string& containerId,
+                 const std::string& ifname) {
+    return holder && !(holder->containerId == containerId && holder->ifname == ifname);
+}
+
+}  // namespace
+
+kernel::FileLock VfResolver::lockVf(const std::string& pciAddress, std::chrono::milliseconds timeout) const {
+    auto lock = kernel::FileLock::tryAcquire(paths_.vfLock(pciAddress), timeout);
+    if (!lock) {
+        throw Error(ErrorCode::TryAgainLater, "VF " + pciAddress + " is busy with another ADD or DEL",
+                    "lock " + paths_.vfLock(pciAddress).string() + " not acquired within " +
+                        std::to_string(timeout.count()) + " ms");
+    }
+    return std::move(*lock);
+}
+
+ResolvedVf VfResolver::resolve(const PluginConfig& cfg, const std::string& containerId, const std::string& ifname,
+                               kernel::RouteSocket& host) const {
+    if (cfg.deviceId) return byDeviceId(*cfg.deviceId, cfg, containerId, ifname);
+    if (cfg.pfNetdevice) return fromPf(*cfg.pfNetdevice, cfg, containerId, ifname, host);
+    throw Error(ErrorCode::InvalidNetworkConfig, "no VF to attach: deviceID is missing",
+                "Multus sets deviceID from the device plugin's allocation; without a device plugin, set "
+                "\"deviceID\" to the VF's PCI address or \"pfNetdevice\" to let ibvf pick a free VF");
+}
+
+ResolvedVf VfResolver::byDeviceId(const std::string& bdf, const PluginConfig& cfg, const std::string& containerId,
+                                  const std::string& ifname) const {
+    kernel::VfInfo vf;
+    try {
+        vf = sysfs_.vf(bdf);
+    } catch (const kernel::KernelError& e) {
+        throw Error(ErrorCode::DeviceNotFound, "deviceID " + bdf + " is not an SR-IOV VF", e.what());
+    }
+    auto lock = lockVf(bdf, cfg.lockTimeout);
+    if (auto holder = store_.holderOf(bdf); heldByOther(holder, containerId, ifname)) {
+        throw Error(ErrorCode::DeviceBusy, "VF " + bdf + " is already attached",
+                    "held by container " + holder->containerId + " as " + holder->ifname);
+    }
+    store_.claim(bdf, containerId, ifname);
+    return ResolvedVf{std::move(vf), std::move(lock)};
+}
+
+ResolvedVf VfResolver::fromPf(const std::string& pfNetdev, const PluginConfig& cfg, const std::string& containerId,
+                              const std::string& ifname, kernel::RouteSocket& host) const {
+    kernel::PfInfo pf;
+    try {
+        pf = sysfs_.pfByNetdev(pfNetdev);
+    } catch (const kernel::KernelError& e) {
+        throw Error(ErrorCode::DeviceNotFound, "pfNetdevice " + pfNetdev + " is not an SR-IOV PF", e.what());
+    }
+    // The PF lock serialises only the choice; the claim written under it is what keeps a VF from
+    // being handed out twice once the lock is gone.
+    auto pfLock = kernel::FileLock::tryAcquire(paths_.pfLock(pf.pciAddress), cfg.lockTimeout);
+    if (!pfLock) {
+        throw Error(ErrorCode::TryAgainLater, "PF " + pfNetdev + " is busy with another VF allocation",
+                    paths_.pfLock(pf.pciAddress).string());
+    }
+    for (const auto& bdf : pf.vfPciAddresses) {
+        if (heldByOther(store_.holderOf(bdf), containerId, ifname)) continue;
+        kernel::VfInfo vf;
+        try {
+            vf = sysfs_.vf(bdf);
+        } catch (const kernel::KernelError& e) {
+            spdlog::debug("skipping {}: {}", bdf, e.what());
+            continue;
+        }
+        if (vf.netdevs.empty() || !host.linkByName(vf.netdevs.front())) continue;
+        auto lock = kernel::FileLock::tryAcquire(paths_.vfLock(bdf), std::chrono::milliseconds(0));
+        if (!lock) continue;
+        store_.claim(bdf, containerId, ifname);
+        spdlog::info("picked free VF {} ({}) of {}", bdf, vf.netdevs.front(), pfNetdev);
+        return ResolvedVf{std::move(vf), std::move(*lock)};
+    }
+    throw Error(ErrorCode::DeviceBusy, "no free VF on " + pfNetdev,
+                std::to_string(pf.vfPciAddresses.size()) + " VFs, all attached or without a netdev in the host namespace");
+}
+
+}  // namespace ibvf::plugin

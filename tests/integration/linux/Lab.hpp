@@ -1,0 +1,31 @@
+#pragma once
+// Shared setup for the kernel-layer integration tests: everything happens inside throw-away
+// namespaces, never in the host's.
+#include <memory>
+#include <string>
+
+#include "linux/Netlink.hpp"
+#include "linux/NetNs.hpp"
+#include "net/IpAddress.hpp"
+#include "support/TestNet.hpp"
+
+namespace ibvf::test::lab {
+
+inline kernel::RouteSocket routeSocketIn(const ScopedNetns& ns) {
+    return kernel::runInNetNs(ns.open(), [] { return kernel::RouteSocket(); });
+}
+
+// A veth pair whose both ends start in `ns`.
+inline std::unique_ptr<VethPair> vethIn(const ScopedNetns& ns) {
+    return kernel::runInNetNs(ns.open(), [] { return std::make_unique<VethPair>(); });
+}
+
+inline net::IpPrefix prefix(const char* text) {
+    return net::IpPrefix::parse(text).value();
+}
+
+inline net::IpAddress ip(const char* text) {
+    return net::IpAddress::parse(text).value();
+}
+
+}  // namespace ibvf::test::lab

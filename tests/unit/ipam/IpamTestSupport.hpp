@@ -1,0 +1,230 @@
+#pragma once
+// Helpers for the ipam unit tests: scratch state roots, configs, forked children, and a reader of
+// the store's raw layout that checks the invariants LeaseStore.hpp promises, independently of the
+// store's own code.
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "cni/Dispatch.hpp"
+#include "cni/Error.hpp"
+#include "cni/NetConf.hpp"
+#include "ipam/LeaseStore.hpp"
+#include "ipam/StoreLocation.hpp"
+#include "net/IpAddress.hpp"
+
+namespace ibvf::ipam::test {
+
+namespace fs = std::filesystem;
+
+inline net::IpAddress ip(const char* text) {
+    const auto a = net::IpAddress::parse(text);
+    if (!a) throw std::invalid_argument(std::string("bad test address ") + text);
+    return *a;
+}
+
+// prefix + i, built with += : GCC 12 reports a false -Wrestrict on `"c" + std::to_string(i)`.
+inline std::string numbered(const char* prefix, int i) {
+    std::string s = prefix;
+    s += std::to_string(i);
+    return s;
+}
+
+class TempDir {
+public:
+    TempDir() {
+        std::string tmpl = (fs::temp_directory_path() / "ibvf-ipam-test-XXXXXX").string();
+        if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+        path_ = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+// Points IBVF_STATE_DIR at a directory for the guard's lifetime.
+class StateRootGuard {
+public:
+    explicit StateRootGuard(const fs::path& root) {
+        if (const char* old = ::getenv(kStateRootEnv)) old_ = old;
+        ::setenv(kStateRootEnv, root.c_str(), 1);
+    }
+    ~StateRootGuard() {
+        if (old_) {
+            ::setenv(kStateRootEnv, old_->c_str(), 1);
+        } else {
+            ::unsetenv(kStateRootEnv);
+        }
+    }
+    StateRootGuard(const StateRootGuard&) = delete;
+    StateRootGuard& operator=(const StateRootGuard&) = delete;
+
+private:
+    std::optional<std::string> old_;
+};
+
+inline StoreLocation locationIn(const fs::path& root, const std::string& network = "net",
+                                std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
+    StoreLocation loc;
+    loc.network = network;
+    loc.dir = root / "ibvf-ipam" / network;
+    loc.lockTimeout = timeout;
+    return loc;
+}
+
+// Runs `body` in a forked child that _exit()s with its return value (99 when it throws) and
+// returns the raw wait status.
+template <class F>
+int runInChild(F&& body) {
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        int rc = 99;
+        try {
+            rc = body();
+        } catch (...) {
+        }
+        ::_exit(rc);
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return status;
+}
+
+inline bool killedBySigkill(int status) { return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL; }
+inline bool exitedWith(int status, int code) { return WIFEXITED(status) && WEXITSTATUS(status) == code; }
+
+// The store as it is on disk, read with std::filesystem only.
+struct RawStore {
+    struct RawLease {
+        std::string containerId;
+        std::string ifname;
+        std::string takenAt;
+    };
+    std::map<std::string, RawLease> leases;                     // address -> owner
+    std::map<std::string, std::vector<std::string>> indexes;     // "cid:ifname" -> addresses
+    std::map<std::string, std::string> cursors;                 // "cursor-N" -> address
+    std::vector<std::string> malformed;                         // records that do not parse whole
+    bool pending = false;
+
+    static RawStore read(const fs::path& dir) {
+        RawStore s;
+        const auto split = [](const std::string& text) {
+            std::vector<std::string> out;
+            std::size_t i = 0;
+            while (i <= text.size()) {
+                const auto sp = text.find(' ', i);
+                out.push_back(text.substr(i, sp == std::string::npos ? std::string::npos : sp - i));
+                if (sp == std::string::npos) break;
+                i = sp + 1;
+            }
+            return out;
+        };
+        if (fs::exists(dir / "leases")) {
+            for (const auto& e : fs::directory_iterator(dir / "leases")) {
+                const std::string name = e.path().filename().string();
+                const auto parts = split(fs::read_symlink(e.path()).string());
+                const bool digits = parts.size() == 3 && !parts[2].empty() &&
+                                    std::all_of(parts[2].begin(), parts[2].end(), [](char c) { return c >= '0' && c <= '9'; });
+                if (!digits || !net::IpAddress::parse(name) || parts[0].empty() || parts[1].empty()) {
+                    s.malformed.push_back("lease " + name);
+                    continue;
+                }
+                s.leases[name] = {parts[0], parts[1], parts[2]};
+            }
+        }
+        if (fs::exists(dir / "attachments")) {
+            for (const auto& e : fs::directory_iterator(dir / "attachments")) {
+                const std::string name = e.path().filename().string();
+                const auto parts = split(fs::read_symlink(e.path()).string());
+                for (const auto& p : parts) {
+                    if (!net::IpAddress::parse(p)) s.malformed.push_back("index " + name);
+                }
+                s.indexes[name] = parts;
+            }
+        }
+        if (fs::exists(dir)) {
+            for (const auto& e : fs::directory_iterator(dir)) {
+                const std::string name = e.path().filename().string();
+                if (name.rfind("cursor-", 0) == 0) {
+                    const std::string target = fs::read_symlink(e.path()).string();
+                    if (!net::IpAddress::parse(target)) s.malformed.push_back(name);
+                    s.cursors[name] = target;
+                }
+                if (name == ".pending") s.pending = true;
+            }
+        }
+        return s;
+    }
+
+    std::vector<std::string> addressesOf(const std::string& cid, const std::string& ifname) const {
+        std::vector<std::string> out;
+        for (const auto& [addr, l] : leases) {
+            if (l.containerId == cid && l.ifname == ifname) out.push_back(addr);
+        }
+        return out;
+    }
+
+    // LeaseStore.hpp's invariants: every record whole, every lease listed in its owner's index.
+    // (One lease per address holds by construction of the layout: one name per address.)
+    // `planted` names owners of leases a test wrote by hand without an index.
+    void checkInvariants(const std::set<std::string>& planted = {}) const {
+        CHECK_MESSAGE(malformed.empty(), "malformed records: " << malformed.size());
+        for (const auto& [addr, l] : leases) {
+            if (planted.count(l.containerId)) continue;
+            const auto it = indexes.find(l.containerId + ":" + l.ifname);
+            const bool listed = it != indexes.end() && std::find(it->second.begin(), it->second.end(), addr) != it->second.end();
+            CHECK_MESSAGE(listed, "lease " << addr << " of " << l.containerId << "/" << l.ifname << " is in no index");
+        }
+    }
+};
+
+inline cni::NetConf conf(const std::string& text) { return cni::parseNetConf(text); }
+
+inline cni::Request request(const std::string& confText, const std::string& cid, const std::string& ifname = "net1",
+                            const std::string& cniArgs = {}) {
+    cni::Request req{cni::Env{}, cni::parseNetConf(confText)};
+    req.env.command = cni::Command::Add;
+    req.env.containerId = cid;
+    req.env.ifname = ifname;
+    req.env.netns = "/proc/self/ns/net";
+    req.env.args = cni::parseCniArgs(cniArgs);
+    return req;
+}
+
+// Runs `f` and returns the cni::Error it throws (fails the test when it throws nothing or
+// something else).
+template <class F>
+cni::Error errorOf(F&& f) {
+    try {
+        f();
+    } catch (const cni::Error& e) {
+        return e;
+    } catch (const std::exception& e) {
+        FAIL("expected a cni::Error, got: " << e.what());
+    }
+    FAIL("expected a cni::Error, nothing was thrown");
+    return cni::Error(cni::ErrorCode::SystemFailure, "unreachable");
+}
+
+}  // namespace ibvf::ipam::test

@@ -1,0 +1,104 @@
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "plugin/AttachmentState.hpp"
+#include "plugin/AttachmentStore.hpp"
+
+using namespace ibvf;
+using plugin::AttachmentState;
+
+namespace {
+
+AttachmentState sample() {
+    AttachmentState s;
+    s.containerId = "c0ffee";
+    s.ifname = "net1";
+    s.network = "ib";
+    s.netns = "/run/netns/x";
+    s.netnsInode = 4026532000ULL;
+    s.pciAddress = "0000:3b:00.2";
+    s.pfPciAddress = "0000:3b:00.0";
+    s.vfIndex = 0;
+    s.hostName = "ib0v0";
+    s.hostIfindex = 17;
+    s.hwaddr = "00:00:01:49:fe:80:00:00:00:00:00:00:00:11:22:33:44:55:66:77";
+    s.mtu = 2044;
+    s.adminUp = true;
+    s.ipamType = "ibvf-ipam";
+    return s;
+}
+
+struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+        char tmpl[] = "/tmp/ibvf-store-XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+}  // namespace
+
+TEST_CASE("attachment state survives a round trip, with and without a result") {
+    auto s = sample();
+    auto back = AttachmentState::fromJson(s.toJson());
+    CHECK(back.containerId == s.containerId);
+    CHECK(back.netnsInode == s.netnsInode);
+    CHECK(back.hwaddr == s.hwaddr);
+    CHECK(back.adminUp);
+    CHECK(back.phase == plugin::AttachPhase::Attaching);
+    CHECK_FALSE(back.result.has_value());
+
+    s.phase = plugin::AttachPhase::Attached;
+    cni::Result r;
+    cni::Interface iface;
+    iface.name = "net1";
+    iface.mac = s.hwaddr;
+    iface.mtu = 2044;
+    iface.pciId = s.pciAddress;
+    r.interfaces.push_back(iface);
+    cni::IpConfig ip;
+    ip.address = *net::IpPrefix::parse("192.168.1.5/24");
+    ip.gateway = net::IpAddress::parse("192.168.1.1");
+    ip.interfaceIndex = 0;
+    r.ips.push_back(ip);
+    s.result = r;
+    back = AttachmentState::fromJson(s.toJson());
+    CHECK(back.phase == plugin::AttachPhase::Attached);
+    REQUIRE(back.result.has_value());
+    CHECK(*back.result == r);
+}
+
+TEST_CASE("corrupt state is refused") {
+    CHECK_THROWS(AttachmentState::fromJson("{"));
+    CHECK_THROWS(AttachmentState::fromJson(R"({"format":1})"));
+    CHECK_THROWS(AttachmentState::fromJson(R"({"format":99,"containerId":"x"})"));
+}
+
+TEST_CASE("store: save, load, claim and stale claims") {
+    TempDir dir;
+    plugin::AttachmentStore store(dir.path / "ibvf");
+    auto s = sample();
+    CHECK_FALSE(store.load(s.containerId, s.ifname).has_value());
+    CHECK_FALSE(store.holderOf(s.pciAddress).has_value());
+
+    store.claim(s.pciAddress, s.containerId, s.ifname);
+    // A claim whose attachment state does not exist (crash between claim and state) holds nothing.
+    CHECK_FALSE(store.holderOf(s.pciAddress).has_value());
+
+    store.save(s);
+    auto holder = store.holderOf(s.pciAddress);
+    REQUIRE(holder.has_value());
+    CHECK(holder->containerId == s.containerId);
+    CHECK(store.all().size() == 1);
+
+    store.remove(s.containerId, s.ifname);
+    store.releaseClaim(s.pciAddress);
+    CHECK_FALSE(store.load(s.containerId, s.ifname).has_value());
+    CHECK(store.all().empty());
+    // Removing twice is fine.
+    store.remove(s.containerId, s.ifname);
+    store.releaseClaim(s.pciAddress);
+}

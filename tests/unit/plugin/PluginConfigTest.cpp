@@ -1,0 +1,71 @@
+#include <doctest/doctest.h>
+
+#include "cni/Error.hpp"
+#include "cni/NetConf.hpp"
+#include "plugin/PluginConfig.hpp"
+
+using ibvf::cni::Error;
+using ibvf::cni::ErrorCode;
+using ibvf::plugin::PluginConfig;
+
+namespace {
+
+PluginConfig parse(const std::string& extra) {
+    auto conf = ibvf::cni::parseNetConf(R"({"cniVersion":"1.0.0","name":"n","type":"ibvf")" + extra + "}");
+    return PluginConfig::parse(conf);
+}
+
+ErrorCode codeOf(const std::string& extra) {
+    try {
+        parse(extra);
+    } catch (const Error& e) {
+        return e.code();
+    }
+    FAIL("expected a CNI error for: " << extra);
+    return ErrorCode::SystemFailure;
+}
+
+}  // namespace
+
+TEST_CASE("deviceID: top level wins over runtimeConfig and pciBusID") {
+    auto cfg = parse(R"(,"deviceID":"0000:3b:00.2","runtimeConfig":{"deviceID":"0000:3b:00.3"},"pciBusID":"0000:3b:00.4")");
+    CHECK(cfg.deviceId == "0000:3b:00.2");
+    CHECK(parse(R"(,"runtimeConfig":{"deviceID":"0000:3b:00.3"},"pciBusID":"0000:3b:00.4")").deviceId == "0000:3b:00.3");
+    CHECK(parse(R"(,"pciBusID":"0000:3b:00.4")").deviceId == "0000:3b:00.4");
+    CHECK_FALSE(parse("").deviceId.has_value());
+}
+
+TEST_CASE("malformed deviceID is an invalid network config") {
+    CHECK(codeOf(R"(,"deviceID":"3b:00.2")") == ErrorCode::InvalidNetworkConfig);
+    CHECK(codeOf(R"(,"deviceID":"../../etc")") == ErrorCode::InvalidNetworkConfig);
+    CHECK(codeOf(R"(,"deviceID":42)") == ErrorCode::InvalidNetworkConfig);
+}
+
+TEST_CASE("mtu bounds") {
+    CHECK(parse(R"(,"mtu":2044)").mtu == 2044U);
+    CHECK(parse(R"(,"mtu":65520)").mtu == 65520U);
+    CHECK(codeOf(R"(,"mtu":67)") == ErrorCode::InvalidNetworkConfig);
+    CHECK(codeOf(R"(,"mtu":65521)") == ErrorCode::InvalidNetworkConfig);
+    CHECK(codeOf(R"(,"mtu":"1500")") == ErrorCode::InvalidNetworkConfig);
+}
+
+TEST_CASE("ipam type must be a plugin name, not a path") {
+    CHECK(parse(R"(,"ipam":{"type":"host-local"})").ipamType == "host-local");
+    CHECK(parse("").ipamType.empty());
+    CHECK(codeOf(R"(,"ipam":{"type":"../../bin/sh"})") == ErrorCode::InvalidNetworkConfig);
+    CHECK(codeOf(R"(,"ipam":{})") == ErrorCode::InvalidNetworkConfig);
+}
+
+TEST_CASE("logFile must be absolute; unknown fields are ignored") {
+    CHECK(codeOf(R"(,"logFile":"relative.log")") == ErrorCode::InvalidNetworkConfig);
+    auto cfg = parse(R"(,"logFile":"/var/log/ibvf/ibvf.log","logLevel":"debug","someFutureField":{"x":1})");
+    CHECK(cfg.logFile == "/var/log/ibvf/ibvf.log");
+    CHECK(cfg.logLevel == "debug");
+}
+
+TEST_CASE("dns from the netconf") {
+    auto cfg = parse(R"(,"dns":{"nameservers":["10.0.0.53"],"search":["ib.local"]})");
+    REQUIRE(cfg.dns.nameservers.size() == 1);
+    CHECK(cfg.dns.nameservers[0] == "10.0.0.53");
+    CHECK(cfg.dns.search == std::vector<std::string>{"ib.local"});
+}
