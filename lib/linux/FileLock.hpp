@@ -2,7 +2,9 @@
 // flock(2)-based exclusive locks with a timeout. The lock file stays (removing it would race
 // with a waiter that already opened it); the lock is released when the object dies, or when the
 // holding process dies however it dies. A contended wait blocks in the kernel (see FileLock.cpp),
-// so a waiter gets the lock as soon as it is released, not at its next poll.
+// so a waiter gets the lock as soon as it is released, not at its next poll. A wait that timed
+// out leaves its blocked helper behind; if the lock is released while the process still lives,
+// that helper takes it and drops it at once (a microsecond window in which others see it held).
 // The descriptor is O_CLOEXEC: a forked child shares the lock only until it execs or exits.
 #include <chrono>
 #include <filesystem>

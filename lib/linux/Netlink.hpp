@@ -49,6 +49,7 @@ struct RouteSpec {
     std::optional<int> scope;            // default: link when no gw, universe otherwise
 };
 
+// Not thread-safe: one RouteSocket per thread (they are cheap: two sockets, no dumps).
 class RouteSocket {
 public:
     RouteSocket();  // NETLINK_ROUTE in the calling thread's current namespace

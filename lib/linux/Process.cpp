@@ -129,6 +129,10 @@ void feed(int& fd, const std::string& data, std::size_t& offset, SigpipeBlock& s
 
 ChildProcess ChildProcess::spawn(const std::string& path, const std::vector<std::string>& env, std::string stdinData) {
     const std::string what = "exec " + path;
+    // glibc's posix_spawn reports a failed exec itself (below), but not where the vfork-style
+    // clone is emulated as a plain fork (valgrind, some emulators): there a missing binary would
+    // look like a child exiting with 127. One access() call settles the common cases everywhere.
+    if (::faccessat(AT_FDCWD, path.c_str(), X_OK, AT_EACCESS) != 0) throwErrno(what);
     Pipe in = makePipe(what);
     Pipe out = makePipe(what);
     Pipe err = makePipe(what);

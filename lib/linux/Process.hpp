@@ -1,6 +1,9 @@
 #pragma once
 // Direct exec of another program (no shell), as the CNI spec wants for delegated plugins:
 // stdin is fed, stdout/stderr collected, without deadlock on large outputs.
+// SIGPIPE (a child that stops reading its stdin) is blocked in the calling thread while we write
+// and the one we caused is consumed; the process-wide disposition is left alone. The child
+// starts with default signal handling and an empty signal mask.
 #include <string>
 #include <sys/types.h>
 #include <vector>

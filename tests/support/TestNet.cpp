@@ -75,15 +75,20 @@ NlSock socketIn(const std::string& netnsPath) {
 }
 
 std::string addrText(nl_addr* a, bool withPrefix) {
+    const int family = nl_addr_get_family(a);
+    // libnl keeps an absent address (the default route's dst) as a zero-length one.
+    unsigned char bytes[16] = {};
+    const std::size_t len = std::min<std::size_t>(nl_addr_get_len(a), sizeof bytes);
+    std::memcpy(bytes, nl_addr_get_binary_addr(a), len);
     char buf[INET6_ADDRSTRLEN] = {};
-    ::inet_ntop(nl_addr_get_family(a), nl_addr_get_binary_addr(a), buf, sizeof buf);
+    ::inet_ntop(family, bytes, buf, sizeof buf);
     std::string s = buf;
     if (withPrefix) s += "/" + std::to_string(nl_addr_get_prefixlen(a));
     return s;
 }
 
 bool isLinkLocal6(nl_addr* a) {
-    if (nl_addr_get_family(a) != AF_INET6) return false;
+    if (nl_addr_get_family(a) != AF_INET6 || nl_addr_get_len(a) < 2) return false;
     const auto* b = static_cast<const unsigned char*>(nl_addr_get_binary_addr(a));
     return b[0] == 0xfe && (b[1] & 0xc0) == 0x80;
 }

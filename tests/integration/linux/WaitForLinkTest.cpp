@@ -91,15 +91,22 @@ TEST_CASE("waitForLink times out within its bound and leaves no stale events beh
     CHECK_FALSE(sock.waitForLink(missing, 0));
     CHECK(msSince(zero) < 100);
 
-    // Events that arrived during an earlier wait must not satisfy a later one: create and delete
-    // a link while subscribed, then wait for it again.
+    // Events queued behind the one a wait returned on must not satisfy a later wait: B is
+    // created and deleted right after A, while the first wait may still be subscribed.
+    const std::string a = uniqueName();
+    const std::string b = uniqueName();
+    std::unique_ptr<VethPair> keep;
     std::thread churn([&] {
         std::this_thread::sleep_for(milliseconds(20));
-        kernel::runInNetNs(ns.open(), [&] { VethPair gone(missing, uniqueName()); });
+        kernel::runInNetNs(ns.open(), [&] {
+            keep = std::make_unique<VethPair>(a, uniqueName());
+            VethPair gone(b, uniqueName());
+        });
     });
-    const auto seen = sock.waitForLink(missing, 2000);
+    const auto seen = sock.waitForLink(a, 5000);
     churn.join();
-    CHECK(seen);  // it did appear, briefly
-    CHECK_FALSE(linkExistsIn(ns.path(), missing));
-    CHECK_FALSE(sock.waitForLink(missing, 100));
+    REQUIRE(seen);
+    CHECK(seen->name == a);
+    CHECK_FALSE(linkExistsIn(ns.path(), b));
+    CHECK_FALSE(sock.waitForLink(b, 100));
 }

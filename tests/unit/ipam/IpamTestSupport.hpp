@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -122,31 +124,40 @@ struct RawStore {
         std::string takenAt;
     };
     std::map<std::string, RawLease> leases;                     // address -> owner
-    std::map<std::string, std::vector<std::string>> indexes;     // "cid:ifname" -> addresses
-    std::map<std::string, std::string> cursors;                 // "cursor-N" -> address
+    std::map<std::string, std::vector<std::string>> indexes;     // "cid:ifname" -> addresses its record lists
+    std::map<std::size_t, std::string> cursors;                 // range set -> address
     std::vector<std::string> malformed;                         // records that do not parse whole
     bool pending = false;
 
+    static std::vector<std::string> split(const std::string& text) {
+        std::vector<std::string> out;
+        std::size_t i = 0;
+        while (i <= text.size()) {
+            const auto sp = text.find(' ', i);
+            out.push_back(text.substr(i, sp == std::string::npos ? std::string::npos : sp - i));
+            if (sp == std::string::npos) break;
+            i = sp + 1;
+        }
+        return out;
+    }
+
+    // "<cid> <ifname> <unix time> <address>..."
+    static bool wellFormedRecord(const std::vector<std::string>& parts) {
+        if (parts.size() < 3 || parts[0].empty() || parts[1].empty() || parts[2].empty()) return false;
+        if (!std::all_of(parts[2].begin(), parts[2].end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+        for (std::size_t i = 3; i < parts.size(); ++i) {
+            if (!net::IpAddress::parse(parts[i])) return false;
+        }
+        return true;
+    }
+
     static RawStore read(const fs::path& dir) {
         RawStore s;
-        const auto split = [](const std::string& text) {
-            std::vector<std::string> out;
-            std::size_t i = 0;
-            while (i <= text.size()) {
-                const auto sp = text.find(' ', i);
-                out.push_back(text.substr(i, sp == std::string::npos ? std::string::npos : sp - i));
-                if (sp == std::string::npos) break;
-                i = sp + 1;
-            }
-            return out;
-        };
         if (fs::exists(dir / "leases")) {
             for (const auto& e : fs::directory_iterator(dir / "leases")) {
                 const std::string name = e.path().filename().string();
                 const auto parts = split(fs::read_symlink(e.path()).string());
-                const bool digits = parts.size() == 3 && !parts[2].empty() &&
-                                    std::all_of(parts[2].begin(), parts[2].end(), [](char c) { return c >= '0' && c <= '9'; });
-                if (!digits || !net::IpAddress::parse(name) || parts[0].empty() || parts[1].empty()) {
+                if (!wellFormedRecord(parts) || !net::IpAddress::parse(name)) {
                     s.malformed.push_back("lease " + name);
                     continue;
                 }
@@ -157,23 +168,25 @@ struct RawStore {
             for (const auto& e : fs::directory_iterator(dir / "attachments")) {
                 const std::string name = e.path().filename().string();
                 const auto parts = split(fs::read_symlink(e.path()).string());
-                for (const auto& p : parts) {
-                    if (!net::IpAddress::parse(p)) s.malformed.push_back("index " + name);
+                if (!wellFormedRecord(parts) || parts[0] + ":" + parts[1] != name) {
+                    s.malformed.push_back("record " + name);
+                    continue;
                 }
-                s.indexes[name] = parts;
+                s.indexes[name] = std::vector<std::string>(parts.begin() + 3, parts.end());
             }
         }
-        if (fs::exists(dir)) {
-            for (const auto& e : fs::directory_iterator(dir)) {
-                const std::string name = e.path().filename().string();
-                if (name.rfind("cursor-", 0) == 0) {
-                    const std::string target = fs::read_symlink(e.path()).string();
-                    if (!net::IpAddress::parse(target)) s.malformed.push_back(name);
-                    s.cursors[name] = target;
-                }
-                if (name == ".pending") s.pending = true;
+        if (fs::exists(dir / "cursors")) {
+            std::ifstream in(dir / "cursors", std::ios::binary);
+            std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            for (std::size_t slot = 0; slot * 64 < all.size(); ++slot) {
+                const std::string text = all.substr(slot * 64, 64);
+                const std::string addr = text.substr(0, text.find_first_of(std::string("\n\0", 2)));
+                if (addr.empty()) continue;
+                if (!net::IpAddress::parse(addr)) s.malformed.push_back("cursor " + std::to_string(slot));
+                s.cursors[slot] = addr;
             }
         }
+        s.pending = fs::is_symlink(fs::symlink_status(dir / ".pending"));
         return s;
     }
 

@@ -40,8 +40,8 @@ TEST_CASE("allocate, records on disk, release") {
     CHECK(raw.leases.at("10.1.2.2").ifname == "net1");
     CHECK(std::stoll(raw.leases.at("10.1.2.2").takenAt) > 1'600'000'000);
     CHECK(raw.indexes.at("c2:net1") == std::vector<std::string>{"10.1.2.3", "fd00::3"});
-    CHECK(raw.cursors.at("cursor-0") == "10.1.2.3");
-    CHECK(raw.cursors.at("cursor-1") == "fd00::3");
+    CHECK(raw.cursors.at(0) == "10.1.2.3");
+    CHECK(raw.cursors.at(1) == "fd00::3");
     CHECK_FALSE(raw.pending);
 
     CHECK(strings(store.leasesOf({"c1", "net1"})) == std::vector<std::string>{"10.1.2.2", "fd00::2"});

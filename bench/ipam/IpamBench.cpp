@@ -1,0 +1,328 @@
+// ibvf-ipam against Go host-local, interleaved in one run on the same config, each binary run the
+// way a runtime runs it (exec, env, config on stdin). Prints a markdown table.
+//
+//   ibvf-ipam-bench [--ibvf PATH] [--host-local PATH] [--workdir DIR] [--iterations N]
+//                   [--curve-samples N] [--concurrent-rounds N] [--max-leases N]
+//
+// 1. ADD+DEL: N rounds; each round runs one ADD+DEL pair of each plugin, in alternating order.
+// 2. Allocation time with 10 / 1k / 10k / 60k existing leases in a /16: the stores are filled
+//    through the real data layouts (ibvf-ipam's through its library, host-local's by writing its
+//    one-file-per-address format), then ADD+DEL pairs are timed; the ADD is reported.
+// 3. 64 concurrent ADDs on one /24: wall time from the first exec to the last exit, then 64
+//    concurrent DELs; median over rounds, plugins alternating.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ipam/LeaseStore.hpp"
+#include "ipam/Range.hpp"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+    std::string ibvf = IBVF_BENCH_BUILD_DIR "/ibvf-ipam";
+    std::string hostLocal = "/usr/lib/cni/host-local";
+    fs::path workdir;
+    int iterations = 300;
+    int curveSamples = 100;
+    int concurrentRounds = 15;
+    int maxLeases = 60000;
+};
+
+struct Plugin {
+    std::string name;
+    std::string binary;
+    std::string type;     // ipam.type
+    fs::path dataDir;     // parent of <network>/
+};
+
+double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const double idx = p * static_cast<double>(v.size() - 1);
+    const auto lo = static_cast<std::size_t>(idx);
+    const auto hi = std::min(lo + 1, v.size() - 1);
+    return v[lo] + (v[hi] - v[lo]) * (idx - static_cast<double>(lo));
+}
+
+std::string config(const Plugin& p, const std::string& network, const std::string& subnet) {
+    return R"({"cniVersion":"1.0.0","name":")" + network + R"(","type":"bench","ipam":{"type":")" + p.type +
+           R"(","dataDir":")" + p.dataDir.string() + R"(","ranges":[[{"subnet":")" + subnet +
+           R"("}]],"routes":[{"dst":"0.0.0.0/0"}]}})";
+}
+
+// One exec'd plugin: stdin pre-filled through a pipe, stdout collected after exit.
+class Child {
+public:
+    Child(const std::string& binary, const std::vector<std::string>& env, const std::string& input) {
+        int in[2], out[2];
+        if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+        // The config is far below the pipe buffer: written before the exec, no deadlock.
+        if (::write(in[1], input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
+            throw std::runtime_error("write stdin");
+        }
+        ::close(in[1]);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+        std::vector<char*> argv{const_cast<char*>(binary.c_str()), nullptr};
+        std::vector<char*> envp;
+        for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+        envp.push_back(nullptr);
+        const int rc = ::posix_spawn(&pid_, binary.c_str(), &fa, nullptr, argv.data(), envp.data());
+        posix_spawn_file_actions_destroy(&fa);
+        ::close(in[0]);
+        ::close(out[1]);
+        if (rc != 0) throw std::runtime_error("spawn " + binary + ": " + std::strerror(rc));
+        outFd_ = out[0];
+    }
+    // Exit code; stdout in `out`.
+    int wait(std::string& out) {
+        char buf[4096];
+        ssize_t n;
+        while ((n = ::read(outFd_, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+        ::close(outFd_);
+        int status = 0;
+        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+
+private:
+    pid_t pid_ = -1;
+    int outFd_ = -1;
+};
+
+std::string g_stateDirEnv;  // "IBVF_STATE_DIR=<workdir>": ibvf-ipam only writes under its allowed root
+
+std::vector<std::string> cniEnv(const std::string& command, const std::string& cid) {
+    return {"CNI_COMMAND=" + command, "CNI_CONTAINERID=" + cid, "CNI_NETNS=/proc/self/ns/net", "CNI_IFNAME=net1",
+            "CNI_PATH=/usr/lib/cni", "PATH=/usr/bin:/bin", g_stateDirEnv};
+}
+
+// Runs one command; returns its wall time in ms. Throws with the output when it fails.
+double runOnce(const Plugin& p, const std::string& command, const std::string& cid, const std::string& conf) {
+    const auto t0 = Clock::now();
+    Child c(p.binary, cniEnv(command, cid), conf);
+    std::string out;
+    const int rc = c.wait(out);
+    const auto t1 = Clock::now();
+    if (rc != 0) throw std::runtime_error(p.name + " " + command + " " + cid + " failed (" + std::to_string(rc) + "): " + out);
+    return ms(t1 - t0);
+}
+
+// ---- pre-population ------------------------------------------------------------------------
+// host-local 1.1.1's disk format: a file per address holding "<id>\r\n<ifname>", and the
+// round-robin cursor in last_reserved_ip.<range set index>.
+void populateHostLocal(const fs::path& dir, const ibvf::net::IpAddress& first, int from, int to) {
+    fs::create_directories(dir);
+    ibvf::net::IpAddress a = first.plus(static_cast<std::uint64_t>(from));
+    for (int i = from; i < to; ++i, a = a.next()) {
+        std::ofstream(dir / a.toString()) << "fill" << i << "\r\nnet1";
+    }
+    std::ofstream(dir / "last_reserved_ip.0") << first.plus(static_cast<std::uint64_t>(to - 1)).toString();
+}
+
+void populateIbvf(const fs::path& dir, const std::string& network, const ibvf::ipam::RangeSet& set, int from, int to) {
+    ibvf::ipam::StoreLocation loc;
+    loc.dir = dir;
+    loc.network = network;
+    ibvf::ipam::LeaseStore store(loc);
+    for (int i = from; i < to; ++i) store.allocate({"fill" + std::to_string(i), "net1"}, {set}, {}, {});
+}
+
+// ---- reports -------------------------------------------------------------------------------
+struct Row {
+    std::string what;
+    double ibvf;
+    double hostLocal;
+};
+
+void printTable(const std::string& title, const std::vector<Row>& rows, const std::string& unit) {
+    std::cout << "\n### " << title << "\n\n| | ibvf-ipam | host-local | ratio |\n|---|---:|---:|---:|\n";
+    for (const auto& r : rows) {
+        char line[256];
+        std::snprintf(line, sizeof line, "| %s | %.2f %s | %.2f %s | %.2fx |\n", r.what.c_str(), r.ibvf, unit.c_str(),
+                      r.hostLocal, unit.c_str(), r.hostLocal > 0 ? r.ibvf / r.hostLocal : 0.0);
+        std::cout << line;
+    }
+    std::cout.flush();
+}
+
+Options parseOptions(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        const auto next = [&]() -> std::string {
+            if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
+            return argv[++i];
+        };
+        if (a == "--ibvf") o.ibvf = next();
+        else if (a == "--host-local") o.hostLocal = next();
+        else if (a == "--workdir") o.workdir = next();
+        else if (a == "--iterations") o.iterations = std::stoi(next());
+        else if (a == "--curve-samples") o.curveSamples = std::stoi(next());
+        else if (a == "--concurrent-rounds") o.concurrentRounds = std::stoi(next());
+        else if (a == "--max-leases") o.maxLeases = std::stoi(next());
+        else throw std::runtime_error("unknown option " + a);
+    }
+    return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+    Options opt = parseOptions(argc, argv);
+    const bool ownWorkdir = opt.workdir.empty();
+    if (ownWorkdir) {
+        std::string tmpl = "/var/tmp/ibvf-ipam-bench-XXXXXX";  // a disk, as /var/lib/cni is
+        if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp");
+        opt.workdir = tmpl;
+    }
+    ::setenv("IBVF_STATE_DIR", opt.workdir.c_str(), 1);
+    g_stateDirEnv = "IBVF_STATE_DIR=" + opt.workdir.string();
+    std::vector<Plugin> plugins{{"ibvf-ipam", opt.ibvf, "ibvf-ipam", opt.workdir / "ibvf"},
+                                {"host-local", opt.hostLocal, "host-local", opt.workdir / "host-local"}};
+
+    std::cout << "# ibvf-ipam vs host-local (" << opt.hostLocal << ")\n\nworkdir " << opt.workdir
+              << ", medians unless marked\n";
+
+    // 0. Start-up: VERSION (no store access) and /bin/true, to separate exec cost from IPAM work.
+    {
+        std::map<std::string, std::vector<double>> version;
+        std::vector<double> trueRuns;
+        const Plugin truePlugin{"true", "/bin/true", "", {}};
+        for (int i = 0; i < opt.iterations; ++i) {
+            for (const auto& p : plugins) version[p.name].push_back(runOnce(p, "VERSION", "v", "{}"));
+            trueRuns.push_back(runOnce(truePlugin, "VERSION", "v", "{}"));
+        }
+        printTable("Start-up: VERSION (exec, no store), /bin/true = " + std::to_string(percentile(trueRuns, 0.5)) + " ms",
+                   {{"VERSION median", percentile(version["ibvf-ipam"], 0.5), percentile(version["host-local"], 0.5)}},
+                   "ms");
+    }
+
+    // 1. ADD+DEL pairs.
+    {
+        std::map<std::string, std::vector<double>> add, del, pair;
+        for (int i = 0; i < opt.iterations; ++i) {
+            for (int k = 0; k < 2; ++k) {
+                const Plugin& p = plugins[static_cast<std::size_t>((i + k) % 2)];
+                const std::string conf = config(p, "pairs", "10.50.0.0/24");
+                const std::string cid = "pair" + std::to_string(i);
+                const double a = runOnce(p, "ADD", cid, conf);
+                const double d = runOnce(p, "DEL", cid, conf);
+                add[p.name].push_back(a);
+                del[p.name].push_back(d);
+                pair[p.name].push_back(a + d);
+            }
+        }
+        printTable("ADD+DEL, one /24, " + std::to_string(opt.iterations) + " rounds interleaved",
+                   {{"ADD+DEL median", percentile(pair["ibvf-ipam"], 0.5), percentile(pair["host-local"], 0.5)},
+                    {"ADD+DEL p95", percentile(pair["ibvf-ipam"], 0.95), percentile(pair["host-local"], 0.95)},
+                    {"ADD median", percentile(add["ibvf-ipam"], 0.5), percentile(add["host-local"], 0.5)},
+                    {"DEL median", percentile(del["ibvf-ipam"], 0.5), percentile(del["host-local"], 0.5)}},
+                   "ms");
+    }
+
+    // 3 (before the big stores exist, so page cache pressure does not differ). 64 concurrent ADDs.
+    {
+        std::map<std::string, std::vector<double>> wallAdd, wallDel;
+        for (int round = 0; round < opt.concurrentRounds; ++round) {
+            for (int k = 0; k < 2; ++k) {
+                const Plugin& p = plugins[static_cast<std::size_t>((round + k) % 2)];
+                const std::string conf = config(p, "burst", "10.60.0.0/24");
+                for (const char* command : {"ADD", "DEL"}) {
+                    std::vector<Child> children;
+                    children.reserve(64);
+                    const auto t0 = Clock::now();
+                    for (int c = 0; c < 64; ++c) {
+                        children.emplace_back(p.binary, cniEnv(command, "burst" + std::to_string(c)), conf);
+                    }
+                    int failed = 0;
+                    std::string lastOut;
+                    for (auto& ch : children) {
+                        std::string out;
+                        if (ch.wait(out) != 0) {
+                            ++failed;
+                            lastOut = out;
+                        }
+                    }
+                    const double wall = ms(Clock::now() - t0);
+                    if (failed) {
+                        throw std::runtime_error(p.name + ": " + std::to_string(failed) + " of 64 concurrent " + command +
+                                                 "s failed: " + lastOut);
+                    }
+                    (std::string(command) == "ADD" ? wallAdd : wallDel)[p.name].push_back(wall);
+                }
+            }
+        }
+        printTable("64 concurrent ADDs (then 64 DELs) on one /24, wall time, " + std::to_string(opt.concurrentRounds) +
+                       " rounds",
+                   {{"64 ADDs median", percentile(wallAdd["ibvf-ipam"], 0.5), percentile(wallAdd["host-local"], 0.5)},
+                    {"64 ADDs p95", percentile(wallAdd["ibvf-ipam"], 0.95), percentile(wallAdd["host-local"], 0.95)},
+                    {"64 DELs median", percentile(wallDel["ibvf-ipam"], 0.5), percentile(wallDel["host-local"], 0.5)}},
+                   "ms");
+    }
+
+    // 2. The curve: allocation time against the number of existing leases in a /16.
+    {
+        const auto subnet = ibvf::net::IpPrefix::parse("10.70.0.0/16").value();
+        const ibvf::ipam::RangeSet set{ibvf::ipam::makeRange({"10.70.0.0/16", {}, {}, {}}, "bench")};
+        const ibvf::net::IpAddress first = subnet.network().plus(2);  // .1 is the gateway
+        std::vector<Row> rows;
+        int filled = 0;
+        for (const int target : {10, 1000, 10000, 60000}) {
+            if (target > opt.maxLeases) break;
+            const auto t0 = Clock::now();
+            populateHostLocal(plugins[1].dataDir / "curve", first, filled, target);
+            populateIbvf(fs::weakly_canonical(plugins[0].dataDir) / "curve", "curve", set, filled, target);
+            filled = target;
+            std::cerr << "filled " << target << " leases per plugin in " << ms(Clock::now() - t0) / 1000 << " s\n";
+            std::map<std::string, std::vector<double>> add;
+            for (int i = 0; i < opt.curveSamples; ++i) {
+                for (int k = 0; k < 2; ++k) {
+                    const Plugin& p = plugins[static_cast<std::size_t>((i + k) % 2)];
+                    const std::string conf = config(p, "curve", "10.70.0.0/16");
+                    const std::string cid = "curve" + std::to_string(i);
+                    add[p.name].push_back(runOnce(p, "ADD", cid, conf));
+                    runOnce(p, "DEL", cid, conf);
+                }
+            }
+            rows.push_back({std::to_string(target) + " leases: ADD median", percentile(add["ibvf-ipam"], 0.5),
+                            percentile(add["host-local"], 0.5)});
+            rows.push_back({std::to_string(target) + " leases: ADD p95", percentile(add["ibvf-ipam"], 0.95),
+                            percentile(add["host-local"], 0.95)});
+        }
+        printTable("Allocation time vs existing leases in a /16 (" + std::to_string(opt.curveSamples) + " ADDs each)",
+                   rows, "ms");
+    }
+
+    if (ownWorkdir) fs::remove_all(opt.workdir);
+    return 0;
+} catch (const std::exception& e) {
+    std::cerr << "ibvf-ipam-bench: " << e.what() << "\n";
+    return 1;
+}
