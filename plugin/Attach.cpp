@@ -124,7 +124,18 @@ private:
             host_.setAdminUp(hostIfindex_, false);
             undo_.push("set " + link_.name + " up again", [this] { host_.setAdminUp(hostIfindex_, true); });
         }
-        host_.moveToNetNs(hostIfindex_, podNs_.fd(), env_.ifname);
+        try {
+            host_.moveToNetNs(hostIfindex_, podNs_.fd(), env_.ifname);
+        } catch (const kernel::KernelError&) {
+            // The kernel can complete the move and then refuse the rename (a name clash that
+            // appeared after our check): the VF is then in the pod under its host name.
+            if (auto stranded = pod_.linkByName(link_.name);
+                stranded && kernel::formatHwaddr(stranded->hwaddr) == state_.hwaddr) {
+                pod_.moveToNetNs(stranded->ifindex, hostNs_.fd(), link_.name);
+                if (auto back = host_.linkByName(link_.name)) hostIfindex_ = back->ifindex;
+            }
+            throw;
+        }
         // The ifindex survives a move unless the target namespace already uses it: look it up.
         auto moved = pod_.linkByName(env_.ifname);
         if (!moved) throw Error(ErrorCode::SystemFailure, "VF netdev vanished after the move into " + env_.netns);
