@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "PluginLab.hpp"
 #include "linux/NetNs.hpp"
@@ -189,4 +190,41 @@ TEST_CASE("a VF that has come back under its pod name is found and renamed on DE
     CHECK_MESSAGE(del.exitCode == 0, del.summary());
     CHECK(linkExistsIn("", lab.vfNetdev(0)));
     CHECK_FALSE(linkExistsIn("", stray));
+}
+
+TEST_CASE("logs go to logFile at logLevel, each line naming the container and the VF; stdout stays the result") {
+    PluginLab lab;
+    ScopedNetns pod;
+    lab.veth(0).alsoSearch(pod.path());
+    const auto logFile = lab.stateDir() / "log" / "ibvf.log";
+    const auto conf = netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + R"(","logLevel":"debug","logFile":")" +
+                                           logFile.string() + "\"",
+                              bundledIpam());
+    auto add = lab.run("ADD", "cid-logging-0123456789", pod.path(), conf);
+    REQUIRE_MESSAGE(add.exitCode == 0, add.summary());
+    REQUIRE(add.json);  // nothing but the result on stdout
+    REQUIRE(lab.run("DEL", "cid-logging-0123456789", pod.path(), conf).exitCode == 0);
+
+    std::ifstream in(logFile);
+    REQUIRE(in.good());
+    std::string line;
+    int attached = 0;
+    int debug = 0;
+    while (std::getline(in, line)) {
+        CHECK_MESSAGE(line.find("cid=cid-logging-") != std::string::npos, line);
+        if (line.find("attached " + vfPci(0)) != std::string::npos) {
+            ++attached;
+            CHECK(line.find("vf=" + vfPci(0)) != std::string::npos);
+        }
+        if (line.find(" debug ") != std::string::npos) ++debug;
+    }
+    CHECK(attached == 1);
+    CHECK(debug > 0);
+
+    // At the default level a successful ADD writes nothing to stderr.
+    const auto quiet = netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + "\"", bundledIpam());
+    auto add2 = lab.run("ADD", "cid-quiet", pod.path(), quiet);
+    REQUIRE_MESSAGE(add2.exitCode == 0, add2.summary());
+    CHECK(add2.err.empty());
+    CHECK(lab.run("DEL", "cid-quiet", pod.path(), quiet).exitCode == 0);
 }
