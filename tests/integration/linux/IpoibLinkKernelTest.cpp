@@ -1,0 +1,98 @@
+// NetlinkIpoibLinks against the real kernel. This machine has no ipoib driver, and a veth is not
+// an InfiniBand parent anyway, so creation must fail clearly and leave nothing behind; deletion
+// is plain RTM_DELLINK and is checked on a veth.
+#include <doctest/doctest.h>
+
+#include <cerrno>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "Lab.hpp"
+#include "linux/IpoibLink.hpp"
+#include "linux/KernelError.hpp"
+#include "support/RecordingIpoibLinks.hpp"
+
+using namespace ibvf;
+using namespace ibvf::test;
+
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+std::unique_ptr<kernel::NetlinkIpoibLinks> ipoibIn(const ScopedNetns& ns) {
+    return kernel::runInNetNs(ns.open(), [] { return std::make_unique<kernel::NetlinkIpoibLinks>(); });
+}
+
+}  // namespace
+
+TEST_CASE("creating an IPoIB child without an IPoIB parent/driver: a clear KernelError, nothing created") {
+    ScopedNetns ns;
+    const auto veth = lab::vethIn(ns);
+    const auto links = ipoibIn(ns);
+    const auto before = HostSnapshot::capture(ns.path());
+
+    kernel::IpoibChildSpec spec;
+    spec.parentIfindex = veth->aIndex();
+    spec.name = uniqueName("ibt");
+    spec.pkey = kernel::Pkey::parse("0x8001");
+    try {
+        links->createChild(spec);
+        FAIL("created an IPoIB child on a veth");
+    } catch (const kernel::KernelError& e) {
+        const std::string what = e.what();
+        INFO(what);
+        // No ipoib module: the kind is unknown (EOPNOTSUPP). With the module, a veth parent is
+        // refused as not InfiniBand (ENODEV).
+        CHECK((e.err() == EOPNOTSUPP || e.err() == ENODEV));
+        CHECK(contains(what, "create IPoIB child " + spec.name + " (pkey 0x8001) on parent " + veth->a() + " (ifindex " +
+                                 std::to_string(veth->aIndex()) + ")"));
+        if (e.err() == EOPNOTSUPP) CHECK(contains(what, "is the ib_ipoib module loaded?"));
+    }
+    CHECK_FALSE(linkExistsIn(ns.path(), spec.name));
+    const auto after = HostSnapshot::capture(ns.path());
+    CHECK_MESSAGE(before == after, before.diff(after));
+}
+
+TEST_CASE("deleteChild removes the link, and reports a missing one as already gone") {
+    ScopedNetns ns;
+    const auto veth = lab::vethIn(ns);
+    const auto links = ipoibIn(ns);
+    REQUIRE(linkExistsIn(ns.path(), veth->a()));
+    CHECK(links->deleteChild(veth->aIndex()));
+    CHECK_FALSE(linkExistsIn(ns.path(), veth->a()));
+    CHECK_FALSE(links->deleteChild(veth->aIndex()));
+}
+
+TEST_CASE("RecordingIpoibLinks: a real link stands in for the child, in the caller's namespace") {
+    ScopedNetns ns;
+    RecordingIpoibLinks links;
+    kernel::IpoibChildSpec spec;
+    spec.parentIfindex = 7;
+    spec.name = uniqueName("ibt");
+    spec.pkey = kernel::Pkey::parse("0x8002");
+    const int ifindex = kernel::runInNetNs(ns.open(), [&] { return links.createChild(spec); });
+    const auto link = linkIn(ns.path(), spec.name);
+    REQUIRE(link);
+    CHECK(link->ifindex == ifindex);
+    CHECK_FALSE(linkExistsIn({}, spec.name));
+
+    links.failOperation("deleteChild", EBUSY, 1);
+    CHECK_THROWS_AS(kernel::runInNetNs(ns.open(), [&] { return links.deleteChild(ifindex); }), kernel::KernelError);
+    CHECK(linkExistsIn(ns.path(), spec.name));
+    CHECK(kernel::runInNetNs(ns.open(), [&] { return links.deleteChild(ifindex); }));
+    CHECK_FALSE(linkExistsIn(ns.path(), spec.name));
+    CHECK_FALSE(kernel::runInNetNs(ns.open(), [&] { return links.deleteChild(ifindex); }));
+    CHECK(links.callStrings() == std::vector<std::string>{"createChild " + spec.name + " parent=7 pkey=0x8002 mode=datagram umcast=0",
+                                                          "deleteChild " + std::to_string(ifindex) + " -> errno 16",
+                                                          "deleteChild " + std::to_string(ifindex), "deleteChild " + std::to_string(ifindex)});
+
+    RecordingIpoibLinks noStandIn(false);
+    const int fake = noStandIn.createChild(spec);
+    CHECK(fake >= 100000);
+    CHECK_FALSE(linkExistsIn({}, spec.name));
+    CHECK(noStandIn.deleteChild(fake));
+    CHECK_FALSE(noStandIn.deleteChild(fake));
+}
