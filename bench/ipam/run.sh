@@ -11,6 +11,6 @@ if [[ ! -x $host_local ]]; then
   echo "run.sh: $host_local not found (apt-get install containernetworking-plugins)" >&2
   exit 1
 fi
-cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DIBVF_BUILD_TESTS=OFF >/dev/null
+cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" --target ibvf-ipam ibvf-ipam-bench -j2
 exec "$build/ibvf-ipam-bench" --ibvf "$build/ibvf-ipam" --host-local "$host_local" "$@"

@@ -1,0 +1,24 @@
+#pragma once
+// Command line of ibvf-bench-plugin.
+#include <filesystem>
+#include <string>
+
+namespace ibvf::bench {
+
+struct BenchOptions {
+    int iterations = 40;          // ADD/DEL rounds; each round runs every contender once
+    int versionRuns = 300;        // VERSION rounds; each round runs every binary once
+    int settleMs = 100;           // pause after each round's teardown (see Workload.hpp)
+    std::filesystem::path buildDir = IBVF_BUILD_DIR;  // ibvf, ibvf-ipam
+    std::filesystem::path cniDir = "/usr/lib/cni";    // Go host-device, host-local
+    std::filesystem::path ip;                          // empty: /usr/sbin/ip, else /sbin/ip
+    std::filesystem::path trueBinary = "/bin/true";
+    std::filesystem::path jsonPath;                    // empty: no JSON
+    bool help = false;
+};
+
+// Throws std::invalid_argument with a message for the user.
+BenchOptions parseOptions(int argc, char** argv);
+const char* usage();
+
+}  // namespace ibvf::bench

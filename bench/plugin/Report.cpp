@@ -1,0 +1,230 @@
+#include "Report.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+namespace ibvf::bench {
+namespace {
+
+using namespace keys;
+
+std::string fixed(double v, int decimals = 2) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+std::string signedMs(double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%+.2f", v);
+    return buf;
+}
+
+std::string mb(double kb) { return fixed(kb / 1024.0, 1) + " MB"; }
+std::string ratio(double a, double b) { return b > 0 ? fixed(a / b) + "x" : "n/a"; }
+
+const Samples& at(const std::map<std::string, Samples>& m, const std::string& key) {
+    static const Samples none;
+    const auto it = m.find(key);
+    return it == m.end() ? none : it->second;
+}
+
+std::string sizeOf(const Results& r, const std::string& key) {
+    const auto it = r.sizes.find(key);
+    return it == r.sizes.end() ? key + " ?" : key + " " + mb(static_cast<double>(it->second.bytes) / 1024.0);
+}
+
+std::string row(const std::string& name, const std::vector<std::string>& cells) {
+    std::string s = "| " + name;
+    for (const auto& c : cells) s += " | " + c;
+    return s + " |\n";
+}
+
+// The floor column holds both floors: exec'd `ip` / the bare netlink call.
+std::string floors(const std::string& ip, const std::string& netlink) { return ip + " / " + netlink; }
+
+}  // namespace
+
+std::vector<Target> judgeTargets(const Results& r) {
+    std::vector<Target> t;
+    const double hd = at(r.add, kHostDevice).median();
+    const double hl = at(r.add, kIbvfHostLocal).median();
+    const double inproc = at(r.add, kIbvfInProcess).median();
+    const double floorIp = at(r.add, kFloorIp).median();
+    const double version = at(r.version, kIbvf).median();
+    const double trueMs = at(r.version, kTrue).median();
+    const double hdRss = at(r.add, kHostDevice).medianRssKb();
+
+    t.push_back({"issue 2", "ibvf (host-local) ADD median <= 0.75x host-device + host-local",
+                 fixed(hl) + " ms vs " + fixed(hd) + " ms = " + ratio(hl, hd), hl <= 0.75 * hd});
+    t.push_back({"issue 2", "ibvf VERSION median within 1.5x of /bin/true",
+                 fixed(version, 3) + " ms vs " + fixed(trueMs, 3) + " ms = " + ratio(version, trueMs), version <= 1.5 * trueMs});
+    for (const char* key : {kIbvfInProcess, kIbvfHostLocal}) {
+        const double rss = at(r.add, key).medianRssKb();
+        const std::string note = std::string(key) == kIbvfHostLocal ? " (max of ibvf and the host-local it execs)" : "";
+        t.push_back({"issue 2", "peak RSS of an ADD, " + r.labels.at(key) + note + " < host-device's",
+                     mb(rss) + " vs " + mb(hdRss), rss < hdRss});
+    }
+    t.push_back({"issue 3", "ibvf (ibvf-ipam) ADD median <= 0.6x host-device + host-local",
+                 fixed(inproc) + " ms vs " + fixed(hd) + " ms = " + ratio(inproc, hd), inproc <= 0.6 * hd});
+    t.push_back({"issue 3", "ibvf (ibvf-ipam) ADD median within 5 ms of the bare netns move (`ip link set netns`, exec'd)",
+                 fixed(inproc) + " ms vs " + fixed(floorIp) + " ms: " + signedMs(inproc - floorIp) + " ms",
+                 inproc - floorIp <= 5.0});
+    return t;
+}
+
+std::string markdownReport(const Results& r, const std::vector<Target>& targets) {
+    const std::vector<std::string> cni = {kIbvfHostLocal, kIbvfInProcess, kHostDevice};
+    const auto& hdAdd = at(r.add, kHostDevice);
+    const auto& hdDel = at(r.del, kHostDevice);
+    const auto& ipAdd = at(r.add, kFloorIp);
+    const auto& ipDel = at(r.del, kFloorIp);
+    const auto& nlAdd = at(r.add, kFloorNetlink);
+    const auto& nlDel = at(r.del, kFloorNetlink);
+
+    const auto perCni = [&](auto cell) {
+        std::vector<std::string> cells;
+        for (const auto& key : cni) cells.push_back(cell(key));
+        return cells;
+    };
+    const auto withFloor = [](std::vector<std::string> cells, std::string floor) {
+        cells.push_back(std::move(floor));
+        return cells;
+    };
+
+    std::string s;
+    s += "ibvf CNI plugin vs Go host-device + host-local: " + std::to_string(r.iterations) + " rounds (after " +
+         std::to_string(r.warmupRounds) + " warm-up), each contender once per round in rotating order, on a fresh veth " +
+         "stand-in VF and a fresh netns; times in ms, wall clock from spawn to reap. Kernel " + r.kernel +
+         "; load average before / after: " + r.loadBefore + " / " + r.loadAfter + ".\n\n";
+    s += row("operation", withFloor(perCni([&](const std::string& k) { return r.labels.at(k); }),
+                                    "floor: `ip link set netns` exec'd / one netlink call"));
+    s += "|---|---|---|---|---|\n";
+    s += row("ADD median", withFloor(perCni([&](auto& k) { return fixed(at(r.add, k).median()); }),
+                                     floors(fixed(ipAdd.median()), fixed(nlAdd.median()))));
+    s += row("ADD p95", withFloor(perCni([&](auto& k) { return fixed(at(r.add, k).p95()); }),
+                                  floors(fixed(ipAdd.p95()), fixed(nlAdd.p95()))));
+    s += row("ADD mean", withFloor(perCni([&](auto& k) { return fixed(at(r.add, k).mean()); }),
+                                   floors(fixed(ipAdd.mean()), fixed(nlAdd.mean()))));
+    s += row("DEL median", withFloor(perCni([&](auto& k) { return fixed(at(r.del, k).median()); }),
+                                     floors(fixed(ipDel.median()), fixed(nlDel.median()))));
+    s += row("DEL p95", withFloor(perCni([&](auto& k) { return fixed(at(r.del, k).p95()); }),
+                                  floors(fixed(ipDel.p95()), fixed(nlDel.p95()))));
+    s += row("DEL mean", withFloor(perCni([&](auto& k) { return fixed(at(r.del, k).mean()); }),
+                                   floors(fixed(ipDel.mean()), fixed(nlDel.mean()))));
+    s += row("ADD median / host-device's", withFloor(perCni([&](auto& k) { return ratio(at(r.add, k).median(), hdAdd.median()); }),
+                                                     floors(ratio(ipAdd.median(), hdAdd.median()), ratio(nlAdd.median(), hdAdd.median()))));
+    s += row("DEL median / host-device's", withFloor(perCni([&](auto& k) { return ratio(at(r.del, k).median(), hdDel.median()); }),
+                                                     floors(ratio(ipDel.median(), hdDel.median()), ratio(nlDel.median(), hdDel.median()))));
+    s += row("ADD median - `ip` floor", withFloor(perCni([&](auto& k) { return signedMs(at(r.add, k).median() - ipAdd.median()); }), "0"));
+    s += row("ADD CPU user+sys, median (incl. exec'd IPAM)",
+             withFloor(perCni([&](auto& k) { return fixed(at(r.add, k).medianCpuMs()); }), floors(fixed(ipAdd.medianCpuMs()), "n/a")));
+    s += row("ADD peak RSS, median (max over the exec'd tree)",
+             withFloor(perCni([&](auto& k) { return mb(at(r.add, k).medianRssKb()); }), floors(mb(ipAdd.medianRssKb()), "n/a")));
+    const auto& vIbvf = at(r.version, kIbvf);
+    const auto& vHd = at(r.version, kHostDevice);
+    const auto& vTrue = at(r.version, kTrue);
+    const std::string ibvfVersion = fixed(vIbvf.median(), 3) + " / " + fixed(vIbvf.p95(), 3) + " (" + ratio(vIbvf.median(), vTrue.median()) + " /bin/true)";
+    s += row("VERSION median / p95 (" + std::to_string(r.versionRuns) + " runs each)",
+             {ibvfVersion, "same binary", fixed(vHd.median(), 3) + " / " + fixed(vHd.p95(), 3) + " (" + ratio(vHd.median(), vTrue.median()) + " /bin/true)",
+              "/bin/true " + fixed(vTrue.median(), 3) + " / " + fixed(vTrue.p95(), 3)});
+    s += row("binary size", {sizeOf(r, "ibvf") + " + " + sizeOf(r, "host-local"),
+                             sizeOf(r, "ibvf") + " (standalone " + sizeOf(r, "ibvf-ipam") + ", not exec'd)",
+                             sizeOf(r, "host-device") + " + " + sizeOf(r, "host-local"), sizeOf(r, "ip")});
+    s += "\nTargets:\n\n";
+    for (const auto& t : targets)
+        s += std::string("- ") + (t.met ? "**met**" : "**MISSED**") + " (" + t.source + ") " + t.what + ": " + t.measured + "\n";
+    return s;
+}
+
+void writeJsonReport(const std::filesystem::path& path, const Results& r, const std::vector<Target>& targets) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
+    const auto key = [&](const std::string& k) { w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size())); };
+    const auto str = [&](const std::string& v) { w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size())); };
+    const auto numbers = [&](const std::vector<double>& values) {
+        w.StartArray();
+        for (double v : values) w.Double(v);
+        w.EndArray();
+    };
+    const auto series = [&](const std::map<std::string, Samples>& m) {
+        w.StartObject();
+        for (const auto& [name, samples] : m) {
+            key(name);
+            w.StartObject();
+            key("median_ms"); w.Double(samples.median());
+            key("p95_ms"); w.Double(samples.p95());
+            key("mean_ms"); w.Double(samples.mean());
+            key("wall_ms"); numbers(samples.wallMs);
+            if (!samples.maxRssKb.empty()) {
+                key("median_max_rss_kb"); w.Double(samples.medianRssKb());
+                key("max_rss_kb"); numbers(samples.maxRssKb);
+                key("median_cpu_ms"); w.Double(samples.medianCpuMs());
+                key("cpu_ms"); numbers(samples.cpuMs);
+            }
+            w.EndObject();
+        }
+        w.EndObject();
+    };
+
+    w.StartObject();
+    key("config");
+    w.StartObject();
+    key("iterations"); w.Int(r.iterations);
+    key("warmup_rounds"); w.Int(r.warmupRounds);
+    key("version_runs"); w.Int(r.versionRuns);
+    key("settle_ms"); w.Int(r.settleMs);
+    key("kernel"); str(r.kernel);
+    key("loadavg_before"); str(r.loadBefore);
+    key("loadavg_after"); str(r.loadAfter);
+    w.EndObject();
+    key("labels");
+    w.StartObject();
+    for (const auto& [k, label] : r.labels) {
+        key(k);
+        str(label);
+    }
+    w.EndObject();
+    key("add"); series(r.add);
+    key("del"); series(r.del);
+    key("version"); series(r.version);
+    key("version_binaries");
+    w.StartObject();
+    for (const auto& [k, p] : r.versionBinaries) {
+        key(k);
+        str(p.string());
+    }
+    w.EndObject();
+    key("sizes");
+    w.StartObject();
+    for (const auto& [k, size] : r.sizes) {
+        key(k);
+        w.StartObject();
+        key("path"); str(size.path.string());
+        key("bytes"); w.Uint64(size.bytes);
+        w.EndObject();
+    }
+    w.EndObject();
+    key("targets");
+    w.StartArray();
+    for (const auto& t : targets) {
+        w.StartObject();
+        key("source"); str(t.source);
+        key("what"); str(t.what);
+        key("measured"); str(t.measured);
+        key("met"); w.Bool(t.met);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << buffer.GetString() << "\n";
+    if (!out.flush()) throw std::runtime_error("cannot write " + path.string());
+}
+
+}  // namespace ibvf::bench

@@ -1,0 +1,59 @@
+#pragma once
+// What a run measured, the targets of issues 2 and 3 judged against it, and the two outputs:
+// a markdown table for people and a JSON file with every raw sample for tools.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "Samples.hpp"
+
+namespace ibvf::bench {
+
+// Contender keys (Contenders.cpp) and VERSION keys the report knows how to lay out.
+namespace keys {
+inline constexpr const char* kIbvfHostLocal = "ibvf-host-local";
+inline constexpr const char* kIbvfInProcess = "ibvf-ibvf-ipam";
+inline constexpr const char* kHostDevice = "host-device";
+inline constexpr const char* kFloorIp = "floor-ip";
+inline constexpr const char* kFloorNetlink = "floor-netlink";
+inline constexpr const char* kTrue = "true";
+inline constexpr const char* kIbvf = "ibvf";
+}  // namespace keys
+
+struct BinarySize {
+    std::string name;
+    std::filesystem::path path;
+    std::uintmax_t bytes = 0;
+};
+
+struct Results {
+    int iterations = 0;
+    int warmupRounds = 0;
+    int versionRuns = 0;
+    int settleMs = 0;
+    std::string kernel;
+    std::string loadBefore;  // /proc/loadavg when the run started and ended: a busy machine
+    std::string loadAfter;   // (parallel builds, other benchmarks) makes every number noisy
+    std::map<std::string, std::string> labels;  // contender key -> label
+    std::map<std::string, Samples> add;         // contender key -> samples
+    std::map<std::string, Samples> del;
+    std::map<std::string, Samples> version;     // "ibvf", "host-device", "true"
+    std::map<std::string, std::filesystem::path> versionBinaries;
+    std::map<std::string, BinarySize> sizes;    // "ibvf", "ibvf-ipam", "host-device", "host-local", "ip"
+};
+
+struct Target {
+    std::string source;  // "issue 2", "issue 3"
+    std::string what;
+    std::string measured;
+    bool met = false;
+};
+
+std::vector<Target> judgeTargets(const Results& results);
+std::string markdownReport(const Results& results, const std::vector<Target>& targets);
+// Throws std::runtime_error when the file cannot be written.
+void writeJsonReport(const std::filesystem::path& path, const Results& results, const std::vector<Target>& targets);
+
+}  // namespace ibvf::bench
