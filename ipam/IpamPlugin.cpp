@@ -43,10 +43,16 @@ cni::Result IpamPlugin::add(const cni::Request& req) {
     }
     result.routes = cfg.routes;
     result.dns = cfg.dns;
+    std::string text;
+    for (const auto& ip : result.ips) text += (text.empty() ? "" : " ") + ip.address.toString();
+    spdlog::info("ADD network {}: {} holds {}", req.conf.name, who(req), text);
     return result;
 }
 
-void IpamPlugin::del(const cni::Request& req) { LeaseStore(storeLocationOf(req.conf)).release(keyOf(req)); }
+void IpamPlugin::del(const cni::Request& req) {
+    const std::size_t released = LeaseStore(storeLocationOf(req.conf)).release(keyOf(req));
+    spdlog::info("DEL network {}: released {} lease(s) of {}", req.conf.name, released, who(req));
+}
 
 void IpamPlugin::check(const cni::Request& req) {
     const IpamConfig cfg = parseIpamConfig(req.conf);

@@ -136,6 +136,17 @@ TEST_CASE("exhaustion of a full /24: 253 addresses (254 minus the gateway), then
     CHECK_FALSE(nextFree(set, {}, cursor, taken.probe()));
 }
 
+TEST_CASE("one probe per ADD with 60,000 leases in a /16 (the cursor, not a scan)") {
+    const RangeSet set{range("10.30.0.0/16")};
+    Taken taken;
+    net::IpAddress a = ip("10.30.0.2");
+    for (int i = 0; i < 60000; ++i, a = a.next()) taken.addrs.insert(a);
+    const std::optional<net::IpAddress> cursor = a.prev();
+    taken.probes = 0;
+    CHECK(nextFree(set, {}, cursor, taken.probe()) == a);
+    CHECK(taken.probes == 1);
+}
+
 TEST_CASE("whyUnassignable explains requested addresses") {
     const RangeSet set{range("10.1.2.0/24", "10.1.2.1", "10.1.2.200")};
     const auto ex = Exclusions::parse({"10.1.2.50/31"}, "ipam.exclude");
