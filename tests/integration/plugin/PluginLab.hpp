@@ -13,25 +13,11 @@
 
 #include "support/BinaryRunner.hpp"
 #include "support/FakeSysfs.hpp"
+#include "support/ScratchDir.hpp"
 #include "support/TestNet.hpp"
 
 namespace ibvf::test {
 
-struct LabDir {
-    std::filesystem::path path;
-    LabDir() {
-        char tmpl[] = "/tmp/ibvf-lab-XXXXXX";
-        const char* made = ::mkdtemp(tmpl);
-        if (made == nullptr) throw std::runtime_error("mkdtemp failed");
-        path = made;
-    }
-    ~LabDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    LabDir(const LabDir&) = delete;
-    LabDir& operator=(const LabDir&) = delete;
-};
 
 inline std::string vfPci(unsigned i) {
     char buf[32];
@@ -61,12 +47,12 @@ public:
     const std::string& vfNetdev(unsigned i) const { return vfs_.at(i)->a(); }
     VethPair& veth(unsigned i) { return *vfs_.at(i); }
     FakeSysfs& sysfs() { return sysfs_; }
-    const std::filesystem::path& stateDir() const { return dir_.path; }
-    std::filesystem::path attachmentsDir() const { return dir_.path / "state" / "ibvf"; }
+    const std::filesystem::path& stateDir() const { return dir_.path(); }
+    std::filesystem::path attachmentsDir() const { return dir_.path() / "state" / "ibvf"; }
     std::filesystem::path leasesDir(const std::string& network) const {
-        return dir_.path / "state" / "ibvf-ipam" / network;
+        return dir_.path() / "state" / "ibvf-ipam" / network;
     }
-    std::filesystem::path hostLocalDir() const { return dir_.path / "host-local"; }
+    std::filesystem::path hostLocalDir() const { return dir_.path() / "host-local"; }
 
     std::map<std::string, std::string> env(const std::string& command, const std::string& containerId,
                                            const std::string& netns, const std::string& ifname = "net1") const {
@@ -76,8 +62,8 @@ public:
                 {"CNI_IFNAME", ifname},
                 {"CNI_PATH", std::string(IBVF_BUILD_DIR) + ":/usr/lib/cni"},
                 {"IBVF_SYSFS_ROOT", sysfs_.root().string()},
-                {"IBVF_STATE_DIR", (dir_.path / "state").string()},
-                {"IBVF_RUN_DIR", (dir_.path / "run").string()}};
+                {"IBVF_STATE_DIR", (dir_.path() / "state").string()},
+                {"IBVF_RUN_DIR", (dir_.path() / "run").string()}};
     }
 
     RunResult run(const std::string& command, const std::string& containerId, const std::string& netns,
@@ -97,7 +83,7 @@ public:
     }
 
 private:
-    LabDir dir_;
+    ScratchDir dir_;
     FakeSysfs sysfs_;
     std::string pfNetdev_;
     std::vector<std::unique_ptr<VethPair>> vfs_;

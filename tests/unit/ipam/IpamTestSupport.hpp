@@ -1,4 +1,5 @@
 #pragma once
+#include "support/ScratchDir.hpp"
 // Helpers for the ipam unit tests: scratch state roots, configs, forked children, and a reader of
 // the store's raw layout that checks the invariants LeaseStore.hpp promises, independently of the
 // store's own code.
@@ -44,24 +45,7 @@ inline std::string numbered(const char* prefix, int i) {
     return s;
 }
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "ibvf-ipam-test-XXXXXX").string();
-        if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
+using TempDir = ibvf::test::ScratchDir;
 
 // Points IBVF_STATE_DIR at a directory for the guard's lifetime.
 class StateRootGuard {

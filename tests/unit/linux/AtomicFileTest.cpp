@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "ForkedChild.hpp"
-#include "ScratchDir.hpp"
+#include "support/ScratchDir.hpp"
 #include "linux/AtomicFile.hpp"
 #include "linux/KernelError.hpp"
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "ForkedChild.hpp"
-#include "ScratchDir.hpp"
+#include "support/ScratchDir.hpp"
 #include "linux/FileLock.hpp"
 #include "linux/KernelError.hpp"
 

@@ -5,6 +5,7 @@
 
 #include "plugin/AttachmentState.hpp"
 #include "plugin/AttachmentStore.hpp"
+#include "support/ScratchDir.hpp"
 
 using namespace ibvf;
 using plugin::AttachmentState;
@@ -30,14 +31,6 @@ AttachmentState sample() {
     return s;
 }
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/ibvf-store-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 }  // namespace
 
@@ -78,8 +71,8 @@ TEST_CASE("corrupt state is refused") {
 }
 
 TEST_CASE("store: save, load, claim and stale claims") {
-    TempDir dir;
-    plugin::AttachmentStore store(dir.path / "ibvf");
+    test::ScratchDir dir;
+    plugin::AttachmentStore store(dir.path() / "ibvf");
     auto s = sample();
     CHECK_FALSE(store.load(s.containerId, s.ifname).has_value());
     CHECK_FALSE(store.holderOf(s.pciAddress).has_value());
