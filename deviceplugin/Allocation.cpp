@@ -1,0 +1,141 @@
+#include "deviceplugin/Allocation.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "linux/AtomicFile.hpp"
+
+namespace ibvf::dp {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string envOr(const char* name, const char* fallback) {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0' ? v : fallback;
+}
+
+std::string nowRfc3339() {
+    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// Multus device-info spec 1.1.0, "pci" type.
+std::string devinfoJson(const DeviceRecord& d) {
+    rapidjson::StringBuffer out;
+    rapidjson::Writer<rapidjson::StringBuffer> w(out);
+    w.StartObject();
+    w.Key("type");
+    w.String("pci");
+    w.Key("version");
+    w.String("1.1.0");
+    w.Key("pci");
+    w.StartObject();
+    w.Key("pci-address");
+    w.String(d.pciAddress.c_str());
+    if (!d.pfPciAddress.empty()) {
+        w.Key("pf-pci-address");
+        w.String(d.pfPciAddress.c_str());
+    }
+    if (!d.rdmaDevice.empty()) {
+        w.Key("rdma-device");
+        w.String(d.rdmaDevice.c_str());
+    }
+    w.EndObject();
+    w.EndObject();
+    return std::string(out.GetString(), out.GetSize()) + "\n";
+}
+
+std::string recordJson(const DeviceRecord& d, const std::string& resource) {
+    rapidjson::StringBuffer out;
+    rapidjson::Writer<rapidjson::StringBuffer> w(out);
+    w.StartObject();
+    w.Key("pciAddress");
+    w.String(d.pciAddress.c_str());
+    w.Key("resource");
+    w.String(resource.c_str());
+    w.Key("time");
+    const std::string now = nowRfc3339();
+    w.String(now.c_str());
+    w.EndObject();
+    return std::string(out.GetString(), out.GetSize()) + "\n";
+}
+
+}  // namespace
+
+AllocationPaths AllocationPaths::fromEnvironment() {
+    return AllocationPaths{envOr("IBVF_DEVINFO_DIR", "/var/run/k8s.cni.cncf.io/devinfo/dp"),
+                           fs::path(envOr("IBVF_RUN_DIR", "/run/ibvf")) / "allocations"};
+}
+
+std::string devinfoFileName(const ResourceConfig& resource, const std::string& bdf) {
+    return resource.prefix + "-" + resource.name + "-" + bdf + "-device.json";
+}
+
+ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::string>& ids,
+                                      const kernel::Sysfs& sysfs, const AllocationPaths& paths) {
+    std::map<std::string, const DeviceRecord*> byId;
+    for (const auto& d : pool.devices) byId[d.id] = &d;
+    std::vector<const DeviceRecord*> chosen;
+    for (const auto& id : ids) {
+        const auto it = byId.find(id);
+        if (it == byId.end())
+            throw std::invalid_argument("device " + id + " is not a device of " + pool.config.resourceName());
+        chosen.push_back(it->second);
+    }
+
+    ContainerAllocation out;
+    std::set<std::string> charDevices;
+    if (pool.config.mode == PoolMode::Hca) {
+        for (auto& dev : allRdmaCharDevices(sysfs)) charDevices.insert(dev);
+    } else {
+        std::string bdfs;
+        for (const DeviceRecord* d : chosen) {
+            if (!bdfs.empty()) bdfs += ",";
+            bdfs += d->pciAddress;
+            if (!d->rdmaDevice.empty())
+                for (auto& dev : sysfs.rdmaCharDevices(d->rdmaDevice)) charDevices.insert(dev);
+        }
+        out.envs.emplace_back(pciDeviceEnvName(pool.config), bdfs);
+        kernel::makeDirectories(paths.devinfoDir, 0755);
+        kernel::makeDirectories(paths.allocationsDir, 0755);
+        for (const DeviceRecord* d : chosen) {
+            kernel::writeFileAtomic(paths.devinfoDir / devinfoFileName(pool.config, d->pciAddress), devinfoJson(*d), 0644);
+            kernel::writeFileAtomic(paths.allocationsDir / (d->pciAddress + ".json"),
+                                    recordJson(*d, pool.config.resourceName()), 0644);
+        }
+    }
+    // rdma_cm is node-wide and needed by every RDMA application that resolves addresses.
+    charDevices.insert("/dev/infiniband/rdma_cm");
+    for (const auto& dev : charDevices) out.devices.push_back(DeviceSpecEntry{dev, "rwm"});
+    return out;
+}
+
+std::size_t reclaimRecords(const std::vector<Pool>& pools, const AllocationPaths& paths) {
+    std::set<std::string> live;
+    for (const auto& p : pools)
+        for (const auto& d : p.devices)
+            if (d.present && !d.pciAddress.empty()) live.insert(d.pciAddress + ".json");
+    std::size_t removed = 0;
+    std::error_code ec;
+    for (fs::directory_iterator it(paths.allocationsDir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (kernel::isAtomicTempFileName(name) || name.size() < 5 || name.substr(name.size() - 5) != ".json") continue;
+        if (live.count(name)) continue;
+        if (kernel::removeFile(it->path())) ++removed;
+    }
+    return removed;
+}
+
+}  // namespace ibvf::dp

@@ -1,0 +1,41 @@
+#pragma once
+// What Allocate hands a container, and the files it leaves behind: the device-info file Multus
+// reads (one per VF) and the allocation record `ibvf` and `ibvf-diag` read (one per VF).
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "deviceplugin/Discovery.hpp"
+#include "linux/Sysfs.hpp"
+
+namespace ibvf::dp {
+
+struct AllocationPaths {
+    std::filesystem::path devinfoDir;      // /var/run/k8s.cni.cncf.io/devinfo/dp (IBVF_DEVINFO_DIR)
+    std::filesystem::path allocationsDir;  // <IBVF_RUN_DIR or /run/ibvf>/allocations
+
+    static AllocationPaths fromEnvironment();
+};
+
+struct DeviceSpecEntry {
+    std::string path;         // same path on host and in the container
+    std::string permissions;  // "rwm"
+};
+
+struct ContainerAllocation {
+    std::vector<std::pair<std::string, std::string>> envs;
+    std::vector<DeviceSpecEntry> devices;
+};
+
+// Throws std::invalid_argument naming the ID when it is not a device of the pool (kubelet then
+// fails the pod instead of starting it without its VF).
+ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::string>& ids,
+                                      const kernel::Sysfs& sysfs, const AllocationPaths& paths);
+
+// "<prefix>-<name>-<bdf>-device.json"
+std::string devinfoFileName(const ResourceConfig& resource, const std::string& bdf);
+
+// Removes allocation records of VFs that no longer exist in any pool; returns how many.
+std::size_t reclaimRecords(const std::vector<Pool>& pools, const AllocationPaths& paths);
+
+}  // namespace ibvf::dp

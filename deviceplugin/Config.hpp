@@ -1,0 +1,59 @@
+#pragma once
+// ibvf-device-plugin configuration. Two seed shapes are accepted as they are deployed today
+// ({"mode":"sriov","pfNetdevices":["ib0"]} -> rdma/vhca, {"mode":"hca"} -> rdma/hca) and the
+// general shape {"enableVfs":bool, "resources":[{name, prefix, mode, selectors}]}.
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ibvf::dp {
+
+// A config the plugin refuses; what() names the field, e.g. "resources[1].selectors.pfNames[0]: ...".
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+enum class PoolMode { Sriov, Hca };
+
+// "ib0" (every VF of ib0) or "ib0#0-7" / "ib0#3" (VF indexes, inclusive).
+struct PfSelector {
+    std::string netdev;
+    std::optional<unsigned> firstVf;
+    std::optional<unsigned> lastVf;
+    bool takesVf(unsigned index) const { return !firstVf || (index >= *firstVf && index <= *lastVf); }
+};
+
+struct Selectors {
+    std::vector<PfSelector> pfNames;   // empty: every SR-IOV PF on the node
+    std::vector<int> linkTypes;        // ARPHRD_* of the PF netdev: "infiniband" 32, "ether" 1
+    std::vector<std::string> vendors;  // PCI vendor id, lower-case hex without 0x ("15b3")
+    std::vector<std::string> devices;  // PCI device id of the VF ("101e")
+    std::vector<std::string> drivers;  // driver bound to the VF ("mlx5_core")
+};
+
+struct ResourceConfig {
+    std::string name;            // "vhca"
+    std::string prefix = "rdma";
+    PoolMode mode = PoolMode::Sriov;
+    Selectors selectors;
+
+    std::string resourceName() const { return prefix + "/" + name; }  // "rdma/vhca"
+};
+
+struct Config {
+    std::vector<ResourceConfig> resources;
+    bool enableVfs = false;  // set sriov_numvfs = sriov_totalvfs on selected PFs that have 0
+};
+
+Config parseConfig(std::string_view json);
+// Reads and parses; a missing or unreadable file is a ConfigError naming the path.
+Config loadConfig(const std::filesystem::path& path);
+
+// "PCIDEVICE_RDMA_VHCA": the variable sriov-network-device-plugin sets for a resource.
+std::string pciDeviceEnvName(const ResourceConfig& resource);
+
+}  // namespace ibvf::dp

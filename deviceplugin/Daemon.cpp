@@ -1,0 +1,270 @@
+#include "deviceplugin/Daemon.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <map>
+#include <memory>
+#include <set>
+#include <system_error>
+
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "deviceplugin/Allocation.hpp"
+#include "deviceplugin/Discovery.hpp"
+#include "deviceplugin/KubeletRegistration.hpp"
+#include "deviceplugin/LinkEventSocket.hpp"
+#include "deviceplugin/ResourceServer.hpp"
+#include "linux/AtomicFile.hpp"
+#include "linux/Fd.hpp"
+#include "linux/KernelError.hpp"
+#include "linux/Netlink.hpp"
+#include "linux/Sysfs.hpp"
+
+namespace ibvf::dp {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kKubeletSocket = "kubelet.sock";
+
+sigset_t stopSignals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    return set;
+}
+
+struct ConfigStamp {
+    fs::file_time_type mtime{};
+    std::uintmax_t size = 0;
+    bool operator==(const ConfigStamp&) const = default;
+};
+
+ConfigStamp stampOf(const fs::path& path) {
+    std::error_code ec;
+    ConfigStamp s;
+    s.mtime = fs::last_write_time(path, ec);
+    s.size = ec ? 0 : fs::file_size(path, ec);
+    return s;
+}
+
+struct Served {
+    std::unique_ptr<ResourceServer> server;
+    bool registered = false;
+};
+
+class Daemon {
+public:
+    Daemon(const DaemonOptions& options, Config config)
+        : options_(options), config_(std::move(config)), sysfs_(kernel::Sysfs::fromEnvironment()),
+          paths_(AllocationPaths::fromEnvironment()), configStamp_(stampOf(options.configPath)) {}
+
+    int run() {
+        const sigset_t signals = stopSignals();
+        kernel::Fd sigFd(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
+        if (!sigFd) kernel::throwErrno("signalfd");
+        kernel::makeDirectories(options_.pluginDir, 0755);
+        kernel::Fd inotifyFd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+        if (!inotifyFd) kernel::throwErrno("inotify_init1");
+        if (::inotify_add_watch(inotifyFd.get(), options_.pluginDir.c_str(), IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM) < 0)
+            kernel::throwErrno("watch " + options_.pluginDir.string());
+        LinkEventSocket links;
+
+        if (const unsigned n = enableVfs(config_, sysfs_)) spdlog::info("enabled VFs on {} PF(s)", n);
+        buildServers();
+        refresh();
+        ensureServing();
+
+        auto lastRefresh = std::chrono::steady_clock::now();
+        for (;;) {
+            // Refresh on a clock, not on poll timeouts: a busy node's stream of link events
+            // must not postpone noticing a sriov_numvfs change.
+            const auto dueIn = std::chrono::duration_cast<std::chrono::milliseconds>(
+                lastRefresh + options_.refreshInterval - std::chrono::steady_clock::now());
+            pollfd fds[3] = {{sigFd.get(), POLLIN, 0}, {inotifyFd.get(), POLLIN, 0}, {links.fd(), POLLIN, 0}};
+            const int n = ::poll(fds, 3, static_cast<int>(std::max<long long>(0, dueIn.count())));
+            if (n < 0 && errno != EINTR) kernel::throwErrno("poll");
+            if (n > 0 && (fds[0].revents & POLLIN) != 0) {
+                signalfd_siginfo info{};
+                const ssize_t got = ::read(sigFd.get(), &info, sizeof info);
+                spdlog::info("signal {}: stopping", got == static_cast<ssize_t>(sizeof info) ? static_cast<int>(info.ssi_signo) : 0);
+                stopAll();
+                return 0;
+            }
+            if (n > 0 && (fds[1].revents & POLLIN) != 0) readDirectoryEvents(inotifyFd.get());
+            const bool linkEvent = n > 0 && (fds[2].revents & POLLIN) != 0 && links.drain();
+            if (linkEvent || std::chrono::steady_clock::now() >= lastRefresh + options_.refreshInterval) {
+                reloadConfigIfChanged();
+                refresh();
+                lastRefresh = std::chrono::steady_clock::now();
+            }
+            ensureServing();
+        }
+    }
+
+private:
+    void buildServers() {
+        servers_.clear();
+        for (const auto& r : config_.resources) {
+            Served s;
+            s.server = std::make_unique<ResourceServer>(r, sysfs_, paths_, options_.pluginDir / socketNameFor(r));
+            servers_.push_back(std::move(s));
+        }
+    }
+
+    void stopAll() {
+        for (auto& s : servers_) s.server->stop();
+    }
+
+    void readDirectoryEvents(int fd) {
+        alignas(inotify_event) char buf[4096];
+        for (;;) {
+            const ssize_t n = ::read(fd, buf, sizeof buf);
+            if (n <= 0) return;
+            for (char* p = buf; p < buf + n;) {
+                const auto* ev = reinterpret_cast<const inotify_event*>(p);
+                const std::string name = ev->len > 0 ? std::string(ev->name) : std::string();
+                if (name == kKubeletSocket && (ev->mask & (IN_CREATE | IN_MOVED_TO)) != 0) {
+                    // A new kubelet forgets every plugin: register all again.
+                    spdlog::info("{} re-created: registering again", kKubeletSocket);
+                    for (auto& s : servers_) s.registered = false;
+                }
+                p += sizeof(inotify_event) + ev->len;
+            }
+        }
+    }
+
+    // Our sockets are wiped when kubelet restarts; a server whose socket is gone is restarted
+    // (and so must register again).
+    void ensureServing() {
+        for (auto& s : servers_) {
+            std::error_code ec;
+            if (s.server->running() && !fs::exists(s.server->socketPath(), ec)) {
+                spdlog::info("{} was removed: serving it again", s.server->socketPath().string());
+                s.server->stop();
+            }
+            if (!s.server->running()) {
+                try {
+                    s.server->start();
+                    s.registered = false;
+                } catch (const std::exception& e) {
+                    spdlog::error("{}: {}", s.server->config().resourceName(), e.what());
+                    continue;
+                }
+            }
+        }
+        const fs::path kubelet = options_.pluginDir / kKubeletSocket;
+        std::error_code ec;
+        if (!fs::exists(kubelet, ec)) return;
+        for (auto& s : servers_) {
+            if (s.registered || !s.server->running()) continue;
+            try {
+                registerWithKubelet(kubelet, s.server->socketPath().filename().string(), s.server->config(),
+                                    std::chrono::milliseconds(3000));
+                s.registered = true;
+                spdlog::info("registered {} at {}", s.server->config().resourceName(), s.server->socketPath().string());
+            } catch (const std::exception& e) {
+                spdlog::warn("{}; retrying", e.what());
+            }
+        }
+    }
+
+    void reloadConfigIfChanged() {
+        const ConfigStamp now = stampOf(options_.configPath);
+        if (now == configStamp_) return;
+        configStamp_ = now;
+        try {
+            Config fresh = loadConfig(options_.configPath);
+            spdlog::info("config {} changed: applying", options_.configPath.string());
+            stopAll();
+            config_ = std::move(fresh);
+            if (const unsigned n = enableVfs(config_, sysfs_)) spdlog::info("enabled VFs on {} PF(s)", n);
+            buildServers();
+        } catch (const std::exception& e) {
+            spdlog::error("{}; keeping the previous config", e.what());
+        }
+    }
+
+    std::map<std::string, bool> pfLinkStates(const std::vector<Pool>& pools) {
+        std::map<std::string, bool> up;
+        for (const auto& p : pools)
+            for (const auto& d : p.devices)
+                if (!d.pfNetdev.empty() && !up.count(d.pfNetdev)) {
+                    const auto link = route_.linkByName(d.pfNetdev);
+                    up[d.pfNetdev] = link && link->adminUp && link->carrier;
+                }
+        return up;
+    }
+
+    void refresh() {
+        std::vector<Pool> pools;
+        std::map<std::string, bool> up;
+        try {
+            pools = discover(config_, sysfs_);
+            up = pfLinkStates(pools);
+        } catch (const std::exception& e) {
+            spdlog::error("discovery: {}", e.what());
+            return;
+        }
+        bool anyProblem = false;
+        for (std::size_t i = 0; i < pools.size() && i < servers_.size(); ++i) {
+            const Pool& pool = pools[i];
+            anyProblem = anyProblem || !pool.problems.empty();
+            auto& reported = problems_[pool.config.resourceName()];
+            if (reported != pool.problems) {
+                for (const auto& p : pool.problems) spdlog::warn("{}: {}", pool.config.resourceName(), p);
+                reported = pool.problems;
+            }
+            std::vector<DeviceHealth> devices;
+            devices.reserve(pool.devices.size());
+            for (const auto& d : pool.devices) {
+                const bool healthy = d.present && (d.pfNetdev.empty() || up[d.pfNetdev]);
+                devices.push_back(DeviceHealth{d, healthy});
+            }
+            std::size_t healthy = 0;
+            for (const auto& d : devices) healthy += d.healthy ? 1 : 0;
+            const std::size_t total = devices.size();
+            if (servers_[i].server->update(std::move(devices)))
+                spdlog::info("{}: {} devices, {} healthy", pool.config.resourceName(), total, healthy);
+        }
+        // Only with a complete picture: a PF missing for a moment must not cost its VFs' records.
+        if (!anyProblem) {
+            try {
+                if (const auto n = reclaimRecords(pools, paths_)) spdlog::info("reclaimed {} allocation record(s)", n);
+            } catch (const std::exception& e) {
+                spdlog::warn("reclaim allocation records: {}", e.what());
+            }
+        }
+    }
+
+    DaemonOptions options_;
+    Config config_;
+    kernel::Sysfs sysfs_;
+    AllocationPaths paths_;
+    ConfigStamp configStamp_;
+    kernel::RouteSocket route_;
+    std::vector<Served> servers_;
+    std::map<std::string, std::vector<std::string>> problems_;
+};
+
+}  // namespace
+
+void blockStopSignals() {
+    const sigset_t set = stopSignals();
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int runDaemon(const DaemonOptions& options, Config config) {
+    Daemon daemon(options, std::move(config));
+    return daemon.run();
+}
+
+}  // namespace ibvf::dp
