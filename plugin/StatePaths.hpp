@@ -14,6 +14,8 @@ struct StatePaths {
     static StatePaths fromEnvironment();
     std::filesystem::path vfLock(std::string_view pciAddress) const;
     std::filesystem::path pfLock(std::string_view pfPciAddress) const;
+    // Written by ibvf-device-plugin on Allocate.
+    std::filesystem::path allocationRecord(std::string_view pciAddress) const;
 };
 
 }  // namespace ibvf::plugin

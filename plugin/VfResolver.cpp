@@ -1,5 +1,7 @@
 #include "plugin/VfResolver.hpp"
 
+#include <filesystem>
+
 #include <spdlog/spdlog.h>
 
 #include "cni/Error.hpp"
@@ -71,6 +73,8 @@ ResolvedVf VfResolver::fromPf(const std::string& pfNetdev, const PluginConfig& c
     }
     for (const auto& bdf : pf.vfPciAddresses) {
         if (heldByOther(store_.holderOf(bdf), containerId, ifname)) continue;
+        // The device plugin's record: kubelet gave this VF to a pod, which gets it as deviceID.
+        if (std::filesystem::exists(paths_.allocationRecord(bdf))) continue;
         kernel::VfInfo vf;
         try {
             vf = sysfs_.vf(bdf);

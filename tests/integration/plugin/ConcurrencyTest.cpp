@@ -1,6 +1,8 @@
 // Many ADDs and DELs at once, as a busy node sees them.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <set>
 #include <thread>
@@ -91,4 +93,22 @@ TEST_CASE("pfNetdevice: parallel ADDs without deviceID never share a VF; the nex
     CHECK_MESSAGE(again.exitCode == 0, again.summary());
     CHECK(lab.run("DEL", "cid-pf-extra", pods[kN]->path(), conf).exitCode == 0);
     CHECK(lab.attachmentFiles().empty());
+}
+
+TEST_CASE("pfNetdevice never takes a VF the device plugin has allocated") {
+    PluginLab lab(2);
+    ScopedNetns pod;
+    lab.veth(0).alsoSearch(pod.path());
+    lab.veth(1).alsoSearch(pod.path());
+    // What ibvf-device-plugin writes on Allocate.
+    const auto records = lab.stateDir() / "run" / "allocations";
+    std::filesystem::create_directories(records);
+    std::ofstream(records / (vfPci(0) + ".json")) << R"({"pciAddress":")" << vfPci(0) << R"(","resource":"rdma/vhca","time":1})";
+
+    const auto conf = netconf("1.1.0", R"(,"pfNetdevice":")" + lab.pfNetdev() + "\"", bundledIpam());
+    auto add = lab.run("ADD", "cid-dp", pod.path(), conf);
+    REQUIRE_MESSAGE(add.exitCode == 0, add.summary());
+    CHECK(jsonString((*add.json)["interfaces"][0], "pciID") == vfPci(1));
+    CHECK(linkExistsIn("", lab.vfNetdev(0)));
+    CHECK(lab.run("DEL", "cid-dp", pod.path(), conf).exitCode == 0);
 }
