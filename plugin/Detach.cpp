@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <future>
 
 #include <spdlog/spdlog.h>
 
@@ -21,8 +22,10 @@ void release(const AttachmentState& found, const std::string& netnsPath, const P
     auto lock = resolver.lockVf(found.pciAddress, cfg.lockTimeout);
     // Another DEL may have finished while we waited for the lock.
     auto state = ctx.store.load(found.containerId, found.ifname);
+    // The addresses are released while the kernel moves the netdev back (the move dominates).
+    auto released = std::async(std::launch::async, releaseAddresses);
     if (state) restoreVfNetdev(*state, netnsPath);
-    releaseAddresses();
+    released.get();
     if (!state) return;
     if (auto holder = ctx.store.holderOf(state->pciAddress);
         !holder || (holder->containerId == state->containerId && holder->ifname == state->ifname)) {

@@ -72,29 +72,20 @@ void runToCompletion(const std::string& type, const cni::Request& req, std::stri
     if (result.exitCode != 0) throwDelegateError(type, result);
 }
 
-class PendingExec final : public PendingAllocation {
-public:
-    PendingExec(std::string type, kernel::ChildProcess child) : type_(std::move(type)), child_(std::move(child)) {}
-    cni::Result wait() override {
-        auto r = child_.wait();
-        if (r.exitCode != 0) throwDelegateError(type_, r);
-        rapidjson::Document doc;
-        doc.Parse(r.out.c_str(), r.out.size());
-        if (doc.HasParseError() || !doc.IsObject()) {
-            throw Error(ErrorCode::IpamFailure, "IPAM plugin '" + type_ + "' printed no JSON result", r.out);
-        }
-        return cni::parseResult(doc);
+cni::Result parseAllocation(const std::string& type, const kernel::ProcessResult& r) {
+    if (r.exitCode != 0) throwDelegateError(type, r);
+    rapidjson::Document doc;
+    doc.Parse(r.out.c_str(), r.out.size());
+    if (doc.HasParseError() || !doc.IsObject()) {
+        throw Error(ErrorCode::IpamFailure, "IPAM plugin '" + type + "' printed no JSON result", r.out);
     }
-
-private:
-    std::string type_;
-    kernel::ChildProcess child_;
-};
+    return cni::parseResult(doc);
+}
 
 }  // namespace
 
 std::unique_ptr<PendingAllocation> ExecIpam::startAdd(const cni::Request& req) {
-    return std::make_unique<PendingExec>(type_, start(type_, req, "ADD"));
+    return allocateInBackground([this, &req] { return parseAllocation(type_, start(type_, req, "ADD").wait()); });
 }
 
 void ExecIpam::del(const cni::Request& req) { runToCompletion(type_, req, "DEL"); }

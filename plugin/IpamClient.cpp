@@ -1,9 +1,27 @@
 #include "plugin/IpamClient.hpp"
 
+#include <future>
+
 #include "plugin/ExecIpam.hpp"
 #include "plugin/InProcessIpam.hpp"
 
 namespace ibvf::plugin {
+namespace {
+
+class PendingThread final : public PendingAllocation {
+public:
+    explicit PendingThread(std::future<cni::Result> f) : future_(std::move(f)) {}
+    cni::Result wait() override { return future_.get(); }
+
+private:
+    std::future<cni::Result> future_;  // its destructor joins a thread nobody waited for
+};
+
+}  // namespace
+
+std::unique_ptr<PendingAllocation> allocateInBackground(std::function<cni::Result()> allocate) {
+    return std::make_unique<PendingThread>(std::async(std::launch::async, std::move(allocate)));
+}
 
 std::unique_ptr<IpamClient> makeIpamClient(const std::string& type) {
     if (type.empty()) return nullptr;

@@ -2,6 +2,7 @@
 // The plugin's view of an IPAM: the bundled ibvf-ipam in-process, or any other CNI IPAM plugin
 // exec'd from CNI_PATH. ADD is started early and collected later so that the allocation overlaps
 // the netns move, which is the kernel's ~20 ms and dominates an ADD.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,10 @@ public:
     // Blocks until the allocation is done; throws the IPAM's error as a cni::Error.
     virtual cni::Result wait() = 0;
 };
+
+// Runs `allocate` on its own thread: for an exec'd IPAM even posix_spawn takes 1-5 ms, time the
+// netns move should not wait for.
+std::unique_ptr<PendingAllocation> allocateInBackground(std::function<cni::Result()> allocate);
 
 class IpamClient {
 public:

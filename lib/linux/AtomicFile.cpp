@@ -60,7 +60,7 @@ private:
 
 }  // namespace
 
-void writeFileAtomic(const fs::path& path, std::string_view content, unsigned mode) {
+void writeFileAtomic(const fs::path& path, std::string_view content, unsigned mode, Durability durability) {
     const fs::path temp = tempPathFor(path);
     Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode)));
     if (!fd) throw KernelError(errno, "create " + temp.string() + " (to replace " + path.string() + ")");
@@ -68,12 +68,13 @@ void writeFileAtomic(const fs::path& path, std::string_view content, unsigned mo
     // The umask must not loosen or tighten what the caller asked for.
     if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) throw KernelError(errno, "chmod " + temp.string());
     writeAll(fd.get(), content, temp);
-    if (::fsync(fd.get()) != 0) throw KernelError(errno, "fsync " + temp.string());
+    const bool durable = durability == Durability::Durable;
+    if (durable && ::fsync(fd.get()) != 0) throw KernelError(errno, "fsync " + temp.string());
     // close() can report a deferred write error (NFS); do not rename a file that failed.
     if (::close(fd.release()) != 0) throw KernelError(errno, "close " + temp.string());
     if (::rename(temp.c_str(), path.c_str()) != 0) throw KernelError(errno, "rename " + temp.string() + " to " + path.string());
     guard.disarm();
-    syncDirectory(path.has_parent_path() ? path.parent_path() : fs::path("."));
+    if (durable) syncDirectory(path.has_parent_path() ? path.parent_path() : fs::path("."));
 }
 
 bool isAtomicTempFileName(std::string_view filename) {

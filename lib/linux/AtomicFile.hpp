@@ -11,7 +11,13 @@ namespace ibvf::kernel {
 
 // The temp file is "<name>.tmp.<pid>.<n>" and is removed on any failure; only a writer killed
 // outright (SIGKILL, power loss) leaves one behind, never a partial target.
-void writeFileAtomic(const std::filesystem::path& path, std::string_view content, unsigned mode = 0600);
+//
+// Durable also survives power loss (fsync of the file and the directory, ~1 ms, far more on a
+// busy disk). CrashSafe survives the writer being killed at any point, which is all that state
+// about namespaces and netdevs needs: a reboot takes those away anyway.
+enum class Durability { Durable, CrashSafe };
+void writeFileAtomic(const std::filesystem::path& path, std::string_view content, unsigned mode = 0600,
+                     Durability durability = Durability::Durable);
 // True for writeFileAtomic's temp names, so directory scans can skip them.
 bool isAtomicTempFileName(std::string_view filename);
 // Removes temp files in `dir` whose writer process no longer exists; returns how many.
