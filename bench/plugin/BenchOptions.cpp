@@ -31,12 +31,14 @@ std::filesystem::path defaultIp() {
 const char* usage() {
     return "usage: ibvf-bench-plugin [--iterations N] [--version-runs N] [--settle-ms N] [--json FILE]\n"
            "                         [--build-dir DIR] [--cni-dir DIR] [--ip PATH] [--true PATH]\n"
+           "                         [--ablate-state-dir DIR]\n"
            "Runs ibvf (host-local and ibvf-ipam), Go host-device + host-local and the bare netns move\n"
            "side by side on fresh veth stand-ins and namespaces, interleaved; prints a markdown table.\n"
            "Needs root. Defaults: 40 iterations, 300 VERSION runs, 100 ms settle, binaries from\n"
            IBVF_BUILD_DIR " and /usr/lib/cni.\n"
            "State (ibvf's, the IPAM stores, the fake sysfs) goes to a fresh directory under $TMPDIR\n"
-           "(default /tmp): TMPDIR=/dev/shm shows what the disk's fsync latency costs.\n";
+           "(default /tmp). --ablate-state-dir /dev/shm adds both ibvf contenders a second time with\n"
+           "their state there, interleaved with the rest: what the state directory's fsyncs cost.\n";
 }
 
 BenchOptions parseOptions(int argc, char** argv) {
@@ -57,6 +59,7 @@ BenchOptions parseOptions(int argc, char** argv) {
         else if (flag == "--cni-dir") o.cniDir = value;
         else if (flag == "--ip") o.ip = value;
         else if (flag == "--true") o.trueBinary = value;
+        else if (flag == "--ablate-state-dir") o.ablateStateDir = value;
         else throw std::invalid_argument("unknown option " + std::string(flag) + " (see --help)");
     }
     if (o.ip.empty()) o.ip = defaultIp();

@@ -91,8 +91,8 @@ private:
 
 class IbvfContender : public CniContender {
 public:
-    IbvfContender(const BenchOptions& o, IbvfIpam ipam, const std::string& key, const fs::path& home)
-        : CniContender(key, ipam == IbvfIpam::HostLocal ? "ibvf (host-local)" : "ibvf (ibvf-ipam)", o.buildDir / "ibvf",
+    IbvfContender(const BenchOptions& o, IbvfIpam ipam, const std::string& key, const std::string& label, const fs::path& home)
+        : CniContender(key, label, o.buildDir / "ibvf",
                        {kHostPath, "CNI_PATH=" + o.cniDir.string(), "IBVF_STATE_DIR=" + (home / "state").string(),
                         "IBVF_RUN_DIR=" + (home / "run").string()}),
           ipam_(ipam == IbvfIpam::HostLocal ? ipamConfig("host-local", home / "host-local")
@@ -197,8 +197,10 @@ private:
 
 }  // namespace
 
-BenchDir::BenchDir() {
-    std::string pattern = (fs::temp_directory_path() / "ibvf-bench-XXXXXX").string();
+BenchDir::BenchDir() : BenchDir(fs::temp_directory_path()) {}
+
+BenchDir::BenchDir(const fs::path& base) {
+    std::string pattern = (base / "ibvf-bench-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr)
         throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
     path_ = pattern;
@@ -209,9 +211,14 @@ BenchDir::~BenchDir() {
     fs::remove_all(path_, ec);
 }
 
-std::unique_ptr<Contender> makeIbvf(const BenchOptions& options, const BenchDir& dir, IbvfIpam ipam) {
-    const std::string key = ipam == IbvfIpam::HostLocal ? "ibvf-host-local" : "ibvf-ibvf-ipam";
-    return std::make_unique<IbvfContender>(options, ipam, key, dir.path() / key);
+std::unique_ptr<Contender> makeIbvf(const BenchOptions& options, const BenchDir& dir, IbvfIpam ipam, const std::string& variant) {
+    std::string key = ipam == IbvfIpam::HostLocal ? "ibvf-host-local" : "ibvf-ibvf-ipam";
+    std::string label = ipam == IbvfIpam::HostLocal ? "ibvf (host-local)" : "ibvf (ibvf-ipam)";
+    if (!variant.empty()) {
+        key += "-alt";
+        label.insert(label.size() - 1, ", " + variant);
+    }
+    return std::make_unique<IbvfContender>(options, ipam, key, label, dir.path() / key);
 }
 
 std::unique_ptr<Contender> makeHostDevice(const BenchOptions& options, const BenchDir& dir) {

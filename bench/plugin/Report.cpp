@@ -135,6 +135,27 @@ std::string markdownReport(const Results& r, const std::vector<Target>& targets)
     s += row("binary size", {sizeOf(r, "ibvf") + " + " + sizeOf(r, "host-local"),
                              sizeOf(r, "ibvf") + " (standalone " + sizeOf(r, "ibvf-ipam") + ", not exec'd)",
                              sizeOf(r, "host-device") + " + " + sizeOf(r, "host-local"), sizeOf(r, "ip")});
+    if (!r.ablateStateDir.empty()) {
+        const auto alt = [](const std::string& k) { return k + kAltSuffix; };
+        const auto both = [&](auto cell) { return std::vector<std::string>{cell(kIbvfHostLocal), cell(kIbvfInProcess)}; };
+        s += "\nAblation, same run: ibvf's state (attachments, claims, ibvf-ipam leases, host-local's files) in " +
+             r.ablateStateDir + " instead of the default temp dir.\n\n";
+        s += row("operation", both([&](const std::string& k) { return r.labels.at(alt(k)); }));
+        s += "|---|---|---|\n";
+        s += row("ADD median / mean", both([&](const std::string& k) {
+                     return fixed(at(r.add, alt(k)).median()) + " / " + fixed(at(r.add, alt(k)).mean());
+                 }));
+        s += row("same, state in the default temp dir", both([&](const std::string& k) {
+                     return fixed(at(r.add, k).median()) + " / " + fixed(at(r.add, k).mean());
+                 }));
+        s += row("DEL median / mean", both([&](const std::string& k) {
+                     return fixed(at(r.del, alt(k)).median()) + " / " + fixed(at(r.del, alt(k)).mean());
+                 }));
+        s += row("same, state in the default temp dir", both([&](const std::string& k) {
+                     return fixed(at(r.del, k).median()) + " / " + fixed(at(r.del, k).mean());
+                 }));
+        s += row("ADD median - `ip` floor", both([&](const std::string& k) { return signedMs(at(r.add, alt(k)).median() - ipAdd.median()); }));
+    }
     s += "\nTargets:\n\n";
     for (const auto& t : targets)
         s += std::string("- ") + (t.met ? "**met**" : "**MISSED**") + " (" + t.source + ") " + t.what + ": " + t.measured + "\n";
@@ -179,6 +200,7 @@ void writeJsonReport(const std::filesystem::path& path, const Results& r, const 
     key("version_runs"); w.Int(r.versionRuns);
     key("settle_ms"); w.Int(r.settleMs);
     key("kernel"); str(r.kernel);
+    key("ablate_state_dir"); str(r.ablateStateDir);
     key("loadavg_before"); str(r.loadBefore);
     key("loadavg_after"); str(r.loadAfter);
     w.EndObject();

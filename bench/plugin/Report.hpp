@@ -20,6 +20,7 @@ inline constexpr const char* kFloorIp = "floor-ip";
 inline constexpr const char* kFloorNetlink = "floor-netlink";
 inline constexpr const char* kTrue = "true";
 inline constexpr const char* kIbvf = "ibvf";
+inline constexpr const char* kAltSuffix = "-alt";  // the same contender with --ablate-state-dir
 }  // namespace keys
 
 struct BinarySize {
@@ -41,7 +42,8 @@ struct Results {
     std::map<std::string, Samples> del;
     std::map<std::string, Samples> version;     // "ibvf", "host-device", "true"
     std::map<std::string, std::filesystem::path> versionBinaries;
-    std::map<std::string, BinarySize> sizes;    // "ibvf", "ibvf-ipam", "host-device", "host-local", "ip"
+    std::map<std::string, BinarySize> sizes;
+    std::string ablateStateDir;  // empty: no ablation contenders    // "ibvf", "ibvf-ipam", "host-device", "host-local", "ip"
 };
 
 struct Target {

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -158,6 +159,14 @@ int run(const BenchOptions& o) {
     contenders.push_back(makeHostDevice(o, dir));
     contenders.push_back(makeIpFloor(o));
     contenders.push_back(makeNetlinkFloor(host));
+    std::optional<BenchDir> ablationDir;
+    if (!o.ablateStateDir.empty()) {
+        ablationDir.emplace(o.ablateStateDir);
+        const std::string variant = "state in " + o.ablateStateDir.string();
+        contenders.push_back(makeIbvf(o, *ablationDir, IbvfIpam::HostLocal, variant));
+        contenders.push_back(makeIbvf(o, *ablationDir, IbvfIpam::InProcess, variant));
+        results.ablateStateDir = o.ablateStateDir.string();
+    }
     for (const auto& c : contenders) results.labels[c->key()] = c->label();
 
     addDelRounds(o, contenders, host, results);
