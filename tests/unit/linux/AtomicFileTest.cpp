@@ -77,14 +77,14 @@ TEST_CASE("writeFileAtomic creates and replaces content and leaves no temp files
 TEST_CASE("writeFileAtomic without fsync still replaces whole files and leaves no temp files") {
     ScratchDir dir;
     const fs::path path = dir / "attachment.json";
-    writeFileAtomic(path, "old", 0600, Durability::CrashSafe);
+    writeFileAtomic(path, "old", 0600, ibvf::kernel::Durability::CrashSafe);
     CHECK(readFile(path) == "old");
-    writeFileAtomic(path, "new content", 0640, Durability::CrashSafe);
+    writeFileAtomic(path, "new content", 0640, ibvf::kernel::Durability::CrashSafe);
     CHECK(readFile(path) == "new content");
     CHECK(modeOf(path) == 0640U);
     CHECK(entries(dir.path()) == std::vector<std::string>{"attachment.json"});
     // A failed write (no such directory) names the path and creates nothing.
-    CHECK_THROWS_WITH_AS(writeFileAtomic(dir / "missing" / "x", "y", 0600, Durability::CrashSafe),
+    CHECK_THROWS_WITH_AS(writeFileAtomic(dir / "missing" / "x", "y", 0600, ibvf::kernel::Durability::CrashSafe),
                          doctest::Contains("missing"), KernelError);
 }
 
