@@ -1,5 +1,6 @@
 #include "plugin/Attach.hpp"
 
+#include <cerrno>
 #include <memory>
 #include <optional>
 
@@ -14,6 +15,7 @@
 #include "plugin/RouteResolution.hpp"
 #include "plugin/UndoStack.hpp"
 #include "plugin/VfResolver.hpp"
+#include "plugin/VfSettings.hpp"
 
 namespace ibvf::plugin {
 namespace {
@@ -60,6 +62,7 @@ public:
         claimVf();
         recordIntent();
         startIpam();
+        applyLinkState();
         moveIntoPod();
         configureInPod();
         auto result = buildResult();
@@ -119,6 +122,24 @@ private:
         allocation_ = ipam_->startAdd(req_);
     }
 
+    // Through the PF, with the original on record first so DEL and GC can restore it.
+    void applyLinkState() {
+        if (!cfg_.linkState) return;
+        const int pf = pfIfindexOf(ctx_.sysfs, host_, vf().pfPciAddress);
+        const int index = vf().vfIndex;
+        vfControl_ = ctx_.makeVfControl();
+        kernel::VfSettings before;
+        callPfDriver("read the link state of VF " + vf().pciAddress, [&] { before = vfControl_->get(pf, index); });
+        const auto original = before.linkState.value_or(kernel::VfLinkState::Auto);
+        state_.vfLinkState = static_cast<unsigned>(original);
+        ctx_.store.save(state_);
+        callPfDriver("set the link state of VF " + vf().pciAddress,
+                     [&] { vfControl_->setLinkState(pf, index, *cfg_.linkState); });
+        undo_.push("restore the VF link state", [this, pf, index, original] {
+            vfControl_->setLinkState(pf, index, original);
+        });
+    }
+
     void moveIntoPod() {
         if (link_.adminUp) {
             host_.setAdminUp(hostIfindex_, false);
@@ -149,6 +170,7 @@ private:
 
     void configureInPod() {
         const int idx = podLink_.ifindex;
+        announceAddressChanges();
         if (cfg_.mtu && *cfg_.mtu != podLink_.mtu) {
             pod_.setMtu(idx, *cfg_.mtu);
             undo_.push("restore the MTU", [this] { pod_.setMtu(podLink_.ifindex, link_.mtu); });
@@ -169,6 +191,20 @@ private:
             pod_.addRoute(spec);
             undo_.push("remove route " + route.dst.toString(), [this, spec] { pod_.deleteRoute(spec); });
         }
+    }
+
+    // Neighbours learn the new address at once (gratuitous ARP / unsolicited NA on link up and
+    // address change), instead of when their caches time out. The settings belong to the netdev
+    // inside the pod and vanish with the move back, so there is nothing to undo.
+    void announceAddressChanges() {
+        kernel::runInNetNs(podNs_, [this] {
+            kernel::writeProcSys("net/ipv4/conf/" + env_.ifname + "/arp_notify", "1");
+            try {
+                kernel::writeProcSys("net/ipv6/conf/" + env_.ifname + "/ndisc_notify", "1");
+            } catch (const kernel::KernelError& e) {
+                if (e.err() != ENOENT) throw;  // IPv6 disabled in the pod
+            }
+        });
     }
 
     // Our entry goes after whatever an earlier plugin in the chain reported.
@@ -207,6 +243,7 @@ private:
     int hostIfindex_ = 0;
     kernel::LinkInfo podLink_;
     AttachmentState state_;
+    std::unique_ptr<kernel::VfControl> vfControl_;
     std::unique_ptr<IpamClient> ipam_;
     std::unique_ptr<PendingAllocation> allocation_;
     cni::Result ipamResult_;

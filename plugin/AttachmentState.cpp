@@ -59,6 +59,10 @@ std::string AttachmentState::toJson() const {
     w.Key("adminUp");
     w.Bool(adminUp);
     kv("ipamType", ipamType);
+    if (vfLinkState) {
+        w.Key("vfLinkState");
+        w.Uint(*vfLinkState);
+    }
     kv("phase", phase == AttachPhase::Attached ? "attached" : "attaching");
     if (result) {
         // Stored in the newest shape so nothing is lost; CHECK converts on the way out.
@@ -91,6 +95,9 @@ AttachmentState AttachmentState::fromJson(std::string_view text) {
     auto up = doc.FindMember("adminUp");
     s.adminUp = up != doc.MemberEnd() && up->value.IsBool() && up->value.GetBool();
     s.ipamType = str(doc, "ipamType");
+    if (auto it = doc.FindMember("vfLinkState"); it != doc.MemberEnd() && it->value.IsUint()) {
+        s.vfLinkState = it->value.GetUint();
+    }
     s.phase = str(doc, "phase") == "attached" ? AttachPhase::Attached : AttachPhase::Attaching;
     if (auto it = doc.FindMember("result"); it != doc.MemberEnd()) s.result = cni::parseResult(it->value);
     return s;

@@ -28,6 +28,8 @@ struct AttachmentState {
     unsigned mtu = 0;
     bool adminUp = false;
     std::string ipamType;
+    // The VF's link state before ADD changed it (as its numeric value); absent when ADD left it alone.
+    std::optional<unsigned> vfLinkState;
     AttachPhase phase = AttachPhase::Attaching;
     std::optional<cni::Result> result;  // the result returned by ADD (for CHECK)
 

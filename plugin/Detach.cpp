@@ -10,6 +10,7 @@
 #include "plugin/IpamClient.hpp"
 #include "plugin/VfResolver.hpp"
 #include "plugin/VfRestore.hpp"
+#include "plugin/VfSettings.hpp"
 
 namespace ibvf::plugin {
 namespace {
@@ -24,7 +25,10 @@ void release(const AttachmentState& found, const std::string& netnsPath, const P
     auto state = ctx.store.load(found.containerId, found.ifname);
     // The addresses are released while the kernel moves the netdev back (the move dominates).
     auto released = std::async(std::launch::async, releaseAddresses);
-    if (state) restoreVfNetdev(*state, netnsPath);
+    if (state) {
+        restoreVfNetdev(*state, netnsPath);
+        restoreVfLinkState(*state, ctx);
+    }
     released.get();
     if (!state) return;
     if (auto holder = ctx.store.holderOf(state->pciAddress);

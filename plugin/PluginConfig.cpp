@@ -43,6 +43,13 @@ PluginConfig PluginConfig::parse(const cni::NetConf& conf) {
         }
         cfg.mtu = static_cast<unsigned>(*mtu);
     }
+    if (auto text = cni::json::optString(doc, "link_state")) {
+        cfg.linkState = kernel::parseVfLinkState(*text);
+        if (!cfg.linkState) {
+            throw Error(ErrorCode::InvalidNetworkConfig, "link_state '" + *text + "' is not a VF link state",
+                        "use \"auto\", \"enable\" or \"disable\"");
+        }
+    }
     if (const auto* ipam = conf.ipam()) {
         cfg.ipamType = cni::json::optString(*ipam, "type", "ipam").value_or("");
         if (cfg.ipamType.empty()) {

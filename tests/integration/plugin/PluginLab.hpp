@@ -29,7 +29,8 @@ class PluginLab {
 public:
     static constexpr const char* kPf = "0000:3b:00.0";
 
-    explicit PluginLab(unsigned vfCount = 1) : pfNetdev_(uniqueName("ibtpf")) {
+    // The PF netdev is a real link too (a veth end), since VF settings are sent to its ifindex.
+    explicit PluginLab(unsigned vfCount = 1) : pfVeth_(std::make_unique<VethPair>()), pfNetdev_(pfVeth_->a()) {
         FakePfOptions pf;
         pf.rdmaDevice = "mlx5_0";
         sysfs_.addPf(kPf, pfNetdev_, 64, pf);
@@ -85,6 +86,7 @@ public:
 private:
     ScratchDir dir_;
     FakeSysfs sysfs_;
+    std::unique_ptr<VethPair> pfVeth_;
     std::string pfNetdev_;
     std::vector<std::unique_ptr<VethPair>> vfs_;
 };

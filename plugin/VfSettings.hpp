@@ -1,0 +1,26 @@
+#pragma once
+// VF settings that live in the PF's driver (link state; GUIDs come next): where the PF is, and
+// how hardware refusals reach the user.
+#include <functional>
+#include <string>
+
+#include "linux/Netlink.hpp"
+#include "linux/Sysfs.hpp"
+#include "plugin/AttachmentState.hpp"
+#include "plugin/PluginContext.hpp"
+
+namespace ibvf::plugin {
+
+// The PF's netdev ifindex on the host, from its PCI address. cni::Error(DeviceNotFound) naming
+// what is missing.
+int pfIfindexOf(const kernel::Sysfs& sysfs, kernel::RouteSocket& host, const std::string& pfPciAddress);
+
+// Runs a VfControl call; a KernelError becomes a cni::Error saying what was attempted:
+// EOPNOTSUPP -> HardwareUnsupported (the PF's driver cannot do it), ENODEV -> DeviceNotFound
+// (the PF does not report the VF), anything else SystemFailure.
+void callPfDriver(const std::string& what, const std::function<void()>& call);
+
+// DEL: puts back the VF link state recorded at ADD, when ADD changed it.
+void restoreVfLinkState(const AttachmentState& state, const PluginContext& ctx);
+
+}  // namespace ibvf::plugin

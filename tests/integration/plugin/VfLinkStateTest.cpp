@@ -1,0 +1,165 @@
+// link_state: set through the PF, recorded first, restored on DEL and on a failed ADD. The real
+// kernel refuses VF settings on a veth "PF"; the recording fake stands in for SR-IOV hardware.
+#include <doctest/doctest.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "PluginLab.hpp"
+#include "cni/Error.hpp"
+#include "cni/NetConf.hpp"
+#include "plugin/Attach.hpp"
+#include "plugin/Detach.hpp"
+#include "plugin/PluginConfig.hpp"
+#include "plugin/PluginContext.hpp"
+#include "support/RecordingVfControl.hpp"
+
+using namespace ibvf;
+using namespace ibvf::test;
+
+namespace {
+
+// Forwards to one recorder shared by every VfControl the plugin makes.
+class SharedRecorder final : public kernel::VfControl {
+public:
+    explicit SharedRecorder(RecordingVfControl& r) : r_(r) {}
+    void setGuids(int pf, int vf, std::uint64_t node, std::uint64_t port) override { r_.setGuids(pf, vf, node, port); }
+    void setLinkState(int pf, int vf, kernel::VfLinkState s) override { r_.setLinkState(pf, vf, s); }
+    kernel::VfSettings get(int pf, int vf) override { return r_.get(pf, vf); }
+
+private:
+    RecordingVfControl& r_;
+};
+
+struct InProcess {
+    PluginLab& lab;
+    RecordingVfControl recorder;
+    plugin::PluginContext ctx;
+
+    explicit InProcess(PluginLab& l)
+        : lab(l), ctx{kernel::Sysfs(l.sysfs().root()),
+                      plugin::StatePaths{l.stateDir() / "state" / "ibvf", l.stateDir() / "run" / "locks",
+                                         l.stateDir() / "run" / "allocations"},
+                      plugin::AttachmentStore(l.stateDir() / "state" / "ibvf")} {
+        ctx.makeVfControl = [this] { return std::make_unique<SharedRecorder>(recorder); };
+        // The in-process IPAM takes its allowed root from the environment, like the binary.
+        ::setenv("IBVF_STATE_DIR", (l.stateDir() / "state").c_str(), 1);
+    }
+
+    cni::Request request(cni::Command command, const std::string& netns, const std::string& conf) const {
+        cni::Request req;
+        req.env.command = command;
+        req.env.containerId = "cid-linkstate";
+        req.env.netns = netns;
+        req.env.ifname = "net1";
+        req.conf = cni::parseNetConf(conf);
+        return req;
+    }
+};
+
+int ifindexOf(const std::string& name) {
+    auto link = linkIn("", name);
+    REQUIRE(link);
+    return link->ifindex;
+}
+
+}  // namespace
+
+TEST_CASE("link_state on a PF without SR-IOV: the real kernel's refusal reaches the user, nothing changed") {
+    PluginLab lab;
+    ScopedNetns pod;
+    lab.veth(0).alsoSearch(pod.path());
+    const auto host = HostSnapshot::capture();
+    const auto conf = netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + R"(","link_state":"enable")", bundledIpam());
+    auto r = lab.run("ADD", "cid-ls", pod.path(), conf);
+    REQUIRE_MESSAGE(r.exitCode != 0, r.summary());
+    REQUIRE(r.json);
+    // A veth "PF" reports no VFs at all (ENODEV), so the read before any change already fails.
+    CHECK((*r.json)["code"].GetUint() == 101);
+    CHECK(jsonString(*r.json, "msg").find("link state of VF " + vfPci(0)) != std::string::npos);
+    CHECK(jsonString(*r.json, "details").find(lab.pfNetdev()) != std::string::npos);
+    const auto after = HostSnapshot::capture();
+    CHECK_MESSAGE(host == after, host.diff(after));
+    CHECK_FALSE(linkExistsIn(pod.path(), "net1"));
+    CHECK(lab.attachmentFiles().empty());
+    CHECK(countEntries(lab.leasesDir("ibnet") / "leases") == 0);
+}
+
+TEST_CASE("bad link_state is an invalid config") {
+    PluginLab lab;
+    ScopedNetns pod;
+    auto r = lab.run("ADD", "cid-ls", pod.path(), netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + R"(","link_state":"up")", ""));
+    REQUIRE(r.json);
+    CHECK((*r.json)["code"].GetUint() == 7);
+}
+
+TEST_CASE("link_state is applied through the PF, and the original comes back on DEL and on a failed ADD") {
+    PluginLab lab;
+    ScopedNetns pod;
+    lab.veth(0).alsoSearch(pod.path());
+    InProcess node(lab);
+    const int pf = ifindexOf(lab.pfNetdev());
+    kernel::VfSettings initial;
+    initial.vfIndex = 0;
+    initial.linkState = kernel::VfLinkState::Disable;
+    node.recorder.addVf(pf, initial);
+
+    SUBCASE("ADD then DEL") {
+        const auto conf = netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + R"(","link_state":"enable")", bundledIpam());
+        auto add = node.request(cni::Command::Add, pod.path(), conf);
+        const auto cfg = plugin::PluginConfig::parse(add.conf);
+        plugin::attach(add, cfg, node.ctx);
+        CHECK(node.recorder.get(pf, 0).linkState == kernel::VfLinkState::Enable);
+        CHECK(linkExistsIn(pod.path(), "net1"));
+
+        auto del = node.request(cni::Command::Del, pod.path(), conf);
+        plugin::detach(del, cfg, node.ctx);
+        CHECK(node.recorder.get(pf, 0).linkState == kernel::VfLinkState::Disable);
+        CHECK(linkExistsIn("", lab.vfNetdev(0)));
+        CHECK(lab.attachmentFiles().empty());
+    }
+    SUBCASE("a later step fails: the link state is rolled back with everything else") {
+        const std::string ipam = R"({"type":"ibvf-ipam","ranges":[[{"subnet":"10.61.0.0/24"}]],)"
+                                 R"("routes":[{"dst":"10.99.0.0/16","gw":"192.0.2.77"}]})";
+        const auto conf = netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + R"(","link_state":"enable")", ipam);
+        auto add = node.request(cni::Command::Add, pod.path(), conf);
+        const auto cfg = plugin::PluginConfig::parse(add.conf);
+        const auto host = HostSnapshot::capture();
+        CHECK_THROWS(plugin::attach(add, cfg, node.ctx));
+        CHECK(node.recorder.get(pf, 0).linkState == kernel::VfLinkState::Disable);
+        const auto after = HostSnapshot::capture();
+        CHECK_MESSAGE(host == after, host.diff(after));
+        CHECK(lab.attachmentFiles().empty());
+        CHECK(countEntries(lab.leasesDir("ibnet") / "leases") == 0);
+    }
+    SUBCASE("the PF refuses: code 104, nothing else happened") {
+        node.recorder.failOperation("setLinkState", EOPNOTSUPP);
+        const auto conf = netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + R"(","link_state":"enable")", "");
+        auto add = node.request(cni::Command::Add, pod.path(), conf);
+        const auto cfg = plugin::PluginConfig::parse(add.conf);
+        try {
+            plugin::attach(add, cfg, node.ctx);
+            FAIL("ADD should have failed");
+        } catch (const cni::Error& e) {
+            CHECK(e.code() == cni::ErrorCode::HardwareUnsupported);
+        }
+        node.recorder.clearFailures();
+        CHECK(node.recorder.get(pf, 0).linkState == kernel::VfLinkState::Disable);
+        CHECK(linkExistsIn("", lab.vfNetdev(0)));
+        CHECK(lab.attachmentFiles().empty());
+    }
+}
+
+TEST_CASE("arp_notify and ndisc_notify are on for the pod's interface") {
+    PluginLab lab;
+    ScopedNetns pod;
+    lab.veth(0).alsoSearch(pod.path());
+    const auto conf = netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + "\"", bundledIpam());
+    REQUIRE(lab.run("ADD", "cid-arp", pod.path(), conf).exitCode == 0);
+    auto ns = pod.open();
+    kernel::runInNetNs(ns, [] {
+        CHECK(kernel::readProcSys("net/ipv4/conf/net1/arp_notify").substr(0, 1) == "1");
+        CHECK(kernel::readProcSys("net/ipv6/conf/net1/ndisc_notify").substr(0, 1) == "1");
+    });
+    CHECK(lab.run("DEL", "cid-arp", pod.path(), conf).exitCode == 0);
+}
