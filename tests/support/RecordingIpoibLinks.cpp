@@ -29,16 +29,15 @@ std::string IpoibCall::str() const {
 }
 
 void RecordingIpoibLinks::failCall(int n, int err) {
-    failAt_[static_cast<int>(calls_.size()) + n] = err;
+    plan_.failCall(static_cast<int>(calls_.size()), n, err);
 }
 
 void RecordingIpoibLinks::failOperation(std::string op, int err, int times) {
-    failOp_[std::move(op)] = OpFailure{err, times};
+    plan_.failOperation(std::move(op), err, times);
 }
 
 void RecordingIpoibLinks::clearFailures() {
-    failAt_.clear();
-    failOp_.clear();
+    plan_.clear();
 }
 
 std::vector<std::string> RecordingIpoibLinks::callStrings() const {
@@ -48,15 +47,7 @@ std::vector<std::string> RecordingIpoibLinks::callStrings() const {
 }
 
 void RecordingIpoibLinks::record(IpoibCall call) {
-    int err = 0;
-    const int number = static_cast<int>(calls_.size()) + 1;
-    if (const auto it = failAt_.find(number); it != failAt_.end()) {
-        err = it->second;
-        failAt_.erase(it);
-    } else if (const auto op = failOp_.find(call.op); op != failOp_.end() && op->second.remaining != 0) {
-        err = op->second.err;
-        if (op->second.remaining > 0) --op->second.remaining;
-    }
+    const int err = plan_.take(static_cast<int>(calls_.size()) + 1, call.op);
     call.failedWith = err;
     const std::string what = call.op + " " + (call.op == "createChild" ? call.spec.name : std::to_string(call.ifindex)) + " (recording fake)";
     calls_.push_back(std::move(call));

@@ -1,4 +1,5 @@
 #pragma once
+#include "support/FailurePlan.hpp"
 // An IpoibLinks for machines without InfiniBand: records every call, can fail any of them, and
 // (unless told otherwise) creates a real stand-in link under the child's name in the calling
 // thread's namespace (a veth, with a peer named by uniqueName("ibp")), so whatever the code under
@@ -37,18 +38,13 @@ public:
     bool deleteChild(int ifindex) override;
 
 private:
-    struct OpFailure {
-        int err = 0;
-        int remaining = -1;
-    };
     void record(IpoibCall call);
 
     bool standIn_;
     int nextFake_ = 100000;
     std::map<int, std::string> fakeLinks_;  // without stand-ins: ifindex -> name
     std::vector<IpoibCall> calls_;
-    std::map<int, int> failAt_;
-    std::map<std::string, OpFailure> failOp_;
+    FailurePlan plan_;
 };
 
 }  // namespace ibvf::test

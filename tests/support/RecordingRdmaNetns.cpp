@@ -47,16 +47,15 @@ void RecordingRdmaNetns::addDevice(std::string name, std::uint32_t index) {
 }
 
 void RecordingRdmaNetns::failCall(int n, int err) {
-    failAt_[static_cast<int>(calls_.size()) + n] = err;
+    plan_.failCall(static_cast<int>(calls_.size()), n, err);
 }
 
 void RecordingRdmaNetns::failOperation(std::string op, int err, int times) {
-    failOp_[std::move(op)] = OpFailure{err, times};
+    plan_.failOperation(std::move(op), err, times);
 }
 
 void RecordingRdmaNetns::clearFailures() {
-    failAt_.clear();
-    failOp_.clear();
+    plan_.clear();
 }
 
 std::vector<std::string> RecordingRdmaNetns::callStrings() const {
@@ -72,15 +71,7 @@ std::optional<std::string> RecordingRdmaNetns::netnsOf(const std::string& device
 }
 
 void RecordingRdmaNetns::record(RdmaCall call, int naturalErr, const std::string& naturalWhat) {
-    int err = 0;
-    const int number = static_cast<int>(calls_.size()) + 1;
-    if (const auto it = failAt_.find(number); it != failAt_.end()) {
-        err = it->second;
-        failAt_.erase(it);
-    } else if (const auto op = failOp_.find(call.op); op != failOp_.end() && op->second.remaining != 0) {
-        err = op->second.err;
-        if (op->second.remaining > 0) --op->second.remaining;
-    }
+    int err = plan_.take(static_cast<int>(calls_.size()) + 1, call.op);
     std::string what = call.op + (call.device.empty() ? "" : " " + call.device) + " (recording fake)";
     if (!err && naturalErr) {
         err = naturalErr;

@@ -1,4 +1,5 @@
 #pragma once
+#include "support/FailurePlan.hpp"
 // An RdmaNetns that records every call and models the kernel's rules closely enough for flow
 // tests: devices live in a network namespace, in exclusive mode a device is visible only from
 // the namespace it is in (judged by the calling thread's namespace at each call, so code that
@@ -54,10 +55,6 @@ private:
         std::uint32_t index = 0;
         std::string netns;
     };
-    struct OpFailure {
-        int err = 0;
-        int remaining = -1;
-    };
     // Records the call; throws the injected failure if there is one, else `naturalErr` if set.
     void record(RdmaCall call, int naturalErr = 0, const std::string& naturalWhat = {});
     const Device* visible(std::string_view device) const;
@@ -66,8 +63,7 @@ private:
     std::string home_;
     std::map<std::string, Device, std::less<>> devices_;
     std::vector<RdmaCall> calls_;
-    std::map<int, int> failAt_;
-    std::map<std::string, OpFailure> failOp_;
+    FailurePlan plan_;
 };
 
 }  // namespace ibvf::test

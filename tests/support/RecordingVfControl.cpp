@@ -23,16 +23,15 @@ void RecordingVfControl::addVf(int pfIfindex, VfSettings initial) {
 }
 
 void RecordingVfControl::failCall(int n, int err) {
-    failAt_[static_cast<int>(calls_.size()) + n] = err;
+    plan_.failCall(static_cast<int>(calls_.size()), n, err);
 }
 
 void RecordingVfControl::failOperation(std::string op, int err, int times) {
-    failOp_[std::move(op)] = OpFailure{err, times};
+    plan_.failOperation(std::move(op), err, times);
 }
 
 void RecordingVfControl::clearFailures() {
-    failAt_.clear();
-    failOp_.clear();
+    plan_.clear();
 }
 
 std::vector<std::string> RecordingVfControl::callStrings() const {
@@ -48,15 +47,7 @@ std::optional<VfSettings> RecordingVfControl::settings(int pfIfindex, int vfInde
 }
 
 void RecordingVfControl::record(VfCall call) {
-    int err = 0;
-    const int number = static_cast<int>(calls_.size()) + 1;
-    if (const auto it = failAt_.find(number); it != failAt_.end()) {
-        err = it->second;
-        failAt_.erase(it);
-    } else if (const auto op = failOp_.find(call.op); op != failOp_.end() && op->second.remaining != 0) {
-        err = op->second.err;
-        if (op->second.remaining > 0) --op->second.remaining;
-    }
+    const int err = plan_.take(static_cast<int>(calls_.size()) + 1, call.op);
     call.failedWith = err;
     const std::string what = call.op + " of VF " + std::to_string(call.vfIndex) + " on PF ifindex " + std::to_string(call.pfIfindex) +
                              " (recording fake)";

@@ -1,4 +1,5 @@
 #pragma once
+#include "support/FailurePlan.hpp"
 // A VfControl that records every call, keeps per-VF state (so get() returns what was set) and
 // fails on command, for ADD/DEL flow tests on machines without SR-IOV InfiniBand hardware.
 #include <cstdint>
@@ -49,17 +50,12 @@ public:
     kernel::VfSettings get(int pfIfindex, int vfIndex) override;
 
 private:
-    struct OpFailure {
-        int err = 0;
-        int remaining = -1;
-    };
     // Records the call; throws if it is meant to fail.
     void record(VfCall call);
 
     std::vector<VfCall> calls_;
     std::map<std::pair<int, int>, kernel::VfSettings> vfs_;
-    std::map<int, int> failAt_;  // call number (1-based, over the whole life) -> errno
-    std::map<std::string, OpFailure> failOp_;
+    FailurePlan plan_;
 };
 
 }  // namespace ibvf::test
