@@ -821,4 +821,33 @@ std::optional<LinkInfo> RouteSocket::waitForLink(std::string_view name, int time
     }
 }
 
+std::optional<LinkInfo> RouteSocket::waitForLinkNamedBy(const std::function<std::optional<std::string>()>& currentName,
+                                                        int timeoutMs) {
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + std::chrono::milliseconds(std::max(timeoutMs, 0));
+    const int fd = impl_->events.get();
+    if (!impl_->eventsBound) {
+        sockaddr_nl local{};
+        local.nl_family = AF_NETLINK;
+        if (::bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0) throwErrno("bind rtnetlink event socket");
+        impl_->eventsBound = true;
+    }
+    // Subscribed before the first look, so a netdev registered in between still wakes us.
+    LinkEventSubscription subscription(fd);
+    std::vector<char> buf(32768);
+    for (;;) {
+        if (auto name = currentName()) {
+            if (auto link = linkByName(*name)) return link;
+        }
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        if (left <= 0) return std::nullopt;
+        pollfd pfd{fd, POLLIN, 0};
+        const int ready = ::poll(&pfd, 1, static_cast<int>(left));
+        if (ready < 0 && errno != EINTR) throwErrno("wait for a link event");
+        // Whatever the events say, the answer comes from asking again: drain them first.
+        while (::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT | MSG_TRUNC) > 0 || errno == EINTR || errno == ENOBUFS) {
+        }
+    }
+}
+
 }  // namespace ibvf::kernel

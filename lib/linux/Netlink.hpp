@@ -2,6 +2,7 @@
 // rtnetlink through libnl-route-3. One RouteSocket talks to the namespace it was created in; no
 // libnl type leaks out of this header, so the plugin never reaches around this layer.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,6 +92,11 @@ public:
     // Blocks until a link with this ifindex (or name) appears or the timeout passes, using
     // RTNLGRP_LINK events, not polling. Returns nullopt on timeout.
     std::optional<LinkInfo> waitForLink(std::string_view name, int timeoutMs);
+    // Blocks until `currentName()` names a link that exists, asking it again after every link
+    // event (RTNLGRP_LINK), never on a timer. For a device whose netdev name is only known once
+    // its driver has probed it (read from sysfs after a rebind). nullopt on timeout.
+    std::optional<LinkInfo> waitForLinkNamedBy(const std::function<std::optional<std::string>()>& currentName,
+                                               int timeoutMs);
 
 private:
     struct Impl;
