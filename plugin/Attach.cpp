@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <memory>
+#include <stdexcept>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -22,6 +23,8 @@ namespace {
 
 using cni::Error;
 using cni::ErrorCode;
+
+constexpr unsigned kArphrdInfiniband = 32;
 
 kernel::NetNs openPodNetNs(const std::string& path) {
     try {
@@ -62,6 +65,7 @@ public:
         claimVf();
         recordIntent();
         startIpam();
+        applyGuid();
         applyLinkState();
         moveIntoPod();
         configureInPod();
@@ -122,21 +126,90 @@ private:
         allocation_ = ipam_->startAdd(req_);
     }
 
+    kernel::VfControl& vfControl() {
+        if (!vfControl_) vfControl_ = ctx_.makeVfControl();
+        return *vfControl_;
+    }
+
+    std::optional<kernel::Guid> wantedGuid() const {
+        if (cfg_.guid) return cfg_.guid;
+        if (!cfg_.guidPool) return std::nullopt;
+        try {
+            return cfg_.guidPool->guidFor(vf().pfPciAddress, static_cast<unsigned>(vf().vfIndex));
+        } catch (const std::invalid_argument& e) {
+            throw Error(ErrorCode::InvalidNetworkConfig, "guidPool has no GUID for VF " + vf().pciAddress, e.what());
+        }
+    }
+
+    // Node and port GUID through the PF, originals on record first; then a driver rebind so the
+    // VF takes them. Without a GUID to set, an IPoIB VF must already have a usable one.
+    void applyGuid() {
+        const auto guid = wantedGuid();
+        if (!guid) {
+            requireUsableGuid();
+            return;
+        }
+        const int pf = pfIfindexOf(ctx_.sysfs, host_, vf().pfPciAddress);
+        const int index = vf().vfIndex;
+        kernel::VfSettings before;
+        callPfDriver("read the GUID of VF " + vf().pciAddress, [&] { before = vfControl().get(pf, index); });
+        // Drivers that do not report VF GUIDs still show the port GUID in the IPoIB address.
+        const auto fromHwaddr = kernel::Guid::fromIpoibHwaddr(link_.hwaddr);
+        const kernel::Guid node(before.nodeGuid.value_or(fromHwaddr ? fromHwaddr->value() : 0));
+        const kernel::Guid port(before.portGuid.value_or(fromHwaddr ? fromHwaddr->value() : 0));
+        if (node.value() == 0 && port.value() == 0) {
+            throw Error(ErrorCode::HardwareUnsupported,
+                        "cannot read the current GUID of VF " + vf().pciAddress + ", so it could not be restored",
+                        "the PF reports no VF GUIDs and the netdev is not IPoIB");
+        }
+        state_.originalNodeGuid = node.str();
+        state_.originalPortGuid = port.str();
+        state_.driver = vf().driver;
+        ctx_.store.save(state_);
+        callPfDriver("set the GUID of VF " + vf().pciAddress,
+                     [&] { vfControl().setGuids(pf, index, guid->value(), guid->value()); });
+        undo_.push("restore the VF GUID", [this, pf, index, node, port] {
+            vfControl().setGuids(pf, index, node.value(), port.value());
+            rebind();
+        });
+        rebind();
+        spdlog::info("VF {} GUID {}", vf().pciAddress, guid->str());
+    }
+
+    void requireUsableGuid() const {
+        if (link_.arptype != kArphrdInfiniband) return;
+        const auto current = kernel::Guid::fromIpoibHwaddr(link_.hwaddr);
+        if (current && current->valid()) return;
+        throw Error(ErrorCode::InvalidNetworkConfig,
+                    "VF " + vf().pciAddress + " has no usable GUID (" + (current ? current->str() : "none") + ")",
+                    "give one with \"guid\", runtimeConfig.infinibandGUID or \"guidPool\", or set it on the PF "
+                    "(ip link set <pf> vf " + std::to_string(vf().vfIndex) + " node_guid <guid> port_guid <guid>)");
+    }
+
+    void rebind() {
+        if (vf().driver.empty()) return;  // an unbound VF takes its GUID when it is bound
+        link_ = rebindVf(ctx_.sysfs, host_, vf().pciAddress, vf().driver);
+        hostIfindex_ = link_.ifindex;
+        state_.hostName = link_.name;
+        state_.hostIfindex = link_.ifindex;
+        state_.hwaddr = kernel::formatHwaddr(link_.hwaddr);
+        ctx_.store.save(state_);
+    }
+
     // Through the PF, with the original on record first so DEL and GC can restore it.
     void applyLinkState() {
         if (!cfg_.linkState) return;
         const int pf = pfIfindexOf(ctx_.sysfs, host_, vf().pfPciAddress);
         const int index = vf().vfIndex;
-        vfControl_ = ctx_.makeVfControl();
         kernel::VfSettings before;
-        callPfDriver("read the link state of VF " + vf().pciAddress, [&] { before = vfControl_->get(pf, index); });
+        callPfDriver("read the link state of VF " + vf().pciAddress, [&] { before = vfControl().get(pf, index); });
         const auto original = before.linkState.value_or(kernel::VfLinkState::Auto);
         state_.vfLinkState = static_cast<unsigned>(original);
         ctx_.store.save(state_);
         callPfDriver("set the link state of VF " + vf().pciAddress,
-                     [&] { vfControl_->setLinkState(pf, index, *cfg_.linkState); });
+                     [&] { vfControl().setLinkState(pf, index, *cfg_.linkState); });
         undo_.push("restore the VF link state", [this, pf, index, original] {
-            vfControl_->setLinkState(pf, index, original);
+            vfControl().setLinkState(pf, index, original);
         });
     }
 

@@ -1,6 +1,7 @@
 #include "plugin/AttachmentState.hpp"
 
 #include <stdexcept>
+#include <utility>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -59,6 +60,9 @@ std::string AttachmentState::toJson() const {
     w.Key("adminUp");
     w.Bool(adminUp);
     kv("ipamType", ipamType);
+    kv("driver", driver);
+    if (originalNodeGuid) kv("originalNodeGuid", *originalNodeGuid);
+    if (originalPortGuid) kv("originalPortGuid", *originalPortGuid);
     if (vfLinkState) {
         w.Key("vfLinkState");
         w.Uint(*vfLinkState);
@@ -95,6 +99,10 @@ AttachmentState AttachmentState::fromJson(std::string_view text) {
     auto up = doc.FindMember("adminUp");
     s.adminUp = up != doc.MemberEnd() && up->value.IsBool() && up->value.GetBool();
     s.ipamType = str(doc, "ipamType");
+    if (auto it = doc.FindMember("driver"); it != doc.MemberEnd() && it->value.IsString()) s.driver = it->value.GetString();
+    for (auto [key, field] : {std::pair{"originalNodeGuid", &s.originalNodeGuid}, std::pair{"originalPortGuid", &s.originalPortGuid}}) {
+        if (auto it = doc.FindMember(key); it != doc.MemberEnd() && it->value.IsString()) *field = it->value.GetString();
+    }
     if (auto it = doc.FindMember("vfLinkState"); it != doc.MemberEnd() && it->value.IsUint()) {
         s.vfLinkState = it->value.GetUint();
     }

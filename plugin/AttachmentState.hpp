@@ -30,6 +30,10 @@ struct AttachmentState {
     std::string ipamType;
     // The VF's link state before ADD changed it (as its numeric value); absent when ADD left it alone.
     std::optional<unsigned> vfLinkState;
+    // The VF's GUIDs before ADD changed them ("xx:..:xx"), and the driver to rebind it to.
+    std::optional<std::string> originalNodeGuid;
+    std::optional<std::string> originalPortGuid;
+    std::string driver;
     AttachPhase phase = AttachPhase::Attaching;
     std::optional<cni::Result> result;  // the result returned by ADD (for CHECK)
 

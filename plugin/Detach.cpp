@@ -28,6 +28,7 @@ void release(const AttachmentState& found, const std::string& netnsPath, const P
     if (state) {
         restoreVfNetdev(*state, netnsPath);
         restoreVfLinkState(*state, ctx);
+        restoreVfGuids(*state, ctx);
     }
     released.get();
     if (!state) return;

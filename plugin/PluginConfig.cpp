@@ -1,5 +1,8 @@
 #include "plugin/PluginConfig.hpp"
 
+#include <stdexcept>
+#include <utility>
+
 #include "cni/Error.hpp"
 #include "cni/Json.hpp"
 #include "linux/Sysfs.hpp"
@@ -19,6 +22,19 @@ std::optional<std::string> deviceIdFrom(const cni::NetConf& conf) {
         if (auto v = cni::json::optString(*rc, "deviceID", "runtimeConfig")) return v;
     }
     return cni::json::optString(doc, "pciBusID");
+}
+
+std::optional<std::pair<std::string, std::string>> guidFrom(const cni::NetConf& conf) {
+    if (const auto* rc = conf.runtimeConfig()) {
+        if (auto v = cni::json::optString(*rc, "infinibandGUID", "runtimeConfig")) {
+            return std::pair{std::string("runtimeConfig.infinibandGUID"), *v};
+        }
+    }
+    if (const auto* cni = conf.argsCni()) {
+        if (auto v = cni::json::optString(*cni, "guid", "args.cni")) return std::pair{std::string("args.cni.guid"), *v};
+    }
+    if (auto v = cni::json::optString(conf.doc, "guid")) return std::pair{std::string("guid"), *v};
+    return std::nullopt;
 }
 
 }  // namespace
@@ -48,6 +64,25 @@ PluginConfig PluginConfig::parse(const cni::NetConf& conf) {
         if (!cfg.linkState) {
             throw Error(ErrorCode::InvalidNetworkConfig, "link_state '" + *text + "' is not a VF link state",
                         "use \"auto\", \"enable\" or \"disable\"");
+        }
+    }
+    if (auto source = guidFrom(conf); source && !source->second.empty()) {
+        const auto& [field, text] = *source;
+        cfg.guid = kernel::Guid::parse(text);
+        if (!cfg.guid) {
+            throw Error(ErrorCode::InvalidNetworkConfig, field + " '" + text + "' is not a GUID",
+                        "a GUID is 8 bytes written as xx:xx:xx:xx:xx:xx:xx:xx");
+        }
+        if (!cfg.guid->valid()) {
+            throw Error(ErrorCode::InvalidNetworkConfig, field + " " + text + " is not a usable GUID",
+                        "all zeros and all ones are reserved");
+        }
+    }
+    if (auto pool = cni::json::optString(doc, "guidPool")) {
+        try {
+            cfg.guidPool = kernel::GuidPool::parse(*pool);
+        } catch (const std::invalid_argument& e) {
+            throw Error(ErrorCode::InvalidNetworkConfig, "guidPool '" + *pool + "' is not a GUID pool", e.what());
         }
     }
     if (const auto* ipam = conf.ipam()) {

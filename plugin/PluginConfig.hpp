@@ -7,6 +7,7 @@
 
 #include "cni/NetConf.hpp"
 #include "cni/Result.hpp"
+#include "linux/Guid.hpp"
 #include "linux/VfControl.hpp"
 
 namespace ibvf::plugin {
@@ -15,7 +16,11 @@ struct PluginConfig {
     std::optional<std::string> deviceId;     // VF PCI address: deviceID, runtimeConfig.deviceID, pciBusID
     std::optional<std::string> pfNetdevice;  // pick a free VF of this PF when no deviceID
     std::optional<unsigned> mtu;
-    std::optional<kernel::VfLinkState> linkState;  // "link_state": auto | enable | disable, set through the PF
+    std::optional<kernel::VfLinkState> linkState;
+    // First found wins: runtimeConfig.infinibandGUID, args.cni.guid, guid. Without one, guidPool
+    // derives a GUID per VF (stable across restarts, distinct per VF).
+    std::optional<kernel::Guid> guid;
+    std::optional<kernel::GuidPool> guidPool;  // "link_state": auto | enable | disable, set through the PF
     std::string ipamType;                    // empty: no IPAM
     cni::Dns dns;
     std::optional<std::string> logLevel;

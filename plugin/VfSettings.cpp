@@ -6,6 +6,7 @@
 
 #include "cni/Error.hpp"
 #include "linux/KernelError.hpp"
+#include "linux/Guid.hpp"
 #include "linux/VfControl.hpp"
 
 namespace ibvf::plugin {
@@ -41,6 +42,53 @@ void callPfDriver(const std::string& what, const std::function<void()>& call) {
         }
         throw Error(ErrorCode::SystemFailure, "cannot " + what, e.what());
     }
+}
+
+kernel::LinkInfo rebindVf(const kernel::Sysfs& sysfs, kernel::RouteSocket& host, const std::string& pciAddress,
+                          const std::string& driver) {
+    constexpr int kTimeoutMs = 10000;
+    try {
+        sysfs.unbindDriver(pciAddress);
+        sysfs.bindDriver(pciAddress, driver);
+    } catch (const kernel::KernelError& e) {
+        throw Error(ErrorCode::SystemFailure, "cannot rebind VF " + pciAddress + " to " + driver, e.what());
+    }
+    auto link = host.waitForLinkNamedBy(
+        [&]() -> std::optional<std::string> {
+            try {
+                auto vf = sysfs.vf(pciAddress);
+                if (!vf.netdevs.empty()) return vf.netdevs.front();
+            } catch (const kernel::KernelError&) {
+                // Not re-registered yet.
+            }
+            return std::nullopt;
+        },
+        kTimeoutMs);
+    if (!link) {
+        throw Error(ErrorCode::SystemFailure,
+                    "VF " + pciAddress + " has no netdev " + std::to_string(kTimeoutMs / 1000) + " s after rebinding it",
+                    "driver " + driver + "; " + (sysfs.pciDeviceDir(pciAddress) / "net").string() +
+                        " stayed empty (see the kernel log)");
+    }
+    spdlog::info("VF {} rebound to {}: netdev {} (ifindex {})", pciAddress, driver, link->name, link->ifindex);
+    return *link;
+}
+
+void restoreVfGuids(const AttachmentState& state, const PluginContext& ctx) {
+    if (!state.originalNodeGuid || !state.originalPortGuid) return;
+    const auto node = kernel::Guid::parse(*state.originalNodeGuid);
+    const auto port = kernel::Guid::parse(*state.originalPortGuid);
+    if (!node || !port) {
+        spdlog::error("attachment state holds unreadable GUIDs for VF {}; not restored", state.pciAddress);
+        return;
+    }
+    kernel::RouteSocket host;
+    const int pf = pfIfindexOf(ctx.sysfs, host, state.pfPciAddress);
+    auto control = ctx.makeVfControl();
+    callPfDriver("restore the GUID of VF " + state.pciAddress,
+                 [&] { control->setGuids(pf, state.vfIndex, node->value(), port->value()); });
+    if (!state.driver.empty()) rebindVf(ctx.sysfs, host, state.pciAddress, state.driver);
+    spdlog::info("VF {} GUIDs back to {} / {}", state.pciAddress, node->str(), port->str());
 }
 
 void restoreVfLinkState(const AttachmentState& state, const PluginContext& ctx) {

@@ -20,6 +20,15 @@ int pfIfindexOf(const kernel::Sysfs& sysfs, kernel::RouteSocket& host, const std
 // (the PF does not report the VF), anything else SystemFailure.
 void callPfDriver(const std::string& what, const std::function<void()>& call);
 
+// Unbinds the VF from `driver` and binds it again, so the driver takes new GUIDs, then waits for
+// its netdev by the VF's PCI address (sysfs), woken by netlink events: the netdev comes back with
+// a new ifindex and maybe another name, so nothing read before the rebind is trusted.
+kernel::LinkInfo rebindVf(const kernel::Sysfs& sysfs, kernel::RouteSocket& host, const std::string& pciAddress,
+                          const std::string& driver);
+
+// DEL: puts back the VF GUIDs recorded at ADD (then rebinds), when ADD changed them.
+void restoreVfGuids(const AttachmentState& state, const PluginContext& ctx);
+
 // DEL: puts back the VF link state recorded at ADD, when ADD changed it.
 void restoreVfLinkState(const AttachmentState& state, const PluginContext& ctx);
 

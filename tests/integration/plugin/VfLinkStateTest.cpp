@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "InProcessNode.hpp"
 #include "PluginLab.hpp"
 #include "cni/Error.hpp"
 #include "cni/NetConf.hpp"
@@ -17,53 +18,6 @@
 using namespace ibvf;
 using namespace ibvf::test;
 
-namespace {
-
-// Forwards to one recorder shared by every VfControl the plugin makes.
-class SharedRecorder final : public kernel::VfControl {
-public:
-    explicit SharedRecorder(RecordingVfControl& r) : r_(r) {}
-    void setGuids(int pf, int vf, std::uint64_t node, std::uint64_t port) override { r_.setGuids(pf, vf, node, port); }
-    void setLinkState(int pf, int vf, kernel::VfLinkState s) override { r_.setLinkState(pf, vf, s); }
-    kernel::VfSettings get(int pf, int vf) override { return r_.get(pf, vf); }
-
-private:
-    RecordingVfControl& r_;
-};
-
-struct InProcess {
-    PluginLab& lab;
-    RecordingVfControl recorder;
-    plugin::PluginContext ctx;
-
-    explicit InProcess(PluginLab& l)
-        : lab(l), ctx{kernel::Sysfs(l.sysfs().root()),
-                      plugin::StatePaths{l.stateDir() / "state" / "ibvf", l.stateDir() / "run" / "locks",
-                                         l.stateDir() / "run" / "allocations"},
-                      plugin::AttachmentStore(l.stateDir() / "state" / "ibvf")} {
-        ctx.makeVfControl = [this] { return std::make_unique<SharedRecorder>(recorder); };
-        // The in-process IPAM takes its allowed root from the environment, like the binary.
-        ::setenv("IBVF_STATE_DIR", (l.stateDir() / "state").c_str(), 1);
-    }
-
-    cni::Request request(cni::Command command, const std::string& netns, const std::string& conf) const {
-        cni::Request req;
-        req.env.command = command;
-        req.env.containerId = "cid-linkstate";
-        req.env.netns = netns;
-        req.env.ifname = "net1";
-        req.conf = cni::parseNetConf(conf);
-        return req;
-    }
-};
-
-int ifindexOf(const std::string& name) {
-    auto link = linkIn("", name);
-    REQUIRE(link);
-    return link->ifindex;
-}
-
-}  // namespace
 
 TEST_CASE("link_state on a PF without SR-IOV: the real kernel's refusal reaches the user, nothing changed") {
     PluginLab lab;
@@ -97,7 +51,7 @@ TEST_CASE("link_state is applied through the PF, and the original comes back on 
     PluginLab lab;
     ScopedNetns pod;
     lab.veth(0).alsoSearch(pod.path());
-    InProcess node(lab);
+    InProcessNode node(lab);
     const int pf = ifindexOf(lab.pfNetdev());
     kernel::VfSettings initial;
     initial.vfIndex = 0;

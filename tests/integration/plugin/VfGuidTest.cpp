@@ -1,0 +1,159 @@
+// GUIDs: set through the PF with the originals on record first, the VF rebound so the driver
+// takes them, restored on DEL and on a failed ADD. The recording fake stands in for the PF's
+// driver; the fake sysfs records the unbind/bind writes.
+#include <doctest/doctest.h>
+
+#include <cerrno>
+
+#include "InProcessNode.hpp"
+#include "PluginLab.hpp"
+#include "cni/Error.hpp"
+#include "linux/Guid.hpp"
+#include "plugin/Attach.hpp"
+#include "plugin/Detach.hpp"
+#include "plugin/PluginConfig.hpp"
+
+using namespace ibvf;
+using namespace ibvf::test;
+
+namespace {
+
+constexpr std::uint64_t kOriginalNode = 0x0002c90300001111ULL;
+constexpr std::uint64_t kOriginalPort = 0x0002c90300002222ULL;
+
+void declareVf(InProcessNode& node, int pf) {
+    kernel::VfSettings initial;
+    initial.vfIndex = 0;
+    initial.nodeGuid = kOriginalNode;
+    initial.portGuid = kOriginalPort;
+    node.recorder.addVf(pf, initial);
+}
+
+std::string conf(const std::string& extra, const std::string& ipam = "") {
+    return netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + "\"" + extra, ipam);
+}
+
+}  // namespace
+
+TEST_CASE("guid is set on the PF for the VF, the VF is rebound, and DEL restores the original") {
+    PluginLab lab;
+    ScopedNetns pod;
+    lab.veth(0).alsoSearch(pod.path());
+    InProcessNode node(lab);
+    const int pf = ifindexOf(lab.pfNetdev());
+    declareVf(node, pf);
+
+    const auto text = conf(R"(,"guid":"00:11:22:33:44:55:66:77")", bundledIpam());
+    auto add = node.request(cni::Command::Add, pod.path(), text);
+    const auto cfg = plugin::PluginConfig::parse(add.conf);
+    auto result = plugin::attach(add, cfg, node.ctx);
+    auto now = node.recorder.get(pf, 0);
+    CHECK(now.nodeGuid == 0x0011223344556677ULL);
+    CHECK(now.portGuid == 0x0011223344556677ULL);
+    // The rebind: the fake tree records the unbind write; it cannot drop the driver link the way
+    // the kernel does on unbind, so Sysfs::bindDriver sees the VF still bound and skips its write.
+    CHECK(lab.sysfs().readDriverFile("mlx5_core", "unbind").find(vfPci(0)) != std::string::npos);
+    CHECK(linkExistsIn(pod.path(), "net1"));
+    lab.sysfs().clearDriverFiles("mlx5_core");
+
+    auto del = node.request(cni::Command::Del, pod.path(), text);
+    plugin::detach(del, cfg, node.ctx);
+    now = node.recorder.get(pf, 0);
+    CHECK(now.nodeGuid == kOriginalNode);
+    CHECK(now.portGuid == kOriginalPort);
+    CHECK(lab.sysfs().readDriverFile("mlx5_core", "unbind").find(vfPci(0)) != std::string::npos);
+    CHECK(linkExistsIn("", lab.vfNetdev(0)));
+    CHECK(lab.attachmentFiles().empty());
+}
+
+TEST_CASE("GUID sources: runtimeConfig.infinibandGUID, then args.cni.guid, then guid; guidPool derives one") {
+    auto parse = [](const std::string& text) { return plugin::PluginConfig::parse(cni::parseNetConf(text)); };
+    const std::string base = R"({"cniVersion":"1.0.0","name":"n","type":"ibvf","guid":"00:00:00:00:00:00:00:03")";
+    CHECK(parse(base + R"(,"args":{"cni":{"guid":"00:00:00:00:00:00:00:02"}},"runtimeConfig":{"infinibandGUID":"00:00:00:00:00:00:00:01"}})")
+              .guid->value() == 1);
+    CHECK(parse(base + R"(,"args":{"cni":{"guid":"00:00:00:00:00:00:00:02"}}})").guid->value() == 2);
+    CHECK(parse(base + "}").guid->value() == 3);
+    for (const std::string bad : {"00:11:22", "00:00:00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff:ff:ff", "zz:11:22:33:44:55:66:77"}) {
+        CAPTURE(bad);
+        try {
+            parse(R"({"cniVersion":"1.0.0","name":"n","type":"ibvf","guid":")" + bad + "\"}");
+            FAIL("accepted " << bad);
+        } catch (const cni::Error& e) {
+            CHECK(e.code() == cni::ErrorCode::InvalidNetworkConfig);
+        }
+    }
+
+    PluginLab lab;
+    ScopedNetns pod;
+    lab.veth(0).alsoSearch(pod.path());
+    InProcessNode node(lab);
+    const int pf = ifindexOf(lab.pfNetdev());
+    declareVf(node, pf);
+    const auto text = conf(R"(,"guidPool":"02:00:00:00:00")", bundledIpam());
+    auto add = node.request(cni::Command::Add, pod.path(), text);
+    const auto cfg = plugin::PluginConfig::parse(add.conf);
+    plugin::attach(add, cfg, node.ctx);
+    const auto expected = kernel::GuidPool::parse("02:00:00:00:00").guidFor(PluginLab::kPf, 0);
+    CHECK(node.recorder.get(pf, 0).portGuid == expected.value());
+    plugin::detach(node.request(cni::Command::Del, pod.path(), text), cfg, node.ctx);
+    CHECK(node.recorder.get(pf, 0).portGuid == kOriginalPort);
+}
+
+TEST_CASE("a failed ADD after the GUID change puts the original GUID back") {
+    PluginLab lab;
+    ScopedNetns pod;
+    lab.veth(0).alsoSearch(pod.path());
+    InProcessNode node(lab);
+    const int pf = ifindexOf(lab.pfNetdev());
+    declareVf(node, pf);
+    const std::string ipam = R"({"type":"ibvf-ipam","ranges":[[{"subnet":"10.62.0.0/24"}]],)"
+                             R"("routes":[{"dst":"10.99.0.0/16","gw":"192.0.2.77"}]})";
+    auto add = node.request(cni::Command::Add, pod.path(), conf(R"(,"guid":"00:11:22:33:44:55:66:77")", ipam));
+    const auto cfg = plugin::PluginConfig::parse(add.conf);
+    const auto host = HostSnapshot::capture();
+    CHECK_THROWS(plugin::attach(add, cfg, node.ctx));
+    CHECK(node.recorder.get(pf, 0).nodeGuid == kOriginalNode);
+    CHECK(node.recorder.get(pf, 0).portGuid == kOriginalPort);
+    const auto after = HostSnapshot::capture();
+    CHECK_MESSAGE(host == after, host.diff(after));
+    CHECK(lab.attachmentFiles().empty());
+}
+
+TEST_CASE("the PF refuses the GUID: code 104, nothing changed") {
+    PluginLab lab;
+    ScopedNetns pod;
+    lab.veth(0).alsoSearch(pod.path());
+    InProcessNode node(lab);
+    const int pf = ifindexOf(lab.pfNetdev());
+    declareVf(node, pf);
+    node.recorder.failOperation("setGuids", EOPNOTSUPP, 1);
+    auto add = node.request(cni::Command::Add, pod.path(), conf(R"(,"guid":"00:11:22:33:44:55:66:77")"));
+    const auto cfg = plugin::PluginConfig::parse(add.conf);
+    try {
+        plugin::attach(add, cfg, node.ctx);
+        FAIL("ADD should have failed");
+    } catch (const cni::Error& e) {
+        CHECK(e.code() == cni::ErrorCode::HardwareUnsupported);
+        CHECK(e.msg().find("GUID") != std::string::npos);
+    }
+    CHECK(node.recorder.get(pf, 0).portGuid == kOriginalPort);
+    CHECK(lab.sysfs().readDriverFile("mlx5_core", "unbind").empty());
+    CHECK(linkExistsIn("", lab.vfNetdev(0)));
+    CHECK(lab.attachmentFiles().empty());
+}
+
+TEST_CASE("guid with the real kernel on a veth PF: the refusal reaches the user, the host is unchanged") {
+    PluginLab lab;
+    ScopedNetns pod;
+    lab.veth(0).alsoSearch(pod.path());
+    const auto host = HostSnapshot::capture();
+    auto r = lab.run("ADD", "cid-guid", pod.path(), conf(R"(,"guid":"00:11:22:33:44:55:66:77")", bundledIpam()));
+    REQUIRE_MESSAGE(r.exitCode != 0, r.summary());
+    REQUIRE(r.json);
+    CHECK((*r.json)["code"].GetUint() == 101);
+    CHECK(jsonString(*r.json, "msg").find("GUID of VF " + vfPci(0)) != std::string::npos);
+    const auto after = HostSnapshot::capture();
+    CHECK_MESSAGE(host == after, host.diff(after));
+    CHECK(lab.attachmentFiles().empty());
+    CHECK(countEntries(lab.leasesDir("ibnet") / "leases") == 0);
+}
