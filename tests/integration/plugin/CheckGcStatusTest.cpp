@@ -73,10 +73,7 @@ TEST_CASE("GC releases every attachment not listed as valid, and only those") {
 
     const auto gcConf = netconf("1.1.0", R"(,"cni.dev/valid-attachments":[{"containerID":"cid-keep","ifname":"net1"}])",
                                 bundledIpam());
-    auto env = lab.env("GC", "", "", "");
-    env.erase("CNI_CONTAINERID");
-    env.erase("CNI_NETNS");
-    env.erase("CNI_IFNAME");
+    auto env = lab.nodeEnv("GC");
     auto gc = BinaryRunner("ibvf").run(env, gcConf);
     REQUIRE_MESSAGE(gc.exitCode == 0, gc.summary());
 
@@ -92,10 +89,7 @@ TEST_CASE("GC releases every attachment not listed as valid, and only those") {
 TEST_CASE("STATUS: ready with a writable state dir, code 50 otherwise") {
     PluginLab lab;
     const auto conf = netconf("1.1.0", "", bundledIpam());
-    auto env = lab.env("STATUS", "", "", "");
-    env.erase("CNI_CONTAINERID");
-    env.erase("CNI_NETNS");
-    env.erase("CNI_IFNAME");
+    auto env = lab.nodeEnv("STATUS");
     auto ok = BinaryRunner("ibvf").run(env, conf);
     CHECK_MESSAGE(ok.exitCode == 0, ok.summary());
 

@@ -3,11 +3,15 @@
 // settings through the PF) going to a recording fake instead of the PF's driver.
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "PluginLab.hpp"
 #include "cni/Dispatch.hpp"
 #include "cni/NetConf.hpp"
+#include "cni/Error.hpp"
+#include "plugin/Attach.hpp"
+#include "plugin/PluginConfig.hpp"
 #include "plugin/PluginContext.hpp"
 #include "support/RecordingVfControl.hpp"
 
@@ -49,6 +53,16 @@ struct InProcessNode {
         req.env.ifname = "net1";
         req.conf = cni::parseNetConf(conf);
         return req;
+    }
+
+    // The CNI error an ADD fails with; nullopt when it succeeded.
+    std::optional<cni::Error> attachError(const cni::Request& add) const {
+        try {
+            plugin::attach(add, plugin::PluginConfig::parse(add.conf), ctx);
+        } catch (const cni::Error& e) {
+            return e;
+        }
+        return std::nullopt;
     }
 };
 

@@ -67,6 +67,13 @@ public:
                 {"IBVF_RUN_DIR", (dir_.path() / "run").string()}};
     }
 
+    // For GC and STATUS, which concern the node, not one attachment.
+    std::map<std::string, std::string> nodeEnv(const std::string& command) const {
+        auto e = env(command, "", "", "");
+        for (const char* key : {"CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME"}) e.erase(key);
+        return e;
+    }
+
     RunResult run(const std::string& command, const std::string& containerId, const std::string& netns,
                   const std::string& conf, const std::string& ifname = "net1") const {
         return BinaryRunner("ibvf").run(env(command, containerId, netns, ifname), conf);

@@ -29,19 +29,26 @@ void declareVf(InProcessNode& node, int pf) {
     node.recorder.addVf(pf, initial);
 }
 
+// A one-VF lab whose VF the recording PF driver knows with the original GUIDs.
+struct GuidLab {
+    PluginLab lab;
+    ScopedNetns pod;
+    InProcessNode node{lab};
+    int pf = 0;
+    GuidLab() {
+        lab.veth(0).alsoSearch(pod.path());
+        pf = ifindexOf(lab.pfNetdev());
+        declareVf(node, pf);
+    }
+};
+
 std::string conf(const std::string& extra, const std::string& ipam = "") {
     return netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + "\"" + extra, ipam);
 }
 
 }  // namespace
 
-TEST_CASE("guid is set on the PF for the VF, the VF is rebound, and DEL restores the original") {
-    PluginLab lab;
-    ScopedNetns pod;
-    lab.veth(0).alsoSearch(pod.path());
-    InProcessNode node(lab);
-    const int pf = ifindexOf(lab.pfNetdev());
-    declareVf(node, pf);
+TEST_CASE_FIXTURE(GuidLab, "guid is set on the PF for the VF, the VF is rebound, and DEL restores the original") {
 
     const auto text = conf(R"(,"guid":"00:11:22:33:44:55:66:77")", bundledIpam());
     auto add = node.request(cni::Command::Add, pod.path(), text);
@@ -66,7 +73,7 @@ TEST_CASE("guid is set on the PF for the VF, the VF is rebound, and DEL restores
     CHECK(lab.attachmentFiles().empty());
 }
 
-TEST_CASE("GUID sources: runtimeConfig.infinibandGUID, then args.cni.guid, then guid; guidPool derives one") {
+TEST_CASE_FIXTURE(GuidLab, "GUID sources: runtimeConfig.infinibandGUID, then args.cni.guid, then guid; guidPool derives one") {
     auto parse = [](const std::string& text) { return plugin::PluginConfig::parse(cni::parseNetConf(text)); };
     const std::string base = R"({"cniVersion":"1.0.0","name":"n","type":"ibvf","guid":"00:00:00:00:00:00:00:03")";
     CHECK(parse(base + R"(,"args":{"cni":{"guid":"00:00:00:00:00:00:00:02"}},"runtimeConfig":{"infinibandGUID":"00:00:00:00:00:00:00:01"}})")
@@ -83,12 +90,6 @@ TEST_CASE("GUID sources: runtimeConfig.infinibandGUID, then args.cni.guid, then 
         }
     }
 
-    PluginLab lab;
-    ScopedNetns pod;
-    lab.veth(0).alsoSearch(pod.path());
-    InProcessNode node(lab);
-    const int pf = ifindexOf(lab.pfNetdev());
-    declareVf(node, pf);
     const auto text = conf(R"(,"guidPool":"02:00:00:00:00")", bundledIpam());
     auto add = node.request(cni::Command::Add, pod.path(), text);
     const auto cfg = plugin::PluginConfig::parse(add.conf);
@@ -99,13 +100,7 @@ TEST_CASE("GUID sources: runtimeConfig.infinibandGUID, then args.cni.guid, then 
     CHECK(node.recorder.get(pf, 0).portGuid == kOriginalPort);
 }
 
-TEST_CASE("a failed ADD after the GUID change puts the original GUID back") {
-    PluginLab lab;
-    ScopedNetns pod;
-    lab.veth(0).alsoSearch(pod.path());
-    InProcessNode node(lab);
-    const int pf = ifindexOf(lab.pfNetdev());
-    declareVf(node, pf);
+TEST_CASE_FIXTURE(GuidLab, "a failed ADD after the GUID change puts the original GUID back") {
     const std::string ipam = R"({"type":"ibvf-ipam","ranges":[[{"subnet":"10.62.0.0/24"}]],)"
                              R"("routes":[{"dst":"10.99.0.0/16","gw":"192.0.2.77"}]})";
     auto add = node.request(cni::Command::Add, pod.path(), conf(R"(,"guid":"00:11:22:33:44:55:66:77")", ipam));
@@ -119,23 +114,12 @@ TEST_CASE("a failed ADD after the GUID change puts the original GUID back") {
     CHECK(lab.attachmentFiles().empty());
 }
 
-TEST_CASE("the PF refuses the GUID: code 104, nothing changed") {
-    PluginLab lab;
-    ScopedNetns pod;
-    lab.veth(0).alsoSearch(pod.path());
-    InProcessNode node(lab);
-    const int pf = ifindexOf(lab.pfNetdev());
-    declareVf(node, pf);
+TEST_CASE_FIXTURE(GuidLab, "the PF refuses the GUID: code 104, nothing changed") {
     node.recorder.failOperation("setGuids", EOPNOTSUPP, 1);
-    auto add = node.request(cni::Command::Add, pod.path(), conf(R"(,"guid":"00:11:22:33:44:55:66:77")"));
-    const auto cfg = plugin::PluginConfig::parse(add.conf);
-    try {
-        plugin::attach(add, cfg, node.ctx);
-        FAIL("ADD should have failed");
-    } catch (const cni::Error& e) {
-        CHECK(e.code() == cni::ErrorCode::HardwareUnsupported);
-        CHECK(e.msg().find("GUID") != std::string::npos);
-    }
+    const auto error = node.attachError(node.request(cni::Command::Add, pod.path(), conf(R"(,"guid":"00:11:22:33:44:55:66:77")")));
+    REQUIRE(error);
+    CHECK(error->code() == cni::ErrorCode::HardwareUnsupported);
+    CHECK(error->msg().find("GUID") != std::string::npos);
     CHECK(node.recorder.get(pf, 0).portGuid == kOriginalPort);
     CHECK(lab.sysfs().readDriverFile("mlx5_core", "unbind").empty());
     CHECK(linkExistsIn("", lab.vfNetdev(0)));

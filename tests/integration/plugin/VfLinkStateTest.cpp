@@ -89,14 +89,9 @@ TEST_CASE("link_state is applied through the PF, and the original comes back on 
     SUBCASE("the PF refuses: code 104, nothing else happened") {
         node.recorder.failOperation("setLinkState", EOPNOTSUPP);
         const auto conf = netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + R"(","link_state":"enable")", "");
-        auto add = node.request(cni::Command::Add, pod.path(), conf);
-        const auto cfg = plugin::PluginConfig::parse(add.conf);
-        try {
-            plugin::attach(add, cfg, node.ctx);
-            FAIL("ADD should have failed");
-        } catch (const cni::Error& e) {
-            CHECK(e.code() == cni::ErrorCode::HardwareUnsupported);
-        }
+        const auto error = node.attachError(node.request(cni::Command::Add, pod.path(), conf));
+        REQUIRE(error);
+        CHECK(error->code() == cni::ErrorCode::HardwareUnsupported);
         node.recorder.clearFailures();
         CHECK(node.recorder.get(pf, 0).linkState == kernel::VfLinkState::Disable);
         CHECK(linkExistsIn("", lab.vfNetdev(0)));
