@@ -13,6 +13,7 @@
 #include "linux/Netlink.hpp"
 #include "log/Logging.hpp"
 #include "plugin/IpamClient.hpp"
+#include "plugin/PodNetNs.hpp"
 #include "plugin/RouteResolution.hpp"
 #include "plugin/UndoStack.hpp"
 #include "plugin/VfResolver.hpp"
@@ -25,14 +26,6 @@ using cni::Error;
 using cni::ErrorCode;
 
 constexpr unsigned kArphrdInfiniband = 32;
-
-kernel::NetNs openPodNetNs(const std::string& path) {
-    try {
-        return kernel::NetNs::open(path);
-    } catch (const kernel::KernelError& e) {
-        throw Error(ErrorCode::InvalidEnvironment, "cannot open network namespace " + path, e.what());
-    }
-}
 
 kernel::LinkInfo findVfNetdev(const kernel::VfInfo& vf, const kernel::Sysfs& sysfs, kernel::RouteSocket& host) {
     if (vf.netdevs.empty()) {

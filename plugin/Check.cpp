@@ -7,6 +7,7 @@
 #include "linux/NetNs.hpp"
 #include "linux/Netlink.hpp"
 #include "plugin/IpamClient.hpp"
+#include "plugin/PodNetNs.hpp"
 #include "plugin/RouteResolution.hpp"
 
 namespace ibvf::plugin {
@@ -34,13 +35,7 @@ void check(const cni::Request& req, const PluginConfig& cfg, const PluginContext
     }
     const cni::Result expected = req.conf.prevResult ? *req.conf.prevResult : state->result.value_or(cni::Result{});
 
-    kernel::NetNs podNs = [&] {
-        try {
-            return kernel::NetNs::open(env.netns);
-        } catch (const kernel::KernelError& e) {
-            throw Error(ErrorCode::InvalidEnvironment, "cannot open network namespace " + env.netns, e.what());
-        }
-    }();
+    const auto podNs = openPodNetNs(env.netns);
     auto pod = kernel::runInNetNs(podNs, [] { return kernel::RouteSocket(); });
     auto link = pod.linkByName(env.ifname);
     if (!link) mismatch(env.ifname + " is missing from " + env.netns, "VF " + state->pciAddress);
