@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "cni/Error.hpp"
-#include "linux/KernelError.hpp"
 #include "linux/NetNs.hpp"
 #include "linux/Netlink.hpp"
 #include "plugin/IpamClient.hpp"
