@@ -187,7 +187,11 @@ struct RawStore {
     // `planted` names owners of leases a test wrote by hand without an index.
     void checkInvariants(const std::set<std::string>& planted = {}) const {
         CHECK_MESSAGE(malformed.empty(), "malformed records: " << malformed.size());
-        for (const auto& [addr, l] : leases) {
+        // Not a structured binding: CHECK_MESSAGE expands to a lambda, and clang 14 (the
+        // hardening build's compiler) cannot capture structured bindings.
+        for (const auto& entry : leases) {
+            const auto& addr = entry.first;
+            const auto& l = entry.second;
             if (planted.count(l.containerId)) continue;
             const auto it = indexes.find(l.containerId + ":" + l.ifname);
             const bool listed = it != indexes.end() && std::find(it->second.begin(), it->second.end(), addr) != it->second.end();
