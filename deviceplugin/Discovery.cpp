@@ -48,6 +48,8 @@ bool contains(const std::vector<std::string>& list, const std::string& v) {
     return std::find(list.begin(), list.end(), v) != list.end();
 }
 
+constexpr int kMaxVfsPerPf = 0xffff;
+
 struct PfCandidate {
     std::string netdev;
     const PfSelector* selector = nullptr;  // nullptr: every VF
@@ -116,6 +118,13 @@ void discoverSriov(const ResourceConfig& r, const kernel::Sysfs& sysfs, Pool& po
         const int numVfs = intAttribute(pfDir / "sriov_numvfs", -1);
         if (numVfs < 0) {
             pool.problems.push_back("PF " + pf.netdev + " (" + pfBdf + ") is not an SR-IOV PF");
+            continue;
+        }
+        // SR-IOV's NumVFs register is 16 bits wide: a larger count is not a PF's, and walking
+        // that many virtfn links would stall every refresh (found by fuzzing).
+        if (numVfs > kMaxVfsPerPf) {
+            pool.problems.push_back("PF " + pf.netdev + " (" + pfBdf + "): sriov_numvfs " + std::to_string(numVfs) +
+                                    " is more than a PF can have");
             continue;
         }
         const int pfNuma = intAttribute(pfDir / "numa_node", -1);

@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto fields = fuzz::lines(text);
     // Environment values are C strings: what follows a NUL is not seen, as with getenv().
     std::array<std::string, kVariables.size()> values;
-    for (std::size_t i = 0; i < values.size() && i < fields.size(); ++i) values[i] = std::string(fields[i]).c_str();
+    for (std::size_t i = 0; i < values.size() && i < fields.size(); ++i) values[i] = std::string(fields[i].substr(0, fields[i].find('\0')));
     const cni::EnvLookup lookup = [&](const char* name) -> const char* {
         for (std::size_t i = 0; i < kVariables.size(); ++i) {
             if (std::string_view(name) == kVariables[i]) return i < fields.size() ? values[i].c_str() : nullptr;

@@ -31,7 +31,7 @@ inline std::vector<std::string_view> lines(std::string_view text) {
 
 // A property of the code under test does not hold for this input.
 [[noreturn]] inline void finding(const std::string& what) {
-    std::fprintf(stderr, "ibvf fuzz finding: %s\n", what.c_str());
+    (void)std::fprintf(stderr, "ibvf fuzz finding: %s\n", what.c_str());
     std::abort();
 }
 

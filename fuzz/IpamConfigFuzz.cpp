@@ -29,6 +29,8 @@ struct StateRoot {
         std::error_code ec;
         std::filesystem::remove_all(dir, ec);
     }
+    StateRoot(const StateRoot&) = delete;
+    StateRoot& operator=(const StateRoot&) = delete;
 };
 
 }  // namespace

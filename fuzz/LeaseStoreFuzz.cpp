@@ -37,10 +37,13 @@ fs::path scratchRoot() {
 
 struct Scratch {
     fs::path dir = scratchRoot();
+    Scratch() = default;
     ~Scratch() {
         std::error_code ec;
         fs::remove_all(dir, ec);
     }
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
 };
 
 std::vector<std::string_view> words(std::string_view text) {
@@ -83,6 +86,7 @@ void plant(const fs::path& dir, const std::vector<std::string_view>& fields) {
 
 std::vector<std::string> sortedText(const std::vector<net::IpAddress>& v) {
     std::vector<std::string> out;
+    out.reserve(v.size());
     for (const auto& a : v) out.push_back(a.toString());
     std::sort(out.begin(), out.end());
     return out;

@@ -74,8 +74,7 @@ struct Tree {
         config = dp::parseConfig(R"({"resources": [
             {"name": "a", "selectors": {"pfNames": ["ib0#0-3"], "vendors": ["15b3"], "devices": ["101e"],
                                          "drivers": ["mlx5_core"], "linkTypes": ["infiniband"]}},
-            {"name": "b"},
-            {"name": "c", "mode": "hca"}]})");
+            {"name": "b"}]})");
     }
 };
 

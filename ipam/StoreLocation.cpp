@@ -60,7 +60,7 @@ fs::path resolveStoreDir(const fs::path& root, const std::optional<std::string>&
     } else {
         base = resolvedRoot / "ibvf-ipam";
     }
-    const fs::path dir = resolve(base / network, "ipam.dataDir");
+    fs::path dir = resolve(base / network, "ipam.dataDir");
     if (!isStrictlyInside(dir, resolvedRoot)) {
         throw Error(ErrorCode::InvalidNetworkConfig,
                     "ipam.dataDir: the lease directory " + (base / network).string() + " resolves to " + dir.string() +

@@ -11,8 +11,6 @@
 #include "linux/KernelError.hpp"
 #include "linux/Process.hpp"
 
-extern char** environ;
-
 namespace ibvf::plugin {
 namespace {
 

@@ -131,11 +131,9 @@ std::string readStdin() {
         const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
         if (n > 0) {
             text.append(buf, static_cast<std::size_t>(n));
-        } else if (n == 0) {
-            return text;
-        } else if (errno == EINTR) {
+        } else if (n < 0 && errno == EINTR) {
             continue;
-        } else if (errno == EBADF) {
+        } else if (n == 0 || errno == EBADF) {  // end of input, or no stdin at all
             return text;
         } else {
             throw Error(ErrorCode::IoFailure, "failed to read the network configuration from stdin",
