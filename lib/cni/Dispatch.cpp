@@ -51,7 +51,8 @@ std::string_view versionForVersionCommand(std::string_view stdinText) {
 // config's own if it names one we support, otherwise our latest.
 std::string_view bestEffortVersion(std::string_view stdinText) {
     rapidjson::Document doc;
-    doc.Parse(stdinText.data(), stdinText.size());
+    // Iterative: no recursion on the nesting depth of the input (see cni/NetConf.cpp).
+    doc.Parse<rapidjson::kParseIterativeFlag>(stdinText.data(), stdinText.size());
     if (!doc.HasParseError() && doc.IsObject()) {
         const auto it = doc.FindMember("cniVersion");
         if (it != doc.MemberEnd() && it->value.IsString()) {
