@@ -147,6 +147,17 @@ TEST_CASE("dataDir must resolve inside the state root") {
     outside((root / "d").string(), "evil");
 }
 
+// Found by fuzzing: a dataDir with a NUL passed the check, and the system calls then used the
+// shorter path before it: two networks with dataDirs "<root>/\0a" and "<root>/\0b" shared the
+// root itself as their store, so one network's GC released the other's leases.
+TEST_CASE("dataDir with a NUL byte is refused") {
+    TempDir tmp;
+    const std::string withNul = tmp.path().string() + std::string("/\0a", 3);
+    const auto e = errorOf([&] { resolveStoreDir(tmp.path(), withNul, "n1"); });
+    CHECK(e.code() == cni::ErrorCode::InvalidNetworkConfig);
+    CHECK(e.msg() == "ipam.dataDir must not contain a NUL byte");
+}
+
 TEST_CASE("the state root is IBVF_STATE_DIR or /var/lib/cni") {
     {
         TempDir tmp;
