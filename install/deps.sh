@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every build, test and benchmark dependency of ibvf on a bare Debian 12 machine.
+# Installs every build, test and benchmark dependency of ibvf on a bare Debian 12 machine
+# (with --hardening, also what install/hardening.sh needs).
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config git ca-certificates
@@ -9,6 +10,11 @@ packages=(
   iproute2 procps
   containernetworking-plugins
 )
+# install/hardening.sh: clang with libFuzzer and the sanitizer runtimes, the static checkers, and
+# PyYAML for seeding the fuzz corpus from netconf-examples/.
+if [ "${1:-}" = --hardening ]; then
+  packages+=(clang libclang-rt-14-dev clang-tidy cppcheck python3 python3-yaml)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
