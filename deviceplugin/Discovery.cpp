@@ -138,6 +138,9 @@ void discoverSriov(const ResourceConfig& r, const kernel::Sysfs& sysfs, Pool& po
             if (ec) continue;  // numvfs change in progress
             DeviceRecord d;
             d.pciAddress = target.filename().string();
+            // The ID goes to kubelet and into paths: a link to anything but a PCI device is no VF
+            // (a virtfn link to ".." was offered as device ".."; found by fuzzing).
+            if (!kernel::isValidPciAddress(d.pciAddress)) continue;
             d.id = d.pciAddress;
             d.pfPciAddress = pfBdf;
             d.pfNetdev = pf.netdev;

@@ -61,7 +61,7 @@ cni::Dns readResolvConf(const std::string& path) {
     // The path comes from a NetworkAttachmentDefinition and is read as root. A regular file of
     // bounded size only, opened without blocking: /dev/zero exhausted memory and a FIFO hung
     // the IPAM (found by fuzzing). A NUL would make open(2) read another file than the one named.
-    constexpr std::size_t kMaxBytes = 64 * 1024;
+    constexpr std::size_t kMaxBytes = std::size_t{64} * 1024;
     if (path.find('\0') != std::string::npos) throw refuse("the path contains a NUL byte");
     const kernel::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     struct stat st {};

@@ -128,6 +128,17 @@ TEST_CASE("a sriov_numvfs larger than SR-IOV allows is a problem of the pool, no
     CHECK(pools[0].problems[0].find("sriov_numvfs 65536") != std::string::npos);
 }
 
+// Found by fuzzing (ibvf-fuzz-sysfs): a virtfn link to ".." made discovery offer kubelet a device
+// with the ID "..".
+TEST_CASE("a virtfn link that names no PCI device is not a VF") {
+    Node node;
+    const fs::path link = node.sysfs.deviceDir(kPf0) / "virtfn1";
+    fs::remove(link);
+    fs::create_symlink("..", link);
+    const auto pools = discover(parseConfig(R"({"mode":"sriov","pfNetdevices":["ib0"]})"), node.view());
+    CHECK(ids(pools.at(0)) == std::vector<std::string>{vf(0x3b, 0), vf(0x3b, 2)});
+}
+
 TEST_CASE("hca mode: 1000 IDs") {
     Node node;
     const auto pools = discover(parseConfig(R"({"mode":"hca"})"), node.view());
