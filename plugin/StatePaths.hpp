@@ -10,6 +10,8 @@ struct StatePaths {
     std::filesystem::path attachments;  // <state root>/ibvf            (state root: IBVF_STATE_DIR or /var/lib/cni)
     std::filesystem::path locks;        // <run dir>/locks              (run dir: IBVF_RUN_DIR or /run/ibvf)
     std::filesystem::path allocations;  // <run dir>/allocations        (device plugin records)
+    // The only directory runtimeConfig.CNIDeviceInfoFile may name (IBVF_CNI_DEVINFO_DIR in tests).
+    std::filesystem::path deviceInfo = "/var/run/k8s.cni.cncf.io/devinfo/cni";
 
     static StatePaths fromEnvironment();
     std::filesystem::path vfLock(std::string_view pciAddress) const;
