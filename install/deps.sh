@@ -8,6 +8,7 @@ packages=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   iproute2 procps
   containernetworking-plugins
+  gnuplot-nox
 )
 missing=()
 for p in "${packages[@]}"; do
