@@ -93,6 +93,11 @@ std::string valueAt(const std::vector<Line>& lines, std::size_t i, const std::st
         if (!blockIndent) blockIndent = l.indent;
         block += l.text.substr(std::min(*blockIndent, l.indent)) + '\n';
     }
+    // Chomping: "|" keeps one final newline, "|-" none, "|+" every trailing one.
+    if (inlineValue != "|+") {
+        while (!block.empty() && block.back() == '\n') block.pop_back();
+        if (inlineValue == "|" && !block.empty()) block += '\n';
+    }
     return block;
 }
 
