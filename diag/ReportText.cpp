@@ -7,6 +7,8 @@ namespace {
 
 std::string orDash(const std::string& s) { return s.empty() ? "-" : s; }
 
+std::string counted(std::size_t n, const std::string& noun) { return std::to_string(n) + " " + noun + (n == 1 ? "" : "s"); }
+
 std::string joined(const std::vector<std::string>& items, const char* sep = ",") {
     std::string out;
     for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
@@ -42,7 +44,7 @@ std::string leaseColumn(const VfFacts& vf) {
 void printDevicePlugin(const DevicePluginFacts& dp, std::ostream& out) {
     out << "Device plugin: ";
     if (!dp.configPath) {
-        out << "no config (checks skipped; --device-plugin-config PATH)\n";
+        out << "no config\n";
         return;
     }
     out << "config " << *dp.configPath;
@@ -74,9 +76,8 @@ void printVfs(const PfFacts& pf, std::ostream& out) {
 
 void printReportText(const NodeReport& report, std::ostream& out) {
     const auto& f = report.facts;
-    out << "RDMA netns mode: "
-        << (f.rdma.netnsMode ? std::string(kernel::rdmaNetnsModeName(*f.rdma.netnsMode)) : "unknown (" + f.rdma.detail + ")")
-        << "\n";
+    // Why a value is unknown is a note, printed at the end.
+    out << "RDMA netns mode: " << (f.rdma.netnsMode ? kernel::rdmaNetnsModeName(*f.rdma.netnsMode) : "unknown") << "\n";
     printDevicePlugin(f.devicePlugin, out);
     out << "\n";
 
@@ -105,8 +106,8 @@ void printReportText(const NodeReport& report, std::ostream& out) {
     if (report.problems.empty()) {
         out << "No problems found.\n";
     } else {
-        out << "Problems (" << report.count(Severity::Error) << " errors, " << report.count(Severity::Warning)
-            << " warnings):\n";
+        out << "Problems (" << counted(report.count(Severity::Error), "error") << ", "
+            << counted(report.count(Severity::Warning), "warning") << "):\n";
         for (const auto& p : report.problems) {
             out << "  " << severityName(p.severity) << "  [" << p.kind << "] " << p.message << "\n";
             out << "    fix: " << p.fix << "\n";

@@ -109,7 +109,9 @@ TEST_CASE("text: PF and VF tables, the pod by short container ID, problems with 
     printReportText(sampleReport(), out);
     const std::string text = out.str();
     INFO(text);
-    CHECK(text.find("RDMA netns mode: unknown (no RDMA netlink)") != std::string::npos);
+    CHECK(text.find("RDMA netns mode: unknown\n") != std::string::npos);
+    CHECK(text.find("Notes:\n  RDMA netns mode unknown: no RDMA netlink\n") != std::string::npos);
+    CHECK(text.find("Problems (1 error, 1 warning):") != std::string::npos);
     CHECK(text.find("ib0  0000:3b:00.0  -     infiniband  up    2044  2    8         auto") != std::string::npos);
     CHECK(text.find("VFs of ib0:") != std::string::npos);
     CHECK(text.find("net1 (in pod)") != std::string::npos);
