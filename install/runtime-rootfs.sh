@@ -24,8 +24,10 @@ for rel in "${binaries[@]}"; do
   fi
   if grep -q 'not found' <<<"$out"; then echo "runtime-rootfs: $rel: $out" >&2; exit 1; fi
   while read -r lib; do
-    # Keep the path the loader looks up (/lib64/ld-linux...), store the file it points to.
-    install -D -m 0644 "$(readlink -f "$lib")" "$rootfs$lib"
+    # Keep the path the loader looks up (/lib64/ld-linux...), store the file it points to, with
+    # its mode (the kernel refuses a dynamic loader that is not executable).
+    real=$(readlink -f "$lib")
+    install -D -m "$(stat -c %a "$real")" "$real" "$rootfs$lib"
   done < <(awk '/=> \//{print $3} /^\t\//{print $1}' <<<"$out" | sort -u)
 done
 # Directories the DaemonSets mount into and the programs expect.
