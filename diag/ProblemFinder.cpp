@@ -122,7 +122,8 @@ private:
         } else if (vf.lease && vf.lease->addresses.empty() && pod.phase == "attached") {
             add(Severity::Warning, "lease-missing", subject,
                 who + " is attached but holds no lease in " + vf.lease->dir + ": its address may be handed out again",
-                "restart the pod (CNI DEL + ADD gives it a lease again)");
+                "restart the pod (CNI DEL + ADD gives it a lease again); if the network sets ipam.dataDir, run "
+                "ibvf-diag with --ipam-data-dir pointing there");
         }
     }
 
