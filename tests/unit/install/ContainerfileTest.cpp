@@ -6,22 +6,16 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "ReadText.hpp"
+
 namespace fs = std::filesystem;
+using ibvf::test::readText;
 
 namespace {
-
-std::string readText(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    REQUIRE_MESSAGE(in, "cannot read " << p);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 struct Instruction {
     std::string keyword;  // upper case as written

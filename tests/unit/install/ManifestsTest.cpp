@@ -5,30 +5,22 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 
 #include "ManifestCheck.hpp"
+#include "ReadText.hpp"
 #include "deviceplugin/Config.hpp"
 
 namespace fs = std::filesystem;
 using ibvf::test::Manifest;
+using ibvf::test::readText;
 
 namespace {
 
 // Where the image puts the binaries (install/runtime-rootfs.sh, prefix /usr).
 const std::map<std::string, std::string> kImagePaths{{"ibvf-device-plugin", "/usr/sbin/ibvf-device-plugin"},
                                                      {"ibvf-cni-installer", "/usr/sbin/ibvf-cni-installer"}};
-
-std::string readText(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    REQUIRE_MESSAGE(in, "cannot read " << p);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 std::vector<Manifest> loadTree(const std::string& dir) {
     const fs::path root = fs::path(IBVF_SOURCE_DIR);
