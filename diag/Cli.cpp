@@ -7,7 +7,8 @@ namespace ibvf::diag {
 const std::vector<Subcommand>& subcommands() {
     static const std::vector<Subcommand> table = {
         {"report",
-         "[report] [--json] [--pf NAME]... [--device-plugin-config PATH] [--device-plugin-dir DIR] [--ipam-data-dir DIR]",
+         "[report] [--json] [--pf NAME]... [--device-plugin-config PATH | --no-device-plugin-config] [--device-plugin-dir DIR]\n"
+         "                   [--ipam-data-dir DIR]",
          "PFs, VFs, the pods holding them, allocations, leases and the problems seen (the default)", runReport},
         {"check-config", "check-config [--json] FILE...",
          "validate netconfs, conflists, NAD/ConfigMap YAML and device plugin configs with ibvf's own parsers", runCheckConfig},

@@ -10,7 +10,8 @@
 namespace ibvf::diag {
 
 DevicePluginView inspectDevicePlugin(const std::optional<std::filesystem::path>& explicitConfig,
-                                     const std::filesystem::path& defaultConfig, const std::filesystem::path& socketDir,
+                                     const std::optional<std::filesystem::path>& defaultConfig,
+                                     const std::filesystem::path& socketDir,
                                      const kernel::Sysfs& sysfs) {
     DevicePluginView view;
     view.facts.socketDir = socketDir.string();
@@ -18,8 +19,8 @@ DevicePluginView inspectDevicePlugin(const std::optional<std::filesystem::path>&
     if (explicitConfig) {
         view.facts.configPath = explicitConfig->string();
         view.facts.configExplicit = true;
-    } else if (std::filesystem::exists(defaultConfig, ec)) {
-        view.facts.configPath = defaultConfig.string();
+    } else if (defaultConfig && std::filesystem::exists(*defaultConfig, ec)) {
+        view.facts.configPath = defaultConfig->string();
     } else {
         return view;
     }

@@ -19,9 +19,10 @@ struct DevicePluginView {
 };
 
 // `explicitConfig` set: that file must exist (its absence is a configError). Otherwise
-// `defaultConfig` is read when it exists, and nothing is checked when it does not.
+// `defaultConfig` is read when it exists, and nothing is checked when it does not (or is nullopt).
 DevicePluginView inspectDevicePlugin(const std::optional<std::filesystem::path>& explicitConfig,
-                                     const std::filesystem::path& defaultConfig, const std::filesystem::path& socketDir,
+                                     const std::optional<std::filesystem::path>& defaultConfig,
+                                     const std::filesystem::path& socketDir,
                                      const kernel::Sysfs& sysfs);
 
 }  // namespace ibvf::diag

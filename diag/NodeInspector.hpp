@@ -22,9 +22,10 @@ struct InspectOptions {
     // PF netdevs named with --pf; when empty, every InfiniBand SR-IOV PF plus those the device
     // plugin config names.
     std::vector<std::string> pfs;
-    // --device-plugin-config; without it the default is used when that file exists.
+    // --device-plugin-config; without it the default is used when that file exists, and with
+    // no default (--no-device-plugin-config) the device plugin is not looked at.
     std::optional<std::filesystem::path> devicePluginConfig;
-    std::filesystem::path defaultDevicePluginConfig = "/etc/ibvf/device-plugin.json";
+    std::optional<std::filesystem::path> defaultDevicePluginConfig = "/etc/ibvf/device-plugin.json";
     std::filesystem::path kubeletDir;   // device plugin sockets: IBVF_KUBELET_DIR or /var/lib/kubelet/device-plugins
     std::filesystem::path ipamDataDir;  // <IBVF_STATE_DIR or /var/lib/cni>/ibvf-ipam
     plugin::StatePaths state;

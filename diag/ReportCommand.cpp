@@ -27,6 +27,8 @@ int runReport(Args args, std::ostream& out, std::ostream& err) {
             options.pfs.push_back(*v);
         } else if (a == "--device-plugin-config" && (v = value())) {
             options.devicePluginConfig = *v;
+        } else if (a == "--no-device-plugin-config") {
+            options.defaultDevicePluginConfig.reset();
         } else if (a == "--device-plugin-dir" && (v = value())) {
             options.kubeletDir = *v;
         } else if (a == "--ipam-data-dir" && (v = value())) {

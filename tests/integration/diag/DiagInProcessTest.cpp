@@ -16,7 +16,7 @@ namespace {
 diag::InspectOptions optionsFor(const DiagLab& d) {
     diag::InspectOptions o;
     o.pfs = {d.lab.pfNetdev()};
-    o.defaultDevicePluginConfig = d.kubeletDir() / "absent.json";
+    o.defaultDevicePluginConfig.reset();
     o.kubeletDir = d.kubeletDir();
     o.ipamDataDir = d.lab.stateDir() / "state" / "ibvf-ipam";
     o.state = plugin::StatePaths{d.lab.attachmentsDir(), d.runDir() / "locks", d.allocationsDir()};
@@ -87,4 +87,25 @@ TEST_CASE("the RDMA netns mode as this kernel answers it: a mode, or unknown wit
         REQUIRE_FALSE(r.notes.empty());
         CHECK(r.notes.front().find("RDMA netns mode unknown: ") == 0);
     }
+}
+
+TEST_CASE("the default device plugin config is read when it exists, and not with --no-device-plugin-config") {
+    DiagLab d(1);
+    auto options = optionsFor(d);
+    options.defaultDevicePluginConfig = d.writeDevicePluginConfig();
+    diag::NodeAccess node{kernel::Sysfs(d.lab.sysfs().root()), nullptr, [] { return std::make_unique<RecordingRdmaNetns>(); }};
+    auto r = diag::inspectNode(options, node);
+    REQUIRE(r.facts.devicePlugin.configPath);
+    CHECK(*r.facts.devicePlugin.configPath == options.defaultDevicePluginConfig->string());
+    CHECK_FALSE(r.facts.devicePlugin.configExplicit);
+    CHECK(kinds(r) == std::vector<std::string>{"device-plugin-socket-missing"});
+
+    options.defaultDevicePluginConfig.reset();
+    r = diag::inspectNode(options, node);
+    CHECK_FALSE(r.facts.devicePlugin.configPath);
+    CHECK(kinds(r).empty());
+
+    const auto text = BinaryRunner("ibvf-diag").run({"--json", "--pf", d.lab.pfNetdev(), "--no-device-plugin-config"}, d.env());
+    REQUIRE_MESSAGE(text.json, text.summary());
+    CHECK((*text.json)["devicePlugin"]["config"].IsNull());
 }
