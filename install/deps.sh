@@ -7,11 +7,15 @@ packages=(
   libnl-3-dev libnl-route-3-dev rapidjson-dev libspdlog-dev libfmt-dev doctest-dev
   libibverbs-dev librdmacm-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  # TLS of the etcd lease store (static libssl.a/libcrypto.a).
+  libssl-dev
 )
 if [ "${1:-}" != "--build-only" ]; then
   packages+=(
     iproute2 procps
     containernetworking-plugins
+    # tests/integration/ipamcluster and bench/ipam/etcd.sh start a real etcd (v3, 3.4).
+    etcd-server
     # tests/unit/install reads the Kubernetes manifests with a real YAML parser (test-only).
     libyaml-cpp-dev
     # tests/e2e: a real runtime (podman with the CNI backend, runc) running a busybox-static image.
