@@ -95,6 +95,14 @@ void EtcdServer::kill() {
     process_.reset();
 }
 
+void EtcdServer::pause() {
+    if (process_) ::kill(process_->pid(), SIGSTOP);
+}
+
+void EtcdServer::resume() {
+    if (process_) ::kill(process_->pid(), SIGCONT);
+}
+
 etcd::EtcdClient EtcdServer::client(std::chrono::milliseconds timeout) const {
     etcd::ClientSettings s;
     s.endpoints.push_back(etcd::parseEndpoint(endpoint(), false));

@@ -39,6 +39,9 @@ public:
     void kill();
     // Starts it again on the same ports and data; waits until it serves.
     void start();
+    // SIGSTOP / SIGCONT: a member that still holds its connections but answers nothing.
+    void pause();
+    void resume();
 
     // Every key under `prefix`, read through lib/etcd (with the client certificate if needed).
     std::vector<etcd::KeyValue> keysUnder(const std::string& prefix);

@@ -71,6 +71,8 @@ TEST_CASE("etcd killed and restarted in the middle of a run of ADDs: code 11, no
         CHECK_MESSAGE(msgOf(o.result).find("etcd") != std::string::npos, o.result.summary());
         failed.push_back(o.cid);
     }
+    MESSAGE(holderOf.size() << " ADDs succeeded (" << succeededAfterRestart << " after the restart), " << failed.size()
+                            << " failed during the outage");
     CHECK(failed.size() > 0);  // the outage was seen
     CHECK(succeededAfterRestart >= 20);
 
