@@ -45,7 +45,8 @@ std::string tail(const std::filesystem::path& file, std::size_t bytes) {
 
 }  // namespace
 
-EtcdServer::EtcdServer(Security security) : security_(security), dir_(dataRoot()), log_(dir_ / "etcd.log") {
+EtcdServer::EtcdServer(Security security, const std::filesystem::path& root)
+    : security_(security), dir_(root.empty() ? dataRoot() : root), log_(dir_ / "etcd.log") {
     if (::access(kEtcdBinary, X_OK) != 0) {
         throw std::runtime_error(std::string(kEtcdBinary) + " not found: install Debian's etcd-server (install/deps.sh)");
     }

@@ -1,7 +1,7 @@
 #pragma once
 // A real etcd (Debian's etcd-server, /usr/bin/etcd) for one test: a single member on free
 // loopback ports, its data in a fresh directory on /dev/shm (tmpfs: its fsyncs cost nothing, so
-// CI time is spent on ibvf, not on the disk), killed and removed when the object goes, also when
+// CI time is spent on ibvf, not on the disk; benchmarks may choose a disk), killed and removed when the object goes, also when
 // the test fails. Configured through ETCD_* variables, its log in a file next to the data.
 #include <cstdint>
 #include <filesystem>
@@ -25,7 +25,8 @@ public:
     };
 
     // Starts it and waits until it serves (throws std::runtime_error with the log's tail if not).
-    explicit EtcdServer(Security security = Security::Plain);
+    // `dataRoot`: where its data directory is made; /dev/shm when empty (benchmarks pass a disk).
+    explicit EtcdServer(Security security = Security::Plain, const std::filesystem::path& dataRoot = {});
     ~EtcdServer();
     EtcdServer(const EtcdServer&) = delete;
     EtcdServer& operator=(const EtcdServer&) = delete;
