@@ -37,7 +37,6 @@
 namespace {
 
 namespace fs = std::filesystem;
-using ibvf::bench::Child;
 using ibvf::bench::Clock;
 using ibvf::bench::ms;
 using ibvf::bench::percentile;
@@ -81,34 +80,7 @@ std::vector<std::string> cniEnv(const std::string& command, const std::string& c
 }
 
 double runOnce(const Contender& c, const std::string& command, const std::string& cid, const std::string& conf) {
-    const auto t0 = Clock::now();
-    Child child(c.binary, cniEnv(command, cid), conf);
-    std::string out;
-    const int rc = child.wait(out);
-    const auto t1 = Clock::now();
-    if (rc != 0) throw std::runtime_error(c.name + " " + command + " " + cid + " failed (" + std::to_string(rc) + "): " + out);
-    return ms(t1 - t0);
-}
-
-// Starts every job at once; returns the wall time from the first spawn to the last exit.
-double runBurst(const std::vector<std::pair<const Contender*, std::string>>& jobs, const std::string& command,
-                const std::vector<std::string>& cids) {
-    std::vector<Child> children;
-    children.reserve(jobs.size());
-    const auto t0 = Clock::now();
-    for (std::size_t i = 0; i < jobs.size(); ++i) children.emplace_back(jobs[i].first->binary, cniEnv(command, cids[i]), jobs[i].second);
-    int failed = 0;
-    std::string lastOut;
-    for (auto& ch : children) {
-        std::string out;
-        if (ch.wait(out) != 0) {
-            ++failed;
-            lastOut = out;
-        }
-    }
-    const double wall = ms(Clock::now() - t0);
-    if (failed) throw std::runtime_error(std::to_string(failed) + " of " + std::to_string(jobs.size()) + " " + command + "s failed: " + lastOut);
-    return wall;
+    return ibvf::bench::timeOne({c.binary, cniEnv(command, cid), conf}, c.name + " " + command + " " + cid);
 }
 
 // "claimed in N attempt(s)" lines of ibvf-ipam-etcd's debug log: N -> count. Lines of concurrent
@@ -266,12 +238,13 @@ int main(int argc, char** argv) try {
         const std::vector<std::string> nodes{"node-0", "node-1", "node-2"};
         std::vector<std::string> cids;
         for (int i = 0; i < 300; ++i) cids.push_back("burst" + std::to_string(i / 3));
-        const auto jobsFor = [&](const Contender& c, const std::string& extra) {
-            std::vector<std::pair<const Contender*, std::string>> jobs;
+        const auto jobsFor = [&](const Contender& c, const std::string& command, const std::string& extra) {
+            std::vector<ibvf::bench::Spawn> jobs;
             for (int i = 0; i < 300; ++i) {
                 const std::string& node = nodes[static_cast<std::size_t>(i % 3)];
                 // The same /22 everywhere: one pool for the etcd nodes, one store per node otherwise.
-                jobs.emplace_back(&c, config(c, "burst", "10.60.0.0/22", node, extra));
+                jobs.push_back({c.binary, cniEnv(command, cids[static_cast<std::size_t>(i)]),
+                                config(c, "burst", "10.60.0.0/22", node, extra)});
             }
             return jobs;
         };
@@ -280,15 +253,14 @@ int main(int argc, char** argv) try {
         for (int round = 0; round < opt.concurrentRounds; ++round) {
             for (std::size_t k = 0; k < burst.size(); ++k) {
                 const Contender& c = *burst[(static_cast<std::size_t>(round) + k) % burst.size()];
-                const auto jobs = jobsFor(c, {});
-                wallAdd[c.name].push_back(runBurst(jobs, "ADD", cids));
-                wallDel[c.name].push_back(runBurst(jobs, "DEL", cids));
+                wallAdd[c.name].push_back(ibvf::bench::timeTogether(jobsFor(c, "ADD", {}), c.name + ": 300 ADDs"));
+                wallDel[c.name].push_back(ibvf::bench::timeTogether(jobsFor(c, "DEL", {}), c.name + ": 300 DELs"));
             }
         }
         const fs::path log = g_workdir / "burst.log";
-        const auto logged = jobsFor(direct, R"(,"logLevel":"debug","logFile":")" + log.string() + "\"");
-        runBurst(logged, "ADD", cids);
-        runBurst(logged, "DEL", cids);
+        const std::string logged = R"(,"logLevel":"debug","logFile":")" + log.string() + "\"";
+        ibvf::bench::timeTogether(jobsFor(direct, "ADD", logged), "logged 300 ADDs");
+        ibvf::bench::timeTogether(jobsFor(direct, "DEL", logged), "logged 300 DELs");
         int scans = 0;
         const auto h = claimsHistogram(log, &scans);
         std::cout << "\n### 300 concurrent ADDs (3 nodes x 100), then 300 DELs, wall time, " << opt.concurrentRounds

@@ -77,4 +77,35 @@ int Child::wait(std::string& out) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+double timeOne(const Spawn& spawn, const std::string& what) {
+    const auto t0 = Clock::now();
+    Child c(spawn.binary, spawn.env, spawn.input);
+    std::string out;
+    const int rc = c.wait(out);
+    const auto t1 = Clock::now();
+    if (rc != 0) throw std::runtime_error(what + " failed (" + std::to_string(rc) + "): " + out);
+    return ms(t1 - t0);
+}
+
+double timeTogether(const std::vector<Spawn>& spawns, const std::string& what) {
+    std::vector<Child> children;
+    children.reserve(spawns.size());
+    const auto t0 = Clock::now();
+    for (const auto& s : spawns) children.emplace_back(s.binary, s.env, s.input);
+    int failed = 0;
+    std::string lastOut;
+    for (auto& ch : children) {
+        std::string out;
+        if (ch.wait(out) != 0) {
+            ++failed;
+            lastOut = out;
+        }
+    }
+    const double wall = ms(Clock::now() - t0);
+    if (failed) {
+        throw std::runtime_error(what + ": " + std::to_string(failed) + " of " + std::to_string(spawns.size()) + " failed: " + lastOut);
+    }
+    return wall;
+}
+
 }  // namespace ibvf::bench

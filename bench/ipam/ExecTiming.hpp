@@ -33,4 +33,18 @@ private:
     int outFd_ = -1;
 };
 
+struct Spawn {
+    std::string binary;
+    std::vector<std::string> env;  // the whole environment
+    std::string input;             // stdin
+};
+
+// Runs it to the end; its wall time from spawn to reap, in ms. Throws naming `what` with the
+// output when it fails.
+double timeOne(const Spawn& spawn, const std::string& what);
+
+// Starts every one at once; the wall time from the first spawn to the last exit, in ms. Throws
+// naming `what`, how many failed and the last failure's output.
+double timeTogether(const std::vector<Spawn>& spawns, const std::string& what);
+
 }  // namespace ibvf::bench

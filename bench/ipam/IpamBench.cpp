@@ -33,7 +33,6 @@
 namespace {
 
 namespace fs = std::filesystem;
-using ibvf::bench::Child;
 using ibvf::bench::Clock;
 using ibvf::bench::ms;
 using ibvf::bench::percentile;
@@ -70,13 +69,7 @@ std::vector<std::string> cniEnv(const std::string& command, const std::string& c
 
 // Runs one command; returns its wall time in ms. Throws with the output when it fails.
 double runOnce(const Plugin& p, const std::string& command, const std::string& cid, const std::string& conf) {
-    const auto t0 = Clock::now();
-    Child c(p.binary, cniEnv(command, cid), conf);
-    std::string out;
-    const int rc = c.wait(out);
-    const auto t1 = Clock::now();
-    if (rc != 0) throw std::runtime_error(p.name + " " + command + " " + cid + " failed (" + std::to_string(rc) + "): " + out);
-    return ms(t1 - t0);
+    return ibvf::bench::timeOne({p.binary, cniEnv(command, cid), conf}, p.name + " " + command + " " + cid);
 }
 
 // ---- pre-population ------------------------------------------------------------------------
@@ -216,26 +209,9 @@ int main(int argc, char** argv) try {
                 const Plugin& p = plugins[static_cast<std::size_t>((round + k) % 2)];
                 const std::string conf = config(p, "burst", "10.60.0.0/24");
                 for (const char* command : {"ADD", "DEL"}) {
-                    std::vector<Child> children;
-                    children.reserve(64);
-                    const auto t0 = Clock::now();
-                    for (int c = 0; c < 64; ++c) {
-                        children.emplace_back(p.binary, cniEnv(command, "burst" + std::to_string(c)), conf);
-                    }
-                    int failed = 0;
-                    std::string lastOut;
-                    for (auto& ch : children) {
-                        std::string out;
-                        if (ch.wait(out) != 0) {
-                            ++failed;
-                            lastOut = out;
-                        }
-                    }
-                    const double wall = ms(Clock::now() - t0);
-                    if (failed) {
-                        throw std::runtime_error(p.name + ": " + std::to_string(failed) + " of 64 concurrent " + command +
-                                                 "s failed: " + lastOut);
-                    }
+                    std::vector<ibvf::bench::Spawn> spawns;
+                    for (int c = 0; c < 64; ++c) spawns.push_back({p.binary, cniEnv(command, "burst" + std::to_string(c)), conf});
+                    const double wall = ibvf::bench::timeTogether(spawns, p.name + ": 64 concurrent " + command + "s");
                     (std::string(command) == "ADD" ? wallAdd : wallDel)[p.name].push_back(wall);
                 }
             }

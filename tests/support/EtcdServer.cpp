@@ -1,8 +1,6 @@
 #include "support/EtcdServer.hpp"
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -10,7 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "linux/Fd.hpp"
+#include "support/LoopbackSocket.hpp"
 
 namespace ibvf::test {
 namespace {
@@ -23,19 +21,7 @@ std::filesystem::path dataRoot() {
 }
 
 // A port nothing listens on now, from the kernel's ephemeral range.
-std::uint16_t freeLoopbackPort() {
-    kernel::Fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!s) throw std::runtime_error("socket for a free port");
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-        throw std::runtime_error("bind for a free port");
-    }
-    return ntohs(a.sin_port);
-}
+std::uint16_t freeLoopbackPort() { return LoopbackSocket::open(0).port; }
 
 std::string tail(const std::filesystem::path& file, std::size_t bytes) {
     std::ifstream in(file);

@@ -1,12 +1,9 @@
 // etcd going away and coming back, and etcd never there.
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <atomic>
 #include <mutex>
 
 #include "ClusterLab.hpp"
-#include "linux/Fd.hpp"
+#include "support/LoopbackSocket.hpp"
 
 using namespace ibvf;
 using namespace ibvf::ipam;
@@ -128,15 +125,8 @@ TEST_CASE("etcd unreachable: ADD and DEL say try again later (11), STATUS says n
 
 TEST_CASE("an endpoint that accepts and never answers costs timeoutMs, then code 11; the next endpoint is used") {
     // A listening socket nobody accepts from: the kernel completes the handshake, no reply ever comes.
-    kernel::Fd mute(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    REQUIRE(::bind(mute.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(mute.get(), 8) == 0);
-    REQUIRE(::getsockname(mute.get(), reinterpret_cast<sockaddr*>(&a), &len) == 0);
-    const std::string muteEndpoint = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+    const auto mute = ibvf::test::LoopbackSocket::open(8);
+    const std::string muteEndpoint = mute.httpEndpoint();
 
     const Node node("node-a");
     NetSpec spec;

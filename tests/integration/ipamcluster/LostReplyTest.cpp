@@ -10,11 +10,13 @@
 
 #include "ClusterLab.hpp"
 #include "linux/Fd.hpp"
+#include "support/LoopbackSocket.hpp"
 
 using namespace ibvf;
 using namespace ibvf::ipam;
 using namespace ibvf::ipam::cluster;
 using kernel::Fd;
+using ibvf::test::LoopbackSocket;
 
 namespace {
 
@@ -23,14 +25,8 @@ namespace {
 // request was applied, the reply never arrived.
 class ReplyDroppingProxy {
 public:
-    ReplyDroppingProxy(std::uint16_t upstreamPort, int dropReplies) : upstream_(upstreamPort), drops_(dropReplies) {
-        listener_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        sockaddr_in a = loopback(0);
-        socklen_t len = sizeof a;
-        REQUIRE(::bind(listener_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-        REQUIRE(::listen(listener_.get(), 64) == 0);
-        REQUIRE(::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&a), &len) == 0);
-        port_ = ntohs(a.sin_port);
+    ReplyDroppingProxy(std::uint16_t upstreamPort, int dropReplies)
+        : upstream_(upstreamPort), drops_(dropReplies), listener_(LoopbackSocket::open(64)) {
         acceptor_ = std::thread([this] { acceptLoop(); });
     }
     ~ReplyDroppingProxy() {
@@ -38,29 +34,22 @@ public:
         acceptor_.join();
         for (auto& t : pumps_) t.join();
     }
-    std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    std::string endpoint() const { return listener_.httpEndpoint(); }
     int dropped() const { return dropped_; }
 
 private:
-    static sockaddr_in loopback(std::uint16_t port) {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        a.sin_port = htons(port);
-        return a;
-    }
     void acceptLoop() {
         while (!stop_) {
-            pollfd p{listener_.get(), POLLIN, 0};
+            pollfd p{listener_.fd.get(), POLLIN, 0};
             if (::poll(&p, 1, 20) <= 0) continue;
-            Fd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+            Fd client(::accept4(listener_.fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
             if (!client) continue;
             pumps_.emplace_back([this, c = std::move(client)]() mutable { pump(std::move(c)); });
         }
     }
     void pump(Fd client) {
         Fd server(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        const sockaddr_in up = loopback(upstream_);
+        const sockaddr_in up = LoopbackSocket::address(upstream_);
         if (::connect(server.get(), reinterpret_cast<const sockaddr*>(&up), sizeof up) != 0) return;
         char buf[65536];
         while (!stop_) {
@@ -85,8 +74,7 @@ private:
     std::uint16_t upstream_;
     std::atomic<int> drops_;
     std::atomic<int> dropped_{0};
-    Fd listener_;
-    std::uint16_t port_ = 0;
+    LoopbackSocket listener_;
     std::thread acceptor_;
     std::vector<std::thread> pumps_;
     std::atomic<bool> stop_{false};

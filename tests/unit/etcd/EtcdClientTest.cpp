@@ -1,7 +1,6 @@
 // EtcdClient against scripted HTTP servers on loopback: endpoint failover, keep-alive, deadlines,
 // and how etcd's answers map to EtcdUnavailable / EtcdRejected. Real etcd is in
 // tests/integration/ipamcluster.
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,9 +16,11 @@
 #include "etcd/Base64.hpp"
 #include "etcd/EtcdClient.hpp"
 #include "linux/Fd.hpp"
+#include "support/LoopbackSocket.hpp"
 
 using namespace ibvf::etcd;
 using ibvf::kernel::Fd;
+using ibvf::test::LoopbackSocket;
 
 namespace {
 
@@ -43,16 +44,8 @@ Reply json(int status, const std::string& body) {
 
 class ScriptedServer {
 public:
-    explicit ScriptedServer(std::function<Reply(const Request&)> handler) : handler_(std::move(handler)) {
-        listener_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        REQUIRE(::bind(listener_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-        REQUIRE(::listen(listener_.get(), 16) == 0);
-        REQUIRE(::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&a), &len) == 0);
-        port_ = ntohs(a.sin_port);
+    explicit ScriptedServer(std::function<Reply(const Request&)> handler)
+        : handler_(std::move(handler)), listener_(LoopbackSocket::open(16)) {
         thread_ = std::thread([this] { serve(); });
     }
     ~ScriptedServer() {
@@ -60,7 +53,7 @@ public:
         thread_.join();
         for (auto& t : connThreads_) t.join();
     }
-    std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    std::string endpoint() const { return listener_.httpEndpoint(); }
     int connections() const { return connections_; }
     std::vector<Request> requests() {
         std::lock_guard<std::mutex> l(mu_);
@@ -75,8 +68,8 @@ private:
     // Each connection on its own thread: a client keeping one alive must not block the next.
     void serve() {
         while (!stop_) {
-            if (!readable(listener_.get())) continue;
-            Fd conn(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+            if (!readable(listener_.fd.get())) continue;
+            Fd conn(::accept4(listener_.fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
             if (!conn) continue;
             ++connections_;
             connThreads_.emplace_back([this, c = std::move(conn)]() mutable { converse(std::move(c)); });
@@ -116,8 +109,7 @@ private:
     }
 
     std::function<Reply(const Request&)> handler_;
-    Fd listener_;
-    std::uint16_t port_ = 0;
+    LoopbackSocket listener_;
     std::thread thread_;
     std::vector<std::thread> connThreads_;  // only the accepting thread adds, only the destructor joins
     std::atomic<bool> stop_{false};
@@ -132,18 +124,8 @@ const std::string kRangeReply =
 
 // A port with no listener: bound, never listening, so connects are refused.
 struct RefusingPort {
-    Fd s{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-    std::uint16_t port = 0;
-    RefusingPort() {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        REQUIRE(::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-        REQUIRE(::getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len) == 0);
-        port = ntohs(a.sin_port);
-    }
-    std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port); }
+    LoopbackSocket s = LoopbackSocket::open(0);
+    std::string endpoint() const { return s.httpEndpoint(); }
 };
 
 EtcdClient clientOf(const std::vector<std::string>& endpoints, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
