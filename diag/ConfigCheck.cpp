@@ -137,7 +137,7 @@ private:
             try {
                 const auto ipam = ipam::parseIpamConfig(conf);
                 pass(section, "ibvf-ipam", "ipam type ibvf-ipam: " + std::to_string(ipam.rangeSets.size()) +
-                                               " range set(s), leases in " + ipam.store.dir.string());
+                                               " range set(s), leases in " + ipam::describeBackend(ipam.backend));
             } catch (const std::exception& e) {
                 failWith(section, "ibvf-ipam", e);
             }

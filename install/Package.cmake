@@ -10,7 +10,7 @@ set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "ibvf maintainers <ibvf@localhost>")
 set(CPACK_DEBIAN_PACKAGE_SECTION "net")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "ibvf gives Kubernetes pods InfiniBand through SR-IOV virtual functions.\n ibvf (CNI plugin) and ibvf-ipam in /usr/lib/cni, ibvf-device-plugin (kubelet device plugin), ibvf-cni-installer, ibvf-diag, example network configurations and Kubernetes manifests.")
+    "ibvf gives Kubernetes pods InfiniBand through SR-IOV virtual functions.\n ibvf (CNI plugin), ibvf-ipam and ibvf-ipam-etcd in /usr/lib/cni, ibvf-device-plugin (kubelet device plugin), ibvf-cni-installer, ibvf-diag, example network configurations and Kubernetes manifests.")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 include(CPack)

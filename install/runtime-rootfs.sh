@@ -8,7 +8,7 @@ set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 STAGING ROOTFS" >&2; exit 2; }
 staging=$1
 rootfs=$2
-binaries=(usr/lib/cni/ibvf usr/lib/cni/ibvf-ipam usr/sbin/ibvf-device-plugin usr/sbin/ibvf-cni-installer)
+binaries=(usr/lib/cni/ibvf usr/lib/cni/ibvf-ipam usr/lib/cni/ibvf-ipam-etcd usr/sbin/ibvf-device-plugin usr/sbin/ibvf-cni-installer)
 # ibvf-diag is optional until diag/ lands; when built, it ships.
 [ -e "$staging/usr/bin/ibvf-diag" ] && binaries+=(usr/bin/ibvf-diag)
 

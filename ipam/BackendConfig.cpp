@@ -20,6 +20,14 @@ BackendConfig backendConfigOf(const cni::NetConf& conf) {
     return storeLocationOf(conf);
 }
 
+std::string describeBackend(const BackendConfig& config) {
+    if (const auto* local = std::get_if<StoreLocation>(&config)) return local->dir.string();
+    const auto& etcd = std::get<EtcdBackendConfig>(config);
+    std::string endpoints;
+    for (const auto& e : etcd.endpoints) endpoints += (endpoints.empty() ? "" : ", ") + e.text;
+    return "etcd " + endpoints + " under " + etcd.prefix + "/" + etcd.network + " (node " + etcd.nodeName + ")";
+}
+
 std::unique_ptr<LeaseBackend> openBackend(const BackendConfig& config) {
     if (const auto* local = std::get_if<StoreLocation>(&config)) return std::make_unique<LeaseStore>(*local);
     const auto& etcd = std::get<EtcdBackendConfig>(config);

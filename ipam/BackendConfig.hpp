@@ -3,6 +3,7 @@
 // selects the cluster-wide store, anything else (no backend, or type "local") the node-local one
 // under dataDir, exactly as without this choice.
 #include <memory>
+#include <string>
 #include <variant>
 
 #include "cni/NetConf.hpp"
@@ -17,6 +18,10 @@ using BackendConfig = std::variant<StoreLocation, EtcdBackendConfig>;
 // Reads only the store's settings, not the ranges: DEL and GC keep working after the ranges were
 // edited into something invalid. Throws cni::Error(InvalidNetworkConfig).
 BackendConfig backendConfigOf(const cni::NetConf& conf);
+
+// Where the leases are, for people: "/var/lib/cni/ibvf-ipam/net" or
+// "etcd http://10.0.0.1:2379 under /ibvf/ipam/net (node n1)".
+std::string describeBackend(const BackendConfig& config);
 
 // Opens no file and no connection yet: the first operation does. The etcd store only in a program
 // that registered it; otherwise cni::Error(IpamFailure) naming the program that serves etcd.

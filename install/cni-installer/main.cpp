@@ -22,7 +22,7 @@ constexpr const char* kUsage =
     "  --source-dir  where the binaries are (default /usr/lib/cni)\n"
     "  --dest-dir    the node's CNI bin directory as mounted (default /host/opt/cni/bin)\n"
     "  --once        exit after installing instead of waiting for SIGTERM\n"
-    "  BINARY        file names to install (default: ibvf ibvf-ipam)\n";
+    "  BINARY        file names to install (default: ibvf ibvf-ipam ibvf-ipam-etcd)\n";
 
 // Blocked before anything else, so the signal is queued for sigwait. This also works as PID 1 of
 // a container, where an unhandled SIGTERM would be ignored by the kernel.
@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    if (request.binaries.empty()) request.binaries = {"ibvf", "ibvf-ipam"};
+    if (request.binaries.empty()) request.binaries = {"ibvf", "ibvf-ipam", "ibvf-ipam-etcd"};
 
     ibvf::log::LogOptions log;
     log.program = "ibvf-cni-installer";

@@ -43,6 +43,7 @@ TEST_CASE("cpack -G DEB: an ibvf package with the binaries where Debian keeps th
     const auto listing = ChildProcess::spawn("/usr/bin/dpkg-deb", {"--contents", deb.string()}, {kPath}, "").wait();
     REQUIRE_MESSAGE(listing.exitCode == 0, describe(listing));
     std::vector<std::string> expected{"-rwxr-xr-x root/root", "./usr/lib/cni/ibvf\n", "./usr/lib/cni/ibvf-ipam\n",
+                                      "./usr/lib/cni/ibvf-ipam-etcd\n",
                                       "./usr/sbin/ibvf-device-plugin\n", "./usr/sbin/ibvf-cni-installer\n",
                                       "./usr/share/doc/ibvf/README.md\n", "./usr/share/doc/ibvf/examples/nad/ib-net-ibvf-ipam.yaml\n",
                                       "./usr/share/ibvf/manifests/device-plugin-daemonset.yaml\n",

@@ -47,7 +47,7 @@ TEST_CASE("image: the runtime root filesystem holds the binaries and their libra
     // Only binaries and libraries: no shell, no docs, examples or manifests.
     CHECK_FALSE(fs::exists(rootfs / "bin" / "sh"));
     CHECK_FALSE(fs::exists(rootfs / "usr" / "share"));
-    for (const char* bin : {"usr/lib/cni/ibvf", "usr/lib/cni/ibvf-ipam", "usr/sbin/ibvf-device-plugin", "usr/sbin/ibvf-cni-installer"}) {
+    for (const char* bin : {"usr/lib/cni/ibvf", "usr/lib/cni/ibvf-ipam", "usr/lib/cni/ibvf-ipam-etcd", "usr/sbin/ibvf-device-plugin", "usr/sbin/ibvf-cni-installer"}) {
         INFO(bin);
         CHECK(fs::exists(rootfs / bin));
     }
@@ -92,10 +92,11 @@ TEST_CASE("image: the runtime root filesystem holds the binaries and their libra
             return ibvf::kernel::readFile(nodeCniBin / bin) == ibvf::kernel::readFile(ibvf::test::builtBinary(bin));
         };
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-        while (!(same("ibvf") && same("ibvf-ipam")) && std::chrono::steady_clock::now() < deadline)
+        while (!(same("ibvf") && same("ibvf-ipam") && same("ibvf-ipam-etcd")) && std::chrono::steady_clock::now() < deadline)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         CHECK(same("ibvf"));
         CHECK(same("ibvf-ipam"));
+        CHECK(same("ibvf-ipam-etcd"));
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
         const auto state = podman.run({"inspect", "--format", "{{.State.Running}}", name});
         CHECK(state.out == "true\n");

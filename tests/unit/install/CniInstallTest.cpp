@@ -51,6 +51,7 @@ struct InstallLab {
         fs::create_directories(dest);
         writeText(src / "ibvf", "ibvf v2");
         writeText(src / "ibvf-ipam", "ipam v2");
+        writeText(src / "ibvf-ipam-etcd", "ipam-etcd v2");  // only installed by default
     }
     InstallRequest request() const { return {src, dest, {"ibvf", "ibvf-ipam"}}; }
     std::vector<std::string> destEntries() const {
@@ -178,6 +179,6 @@ TEST_CASE("ibvf-cni-installer: a failed install exits 1 with the reason, bad usa
     const auto once =
         ibvf::kernel::ChildProcess::spawn(bin, {"--once", "--source-dir", lab.src.string(), "--dest-dir", lab.dest.string()}, {}, "").wait();
     CHECK(once.exitCode == 0);
-    CHECK(lab.destEntries() == std::vector<std::string>{"ibvf", "ibvf-ipam"});
+    CHECK(lab.destEntries() == std::vector<std::string>{"ibvf", "ibvf-ipam", "ibvf-ipam-etcd"});
     CHECK(ibvf::kernel::ChildProcess::spawn(bin, {"--bogus"}, {}, "").wait().exitCode == 2);
 }

@@ -155,6 +155,7 @@ TEST_CASE("the CNI installer DaemonSet copies from the image's CNI directory int
     CHECK(hostPathAt(mountsOf(spec), *dest) == "/opt/cni/bin");
     CHECK(std::count(cmd.begin(), cmd.end(), "ibvf") == 1);
     CHECK(std::count(cmd.begin(), cmd.end(), "ibvf-ipam") == 1);
+    CHECK(std::count(cmd.begin(), cmd.end(), "ibvf-ipam-etcd") == 1);
 }
 
 TEST_CASE("install/'s seed ConfigMaps say what netconf-examples/ shows") {

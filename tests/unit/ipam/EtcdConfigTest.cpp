@@ -43,6 +43,8 @@ TEST_CASE("an etcd backend with every field") {
     CHECK(e.tls->ca == "/etc/ibvf/ca.pem");
     CHECK(e.tls->key == "/etc/ibvf/k.pem");
     CHECK(e.timeout == std::chrono::milliseconds(1500));
+    CHECK(describeBackend(cfg.backend) ==
+          "etcd https://10.0.0.1:2379, [fd00::2]:2380 under /cluster/ipam/ibnet (node node-7.rack_2)");
 }
 
 TEST_CASE("etcd defaults: prefix, timeout, node name from the host name; type local is the node-local store") {
