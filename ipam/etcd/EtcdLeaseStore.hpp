@@ -47,7 +47,6 @@
 
 namespace ibvf::etcd {
 class EtcdClient;
-struct TxnRequest;
 }  // namespace ibvf::etcd
 
 namespace ibvf::ipam {
