@@ -114,7 +114,8 @@ TEST_CASE("podman: three containers at once get three different VFs of the PF") 
         return std::none_of(vfByMac.begin(), vfByMac.end(), [](const auto& kv) { return ibvf::test::linkExistsIn("", kv.second); });
     });
     CHECK_MESSAGE(allAttached, "the three VFs were never all in containers at the same time");
-    if (allAttached) CHECK(leaseCount(node.lab) == 3);
+    // The lease can land just after the VF leaves the host: ibvf allocates while the kernel moves it.
+    if (allAttached) CHECK(eventually([&] { return leaseCount(node.lab) == 3; }));
     for (const auto& name : names) {
         const auto released = node.podman.run({"exec", name, "/bin/touch", "/tmp/release"});
         CHECK_MESSAGE(released.exitCode == 0, ibvf::test::describe(released));
