@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <map>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 
@@ -74,6 +75,11 @@ std::string recordJson(const DeviceRecord& d, const std::string& resource) {
 
 }  // namespace
 
+std::mutex& allocationRecordsMutex() {
+    static std::mutex records;
+    return records;
+}
+
 AllocationPaths AllocationPaths::fromEnvironment() {
     return AllocationPaths{envOr("IBVF_DEVINFO_DIR", "/var/run/k8s.cni.cncf.io/devinfo/dp"),
                            fs::path(envOr("IBVF_RUN_DIR", "/run/ibvf")) / "allocations"};
@@ -110,6 +116,7 @@ ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::s
         out.envs.emplace_back(pciDeviceEnvName(pool.config), bdfs);
         kernel::makeDirectories(paths.devinfoDir, 0755);
         kernel::makeDirectories(paths.allocationsDir, 0755);
+        std::lock_guard records(allocationRecordsMutex());
         for (const DeviceRecord* d : chosen) {
             kernel::writeFileAtomic(paths.devinfoDir / devinfoFileName(pool.config, d->pciAddress), devinfoJson(*d), 0644);
             kernel::writeFileAtomic(paths.allocationsDir / (d->pciAddress + ".json"),
@@ -120,22 +127,6 @@ ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::s
     charDevices.insert("/dev/infiniband/rdma_cm");
     for (const auto& dev : charDevices) out.devices.push_back(DeviceSpecEntry{dev, "rwm"});
     return out;
-}
-
-std::size_t reclaimRecords(const std::vector<Pool>& pools, const AllocationPaths& paths) {
-    std::set<std::string> live;
-    for (const auto& p : pools)
-        for (const auto& d : p.devices)
-            if (d.present && !d.pciAddress.empty()) live.insert(d.pciAddress + ".json");
-    std::size_t removed = 0;
-    std::error_code ec;
-    for (fs::directory_iterator it(paths.allocationsDir, ec), end; !ec && it != end; it.increment(ec)) {
-        const std::string name = it->path().filename().string();
-        if (kernel::isAtomicTempFileName(name) || name.size() < 5 || name.substr(name.size() - 5) != ".json") continue;
-        if (live.count(name)) continue;
-        if (kernel::removeFile(it->path())) ++removed;
-    }
-    return removed;
 }
 
 }  // namespace ibvf::dp

@@ -2,6 +2,7 @@
 // What Allocate hands a container, and the files it leaves behind: the device-info file Multus
 // reads (one per VF) and the allocation record `ibvf` and `ibvf-diag` read (one per VF).
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,8 @@ ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::s
 // "<prefix>-<name>-<bdf>-device.json"
 std::string devinfoFileName(const ResourceConfig& resource, const std::string& bdf);
 
-// Removes allocation records of VFs that no longer exist in any pool; returns how many.
-std::size_t reclaimRecords(const std::vector<Pool>& pools, const AllocationPaths& paths);
+// Held while records are written or reclaimed. Only this process writes records, so an
+// in-process lock is enough to keep a reclaim from removing a record an Allocate just rewrote.
+std::mutex& allocationRecordsMutex();
 
 }  // namespace ibvf::dp
