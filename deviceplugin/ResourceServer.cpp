@@ -10,10 +10,6 @@
 
 namespace ibvf::dp {
 
-std::string socketNameFor(const ResourceConfig& resource) {
-    return "ibvf-" + resource.prefix + "-" + resource.name + ".sock";
-}
-
 ResourceServer::ResourceServer(ResourceConfig config, kernel::Sysfs sysfs, AllocationPaths paths,
                                std::filesystem::path socketPath, grpc::Service* alongside)
     : config_(std::move(config)),

@@ -23,9 +23,6 @@ struct DeviceHealth {
     bool healthy = true;
 };
 
-// "ibvf-rdma-vhca.sock"
-std::string socketNameFor(const ResourceConfig& resource);
-
 class ResourceServer final : public v1beta1::DevicePlugin::Service {
 public:
     // `alongside` (not owned, may be null) is served on the same socket: the plugin watcher's

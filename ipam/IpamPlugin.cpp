@@ -95,6 +95,7 @@ void IpamPlugin::configure(const cni::Request& req) {
     opts.program = "ibvf-ipam";
     opts.level = s.level;
     opts.file = s.file;
+    opts.defaultFile = true;
     if (!req.env.containerId.empty()) {
         opts.context = "net=" + req.conf.name + " cid=" + req.env.containerId.substr(0, 12) + " if=" + req.env.ifname;
     }
