@@ -54,7 +54,7 @@ std::optional<std::chrono::seconds> positiveSeconds(const std::string& text) {
 int main(int argc, char** argv) {
     // glibc gives each thread that allocates its own arena (up to 8 per core); gRPC's handful of
     // mostly idle threads then each keep a partly touched heap. Two arenas are plenty for a
-    // daemon that serves a few calls a minute. Before any thread exists, like the mask below.
+    // daemon that serves a few calls a minute.
     mallopt(M_ARENA_MAX, 2);
     // Before any thread exists, so gRPC's threads inherit the mask and the signals reach signalfd.
     ibvf::dp::blockStopSignals();
