@@ -23,15 +23,6 @@ std::string envOr(const char* name, const char* fallback) {
     return v != nullptr && *v != '\0' ? v : fallback;
 }
 
-std::string nowRfc3339() {
-    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 // Multus device-info spec 1.1.0, "pci" type.
 std::string devinfoJson(const DeviceRecord& d) {
     rapidjson::StringBuffer out;
@@ -67,13 +58,22 @@ std::string recordJson(const DeviceRecord& d, const std::string& resource) {
     w.Key("resource");
     w.String(resource.c_str());
     w.Key("time");
-    const std::string now = nowRfc3339();
+    const std::string now = recordTimeText(std::chrono::system_clock::now());
     w.String(now.c_str());
     w.EndObject();
     return std::string(out.GetString(), out.GetSize()) + "\n";
 }
 
 }  // namespace
+
+std::string recordTimeText(std::chrono::system_clock::time_point t) {
+    const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
 
 std::mutex& allocationRecordsMutex() {
     static std::mutex records;

@@ -1,10 +1,10 @@
 // The running daemon reclaims allocation records from kubelet's pod-resources list.
 #include <doctest/doctest.h>
 
-#include <ctime>
 #include <fstream>
 
 #include "DevicePluginLab.hpp"
+#include "deviceplugin/Allocation.hpp"
 
 namespace fs = std::filesystem;
 using namespace ibvf::test::dp;
@@ -14,15 +14,6 @@ namespace {
 
 constexpr auto kSoon = 8s;
 
-std::string rfc3339(Clock::time_point t) {
-    const std::time_t tt = Clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 fs::path recordPath(const DevicePluginLab& lab, const std::string& bdf) {
     return lab.runDir() / "allocations" / (bdf + ".json");
 }
@@ -30,7 +21,7 @@ fs::path recordPath(const DevicePluginLab& lab, const std::string& bdf) {
 void writeRecord(const DevicePluginLab& lab, const std::string& bdf, Clock::time_point at) {
     fs::create_directories(lab.runDir() / "allocations");
     std::ofstream(recordPath(lab, bdf)) << R"({"pciAddress":")" << bdf << R"(","resource":"rdma/vhca","time":")"
-                                        << rfc3339(at) << "\"}\n";
+                                        << ibvf::dp::recordTimeText(at) << "\"}\n";
 }
 
 std::size_t occurrences(const std::string& text, const std::string& what) {

@@ -18,22 +18,13 @@ constexpr const char* kVfB = "0000:3b:01.1";
 constexpr const char* kVfC = "0000:3b:01.2";
 constexpr const char* kVfD = "0000:3b:01.3";
 
-std::string rfc3339(Clock::time_point t) {
-    const std::time_t tt = Clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 void writeRecord(const fs::path& dir, const std::string& bdf, const std::string& json) {
     fs::create_directories(dir);
     std::ofstream(dir / (bdf + ".json")) << json;
 }
 
 std::string recordAt(const std::string& bdf, Clock::time_point t) {
-    return R"({"pciAddress":")" + bdf + R"(","resource":"rdma/vhca","time":")" + rfc3339(t) + "\"}\n";
+    return R"({"pciAddress":")" + bdf + R"(","resource":"rdma/vhca","time":")" + ibvf::dp::recordTimeText(t) + "\"}\n";
 }
 
 }  // namespace
@@ -47,6 +38,9 @@ TEST_CASE("recordTime reads the record's RFC 3339 time") {
     CHECK_FALSE(recordTime(R"({"time":"2024-03-01T12:30:05Z trailing"})"));
     CHECK_FALSE(recordTime(R"({"time":12})"));
     CHECK_FALSE(recordTime("not json"));
+    // What Allocate writes reads back to the same second.
+    const auto now = Clock::from_time_t(Clock::to_time_t(Clock::now()));
+    CHECK(recordTime(R"({"time":")" + recordTimeText(now) + "\"}") == std::optional<Clock::time_point>(now));
 }
 
 TEST_CASE("reclaimUnassignedRecords: listed stay, unlisted old go, young stay whatever kubelet says") {
