@@ -11,8 +11,12 @@
 namespace ibvf::dp {
 
 ResourceServer::ResourceServer(ResourceConfig config, kernel::Sysfs sysfs, AllocationPaths paths,
-                               std::filesystem::path socketPath)
-    : config_(std::move(config)), sysfs_(std::move(sysfs)), paths_(std::move(paths)), socketPath_(std::move(socketPath)) {}
+                               std::filesystem::path socketPath, grpc::Service* alongside)
+    : config_(std::move(config)),
+      sysfs_(std::move(sysfs)),
+      paths_(std::move(paths)),
+      socketPath_(std::move(socketPath)),
+      alongside_(alongside) {}
 
 ResourceServer::~ResourceServer() { stop(); }
 
@@ -27,6 +31,7 @@ void ResourceServer::start() {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("unix:" + socketPath_.string(), grpc::InsecureServerCredentials());
     builder.RegisterService(this);
+    if (alongside_ != nullptr) builder.RegisterService(alongside_);
     server_ = builder.BuildAndStart();
     if (!server_) throw std::runtime_error("cannot listen on " + socketPath_.string());
 }

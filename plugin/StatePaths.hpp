@@ -18,6 +18,8 @@ struct StatePaths {
     std::filesystem::path pfLock(std::string_view pfPciAddress) const;
     // Written by ibvf-device-plugin on Allocate.
     std::filesystem::path allocationRecord(std::string_view pciAddress) const;
+    // ibvf-device-plugin's list of the VFs it offers kubelet, beside the records.
+    std::filesystem::path advertisedVfs() const { return allocations.parent_path() / "advertised.json"; }
 };
 
 }  // namespace ibvf::plugin

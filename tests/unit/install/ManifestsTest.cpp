@@ -112,6 +112,8 @@ TEST_CASE("the device plugin DaemonSet: host network, privileged, the mounts ibv
     const auto pluginDir = flagValue(cmd, "--device-plugin-dir");
     REQUIRE(pluginDir);
     CHECK(hostPathAt(mounts, *pluginDir) == "/var/lib/kubelet/device-plugins");
+    // The default --pod-resources-socket is <device-plugin-dir>/../pod-resources/kubelet.sock.
+    CHECK(hostPathAt(mounts, "/var/lib/kubelet/pod-resources") == "/var/lib/kubelet/pod-resources");
 
     // --config must be the file the ConfigMap volume provides.
     const auto configPath = flagValue(cmd, "--config");
