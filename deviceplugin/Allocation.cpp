@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <map>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 
@@ -20,15 +21,6 @@ namespace fs = std::filesystem;
 std::string envOr(const char* name, const char* fallback) {
     const char* v = std::getenv(name);
     return v != nullptr && *v != '\0' ? v : fallback;
-}
-
-std::string nowRfc3339() {
-    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 // Multus device-info spec 1.1.0, "pci" type.
@@ -66,13 +58,27 @@ std::string recordJson(const DeviceRecord& d, const std::string& resource) {
     w.Key("resource");
     w.String(resource.c_str());
     w.Key("time");
-    const std::string now = nowRfc3339();
+    const std::string now = recordTimeText(std::chrono::system_clock::now());
     w.String(now.c_str());
     w.EndObject();
     return std::string(out.GetString(), out.GetSize()) + "\n";
 }
 
 }  // namespace
+
+std::string recordTimeText(std::chrono::system_clock::time_point t) {
+    const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::mutex& allocationRecordsMutex() {
+    static std::mutex records;
+    return records;
+}
 
 AllocationPaths AllocationPaths::fromEnvironment() {
     return AllocationPaths{envOr("IBVF_DEVINFO_DIR", "/var/run/k8s.cni.cncf.io/devinfo/dp"),
@@ -110,6 +116,7 @@ ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::s
         out.envs.emplace_back(pciDeviceEnvName(pool.config), bdfs);
         kernel::makeDirectories(paths.devinfoDir, 0755);
         kernel::makeDirectories(paths.allocationsDir, 0755);
+        std::lock_guard records(allocationRecordsMutex());
         for (const DeviceRecord* d : chosen) {
             kernel::writeFileAtomic(paths.devinfoDir / devinfoFileName(pool.config, d->pciAddress), devinfoJson(*d), 0644);
             kernel::writeFileAtomic(paths.allocationsDir / (d->pciAddress + ".json"),
@@ -120,22 +127,6 @@ ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::s
     charDevices.insert("/dev/infiniband/rdma_cm");
     for (const auto& dev : charDevices) out.devices.push_back(DeviceSpecEntry{dev, "rwm"});
     return out;
-}
-
-std::size_t reclaimRecords(const std::vector<Pool>& pools, const AllocationPaths& paths) {
-    std::set<std::string> live;
-    for (const auto& p : pools)
-        for (const auto& d : p.devices)
-            if (d.present && !d.pciAddress.empty()) live.insert(d.pciAddress + ".json");
-    std::size_t removed = 0;
-    std::error_code ec;
-    for (fs::directory_iterator it(paths.allocationsDir, ec), end; !ec && it != end; it.increment(ec)) {
-        const std::string name = it->path().filename().string();
-        if (kernel::isAtomicTempFileName(name) || name.size() < 5 || name.substr(name.size() - 5) != ".json") continue;
-        if (live.count(name)) continue;
-        if (kernel::removeFile(it->path())) ++removed;
-    }
-    return removed;
 }
 
 }  // namespace ibvf::dp

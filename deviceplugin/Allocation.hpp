@@ -1,7 +1,9 @@
 #pragma once
 // What Allocate hands a container, and the files it leaves behind: the device-info file Multus
 // reads (one per VF) and the allocation record `ibvf` and `ibvf-diag` read (one per VF).
+#include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -35,7 +37,11 @@ ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::s
 // "<prefix>-<name>-<bdf>-device.json"
 std::string devinfoFileName(const ResourceConfig& resource, const std::string& bdf);
 
-// Removes allocation records of VFs that no longer exist in any pool; returns how many.
-std::size_t reclaimRecords(const std::vector<Pool>& pools, const AllocationPaths& paths);
+// A record's "time": RFC 3339, UTC, whole seconds ("2024-03-01T12:30:05Z").
+std::string recordTimeText(std::chrono::system_clock::time_point t);
+
+// Held while records are written or reclaimed. Only this process writes records, so an
+// in-process lock is enough to keep a reclaim from removing a record an Allocate just rewrote.
+std::mutex& allocationRecordsMutex();
 
 }  // namespace ibvf::dp

@@ -16,10 +16,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "deviceplugin/AdvertisedVfs.hpp"
 #include "deviceplugin/Allocation.hpp"
 #include "deviceplugin/Discovery.hpp"
 #include "deviceplugin/KubeletRegistration.hpp"
 #include "deviceplugin/LinkEventSocket.hpp"
+#include "deviceplugin/PluginWatcherService.hpp"
+#include "deviceplugin/PodResourcesReclaimer.hpp"
+#include "deviceplugin/RecordReclaim.hpp"
 #include "deviceplugin/ResourceServer.hpp"
 #include "linux/AtomicFile.hpp"
 #include "linux/Fd.hpp"
@@ -57,31 +61,36 @@ ConfigStamp stampOf(const fs::path& path) {
 }
 
 struct Served {
+    std::unique_ptr<PluginWatcherService> watcher;  // plugins-registry mode; outlives the server
     std::unique_ptr<ResourceServer> server;
-    bool registered = false;
+    bool registered = false;  // kubelet-sock mode
 };
 
 class Daemon {
 public:
     Daemon(const DaemonOptions& options, Config config)
         : options_(options), config_(std::move(config)), sysfs_(kernel::Sysfs::fromEnvironment()),
-          paths_(AllocationPaths::fromEnvironment()), configStamp_(stampOf(options.configPath)) {}
+          paths_(AllocationPaths::fromEnvironment()),
+          configStamp_(stampOf(options.configPath)),
+          reclaimer_(options.podResourcesSocket, paths_, options.reclaimInterval, options.recordGrace) {}
 
     int run() {
         const sigset_t signals = stopSignals();
         kernel::Fd sigFd(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
         if (!sigFd) kernel::throwErrno("signalfd");
-        kernel::makeDirectories(options_.pluginDir, 0755);
+        const fs::path socketDir = options_.socketDir();
+        kernel::makeDirectories(socketDir, 0755);
         kernel::Fd inotifyFd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
         if (!inotifyFd) kernel::throwErrno("inotify_init1");
-        if (::inotify_add_watch(inotifyFd.get(), options_.pluginDir.c_str(), IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM) < 0)
-            kernel::throwErrno("watch " + options_.pluginDir.string());
+        if (::inotify_add_watch(inotifyFd.get(), socketDir.c_str(), IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM) < 0)
+            kernel::throwErrno("watch " + socketDir.string());
         LinkEventSocket links;
 
         if (const unsigned n = enableVfs(config_, sysfs_)) spdlog::info("enabled VFs on {} PF(s)", n);
         buildServers();
         refresh();
         ensureServing();
+        reclaimer_.runIfDue(std::chrono::steady_clock::now());
 
         auto lastRefresh = std::chrono::steady_clock::now();
         for (;;) {
@@ -97,6 +106,7 @@ public:
                 const ssize_t got = ::read(sigFd.get(), &info, sizeof info);
                 spdlog::info("signal {}: stopping", got == static_cast<ssize_t>(sizeof info) ? static_cast<int>(info.ssi_signo) : 0);
                 stopAll();
+                withdrawAdvertised();
                 return 0;
             }
             if (n > 0 && (fds[1].revents & POLLIN) != 0) readDirectoryEvents(inotifyFd.get());
@@ -107,6 +117,7 @@ public:
                 lastRefresh = std::chrono::steady_clock::now();
             }
             ensureServing();
+            reclaimer_.runIfDue(std::chrono::steady_clock::now());
         }
     }
 
@@ -115,13 +126,38 @@ private:
         servers_.clear();
         for (const auto& r : config_.resources) {
             Served s;
-            s.server = std::make_unique<ResourceServer>(r, sysfs_, paths_, options_.pluginDir / socketNameFor(r));
+            if (options_.registrationMode == RegistrationMode::PluginsRegistry)
+                s.watcher = std::make_unique<PluginWatcherService>(r.resourceName());
+            s.server = std::make_unique<ResourceServer>(r, sysfs_, paths_, options_.socketDir() / socketNameFor(r),
+                                                        s.watcher.get());
             servers_.push_back(std::move(s));
         }
     }
 
     void stopAll() {
         for (auto& s : servers_) s.server->stop();
+    }
+
+    // Only on a real stop: while the daemon runs (config reloads included) the VFs stay offered.
+    void withdrawAdvertised() {
+        try {
+            kernel::removeFile(advertisedVfsFile(paths_));
+        } catch (const std::exception& e) {
+            spdlog::warn("{}", e.what());
+        }
+    }
+
+    void publishAdvertised(const std::vector<Pool>& pools) {
+        std::string json = advertisedVfsJson(pools);
+        if (json == advertised_) return;
+        try {
+            const fs::path file = advertisedVfsFile(paths_);
+            kernel::makeDirectories(file.parent_path(), 0755);
+            kernel::writeFileAtomic(file, json, 0644, kernel::Durability::CrashSafe);
+            advertised_ = std::move(json);
+        } catch (const std::exception& e) {
+            spdlog::warn("publish advertised VFs: {}", e.what());
+        }
     }
 
     void readDirectoryEvents(int fd) {
@@ -161,6 +197,8 @@ private:
                 }
             }
         }
+        // In plugins-registry mode kubelet comes to us.
+        if (options_.registrationMode != RegistrationMode::KubeletSock) return;
         const fs::path kubelet = options_.pluginDir / kKubeletSocket;
         std::error_code ec;
         if (!fs::exists(kubelet, ec)) return;
@@ -235,10 +273,12 @@ private:
             if (servers_[i].server->update(std::move(devices)))
                 spdlog::info("{}: {} devices, {} healthy", pool.config.resourceName(), total, healthy);
         }
+        publishAdvertised(pools);
         // Only with a complete picture: a PF missing for a moment must not cost its VFs' records.
         if (!anyProblem) {
             try {
-                if (const auto n = reclaimRecords(pools, paths_)) spdlog::info("reclaimed {} allocation record(s)", n);
+                if (const auto n = reclaimVanishedRecords(pools, paths_))
+                    spdlog::info("reclaimed {} allocation record(s) of VFs that no longer exist", n);
             } catch (const std::exception& e) {
                 spdlog::warn("reclaim allocation records: {}", e.what());
             }
@@ -253,6 +293,8 @@ private:
     kernel::RouteSocket route_;
     std::vector<Served> servers_;
     std::map<std::string, std::vector<std::string>> problems_;
+    PodResourcesReclaimer reclaimer_;
+    std::string advertised_;  // content last written to advertised.json
 };
 
 }  // namespace

@@ -10,13 +10,13 @@
 
 namespace ibvf::dp {
 
-std::string socketNameFor(const ResourceConfig& resource) {
-    return "ibvf-" + resource.prefix + "-" + resource.name + ".sock";
-}
-
 ResourceServer::ResourceServer(ResourceConfig config, kernel::Sysfs sysfs, AllocationPaths paths,
-                               std::filesystem::path socketPath)
-    : config_(std::move(config)), sysfs_(std::move(sysfs)), paths_(std::move(paths)), socketPath_(std::move(socketPath)) {}
+                               std::filesystem::path socketPath, grpc::Service* alongside)
+    : config_(std::move(config)),
+      sysfs_(std::move(sysfs)),
+      paths_(std::move(paths)),
+      socketPath_(std::move(socketPath)),
+      alongside_(alongside) {}
 
 ResourceServer::~ResourceServer() { stop(); }
 
@@ -31,6 +31,7 @@ void ResourceServer::start() {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("unix:" + socketPath_.string(), grpc::InsecureServerCredentials());
     builder.RegisterService(this);
+    if (alongside_ != nullptr) builder.RegisterService(alongside_);
     server_ = builder.BuildAndStart();
     if (!server_) throw std::runtime_error("cannot listen on " + socketPath_.string());
 }

@@ -23,12 +23,12 @@ struct DeviceHealth {
     bool healthy = true;
 };
 
-// "ibvf-rdma-vhca.sock"
-std::string socketNameFor(const ResourceConfig& resource);
-
 class ResourceServer final : public v1beta1::DevicePlugin::Service {
 public:
-    ResourceServer(ResourceConfig config, kernel::Sysfs sysfs, AllocationPaths paths, std::filesystem::path socketPath);
+    // `alongside` (not owned, may be null) is served on the same socket: the plugin watcher's
+    // Registration service in plugins-registry mode. It must outlive the server.
+    ResourceServer(ResourceConfig config, kernel::Sysfs sysfs, AllocationPaths paths, std::filesystem::path socketPath,
+                   grpc::Service* alongside = nullptr);
     ~ResourceServer() override;
     ResourceServer(const ResourceServer&) = delete;
     ResourceServer& operator=(const ResourceServer&) = delete;
@@ -62,6 +62,7 @@ private:
     const kernel::Sysfs sysfs_;
     const AllocationPaths paths_;
     const std::filesystem::path socketPath_;
+    grpc::Service* const alongside_;
 
     mutable std::mutex mutex_;
     std::condition_variable changed_;

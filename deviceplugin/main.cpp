@@ -1,10 +1,14 @@
 // ibvf-device-plugin: the kubelet device plugin for InfiniBand VFs (sriov mode) and shared HCAs
 // (hca mode). Exit codes: 0 stopped by signal, 1 runtime failure, 2 bad usage or config.
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <malloc.h>
 
 #include <spdlog/spdlog.h>
 
@@ -14,14 +18,44 @@
 
 namespace {
 
+namespace fs = std::filesystem;
+
 constexpr const char* kUsage =
-    "usage: ibvf-device-plugin [--config PATH] [--device-plugin-dir DIR] [--log-level LEVEL] [--log-file PATH]\n"
-    "  --config             default /etc/ibvf/device-plugin.json\n"
-    "  --device-plugin-dir  default /var/lib/kubelet/device-plugins (IBVF_KUBELET_DIR overrides the default)\n";
+    "usage: ibvf-device-plugin [--config PATH] [--device-plugin-dir DIR] [--registration-mode MODE]\n"
+    "                          [--plugins-registry-dir DIR] [--pod-resources-socket PATH]\n"
+    "                          [--reclaim-interval SECONDS] [--log-level LEVEL] [--log-file PATH]\n"
+    "  --config                default /etc/ibvf/device-plugin.json\n"
+    "  --device-plugin-dir     default /var/lib/kubelet/device-plugins (IBVF_KUBELET_DIR overrides the default)\n"
+    "  --registration-mode     kubelet-sock (default: Register on <device-plugin-dir>/kubelet.sock) or\n"
+    "                          plugins-registry (sockets in --plugins-registry-dir, found by kubelet's plugin watcher)\n"
+    "  --plugins-registry-dir  default <device-plugin-dir>/../plugins_registry\n"
+    "  --pod-resources-socket  default <device-plugin-dir>/../pod-resources/kubelet.sock\n"
+    "  --reclaim-interval      seconds between asking kubelet which VFs containers hold, default 30\n";
+
+// "/var/lib/kubelet" for "/var/lib/kubelet/device-plugins" (with or without a trailing slash).
+fs::path kubeletRootOf(const fs::path& pluginDir) {
+    const fs::path dir = pluginDir.has_filename() ? pluginDir : pluginDir.parent_path();
+    return dir.parent_path();
+}
+
+std::optional<std::chrono::seconds> positiveSeconds(const std::string& text) {
+    try {
+        std::size_t used = 0;
+        const long v = std::stol(text, &used);
+        if (used != text.size() || v <= 0) return std::nullopt;
+        return std::chrono::seconds(v);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
+    // glibc gives each thread that allocates its own arena (up to 8 per core); gRPC's handful of
+    // mostly idle threads then each keep a partly touched heap. Two arenas are plenty for a
+    // daemon that serves a few calls a minute.
+    mallopt(M_ARENA_MAX, 2);
     // Before any thread exists, so gRPC's threads inherit the mask and the signals reach signalfd.
     ibvf::dp::blockStopSignals();
 
@@ -29,6 +63,8 @@ int main(int argc, char** argv) {
     options.configPath = "/etc/ibvf/device-plugin.json";
     const char* kubeletDir = std::getenv("IBVF_KUBELET_DIR");
     options.pluginDir = kubeletDir != nullptr && *kubeletDir != '\0' ? kubeletDir : "/var/lib/kubelet/device-plugins";
+    std::optional<fs::path> pluginsRegistryDir;
+    std::optional<fs::path> podResourcesSocket;
     ibvf::log::LogOptions log;
     log.program = "ibvf-device-plugin";
     log.level = "info";
@@ -47,6 +83,15 @@ int main(int argc, char** argv) {
             options.configPath = *v;
         } else if (arg == "--device-plugin-dir" && (v = value())) {
             options.pluginDir = *v;
+        } else if (arg == "--registration-mode" && (v = value()) && (*v == "kubelet-sock" || *v == "plugins-registry")) {
+            options.registrationMode = *v == "kubelet-sock" ? ibvf::dp::RegistrationMode::KubeletSock
+                                                            : ibvf::dp::RegistrationMode::PluginsRegistry;
+        } else if (arg == "--plugins-registry-dir" && (v = value())) {
+            pluginsRegistryDir = *v;
+        } else if (arg == "--pod-resources-socket" && (v = value())) {
+            podResourcesSocket = *v;
+        } else if (arg == "--reclaim-interval" && (v = value()) && positiveSeconds(*v)) {
+            options.reclaimInterval = *positiveSeconds(*v);
         } else if (arg == "--log-level" && (v = value())) {
             log.level = *v;
         } else if (arg == "--log-file" && (v = value())) {
@@ -56,6 +101,9 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    options.pluginsRegistryDir = pluginsRegistryDir.value_or(kubeletRootOf(options.pluginDir) / "plugins_registry");
+    options.podResourcesSocket =
+        podResourcesSocket.value_or(kubeletRootOf(options.pluginDir) / "pod-resources" / "kubelet.sock");
     ibvf::log::setup(log);
 
     ibvf::dp::Config config;

@@ -12,8 +12,12 @@
 #include "linux/NetNs.hpp"
 #include "linux/Netlink.hpp"
 #include "log/Logging.hpp"
+#include "plugin/DeviceInfoFile.hpp"
 #include "plugin/IpamClient.hpp"
+#include "plugin/IpoibMtu.hpp"
+#include "plugin/PartitionChild.hpp"
 #include "plugin/PodNetNs.hpp"
+#include "plugin/RdmaIsolation.hpp"
 #include "plugin/RouteResolution.hpp"
 #include "plugin/UndoStack.hpp"
 #include "plugin/VfResolver.hpp"
@@ -24,8 +28,6 @@ namespace {
 
 using cni::Error;
 using cni::ErrorCode;
-
-constexpr unsigned kArphrdInfiniband = 32;
 
 kernel::LinkInfo findVfNetdev(const kernel::VfInfo& vf, const kernel::Sysfs& sysfs, kernel::RouteSocket& host) {
     if (vf.netdevs.empty()) {
@@ -60,18 +62,26 @@ public:
         startIpam();
         applyGuid();
         applyLinkState();
+        if (cfg_.vfioPciMode) return finish(buildVfioResult());
+        isolateRdmaDevice();
         moveIntoPod();
+        createPartitionChild();
         configureInPod();
-        auto result = buildResult();
+        publishDeviceInfo();
+        return finish(buildResult());
+    }
+
+private:
+    cni::Result finish(cni::Result result) {
         state_.phase = AttachPhase::Attached;
         state_.result = result;
         ctx_.store.save(state_);
         undo_.commit();
-        spdlog::info("attached {} ({}) to {} as {}", vf().pciAddress, link_.name, env_.netns, env_.ifname);
+        spdlog::info("attached {} ({}) to {} as {}", vf().pciAddress, cfg_.vfioPciMode ? "vfio-pci" : link_.name,
+                     env_.netns, env_.ifname);
         return result;
     }
 
-private:
     const kernel::VfInfo& vf() const { return vf_->vf; }
 
     void claimVf() {
@@ -80,11 +90,23 @@ private:
         log::appendContext("vf=" + vf().pciAddress);
         undo_.push("release the claim on " + vf().pciAddress, [this] { ctx_.store.releaseClaim(vf().pciAddress); });
 
+        if (cfg_.vfioPciMode) {
+            if (vf().driver != "vfio-pci") {
+                throw Error(ErrorCode::InvalidNetworkConfig,
+                            "vfioPciMode: VF " + vf().pciAddress + " is bound to '" + vf().driver + "', not vfio-pci",
+                            "bind it to vfio-pci (the device plugin's pool should select drivers [\"vfio-pci\"]), "
+                            "or drop vfioPciMode");
+            }
+            return;
+        }
         link_ = findVfNetdev(vf(), ctx_.sysfs, host_);
         hostIfindex_ = link_.ifindex;
-        if (pod_.linkByName(env_.ifname)) {
-            throw Error(ErrorCode::InvalidEnvironment, "interface " + env_.ifname + " already exists in " + env_.netns,
-                        "CNI_IFNAME must name a free interface in the pod");
+        if (cfg_.mtu) requireMtuFits(*cfg_.mtu, link_, ctx_.sysfs, vf().pciAddress);
+        for (const auto& name : {env_.ifname, cfg_.pkey ? partitionParentName(env_.ifname) : std::string()}) {
+            if (!name.empty() && pod_.linkByName(name)) {
+                throw Error(ErrorCode::InvalidEnvironment, "interface " + name + " already exists in " + env_.netns,
+                            "CNI_IFNAME must name a free interface in the pod");
+            }
         }
     }
 
@@ -102,7 +124,8 @@ private:
         state_.hwaddr = kernel::formatHwaddr(link_.hwaddr);
         state_.mtu = link_.mtu;
         state_.adminUp = link_.adminUp;
-        state_.ipamType = cfg_.ipamType;
+        state_.ipamType = cfg_.vfioPciMode ? std::string() : cfg_.ipamType;
+        state_.vfioPciMode = cfg_.vfioPciMode;
         // Before the first change: if we die after this line, DEL and GC know what to put back.
         ctx_.store.save(state_);
         undo_.push("remove the attachment state", [this] { ctx_.store.remove(env_.containerId, env_.ifname); });
@@ -110,6 +133,11 @@ private:
 
     // Started before the move so that the allocation runs while the kernel switches namespaces.
     void startIpam() {
+        if (cfg_.vfioPciMode) {
+            // As ib-sriov-cni: a VM's VF has no netdev here to put addresses on.
+            if (!cfg_.ipamType.empty()) spdlog::warn("vfioPciMode: ipam ({}) is not used", cfg_.ipamType);
+            return;
+        }
         ipam_ = makeIpamClient(cfg_.ipamType);
         if (!ipam_) return;
         undo_.push("release the IPAM allocation", [this] {
@@ -139,7 +167,7 @@ private:
     void applyGuid() {
         const auto guid = wantedGuid();
         if (!guid) {
-            requireUsableGuid();
+            requireUsableGuid(link_, vf().pciAddress, vf().vfIndex);
             return;
         }
         const int pf = pfIfindexOf(ctx_.sysfs, host_, vf().pfPciAddress);
@@ -169,24 +197,57 @@ private:
         spdlog::info("VF {} GUID {}", vf().pciAddress, guid->str());
     }
 
-    void requireUsableGuid() const {
-        if (link_.arptype != kArphrdInfiniband) return;
-        const auto current = kernel::Guid::fromIpoibHwaddr(link_.hwaddr);
-        if (current && current->valid()) return;
-        throw Error(ErrorCode::InvalidNetworkConfig,
-                    "VF " + vf().pciAddress + " has no usable GUID (" + (current ? current->str() : "none") + ")",
-                    "give one with \"guid\", runtimeConfig.infinibandGUID or \"guidPool\", or set it on the PF "
-                    "(ip link set <pf> vf " + std::to_string(vf().vfIndex) + " node_guid <guid> port_guid <guid>)");
-    }
-
     void rebind() {
         if (vf().driver.empty()) return;  // an unbound VF takes its GUID when it is bound
-        link_ = rebindVf(ctx_.sysfs, host_, vf().pciAddress, vf().driver);
+        if (cfg_.vfioPciMode) {
+            rebindDriver(ctx_.sysfs, vf().pciAddress, vf().driver);
+            return;
+        }
+        adoptNetdev(rebindVf(ctx_.sysfs, host_, vf().pciAddress, vf().driver));
+    }
+
+    // The VF's netdev was re-created (new ifindex, maybe new name, and for IPoIB a new QPN in its
+    // hardware address): nothing read before is trusted, and the record follows.
+    void adoptNetdev(kernel::LinkInfo link) {
+        link_ = std::move(link);
         hostIfindex_ = link_.ifindex;
         state_.hostName = link_.name;
         state_.hostIfindex = link_.ifindex;
         state_.hwaddr = kernel::formatHwaddr(link_.hwaddr);
         ctx_.store.save(state_);
+    }
+
+    // Before the netdev: moving an RDMA device re-creates its IPoIB netdevs in the host namespace,
+    // so the netdev is found again (by PCI address) after the move and only then follows.
+    void isolateRdmaDevice() {
+        if (!cfg_.rdmaIsolation) return;
+        auto rdma = openRdmaNetns(ctx_);
+        requireExclusiveRdmaNetns(*rdma);
+        std::optional<std::string> device;
+        try {
+            device = ctx_.sysfs.vf(vf().pciAddress).rdmaDevice;  // read again: a rebind renames it
+        } catch (const kernel::KernelError& e) {
+            throw Error(ErrorCode::DeviceNotFound, "VF " + vf().pciAddress + " vanished from sysfs", e.what());
+        }
+        if (!device) {
+            throw Error(ErrorCode::DeviceNotFound, "rdmaIsolation: VF " + vf().pciAddress + " has no RDMA device",
+                        (ctx_.sysfs.pciDeviceDir(vf().pciAddress) / "infiniband").string() +
+                            " is empty; is the VF's RDMA driver (mlx5_ib) loaded?");
+        }
+        state_.rdmaDevice = *device;
+        ctx_.store.save(state_);
+        try {
+            rdma->moveToNetns(*device, podNs_.fd());
+        } catch (const kernel::KernelError& e) {
+            throw Error(ErrorCode::SystemFailure,
+                        "rdmaIsolation: cannot move RDMA device " + *device + " of VF " + vf().pciAddress + " into the pod",
+                        e.what());
+        }
+        undo_.push("move RDMA device " + *device + " back to the host", [this, device] {
+            kernel::runInNetNs(podNs_, [&] { openRdmaNetns(ctx_)->moveToNetns(*device, hostNs_.fd()); });
+        });
+        adoptNetdev(waitForVfNetdev(ctx_.sysfs, host_, vf().pciAddress, "moving its RDMA device"));
+        spdlog::info("RDMA device {} of VF {} moved into {}", *device, vf().pciAddress, env_.netns);
     }
 
     // Through the PF, with the original on record first so DEL and GC can restore it.
@@ -211,8 +272,9 @@ private:
             host_.setAdminUp(hostIfindex_, false);
             undo_.push("set " + link_.name + " up again", [this] { host_.setAdminUp(hostIfindex_, true); });
         }
+        const std::string podName = cfg_.pkey ? partitionParentName(env_.ifname) : env_.ifname;
         try {
-            host_.moveToNetNs(hostIfindex_, podNs_.fd(), env_.ifname);
+            host_.moveToNetNs(hostIfindex_, podNs_.fd(), podName);
         } catch (const kernel::KernelError&) {
             // The kernel can complete the move and then refuse the rename (a name clash that
             // appeared after our check): the VF is then in the pod under its host name.
@@ -224,22 +286,59 @@ private:
             throw;
         }
         // The ifindex survives a move unless the target namespace already uses it: look it up.
-        auto moved = pod_.linkByName(env_.ifname);
+        auto moved = pod_.linkByName(podName);
         if (!moved) throw Error(ErrorCode::SystemFailure, "VF netdev vanished after the move into " + env_.netns);
         podLink_ = *moved;
-        undo_.push("move " + env_.ifname + " back to the host as " + link_.name, [this] {
+        iface_ = podLink_;
+        undo_.push("move " + podName + " back to the host as " + link_.name, [this] {
             pod_.setAdminUp(podLink_.ifindex, false);
             pod_.moveToNetNs(podLink_.ifindex, hostNs_.fd(), link_.name);
             if (auto back = host_.linkByName(link_.name)) hostIfindex_ = back->ifindex;
         });
     }
 
+    // The child of the VF for the partition becomes the pod's interface. Its parent must be up:
+    // an IPoIB child carries traffic only through an up parent.
+    void createPartitionChild() {
+        if (!cfg_.pkey) return;
+        state_.pkey = cfg_.pkey->str();
+        state_.podParentName = podLink_.name;
+        ctx_.store.save(state_);
+        pod_.setAdminUp(podLink_.ifindex, true);
+        const kernel::IpoibChildSpec spec{podLink_.ifindex, env_.ifname, *cfg_.pkey, kernel::IpoibMode::Datagram, false};
+        int child = 0;
+        try {
+            child = kernel::runInNetNs(podNs_, [&] { return ctx_.makeIpoibLinks()->createChild(spec); });
+        } catch (const kernel::KernelError& e) {
+            throw Error(e.err() == EOPNOTSUPP ? ErrorCode::HardwareUnsupported : ErrorCode::SystemFailure,
+                        "cannot create the IPoIB child " + env_.ifname + " for pkey " + cfg_.pkey->str() + " on VF " +
+                            vf().pciAddress,
+                        e.what());
+        }
+        undo_.push("delete partition child " + env_.ifname, [this, child] {
+            kernel::runInNetNs(podNs_, [&] { ctx_.makeIpoibLinks()->deleteChild(child); });
+        });
+        state_.childIfindex = child;
+        ctx_.store.save(state_);
+        auto link = pod_.linkByIndex(child);
+        if (!link) throw Error(ErrorCode::SystemFailure, "partition child " + env_.ifname + " vanished after its creation");
+        iface_ = *link;
+    }
+
     void configureInPod() {
-        const int idx = podLink_.ifindex;
+        const int idx = iface_.ifindex;
         announceAddressChanges();
-        if (cfg_.mtu && *cfg_.mtu != podLink_.mtu) {
-            pod_.setMtu(idx, *cfg_.mtu);
-            undo_.push("restore the MTU", [this] { pod_.setMtu(podLink_.ifindex, link_.mtu); });
+        if (cfg_.mtu && *cfg_.mtu != iface_.mtu) {
+            try {
+                pod_.setMtu(idx, *cfg_.mtu);
+            } catch (const kernel::KernelError& e) {
+                if (e.err() != EINVAL) throw;
+                throw Error(ErrorCode::InvalidNetworkConfig,
+                            "mtu " + std::to_string(*cfg_.mtu) + " is refused by " + env_.ifname + " (VF " +
+                                vf().pciAddress + ")",
+                            std::string(e.what()) + "; the netdev's limits are shown by `ip -d link show`");
+            }
+            undo_.push("restore the MTU", [this] { pod_.setMtu(iface_.ifindex, iface_.mtu); });
         }
         if (allocation_) {
             ipamResult_ = allocation_->wait();
@@ -247,10 +346,10 @@ private:
         }
         for (const auto& ip : ipamResult_.ips) {
             pod_.addAddress(idx, ip.address);
-            undo_.push("remove address " + ip.address.toString(), [this, ip] { pod_.deleteAddress(podLink_.ifindex, ip.address); });
+            undo_.push("remove address " + ip.address.toString(), [this, ip] { pod_.deleteAddress(iface_.ifindex, ip.address); });
         }
         pod_.setAdminUp(idx, true);
-        undo_.push("set " + env_.ifname + " down", [this] { pod_.setAdminUp(podLink_.ifindex, false); });
+        undo_.push("set " + env_.ifname + " down", [this] { pod_.setAdminUp(iface_.ifindex, false); });
         // Routes after the link is up: the kernel refuses a gateway on a down device.
         for (const auto& route : ipamResult_.routes) {
             auto spec = toRouteSpec(route, ipamResult_.ips, idx);
@@ -273,13 +372,33 @@ private:
         });
     }
 
-    // Our entry goes after whatever an earlier plugin in the chain reported.
-    cni::Result buildResult() {
-        const auto now = pod_.linkByIndex(podLink_.ifindex);
+    // With CNIDeviceInfoFile, Multus shows the pod which PCI and RDMA device it got.
+    void publishDeviceInfo() {
+        if (!cfg_.deviceInfoFile) return;
+        const auto path = confineDeviceInfoPath(*cfg_.deviceInfoFile, ctx_.paths.deviceInfo);
+        auto write = plugin::publishDeviceInfo(path, vf().pciAddress, vf().pfPciAddress, state_.rdmaDevice);
+        undo_.push("revert the device-info file", [write] { revertDeviceInfo(write); });
+    }
+
+    // A VM's VF: what the runtime needs to find it, and nothing that would need a netdev.
+    cni::Result buildVfioResult() {
         cni::Interface iface;
         iface.name = env_.ifname;
-        iface.mac = kernel::formatHwaddr(now ? now->hwaddr : podLink_.hwaddr);
-        iface.mtu = now ? now->mtu : podLink_.mtu;
+        iface.sandbox = env_.netns;
+        iface.pciId = vf().pciAddress;
+        cni::Result result = req_.conf.prevResult.value_or(cni::Result{});
+        result.interfaces.push_back(std::move(iface));
+        if (!cfg_.dns.empty()) result.dns = cfg_.dns;
+        return result;
+    }
+
+    // Our entry goes after whatever an earlier plugin in the chain reported.
+    cni::Result buildResult() {
+        const auto now = pod_.linkByIndex(iface_.ifindex);
+        cni::Interface iface;
+        iface.name = env_.ifname;
+        iface.mac = kernel::formatHwaddr(now ? now->hwaddr : iface_.hwaddr);
+        iface.mtu = now ? now->mtu : iface_.mtu;
         iface.sandbox = env_.netns;
         iface.pciId = vf().pciAddress;
 
@@ -307,7 +426,8 @@ private:
     std::optional<ResolvedVf> vf_;   // holds the VF lock until the flow (and any rollback) is over
     kernel::LinkInfo link_;          // the VF netdev as found on the host
     int hostIfindex_ = 0;
-    kernel::LinkInfo podLink_;
+    kernel::LinkInfo podLink_;       // the VF netdev in the pod
+    kernel::LinkInfo iface_;         // CNI_IFNAME: the VF netdev, or its partition child
     AttachmentState state_;
     std::unique_ptr<kernel::VfControl> vfControl_;
     std::unique_ptr<IpamClient> ipam_;
@@ -319,6 +439,7 @@ private:
 }  // namespace
 
 cni::Result attach(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx) {
+    requireIbKubernetesHandover(req.conf, cfg);
     return AttachFlow(req, cfg, ctx).run();
 }
 

@@ -67,6 +67,17 @@ std::string AttachmentState::toJson() const {
         w.Key("vfLinkState");
         w.Uint(*vfLinkState);
     }
+    if (rdmaDevice) kv("rdmaDevice", *rdmaDevice);
+    if (pkey) {
+        kv("pkey", *pkey);
+        w.Key("childIfindex");
+        w.Int(childIfindex);
+        kv("podParentName", podParentName);
+    }
+    if (vfioPciMode) {
+        w.Key("vfioPciMode");
+        w.Bool(true);
+    }
     kv("phase", phase == AttachPhase::Attached ? "attached" : "attaching");
     if (result) {
         // Stored in the newest shape so nothing is lost; CHECK converts on the way out.
@@ -106,6 +117,17 @@ AttachmentState AttachmentState::fromJson(std::string_view text) {
     }
     if (auto it = doc.FindMember("vfLinkState"); it != doc.MemberEnd() && it->value.IsUint()) {
         s.vfLinkState = it->value.GetUint();
+    }
+    if (auto it = doc.FindMember("rdmaDevice"); it != doc.MemberEnd() && it->value.IsString()) {
+        s.rdmaDevice = it->value.GetString();
+    }
+    if (auto it = doc.FindMember("pkey"); it != doc.MemberEnd() && it->value.IsString()) {
+        s.pkey = it->value.GetString();
+        s.childIfindex = num<int>(doc, "childIfindex");
+        s.podParentName = str(doc, "podParentName");
+    }
+    if (auto it = doc.FindMember("vfioPciMode"); it != doc.MemberEnd() && it->value.IsBool()) {
+        s.vfioPciMode = it->value.GetBool();
     }
     s.phase = str(doc, "phase") == "attached" ? AttachPhase::Attached : AttachPhase::Attaching;
     if (auto it = doc.FindMember("result"); it != doc.MemberEnd()) s.result = cni::parseResult(it->value);

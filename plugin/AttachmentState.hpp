@@ -34,6 +34,13 @@ struct AttachmentState {
     std::optional<std::string> originalNodeGuid;
     std::optional<std::string> originalPortGuid;
     std::string driver;
+    // rdmaIsolation: the VF's RDMA device, recorded before it moves into the pod.
+    std::optional<std::string> rdmaDevice;
+    // pkey: the IPoIB child (CNI_IFNAME) made in the pod; the VF itself is there as `podParentName`.
+    std::optional<std::string> pkey;
+    int childIfindex = 0;
+    std::string podParentName;
+    bool vfioPciMode = false;          // no netdev was touched
     AttachPhase phase = AttachPhase::Attaching;
     std::optional<cni::Result> result;  // the result returned by ADD (for CHECK)
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cni/Error.hpp"
+#include "linux/KernelError.hpp"
 #include "linux/NetNs.hpp"
 #include "linux/Netlink.hpp"
 #include "plugin/IpamClient.hpp"
@@ -24,6 +25,28 @@ bool sameRoute(const kernel::RouteSpec& want, const kernel::RouteSpec& have) {
            (!want.gw || want.gw == have.gw);
 }
 
+// CNI_IFNAME is the child ADD made, and the VF is still in the pod as its parent.
+void checkPartitionChild(const AttachmentState& state, kernel::RouteSocket& pod, const kernel::LinkInfo& child) {
+    if (state.childIfindex != 0 && child.ifindex != state.childIfindex) {
+        mismatch(state.ifname + " is not the partition child made at ADD",
+                 "expected ifindex " + std::to_string(state.childIfindex) + ", found " + std::to_string(child.ifindex));
+    }
+    auto parent = pod.linkByName(state.podParentName);
+    if (!parent || kernel::formatHwaddr(parent->hwaddr) != state.hwaddr) {
+        mismatch("the VF is no longer in the pod as " + state.podParentName, "VF " + state.pciAddress);
+    }
+}
+
+void checkVfioVf(const AttachmentState& state, const PluginContext& ctx) {
+    std::string driver;
+    try {
+        driver = ctx.sysfs.vf(state.pciAddress).driver;
+    } catch (const kernel::KernelError& e) {
+        mismatch("VF " + state.pciAddress + " is gone", e.what());
+    }
+    if (driver != "vfio-pci") mismatch("VF " + state.pciAddress + " is no longer bound to vfio-pci", "driver '" + driver + "'");
+}
+
 }  // namespace
 
 void check(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx) {
@@ -34,11 +57,17 @@ void check(const cni::Request& req, const PluginConfig& cfg, const PluginContext
     }
     const cni::Result expected = req.conf.prevResult ? *req.conf.prevResult : state->result.value_or(cni::Result{});
 
+    if (state->vfioPciMode) {
+        checkVfioVf(*state, ctx);
+        return;
+    }
     const auto podNs = openPodNetNs(env.netns);
     auto pod = kernel::runInNetNs(podNs, [] { return kernel::RouteSocket(); });
     auto link = pod.linkByName(env.ifname);
     if (!link) mismatch(env.ifname + " is missing from " + env.netns, "VF " + state->pciAddress);
-    if (kernel::formatHwaddr(link->hwaddr) != state->hwaddr) {
+    if (state->pkey) {
+        checkPartitionChild(*state, pod, *link);
+    } else if (kernel::formatHwaddr(link->hwaddr) != state->hwaddr) {
         mismatch(env.ifname + " is not the attached VF", "expected hardware address " + state->hwaddr + ", found " +
                                                               kernel::formatHwaddr(link->hwaddr));
     }

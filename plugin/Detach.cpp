@@ -8,6 +8,8 @@
 
 #include "log/Logging.hpp"
 #include "plugin/IpamClient.hpp"
+#include "plugin/PartitionChild.hpp"
+#include "plugin/RdmaIsolation.hpp"
 #include "plugin/VfResolver.hpp"
 #include "plugin/VfRestore.hpp"
 #include "plugin/VfSettings.hpp"
@@ -26,7 +28,14 @@ void release(const AttachmentState& found, const std::string& netnsPath, const P
     // The addresses are released while the kernel moves the netdev back (the move dominates).
     auto released = std::async(std::launch::async, releaseAddresses);
     if (state) {
-        restoreVfNetdev(*state, netnsPath);
+        // The reverse of ADD: the child before its parent leaves, the netdev before the RDMA
+        // device (whose move re-creates the netdev on the host), the PF settings last.
+        auto podNs = openAttachmentNetNs(*state, netnsPath);
+        if (!state->vfioPciMode) {
+            removePartitionChild(*state, podNs, ctx);
+            restoreVfNetdev(*state, podNs);
+        }
+        returnRdmaDevice(*state, podNs, ctx);
         restoreVfLinkState(*state, ctx);
         restoreVfGuids(*state, ctx);
     }

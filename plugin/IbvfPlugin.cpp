@@ -15,7 +15,7 @@ void IbvfPlugin::configure(const cni::Request& req) {
     std::string context;
     if (!req.env.containerId.empty()) context = "cid=" + req.env.containerId.substr(0, 12);
     if (!req.env.ifname.empty()) context += (context.empty() ? "" : " ") + std::string("if=") + req.env.ifname;
-    log::setup({"ibvf", cfg_->logLevel, cfg_->logFile, context});
+    log::setup({"ibvf", cfg_->logLevel, cfg_->logFile, context, /*defaultFile=*/true});
 }
 
 cni::Result IbvfPlugin::add(const cni::Request& req) { return attach(req, *cfg_, ctx_); }

@@ -1,5 +1,6 @@
 #include "plugin/PluginConfig.hpp"
 
+#include <cstdint>
 #include <stdexcept>
 #include <utility>
 
@@ -35,6 +36,26 @@ std::optional<std::pair<std::string, std::string>> guidFrom(const cni::NetConf& 
     }
     if (auto v = cni::json::optString(conf.doc, "guid")) return std::pair{std::string("guid"), *v};
     return std::nullopt;
+}
+
+// ib-sriov-cni's spelling is a string ("0x8001"); a JSON number is taken too.
+std::optional<kernel::Pkey> pkeyFrom(const rapidjson::Value& doc) {
+    const auto it = doc.FindMember("pkey");
+    if (it == doc.MemberEnd() || it->value.IsNull()) return std::nullopt;
+    try {
+        if (it->value.IsString()) {
+            const std::string text(it->value.GetString(), it->value.GetStringLength());
+            if (text.empty()) return std::nullopt;
+            return kernel::Pkey::parse(text);
+        }
+        if (it->value.IsUint() && it->value.GetUint() <= 0xffff) {
+            return kernel::Pkey::fromValue(static_cast<std::uint16_t>(it->value.GetUint()));
+        }
+    } catch (const std::invalid_argument& e) {
+        throw Error(ErrorCode::InvalidNetworkConfig, "pkey is not a partition key", e.what());
+    }
+    throw Error(ErrorCode::InvalidNetworkConfig, "pkey is not a partition key",
+                "expected a string such as \"0x8001\" (a 16-bit key, partition 1..0x7fff)");
 }
 
 }  // namespace
@@ -85,6 +106,18 @@ PluginConfig PluginConfig::parse(const cni::NetConf& conf) {
             throw Error(ErrorCode::InvalidNetworkConfig, "guidPool '" + *pool + "' is not a GUID pool", e.what());
         }
     }
+    cfg.rdmaIsolation = cni::json::optBool(doc, "rdmaIsolation").value_or(false);
+    cfg.vfioPciMode = cni::json::optBool(doc, "vfioPciMode").value_or(false);
+    cfg.ibKubernetesEnabled = cni::json::optBool(doc, "ibKubernetesEnabled").value_or(false);
+    cfg.pkey = pkeyFrom(doc);
+    if (cfg.vfioPciMode && cfg.pkey) {
+        throw Error(ErrorCode::InvalidNetworkConfig, "pkey cannot be used with vfioPciMode",
+                    "a VF bound to vfio-pci has no netdev to hang an IPoIB child on; the VM sets up its partitions");
+    }
+    if (const auto* rc = conf.runtimeConfig()) {
+        cfg.deviceInfoFile = cni::json::optString(*rc, "CNIDeviceInfoFile", "runtimeConfig");
+        if (cfg.deviceInfoFile && cfg.deviceInfoFile->empty()) cfg.deviceInfoFile.reset();
+    }
     if (const auto* ipam = conf.ipam()) {
         cfg.ipamType = cni::json::optString(*ipam, "type", "ipam").value_or("");
         if (cfg.ipamType.empty()) {
@@ -103,6 +136,25 @@ PluginConfig PluginConfig::parse(const cni::NetConf& conf) {
         throw Error(ErrorCode::InvalidNetworkConfig, "logFile must be an absolute path", *cfg.logFile);
     }
     return cfg;
+}
+
+// ib-kubernetes writes the GUID it registered with the subnet manager into the pod's CNI args and
+// marks the network configured; until then the VF would come up in no partition.
+void requireIbKubernetesHandover(const cni::NetConf& conf, const PluginConfig& cfg) {
+    if (!cfg.ibKubernetesEnabled) return;
+    constexpr const char* kStatusKey = "mellanox.infiniband.app";
+    const auto* args = conf.argsCni();
+    const auto status = args ? cni::json::optString(*args, kStatusKey, "args.cni") : std::nullopt;
+    if (status.value_or("") != "configured") {
+        throw Error(ErrorCode::TryAgainLater,
+                    "ibKubernetesEnabled: ib-kubernetes has not configured this pod yet",
+                    std::string("args.cni \"") + kStatusKey + "\" is \"" + status.value_or("") +
+                        "\", expected \"configured\"; check that ib-kubernetes runs and reaches the subnet manager");
+    }
+    if (!cfg.guid) {
+        throw Error(ErrorCode::InvalidNetworkConfig, "ibKubernetesEnabled: no GUID from ib-kubernetes",
+                    "expected runtimeConfig.infinibandGUID or args.cni.guid, set by ib-kubernetes");
+    }
 }
 
 }  // namespace ibvf::plugin

@@ -8,6 +8,7 @@
 #include "cni/NetConf.hpp"
 #include "cni/Result.hpp"
 #include "linux/Guid.hpp"
+#include "linux/IpoibLink.hpp"
 #include "linux/VfControl.hpp"
 
 namespace ibvf::plugin {
@@ -20,7 +21,19 @@ struct PluginConfig {
     // First found wins: runtimeConfig.infinibandGUID, args.cni.guid, guid. Without one, guidPool
     // derives a GUID per VF (stable across restarts, distinct per VF).
     std::optional<kernel::Guid> guid;
-    std::optional<kernel::GuidPool> guidPool;  // "link_state": auto | enable | disable, set through the PF
+    std::optional<kernel::GuidPool> guidPool;
+    // Move the VF's RDMA device into the pod too (needs the RDMA subsystem in exclusive netns mode).
+    bool rdmaIsolation = false;
+    // An IPoIB child for this partition becomes CNI_IFNAME; the VF stays in the pod as its parent.
+    std::optional<kernel::Pkey> pkey;
+    // ib-kubernetes drop-in: ADD waits (code 11) until ib-kubernetes has configured the pod's GUID
+    // in the subnet manager (args.cni "mellanox.infiniband.app": "configured") and handed it over.
+    bool ibKubernetesEnabled = false;
+    // The VF is bound to vfio-pci for a VM: GUID and link state only, no netdev, no addresses.
+    bool vfioPciMode = false;
+    // runtimeConfig.CNIDeviceInfoFile (capability "CNIDeviceInfoFile"): Multus publishes what we
+    // write there (the RDMA device with rdmaIsolation) in the pod's network-status.
+    std::optional<std::string> deviceInfoFile;
     std::string ipamType;                    // empty: no IPAM
     cni::Dns dns;
     std::optional<std::string> logLevel;
@@ -30,5 +43,10 @@ struct PluginConfig {
     // Throws cni::Error(InvalidNetworkConfig) naming the field.
     static PluginConfig parse(const cni::NetConf& conf);
 };
+
+// ADD with ibKubernetesEnabled: cni::Error(TryAgainLater) until ib-kubernetes has marked the
+// pod configured, InvalidNetworkConfig when it gave no GUID. Not part of parse(): DEL, CHECK and
+// GC must work whatever ib-kubernetes did.
+void requireIbKubernetesHandover(const cni::NetConf& conf, const PluginConfig& cfg);
 
 }  // namespace ibvf::plugin

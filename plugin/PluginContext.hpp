@@ -2,6 +2,8 @@
 #include <functional>
 #include <memory>
 
+#include "linux/IpoibLink.hpp"
+#include "linux/RdmaNetns.hpp"
 #include "linux/Sysfs.hpp"
 #include "linux/VfControl.hpp"
 #include "plugin/AttachmentStore.hpp"
@@ -18,6 +20,15 @@ struct PluginContext {
     // recording fake. Made on first use, so ADDs that change no VF setting open no extra socket.
     std::function<std::unique_ptr<kernel::VfControl>()> makeVfControl = [] {
         return std::make_unique<kernel::NetlinkVfControl>();
+    };
+    // Both speak netlink in the namespace of the calling thread at the time they are made (and the
+    // fakes judge each call by the caller's namespace): make and use them inside runInNetNs to
+    // act in the pod.
+    std::function<std::unique_ptr<kernel::RdmaNetns>()> makeRdmaNetns = [] {
+        return std::make_unique<kernel::NetlinkRdmaNetns>();
+    };
+    std::function<std::unique_ptr<kernel::IpoibLinks>()> makeIpoibLinks = [] {
+        return std::make_unique<kernel::NetlinkIpoibLinks>();
     };
 
     static PluginContext fromEnvironment() {

@@ -16,7 +16,8 @@ std::filesystem::path envOr(const char* name, const char* fallback) {
 StatePaths StatePaths::fromEnvironment() {
     const auto stateRoot = envOr("IBVF_STATE_DIR", "/var/lib/cni");
     const auto runDir = envOr("IBVF_RUN_DIR", "/run/ibvf");
-    return StatePaths{stateRoot / "ibvf", runDir / "locks", runDir / "allocations"};
+    return StatePaths{stateRoot / "ibvf", runDir / "locks", runDir / "allocations",
+                      envOr("IBVF_CNI_DEVINFO_DIR", "/var/run/k8s.cni.cncf.io/devinfo/cni")};
 }
 
 std::filesystem::path StatePaths::vfLock(std::string_view pciAddress) const {

@@ -6,6 +6,7 @@
 
 #include "cni/Error.hpp"
 #include "linux/KernelError.hpp"
+#include "plugin/AdvertisedVfs.hpp"
 
 namespace ibvf::plugin {
 namespace {
@@ -53,7 +54,28 @@ ResolvedVf VfResolver::byDeviceId(const std::string& bdf, const PluginConfig& cf
                     "held by container " + holder->containerId + " as " + holder->ifname);
     }
     store_.claim(bdf, containerId, ifname);
+    warnIfNotAllocated(bdf);
     return ResolvedVf{std::move(vf), std::move(lock)};
+}
+
+// kubelet calls the device plugin's Allocate, which writes the record, before the pod's sandbox
+// exists, so a deviceID from Multus always has one. A VF the device plugin offers but kubelet
+// never allocated came from elsewhere (a deviceID written into the network config, a second
+// pool): kubelet may give it to another pod any time, and that pod's ADD then fails as busy.
+// Only a warning: the ADD itself is sound, and the operator may mean it.
+void VfResolver::warnIfNotAllocated(const std::string& bdf) const {
+    if (std::filesystem::exists(paths_.allocationRecord(bdf))) return;
+    std::optional<std::string> resource;
+    try {
+        resource = advertisedResourceOf(paths_.advertisedVfs(), bdf);
+    } catch (const std::exception& e) {
+        spdlog::debug("not checking deviceID {} against the device plugin: {}", bdf, e.what());
+        return;
+    }
+    if (!resource) return;
+    spdlog::warn("deviceID {} is a VF ibvf-device-plugin offers as {}, but kubelet has not allocated it (no record in "
+                 "{}): kubelet may give it to another pod, whose ADD will then fail with the VF busy",
+                 bdf, *resource, paths_.allocations.string());
 }
 
 ResolvedVf VfResolver::fromPf(const std::string& pfNetdev, const PluginConfig& cfg, const std::string& containerId,

@@ -34,6 +34,7 @@ public:
 private:
     ResolvedVf byDeviceId(const std::string& bdf, const PluginConfig& cfg, const std::string& containerId,
                           const std::string& ifname) const;
+    void warnIfNotAllocated(const std::string& bdf) const;
     ResolvedVf fromPf(const std::string& pfNetdev, const PluginConfig& cfg, const std::string& containerId,
                       const std::string& ifname, kernel::RouteSocket& host) const;
 

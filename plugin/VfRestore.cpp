@@ -15,7 +15,9 @@ bool isOurs(const std::optional<kernel::LinkInfo>& link, const AttachmentState& 
     return link && kernel::formatHwaddr(link->hwaddr) == state.hwaddr;
 }
 
-std::optional<kernel::NetNs> openRecordedNetNs(const AttachmentState& state, const std::string& netnsPath) {
+}  // namespace
+
+std::optional<kernel::NetNs> openAttachmentNetNs(const AttachmentState& state, const std::string& netnsPath) {
     const std::string& path = netnsPath.empty() ? state.netns : netnsPath;
     if (path.empty()) return std::nullopt;
     try {
@@ -31,6 +33,8 @@ std::optional<kernel::NetNs> openRecordedNetNs(const AttachmentState& state, con
         return std::nullopt;
     }
 }
+
+namespace {
 
 // Moves the netdev out of the pod. Returns false when it is not there.
 bool moveBackFromPod(const AttachmentState& state, const kernel::NetNs& podNs, const kernel::NetNs& hostNs,
@@ -82,11 +86,13 @@ void restoreOnHost(const AttachmentState& state, kernel::RouteSocket& host, cons
 }  // namespace
 
 void restoreVfNetdev(const AttachmentState& state, const std::string& netnsPath) {
+    restoreVfNetdev(state, openAttachmentNetNs(state, netnsPath));
+}
+
+void restoreVfNetdev(const AttachmentState& state, const std::optional<kernel::NetNs>& podNs) {
     auto hostNs = kernel::NetNs::current();
     kernel::RouteSocket host;
-    if (auto podNs = openRecordedNetNs(state, netnsPath)) {
-        if (!podNs->sameAs(hostNs)) moveBackFromPod(state, *podNs, hostNs, host);
-    }
+    if (podNs && !podNs->sameAs(hostNs)) moveBackFromPod(state, *podNs, hostNs, host);
     if (auto link = findOnHost(state, host)) {
         restoreOnHost(state, host, *link);
         spdlog::info("VF {} back on the host as {}", state.pciAddress, state.hostName);

@@ -1,6 +1,8 @@
 #pragma once
+#include <optional>
 #include <string>
 
+#include "linux/NetNs.hpp"
 #include "plugin/AttachmentState.hpp"
 
 namespace ibvf::plugin {
@@ -11,5 +13,11 @@ namespace ibvf::plugin {
 // dies. Every step tolerates "already done"; a netdev found nowhere (a veth stand-in dies with
 // its namespace) is logged, not an error.
 void restoreVfNetdev(const AttachmentState& state, const std::string& netnsPath);
+// The same with the pod namespace already opened by openAttachmentNetNs.
+void restoreVfNetdev(const AttachmentState& state, const std::optional<kernel::NetNs>& podNs);
+
+// The attachment's pod namespace: `netnsPath` (the runtime's, trusted), or the path recorded at
+// ADD when it still names the same namespace; nullopt when it is gone.
+std::optional<kernel::NetNs> openAttachmentNetNs(const AttachmentState& state, const std::string& netnsPath);
 
 }  // namespace ibvf::plugin

@@ -29,6 +29,17 @@ int pfIfindexOf(const kernel::Sysfs& sysfs, kernel::RouteSocket& host, const std
                     (pf.netdevs.empty() ? std::string("none") : pf.netdevs.front()));
 }
 
+void requireUsableGuid(const kernel::LinkInfo& link, const std::string& pciAddress, int vfIndex) {
+    constexpr unsigned kArphrdInfiniband = 32;
+    if (link.arptype != kArphrdInfiniband) return;
+    const auto current = kernel::Guid::fromIpoibHwaddr(link.hwaddr);
+    if (current && current->valid()) return;
+    throw Error(ErrorCode::InvalidNetworkConfig,
+                "VF " + pciAddress + " has no usable GUID (" + (current ? current->str() : "none") + ")",
+                "give one with \"guid\", runtimeConfig.infinibandGUID or \"guidPool\", or set it on the PF "
+                "(ip link set <pf> vf " + std::to_string(vfIndex) + " node_guid <guid> port_guid <guid>)");
+}
+
 void callPfDriver(const std::string& what, const std::function<void()>& call) {
     try {
         call();
@@ -44,15 +55,18 @@ void callPfDriver(const std::string& what, const std::function<void()>& call) {
     }
 }
 
-kernel::LinkInfo rebindVf(const kernel::Sysfs& sysfs, kernel::RouteSocket& host, const std::string& pciAddress,
-                          const std::string& driver) {
-    constexpr int kTimeoutMs = 10000;
+void rebindDriver(const kernel::Sysfs& sysfs, const std::string& pciAddress, const std::string& driver) {
     try {
         sysfs.unbindDriver(pciAddress);
         sysfs.bindDriver(pciAddress, driver);
     } catch (const kernel::KernelError& e) {
         throw Error(ErrorCode::SystemFailure, "cannot rebind VF " + pciAddress + " to " + driver, e.what());
     }
+}
+
+kernel::LinkInfo waitForVfNetdev(const kernel::Sysfs& sysfs, kernel::RouteSocket& host, const std::string& pciAddress,
+                                 const std::string& after) {
+    constexpr int kTimeoutMs = 10000;
     auto link = host.waitForLinkNamedBy(
         [&]() -> std::optional<std::string> {
             try {
@@ -66,12 +80,18 @@ kernel::LinkInfo rebindVf(const kernel::Sysfs& sysfs, kernel::RouteSocket& host,
         kTimeoutMs);
     if (!link) {
         throw Error(ErrorCode::SystemFailure,
-                    "VF " + pciAddress + " has no netdev " + std::to_string(kTimeoutMs / 1000) + " s after rebinding it",
-                    "driver " + driver + "; " + (sysfs.pciDeviceDir(pciAddress) / "net").string() +
-                        " stayed empty (see the kernel log)");
+                    "VF " + pciAddress + " has no netdev " + std::to_string(kTimeoutMs / 1000) + " s after " + after,
+                    (sysfs.pciDeviceDir(pciAddress) / "net").string() + " stayed empty (see the kernel log)");
     }
-    spdlog::info("VF {} rebound to {}: netdev {} (ifindex {})", pciAddress, driver, link->name, link->ifindex);
     return *link;
+}
+
+kernel::LinkInfo rebindVf(const kernel::Sysfs& sysfs, kernel::RouteSocket& host, const std::string& pciAddress,
+                          const std::string& driver) {
+    rebindDriver(sysfs, pciAddress, driver);
+    auto link = waitForVfNetdev(sysfs, host, pciAddress, "rebinding it to " + driver);
+    spdlog::info("VF {} rebound to {}: netdev {} (ifindex {})", pciAddress, driver, link.name, link.ifindex);
+    return link;
 }
 
 void restoreVfGuids(const AttachmentState& state, const PluginContext& ctx) {
@@ -87,7 +107,18 @@ void restoreVfGuids(const AttachmentState& state, const PluginContext& ctx) {
     auto control = ctx.makeVfControl();
     callPfDriver("restore the GUID of VF " + state.pciAddress,
                  [&] { control->setGuids(pf, state.vfIndex, node->value(), port->value()); });
-    if (!state.driver.empty()) rebindVf(ctx.sysfs, host, state.pciAddress, state.driver);
+    if (state.vfioPciMode) {
+        rebindDriver(ctx.sysfs, state.pciAddress, state.driver);  // vfio-pci: no netdev to wait for
+    } else if (!state.driver.empty()) {
+        rebindDriver(ctx.sysfs, state.pciAddress, state.driver);
+        try {
+            waitForVfNetdev(ctx.sysfs, host, state.pciAddress, "rebinding it to " + state.driver);
+        } catch (const cni::Error& e) {
+            // The GUID is restored and the driver bound: what is left is the driver's to finish,
+            // and a DEL that failed here would be retried forever for nothing.
+            spdlog::error("{} ({})", e.what(), e.details());
+        }
+    }
     spdlog::info("VF {} GUIDs back to {} / {}", state.pciAddress, node->str(), port->str());
 }
 

@@ -15,10 +15,23 @@ namespace ibvf::plugin {
 // what is missing.
 int pfIfindexOf(const kernel::Sysfs& sysfs, kernel::RouteSocket& host, const std::string& pfPciAddress);
 
+// Without a GUID to set, an IPoIB VF must already have a usable one (bytes 12..19 of its hardware
+// address, not all zeros or ones): cni::Error(InvalidNetworkConfig) saying how to give one.
+// Netdevs that are not IPoIB pass.
+void requireUsableGuid(const kernel::LinkInfo& link, const std::string& pciAddress, int vfIndex);
+
 // Runs a VfControl call; a KernelError becomes a cni::Error saying what was attempted:
 // EOPNOTSUPP -> HardwareUnsupported (the PF's driver cannot do it), ENODEV -> DeviceNotFound
 // (the PF does not report the VF), anything else SystemFailure.
 void callPfDriver(const std::string& what, const std::function<void()>& call);
+
+// Unbinds the VF and binds it to `driver` again; cni::Error naming the VF when sysfs refuses.
+void rebindDriver(const kernel::Sysfs& sysfs, const std::string& pciAddress, const std::string& driver);
+
+// The VF's netdev, found by its PCI address (sysfs) once it is registered, woken by netlink events;
+// cni::Error after 10 s saying what it was waiting `after` ("rebinding it to mlx5_core").
+kernel::LinkInfo waitForVfNetdev(const kernel::Sysfs& sysfs, kernel::RouteSocket& host, const std::string& pciAddress,
+                                 const std::string& after);
 
 // Unbinds the VF from `driver` and binds it again, so the driver takes new GUIDs, then waits for
 // its netdev by the VF's PCI address (sysfs), woken by netlink events: the netdev comes back with

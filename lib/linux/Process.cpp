@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <utility>
@@ -128,6 +129,11 @@ void feed(int& fd, const std::string& data, std::size_t& offset, SigpipeBlock& s
 }  // namespace
 
 ChildProcess ChildProcess::spawn(const std::string& path, const std::vector<std::string>& env, std::string stdinData) {
+    return spawn(path, {}, env, std::move(stdinData));
+}
+
+ChildProcess ChildProcess::spawn(const std::string& path, const std::vector<std::string>& args,
+                                 const std::vector<std::string>& env, std::string stdinData) {
     const std::string what = "exec " + path;
     // glibc's posix_spawn reports a failed exec itself (below), but not where the vfork-style
     // clone is emulated as a plain fork (valgrind, some emulators): there a missing binary would
@@ -161,12 +167,16 @@ ChildProcess ChildProcess::spawn(const std::string& path, const std::vector<std:
     envp.reserve(env.size() + 1);
     for (const auto& kv : env) envp.push_back(const_cast<char*>(kv.c_str()));
     envp.push_back(nullptr);
-    char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
+    std::vector<char*> argv;
+    argv.reserve(args.size() + 2);
+    argv.push_back(const_cast<char*>(path.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
 
     // glibc's posix_spawn (clone(CLONE_VM|CLONE_VFORK) + exec) reports a failed exec as its
     // return value, so a missing binary is ENOENT here and not a child exiting with 127.
     pid_t pid = -1;
-    if (!rc) rc = posix_spawn(&pid, path.c_str(), &actions, &attr, argv, envp.data());
+    if (!rc) rc = posix_spawn(&pid, path.c_str(), &actions, &attr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     if (rc) throwErr(rc, what);
@@ -256,6 +266,26 @@ ProcessResult ChildProcess::wait() {
         result.signal = WTERMSIG(status);
     }
     return result;
+}
+
+int execWithStdin(const std::string& path, std::string_view stdinData) {
+    Fd input(::memfd_create("stdin", MFD_CLOEXEC));
+    if (!input) return errno;
+    for (std::string_view rest = stdinData; !rest.empty();) {
+        const ssize_t n = ::write(input.get(), rest.data(), rest.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno;
+        rest.remove_prefix(static_cast<std::size_t>(n));
+    }
+    if (::lseek(input.get(), 0, SEEK_SET) != 0) return errno;
+    Fd savedStdin(::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3));
+    if (!savedStdin) return errno;
+    if (::dup2(input.get(), STDIN_FILENO) < 0) return errno;  // dup2 leaves the new fd 0 inheritable
+    char* const argv[] = {const_cast<char*>(path.c_str()), nullptr};
+    ::execve(path.c_str(), argv, environ);
+    const int err = errno;
+    ::dup2(savedStdin.get(), STDIN_FILENO);
+    return err;
 }
 
 }  // namespace ibvf::kernel

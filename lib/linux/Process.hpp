@@ -5,6 +5,7 @@
 // and the one we caused is consumed; the process-wide disposition is left alone. The child
 // starts with default signal handling and an empty signal mask.
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <vector>
 
@@ -17,12 +18,20 @@ struct ProcessResult {
     std::string err;
 };
 
+// Replaces this process by `path` (argv[0] = path, this process's environment) with `stdinData`
+// as its stdin, through a memfd: no pipe, no writer left behind. Returns only when that failed,
+// with the errno of the failing step; stdin is then as it was.
+int execWithStdin(const std::string& path, std::string_view stdinData);
+
 class ChildProcess {
 public:
     // Starts `path` with argv[0] = path and the given environment ("K=V" strings; the parent's
     // environment is not inherited). Throws KernelError naming the path when it cannot start
     // (ENOENT for a missing binary is reported as such, not as a child exit code).
     static ChildProcess spawn(const std::string& path, const std::vector<std::string>& env, std::string stdinData);
+    // The same with arguments after argv[0] (a CNI plugin gets none; other programs do).
+    static ChildProcess spawn(const std::string& path, const std::vector<std::string>& args,
+                              const std::vector<std::string>& env, std::string stdinData);
     ChildProcess(ChildProcess&&) noexcept;
     ChildProcess& operator=(ChildProcess&&) noexcept;
     ~ChildProcess();  // kills and reaps a child that was never waited for

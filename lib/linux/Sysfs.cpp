@@ -213,6 +213,20 @@ fs::path Sysfs::pciDeviceDir(std::string_view bdf) const { return root_ / "bus/p
 
 fs::path Sysfs::netClassDir(std::string_view ifname) const { return root_ / "class/net" / ifname; }
 
+std::optional<std::string> Sysfs::netdevAttribute(std::string_view ifname, std::string_view attribute) const {
+    requireNetdevName(ifname);
+    if (attribute.empty() || attribute.find('/') != std::string_view::npos || attribute == "..") {
+        throw KernelError(EINVAL, "not a sysfs attribute name: \"" + std::string(attribute) + "\"");
+    }
+    const fs::path path = netClassDir(ifname) / attribute;
+    std::string text;
+    if (const int err = readAttribute(path, text)) {
+        if (err == ENOENT) return std::nullopt;
+        throw KernelError(err, "read " + path.string());
+    }
+    return std::string(trimmed(text));
+}
+
 VfInfo Sysfs::vf(std::string_view bdf) const {
     requirePciAddress(bdf);
     const fs::path dir = pciDeviceDir(bdf);

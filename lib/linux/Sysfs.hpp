@@ -58,6 +58,10 @@ public:
     // that is not a PCI function). Throws ENOENT naming class/net/<name> when there is no such netdev.
     std::optional<std::string> pciAddressOfNetdev(std::string_view ifname) const;
 
+    // class/net/<ifname>/<attribute>, trimmed; nullopt when the netdev or the attribute does not
+    // exist (IPoIB's "mode" only exists on IPoIB netdevs).
+    std::optional<std::string> netdevAttribute(std::string_view ifname, std::string_view attribute) const;
+
     // RDMA char devices (/dev/infiniband/uverbsN, umadN, issmN) whose ibdev is `rdmaDevice`,
     // discovered under class/infiniband_verbs and class/infiniband_mad.
     std::vector<std::string> rdmaCharDevices(std::string_view rdmaDevice) const;

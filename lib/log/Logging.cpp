@@ -1,9 +1,11 @@
 #include "log/Logging.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
-#include <spdlog/sinks/basic_file_sink.h>
+#include "log/SharedRotatingFileSink.hpp"
+
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -34,15 +36,22 @@ void applyPattern() {
 
 }  // namespace
 
+std::string defaultLogFile(std::string_view program) {
+    const char* dir = std::getenv("IBVF_LOG_DIR");
+    const std::filesystem::path base = (dir != nullptr && *dir != '\0') ? dir : "/var/log/ibvf";
+    return (base / (std::string(program) + ".log")).string();
+}
+
 void setup(const LogOptions& options) {
     bool levelValid = true;
     std::shared_ptr<spdlog::logger> logger;
     std::string fileError;
-    if (options.file && !options.file->empty()) {
+    std::optional<std::string> file = options.file;
+    const bool fromDefault = (!file || file->empty()) && options.defaultFile;
+    if (fromDefault) file = defaultLogFile(options.program);
+    if (file && !file->empty()) {
         try {
-            const std::filesystem::path path(*options.file);
-            if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-            auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(*options.file, false);
+            auto sink = std::make_shared<SharedRotatingFileSink>(*file, kLogFileMaxBytes, kLogFilesKept);
             logger = std::make_shared<spdlog::logger>(options.program, std::move(sink));
             logger->set_level(parseLevel(options.level, spdlog::level::info, levelValid));
         } catch (const std::exception& e) {
@@ -57,11 +66,25 @@ void setup(const LogOptions& options) {
     spdlog::set_default_logger(std::move(logger));
     g_context = options.context;
     applyPattern();
-    if (!fileError.empty()) spdlog::warn("cannot open log file {}: {}; logging to stderr", *options.file, fileError);
+    // A node without /var/log/ibvf (read-only, or not root) is not worth a warning on every call.
+    if (!fileError.empty() && !fromDefault) spdlog::warn("cannot open log file {}: {}; logging to stderr", *file, fileError);
     if (!levelValid) spdlog::warn("unknown logLevel '{}'; using the default", *options.level);
 }
 
 void appendContext(std::string_view more) {
+    // "key=value": a key already there takes the new value (a process that handles several
+    // attachments, like the tests' in-process runs, must not pile them up).
+    if (const auto eq = more.find('='); eq != std::string_view::npos) {
+        const std::string key(more.substr(0, eq + 1));
+        std::size_t at = g_context.rfind(' ' + key);
+        at = at == std::string::npos ? (g_context.rfind(key, 0) == 0 ? 0 : std::string::npos) : at + 1;
+        if (at != std::string::npos) {
+            const std::size_t end = g_context.find(' ', at);
+            g_context.replace(at, end == std::string::npos ? std::string::npos : end - at, more);
+            applyPattern();
+            return;
+        }
+    }
     if (!g_context.empty()) g_context += ' ';
     g_context += more;
     applyPattern();

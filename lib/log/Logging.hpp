@@ -1,6 +1,7 @@
 #pragma once
 // Logging for the CNI binaries: stdout belongs to the CNI result, so logs go to a file (when the
 // config names one) or stderr, through spdlog. Every line carries the attachment it is about.
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,11 +13,23 @@ struct LogOptions {
     std::optional<std::string> level;   // trace|debug|info|warn|error|off (invalid -> warning, "info")
     std::optional<std::string> file;    // absolute path; created with parents
     std::string context;                // e.g. "cid=1234abcd if=net1"; added to every line
+    // Without `file`: log to <IBVF_LOG_DIR or /var/log/ibvf>/<program>.log at info (what helps on
+    // a node), falling back to stderr when that cannot be opened. The CNI binaries ask for this;
+    // the device plugin, a pod's process, logs to stderr for `kubectl logs`.
+    bool defaultFile = false;
 };
+
+// Log files are rotated at this size, keeping <file>.1 .. <file>.<kLogFilesKept>.
+inline constexpr std::size_t kLogFileMaxBytes = 10 * 1024 * 1024;
+inline constexpr unsigned kLogFilesKept = 5;
+
+// <IBVF_LOG_DIR or /var/log/ibvf>/<program>.log
+std::string defaultLogFile(std::string_view program);
 
 // Replaces spdlog's default logger (which would write to stdout). Safe to call more than once.
 // Without a file, only warnings and errors reach stderr unless `level` says otherwise. Errors
-// opening the file fall back to stderr, never fail the CNI command.
+// opening the file fall back to stderr, never fail the CNI command. Files are rotated
+// (SharedRotatingFileSink) and shared safely by concurrent processes.
 void setup(const LogOptions& options);
 
 // Adds to the per-line context once known (e.g. the VF after resolution).

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <unistd.h>
 
 int main(int argc, char** argv) {
@@ -11,6 +12,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "ibvf-integration-tests must run as root (network namespaces, veth)\n");
         return 2;
     }
+    // The binaries under test log to /var/log/ibvf by default; keep the tests' logs out of it.
+    if (std::getenv("IBVF_LOG_DIR") == nullptr) ::setenv("IBVF_LOG_DIR", "/tmp/ibvf-test-logs", 0);
     doctest::Context ctx(argc, argv);
     return ctx.run();
 }

@@ -93,13 +93,16 @@ bool isLinkLocal6(nl_addr* a) {
     return b[0] == 0xfe && (b[1] & 0xc0) == 0x80;
 }
 
-// "ibt<digits>x..." made by uniqueName() in another process.
+// "ibt[a-z]*<digits>x..." made by uniqueName() (with the default prefix or one that extends it,
+// e.g. "ibtpf") in another process.
 bool otherProcessTestLink(const std::string& name) {
     if (name.rfind("ibt", 0) != 0) return false;
     std::size_t i = 3;
+    while (i < name.size() && std::islower(static_cast<unsigned char>(name[i]))) ++i;
+    const std::size_t digits = i;
     while (i < name.size() && std::isdigit(static_cast<unsigned char>(name[i]))) ++i;
-    if (i == 3 || i >= name.size() || name[i] != 'x') return false;
-    return name.substr(3, i - 3) != std::to_string(::getpid());
+    if (i == digits || i >= name.size() || name[i] != 'x') return false;
+    return name.substr(digits, i - digits) != std::to_string(::getpid());
 }
 
 struct Caches {

@@ -152,9 +152,11 @@ TEST_CASE("sriov seed config: registration, device list, Allocate, preferred all
         CHECK(ids[1] == vfAddress(0, 0));
     }
 
+    CHECK(fs::exists(lab.runDir() / "advertised.json"));
     const auto code = run.daemon->terminate();
     CHECK_MESSAGE(code == std::optional<int>(0), run.daemon->log());
     CHECK_FALSE(fs::exists(socket));
+    CHECK_FALSE(fs::exists(lab.runDir() / "advertised.json"));  // nothing is offered any more
 }
 
 TEST_CASE("health follows the PF link: carrier loss and admin down, then back") {
@@ -198,10 +200,23 @@ TEST_CASE("sriov_numvfs changes show up without restart") {
     PluginClient client(lab.kubeletDir() / run.registration.endpoint());
     REQUIRE(client.waitForList([](const auto& r) { return r.devices_size() == 4; }, kSoon));
 
+    // advertised.json (what ibvf reads) follows the list.
+    auto advertised = [&] {
+        rapidjson::Document doc;
+        doc.Parse(readAll(lab.runDir() / "advertised.json").c_str());
+        std::set<std::string> vfs;
+        if (doc.IsObject() && doc.HasMember("vfs"))
+            for (const auto& m : doc["vfs"].GetObject())
+                if (std::string(m.value.GetString()) == "rdma/vhca") vfs.insert(m.name.GetString());
+        return vfs;
+    };
+    CHECK(advertised().size() == 4);
+
     lab.sysfs().setNumVfs(pfAddress(0), 2);
     const auto fewer = client.waitForList([](const auto& r) { return r.devices_size() == 2; }, kSoon);
     REQUIRE_MESSAGE(fewer, run.daemon->log());
     CHECK(idsOf(*fewer) == std::set<std::string>{vfAddress(0, 0), vfAddress(0, 1)});
+    CHECK(waitUntil([&] { return advertised() == std::set<std::string>{vfAddress(0, 0), vfAddress(0, 1)}; }, kSoon));
 
     for (unsigned i = 2; i < 6; ++i) lab.sysfs().addVf(pfAddress(0), i, vfAddress(0, i));
     CHECK_MESSAGE(client.waitForList([](const auto& r) { return r.devices_size() == 6; }, kSoon), run.daemon->log());

@@ -75,6 +75,49 @@ std::vector<v1beta1::RegisterRequest> FakeKubelet::waitForRegistrations(std::siz
     return requests_;
 }
 
+FakePodResources::FakePodResources(fs::path socket) : socket_(std::move(socket)) {
+    fs::create_directories(socket_.parent_path());
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("unix:" + socket_.string(), grpc::InsecureServerCredentials());
+    builder.RegisterService(this);
+    server_ = builder.BuildAndStart();
+    if (!server_) throw std::runtime_error("fake pod-resources cannot listen on " + socket_.string());
+}
+
+FakePodResources::~FakePodResources() {
+    server_->Shutdown(std::chrono::system_clock::now() + 1s);
+    server_->Wait();
+    std::error_code ec;
+    fs::remove(socket_, ec);
+}
+
+grpc::Status FakePodResources::List(grpc::ServerContext*, const v1::ListPodResourcesRequest*,
+                                    v1::ListPodResourcesResponse* resp) {
+    std::lock_guard lock(mutex_);
+    ++calls_;
+    for (const auto& [name, ids] : pods_) {
+        auto* pod = resp->add_pod_resources();
+        pod->set_name(name);
+        pod->set_namespace_("default");  // protoc appends _ to the C++ keyword
+        auto* container = pod->add_containers();
+        container->set_name("main");
+        auto* devices = container->add_devices();
+        devices->set_resource_name("rdma/vhca");
+        for (const auto& id : ids) devices->add_device_ids(id);
+    }
+    return grpc::Status::OK;
+}
+
+void FakePodResources::setPods(std::vector<std::pair<std::string, std::vector<std::string>>> pods) {
+    std::lock_guard lock(mutex_);
+    pods_ = std::move(pods);
+}
+
+std::size_t FakePodResources::listCalls() {
+    std::lock_guard lock(mutex_);
+    return calls_;
+}
+
 DaemonProcess::DaemonProcess(std::vector<std::string> args, std::vector<std::string> env, fs::path logFile)
     : logFile_(std::move(logFile)) {
     const std::string path = builtBinary("ibvf-device-plugin");
@@ -231,8 +274,10 @@ std::vector<std::string> DevicePluginLab::env() const {
             "IBVF_DEVINFO_DIR=" + devinfoDir().string()};
 }
 
-std::unique_ptr<DaemonProcess> DevicePluginLab::startDaemon() const {
-    return std::make_unique<DaemonProcess>(std::vector<std::string>{"--config", configPath().string()}, env(), logPath());
+std::unique_ptr<DaemonProcess> DevicePluginLab::startDaemon(std::vector<std::string> extraArgs) const {
+    std::vector<std::string> args{"--config", configPath().string()};
+    args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+    return std::make_unique<DaemonProcess>(std::move(args), env(), logPath());
 }
 
 void DevicePluginLab::restartKubelet() {

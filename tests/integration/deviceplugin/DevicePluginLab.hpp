@@ -19,6 +19,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "support/FakeSysfs.hpp"
+#include "podresources_v1.grpc.pb.h"
 #include "support/TestNet.hpp"
 #include "v1beta1.grpc.pb.h"
 
@@ -56,6 +57,26 @@ private:
     std::mutex mutex_;
     std::condition_variable cv_;
     std::vector<v1beta1::RegisterRequest> requests_;
+};
+
+// kubelet's pod-resources API on `socket`: List answers with the pods set last, one container
+// each holding the given device IDs of rdma/vhca.
+class FakePodResources final : public v1::PodResourcesLister::Service {
+public:
+    explicit FakePodResources(std::filesystem::path socket);
+    ~FakePodResources() override;
+    grpc::Status List(grpc::ServerContext*, const v1::ListPodResourcesRequest*, v1::ListPodResourcesResponse*) override;
+
+    // pod name -> device IDs
+    void setPods(std::vector<std::pair<std::string, std::vector<std::string>>> pods);
+    std::size_t listCalls();
+
+private:
+    std::filesystem::path socket_;
+    std::unique_ptr<grpc::Server> server_;
+    std::mutex mutex_;
+    std::vector<std::pair<std::string, std::vector<std::string>>> pods_;
+    std::size_t calls_ = 0;
 };
 
 // The daemon process. stdout/stderr go to a log file that summary() returns for CHECK messages.
@@ -124,10 +145,13 @@ public:
     std::filesystem::path devinfoDir() const { return dir_.path() / "devinfo"; }
     std::filesystem::path configPath() const { return dir_.path() / "config.json"; }
     std::filesystem::path logPath() const { return dir_.path() / "daemon.log"; }
+    // Where the daemon looks by default, derived from IBVF_KUBELET_DIR (<dir>/device-plugins).
+    std::filesystem::path podResourcesSocket() const { return dir_.path() / "pod-resources" / "kubelet.sock"; }
+    std::filesystem::path pluginsRegistryDir() const { return dir_.path() / "plugins_registry"; }
 
     void writeConfig(const std::string& json) const;
     std::vector<std::string> env() const;
-    std::unique_ptr<DaemonProcess> startDaemon() const;
+    std::unique_ptr<DaemonProcess> startDaemon(std::vector<std::string> extraArgs = {}) const;
     FakeKubelet& kubelet() { return *kubelet_; }
     // Stops the kubelet, deletes the whole socket directory content, starts a new one.
     void restartKubelet();

@@ -228,3 +228,28 @@ TEST_CASE("logs go to logFile at logLevel, each line naming the container and th
     CHECK(add2.err.empty());
     CHECK(lab.run("DEL", "cid-quiet", pod.path(), quiet).exitCode == 0);
 }
+
+TEST_CASE("without logFile, ibvf and the in-process IPAM log at info to <IBVF_LOG_DIR>/ibvf.log") {
+    PluginLab lab;
+    ScopedNetns pod;
+    lab.veth(0).alsoSearch(pod.path());
+    const auto dir = lab.stateDir() / "var-log-ibvf";
+    auto env = lab.env("ADD", "cid-deflog", pod.path(), "net1");
+    env["IBVF_LOG_DIR"] = dir.string();
+    const auto conf = netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + "\"", bundledIpam());
+    auto add = BinaryRunner("ibvf").run(env, conf);
+    REQUIRE_MESSAGE(add.exitCode == 0, add.summary());
+    CHECK(add.err.empty());
+    env["CNI_COMMAND"] = "DEL";
+    REQUIRE(BinaryRunner("ibvf").run(env, conf).exitCode == 0);
+    std::ifstream in(dir / "ibvf.log");
+    REQUIRE(in.good());
+    int attached = 0;
+    int released = 0;
+    for (std::string line; std::getline(in, line);) {
+        if (line.find("attached " + vfPci(0)) != std::string::npos && line.find("cid=cid-deflog") != std::string::npos) ++attached;
+        if (line.find("released VF " + vfPci(0)) != std::string::npos) ++released;
+    }
+    CHECK(attached == 1);
+    CHECK(released == 1);
+}

@@ -13,6 +13,8 @@
 #include "plugin/Attach.hpp"
 #include "plugin/PluginConfig.hpp"
 #include "plugin/PluginContext.hpp"
+#include "support/RecordingIpoibLinks.hpp"
+#include "support/RecordingRdmaNetns.hpp"
 #include "support/RecordingVfControl.hpp"
 
 namespace ibvf::test {
@@ -29,9 +31,34 @@ private:
     RecordingVfControl& r_;
 };
 
+// The same for RDMA netlink and IPoIB links: the recorders judge each call by the calling
+// thread's namespace, so forwarding keeps the plugin's namespace switching under test.
+class SharedRdma final : public kernel::RdmaNetns {
+public:
+    explicit SharedRdma(RecordingRdmaNetns& r) : r_(r) {}
+    kernel::RdmaNetnsMode netnsMode() override { return r_.netnsMode(); }
+    std::optional<std::uint32_t> deviceIndex(std::string_view d) override { return r_.deviceIndex(d); }
+    void moveToNetns(std::string_view d, int fd) override { r_.moveToNetns(d, fd); }
+
+private:
+    RecordingRdmaNetns& r_;
+};
+
+class SharedIpoib final : public kernel::IpoibLinks {
+public:
+    explicit SharedIpoib(RecordingIpoibLinks& r) : r_(r) {}
+    int createChild(const kernel::IpoibChildSpec& spec) override { return r_.createChild(spec); }
+    bool deleteChild(int ifindex) override { return r_.deleteChild(ifindex); }
+
+private:
+    RecordingIpoibLinks& r_;
+};
+
 struct InProcessNode {
     PluginLab& lab;
     RecordingVfControl recorder;
+    RecordingRdmaNetns rdma;      // devices start in the host namespace
+    RecordingIpoibLinks ipoib;    // children are real veth stand-ins
     plugin::PluginContext ctx;
 
     explicit InProcessNode(PluginLab& l)
@@ -40,6 +67,9 @@ struct InProcessNode {
                                          l.stateDir() / "run" / "allocations"},
                       plugin::AttachmentStore(l.stateDir() / "state" / "ibvf")} {
         ctx.makeVfControl = [this] { return std::make_unique<SharedRecorder>(recorder); };
+        ctx.makeRdmaNetns = [this] { return std::make_unique<SharedRdma>(rdma); };
+        ctx.makeIpoibLinks = [this] { return std::make_unique<SharedIpoib>(ipoib); };
+        ctx.paths.deviceInfo = l.stateDir() / "devinfo" / "cni";
         // The in-process IPAM takes its allowed root from the environment, like the binary.
         ::setenv("IBVF_STATE_DIR", (l.stateDir() / "state").c_str(), 1);
     }

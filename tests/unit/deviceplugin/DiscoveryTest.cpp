@@ -8,6 +8,7 @@
 
 #include "deviceplugin/Allocation.hpp"
 #include "deviceplugin/Discovery.hpp"
+#include "deviceplugin/RecordReclaim.hpp"
 #include "support/FakeSysfs.hpp"
 
 namespace fs = std::filesystem;
@@ -176,9 +177,9 @@ TEST_CASE("allocateContainer: env, char devices, devinfo file, record; reclaim d
     CHECK(fs::exists(paths.allocationsDir / (vf(0x3b, 2) + ".json")));
     CHECK_THROWS_AS(allocateContainer(pools[0], {"0000:00:00.7"}, node.view(), paths), std::invalid_argument);
 
-    CHECK(reclaimRecords(pools, paths) == 0);
+    CHECK(reclaimVanishedRecords(pools, paths) == 0);
     node.sysfs.setNumVfs(kPf0, 2);
     pools = discover(parseConfig(R"({"mode":"sriov","pfNetdevices":["ib0"]})"), node.view());
-    CHECK(reclaimRecords(pools, paths) == 1);
+    CHECK(reclaimVanishedRecords(pools, paths) == 1);
     CHECK_FALSE(fs::exists(paths.allocationsDir / (vf(0x3b, 2) + ".json")));
 }

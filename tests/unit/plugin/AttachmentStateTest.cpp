@@ -64,6 +64,29 @@ TEST_CASE("attachment state survives a round trip, with and without a result") {
     CHECK(*back.result == r);
 }
 
+TEST_CASE("InfiniBand fields survive a round trip and stay absent when unused") {
+    auto s = sample();
+    s.rdmaDevice = "mlx5_3";
+    s.pkey = "0x8001";
+    s.childIfindex = 42;
+    s.podParentName = "net1-vf";
+    s.vfioPciMode = true;
+    auto back = AttachmentState::fromJson(s.toJson());
+    CHECK(back.rdmaDevice == "mlx5_3");
+    CHECK(back.pkey == "0x8001");
+    CHECK(back.childIfindex == 42);
+    CHECK(back.podParentName == "net1-vf");
+    CHECK(back.vfioPciMode);
+    const auto plain = sample().toJson();
+    for (const char* key : {"rdmaDevice", "pkey", "childIfindex", "vfioPciMode"}) {
+        CHECK_MESSAGE(plain.find(key) == std::string::npos, key);
+    }
+    auto none = AttachmentState::fromJson(plain);
+    CHECK_FALSE(none.rdmaDevice);
+    CHECK_FALSE(none.pkey);
+    CHECK_FALSE(none.vfioPciMode);
+}
+
 TEST_CASE("corrupt state is refused") {
     CHECK_THROWS(AttachmentState::fromJson("{"));
     CHECK_THROWS(AttachmentState::fromJson(R"({"format":1})"));

@@ -1,0 +1,36 @@
+#pragma once
+// A log file that many short-lived processes append to at once (every CNI call is a process) and
+// that stays bounded: when it grows past `maxBytes` it becomes <file>.1 (.1 becomes .2, ... up to
+// `keep`). Rotation happens under an flock on <file>.lock and only if the file is still the one
+// this process writes to and still too big, so two processes never rotate the same file twice
+// and no line is lost. Lines are written with one O_APPEND write() each, so they never interleave.
+#include <cstddef>
+#include <filesystem>
+#include <mutex>
+
+#include <spdlog/sinks/base_sink.h>
+
+#include "linux/Fd.hpp"
+
+namespace ibvf::log {
+
+class SharedRotatingFileSink final : public spdlog::sinks::base_sink<std::mutex> {
+public:
+    // Creates the file (and its directory); throws std::system_error naming the path.
+    SharedRotatingFileSink(std::filesystem::path path, std::size_t maxBytes, unsigned keep);
+
+protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override;
+    void flush_() override {}
+
+private:
+    void open();
+    void rotateIfStillTooBig();
+
+    std::filesystem::path path_;
+    std::size_t maxBytes_;
+    unsigned keep_;
+    kernel::Fd fd_;
+};
+
+}  // namespace ibvf::log

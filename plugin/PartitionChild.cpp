@@ -1,0 +1,32 @@
+#include "plugin/PartitionChild.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "linux/Netlink.hpp"
+
+namespace ibvf::plugin {
+
+std::string partitionParentName(std::string_view ifname) {
+    constexpr std::size_t kMaxName = 15;
+    constexpr std::string_view kSuffix = "-vf";
+    return std::string(ifname.substr(0, kMaxName - kSuffix.size())) + std::string(kSuffix);
+}
+
+void removePartitionChild(const AttachmentState& state, const std::optional<kernel::NetNs>& podNs,
+                          const PluginContext& ctx) {
+    if (!state.pkey || !podNs) return;
+    kernel::runInNetNs(*podNs, [&] {
+        kernel::RouteSocket pod;
+        auto child = pod.linkByName(state.ifname);
+        // Only the link ADD made: same ifindex when it was recorded, and never the VF itself.
+        if (!child || (state.childIfindex != 0 && child->ifindex != state.childIfindex) ||
+            kernel::formatHwaddr(child->hwaddr) == state.hwaddr) {
+            spdlog::info("partition child {} not in the pod; nothing to remove", state.ifname);
+            return;
+        }
+        ctx.makeIpoibLinks()->deleteChild(child->ifindex);
+        spdlog::info("removed partition child {} (pkey {})", state.ifname, *state.pkey);
+    });
+}
+
+}  // namespace ibvf::plugin

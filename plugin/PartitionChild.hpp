@@ -1,0 +1,22 @@
+#pragma once
+// pkey: the pod's interface is an IPoIB child of the VF for one InfiniBand partition; the VF
+// itself stays in the pod, renamed, as the child's parent.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "linux/NetNs.hpp"
+#include "plugin/AttachmentState.hpp"
+#include "plugin/PluginContext.hpp"
+
+namespace ibvf::plugin {
+
+// The VF's name in the pod when CNI_IFNAME is its child: "<ifname>-vf" (ifname cut to fit 15).
+std::string partitionParentName(std::string_view ifname);
+
+// DEL: deletes the child recorded in `state` from the pod, before the VF leaves: a child must
+// not outlive its parent's move. Tolerates "already gone" (it dies with its namespace).
+void removePartitionChild(const AttachmentState& state, const std::optional<kernel::NetNs>& podNs,
+                          const PluginContext& ctx);
+
+}  // namespace ibvf::plugin

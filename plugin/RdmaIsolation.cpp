@@ -1,0 +1,51 @@
+#include "plugin/RdmaIsolation.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "cni/Error.hpp"
+#include "linux/KernelError.hpp"
+
+namespace ibvf::plugin {
+
+std::unique_ptr<kernel::RdmaNetns> openRdmaNetns(const PluginContext& ctx) {
+    try {
+        return ctx.makeRdmaNetns();
+    } catch (const kernel::KernelError& e) {
+        throw cni::Error(cni::ErrorCode::SystemFailure, "rdmaIsolation: no RDMA netlink on this node", e.what());
+    }
+}
+
+void requireExclusiveRdmaNetns(kernel::RdmaNetns& rdma) {
+    kernel::RdmaNetnsMode mode{};
+    try {
+        mode = rdma.netnsMode();
+    } catch (const kernel::KernelError& e) {
+        throw cni::Error(cni::ErrorCode::SystemFailure, "rdmaIsolation: cannot read the RDMA netns mode", e.what());
+    }
+    if (mode == kernel::RdmaNetnsMode::Exclusive) return;
+    throw cni::Error(cni::ErrorCode::SystemFailure,
+                     "rdmaIsolation needs the RDMA subsystem in exclusive netns mode; this node is in " +
+                         std::string(kernel::rdmaNetnsModeName(mode)) + " mode",
+                     "run `rdma system set netns exclusive` before any pod uses RDMA, and keep it across reboots "
+                     "with `options ib_core netns_mode=0` in /etc/modprobe.d; or drop rdmaIsolation");
+}
+
+void returnRdmaDevice(const AttachmentState& state, const std::optional<kernel::NetNs>& podNs, const PluginContext& ctx) {
+    if (!state.rdmaDevice) return;
+    const auto& device = *state.rdmaDevice;
+    if (!podNs) {
+        spdlog::info("RDMA device {} returns to the host with the end of its namespace", device);
+        return;
+    }
+    const auto hostNs = kernel::NetNs::current();
+    const bool moved = kernel::runInNetNs(*podNs, [&] {
+        auto rdma = openRdmaNetns(ctx);
+        if (!rdma->deviceIndex(device)) return false;
+        rdma->moveToNetns(device, hostNs.fd());
+        return true;
+    });
+    if (moved) spdlog::info("RDMA device {} back on the host", device);
+    else spdlog::info("RDMA device {} is not in the pod namespace; nothing to return", device);
+}
+
+}  // namespace ibvf::plugin

@@ -1,0 +1,25 @@
+#pragma once
+// rdmaIsolation: the VF's RDMA device goes into the pod with its netdev, so the pod sees only its
+// own HCA. Needs the RDMA subsystem in exclusive netns mode, where a device lives in exactly one
+// namespace; in shared mode every namespace sees every device and a move is refused.
+#include <optional>
+
+#include "linux/NetNs.hpp"
+#include "linux/RdmaNetns.hpp"
+#include "plugin/AttachmentState.hpp"
+#include "plugin/PluginContext.hpp"
+
+namespace ibvf::plugin {
+
+// RDMA netlink in the calling thread's namespace; cni::Error(SystemFailure) when the kernel has
+// none (no ib_core), saying so.
+std::unique_ptr<kernel::RdmaNetns> openRdmaNetns(const PluginContext& ctx);
+
+// cni::Error(SystemFailure) with the fix when the subsystem is in shared mode.
+void requireExclusiveRdmaNetns(kernel::RdmaNetns& rdma);
+
+// DEL: brings the RDMA device recorded in `state` back from the pod namespace. Tolerates "already
+// home": the kernel returns a dead namespace's devices to the host by itself.
+void returnRdmaDevice(const AttachmentState& state, const std::optional<kernel::NetNs>& podNs, const PluginContext& ctx);
+
+}  // namespace ibvf::plugin
