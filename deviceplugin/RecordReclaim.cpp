@@ -49,7 +49,7 @@ std::optional<Clock::time_point> allocatedAt(const fs::path& file) {
 
 std::optional<Clock::time_point> recordTime(const std::string& recordJson) {
     rapidjson::Document doc;
-    doc.Parse(recordJson.c_str());
+    doc.Parse<rapidjson::kParseIterativeFlag>(recordJson.c_str());
     if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("time") || !doc["time"].IsString()) return std::nullopt;
     std::tm tm{};
     const char* end = ::strptime(doc["time"].GetString(), "%Y-%m-%dT%H:%M:%SZ", &tm);

@@ -42,7 +42,7 @@ DeviceInfoWrite publishDeviceInfo(const fs::path& path, const std::string& pciAd
                                   const std::optional<std::string>& rdmaDevice) {
     DeviceInfoWrite write{path, kernel::readFile(path)};
     rapidjson::Document doc;
-    if (write.previous) doc.Parse(write.previous->c_str(), write.previous->size());
+    if (write.previous) doc.Parse<rapidjson::kParseIterativeFlag>(write.previous->c_str(), write.previous->size());
     if (!write.previous || doc.HasParseError() || !doc.IsObject()) doc.SetObject();
     auto& a = doc.GetAllocator();
     setString(doc, "type", "pci", a);

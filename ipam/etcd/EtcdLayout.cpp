@@ -130,7 +130,7 @@ std::string EtcdLayout::leaseValue(const AttachmentKey& who, const net::IpAddres
 
 std::optional<LeaseOwner> EtcdLayout::parseLeaseValue(std::string_view value) {
     rapidjson::Document d;
-    d.Parse(value.data(), value.size());
+    d.Parse<rapidjson::kParseIterativeFlag>(value.data(), value.size());
     if (d.HasParseError() || !d.IsObject()) return std::nullopt;
     const auto str = [&](const char* k) -> std::optional<std::string> {
         const auto it = d.FindMember(k);
