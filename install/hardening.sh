@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# CI's hardening stage, run by .ci/run after install/test.sh: one clang build with
-# AddressSanitizer + UndefinedBehaviorSanitizer + libFuzzer coverage (IBVF_FUZZ=ON), then
-#   1. the whole ctest suite (integration tests too: run as root) under ASan/UBSan/LeakSanitizer,
-#   2. clang-tidy (.clang-tidy) and cppcheck (.hardening/cppcheck-suppressions.txt) on the sources,
-#   3. every fuzz target for IBVF_FUZZ_SECONDS (default 60), two at a time, on a corpus seeded
-#      from fuzz/corpus/<target>/ and netconf-examples/.
+# CI's hardening stage, run by .ci/run after install/test.sh. Two builds under build-hardening/:
+#   asan/  gcc (the compiler of the normal build) with AddressSanitizer + UndefinedBehaviorSanitizer
+#          (IBVF_SANITIZE=ON): the whole ctest suite, integration tests too (run as root), under
+#          ASan/UBSan/LeakSanitizer;
+#   fuzz/  clang with libFuzzer coverage (IBVF_FUZZ=ON, no tests): every fuzz target for
+#          IBVF_FUZZ_SECONDS (default 60), two at a time, on a corpus seeded from
+#          fuzz/corpus/<target>/ and netconf-examples/; its compile database also drives
+#          clang-tidy (.clang-tidy) and cppcheck (.hardening/cppcheck-suppressions.txt).
 # Any sanitizer report, tidy or cppcheck diagnostic, fuzz crash, leak or timeout fails the stage.
 # All stages run even when one fails; the closing line counts them. Findings (crashing inputs) are
-# left in build-hardening/fuzz-findings/.
+# left in build-hardening/fuzz/fuzz-findings/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD
-build=${IBVF_HARDENING_BUILD:-build-hardening}
+top=${IBVF_HARDENING_BUILD:-build-hardening}
+asan=$top/asan
+build=$top/fuzz
 fuzz_seconds=${IBVF_FUZZ_SECONDS:-60}
 jobs=$(nproc)
 
@@ -38,15 +42,20 @@ end() {
   fi
 }
 
-begin build
-cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DIBVF_FUZZ=ON -DIBVF_WERROR=ON -DIBVF_BUILD_BENCH=OFF \
-  -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
+begin "build (gcc, sanitizers)"
+cmake -S . -B "$asan" -DIBVF_SANITIZE=ON -DIBVF_WERROR=ON -DIBVF_BUILD_BENCH=OFF -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
+cmake --build "$asan" -j"$jobs"
+end "build (gcc, sanitizers)" 0
+
+begin "build (clang, fuzz targets)"
+cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DIBVF_FUZZ=ON -DIBVF_WERROR=ON -DIBVF_BUILD_TESTS=OFF \
+  -DIBVF_BUILD_BENCH=OFF -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 cmake --build "$build" -j"$jobs"
-end build 0
+end "build (clang, fuzz targets)" 0
 
 # Reports of the binaries the tests exec (ibvf, ibvf-ipam, ibvf-device-plugin) go to files as
 # well: their stderr is the tests' to judge, a report in it could pass unnoticed.
-reports=$src/$build/sanitizer-reports
+reports=$src/$asan/sanitizer-reports
 rm -rf "$reports"
 mkdir -p "$reports"
 symbolizer=/usr/lib/llvm-14/bin/llvm-symbolizer
@@ -61,7 +70,7 @@ status=0
 # One test binary at a time, as install/test.sh runs them: the integration tests compare
 # snapshots of the host namespace, which another suite's links would disturb. Not tests/e2e:
 # they package the binaries and run them in containers, which is for release builds.
-(cd "$build" && env "${sanitizer_env[@]}" ctest --output-on-failure -E '^e2e-') || status=1
+(cd "$asan" && env "${sanitizer_env[@]}" ctest --output-on-failure -E '^e2e-') || status=1
 if compgen -G "$reports/*" >/dev/null; then
   echo "sanitizer reports:"
   for f in "$reports"/*; do
@@ -74,8 +83,9 @@ end "sanitized test suite" "$status"
 
 begin clang-tidy
 status=0
-# Sources only: tests/ would double the stage's time for checks aimed at product code.
-tidy_files="^$src/(lib|plugin|ipam|deviceplugin|diag|fuzz)/"
+# Sources only (the fuzz build has no tests): tests/ would double the stage's time for checks
+# aimed at product code.
+tidy_files="^$src/(lib|plugin|ipam|deviceplugin|diag|install|fuzz)/"
 run-clang-tidy -p "$build" -j "$jobs" -quiet "$tidy_files" >"$build/clang-tidy.log" 2>&1 || status=1
 sed -i 's/\x1b\[[0-9;]*m//g' "$build/clang-tidy.log"  # run-clang-tidy 14 always asks for colours
 grep -E '(error|warning):' "$build/clang-tidy.log" | sort -u || true
@@ -83,12 +93,15 @@ end clang-tidy "$status"
 
 begin cppcheck
 status=0
-# The compile database less generated protobuf code (its files live in the build tree).
-/usr/bin/python3 - "$build/compile_commands.json" "$build/cppcheck-commands.json" "$src" <<'EOF'
+# The compile database less generated protobuf code (its files live in the build tree); the
+# tests from the sanitizer build's (gcc) database.
+/usr/bin/python3 - "$build/compile_commands.json" "$asan/compile_commands.json" "$build/cppcheck-commands.json" "$src" <<'EOF'
 import json, re, sys
-commands = json.load(open(sys.argv[1]))
-ours = re.compile("^" + re.escape(sys.argv[3]) + "/(lib|plugin|ipam|deviceplugin|diag|fuzz|tests)/")
-json.dump([c for c in commands if ours.match(c["file"])], open(sys.argv[2], "w"))
+product = re.compile("^" + re.escape(sys.argv[4]) + "/(lib|plugin|ipam|deviceplugin|diag|install|fuzz)/")
+tests = re.compile("^" + re.escape(sys.argv[4]) + "/tests/")
+commands = [c for c in json.load(open(sys.argv[1])) if product.match(c["file"])]
+commands += [c for c in json.load(open(sys.argv[2])) if tests.match(c["file"])]
+json.dump(commands, open(sys.argv[3], "w"))
 EOF
 mkdir -p "$build/cppcheck"
 cppcheck --project="$build/cppcheck-commands.json" --cppcheck-build-dir="$build/cppcheck" --std=c++20 --library=posix \
