@@ -71,7 +71,7 @@ std::optional<net::IpAddress> parseSortableAddress(std::string_view text) {
 }
 
 EtcdLayout::EtcdLayout(std::string prefix, std::string network, std::string node)
-    : base_(std::move(prefix) + "/" + network), node_(std::move(node)) {}
+    : base_(std::move(prefix) + "/" + std::move(network)), node_(std::move(node)) {}
 
 std::string EtcdLayout::leaseKey(const net::IpAddress& a) const { return base_ + familyDir(a) + sortableAddress(a); }
 
