@@ -27,7 +27,7 @@ void setString(rapidjson::Value& obj, const char* key, const std::string& value,
 }  // namespace
 
 fs::path confineDeviceInfoPath(const std::string& requested, const fs::path& dir) {
-    const fs::path path = fs::path(requested).lexically_normal();
+    fs::path path = fs::path(requested).lexically_normal();
     const bool inside = path.is_absolute() && path.parent_path() == dir.lexically_normal() && path.has_filename() &&
                         path.filename() != "." && path.filename() != "..";
     if (!inside) {
