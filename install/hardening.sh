@@ -55,7 +55,7 @@ end "build (clang, fuzz targets)" 0
 
 # Reports of the binaries the tests exec (ibvf, ibvf-ipam, ibvf-device-plugin) go to files as
 # well: their stderr is the tests' to judge, a report in it could pass unnoticed.
-reports=$src/$asan/sanitizer-reports
+reports=$(cd "$asan" && pwd)/sanitizer-reports
 rm -rf "$reports"
 mkdir -p "$reports"
 symbolizer=/usr/lib/llvm-14/bin/llvm-symbolizer
