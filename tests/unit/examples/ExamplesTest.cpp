@@ -263,12 +263,9 @@ TEST_CASE("every example in netconf-examples/ is accepted by the parsers the bin
         }
     }
 
-    // Not a structured binding: INFO captures in a lambda, which clang 14 (the hardening build's
-    // compiler) does not allow for structured bindings.
-    for (const auto& pod : tally.podNetworks) {
-        const auto& file = pod.first;
+    for (const auto& [file, annotation] : tally.podNetworks) {
         INFO("pod example: " << file);
-        for (const auto& name : networkNames(pod.second))
+        for (const auto& name : networkNames(annotation))
             CHECK_MESSAGE(tally.nadNames.count(name) == 1, "selects network '" << name << "', which no NAD example defines");
     }
     // An empty or half-deleted directory must not pass.

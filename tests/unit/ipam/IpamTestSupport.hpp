@@ -187,11 +187,7 @@ struct RawStore {
     // `planted` names owners of leases a test wrote by hand without an index.
     void checkInvariants(const std::set<std::string>& planted = {}) const {
         CHECK_MESSAGE(malformed.empty(), "malformed records: " << malformed.size());
-        // Not a structured binding: CHECK_MESSAGE expands to a lambda, and clang 14 (the
-        // hardening build's compiler) cannot capture structured bindings.
-        for (const auto& entry : leases) {
-            const auto& addr = entry.first;
-            const auto& l = entry.second;
+        for (const auto& [addr, l] : leases) {
             if (planted.count(l.containerId)) continue;
             const auto it = indexes.find(l.containerId + ":" + l.ifname);
             const bool listed = it != indexes.end() && std::find(it->second.begin(), it->second.end(), addr) != it->second.end();
