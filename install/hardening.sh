@@ -4,7 +4,7 @@
 #          (IBVF_SANITIZE=ON): the whole ctest suite, integration tests too (run as root), under
 #          ASan/UBSan/LeakSanitizer;
 #   fuzz/  clang with libFuzzer coverage (IBVF_FUZZ=ON, no tests): every fuzz target for
-#          IBVF_FUZZ_SECONDS (default 60), two at a time, on a corpus seeded from
+#          IBVF_FUZZ_SECONDS (default 45), two at a time, on a corpus seeded from
 #          fuzz/corpus/<target>/ and netconf-examples/; its compile database also drives
 #          clang-tidy (.clang-tidy) and cppcheck (.hardening/cppcheck-suppressions.txt).
 # Any sanitizer report, tidy or cppcheck diagnostic, fuzz crash, leak or timeout fails the stage.
@@ -16,7 +16,7 @@ src=$PWD
 top=${IBVF_HARDENING_BUILD:-build-hardening}
 asan=$top/asan
 build=$top/fuzz
-fuzz_seconds=${IBVF_FUZZ_SECONDS:-60}
+fuzz_seconds=${IBVF_FUZZ_SECONDS:-45}
 jobs=$(nproc)
 
 install/deps.sh --hardening
