@@ -71,6 +71,12 @@ public:
         return finish(buildResult());
     }
 
+    // After run(): the VF's lock, for the caller to hold until the result is reported.
+    std::optional<kernel::FileLock> handOverVfLock() {
+        if (!vf_) return std::nullopt;
+        return std::move(vf_->lock);
+    }
+
 private:
     // Shared with every other ADD, exclusive with the IPAM part of a GC, which must not collect
     // an allocation whose attachment state it could not read yet (Detach.cpp).
@@ -472,9 +478,18 @@ private:
 
 }  // namespace
 
-cni::Result attach(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx) {
+cni::Result attach(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx,
+                   std::optional<kernel::FileLock>& vfLockUntilReported) {
     requireIbKubernetesHandover(req.conf, cfg);
-    return AttachFlow(req, cfg, ctx).run();
+    AttachFlow flow(req, cfg, ctx);
+    auto result = flow.run();
+    vfLockUntilReported = flow.handOverVfLock();
+    return result;
+}
+
+cni::Result attach(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx) {
+    std::optional<kernel::FileLock> dropped;
+    return attach(req, cfg, ctx, dropped);
 }
 
 }  // namespace ibvf::plugin

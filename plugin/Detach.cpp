@@ -113,23 +113,17 @@ void detach(const cni::Request& req, const PluginConfig& cfg, const PluginContex
 
 void collectGarbage(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx,
                     const std::vector<cni::Attachment>& valid) {
-    VfResolver resolver(ctx.sysfs, ctx.paths, ctx.store);
     for (const auto& seen : ctx.store.all()) {
         if (seen.network != req.conf.name || listed(valid, seen)) continue;
-        // The runtime's list cannot name an ADD still in flight. Such an ADD holds its VF's lock
-        // from before its state is written until it has committed or rolled back: an attaching
-        // state whose lock is held, or that turned attached meanwhile, is left alone. One whose
-        // lock is free was left by an ADD that died.
-        std::optional<kernel::FileLock> lock;
-        if (seen.phase == AttachPhase::Attaching) {
-            lock = kernel::FileLock::tryAcquire(ctx.paths.vfLock(seen.pciAddress), 0ms);
-        } else {
-            lock = resolver.lockVf(seen.pciAddress, cfg.lockTimeout);
-        }
+        // The runtime's list cannot name an ADD that has not reported its result yet. Such an
+        // ADD holds its VF's lock from before its state is written until its result is written
+        // (or it rolled back): a VF whose lock is held is left alone, as is one whose state
+        // turned attached meanwhile. A DEL holds the lock too, and finishes the job itself.
+        auto lock = kernel::FileLock::tryAcquire(ctx.paths.vfLock(seen.pciAddress), 0ms);
         auto state = ctx.store.load(seen.containerId, seen.ifname);
         if (!lock || (state && state->phase != seen.phase)) {
-            spdlog::info("GC: {} of container {} ({}) is being attached; left alone", seen.pciAddress,
-                         seen.containerId, seen.ifname);
+            spdlog::info("GC: {} of container {} ({}) is busy; left alone", seen.pciAddress, seen.containerId,
+                         seen.ifname);
             continue;
         }
         spdlog::info("GC: releasing {} of container {} ({})", seen.pciAddress, seen.containerId, seen.ifname);
@@ -151,6 +145,7 @@ void collectGarbage(const cni::Request& req, const PluginConfig& cfg, const Plug
     for (const auto& state : ctx.store.all()) {
         if (state.network == req.conf.name && !listed(valid, state)) keep.push_back({state.containerId, state.ifname});
     }
+    faults::reach("gc.keep-listed");
     ipam->gc(req, keep);
 }
 

@@ -12,8 +12,8 @@ namespace ibvf::plugin::faults {
 
 inline void reach(std::string_view point) { fault::reach(point); }
 
-// In the order an ADD, then a DEL (also GC's release of one attachment), pass them.
-inline constexpr std::array<std::string_view, 25> kPoints = {
+// In the order an ADD, then a DEL (also GC's release of one attachment), then a GC pass them.
+inline constexpr std::array<std::string_view, 26> kPoints = {
     "attach.claimed",                // VF locked and claimed (vf/<bdf>); nothing else written
     "attach.intent-recorded",        // attachment state written (phase Attaching); node untouched
     "attach.ipam-started",           // IPAM allocation running in the background
@@ -39,6 +39,7 @@ inline constexpr std::array<std::string_view, 25> kPoints = {
     "detach.addresses-released",     // the IPAM DEL finished
     "detach.claim-released",         // vf/<bdf> removed
     "detach.state-removed",          // attachment state removed: DEL complete
+    "gc.keep-listed",                // GC, no ADD in flight: what the IPAM keeps is listed, not yet collected
 };
 
 }  // namespace ibvf::plugin::faults

@@ -31,6 +31,10 @@ void hook(std::string_view point) {
     if (!g_armed || point != g_spec.point) return;
     if (g_seen.fetch_add(1, std::memory_order_relaxed) + 1 != g_spec.occurrence) return;
     if (g_spec.action == Action::Kill) ::raise(SIGKILL);
+    if (g_spec.action == Action::Stop) {
+        ::raise(SIGSTOP);
+        return;
+    }
     throw cni::Error(cni::ErrorCode::SystemFailure, "injected fault at " + std::string(point),
                      "IBVF_FAULT=" + g_spec.point + ":fail@" + std::to_string(g_spec.occurrence));
 }
@@ -40,7 +44,7 @@ void hook(std::string_view point) {
 FaultSpec parseFaultSpec(std::string_view text) {
     const auto colon = text.rfind(':');
     if (colon == std::string_view::npos || colon == 0) {
-        throw std::invalid_argument("expected <point>:<fail|kill>[@n], got '" + std::string(text) + "'");
+        throw std::invalid_argument("expected <point>:<fail|kill|stop>[@n], got '" + std::string(text) + "'");
     }
     FaultSpec spec;
     spec.point = std::string(text.substr(0, colon));
@@ -57,8 +61,10 @@ FaultSpec parseFaultSpec(std::string_view text) {
         spec.action = Action::Fail;
     } else if (action == "kill") {
         spec.action = Action::Kill;
+    } else if (action == "stop") {
+        spec.action = Action::Stop;
     } else {
-        throw std::invalid_argument("action '" + std::string(action) + "' is neither fail nor kill");
+        throw std::invalid_argument("action '" + std::string(action) + "' is not fail, kill or stop");
     }
     return spec;
 }

@@ -6,6 +6,8 @@
 //                                   the step right after it had failed
 //   IBVF_FAULT="<point>:kill"       the process sends itself SIGKILL there (no unwinding, no
 //                                   undo: what a crash, the OOM killer or a node reboot leaves)
+//   IBVF_FAULT="<point>:stop"       the process stops itself there (SIGSTOP) until a SIGCONT,
+//                                   so a test can run another command at exactly that point
 //   IBVF_FAULT="<point>:kill@3"     the same at the third time the point is passed (points
 //                                   inside loops, e.g. ipam.add.lease-created per address)
 //   IBVF_FAULT_TRACE=<file>         appends every point passed, one name a line, for tests that
@@ -15,7 +17,7 @@
 
 namespace ibvf::faulty {
 
-enum class Action { Fail, Kill };
+enum class Action { Fail, Kill, Stop };
 
 struct FaultSpec {
     std::string point;
@@ -23,7 +25,7 @@ struct FaultSpec {
     int occurrence = 1;
 };
 
-// Parses "<point>:<fail|kill>[@n]"; throws std::invalid_argument saying what is wrong.
+// Parses "<point>:<fail|kill|stop>[@n]"; throws std::invalid_argument saying what is wrong.
 FaultSpec parseFaultSpec(std::string_view text);
 
 // Installs the hook from IBVF_FAULT / IBVF_FAULT_TRACE. With neither set, installs nothing and

@@ -15,6 +15,7 @@ TEST_CASE("IBVF_FAULT: point, action and occurrence") {
     CHECK(kill.point == "ipam.add.lease-created");
     CHECK(kill.action == Action::Kill);
     CHECK(kill.occurrence == 2);
+    CHECK(parseFaultSpec("attach.moved:stop").action == Action::Stop);
 }
 
 TEST_CASE("IBVF_FAULT: malformed specs are refused, saying what is wrong") {
