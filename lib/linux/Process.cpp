@@ -128,6 +128,11 @@ void feed(int& fd, const std::string& data, std::size_t& offset, SigpipeBlock& s
 }  // namespace
 
 ChildProcess ChildProcess::spawn(const std::string& path, const std::vector<std::string>& env, std::string stdinData) {
+    return spawn(path, {}, env, std::move(stdinData));
+}
+
+ChildProcess ChildProcess::spawn(const std::string& path, const std::vector<std::string>& args,
+                                 const std::vector<std::string>& env, std::string stdinData) {
     const std::string what = "exec " + path;
     // glibc's posix_spawn reports a failed exec itself (below), but not where the vfork-style
     // clone is emulated as a plain fork (valgrind, some emulators): there a missing binary would
@@ -161,12 +166,16 @@ ChildProcess ChildProcess::spawn(const std::string& path, const std::vector<std:
     envp.reserve(env.size() + 1);
     for (const auto& kv : env) envp.push_back(const_cast<char*>(kv.c_str()));
     envp.push_back(nullptr);
-    char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
+    std::vector<char*> argv;
+    argv.reserve(args.size() + 2);
+    argv.push_back(const_cast<char*>(path.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
 
     // glibc's posix_spawn (clone(CLONE_VM|CLONE_VFORK) + exec) reports a failed exec as its
     // return value, so a missing binary is ENOENT here and not a child exiting with 127.
     pid_t pid = -1;
-    if (!rc) rc = posix_spawn(&pid, path.c_str(), &actions, &attr, argv, envp.data());
+    if (!rc) rc = posix_spawn(&pid, path.c_str(), &actions, &attr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     if (rc) throwErr(rc, what);

@@ -23,6 +23,9 @@ public:
     // environment is not inherited). Throws KernelError naming the path when it cannot start
     // (ENOENT for a missing binary is reported as such, not as a child exit code).
     static ChildProcess spawn(const std::string& path, const std::vector<std::string>& env, std::string stdinData);
+    // The same with arguments after argv[0] (a CNI plugin gets none; other programs do).
+    static ChildProcess spawn(const std::string& path, const std::vector<std::string>& args,
+                              const std::vector<std::string>& env, std::string stdinData);
     ChildProcess(ChildProcess&&) noexcept;
     ChildProcess& operator=(ChildProcess&&) noexcept;
     ~ChildProcess();  // kills and reaps a child that was never waited for

@@ -24,6 +24,11 @@ BinaryRunner::BinaryRunner(std::string binary)
     : path_(!binary.empty() && binary.front() == '/' ? std::move(binary) : builtBinary(binary)) {}
 
 RunResult BinaryRunner::run(const std::map<std::string, std::string>& env, const std::string& stdinText) const {
+    return run({}, env, stdinText);
+}
+
+RunResult BinaryRunner::run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                            const std::string& stdinText) const {
     std::map<std::string, std::string> merged = env;
     for (char** e = environ; e && *e; ++e) {
         const std::string_view kv(*e);
@@ -36,7 +41,7 @@ RunResult BinaryRunner::run(const std::map<std::string, std::string>& env, const
     envList.reserve(merged.size());
     for (const auto& [k, v] : merged) envList.push_back(k + "=" + v);
 
-    auto child = kernel::ChildProcess::spawn(path_, envList, stdinText);
+    auto child = kernel::ChildProcess::spawn(path_, args, envList, stdinText);
     const kernel::ProcessResult p = child.wait();
 
     RunResult r;

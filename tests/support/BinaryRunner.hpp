@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <rapidjson/document.h>
 
@@ -34,6 +35,9 @@ public:
     // variable of this test process (so e.g. IBVF_SYSFS_ROOT set for the whole run reaches
     // the binary); nothing else is inherited.
     RunResult run(const std::map<std::string, std::string>& env, const std::string& stdinText) const;
+    // The same with command-line arguments (a CNI plugin gets none; ibvf-diag does).
+    RunResult run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                  const std::string& stdinText = {}) const;
 
 private:
     std::string path_;
