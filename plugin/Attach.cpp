@@ -53,6 +53,12 @@ public:
           hostNs_(kernel::NetNs::current()), pod_(kernel::runInNetNs(podNs_, [] { return kernel::RouteSocket(); })) {}
 
     cni::Result run() {
+        // Everything below would then happen to the host itself: the VF renamed, the pod's
+        // addresses and routes on the host, and no namespace move for DEL to undo them with.
+        if (podNs_.sameAs(hostNs_)) {
+            throw Error(ErrorCode::InvalidEnvironment, "CNI_NETNS " + env_.netns + " is the host network namespace",
+                        "ibvf attaches VFs to a pod's own network namespace");
+        }
         if (ctx_.store.load(env_.containerId, env_.ifname)) throw alreadyAttached();
         claimVf();
         faults::reach("attach.claimed");
