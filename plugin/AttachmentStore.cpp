@@ -95,6 +95,7 @@ std::vector<std::string> AttachmentStore::claimsOf(const std::string& containerI
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(dir_ / "vf", ec)) {
         const auto pci = entry.path().filename().string();
+        if (kernel::isAtomicTempFileName(pci)) continue;  // a claim being written
         if (kernel::readFile(entry.path()) == attachmentKey(containerId, ifname)) vfs.push_back(pci);
     }
     return vfs;
@@ -105,6 +106,7 @@ std::vector<std::string> AttachmentStore::claimsWithoutState() const {
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(dir_ / "vf", ec)) {
         const auto pci = entry.path().filename().string();
+        if (kernel::isAtomicTempFileName(pci)) continue;
         try {
             if (!holderOf(pci)) vfs.push_back(pci);
         } catch (const cni::Error& e) {

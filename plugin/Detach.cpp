@@ -66,7 +66,8 @@ void releaseClaimsWithoutState(const cni::Env& env, const PluginConfig& cfg, con
     for (const auto& pci : ctx.store.claimsOf(env.containerId, env.ifname)) {
         auto lock = resolver.lockVf(pci, cfg.lockTimeout);
         const auto now = ctx.store.claimsOf(env.containerId, env.ifname);
-        if (std::find(now.begin(), now.end(), pci) == now.end() || ctx.store.load(env.containerId, env.ifname)) continue;
+        const bool stillOurs = std::find(now.begin(), now.end(), pci) != now.end();
+        if (!stillOurs || ctx.store.load(env.containerId, env.ifname)) continue;
         ctx.store.releaseClaim(pci);
         spdlog::info("released the claim on VF {} left by an interrupted ADD", pci);
     }
@@ -135,7 +136,8 @@ void collectGarbage(const cni::Request& req, const PluginConfig& cfg, const Plug
     // With no ADD in flight, every allocation belongs to an attachment whose state can be read
     // now (ADD records its state before it allocates): the IPAM keeps those besides the
     // runtime's list, which cannot name ADDs that finished while this GC ran.
-    auto noAddInFlight = kernel::FileLock::tryAcquire(ctx.paths.gcLock(), cfg.lockTimeout, kernel::FileLock::Mode::Exclusive);
+    auto noAddInFlight =
+        kernel::FileLock::tryAcquire(ctx.paths.gcLock(), cfg.lockTimeout, kernel::FileLock::Mode::Exclusive);
     if (!noAddInFlight) {
         throw cni::Error(cni::ErrorCode::TryAgainLater, "ADDs kept running; the IPAM part of GC did not start",
                          "lock " + ctx.paths.gcLock().string() + " not acquired within " +
