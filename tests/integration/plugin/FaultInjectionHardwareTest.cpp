@@ -82,8 +82,7 @@ struct HookGuard {
     ~HookGuard() { fault::setHook(nullptr); }
 };
 
-enum class Op { Add, Del, Gc };
-const char* opName(Op op) { return op == Op::Add ? "ADD" : op == Op::Del ? "DEL" : "GC"; }
+using Op = FaultOp;
 
 // One VF with everything that needs hardware switched on.
 struct HwBench {
@@ -164,11 +163,7 @@ struct HwBench {
     }
 };
 
-struct Scenario {
-    Op op;
-    bool attachFirst;
-    std::vector<Op> recoveries;
-};
+using Scenario = FaultScenario;
 
 std::string failAt(const Scenario& sc, const FaultSite& site) {
     HwBench b;
@@ -258,14 +253,9 @@ std::vector<FaultSite> hardwareSites(const Scenario& sc) {
 }  // namespace
 
 TEST_CASE("fault injection at the hardware points: fail or kill, then DEL or GC restores node and hardware") {
-    const std::vector<Scenario> scenarios = {
-        {Op::Add, false, {Op::Del, Op::Gc}},
-        {Op::Del, true, {Op::Del, Op::Gc}},
-        {Op::Gc, true, {Op::Gc, Op::Del}},
-    };
     FaultTable table({"fail", "kill"});
     std::set<std::string> reached;
-    for (const auto& sc : scenarios) {
+    for (const auto& sc : faultScenarios()) {
         for (const auto& site : hardwareSites(sc)) {
             reached.insert(site.point);
             const std::string row = std::string(opName(sc.op)) + "  " + site.label();

@@ -28,9 +28,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-enum class Op { Add, Del, Gc };
-
-const char* opName(Op op) { return op == Op::Add ? "ADD" : op == Op::Del ? "DEL" : "GC"; }
+using Op = FaultOp;
 
 const std::string kCid = "cid-fault";
 
@@ -66,11 +64,7 @@ struct Bench {
     }
 };
 
-struct Scenario {
-    Op op;
-    bool attachFirst;        // the ADD is done (by the shipped ibvf) before the faulty operation
-    std::vector<Op> recoveries;  // what the runtime runs next; kills are recovered by each in turn
-};
+using Scenario = FaultScenario;
 
 std::vector<std::string> readLines(const fs::path& file) {
     std::ifstream in(file);
@@ -153,14 +147,9 @@ std::string runFault(const Scenario& sc, const FaultSite& site, const std::strin
 }  // namespace
 
 TEST_CASE("fault injection: fail or kill ibvf at every point of ADD, DEL and GC; DEL or GC restores the node") {
-    const std::vector<Scenario> scenarios = {
-        {Op::Add, false, {Op::Del, Op::Gc}},
-        {Op::Del, true, {Op::Del, Op::Gc}},
-        {Op::Gc, true, {Op::Gc, Op::Del}},
-    };
     FaultTable table({"fail", "kill"});
     std::set<std::string> reached;
-    for (const auto& sc : scenarios) {
+    for (const auto& sc : faultScenarios()) {
         const auto sites = tracePoints(sc);
         REQUIRE_FALSE(sites.empty());
         for (const auto& site : sites) {

@@ -1,6 +1,6 @@
 #pragma once
-// Bookkeeping of the fault tests: which points a traced run passed (with occurrences, for points
-// inside loops), and the points x outcomes table they print.
+// What the fault tests share: the scenarios they run, which points a traced run passed (with
+// occurrences, for points inside loops), and the points x outcomes table they print.
 #include <algorithm>
 #include <map>
 #include <string>
@@ -22,6 +22,27 @@ inline std::vector<FaultSite> sitesOf(const std::vector<std::string>& lines) {
     std::vector<FaultSite> sites;
     for (const auto& line : lines) sites.push_back({line, ++seen[line]});
     return sites;
+}
+
+enum class FaultOp { Add, Del, Gc };
+
+inline const char* opName(FaultOp op) { return op == FaultOp::Add ? "ADD" : op == FaultOp::Del ? "DEL" : "GC"; }
+
+// The operation run with a fault, whether a complete ADD comes first, and what the runtime runs
+// next to recover (a kill is recovered once with each).
+struct FaultScenario {
+    FaultOp op;
+    bool attachFirst;
+    std::vector<FaultOp> recoveries;
+};
+
+inline const std::vector<FaultScenario>& faultScenarios() {
+    static const std::vector<FaultScenario> scenarios = {
+        {FaultOp::Add, false, {FaultOp::Del, FaultOp::Gc}},
+        {FaultOp::Del, true, {FaultOp::Del, FaultOp::Gc}},
+        {FaultOp::Gc, true, {FaultOp::Gc, FaultOp::Del}},
+    };
+    return scenarios;
 }
 
 // Points only an InfiniBand VF passes: the veth node of the binary test cannot reach them.

@@ -8,7 +8,6 @@
 #include <signal.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -17,7 +16,6 @@
 #include "FaultTable.hpp"
 #include "NodeFootprint.hpp"
 #include "PluginLab.hpp"
-#include "linux/Process.hpp"
 
 using namespace ibvf::test;
 namespace fs = std::filesystem;
@@ -97,29 +95,6 @@ void race(F first, G second, std::chrono::milliseconds offset) {
     b.join();
 }
 
-// A built binary started in the background, with the environment BinaryRunner would give it.
-ibvf::kernel::ChildProcess spawnBuilt(const std::string& binary, const std::map<std::string, std::string>& env,
-                                      const std::string& stdinText) {
-    std::map<std::string, std::string> merged = env;
-    for (const char* inherited : {"PATH", "IBVF_LOG_DIR"}) {
-        if (const char* v = std::getenv(inherited)) merged.emplace(inherited, v);
-    }
-    std::vector<std::string> list;
-    for (const auto& [k, v] : merged) list.push_back(k + "=" + v);
-    return ibvf::kernel::ChildProcess::spawn(builtBinary(binary), list, stdinText);
-}
-
-RunResult resultOf(const ibvf::kernel::ProcessResult& p) {
-    RunResult r;
-    r.exitCode = p.exitCode;
-    r.signal = p.signal;
-    r.out = p.out;
-    r.err = p.err;
-    rapidjson::Document doc;
-    if (!r.out.empty() && !doc.Parse(r.out.c_str()).HasParseError()) r.json = std::move(doc);
-    return r;
-}
-
 // State 'T' in /proc/<pid>/stat: the process stopped itself (IBVF_FAULT=<point>:stop).
 bool waitUntilStopped(pid_t pid) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -180,7 +155,7 @@ TEST_CASE("race: a GC whose valid list cannot name an ADD yet, run while that AD
         REQUIRE(t.lab.run("ADD", "cid-stale", t.podB.path(), RaceLab::conf(1)).exitCode == 0);
         auto env = t.lab.env("ADD", "cid-new", t.podA.path());
         env["IBVF_FAULT"] = site.point + ":stop@" + std::to_string(site.occurrence);
-        auto add = spawnBuilt("ibvf-faulty", env, RaceLab::conf(0));
+        auto add = BinaryRunner("ibvf-faulty").start({}, env, RaceLab::conf(0));
         REQUIRE_MESSAGE(waitUntilStopped(add.pid()), site.label());
         RunResult gc;
         std::thread collector([&] { gc = t.gc(R"([{"containerID":"cid-other","ifname":"net1"}])"); });
@@ -188,7 +163,7 @@ TEST_CASE("race: a GC whose valid list cannot name an ADD yet, run while that AD
         // then waits for the ADD, which is resumed now.
         std::this_thread::sleep_for(std::chrono::milliseconds(150));
         ::kill(add.pid(), SIGCONT);
-        RunResult added = resultOf(add.wait());
+        const RunResult added = add.wait();
         collector.join();
         CHECK_MESSAGE(gc.exitCode == 0, gc.summary());
         REQUIRE_MESSAGE(added.exitCode == 0, added.summary());
@@ -211,7 +186,7 @@ TEST_CASE("race: an ADD while a GC is about to collect the IPAM waits for it and
     RaceLab t;
     auto env = t.lab.nodeEnv("GC");
     env["IBVF_FAULT"] = "gc.keep-listed:stop";
-    auto gc = spawnBuilt("ibvf-faulty", env, netconf("1.1.0", R"(,"cni.dev/valid-attachments":[])", bundledIpam()));
+    auto gc = BinaryRunner("ibvf-faulty").start({}, env, netconf("1.1.0", R"(,"cni.dev/valid-attachments":[])", bundledIpam()));
     REQUIRE(waitUntilStopped(gc.pid()));
     RunResult add;
     std::thread adder([&] { add = t.lab.run("ADD", "cid-new", t.podA.path(), RaceLab::conf(0)); });
@@ -219,7 +194,7 @@ TEST_CASE("race: an ADD while a GC is about to collect the IPAM waits for it and
     // its lease, which is on no list it made.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     ::kill(gc.pid(), SIGCONT);
-    const RunResult collected = resultOf(gc.wait());
+    const RunResult collected = gc.wait();
     adder.join();
     CHECK_MESSAGE(collected.exitCode == 0, collected.summary());
     REQUIRE_MESSAGE(add.exitCode == 0, add.summary());
@@ -241,13 +216,13 @@ TEST_CASE("race: a second ADD for the same container and interface, while the fi
             CAPTURE(site.label());
             auto env = t.lab.env("ADD", "cid-twice", t.podA.path());
             env["IBVF_FAULT"] = site.point + ":stop@" + std::to_string(site.occurrence);
-            auto stopped = spawnBuilt("ibvf-faulty", env, conf);
+            auto stopped = BinaryRunner("ibvf-faulty").start({}, env, conf);
             REQUIRE(waitUntilStopped(stopped.pid()));
             RunResult second;
             std::thread other([&] { second = t.lab.run("ADD", "cid-twice", t.podA.path(), conf); });
             std::this_thread::sleep_for(std::chrono::milliseconds(150));
             ::kill(stopped.pid(), SIGCONT);
-            const RunResult first = resultOf(stopped.wait());
+            const RunResult first = stopped.wait();
             other.join();
             REQUIRE_MESSAGE(((first.exitCode == 0) != (second.exitCode == 0)), first.summary() << "\n" << second.summary());
             const RunResult& winner = first.exitCode == 0 ? first : second;
