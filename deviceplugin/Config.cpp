@@ -239,4 +239,8 @@ std::string pciDeviceEnvName(const ResourceConfig& resource) {
     return name;
 }
 
+std::string socketNameFor(const ResourceConfig& resource) {
+    return "ibvf-" + resource.prefix + "-" + resource.name + ".sock";
+}
+
 }  // namespace ibvf::dp

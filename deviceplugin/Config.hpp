@@ -56,4 +56,8 @@ Config loadConfig(const std::filesystem::path& path);
 // "PCIDEVICE_RDMA_VHCA": the variable sriov-network-device-plugin sets for a resource.
 std::string pciDeviceEnvName(const ResourceConfig& resource);
 
+// "ibvf-rdma-vhca.sock": the socket the plugin serves a resource on, in the device-plugin dir
+// (ibvf-diag looks for it there).
+std::string socketNameFor(const ResourceConfig& resource);
+
 }  // namespace ibvf::dp

@@ -10,10 +10,6 @@
 
 namespace ibvf::dp {
 
-std::string socketNameFor(const ResourceConfig& resource) {
-    return "ibvf-" + resource.prefix + "-" + resource.name + ".sock";
-}
-
 ResourceServer::ResourceServer(ResourceConfig config, kernel::Sysfs sysfs, AllocationPaths paths,
                                std::filesystem::path socketPath)
     : config_(std::move(config)), sysfs_(std::move(sysfs)), paths_(std::move(paths)), socketPath_(std::move(socketPath)) {}

@@ -23,9 +23,6 @@ struct DeviceHealth {
     bool healthy = true;
 };
 
-// "ibvf-rdma-vhca.sock"
-std::string socketNameFor(const ResourceConfig& resource);
-
 class ResourceServer final : public v1beta1::DevicePlugin::Service {
 public:
     ResourceServer(ResourceConfig config, kernel::Sysfs sysfs, AllocationPaths paths, std::filesystem::path socketPath);

@@ -1,14 +1,29 @@
 #!/usr/bin/env bash
 # Installs every build, test and benchmark dependency of ibvf on a bare Debian 12 machine.
 set -euo pipefail
+# --build-only: what building the binaries needs (install/Containerfile's build stage).
 packages=(
   build-essential cmake pkg-config git ca-certificates
   libnl-3-dev libnl-route-3-dev rapidjson-dev libspdlog-dev libfmt-dev doctest-dev
   libibverbs-dev librdmacm-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-  iproute2 procps
-  containernetworking-plugins
+  # TLS of the etcd lease store (static libssl.a/libcrypto.a).
+  libssl-dev
 )
+if [ "${1:-}" != "--build-only" ]; then
+  packages+=(
+    iproute2 procps
+    containernetworking-plugins
+    # tests/integration/ipamcluster and bench/ipam/etcd.sh start a real etcd (v3, 3.4).
+    etcd-server
+    # tests/unit/install reads the Kubernetes manifests with a real YAML parser (test-only).
+    libyaml-cpp-dev
+    # tests/e2e: a real runtime (podman with the CNI backend, runc) running a busybox-static image.
+    podman runc busybox-static
+    # bench/all.sh draws the benchmark chart (PNG).
+    gnuplot-nox
+  )
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -106,7 +106,7 @@ IpamConfig parseIpamConfig(const cni::NetConf& conf) {
     if (const auto path = json::optString(*ipam, "resolvConf", "ipam"); path && !path->empty()) {
         c.dns = readResolvConf(*path);
     }
-    c.store = storeLocationOf(conf);
+    c.backend = backendConfigOf(conf);
     return c;
 }
 

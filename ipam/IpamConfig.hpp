@@ -1,15 +1,16 @@
 #pragma once
 // The "ipam" section: host-local's fields (ranges, the single-range shorthand, routes, dataDir,
-// resolvConf) plus "exclude", "lockTimeoutMs", and logLevel/logFile (here or at the top level).
+// resolvConf) plus "exclude", "lockTimeoutMs", "backend" and "nodeName" (the cluster-wide etcd
+// store), and logLevel/logFile (here or at the top level).
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "cni/NetConf.hpp"
 #include "cni/Result.hpp"
+#include "ipam/BackendConfig.hpp"
 #include "ipam/Exclusions.hpp"
 #include "ipam/Range.hpp"
-#include "ipam/StoreLocation.hpp"
 
 namespace ibvf::ipam {
 
@@ -18,7 +19,7 @@ struct IpamConfig {
     Exclusions exclusions;
     std::vector<cni::Route> routes;
     cni::Dns dns;  // from resolvConf
-    StoreLocation store;
+    BackendConfig backend;  // where the leases are
 };
 
 // Throws cni::Error(InvalidNetworkConfig) with the offending field's path for anything wrong.

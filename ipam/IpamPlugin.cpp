@@ -6,8 +6,8 @@
 
 #include "cni/Error.hpp"
 #include "ipam/Allocator.hpp"
+#include "ipam/BackendConfig.hpp"
 #include "ipam/IpamConfig.hpp"
-#include "ipam/LeaseStore.hpp"
 #include "ipam/RequestedAddresses.hpp"
 #include "log/Logging.hpp"
 
@@ -32,8 +32,7 @@ std::string who(const cni::Request& req) {
 cni::Result IpamPlugin::add(const cni::Request& req) {
     const IpamConfig cfg = parseIpamConfig(req.conf);
     const auto requested = matchRequested(cfg.rangeSets, requestedAddresses(req), req.conf.name);
-    LeaseStore store(cfg.store);
-    const auto addrs = store.allocate(keyOf(req), cfg.rangeSets, cfg.exclusions, requested);
+    const auto addrs = openBackend(cfg.backend)->allocate(keyOf(req), cfg.rangeSets, cfg.exclusions, requested);
 
     cni::Result result;
     result.ips.reserve(addrs.size());
@@ -50,13 +49,13 @@ cni::Result IpamPlugin::add(const cni::Request& req) {
 }
 
 void IpamPlugin::del(const cni::Request& req) {
-    const std::size_t released = LeaseStore(storeLocationOf(req.conf)).release(keyOf(req));
+    const std::size_t released = openBackend(backendConfigOf(req.conf))->release(keyOf(req));
     spdlog::info("DEL network {}: released {} lease(s) of {}", req.conf.name, released, who(req));
 }
 
 void IpamPlugin::check(const cni::Request& req) {
     const IpamConfig cfg = parseIpamConfig(req.conf);
-    const auto held = LeaseStore(cfg.store).leasesOf(keyOf(req));
+    const auto held = openBackend(cfg.backend)->leasesOf(keyOf(req));
     const auto fail = [&](const std::string& what) {
         throw cni::Error(cni::ErrorCode::IpamFailure, "network " + req.conf.name + ": " + what);
     };
@@ -75,13 +74,13 @@ void IpamPlugin::check(const cni::Request& req) {
     }
 }
 
-void IpamPlugin::status(const cni::Request& req) { (void)parseIpamConfig(req.conf); }
+void IpamPlugin::status(const cni::Request& req) { openBackend(parseIpamConfig(req.conf).backend)->checkAvailable(); }
 
 void IpamPlugin::gc(const cni::Request& req, const std::vector<cni::Attachment>& valid) {
     std::vector<AttachmentKey> keep;
     keep.reserve(valid.size());
     for (const auto& a : valid) keep.push_back({a.containerId, a.ifname});
-    LeaseStore(storeLocationOf(req.conf)).releaseAllExcept(keep);
+    openBackend(backendConfigOf(req.conf))->releaseAllExcept(keep);
 }
 
 std::vector<std::string_view> IpamPlugin::knownCniArgs() const {

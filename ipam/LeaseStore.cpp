@@ -41,15 +41,6 @@ std::int64_t nowSeconds() {
     throw Error(ErrorCode::IpamFailure, "network " + loc.network + ": " + what);
 }
 
-std::string describeSet(const RangeSet& set) {
-    std::string s;
-    for (const auto& r : set) {
-        if (!s.empty()) s += ", ";
-        s += r.describe();
-    }
-    return s;
-}
-
 }  // namespace
 
 std::vector<net::IpAddress> LeaseStore::allocate(const AttachmentKey& who, const std::vector<RangeSet>& sets,
@@ -243,7 +234,7 @@ std::vector<Lease> LeaseStore::list() {
     for (const auto& name : store->listLeases()) {
         const auto a = net::IpAddress::parse(name);
         if (!a) continue;
-        if (auto lease = store->readLease(*a)) out.push_back(Lease{*a, std::move(lease->owner), lease->takenAt});
+        if (auto lease = store->readLease(*a)) out.push_back(Lease{*a, std::move(lease->owner), lease->takenAt, {}});
     }
     return out;
 }

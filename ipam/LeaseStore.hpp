@@ -54,25 +54,14 @@
 #include <vector>
 
 #include "ipam/Exclusions.hpp"
+#include "ipam/LeaseBackend.hpp"
 #include "ipam/Range.hpp"
 #include "ipam/StoreLocation.hpp"
 #include "net/IpAddress.hpp"
 
 namespace ibvf::ipam {
 
-struct AttachmentKey {
-    std::string containerId;
-    std::string ifname;
-    friend bool operator==(const AttachmentKey&, const AttachmentKey&) = default;
-};
-
-struct Lease {
-    net::IpAddress address;
-    AttachmentKey owner;
-    std::int64_t takenAt = 0;  // unix seconds
-};
-
-class LeaseStore {
+class LeaseStore final : public LeaseBackend {
 public:
     explicit LeaseStore(StoreLocation location) : loc_(std::move(location)) {}
     const StoreLocation& location() const { return loc_; }
@@ -84,19 +73,19 @@ public:
     // cni::Error(TryAgainLater) when the lock is not had within the timeout, with nothing changed.
     std::vector<net::IpAddress> allocate(const AttachmentKey& who, const std::vector<RangeSet>& sets,
                                          const Exclusions& exclusions,
-                                         const std::vector<std::optional<net::IpAddress>>& requested);
+                                         const std::vector<std::optional<net::IpAddress>>& requested) override;
 
     // DEL: releases every lease of `who`; returns how many. Nothing to release is not an error.
-    std::size_t release(const AttachmentKey& who);
+    std::size_t release(const AttachmentKey& who) override;
 
     // GC: releases every lease whose owner is not in `keep`; returns how many.
-    std::size_t releaseAllExcept(const std::vector<AttachmentKey>& keep);
+    std::size_t releaseAllExcept(const std::vector<AttachmentKey>& keep) override;
 
     // CHECK: the addresses `who` holds (verified on the leases).
-    std::vector<net::IpAddress> leasesOf(const AttachmentKey& who);
+    std::vector<net::IpAddress> leasesOf(const AttachmentKey& who) override;
 
     // Every lease, in no particular order (tests and diagnostics).
-    std::vector<Lease> list();
+    std::vector<Lease> list() override;
 
 private:
     StoreLocation loc_;

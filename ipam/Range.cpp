@@ -90,6 +90,15 @@ Range makeRange(const RangeSpec& spec, std::string_view where) {
     return r;
 }
 
+std::string describeSet(const RangeSet& set) {
+    std::string s;
+    for (const auto& r : set) {
+        if (!s.empty()) s += ", ";
+        s += r.describe();
+    }
+    return s;
+}
+
 std::optional<std::size_t> rangeIndexFor(const RangeSet& set, const net::IpAddress& a) {
     for (std::size_t i = 0; i < set.size(); ++i) {
         if (set[i].contains(a)) return i;

@@ -44,6 +44,9 @@ Range makeRange(const RangeSpec& spec, std::string_view where);
 
 using RangeSet = std::vector<Range>;
 
+// "10.1.2.0/24 (10.1.2.1-10.1.2.254), ...", for messages.
+std::string describeSet(const RangeSet& set);
+
 // Index of the range holding `a` (within [start, end]), or nullopt.
 std::optional<std::size_t> rangeIndexFor(const RangeSet& set, const net::IpAddress& a);
 

@@ -110,7 +110,14 @@ void restoreVfGuids(const AttachmentState& state, const PluginContext& ctx) {
     if (state.vfioPciMode) {
         rebindDriver(ctx.sysfs, state.pciAddress, state.driver);  // vfio-pci: no netdev to wait for
     } else if (!state.driver.empty()) {
-        rebindVf(ctx.sysfs, host, state.pciAddress, state.driver);
+        rebindDriver(ctx.sysfs, state.pciAddress, state.driver);
+        try {
+            waitForVfNetdev(ctx.sysfs, host, state.pciAddress, "rebinding it to " + state.driver);
+        } catch (const cni::Error& e) {
+            // The GUID is restored and the driver bound: what is left is the driver's to finish,
+            // and a DEL that failed here would be retried forever for nothing.
+            spdlog::error("{} ({})", e.what(), e.details());
+        }
     }
     spdlog::info("VF {} GUIDs back to {} / {}", state.pciAddress, node->str(), port->str());
 }

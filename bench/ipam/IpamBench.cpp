@@ -10,9 +10,6 @@
 //    one-file-per-address format), then ADD+DEL pairs are timed; the ADD is reported.
 // 3. 64 concurrent ADDs on one /24: wall time from the first exec to the last exit, then 64
 //    concurrent DELs; median over rounds, plugins alternating.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,15 +26,16 @@
 #include <string>
 #include <vector>
 
+#include "ExecTiming.hpp"
 #include "ipam/LeaseStore.hpp"
 #include "ipam/Range.hpp"
-
-extern char** environ;
 
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using ibvf::bench::Clock;
+using ibvf::bench::ms;
+using ibvf::bench::percentile;
 
 struct Options {
     std::string ibvf = IBVF_BENCH_BUILD_DIR "/ibvf-ipam";
@@ -56,65 +54,11 @@ struct Plugin {
     fs::path dataDir;     // parent of <network>/
 };
 
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    const double idx = p * static_cast<double>(v.size() - 1);
-    const auto lo = static_cast<std::size_t>(idx);
-    const auto hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (v[hi] - v[lo]) * (idx - static_cast<double>(lo));
-}
-
 std::string config(const Plugin& p, const std::string& network, const std::string& subnet) {
     return R"({"cniVersion":"1.0.0","name":")" + network + R"(","type":"bench","ipam":{"type":")" + p.type +
            R"(","dataDir":")" + p.dataDir.string() + R"(","ranges":[[{"subnet":")" + subnet +
            R"("}]],"routes":[{"dst":"0.0.0.0/0"}]}})";
 }
-
-// One exec'd plugin: stdin pre-filled through a pipe, stdout collected after exit.
-class Child {
-public:
-    Child(const std::string& binary, const std::vector<std::string>& env, const std::string& input) {
-        int in[2], out[2];
-        if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-        // The config is far below the pipe buffer: written before the exec, no deadlock.
-        if (::write(in[1], input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
-            throw std::runtime_error("write stdin");
-        }
-        ::close(in[1]);
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-        std::vector<char*> argv{const_cast<char*>(binary.c_str()), nullptr};
-        std::vector<char*> envp;
-        for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-        envp.push_back(nullptr);
-        const int rc = ::posix_spawn(&pid_, binary.c_str(), &fa, nullptr, argv.data(), envp.data());
-        posix_spawn_file_actions_destroy(&fa);
-        ::close(in[0]);
-        ::close(out[1]);
-        if (rc != 0) throw std::runtime_error("spawn " + binary + ": " + std::strerror(rc));
-        outFd_ = out[0];
-    }
-    // Exit code; stdout in `out`.
-    int wait(std::string& out) {
-        char buf[4096];
-        ssize_t n;
-        while ((n = ::read(outFd_, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
-        ::close(outFd_);
-        int status = 0;
-        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-        }
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-
-private:
-    pid_t pid_ = -1;
-    int outFd_ = -1;
-};
 
 std::string g_stateDirEnv;  // "IBVF_STATE_DIR=<workdir>": ibvf-ipam only writes under its allowed root
 
@@ -125,13 +69,7 @@ std::vector<std::string> cniEnv(const std::string& command, const std::string& c
 
 // Runs one command; returns its wall time in ms. Throws with the output when it fails.
 double runOnce(const Plugin& p, const std::string& command, const std::string& cid, const std::string& conf) {
-    const auto t0 = Clock::now();
-    Child c(p.binary, cniEnv(command, cid), conf);
-    std::string out;
-    const int rc = c.wait(out);
-    const auto t1 = Clock::now();
-    if (rc != 0) throw std::runtime_error(p.name + " " + command + " " + cid + " failed (" + std::to_string(rc) + "): " + out);
-    return ms(t1 - t0);
+    return ibvf::bench::timeOne({p.binary, cniEnv(command, cid), conf}, p.name + " " + command + " " + cid);
 }
 
 // ---- pre-population ------------------------------------------------------------------------
@@ -271,26 +209,9 @@ int main(int argc, char** argv) try {
                 const Plugin& p = plugins[static_cast<std::size_t>((round + k) % 2)];
                 const std::string conf = config(p, "burst", "10.60.0.0/24");
                 for (const char* command : {"ADD", "DEL"}) {
-                    std::vector<Child> children;
-                    children.reserve(64);
-                    const auto t0 = Clock::now();
-                    for (int c = 0; c < 64; ++c) {
-                        children.emplace_back(p.binary, cniEnv(command, "burst" + std::to_string(c)), conf);
-                    }
-                    int failed = 0;
-                    std::string lastOut;
-                    for (auto& ch : children) {
-                        std::string out;
-                        if (ch.wait(out) != 0) {
-                            ++failed;
-                            lastOut = out;
-                        }
-                    }
-                    const double wall = ms(Clock::now() - t0);
-                    if (failed) {
-                        throw std::runtime_error(p.name + ": " + std::to_string(failed) + " of 64 concurrent " + command +
-                                                 "s failed: " + lastOut);
-                    }
+                    std::vector<ibvf::bench::Spawn> spawns;
+                    for (int c = 0; c < 64; ++c) spawns.push_back({p.binary, cniEnv(command, "burst" + std::to_string(c)), conf});
+                    const double wall = ibvf::bench::timeTogether(spawns, p.name + ": 64 concurrent " + command + "s");
                     (std::string(command) == "ADD" ? wallAdd : wallDel)[p.name].push_back(wall);
                 }
             }

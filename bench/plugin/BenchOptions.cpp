@@ -30,6 +30,7 @@ std::filesystem::path defaultIp() {
 
 const char* usage() {
     return "usage: ibvf-bench-plugin [--iterations N] [--version-runs N] [--settle-ms N] [--json FILE]\n"
+           "                         [--plot-data FILE]\n"
            "                         [--build-dir DIR] [--cni-dir DIR] [--ip PATH] [--true PATH]\n"
            "                         [--ablate-state-dir DIR]\n"
            "Runs ibvf (host-local and ibvf-ipam), Go host-device + host-local and the bare netns move\n"
@@ -55,6 +56,7 @@ BenchOptions parseOptions(int argc, char** argv) {
         else if (flag == "--version-runs") o.versionRuns = positive(flag, value, 1);
         else if (flag == "--settle-ms") o.settleMs = positive(flag, value, 0);
         else if (flag == "--json") o.jsonPath = value;
+        else if (flag == "--plot-data") o.plotDataPath = value;
         else if (flag == "--build-dir") o.buildDir = value;
         else if (flag == "--cni-dir") o.cniDir = value;
         else if (flag == "--ip") o.ip = value;

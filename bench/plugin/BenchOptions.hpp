@@ -14,6 +14,7 @@ struct BenchOptions {
     std::filesystem::path ip;                          // empty: /usr/sbin/ip, else /sbin/ip
     std::filesystem::path trueBinary = "/bin/true";
     std::filesystem::path jsonPath;                    // empty: no JSON
+    std::filesystem::path plotDataPath;                // empty: no gnuplot data (bench/plot.gp)
     // Non-empty: two more ibvf contenders keep their state here (e.g. /dev/shm), interleaved with
     // the rest, to show what the state directory's filesystem (fsync) costs.
     std::filesystem::path ablateStateDir;

@@ -24,7 +24,10 @@ constexpr const char* kNetwork = "ibvf-bench";
 std::string ipamConfig(const std::string& type, const std::optional<fs::path>& dataDir) {
     std::string c = R"({"type":")" + type + "\"";
     if (dataDir) c += R"(,"dataDir":")" + dataDir->string() + "\"";
-    return c + R"(,"ranges":[[{"subnet":"10.77.0.0/16","gateway":"10.77.0.1"}]],"routes":[{"dst":"10.200.0.0/16"}]})";
+    // The route names its gateway: host-device 1.1.1's CHECK expects a gateway-less route to be
+    // installed without one, while its ADD installs it via the range's gateway, and fails.
+    return c + R"(,"ranges":[[{"subnet":"10.77.0.0/16","gateway":"10.77.0.1"}]],)"
+               R"("routes":[{"dst":"10.200.0.0/16","gw":"10.77.0.1"}]})";
 }
 
 OpResult fromRun(const TimedRun& r) { return {r.wallMs, static_cast<double>(r.maxRssKb), r.cpuMs}; }
@@ -54,6 +57,16 @@ public:
         requireOk(r, label(), "ADD");
         requireAddResult(r, label());
         expectInPod(stage, kPodIfname, label());
+        lastResult_ = r.out;
+        return fromRun(r);
+    }
+
+    std::optional<OpResult> check(const Stage& stage, const std::string& containerId) override {
+        std::string conf = netconf(stage);
+        conf.pop_back();  // the closing brace: prevResult goes inside
+        conf += R"(,"prevResult":)" + lastResult_ + "}";
+        const auto r = runTimed(binary_.string(), {}, env("CHECK", stage, containerId), conf);
+        requireOk(r, label(), "CHECK");
         return fromRun(r);
     }
 
@@ -87,6 +100,7 @@ private:
 
     fs::path binary_;
     std::vector<std::string> fixedEnv_;
+    std::string lastResult_;
 };
 
 class IbvfContender : public CniContender {

@@ -28,6 +28,9 @@ public:
     const std::string& label() const { return label_; }  // table header
     virtual OpResult add(const Stage& stage, const std::string& containerId) = 0;
     virtual OpResult del(const Stage& stage, const std::string& containerId) = 0;
+    // CHECK of the attachment the last add() made (with its result as prevResult); nullopt for
+    // contenders that are not CNI plugins.
+    virtual std::optional<OpResult> check(const Stage&, const std::string&) { return std::nullopt; }
 
 protected:
     Contender(std::string key, std::string label) : key_(std::move(key)), label_(std::move(label)) {}

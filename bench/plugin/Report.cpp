@@ -116,6 +116,8 @@ std::string markdownReport(const Results& r, const std::vector<Target>& targets)
                                   floors(fixed(ipDel.p95()), fixed(nlDel.p95()))));
     s += row("DEL mean", withFloor(perCni([&](auto& k) { return fixed(at(r.del, k).mean()); }),
                                    floors(fixed(ipDel.mean()), fixed(nlDel.mean()))));
+    s += row("CHECK median", withFloor(perCni([&](auto& k) { return fixed(at(r.check, k).median()); }), "n/a"));
+    s += row("CHECK p95", withFloor(perCni([&](auto& k) { return fixed(at(r.check, k).p95()); }), "n/a"));
     s += row("ADD median / host-device's", withFloor(perCni([&](auto& k) { return ratio(at(r.add, k).median(), hdAdd.median()); }),
                                                      floors(ratio(ipAdd.median(), hdAdd.median()), ratio(nlAdd.median(), hdAdd.median()))));
     s += row("DEL median / host-device's", withFloor(perCni([&](auto& k) { return ratio(at(r.del, k).median(), hdDel.median()); }),
@@ -213,6 +215,7 @@ void writeJsonReport(const std::filesystem::path& path, const Results& r, const 
     w.EndObject();
     key("add"); series(r.add);
     key("del"); series(r.del);
+    key("check"); series(r.check);
     key("version"); series(r.version);
     key("version_binaries");
     w.StartObject();
@@ -247,6 +250,28 @@ void writeJsonReport(const std::filesystem::path& path, const Results& r, const 
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << buffer.GetString() << "\n";
     if (!out.flush()) throw std::runtime_error("cannot write " + path.string());
+}
+
+void writePlotData(const std::filesystem::path& path, const Results& r) {
+    const std::vector<std::string> columns = {kIbvfInProcess, kIbvfHostLocal, kHostDevice, kFloorIp};
+    std::string out = "# operation";
+    for (const auto& key : columns) out += " \"" + r.labels.at(key) + "\" \"p95\"";
+    out += "\n";
+    const auto line = [&](const char* op, const std::map<std::string, Samples>& series) {
+        out += op;
+        for (const auto& key : columns) {
+            const auto it = series.find(key);
+            if (it == series.end() || it->second.wallMs.empty()) out += " NaN NaN";
+            else out += " " + fixed(it->second.median()) + " " + fixed(it->second.p95());
+        }
+        out += "\n";
+    };
+    line("ADD", r.add);
+    line("DEL", r.del);
+    line("CHECK", r.check);
+    std::ofstream file(path);
+    file << out;
+    if (!file) throw std::runtime_error("cannot write " + path.string());
 }
 
 }  // namespace ibvf::bench

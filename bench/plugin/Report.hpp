@@ -40,6 +40,7 @@ struct Results {
     std::map<std::string, std::string> labels;  // contender key -> label
     std::map<std::string, Samples> add;         // contender key -> samples
     std::map<std::string, Samples> del;
+    std::map<std::string, Samples> check;       // CNI contenders only
     std::map<std::string, Samples> version;     // "ibvf", "host-device", "true"
     std::map<std::string, std::filesystem::path> versionBinaries;
     std::map<std::string, BinarySize> sizes;
@@ -56,6 +57,9 @@ struct Target {
 std::vector<Target> judgeTargets(const Results& results);
 std::string markdownReport(const Results& results, const std::vector<Target>& targets);
 // Throws std::runtime_error when the file cannot be written.
+// Medians and p95 per operation (rows) and contender (columns), for bench/plot.gp. Throws
+// std::runtime_error when the file cannot be written.
+void writePlotData(const std::filesystem::path& path, const Results& results);
 void writeJsonReport(const std::filesystem::path& path, const Results& results, const std::vector<Target>& targets);
 
 }  // namespace ibvf::bench

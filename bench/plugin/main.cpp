@@ -97,9 +97,11 @@ void addDelRounds(const BenchOptions& o, std::vector<std::unique_ptr<Contender>>
             stopIfAsked();
             const OpResult add = c.add(*stages[i], cid);
             stopIfAsked();
+            const auto check = c.check(*stages[i], cid);
             const OpResult del = c.del(*stages[i], cid);
             if (!warmup) {
                 record(results.add[c.key()], add);
+                if (check) record(results.check[c.key()], *check);
                 record(results.del[c.key()], del);
             }
         }
@@ -178,6 +180,7 @@ int run(const BenchOptions& o) {
     const auto targets = judgeTargets(results);
     std::cout << markdownReport(results, targets);
     if (!o.jsonPath.empty()) writeJsonReport(o.jsonPath, results, targets);
+    if (!o.plotDataPath.empty()) writePlotData(o.plotDataPath, results);
     return 0;
 }
 

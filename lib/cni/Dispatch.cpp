@@ -207,7 +207,7 @@ int dispatch(Plugin& plugin, const EnvLookup& env, const IoStreams& io) {
     return rc;
 }
 
-int runMain(Plugin& plugin) {
+int runMain(Plugin& plugin, InputHook onInput) {
     // No std::ostream here: constructing one initialises the C++ locale machinery, a visible
     // share of a VERSION call's run time.
     std::string out;
@@ -220,6 +220,7 @@ int runMain(Plugin& plugin) {
             writeAll(STDOUT_FILENO, errorJson(toString(kLatestVersion), e));
             return 1;
         }
+        if (onInput) onInput(in);
         rc = dispatchToString(plugin, [](const char* name) -> const char* { return std::getenv(name); }, in, out);
     } catch (const std::bad_alloc&) {
         // Building the error JSON itself ran out of memory: emit a fixed one.

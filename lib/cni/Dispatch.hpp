@@ -45,8 +45,11 @@ int dispatch(Plugin& plugin, const EnvLookup& env, const IoStreams& io);
 // dispatch() with the output collected in `out` (the error JSON on failure) instead of a stream.
 int dispatchToString(Plugin& plugin, const EnvLookup& env, std::string_view stdinText, std::string& out);
 
-// main() helper: reads all of stdin, uses the process environment and stdout.
-int runMain(Plugin& plugin);
+// main() helper: reads all of stdin, uses the process environment and stdout. `onInput`, when
+// given, sees stdin before the dispatch: a binary that leaves some configs to another program
+// execs it there (ibvf-ipam hands etcd configs to ibvf-ipam-etcd).
+using InputHook = void (*)(std::string_view stdinText);
+int runMain(Plugin& plugin, InputHook onInput = nullptr);
 
 std::string errorJson(std::string_view cniVersion, const class Error& error);
 

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <utility>
@@ -265,6 +266,26 @@ ProcessResult ChildProcess::wait() {
         result.signal = WTERMSIG(status);
     }
     return result;
+}
+
+int execWithStdin(const std::string& path, std::string_view stdinData) {
+    Fd input(::memfd_create("stdin", MFD_CLOEXEC));
+    if (!input) return errno;
+    for (std::string_view rest = stdinData; !rest.empty();) {
+        const ssize_t n = ::write(input.get(), rest.data(), rest.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno;
+        rest.remove_prefix(static_cast<std::size_t>(n));
+    }
+    if (::lseek(input.get(), 0, SEEK_SET) != 0) return errno;
+    Fd savedStdin(::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3));
+    if (!savedStdin) return errno;
+    if (::dup2(input.get(), STDIN_FILENO) < 0) return errno;  // dup2 leaves the new fd 0 inheritable
+    char* const argv[] = {const_cast<char*>(path.c_str()), nullptr};
+    ::execve(path.c_str(), argv, environ);
+    const int err = errno;
+    ::dup2(savedStdin.get(), STDIN_FILENO);
+    return err;
 }
 
 }  // namespace ibvf::kernel

@@ -5,6 +5,7 @@
 // and the one we caused is consumed; the process-wide disposition is left alone. The child
 // starts with default signal handling and an empty signal mask.
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <vector>
 
@@ -16,6 +17,11 @@ struct ProcessResult {
     std::string out;
     std::string err;
 };
+
+// Replaces this process by `path` (argv[0] = path, this process's environment) with `stdinData`
+// as its stdin, through a memfd: no pipe, no writer left behind. Returns only when that failed,
+// with the errno of the failing step; stdin is then as it was.
+int execWithStdin(const std::string& path, std::string_view stdinData);
 
 class ChildProcess {
 public:

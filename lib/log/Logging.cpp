@@ -72,6 +72,19 @@ void setup(const LogOptions& options) {
 }
 
 void appendContext(std::string_view more) {
+    // "key=value": a key already there takes the new value (a process that handles several
+    // attachments, like the tests' in-process runs, must not pile them up).
+    if (const auto eq = more.find('='); eq != std::string_view::npos) {
+        const std::string key(more.substr(0, eq + 1));
+        std::size_t at = g_context.rfind(' ' + key);
+        at = at == std::string::npos ? (g_context.rfind(key, 0) == 0 ? 0 : std::string::npos) : at + 1;
+        if (at != std::string::npos) {
+            const std::size_t end = g_context.find(' ', at);
+            g_context.replace(at, end == std::string::npos ? std::string::npos : end - at, more);
+            applyPattern();
+            return;
+        }
+    }
     if (!g_context.empty()) g_context += ' ';
     g_context += more;
     applyPattern();

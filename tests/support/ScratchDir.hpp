@@ -11,8 +11,9 @@ namespace ibvf::test {
 
 class ScratchDir {
 public:
-    ScratchDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "ibvf-unit-XXXXXX").string();
+    // Under `base` (e.g. /dev/shm for data whose fsyncs should cost nothing).
+    explicit ScratchDir(const std::filesystem::path& base = std::filesystem::temp_directory_path()) {
+        std::string pattern = (base / "ibvf-unit-XXXXXX").string();
         if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp " + pattern);
         path_ = pattern;
     }

@@ -102,6 +102,12 @@ TEST_CASE("the environment is exactly the one given") {
     CHECK(r.out == "CNI_COMMAND=ADD\nA=b=c\n");
 }
 
+TEST_CASE("arguments reach the program as they are, without a shell") {
+    const auto r = ChildProcess::spawn("/bin/echo", {"a", "b c", "$HOME"}, {}, "").wait();
+    CHECK(r.exitCode == 0);
+    CHECK(r.out == "a b c $HOME\n");
+}
+
 TEST_CASE("exec failures are errors from spawn, naming the path") {
     Scripts s;
     try {

@@ -45,6 +45,7 @@ public:
     }
 
     const std::string& pfNetdev() const { return pfNetdev_; }
+    VethPair& pfVeth() { return *pfVeth_; }
     const std::string& vfNetdev(unsigned i) const { return vfs_.at(i)->a(); }
     VethPair& veth(unsigned i) { return *vfs_.at(i); }
     FakeSysfs& sysfs() { return sysfs_; }

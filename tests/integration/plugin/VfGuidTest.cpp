@@ -141,3 +141,31 @@ TEST_CASE("guid with the real kernel on a veth PF: the refusal reaches the user,
     CHECK(lab.attachmentFiles().empty());
     CHECK(countEntries(lab.leasesDir("ibnet") / "leases") == 0);
 }
+
+TEST_CASE("the pod's namespace died before DEL: the VF's GUID and link state are still put back (ib-sriov-cni leaves them)") {
+    PluginLab lab;
+    InProcessNode node(lab);
+    const int pf = ifindexOf(lab.pfNetdev());
+    declareVf(node, pf);
+    node.recorder.setLinkState(pf, 0, kernel::VfLinkState::Disable);
+    const auto text = conf(R"(,"guid":"00:11:22:33:44:55:66:77","link_state":"enable")", bundledIpam());
+    std::string podPath;
+    {
+        ScopedNetns pod;
+        podPath = pod.path();
+        lab.veth(0).alsoSearch(pod.path());
+        auto add = node.request(cni::Command::Add, pod.path(), text);
+        plugin::attach(add, plugin::PluginConfig::parse(add.conf), node.ctx);
+        CHECK(node.recorder.get(pf, 0).portGuid == 0x0011223344556677ULL);
+    }  // the namespace goes, and the veth stand-in with it
+    // A physical VF netdev returns to the host when its namespace dies; the stand-in does too.
+    VethPair returned(lab.vfNetdev(0), uniqueName());
+    auto del = node.request(cni::Command::Del, podPath, text);
+    plugin::detach(del, plugin::PluginConfig::parse(del.conf), node.ctx);
+    const auto now = node.recorder.get(pf, 0);
+    CHECK(now.nodeGuid == kOriginalNode);
+    CHECK(now.portGuid == kOriginalPort);
+    CHECK(now.linkState == kernel::VfLinkState::Disable);
+    CHECK(lab.attachmentFiles().empty());
+    CHECK(countEntries(lab.leasesDir("ibnet") / "leases") == 0);
+}

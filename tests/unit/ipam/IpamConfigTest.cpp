@@ -55,9 +55,9 @@ TEST_CASE("host-local shaped config: shorthand first, then ranges, routes, exclu
     CHECK(cfg.routes[1].priority == 10);
     CHECK(cfg.routes[1].table == 100);
     CHECK(cfg.routes[1].scope == 253);
-    CHECK(cfg.store.network == "testnet");
-    CHECK(cfg.store.dir == fs::weakly_canonical(root.path()) / "ibvf-ipam" / "testnet");
-    CHECK(cfg.store.lockTimeout == kDefaultLockTimeout);
+    CHECK(std::get<StoreLocation>(cfg.backend).network == "testnet");
+    CHECK(std::get<StoreLocation>(cfg.backend).dir == fs::weakly_canonical(root.path()) / "ibvf-ipam" / "testnet");
+    CHECK(std::get<StoreLocation>(cfg.backend).lockTimeout == kDefaultLockTimeout);
     CHECK(cfg.dns.empty());
 }
 

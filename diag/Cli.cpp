@@ -1,0 +1,54 @@
+#include "diag/Cli.hpp"
+
+#include <algorithm>
+
+namespace ibvf::diag {
+
+const std::vector<Subcommand>& subcommands() {
+    static const std::vector<Subcommand> table = {
+        {"report",
+         "[report] [--json] [--pf NAME]... [--device-plugin-config PATH | --no-device-plugin-config] [--device-plugin-dir DIR]\n"
+         "                   [--ipam-data-dir DIR]",
+         "PFs, VFs, the pods holding them, allocations, leases and the problems seen (the default)", runReport},
+        {"check-config", "check-config [--json] FILE...",
+         "validate netconfs, conflists, NAD/ConfigMap YAML and device plugin configs with ibvf's own parsers", runCheckConfig},
+    };
+    return table;
+}
+
+std::string usageText() {
+    std::string s = "usage:\n";
+    for (const auto& c : subcommands()) s += "  ibvf-diag " + std::string(c.synopsis) + "\n      " + std::string(c.summary) + "\n";
+    s += "exit codes: 0 nothing wrong, 1 problems or config errors found, 2 usage or internal error\n"
+         "environment: IBVF_SYSFS_ROOT, IBVF_STATE_DIR, IBVF_RUN_DIR, IBVF_KUBELET_DIR (test overrides of /sys, "
+         "/var/lib/cni, /run/ibvf, /var/lib/kubelet/device-plugins)\n";
+    return s;
+}
+
+int runCli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+    const std::vector<std::string> rest(argv.size() > 1 ? argv.begin() + 1 : argv.end(), argv.end());
+    if (!rest.empty() && (rest.front() == "--help" || rest.front() == "-h" || rest.front() == "help")) {
+        out << usageText();
+        return kExitClean;
+    }
+    const Subcommand* command = &subcommands().front();
+    Args args(rest);
+    if (!rest.empty() && rest.front().rfind("-", 0) != 0) {
+        const auto it = std::find_if(subcommands().begin(), subcommands().end(),
+                                     [&](const Subcommand& c) { return c.name == rest.front(); });
+        if (it == subcommands().end()) {
+            err << "ibvf-diag: unknown subcommand \"" << rest.front() << "\"\n" << usageText();
+            return kExitUsage;
+        }
+        command = &*it;
+        args = args.subspan(1);
+    }
+    try {
+        return command->run(args, out, err);
+    } catch (const std::exception& e) {
+        err << "ibvf-diag " << command->name << ": " << e.what() << "\n";
+        return kExitUsage;
+    }
+}
+
+}  // namespace ibvf::diag

@@ -1,0 +1,208 @@
+#include "diag/NodeInspector.hpp"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <map>
+#include <set>
+
+#include "diag/DevicePluginView.hpp"
+#include "diag/PfSelection.hpp"
+#include "diag/ProblemFinder.hpp"
+#include "diag/StateFiles.hpp"
+#include "ipam/StoreLocation.hpp"
+#include "linux/Guid.hpp"
+#include "linux/NetNs.hpp"
+#include "linux/Netlink.hpp"
+
+namespace ibvf::diag {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr unsigned kArphrdInfiniband = 32;
+
+LinkFacts linkFactsOf(const kernel::LinkInfo& l) {
+    return LinkFacts{l.name, l.adminUp, l.carrier, l.mtu, l.arptype, kernel::formatHwaddr(l.hwaddr)};
+}
+
+bool deviceExists(const kernel::Sysfs& sysfs, const std::string& bdf) {
+    struct stat st {};
+    return kernel::isValidPciAddress(bdf) && ::stat(sysfs.pciDeviceDir(bdf).c_str(), &st) == 0;
+}
+
+bool isVfOfNode(const kernel::Sysfs& sysfs, const std::string& bdf) {
+    try {
+        sysfs.vf(bdf);
+        return true;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+class Inspector {
+public:
+    Inspector(const InspectOptions& o, const NodeAccess& n) : opt_(o), node_(n) {}
+
+    NodeReport run() {
+        NodeReport report;
+        NodeFacts& f = report.facts;
+        f.paths = PathFacts{node_.sysfs.root().string(), opt_.state.attachments.string(), opt_.state.allocations.string(),
+                            opt_.ipamDataDir.string()};
+
+        auto dp = inspectDevicePlugin(opt_.devicePluginConfig, opt_.defaultDevicePluginConfig, opt_.kubeletDir, node_.sysfs);
+        f.devicePlugin = std::move(dp.facts);
+        resourcesOf_ = std::move(dp.resourcesOf);
+
+        auto scan = readAttachments(opt_.state.attachments);
+        f.corruptStates = std::move(scan.corrupt);
+        for (auto& a : scan.attachments) podOf_[a.pciAddress] = std::move(a);
+        for (auto& a : readAllocationRecords(opt_.state.allocations)) allocationOf_[a.pciAddress] = std::move(a);
+
+        for (const auto& sel : selectPfs(opt_.pfs, dp.pfNetdevs, node_.sysfs)) f.pfs.push_back(inspectPf(sel.netdev, sel.selectedBy));
+
+        // What is left names no VF of the PFs above: stale when it names no VF of this node at all.
+        for (auto& [bdf, a] : allocationOf_)
+            if (a.error || !isVfOfNode(node_.sysfs, bdf)) f.staleAllocations.push_back(std::move(a));
+        for (auto& [bdf, p] : podOf_)
+            if (!isVfOfNode(node_.sysfs, bdf)) f.staleAttachments.push_back(std::move(p));
+
+        f.rdma = rdmaFacts();
+        findProblems(report);
+        return report;
+    }
+
+private:
+    PfFacts inspectPf(const std::string& netdev, const std::vector<std::string>& selectedBy) {
+        PfFacts pf;
+        pf.netdev = netdev;
+        pf.selectedBy = selectedBy;
+        kernel::PfInfo info;
+        try {
+            info = node_.sysfs.pfByNetdev(netdev);
+        } catch (const std::exception& e) {
+            pf.error = std::string(e.what());
+            return pf;
+        }
+        pf.pciAddress = info.pciAddress;
+        pf.rdmaDevice = info.rdmaDevice;
+        pf.totalVfs = info.totalVfs;
+        pf.numVfs = info.numVfs;
+        pf.linkType = netdevType(node_.sysfs, netdev);
+        const auto link = host_.linkByName(netdev);
+        if (link) pf.link = linkFactsOf(*link);
+        for (std::size_t i = 0; i < info.vfPciAddresses.size(); ++i)
+            pf.vfs.push_back(inspectVf(static_cast<unsigned>(i), info.vfPciAddresses[i], link ? link->ifindex : 0));
+        return pf;
+    }
+
+    VfFacts inspectVf(unsigned index, const std::string& bdf, int pfIfindex) {
+        VfFacts vf;
+        vf.index = index;
+        vf.pciAddress = bdf;
+        if (!deviceExists(node_.sysfs, bdf)) {
+            vf.present = false;
+            return vf;
+        }
+        kernel::VfInfo info;
+        try {
+            info = node_.sysfs.vf(bdf);
+        } catch (const std::exception& e) {
+            vf.error = std::string(e.what());
+            return vf;
+        }
+        vf.driver = info.driver;
+        vf.rdmaDevice = info.rdmaDevice;
+        vf.numaNode = info.numaNode;
+        vf.hostNetdevs = info.netdevs;
+        if (auto it = resourcesOf_.find(bdf); it != resourcesOf_.end()) vf.resources = it->second;
+        if (auto it = allocationOf_.find(bdf); it != allocationOf_.end()) {
+            vf.allocation = std::move(it->second);
+            allocationOf_.erase(it);
+        }
+        if (auto it = podOf_.find(bdf); it != podOf_.end()) {
+            vf.pod = std::move(it->second);
+            podOf_.erase(it);
+            if (vf.pod->ipamType == "ibvf-ipam") vf.lease = leasesOf(*vf.pod, opt_.ipamDataDir, opt_.lockTimeout);
+        }
+
+        std::optional<kernel::LinkInfo> link;
+        if (vf.pod && vf.pod->netnsExists) {
+            link = linkInPod(*vf.pod);
+            vf.linkInPod = link.has_value();
+        }
+        if (!link && !info.netdevs.empty()) link = host_.linkByName(info.netdevs.front());
+        if (link) vf.link = linkFactsOf(*link);
+        vf.guid = guidOf(link, pfIfindex, index);
+        return vf;
+    }
+
+    // The VF's netdev inside the pod, under the name the attachment gave it.
+    std::optional<kernel::LinkInfo> linkInPod(const PodFacts& pod) {
+        try {
+            const auto ns = kernel::NetNs::open(pod.netns);
+            auto sock = kernel::runInNetNs(ns, [] { return kernel::RouteSocket(); });
+            return sock.linkByName(pod.ifname);
+        } catch (const std::exception&) {
+            return std::nullopt;  // the namespace went away meanwhile: reported as not found
+        }
+    }
+
+    // The GUID in effect (the IPoIB hardware address), else what the PF's driver reports.
+    GuidFacts guidOf(const std::optional<kernel::LinkInfo>& link, int pfIfindex, unsigned index) {
+        if (link && link->arptype == kArphrdInfiniband) {
+            if (auto g = kernel::Guid::fromIpoibHwaddr(link->hwaddr)) return GuidFacts{g->str(), "netdev"};
+        }
+        if (pfIfindex <= 0 || !node_.makeVfControl) return {};
+        try {
+            if (!vfControl_) vfControl_ = node_.makeVfControl();
+            const auto s = vfControl_->get(pfIfindex, static_cast<int>(index));
+            if (const auto g = s.portGuid ? s.portGuid : s.nodeGuid) return GuidFacts{kernel::Guid(*g).str(), "pf"};
+        } catch (const std::exception&) {
+            // No VF information from this PF's driver (always so for the veth stand-ins in tests).
+        }
+        return {};
+    }
+
+    RdmaFacts rdmaFacts() {
+        RdmaFacts r;
+        try {
+            r.netnsMode = node_.makeRdmaNetns()->netnsMode();
+        } catch (const std::exception& e) {
+            r.detail = e.what();
+        }
+        return r;
+    }
+
+    const InspectOptions& opt_;
+    const NodeAccess& node_;
+    kernel::RouteSocket host_;
+    std::unique_ptr<kernel::VfControl> vfControl_;
+    std::map<std::string, std::vector<std::string>> resourcesOf_;
+    std::map<std::string, PodFacts> podOf_;
+    std::map<std::string, AllocationFacts> allocationOf_;
+};
+
+fs::path envOr(const char* name, const fs::path& fallback) {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0' ? fs::path(v) : fallback;
+}
+
+}  // namespace
+
+InspectOptions InspectOptions::fromEnvironment() {
+    InspectOptions o;
+    o.kubeletDir = envOr("IBVF_KUBELET_DIR", "/var/lib/kubelet/device-plugins");
+    o.ipamDataDir = ipam::stateRoot() / "ibvf-ipam";
+    o.state = plugin::StatePaths::fromEnvironment();
+    return o;
+}
+
+NodeAccess NodeAccess::real() {
+    return NodeAccess{kernel::Sysfs::fromEnvironment(), [] { return std::make_unique<kernel::NetlinkVfControl>(); },
+                      [] { return std::make_unique<kernel::NetlinkRdmaNetns>(); }};
+}
+
+NodeReport inspectNode(const InspectOptions& options, const NodeAccess& node) { return Inspector(options, node).run(); }
+
+}  // namespace ibvf::diag

@@ -1,0 +1,146 @@
+#include "diag/StateFiles.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include "cni/Error.hpp"
+#include "ipam/LeaseStore.hpp"
+#include "ipam/StoreLocation.hpp"
+#include "linux/AtomicFile.hpp"
+#include "plugin/AttachmentStore.hpp"
+
+namespace ibvf::diag {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool endsWith(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Regular files named *.json in `dir`, sorted, skipping writeFileAtomic's temp files.
+std::vector<fs::path> jsonFilesIn(const fs::path& dir) {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (!endsWith(name, ".json") || kernel::isAtomicTempFileName(name)) continue;
+        if (!it->is_regular_file(ec)) continue;
+        out.push_back(it->path());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+bool pathExists(const std::string& path) {
+    struct stat st {};
+    return !path.empty() && ::stat(path.c_str(), &st) == 0;
+}
+
+PodFacts podFactsOf(const plugin::AttachmentState& s, const fs::path& statePath) {
+    PodFacts p;
+    p.containerId = s.containerId;
+    p.ifname = s.ifname;
+    p.network = s.network;
+    p.netns = s.netns;
+    p.phase = s.phase == plugin::AttachPhase::Attached ? "attached" : "attaching";
+    p.pciAddress = s.pciAddress;
+    p.ipamType = s.ipamType;
+    p.netnsExists = pathExists(s.netns);
+    if (s.result)
+        for (const auto& ip : s.result->ips) p.addresses.push_back(ip.address.toString());
+    p.statePath = statePath.string();
+    return p;
+}
+
+std::string stringMember(const rapidjson::Value& doc, const char* key) {
+    const auto it = doc.FindMember(key);
+    if (it == doc.MemberEnd() || !it->value.IsString()) throw std::runtime_error(std::string("\"") + key + "\" is missing or not a string");
+    return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+}  // namespace
+
+AttachmentScan readAttachments(const fs::path& dir) {
+    AttachmentScan scan;
+    const plugin::AttachmentStore store(dir);
+    for (const auto& path : jsonFilesIn(dir)) {
+        const std::string key = path.stem().string();  // "<cid>:<ifname>"
+        const auto colon = key.find(':');
+        if (colon == std::string::npos) {
+            scan.corrupt.push_back(path.string() + ": the name is not <container id>:<ifname>.json");
+            continue;
+        }
+        try {
+            // Loaded by its key, as DEL loads it, so what reads as corrupt here fails DEL too.
+            if (auto state = store.load(key.substr(0, colon), key.substr(colon + 1)))
+                scan.attachments.push_back(podFactsOf(*state, path));
+        } catch (const cni::Error& e) {
+            scan.corrupt.push_back(e.details().empty() ? path.string() + ": " + e.msg() : e.details());
+        } catch (const std::exception& e) {
+            scan.corrupt.push_back(path.string() + ": " + e.what());
+        }
+    }
+    return scan;
+}
+
+AllocationFacts parseAllocationRecord(std::string_view json, const std::string& path) {
+    rapidjson::Document doc;
+    doc.Parse(json.data(), json.size());
+    if (doc.HasParseError())
+        throw std::runtime_error("not JSON (" + std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " at offset " +
+                                 std::to_string(doc.GetErrorOffset()) + ")");
+    if (!doc.IsObject()) throw std::runtime_error("not a JSON object");
+    AllocationFacts a;
+    a.pciAddress = stringMember(doc, "pciAddress");
+    a.resource = stringMember(doc, "resource");
+    a.time = stringMember(doc, "time");
+    a.path = path;
+    return a;
+}
+
+std::vector<AllocationFacts> readAllocationRecords(const fs::path& dir) {
+    std::vector<AllocationFacts> out;
+    for (const auto& path : jsonFilesIn(dir)) {
+        try {
+            const auto text = kernel::readFile(path);
+            if (!text) continue;  // removed since it was listed
+            out.push_back(parseAllocationRecord(*text, path.string()));
+        } catch (const std::exception& e) {
+            AllocationFacts a;
+            a.pciAddress = path.stem().string();
+            a.path = path.string();
+            a.error = "allocation record " + path.string() + ": " + e.what();
+            out.push_back(std::move(a));
+        }
+    }
+    return out;
+}
+
+LeaseFacts leasesOf(const PodFacts& pod, const fs::path& ipamDataDir, std::chrono::milliseconds lockTimeout) {
+    LeaseFacts lease;
+    lease.network = pod.network;
+    if (!ipam::isSafePathComponent(pod.network)) {
+        lease.error = "network name \"" + pod.network + "\" cannot name a lease directory";
+        return lease;
+    }
+    const fs::path dir = ipamDataDir / pod.network;
+    lease.dir = dir.string();
+    try {
+        ipam::LeaseStore store(ipam::StoreLocation{dir, pod.network, lockTimeout});
+        for (const auto& a : store.leasesOf(ipam::AttachmentKey{pod.containerId, pod.ifname}))
+            lease.addresses.push_back(a.toString());
+    } catch (const cni::Error& e) {
+        lease.error = e.details().empty() ? e.msg() : e.msg() + ": " + e.details();
+    } catch (const std::exception& e) {
+        lease.error = e.what();
+    }
+    return lease;
+}
+
+}  // namespace ibvf::diag

@@ -1,0 +1,111 @@
+// inspectNode with the hardware-only sources replaced: a PF driver that reports VF GUIDs (zero,
+// or shared by two VFs) and an RDMA subsystem in shared netns mode, which the veth stand-ins
+// and this kernel cannot show.
+#include <doctest/doctest.h>
+
+#include "DiagLab.hpp"
+#include "diag/NodeInspector.hpp"
+#include "integration/plugin/InProcessNode.hpp"
+#include "support/RecordingRdmaNetns.hpp"
+
+using namespace ibvf;
+using namespace ibvf::test;
+
+namespace {
+
+diag::InspectOptions optionsFor(const DiagLab& d) {
+    diag::InspectOptions o;
+    o.pfs = {d.lab.pfNetdev()};
+    o.defaultDevicePluginConfig.reset();
+    o.kubeletDir = d.kubeletDir();
+    o.ipamDataDir = d.lab.stateDir() / "state" / "ibvf-ipam";
+    o.state = plugin::StatePaths{d.lab.attachmentsDir(), d.runDir() / "locks", d.allocationsDir()};
+    return o;
+}
+
+std::vector<std::string> kinds(const diag::NodeReport& r) {
+    std::vector<std::string> out;
+    for (const auto& p : r.problems) out.push_back(p.kind);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("GUIDs the PF reports: a zero GUID and a shared one are errors; the value and source are shown") {
+    DiagLab d;
+    RecordingVfControl pfDriver;
+    const int pf = ifindexOf(d.lab.pfNetdev());
+    kernel::VfSettings zero;
+    zero.vfIndex = 0;
+    zero.nodeGuid = 0;
+    zero.portGuid = 0;
+    pfDriver.addVf(pf, zero);
+    kernel::VfSettings good;
+    good.vfIndex = 1;
+    good.nodeGuid = 0x0200000000000001;
+    good.portGuid = 0x0200000000000001;
+    pfDriver.addVf(pf, good);
+
+    diag::NodeAccess node{kernel::Sysfs(d.lab.sysfs().root()), [&] { return std::make_unique<SharedRecorder>(pfDriver); },
+                          [] {
+                              auto rdma = std::make_unique<RecordingRdmaNetns>();
+                              rdma->setMode(kernel::RdmaNetnsMode::Exclusive);
+                              return rdma;
+                          }};
+    auto r = diag::inspectNode(optionsFor(d), node);
+    CHECK(kinds(r) == std::vector<std::string>{"vf-zero-guid"});
+    const auto& vfs = r.facts.pfs.at(0).vfs;
+    CHECK(vfs.at(0).guid.value == "00:00:00:00:00:00:00:00");
+    CHECK(vfs.at(0).guid.source == "pf");
+    CHECK(vfs.at(1).guid.value == "02:00:00:00:00:00:00:01");
+    CHECK(r.problems.at(0).message.find("VF " + vfPci(0) + " has GUID 00:00:00:00:00:00:00:00") == 0);
+
+    pfDriver.setGuids(pf, 0, 0x0200000000000001, 0x0200000000000001);
+    r = diag::inspectNode(optionsFor(d), node);
+    CHECK(kinds(r) == std::vector<std::string>{"vf-duplicate-guid"});
+}
+
+TEST_CASE("RDMA in shared netns mode with VFs that have RDMA devices: rdma-netns-shared") {
+    DiagLab d(1);
+    diag::NodeAccess node{kernel::Sysfs(d.lab.sysfs().root()), nullptr, [] {
+                              auto rdma = std::make_unique<RecordingRdmaNetns>();
+                              rdma->setMode(kernel::RdmaNetnsMode::Shared);
+                              return rdma;
+                          }};
+    const auto r = diag::inspectNode(optionsFor(d), node);
+    CHECK(kinds(r) == std::vector<std::string>{"rdma-netns-shared"});
+    CHECK(r.facts.rdma.netnsMode == kernel::RdmaNetnsMode::Shared);
+}
+
+TEST_CASE("the RDMA netns mode as this kernel answers it: a mode, or unknown with the reason as a note") {
+    DiagLab d(1);
+    const auto r = diag::inspectNode(optionsFor(d), diag::NodeAccess::real());
+    if (r.facts.rdma.netnsMode) {
+        MESSAGE("this kernel has RDMA netlink: mode " << kernel::rdmaNetnsModeName(*r.facts.rdma.netnsMode));
+    } else {
+        CHECK(r.facts.rdma.detail.find("RDMA netlink") != std::string::npos);
+        REQUIRE_FALSE(r.notes.empty());
+        CHECK(r.notes.front().find("RDMA netns mode unknown: ") == 0);
+    }
+}
+
+TEST_CASE("the default device plugin config is read when it exists, and not with --no-device-plugin-config") {
+    DiagLab d(1);
+    auto options = optionsFor(d);
+    options.defaultDevicePluginConfig = d.writeDevicePluginConfig();
+    diag::NodeAccess node{kernel::Sysfs(d.lab.sysfs().root()), nullptr, [] { return std::make_unique<RecordingRdmaNetns>(); }};
+    auto r = diag::inspectNode(options, node);
+    REQUIRE(r.facts.devicePlugin.configPath);
+    CHECK(*r.facts.devicePlugin.configPath == options.defaultDevicePluginConfig->string());
+    CHECK_FALSE(r.facts.devicePlugin.configExplicit);
+    CHECK(kinds(r) == std::vector<std::string>{"device-plugin-socket-missing"});
+
+    options.defaultDevicePluginConfig.reset();
+    r = diag::inspectNode(options, node);
+    CHECK_FALSE(r.facts.devicePlugin.configPath);
+    CHECK(kinds(r).empty());
+
+    const auto text = BinaryRunner("ibvf-diag").run({"--json", "--pf", d.lab.pfNetdev(), "--no-device-plugin-config"}, d.env());
+    REQUIRE_MESSAGE(text.json, text.summary());
+    CHECK((*text.json)["devicePlugin"]["config"].IsNull());
+}
