@@ -18,7 +18,6 @@
 #include "FaultTable.hpp"
 #include "NodeFootprint.hpp"
 #include "PluginLab.hpp"
-#include "ipam/CrashPoints.hpp"
 #include "linux/Netlink.hpp"
 #include "plugin/FaultPoints.hpp"
 
@@ -66,13 +65,6 @@ struct Bench {
 
 using Scenario = FaultScenario;
 
-std::vector<std::string> readLines(const fs::path& file) {
-    std::ifstream in(file);
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
-
 // The points the faulty operation passes, each with its occurrence ("ipam.add.lease-created@1").
 std::vector<FaultSite> tracePoints(const Scenario& sc) {
     Bench b;
@@ -83,7 +75,7 @@ std::vector<FaultSite> tracePoints(const Scenario& sc) {
     if (sc.op == Op::Add) REQUIRE(b.run("ibvf", Op::Del).exitCode == 0);
     const auto after = b.footprint();
     REQUIRE_MESSAGE(after == b.before, b.before.diff(after));
-    return sitesOf(readLines(trace));
+    return sitesInTrace(trace);
 }
 
 // Runs one fault and its recovery; returns the table cell, "" when the run did not go as required

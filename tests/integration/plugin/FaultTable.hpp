@@ -2,6 +2,8 @@
 // What the fault tests share: the scenarios they run, which points a traced run passed (with
 // occurrences, for points inside loops), and the points x outcomes table they print.
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <string_view>
@@ -43,6 +45,14 @@ inline const std::vector<FaultScenario>& faultScenarios() {
         {FaultOp::Gc, true, {FaultOp::Gc, FaultOp::Del}},
     };
     return scenarios;
+}
+
+// The sites of an IBVF_FAULT_TRACE file.
+inline std::vector<FaultSite> sitesInTrace(const std::filesystem::path& trace) {
+    std::ifstream in(trace);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return sitesOf(lines);
 }
 
 // Points only an InfiniBand VF passes: the veth node of the binary test cannot reach them.

@@ -71,11 +71,9 @@ struct RaceLab {
         const auto add = BinaryRunner("ibvf-faulty").run(env, conf(0));
         REQUIRE_MESSAGE(add.exitCode == 0, add.summary());
         REQUIRE(lab.run("DEL", "cid-trace", podA.path(), conf(0)).exitCode == 0);
-        std::ifstream in(trace);
-        std::vector<std::string> lines;
-        for (std::string line; std::getline(in, line);) lines.push_back(line);
-        REQUIRE(lines.size() >= 10);
-        return sitesOf(lines);
+        auto sites = sitesInTrace(trace);
+        REQUIRE(sites.size() >= 10);
+        return sites;
     }
     void requireClean() const {
         const auto after = footprint();
