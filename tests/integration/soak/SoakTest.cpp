@@ -209,7 +209,9 @@ TEST_CASE("soak: 2,000 ADD/DEL cycles over 16 VFs, 8 in parallel; nothing leaks,
     CHECK(leaseStoreFiles(lab).empty());
     CHECK(tempFilesUnder(lab.stateDir()).empty());
     CHECK(ourNamespaces() == namespacesBefore);
-    CHECK(fdsAfter == fdsBefore);
+    // Not equality: gRPC's client may hold a transient descriptor when "before" is taken. A leak
+    // in the in-process worker's 250 cycles would show as hundreds more.
+    CHECK(fdsAfter <= fdsBefore);
     // Lock files stay by design (FileLock.hpp): one per VF used, the GC lock; nothing else.
     std::set<std::string> allowedLocks{"gc.lock"};
     for (unsigned vf = 0; vf < kVfs; ++vf) allowedLocks.insert(vfPci(vf) + ".lock");
