@@ -52,7 +52,7 @@ std::vector<net::IpAddress> LeaseStore::allocate(const AttachmentKey& who, const
                         "' cannot key a lease (container IDs up to " + std::to_string(kMaxContainerId) + " bytes)");
     }
     auto store = StoreDirectory::open(loc_, true);
-    crash::reach("add.locked");
+    crash::reach("ipam.add.locked");
     const std::string name = recordName(who);
     const auto record = store->readRecord(name);
 
@@ -116,27 +116,27 @@ std::vector<net::IpAddress> LeaseStore::allocate(const AttachmentKey& who, const
         // read as the attachment's.
         if (listed != record->addresses || !(record->owner == who)) store->replaceRecord(name, recordText(who, now, listed));
     }
-    crash::reach("add.index-written");
+    crash::reach("ipam.add.index-written");
     for (const auto& a : toLink) {
         // Chosen free under the lock: an existing name means something writes without the lock.
         if (!store->linkLease(a, name)) {
             throw kernel::KernelError(EEXIST, "lease " + store->leasePath(a).string() + " appeared while the store was locked");
         }
-        crash::reach("add.lease-created");
+        crash::reach("ipam.add.lease-created");
     }
     for (const auto& [set, a] : cursorMoves) {
         store->writeCursor(set, a);
-        crash::reach("add.cursor-written");
+        crash::reach("ipam.add.cursor-written");
     }
     if (record) {
         for (const auto& a : held) {
             if (contains(chosen, a)) continue;
             store->removeLease(a);
-            crash::reach("add.stale-lease-removed");
+            crash::reach("ipam.add.stale-lease-removed");
         }
         if (listed != chosen) {
             store->replaceRecord(name, recordText(who, now, chosen));
-            crash::reach("add.index-final");
+            crash::reach("ipam.add.index-final");
         }
     }
     spdlog::debug("network {}: {} {} -> {}", loc_.network, who.containerId, who.ifname, addressListText(chosen));
@@ -156,10 +156,10 @@ std::size_t LeaseStore::release(const AttachmentKey& who) {
         if (!lease || !(lease->owner == who)) continue;  // never taken, or re-taken by another (I3)
         store->removeLease(a);
         ++released;
-        crash::reach("del.lease-removed");
+        crash::reach("ipam.del.lease-removed");
     }
     store->removeRecord(name);
-    crash::reach("del.index-removed");
+    crash::reach("ipam.del.index-removed");
     spdlog::debug("network {}: released {} lease(s) of {} {}", loc_.network, released, who.containerId, who.ifname);
     return released;
 }
@@ -179,10 +179,10 @@ std::size_t LeaseStore::releaseAllExcept(const std::vector<AttachmentKey>& keep)
             if (!lease || recordName(lease->owner) != name) continue;
             store->removeLease(a);
             ++released;
-            crash::reach("gc.lease-removed");
+            crash::reach("ipam.gc.lease-removed");
         }
         store->removeRecord(name);
-        crash::reach("gc.index-removed");
+        crash::reach("ipam.gc.index-removed");
     }
 
     // Leases no kept record accounts for: only tampering or an older layout leaves these, but GC
@@ -206,9 +206,9 @@ std::size_t LeaseStore::releaseAllExcept(const std::vector<AttachmentKey>& keep)
         if (accounted) continue;
         store->removeLease(*a);
         ++released;
-        crash::reach("gc.orphan-removed");
+        crash::reach("ipam.gc.orphan-removed");
     }
-    if (store->removePending()) crash::reach("gc.pending-removed");
+    if (store->removePending()) crash::reach("ipam.gc.pending-removed");
     if (released) spdlog::info("network {}: GC released {} lease(s)", loc_.network, released);
     return released;
 }

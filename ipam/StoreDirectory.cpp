@@ -118,7 +118,7 @@ void StoreDirectory::replaceRecord(const std::string& name, const std::string& t
             throw KernelError(errno, "create " + (root_ / kPending).string());
         }
     }
-    crash::reach("pending.written");
+    crash::reach("ipam.pending.written");
     if (::renameat(dir_.get(), kPending, attachments_.get(), name.c_str()) != 0) {
         throw KernelError(errno, "rename " + (root_ / kPending).string() + " to " + path(kAttachmentsDir, name).string());
     }

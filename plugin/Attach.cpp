@@ -13,6 +13,7 @@
 #include "linux/Netlink.hpp"
 #include "log/Logging.hpp"
 #include "plugin/DeviceInfoFile.hpp"
+#include "plugin/FaultPoints.hpp"
 #include "plugin/IpamClient.hpp"
 #include "plugin/IpoibMtu.hpp"
 #include "plugin/PartitionChild.hpp"
@@ -48,35 +49,67 @@ kernel::LinkInfo findVfNetdev(const kernel::VfInfo& vf, const kernel::Sysfs& sys
 class AttachFlow {
 public:
     AttachFlow(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx)
-        : req_(req), env_(req.env), cfg_(cfg), ctx_(ctx), podNs_(openPodNetNs(env_.netns)),
+        : req_(req), env_(req.env), cfg_(cfg), ctx_(ctx), gcHeldOff_(holdOffGc()), podNs_(openPodNetNs(env_.netns)),
           hostNs_(kernel::NetNs::current()), pod_(kernel::runInNetNs(podNs_, [] { return kernel::RouteSocket(); })) {}
 
     cni::Result run() {
-        if (auto existing = ctx_.store.load(env_.containerId, env_.ifname)) {
-            throw Error(ErrorCode::DeviceBusy,
-                        "container " + env_.containerId + " already has " + env_.ifname + " attached",
-                        "VF " + existing->pciAddress + "; DEL it first");
+        // Everything below would then happen to the host itself: the VF renamed, the pod's
+        // addresses and routes on the host, and no namespace move for DEL to undo them with.
+        if (podNs_.sameAs(hostNs_)) {
+            throw Error(ErrorCode::InvalidEnvironment, "CNI_NETNS " + env_.netns + " is the host network namespace",
+                        "ibvf attaches VFs to a pod's own network namespace");
         }
+        if (ctx_.store.load(env_.containerId, env_.ifname)) throw alreadyAttached();
         claimVf();
+        faults::reach("attach.claimed");
         recordIntent();
+        faults::reach("attach.intent-recorded");
         startIpam();
         applyGuid();
         applyLinkState();
         if (cfg_.vfioPciMode) return finish(buildVfioResult());
         isolateRdmaDevice();
         moveIntoPod();
+        faults::reach("attach.moved");
         createPartitionChild();
         configureInPod();
         publishDeviceInfo();
         return finish(buildResult());
     }
 
+    // After run(): the VF's lock, for the caller to hold until the result is reported.
+    std::optional<kernel::FileLock> handOverVfLock() {
+        if (!vf_) return std::nullopt;
+        return std::move(vf_->lock);
+    }
+
 private:
+    // Shared with every other ADD, exclusive with the IPAM part of a GC, which must not collect
+    // an allocation whose attachment state it could not read yet (Detach.cpp).
+    kernel::FileLock holdOffGc() const {
+        auto lock = kernel::FileLock::tryAcquire(ctx_.paths.gcLock(), cfg_.lockTimeout, kernel::FileLock::Mode::Shared);
+        if (!lock) {
+            throw Error(ErrorCode::TryAgainLater, "a GC is collecting IPAM leftovers",
+                        "lock " + ctx_.paths.gcLock().string() + " not acquired within " +
+                            std::to_string(cfg_.lockTimeout.count()) + " ms");
+        }
+        return std::move(*lock);
+    }
+
+    // A second ADD for the same attachment, before or while the first runs (the state is created
+    // exclusively, so of two racing ADDs one gets this).
+    Error alreadyAttached() const {
+        const auto existing = ctx_.store.load(env_.containerId, env_.ifname);
+        return Error(ErrorCode::DeviceBusy, "container " + env_.containerId + " already has " + env_.ifname + " attached",
+                     (existing ? "VF " + existing->pciAddress + "; " : std::string()) + "DEL it first");
+    }
+
     cni::Result finish(cni::Result result) {
         state_.phase = AttachPhase::Attached;
         state_.result = result;
         ctx_.store.save(state_);
         undo_.commit();
+        faults::reach("attach.committed");
         spdlog::info("attached {} ({}) to {} as {}", vf().pciAddress, cfg_.vfioPciMode ? "vfio-pci" : link_.name,
                      env_.netns, env_.ifname);
         return result;
@@ -127,7 +160,7 @@ private:
         state_.ipamType = cfg_.vfioPciMode ? std::string() : cfg_.ipamType;
         state_.vfioPciMode = cfg_.vfioPciMode;
         // Before the first change: if we die after this line, DEL and GC know what to put back.
-        ctx_.store.save(state_);
+        if (!ctx_.store.create(state_)) throw alreadyAttached();
         undo_.push("remove the attachment state", [this] { ctx_.store.remove(env_.containerId, env_.ifname); });
     }
 
@@ -145,6 +178,7 @@ private:
             ipam_->del(req_);
         });
         allocation_ = ipam_->startAdd(req_);
+        faults::reach("attach.ipam-started");
     }
 
     kernel::VfControl& vfControl() {
@@ -194,6 +228,7 @@ private:
             rebind();
         });
         rebind();
+        faults::reach("attach.guid-set");
         spdlog::info("VF {} GUID {}", vf().pciAddress, guid->str());
     }
 
@@ -247,6 +282,7 @@ private:
             kernel::runInNetNs(podNs_, [&] { openRdmaNetns(ctx_)->moveToNetns(*device, hostNs_.fd()); });
         });
         adoptNetdev(waitForVfNetdev(ctx_.sysfs, host_, vf().pciAddress, "moving its RDMA device"));
+        faults::reach("attach.rdma-moved");
         spdlog::info("RDMA device {} of VF {} moved into {}", *device, vf().pciAddress, env_.netns);
     }
 
@@ -265,12 +301,14 @@ private:
         undo_.push("restore the VF link state", [this, pf, index, original] {
             vfControl().setLinkState(pf, index, original);
         });
+        faults::reach("attach.link-state-set");
     }
 
     void moveIntoPod() {
         if (link_.adminUp) {
             host_.setAdminUp(hostIfindex_, false);
             undo_.push("set " + link_.name + " up again", [this] { host_.setAdminUp(hostIfindex_, true); });
+            faults::reach("attach.host-link-down");
         }
         const std::string podName = cfg_.pkey ? partitionParentName(env_.ifname) : env_.ifname;
         try {
@@ -323,6 +361,7 @@ private:
         auto link = pod_.linkByIndex(child);
         if (!link) throw Error(ErrorCode::SystemFailure, "partition child " + env_.ifname + " vanished after its creation");
         iface_ = *link;
+        faults::reach("attach.child-created");
     }
 
     void configureInPod() {
@@ -339,23 +378,28 @@ private:
                             std::string(e.what()) + "; the netdev's limits are shown by `ip -d link show`");
             }
             undo_.push("restore the MTU", [this] { pod_.setMtu(iface_.ifindex, iface_.mtu); });
+            faults::reach("attach.mtu-set");
         }
         if (allocation_) {
             ipamResult_ = allocation_->wait();
             allocation_.reset();
+            faults::reach("attach.ipam-done");
         }
         for (const auto& ip : ipamResult_.ips) {
             pod_.addAddress(idx, ip.address);
             undo_.push("remove address " + ip.address.toString(), [this, ip] { pod_.deleteAddress(iface_.ifindex, ip.address); });
         }
+        if (!ipamResult_.ips.empty()) faults::reach("attach.addresses-added");
         pod_.setAdminUp(idx, true);
         undo_.push("set " + env_.ifname + " down", [this] { pod_.setAdminUp(iface_.ifindex, false); });
+        faults::reach("attach.up");
         // Routes after the link is up: the kernel refuses a gateway on a down device.
         for (const auto& route : ipamResult_.routes) {
             auto spec = toRouteSpec(route, ipamResult_.ips, idx);
             pod_.addRoute(spec);
             undo_.push("remove route " + route.dst.toString(), [this, spec] { pod_.deleteRoute(spec); });
         }
+        if (!ipamResult_.routes.empty()) faults::reach("attach.routes-added");
     }
 
     // Neighbours learn the new address at once (gratuitous ARP / unsolicited NA on link up and
@@ -378,6 +422,7 @@ private:
         const auto path = confineDeviceInfoPath(*cfg_.deviceInfoFile, ctx_.paths.deviceInfo);
         auto write = plugin::publishDeviceInfo(path, vf().pciAddress, vf().pfPciAddress, state_.rdmaDevice);
         undo_.push("revert the device-info file", [write] { revertDeviceInfo(write); });
+        faults::reach("attach.device-info-published");
     }
 
     // A VM's VF: what the runtime needs to find it, and nothing that would need a netdev.
@@ -419,6 +464,7 @@ private:
     const cni::Env& env_;
     const PluginConfig& cfg_;
     const PluginContext& ctx_;
+    kernel::FileLock gcHeldOff_;     // first taken, last released: held through any rollback
     kernel::NetNs podNs_;
     kernel::NetNs hostNs_;
     kernel::RouteSocket host_;
@@ -438,9 +484,18 @@ private:
 
 }  // namespace
 
-cni::Result attach(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx) {
+cni::Result attach(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx,
+                   std::optional<kernel::FileLock>& vfLockUntilReported) {
     requireIbKubernetesHandover(req.conf, cfg);
-    return AttachFlow(req, cfg, ctx).run();
+    AttachFlow flow(req, cfg, ctx);
+    auto result = flow.run();
+    vfLockUntilReported = flow.handOverVfLock();
+    return result;
+}
+
+cni::Result attach(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx) {
+    std::optional<kernel::FileLock> dropped;
+    return attach(req, cfg, ctx, dropped);
 }
 
 }  // namespace ibvf::plugin

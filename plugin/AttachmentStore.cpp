@@ -47,6 +47,11 @@ void AttachmentStore::save(const AttachmentState& state) const {
     kernel::writeFileAtomic(statePath(state.containerId, state.ifname), state.toJson(), 0600, kStateDurability);
 }
 
+bool AttachmentStore::create(const AttachmentState& state) const {
+    kernel::makeDirectories(dir_);
+    return kernel::createFileAtomic(statePath(state.containerId, state.ifname), state.toJson(), 0600, kStateDurability);
+}
+
 void AttachmentStore::remove(const std::string& containerId, const std::string& ifname) const {
     kernel::removeFile(statePath(containerId, ifname));
 }
@@ -83,6 +88,32 @@ void AttachmentStore::claim(const std::string& pciAddress, const std::string& co
 
 void AttachmentStore::releaseClaim(const std::string& pciAddress) const {
     kernel::removeFile(claimPath(pciAddress));
+}
+
+std::vector<std::string> AttachmentStore::claimsOf(const std::string& containerId, const std::string& ifname) const {
+    std::vector<std::string> vfs;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_ / "vf", ec)) {
+        const auto pci = entry.path().filename().string();
+        if (kernel::isAtomicTempFileName(pci)) continue;  // a claim being written
+        if (kernel::readFile(entry.path()) == attachmentKey(containerId, ifname)) vfs.push_back(pci);
+    }
+    return vfs;
+}
+
+std::vector<std::string> AttachmentStore::claimsWithoutState() const {
+    std::vector<std::string> vfs;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_ / "vf", ec)) {
+        const auto pci = entry.path().filename().string();
+        if (kernel::isAtomicTempFileName(pci)) continue;
+        try {
+            if (!holderOf(pci)) vfs.push_back(pci);
+        } catch (const cni::Error& e) {
+            spdlog::warn("VF {}: {} ({}); leaving its claim", pci, e.msg(), e.details());  // a corrupt state is still a state
+        }
+    }
+    return vfs;
 }
 
 void AttachmentStore::checkWritable() const {

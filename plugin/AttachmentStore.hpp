@@ -19,6 +19,9 @@ public:
 
     std::optional<AttachmentState> load(const std::string& containerId, const std::string& ifname) const;
     void save(const AttachmentState& state) const;
+    // The first save of an attachment: false (nothing written) when its state exists already,
+    // so of two ADDs racing for one (container ID, ifname) exactly one goes on.
+    bool create(const AttachmentState& state) const;
     void remove(const std::string& containerId, const std::string& ifname) const;
     std::vector<AttachmentState> all() const;
 
@@ -26,6 +29,11 @@ public:
     std::optional<AttachmentState> holderOf(const std::string& pciAddress) const;
     void claim(const std::string& pciAddress, const std::string& containerId, const std::string& ifname) const;
     void releaseClaim(const std::string& pciAddress) const;
+    // The VFs whose claim names (containerId, ifname), whether or not its state exists: what a
+    // DEL still has to release after an ADD was killed between its claim and its state.
+    std::vector<std::string> claimsOf(const std::string& containerId, const std::string& ifname) const;
+    // Every claimed VF whose claim names an attachment without state (GC's leftovers to drop).
+    std::vector<std::string> claimsWithoutState() const;
 
     // Throws cni::Error(PluginNotAvailable) when the directory cannot be created or written.
     void checkWritable() const;

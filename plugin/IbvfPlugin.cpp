@@ -18,7 +18,7 @@ void IbvfPlugin::configure(const cni::Request& req) {
     log::setup({"ibvf", cfg_->logLevel, cfg_->logFile, context, /*defaultFile=*/true});
 }
 
-cni::Result IbvfPlugin::add(const cni::Request& req) { return attach(req, *cfg_, ctx_); }
+cni::Result IbvfPlugin::add(const cni::Request& req) { return attach(req, *cfg_, ctx_, vfLockUntilReported_); }
 void IbvfPlugin::del(const cni::Request& req) { detach(req, *cfg_, ctx_); }
 void IbvfPlugin::check(const cni::Request& req) { plugin::check(req, *cfg_, ctx_); }
 

@@ -2,6 +2,7 @@
 #include <optional>
 
 #include "cni/Dispatch.hpp"
+#include "linux/FileLock.hpp"
 #include "plugin/PluginConfig.hpp"
 #include "plugin/PluginContext.hpp"
 
@@ -21,6 +22,8 @@ public:
 private:
     PluginContext ctx_;
     std::optional<PluginConfig> cfg_;
+    // ADD: the VF's lock, held until this object dies, after main() has written the result.
+    std::optional<kernel::FileLock> vfLockUntilReported_;
 };
 
 }  // namespace ibvf::plugin

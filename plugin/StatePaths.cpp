@@ -28,6 +28,8 @@ std::filesystem::path StatePaths::pfLock(std::string_view pfPciAddress) const {
     return locks / ("pf-" + std::string(pfPciAddress) + ".lock");
 }
 
+std::filesystem::path StatePaths::gcLock() const { return locks / "gc.lock"; }
+
 std::filesystem::path StatePaths::allocationRecord(std::string_view pciAddress) const {
     return allocations / (std::string(pciAddress) + ".json");
 }

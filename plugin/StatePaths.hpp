@@ -16,6 +16,9 @@ struct StatePaths {
     static StatePaths fromEnvironment();
     std::filesystem::path vfLock(std::string_view pciAddress) const;
     std::filesystem::path pfLock(std::string_view pfPciAddress) const;
+    // Held shared by every ADD for its whole run, exclusively by GC while it collects the IPAM:
+    // GC then sees no allocation whose attachment state it could not have read.
+    std::filesystem::path gcLock() const;
     // Written by ibvf-device-plugin on Allocate.
     std::filesystem::path allocationRecord(std::string_view pciAddress) const;
     // ibvf-device-plugin's list of the VFs it offers kubelet, beside the records.

@@ -14,11 +14,6 @@ namespace {
 using cni::Error;
 using cni::ErrorCode;
 
-bool heldByOther(const std::optional<AttachmentState>& holder, const std::string& containerId,
-                 const std::string& ifname) {
-    return holder && !(holder->containerId == containerId && holder->ifname == ifname);
-}
-
 }  // namespace
 
 kernel::FileLock VfResolver::lockVf(const std::string& pciAddress, std::chrono::milliseconds timeout) const {
@@ -49,7 +44,9 @@ ResolvedVf VfResolver::byDeviceId(const std::string& bdf, const PluginConfig& cf
         throw Error(ErrorCode::DeviceNotFound, "deviceID " + bdf + " is not an SR-IOV VF", e.what());
     }
     auto lock = lockVf(bdf, cfg.lockTimeout);
-    if (auto holder = store_.holderOf(bdf); heldByOther(holder, containerId, ifname)) {
+    // Held by this very attachment too: another ADD of it got here first (a claim without a state,
+    // left by a killed ADD, names no holder and is taken over).
+    if (auto holder = store_.holderOf(bdf)) {
         throw Error(ErrorCode::DeviceBusy, "VF " + bdf + " is already attached",
                     "held by container " + holder->containerId + " as " + holder->ifname);
     }
@@ -94,7 +91,7 @@ ResolvedVf VfResolver::fromPf(const std::string& pfNetdev, const PluginConfig& c
                     paths_.pfLock(pf.pciAddress).string());
     }
     for (const auto& bdf : pf.vfPciAddresses) {
-        if (heldByOther(store_.holderOf(bdf), containerId, ifname)) continue;
+        if (store_.holderOf(bdf)) continue;
         // The device plugin's record: kubelet gave this VF to a pod, which gets it as deviceID.
         if (std::filesystem::exists(paths_.allocationRecord(bdf))) continue;
         kernel::VfInfo vf;

@@ -22,7 +22,7 @@ public:
     VfResolver(const kernel::Sysfs& sysfs, const StatePaths& paths, const AttachmentStore& store)
         : sysfs_(sysfs), paths_(paths), store_(store) {}
 
-    // With a deviceID: that VF, locked; busy when another attachment holds it. Without: the first
+    // With a deviceID: that VF, locked; busy when an attachment (even this one) holds it. Without: the first
     // VF of pfNetdevice that no attachment holds and whose netdev is in the host namespace,
     // chosen under the PF's lock. Either way the VF is claimed for (containerId, ifname).
     ResolvedVf resolve(const PluginConfig& cfg, const std::string& containerId, const std::string& ifname,

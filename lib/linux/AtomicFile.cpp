@@ -60,7 +60,11 @@ private:
 
 }  // namespace
 
-void writeFileAtomic(const fs::path& path, std::string_view content, unsigned mode, Durability durability) {
+namespace {
+
+// Writes `content` to a temp file next to `path`, then renames it over `path` (replace) or links
+// it there (create). Returns false when creating and `path` exists.
+bool publish(const fs::path& path, std::string_view content, unsigned mode, Durability durability, bool replace) {
     const fs::path temp = tempPathFor(path);
     Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode)));
     if (!fd) throw KernelError(errno, "create " + temp.string() + " (to replace " + path.string() + ")");
@@ -72,9 +76,25 @@ void writeFileAtomic(const fs::path& path, std::string_view content, unsigned mo
     if (durable && ::fsync(fd.get()) != 0) throw KernelError(errno, "fsync " + temp.string());
     // close() can report a deferred write error (NFS); do not rename a file that failed.
     if (::close(fd.release()) != 0) throw KernelError(errno, "close " + temp.string());
-    if (::rename(temp.c_str(), path.c_str()) != 0) throw KernelError(errno, "rename " + temp.string() + " to " + path.string());
-    guard.disarm();
+    if (replace) {
+        if (::rename(temp.c_str(), path.c_str()) != 0) throw KernelError(errno, "rename " + temp.string() + " to " + path.string());
+        guard.disarm();
+    } else if (::link(temp.c_str(), path.c_str()) != 0) {
+        if (errno == EEXIST) return false;
+        throw KernelError(errno, "link " + temp.string() + " to " + path.string());
+    }  // the guard unlinks the temp name; the content stays under `path`
     if (durable) syncDirectory(path.has_parent_path() ? path.parent_path() : fs::path("."));
+    return true;
+}
+
+}  // namespace
+
+void writeFileAtomic(const fs::path& path, std::string_view content, unsigned mode, Durability durability) {
+    publish(path, content, mode, durability, true);
+}
+
+bool createFileAtomic(const fs::path& path, std::string_view content, unsigned mode, Durability durability) {
+    return publish(path, content, mode, durability, false);
 }
 
 bool isAtomicTempFileName(std::string_view filename) {

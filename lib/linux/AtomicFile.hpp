@@ -18,6 +18,10 @@ namespace ibvf::kernel {
 enum class Durability { Durable, CrashSafe };
 void writeFileAtomic(const std::filesystem::path& path, std::string_view content, unsigned mode = 0600,
                      Durability durability = Durability::Durable);
+// The same, but only when `path` does not exist yet: the temp file is link(2)ed to it, which
+// fails if the name is taken (returns false, nothing written). Two racing creators: one wins.
+bool createFileAtomic(const std::filesystem::path& path, std::string_view content, unsigned mode = 0600,
+                      Durability durability = Durability::Durable);
 // True for writeFileAtomic's temp names, so directory scans can skip them.
 bool isAtomicTempFileName(std::string_view filename);
 // Removes temp files in `dir` whose writer process no longer exists; returns how many.

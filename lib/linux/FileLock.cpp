@@ -31,9 +31,9 @@ using Clock = std::chrono::steady_clock;
 // can be started.
 namespace {
 
-bool tryLockNow(int fd, const fs::path& path) {
+bool tryLockNow(int fd, const fs::path& path, int op) {
     for (;;) {
-        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return true;
+        if (::flock(fd, op | LOCK_NB) == 0) return true;
         if (errno == EINTR) continue;
         if (errno == EWOULDBLOCK) return false;
         throw KernelError(errno, "flock " + path.string());
@@ -48,10 +48,10 @@ struct BlockingWait {
     bool abandoned = false;  // the caller gave up, whatever the helper gets it must drop
 };
 
-void blockingFlock(const std::shared_ptr<BlockingWait>& state, Fd fd) {
+void blockingFlock(const std::shared_ptr<BlockingWait>& state, Fd fd, int op) {
     int rc = 0;
     do {
-        rc = ::flock(fd.get(), LOCK_EX);
+        rc = ::flock(fd.get(), op);
     } while (rc != 0 && errno == EINTR);
     const int err = rc == 0 ? 0 : errno;
     const std::lock_guard<std::mutex> guard(state->mutex);
@@ -68,12 +68,12 @@ void blockingFlock(const std::shared_ptr<BlockingWait>& state, Fd fd) {
 
 enum class Outcome { Acquired, TimedOut, NoThread };
 
-Outcome waitInHelperThread(int fd, const fs::path& path, Clock::time_point deadline) {
+Outcome waitInHelperThread(int fd, const fs::path& path, Clock::time_point deadline, int op) {
     Fd dup(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
     if (!dup) throw KernelError(errno, "dup lock descriptor of " + path.string());
     auto state = std::make_shared<BlockingWait>();
     try {
-        std::thread(blockingFlock, state, std::move(dup)).detach();
+        std::thread(blockingFlock, state, std::move(dup), op).detach();
     } catch (const std::system_error&) {
         return Outcome::NoThread;
     }
@@ -87,10 +87,10 @@ Outcome waitInHelperThread(int fd, const fs::path& path, Clock::time_point deadl
 }
 
 // Back-off from 0.2 ms doubling to 5 ms: bounded hand-over delay, negligible CPU while waiting.
-bool pollUntil(int fd, const fs::path& path, Clock::time_point deadline) {
+bool pollUntil(int fd, const fs::path& path, Clock::time_point deadline, int op) {
     std::chrono::microseconds backoff(200);
     for (;;) {
-        if (tryLockNow(fd, path)) return true;
+        if (tryLockNow(fd, path, op)) return true;
         const auto now = Clock::now();
         if (now >= deadline) return false;
         std::this_thread::sleep_for(std::min<Clock::duration>(backoff, deadline - now));
@@ -100,16 +100,17 @@ bool pollUntil(int fd, const fs::path& path, Clock::time_point deadline) {
 
 }  // namespace
 
-std::optional<FileLock> FileLock::tryAcquire(const fs::path& path, std::chrono::milliseconds timeout) {
+std::optional<FileLock> FileLock::tryAcquire(const fs::path& path, std::chrono::milliseconds timeout, Mode mode) {
     const auto deadline = Clock::now() + timeout;
+    const int op = mode == Mode::Shared ? LOCK_SH : LOCK_EX;
     if (path.has_parent_path()) makeDirectories(path.parent_path(), 0700);
     Fd fd(::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600));
     if (!fd) throw KernelError(errno, "open lock file " + path.string());
 
-    if (tryLockNow(fd.get(), path)) return FileLock(std::move(fd), path);
+    if (tryLockNow(fd.get(), path, op)) return FileLock(std::move(fd), path);
     if (Clock::now() >= deadline) return std::nullopt;
 
-    switch (waitInHelperThread(fd.get(), path, deadline)) {
+    switch (waitInHelperThread(fd.get(), path, deadline, op)) {
         case Outcome::Acquired:
             return FileLock(std::move(fd), path);
         case Outcome::TimedOut:
@@ -117,7 +118,7 @@ std::optional<FileLock> FileLock::tryAcquire(const fs::path& path, std::chrono::
         case Outcome::NoThread:
             break;
     }
-    if (pollUntil(fd.get(), path, deadline)) return FileLock(std::move(fd), path);
+    if (pollUntil(fd.get(), path, deadline, op)) return FileLock(std::move(fd), path);
     return std::nullopt;
 }
 

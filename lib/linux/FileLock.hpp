@@ -16,9 +16,14 @@ namespace ibvf::kernel {
 
 class FileLock {
 public:
+    // Shared holders exclude only exclusive ones (LOCK_SH): many ADDs at once, none during the
+    // part of a GC that must see no ADD in flight.
+    enum class Mode { Exclusive, Shared };
+
     // Creates parent directories (0700) and the file (0600) as needed. Returns nullopt on
     // timeout (a zero timeout tries once), throws KernelError naming the path on any other failure.
-    static std::optional<FileLock> tryAcquire(const std::filesystem::path& path, std::chrono::milliseconds timeout);
+    static std::optional<FileLock> tryAcquire(const std::filesystem::path& path, std::chrono::milliseconds timeout,
+                                              Mode mode = Mode::Exclusive);
     const std::filesystem::path& path() const { return path_; }
 
 private:

@@ -29,6 +29,11 @@ RunResult BinaryRunner::run(const std::map<std::string, std::string>& env, const
 
 RunResult BinaryRunner::run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
                             const std::string& stdinText) const {
+    return start(args, env, stdinText).wait();
+}
+
+RunningBinary BinaryRunner::start(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                                  const std::string& stdinText) const {
     std::map<std::string, std::string> merged = env;
     for (char** e = environ; e && *e; ++e) {
         const std::string_view kv(*e);
@@ -40,10 +45,11 @@ RunResult BinaryRunner::run(const std::vector<std::string>& args, const std::map
     std::vector<std::string> envList;
     envList.reserve(merged.size());
     for (const auto& [k, v] : merged) envList.push_back(k + "=" + v);
+    return RunningBinary(kernel::ChildProcess::spawn(path_, args, envList, stdinText));
+}
 
-    auto child = kernel::ChildProcess::spawn(path_, args, envList, stdinText);
-    const kernel::ProcessResult p = child.wait();
-
+RunResult RunningBinary::wait() {
+    const kernel::ProcessResult p = child_.wait();
     RunResult r;
     r.exitCode = p.exitCode;
     r.signal = p.signal;

@@ -9,6 +9,8 @@
 
 #include <rapidjson/document.h>
 
+#include "linux/Process.hpp"
+
 namespace ibvf::test {
 
 struct RunResult {
@@ -20,6 +22,18 @@ struct RunResult {
 
     // "exit 1; stdout: ...; stderr: ..." for CHECK messages.
     std::string summary() const;
+};
+
+// A binary started and not waited for yet (BinaryRunner::start), e.g. to signal it meanwhile.
+class RunningBinary {
+public:
+    explicit RunningBinary(kernel::ChildProcess child) : child_(std::move(child)) {}
+    pid_t pid() const { return child_.pid(); }
+    // Feeds the rest of stdin, collects the output, reaps. Call once.
+    RunResult wait();
+
+private:
+    kernel::ChildProcess child_;  // killed and reaped if never waited for
 };
 
 // IBVF_BUILD_DIR "/<name>", e.g. builtBinary("ibvf").
@@ -38,6 +52,9 @@ public:
     // The same with command-line arguments (a CNI plugin gets none; ibvf-diag does).
     RunResult run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
                   const std::string& stdinText = {}) const;
+    // Started in the background, with the same environment rules.
+    RunningBinary start(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                        const std::string& stdinText = {}) const;
 
 private:
     std::string path_;

@@ -88,7 +88,7 @@ std::vector<std::string> recordSteps(const Scenario& sc, const fs::path& root) {
     const int status = runInChild([&] {
         ::close(fds[0]);
         g_recordFd = fds[1];
-        crash::setHook(recordingHook);
+        fault::setHook(recordingHook);
         sc.operation(store);
         return 0;
     });
@@ -146,7 +146,7 @@ TEST_CASE("a kill -9 at any step leaves a store that DEL, GC and re-ADD recover"
                 g_killStep = step;
                 g_killOccurrence = occurrence;
                 g_seen = 0;
-                crash::setHook(killingHook);
+                fault::setHook(killingHook);
                 sc.operation(store);
                 return 0;
             });

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <filesystem>
@@ -18,6 +19,7 @@
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using ibvf::kernel::createFileAtomic;
 using ibvf::kernel::isAtomicTempFileName;
 using ibvf::kernel::KernelError;
 using ibvf::kernel::makeDirectories;
@@ -86,6 +88,27 @@ TEST_CASE("writeFileAtomic without fsync still replaces whole files and leaves n
     // A failed write (no such directory) names the path and creates nothing.
     CHECK_THROWS_WITH_AS(writeFileAtomic(dir / "missing" / "x", "y", 0600, ibvf::kernel::Durability::CrashSafe),
                          doctest::Contains("missing"), KernelError);
+}
+
+TEST_CASE("createFileAtomic writes only a name that does not exist yet, and leaves no temp files") {
+    ScratchDir dir;
+    const fs::path path = dir / "cid:net1.json";
+    CHECK(createFileAtomic(path, "first", 0600, ibvf::kernel::Durability::CrashSafe));
+    CHECK_FALSE(createFileAtomic(path, "second", 0600, ibvf::kernel::Durability::CrashSafe));
+    CHECK(readFile(path) == "first");
+    CHECK(entries(dir.path()) == std::vector<std::string>{"cid:net1.json"});
+    // Racing creators: exactly one wins.
+    const fs::path raced = dir / "raced";
+    std::vector<std::thread> threads;
+    std::atomic<int> wins{0};
+    for (int i = 0; i < 8; ++i) {
+        threads.emplace_back([&, i] {
+            if (createFileAtomic(raced, std::to_string(i), 0600, ibvf::kernel::Durability::CrashSafe)) ++wins;
+        });
+    }
+    for (auto& t : threads) t.join();
+    CHECK(wins == 1);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"cid:net1.json", "raced"});
 }
 
 TEST_CASE("writeFileAtomic gives the file exactly the requested mode whatever the umask") {

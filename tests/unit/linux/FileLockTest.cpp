@@ -233,3 +233,26 @@ TEST_CASE("processes updating a file under the lock never lose an update") {
     std::ifstream(counter) >> value;
     CHECK(value == kProcesses * kIncrements);
 }
+
+TEST_CASE("shared holders coexist; an exclusive one waits for all of them, and they for it") {
+    ScratchDir dir;
+    const fs::path path = dir / "gc.lock";
+    auto a = FileLock::tryAcquire(path, 0ms, FileLock::Mode::Shared);
+    auto b = FileLock::tryAcquire(path, 0ms, FileLock::Mode::Shared);
+    REQUIRE(a.has_value());
+    REQUIRE(b.has_value());
+    CHECK_FALSE(FileLock::tryAcquire(path, 0ms).has_value());
+    a.reset();
+    CHECK_FALSE(FileLock::tryAcquire(path, 20ms).has_value());
+    // Released while an exclusive waiter blocks in the kernel: it gets the lock at once.
+    std::thread release([&] {
+        std::this_thread::sleep_for(30ms);
+        b.reset();
+    });
+    auto exclusive = FileLock::tryAcquire(path, 2000ms);
+    release.join();
+    REQUIRE(exclusive.has_value());
+    CHECK_FALSE(FileLock::tryAcquire(path, 0ms, FileLock::Mode::Shared).has_value());
+    exclusive.reset();
+    CHECK(FileLock::tryAcquire(path, 0ms, FileLock::Mode::Shared).has_value());
+}
