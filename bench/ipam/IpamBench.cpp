@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "CommandLine.hpp"
 #include "ExecTiming.hpp"
 #include "ipam/LeaseStore.hpp"
 #include "ipam/Range.hpp"
@@ -36,6 +37,11 @@ namespace fs = std::filesystem;
 using ibvf::bench::Clock;
 using ibvf::bench::ms;
 using ibvf::bench::percentile;
+
+constexpr const char* kUsage =
+    "usage: ibvf-ipam-bench [--ibvf PATH] [--host-local PATH] [--workdir DIR] [--iterations N]\n"
+    "                       [--curve-samples N] [--concurrent-rounds N] [--max-leases N]\n"
+    "ibvf-ipam against Go host-local, interleaved in one run; prints a markdown table.\n";
 
 struct Options {
     std::string ibvf = IBVF_BENCH_BUILD_DIR "/ibvf-ipam";
@@ -112,20 +118,15 @@ void printTable(const std::string& title, const std::vector<Row>& rows, const st
 
 Options parseOptions(int argc, char** argv) {
     Options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        const auto next = [&]() -> std::string {
-            if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
-            return argv[++i];
-        };
-        if (a == "--ibvf") o.ibvf = next();
-        else if (a == "--host-local") o.hostLocal = next();
-        else if (a == "--workdir") o.workdir = next();
-        else if (a == "--iterations") o.iterations = std::stoi(next());
-        else if (a == "--curve-samples") o.curveSamples = std::stoi(next());
-        else if (a == "--concurrent-rounds") o.concurrentRounds = std::stoi(next());
-        else if (a == "--max-leases") o.maxLeases = std::stoi(next());
-        else throw std::runtime_error("unknown option " + a);
+    if (!ibvf::bench::parseCommandLine(
+            argc, argv,
+            {ibvf::bench::textOption("--ibvf", o.ibvf), ibvf::bench::textOption("--host-local", o.hostLocal),
+             ibvf::bench::pathOption("--workdir", o.workdir), ibvf::bench::intOption("--iterations", o.iterations, 1),
+             ibvf::bench::intOption("--curve-samples", o.curveSamples, 1),
+             ibvf::bench::intOption("--concurrent-rounds", o.concurrentRounds, 1),
+             ibvf::bench::intOption("--max-leases", o.maxLeases, 1)})) {
+        std::cout << kUsage;
+        std::exit(0);
     }
     return o;
 }
