@@ -6,7 +6,6 @@
 //   - an ADD that succeeds is what CHECK then reports for the attachment;
 //   - after its DEL the attachment holds nothing;
 //   - after GC with nothing to keep, no record and no lease the store owns is left.
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "FuzzInput.hpp"
+#include "FuzzScratch.hpp"
 #include "cni/Error.hpp"
 #include "ipam/LeaseStore.hpp"
 #include "ipam/Range.hpp"
@@ -29,23 +29,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace ibvf;
 
-fs::path scratchRoot() {
-    std::string pattern = (fs::temp_directory_path() / "ibvf-fuzz-leases-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-    return pattern;
-}
-
-struct Scratch {
-    fs::path dir = scratchRoot();
-    Scratch() = default;
-    ~Scratch() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-    Scratch(const Scratch&) = delete;
-    Scratch& operator=(const Scratch&) = delete;
-};
-
 std::vector<std::string_view> words(std::string_view text) {
     std::vector<std::string_view> out;
     for (;;) {
@@ -56,17 +39,11 @@ std::vector<std::string_view> words(std::string_view text) {
     }
 }
 
-void writeFile(const fs::path& p, std::string_view content) {
-    const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || ::write(fd, content.data(), content.size()) != static_cast<ssize_t>(content.size())) std::abort();
-    ::close(fd);
-}
-
 // Lays the input out as a store directory.
 void plant(const fs::path& dir, const std::vector<std::string_view>& fields) {
     fs::create_directories(dir / "attachments");
     fs::create_directories(dir / "leases");
-    if (!fields[0].empty()) writeFile(dir / "cursors", fields[0]);
+    if (!fields[0].empty()) fuzz::writeFile(dir / "cursors", fields[0]);
     for (std::size_t i = 1; i < fields.size(); ++i) {
         const std::string text(fields[i]);
         // A symbolic link's target is a non-empty C string shorter than PATH_MAX.
@@ -97,10 +74,10 @@ ipam::Range range(const char* subnet) { return ipam::makeRange(ipam::RangeSpec{s
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static const Scratch scratch;
+    static const fuzz::Scratch scratch("leases");
     static const std::vector<ipam::RangeSet> sets{{range("10.9.0.0/29")}, {range("fd00::/125")}};
     const auto fields = fuzz::lines(fuzz::asText(data, size));
-    const fs::path dir = scratch.dir / "net";
+    const fs::path dir = scratch.dir() / "net";
     std::error_code ec;
     fs::remove_all(dir, ec);
     plant(dir, fields);
