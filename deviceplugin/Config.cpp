@@ -169,7 +169,8 @@ ResourceConfig parseResource(const Value& obj, const std::string& where) {
 
 Config parseConfig(std::string_view json) {
     rapidjson::Document doc;
-    doc.Parse(json.data(), json.size());
+    // Iterative: no recursion on the nesting depth of the input (see cni/NetConf.cpp).
+    doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
     if (doc.HasParseError())
         throw ConfigError("config is not valid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
                           rapidjson::GetParseError_En(doc.GetParseError()));

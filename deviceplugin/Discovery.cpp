@@ -48,6 +48,8 @@ bool contains(const std::vector<std::string>& list, const std::string& v) {
     return std::find(list.begin(), list.end(), v) != list.end();
 }
 
+constexpr int kMaxVfsPerPf = 0xffff;
+
 struct PfCandidate {
     std::string netdev;
     const PfSelector* selector = nullptr;  // nullptr: every VF
@@ -118,6 +120,13 @@ void discoverSriov(const ResourceConfig& r, const kernel::Sysfs& sysfs, Pool& po
             pool.problems.push_back("PF " + pf.netdev + " (" + pfBdf + ") is not an SR-IOV PF");
             continue;
         }
+        // SR-IOV's NumVFs register is 16 bits wide: a larger count is not a PF's, and walking
+        // that many virtfn links would stall every refresh (found by fuzzing).
+        if (numVfs > kMaxVfsPerPf) {
+            pool.problems.push_back("PF " + pf.netdev + " (" + pfBdf + "): sriov_numvfs " + std::to_string(numVfs) +
+                                    " is more than a PF can have");
+            continue;
+        }
         const int pfNuma = intAttribute(pfDir / "numa_node", -1);
         for (int i = 0; i < numVfs; ++i) {
             const auto index = static_cast<unsigned>(i);
@@ -129,6 +138,9 @@ void discoverSriov(const ResourceConfig& r, const kernel::Sysfs& sysfs, Pool& po
             if (ec) continue;  // numvfs change in progress
             DeviceRecord d;
             d.pciAddress = target.filename().string();
+            // The ID goes to kubelet and into paths: a link to anything but a PCI device is no VF
+            // (a virtfn link to ".." was offered as device ".."; found by fuzzing).
+            if (!kernel::isValidPciAddress(d.pciAddress)) continue;
             d.id = d.pciAddress;
             d.pfPciAddress = pfBdf;
             d.pfNetdev = pf.netdev;

@@ -49,12 +49,17 @@ std::optional<Clock::time_point> allocatedAt(const fs::path& file) {
 
 std::optional<Clock::time_point> recordTime(const std::string& recordJson) {
     rapidjson::Document doc;
-    doc.Parse(recordJson.c_str());
+    doc.Parse<rapidjson::kParseIterativeFlag>(recordJson.c_str());
     if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("time") || !doc["time"].IsString()) return std::nullopt;
     std::tm tm{};
     const char* end = ::strptime(doc["time"].GetString(), "%Y-%m-%dT%H:%M:%SZ", &tm);
     if (end == nullptr || *end != '\0') return std::nullopt;
-    return Clock::from_time_t(::timegm(&tm));
+    // A damaged record may state any year; system_clock counts nanoseconds in 64 bits (about
+    // 1678 to 2262), and converting a time outside that overflows (fuzz finding).
+    const std::time_t seconds = ::timegm(&tm);
+    constexpr auto kLimit = std::chrono::duration_cast<std::chrono::seconds>(Clock::duration::max()).count();
+    if (seconds == static_cast<std::time_t>(-1) || seconds >= kLimit || seconds <= -kLimit) return std::nullopt;
+    return Clock::from_time_t(seconds);
 }
 
 std::size_t reclaimVanishedRecords(const std::vector<Pool>& pools, const AllocationPaths& paths) {

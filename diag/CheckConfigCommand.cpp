@@ -14,7 +14,7 @@ int runCheckConfig(Args args, std::ostream& out, std::ostream& err) {
         } else if (a == "--help" || a == "-h") {
             out << usageText();
             return kExitClean;
-        } else if (a.rfind("-", 0) == 0 && a != "-") {
+        } else if (a.rfind('-', 0) == 0 && a != "-") {
             err << "ibvf-diag check-config: bad argument \"" << a << "\"\n" << usageText();
             return kExitUsage;
         } else {

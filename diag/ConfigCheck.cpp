@@ -67,7 +67,7 @@ public:
     // A whole JSON document of unknown kind.
     void document(std::string_view text) {
         rapidjson::Document doc;
-        doc.Parse(text.data(), text.size());
+        doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
         if (doc.HasParseError()) {
             out_.kind = "unknown";
             out_.description = "not valid JSON";

@@ -177,7 +177,7 @@ private:
         for (const auto& pf : facts_.pfs)
             for (const auto& vf : pf.vfs) anyRdma = anyRdma || vf.rdmaDevice.has_value();
         if (!anyRdma) {
-            r_.notes.push_back("RDMA subsystem in shared netns mode (no VF with an RDMA device listed)");
+            r_.notes.emplace_back("RDMA subsystem in shared netns mode (no VF with an RDMA device listed)");
             return;
         }
         add(Severity::Warning, "rdma-netns-shared", "RDMA",
@@ -189,7 +189,7 @@ private:
     void checkDevicePlugin() {
         const auto& dp = facts_.devicePlugin;
         if (!dp.configPath) {
-            r_.notes.push_back("no device plugin config: device plugin checks skipped (--device-plugin-config PATH)");
+            r_.notes.emplace_back("no device plugin config: device plugin checks skipped (--device-plugin-config PATH)");
             return;
         }
         if (dp.configError) {

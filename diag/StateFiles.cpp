@@ -91,7 +91,7 @@ AttachmentScan readAttachments(const fs::path& dir) {
 
 AllocationFacts parseAllocationRecord(std::string_view json, const std::string& path) {
     rapidjson::Document doc;
-    doc.Parse(json.data(), json.size());
+    doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
     if (doc.HasParseError())
         throw std::runtime_error("not JSON (" + std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " at offset " +
                                  std::to_string(doc.GetErrorOffset()) + ")");

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every build, test and benchmark dependency of ibvf on a bare Debian 12 machine.
+# Installs every build, test and benchmark dependency of ibvf on a bare Debian 12 machine
+# (with --hardening, also what install/hardening.sh needs).
 set -euo pipefail
 # --build-only: what building the binaries needs (install/Containerfile's build stage).
 packages=(
@@ -23,6 +24,11 @@ if [ "${1:-}" != "--build-only" ]; then
     # bench/all.sh draws the benchmark chart (PNG).
     gnuplot-nox
   )
+fi
+# install/hardening.sh: clang with libFuzzer and the sanitizer runtimes, the static checkers, and
+# PyYAML for seeding the fuzz corpus from netconf-examples/.
+if [ "${1:-}" = --hardening ]; then
+  packages+=(clang libclang-rt-14-dev clang-tidy cppcheck python3 python3-yaml)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <limits.h>
+#include <climits>
 #include <stdexcept>
 
 #include "cni/Error.hpp"
@@ -35,7 +35,7 @@ void onlyFields(const rapidjson::Value& obj, std::initializer_list<const char*> 
 }
 
 std::string absoluteFile(const rapidjson::Value& tls, const char* key) {
-    const auto path = json::optString(tls, key, "ipam.backend.tls").value_or("");
+    auto path = json::optString(tls, key, "ipam.backend.tls").value_or("");
     if (!path.empty() && path.front() != '/') invalid(std::string("ipam.backend.tls.") + key + " '" + path + "' must be an absolute path");
     return path;
 }

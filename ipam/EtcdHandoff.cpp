@@ -28,7 +28,7 @@ bool backendIsEtcd(const rapidjson::Value& doc) {
 bool selectsEtcdStore(std::string_view configText) {
     if (configText.find("\"backend\"") == std::string_view::npos) return false;
     rapidjson::Document doc;
-    doc.Parse(configText.data(), configText.size());
+    doc.Parse<rapidjson::kParseIterativeFlag>(configText.data(), configText.size());
     return !doc.HasParseError() && backendIsEtcd(doc);
 }
 

@@ -1,12 +1,15 @@
 #include "ipam/ResolvConf.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "cni/Error.hpp"
+#include "linux/Fd.hpp"
 
 namespace ibvf::ipam {
 namespace {
@@ -51,14 +54,30 @@ cni::Dns parseResolvConf(std::string_view text) {
 }
 
 cni::Dns readResolvConf(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw cni::Error(cni::ErrorCode::InvalidNetworkConfig,
-                         "ipam.resolvConf: cannot read " + path + ": " + std::strerror(errno));
+    const auto refuse = [&](const std::string& why) {
+        return cni::Error(cni::ErrorCode::InvalidNetworkConfig, "ipam.resolvConf: " + why);
+    };
+    const auto cannotRead = [&] { return refuse("cannot read " + path + ": " + std::strerror(errno)); };
+    // The path comes from a NetworkAttachmentDefinition and is read as root. A regular file of
+    // bounded size only, opened without blocking: /dev/zero exhausted memory and a FIFO hung
+    // the IPAM (found by fuzzing). A NUL would make open(2) read another file than the one named.
+    constexpr std::size_t kMaxBytes = std::size_t{64} * 1024;
+    if (path.find('\0') != std::string::npos) throw refuse("the path contains a NUL byte");
+    const kernel::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    struct stat st {};
+    if (!fd || ::fstat(fd.get(), &st) != 0) throw cannotRead();
+    if (!S_ISREG(st.st_mode)) throw refuse(path + " is not a regular file");
+    std::string text;
+    char buf[4096];
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw cannotRead();
+        if (n == 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+        if (text.size() > kMaxBytes) throw refuse(path + " is larger than 64 KiB");
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return parseResolvConf(ss.str());
+    return parseResolvConf(text);
 }
 
 }  // namespace ibvf::ipam

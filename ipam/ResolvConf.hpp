@@ -12,7 +12,8 @@ namespace ibvf::ipam {
 // "options" accumulate.
 cni::Dns parseResolvConf(std::string_view text);
 
-// Throws cni::Error(InvalidNetworkConfig) naming the path when it cannot be read.
+// Throws cni::Error(InvalidNetworkConfig) naming the path when it cannot be read, is not a
+// regular file, or is larger than 64 KiB.
 cni::Dns readResolvConf(const std::string& path);
 
 }  // namespace ibvf::ipam

@@ -18,7 +18,6 @@
 namespace ibvf::ipam {
 namespace {
 
-namespace fs = std::filesystem;
 using kernel::Fd;
 using kernel::KernelError;
 
@@ -42,10 +41,10 @@ bool isStorable(const AttachmentKey& k) {
            cni::isValidInterfaceName(k.ifname);
 }
 
-std::string recordText(const AttachmentKey& k, std::int64_t takenAt, const std::vector<net::IpAddress>& addrs) {
-    std::string s = k.containerId;
+std::string recordText(const AttachmentKey& owner, std::int64_t takenAt, const std::vector<net::IpAddress>& addrs) {
+    std::string s = owner.containerId;
     s += ' ';
-    s += k.ifname;
+    s += owner.ifname;
     s += ' ';
     s += std::to_string(takenAt);
     for (const auto& a : addrs) {

@@ -56,11 +56,16 @@ fs::path resolveStoreDir(const fs::path& root, const std::optional<std::string>&
         if (dataDir->empty() || !fs::path(*dataDir).is_absolute()) {
             throw Error(ErrorCode::InvalidNetworkConfig, "ipam.dataDir '" + *dataDir + "' must be an absolute path");
         }
+        // System calls stop at a NUL: the directory checked below would not be the one used, and
+        // networks whose dataDirs differ only after it would share one store (found by fuzzing).
+        if (dataDir->find('\0') != std::string::npos) {
+            throw Error(ErrorCode::InvalidNetworkConfig, "ipam.dataDir must not contain a NUL byte");
+        }
         base = *dataDir;
     } else {
         base = resolvedRoot / "ibvf-ipam";
     }
-    const fs::path dir = resolve(base / network, "ipam.dataDir");
+    fs::path dir = resolve(base / network, "ipam.dataDir");
     if (!isStrictlyInside(dir, resolvedRoot)) {
         throw Error(ErrorCode::InvalidNetworkConfig,
                     "ipam.dataDir: the lease directory " + (base / network).string() + " resolves to " + dir.string() +

@@ -12,7 +12,7 @@ std::optional<std::string> advertisedResourceOf(const std::filesystem::path& fil
     const auto content = kernel::readFile(file);
     if (!content) return std::nullopt;
     rapidjson::Document doc;
-    doc.Parse(content->c_str());
+    doc.Parse<rapidjson::kParseIterativeFlag>(content->c_str());
     if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("vfs") || !doc["vfs"].IsObject())
         throw std::runtime_error(file.string() + ": not an advertised-VFs file ({\"vfs\":{...}})");
     const auto& vfs = doc["vfs"];

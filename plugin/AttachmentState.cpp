@@ -91,7 +91,8 @@ std::string AttachmentState::toJson() const {
 
 AttachmentState AttachmentState::fromJson(std::string_view text) {
     rapidjson::Document doc;
-    doc.Parse(text.data(), text.size());
+    // Iterative: no recursion on the nesting depth of the input (see cni/NetConf.cpp).
+    doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
     if (doc.HasParseError() || !doc.IsObject()) throw std::runtime_error("attachment state is not a JSON object");
     if (num<int>(doc, "format") != kFormat) throw std::runtime_error("attachment state has an unknown format");
     AttachmentState s;

@@ -27,7 +27,7 @@ void setString(rapidjson::Value& obj, const char* key, const std::string& value,
 }  // namespace
 
 fs::path confineDeviceInfoPath(const std::string& requested, const fs::path& dir) {
-    const fs::path path = fs::path(requested).lexically_normal();
+    fs::path path = fs::path(requested).lexically_normal();
     const bool inside = path.is_absolute() && path.parent_path() == dir.lexically_normal() && path.has_filename() &&
                         path.filename() != "." && path.filename() != "..";
     if (!inside) {
@@ -42,7 +42,7 @@ DeviceInfoWrite publishDeviceInfo(const fs::path& path, const std::string& pciAd
                                   const std::optional<std::string>& rdmaDevice) {
     DeviceInfoWrite write{path, kernel::readFile(path)};
     rapidjson::Document doc;
-    if (write.previous) doc.Parse(write.previous->c_str(), write.previous->size());
+    if (write.previous) doc.Parse<rapidjson::kParseIterativeFlag>(write.previous->c_str(), write.previous->size());
     if (!write.previous || doc.HasParseError() || !doc.IsObject()) doc.SetObject();
     auto& a = doc.GetAllocator();
     setString(doc, "type", "pci", a);

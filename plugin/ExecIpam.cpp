@@ -11,8 +11,6 @@
 #include "linux/KernelError.hpp"
 #include "linux/Process.hpp"
 
-extern char** environ;
-
 namespace ibvf::plugin {
 namespace {
 
@@ -55,7 +53,7 @@ kernel::ChildProcess start(const std::string& type, const cni::Request& req, std
 // A delegate's failure keeps its own code and message, prefixed with who said it.
 [[noreturn]] void throwDelegateError(const std::string& type, const kernel::ProcessResult& r) {
     rapidjson::Document doc;
-    doc.Parse(r.out.c_str(), r.out.size());
+    doc.Parse<rapidjson::kParseIterativeFlag>(r.out.c_str(), r.out.size());  // no recursion on nesting depth
     if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("code") && doc["code"].IsUint()) {
         const auto code = static_cast<ErrorCode>(doc["code"].GetUint());
         std::string msg = doc.HasMember("msg") && doc["msg"].IsString() ? doc["msg"].GetString() : "";
@@ -75,7 +73,7 @@ void runToCompletion(const std::string& type, const cni::Request& req, std::stri
 cni::Result parseAllocation(const std::string& type, const kernel::ProcessResult& r) {
     if (r.exitCode != 0) throwDelegateError(type, r);
     rapidjson::Document doc;
-    doc.Parse(r.out.c_str(), r.out.size());
+    doc.Parse<rapidjson::kParseIterativeFlag>(r.out.c_str(), r.out.size());  // no recursion on nesting depth
     if (doc.HasParseError() || !doc.IsObject()) {
         throw Error(ErrorCode::IpamFailure, "IPAM plugin '" + type + "' printed no JSON result", r.out);
     }

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "CommandLine.hpp"
 #include "ExecTiming.hpp"
 #include "etcd/EtcdClient.hpp"
 #include "ipam/etcd/EtcdLayout.hpp"
@@ -42,6 +43,10 @@ using ibvf::bench::ms;
 using ibvf::bench::percentile;
 
 constexpr const char* kPrefix = "/bench";
+constexpr const char* kUsage =
+    "usage: ibvf-ipam-etcd-bench [--iterations N] [--concurrent-rounds N] [--curve-samples N]\n"
+    "                            [--etcd-data DIR] [--workdir DIR] [--build-dir DIR]\n"
+    "The etcd lease store against the node-local one; starts its own etcd. Needs root.\n";
 
 struct Options {
     std::string buildDir = IBVF_BENCH_BUILD_DIR;
@@ -151,19 +156,15 @@ void fill(const std::string& network, const std::string& subnet, int count, std:
 
 Options parseOptions(int argc, char** argv) {
     Options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        const auto next = [&]() -> std::string {
-            if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
-            return argv[++i];
-        };
-        if (a == "--iterations") o.iterations = std::stoi(next());
-        else if (a == "--concurrent-rounds") o.concurrentRounds = std::stoi(next());
-        else if (a == "--curve-samples") o.curveSamples = std::stoi(next());
-        else if (a == "--etcd-data") o.etcdData = next();
-        else if (a == "--workdir") o.workdir = next();
-        else if (a == "--build-dir") o.buildDir = next();
-        else throw std::runtime_error("unknown option " + a);
+    if (!ibvf::bench::parseCommandLine(
+            argc, argv,
+            {ibvf::bench::intOption("--iterations", o.iterations, 1),
+             ibvf::bench::intOption("--concurrent-rounds", o.concurrentRounds, 1),
+             ibvf::bench::intOption("--curve-samples", o.curveSamples, 1),
+             ibvf::bench::pathOption("--etcd-data", o.etcdData), ibvf::bench::pathOption("--workdir", o.workdir),
+             ibvf::bench::textOption("--build-dir", o.buildDir)})) {
+        std::cout << kUsage;
+        std::exit(0);
     }
     return o;
 }

@@ -5,6 +5,7 @@
 //                   [--curve-samples N] [--concurrent-rounds N] [--max-leases N]
 //
 // 1. ADD+DEL: N rounds; each round runs one ADD+DEL pair of each plugin, in alternating order.
+//    Then the peak RSS and CPU of ADD and DEL (through ibvf-bench-spawn), and the binary sizes.
 // 2. Allocation time with 10 / 1k / 10k / 60k existing leases in a /16: the stores are filled
 //    through the real data layouts (ibvf-ipam's through its library, host-local's by writing its
 //    one-file-per-address format), then ADD+DEL pairs are timed; the ADD is reported.
@@ -26,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "CommandLine.hpp"
+#include "TimedProcess.hpp"
 #include "ExecTiming.hpp"
 #include "ipam/LeaseStore.hpp"
 #include "ipam/Range.hpp"
@@ -36,6 +39,11 @@ namespace fs = std::filesystem;
 using ibvf::bench::Clock;
 using ibvf::bench::ms;
 using ibvf::bench::percentile;
+
+constexpr const char* kUsage =
+    "usage: ibvf-ipam-bench [--ibvf PATH] [--host-local PATH] [--workdir DIR] [--iterations N]\n"
+    "                       [--curve-samples N] [--concurrent-rounds N] [--max-leases N]\n"
+    "ibvf-ipam against Go host-local, interleaved in one run; prints a markdown table.\n";
 
 struct Options {
     std::string ibvf = IBVF_BENCH_BUILD_DIR "/ibvf-ipam";
@@ -112,20 +120,15 @@ void printTable(const std::string& title, const std::vector<Row>& rows, const st
 
 Options parseOptions(int argc, char** argv) {
     Options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        const auto next = [&]() -> std::string {
-            if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
-            return argv[++i];
-        };
-        if (a == "--ibvf") o.ibvf = next();
-        else if (a == "--host-local") o.hostLocal = next();
-        else if (a == "--workdir") o.workdir = next();
-        else if (a == "--iterations") o.iterations = std::stoi(next());
-        else if (a == "--curve-samples") o.curveSamples = std::stoi(next());
-        else if (a == "--concurrent-rounds") o.concurrentRounds = std::stoi(next());
-        else if (a == "--max-leases") o.maxLeases = std::stoi(next());
-        else throw std::runtime_error("unknown option " + a);
+    if (!ibvf::bench::parseCommandLine(
+            argc, argv,
+            {ibvf::bench::textOption("--ibvf", o.ibvf), ibvf::bench::textOption("--host-local", o.hostLocal),
+             ibvf::bench::pathOption("--workdir", o.workdir), ibvf::bench::intOption("--iterations", o.iterations, 1),
+             ibvf::bench::intOption("--curve-samples", o.curveSamples, 1),
+             ibvf::bench::intOption("--concurrent-rounds", o.concurrentRounds, 1),
+             ibvf::bench::intOption("--max-leases", o.maxLeases, 1)})) {
+        std::cout << kUsage;
+        std::exit(0);
     }
     return o;
 }
@@ -199,6 +202,34 @@ int main(int argc, char** argv) try {
                     {"ADD median", percentile(add["ibvf-ipam"], 0.5), percentile(add["host-local"], 0.5)},
                     {"DEL median", percentile(del["ibvf-ipam"], 0.5), percentile(del["host-local"], 0.5)}},
                    "ms");
+    }
+
+    // 1b. Peak RSS and CPU of ADD and DEL, through ibvf-bench-spawn (a child of this process
+    // would report this process's RSS as its own), and the binaries' sizes.
+    {
+        std::map<std::string, std::vector<double>> addRss, delRss, addCpu;
+        const int rounds = std::min(opt.iterations, 50);
+        for (int i = 0; i < rounds; ++i) {
+            for (int k = 0; k < 2; ++k) {
+                const Plugin& p = plugins[static_cast<std::size_t>((i + k) % 2)];
+                const std::string conf = config(p, "rss", "10.51.0.0/24");
+                const std::string cid = "rss" + std::to_string(i);
+                for (const char* command : {"ADD", "DEL"}) {
+                    const auto run = ibvf::bench::runTimed(p.binary, {}, cniEnv(command, cid), conf);
+                    if (!run.ok()) throw std::runtime_error(p.name + " " + command + " " + cid + ": " + run.summary());
+                    (std::string(command) == "ADD" ? addRss : delRss)[p.name].push_back(static_cast<double>(run.maxRssKb) / 1024);
+                    if (std::string(command) == "ADD") addCpu[p.name].push_back(run.cpuMs);
+                }
+            }
+        }
+        printTable("Peak RSS (ru_maxrss), " + std::to_string(rounds) + " ADD+DEL rounds",
+                   {{"ADD peak RSS median", percentile(addRss["ibvf-ipam"], 0.5), percentile(addRss["host-local"], 0.5)},
+                    {"DEL peak RSS median", percentile(delRss["ibvf-ipam"], 0.5), percentile(delRss["host-local"], 0.5)}},
+                   "MB");
+        printTable("CPU of an ADD (user + system)", {{"ADD CPU median", percentile(addCpu["ibvf-ipam"], 0.5), percentile(addCpu["host-local"], 0.5)}},
+                   "ms");
+        const auto mb = [](const std::string& path) { return static_cast<double>(fs::file_size(path)) / (1024.0 * 1024.0); };
+        printTable("Binary size", {{"size", mb(opt.ibvf), mb(opt.hostLocal)}}, "MB");
     }
 
     // 3 (before the big stores exist, so page cache pressure does not differ). 64 concurrent ADDs.

@@ -1,24 +1,11 @@
 #include "BenchOptions.hpp"
 
-#include <stdexcept>
-#include <string_view>
 #include <unistd.h>
+
+#include "CommandLine.hpp"
 
 namespace ibvf::bench {
 namespace {
-
-int positive(std::string_view flag, const std::string& text, int min) {
-    std::size_t used = 0;
-    int value = 0;
-    try {
-        value = std::stoi(text, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used != text.size() || value < min)
-        throw std::invalid_argument(std::string(flag) + " wants an integer >= " + std::to_string(min) + ", got \"" + text + "\"");
-    return value;
-}
 
 std::filesystem::path defaultIp() {
     for (const char* candidate : {"/usr/sbin/ip", "/sbin/ip"})
@@ -44,26 +31,12 @@ const char* usage() {
 
 BenchOptions parseOptions(int argc, char** argv) {
     BenchOptions o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view flag = argv[i];
-        if (flag == "-h" || flag == "--help") {
-            o.help = true;
-            continue;
-        }
-        if (i + 1 >= argc) throw std::invalid_argument(std::string(flag) + " needs a value (see --help)");
-        const std::string value = argv[++i];
-        if (flag == "--iterations") o.iterations = positive(flag, value, 1);
-        else if (flag == "--version-runs") o.versionRuns = positive(flag, value, 1);
-        else if (flag == "--settle-ms") o.settleMs = positive(flag, value, 0);
-        else if (flag == "--json") o.jsonPath = value;
-        else if (flag == "--plot-data") o.plotDataPath = value;
-        else if (flag == "--build-dir") o.buildDir = value;
-        else if (flag == "--cni-dir") o.cniDir = value;
-        else if (flag == "--ip") o.ip = value;
-        else if (flag == "--true") o.trueBinary = value;
-        else if (flag == "--ablate-state-dir") o.ablateStateDir = value;
-        else throw std::invalid_argument("unknown option " + std::string(flag) + " (see --help)");
-    }
+    o.help = !parseCommandLine(argc, argv,
+                               {intOption("--iterations", o.iterations, 1), intOption("--version-runs", o.versionRuns, 1),
+                                intOption("--settle-ms", o.settleMs, 0), pathOption("--json", o.jsonPath),
+                                pathOption("--plot-data", o.plotDataPath), pathOption("--build-dir", o.buildDir),
+                                pathOption("--cni-dir", o.cniDir), pathOption("--ip", o.ip),
+                                pathOption("--true", o.trueBinary), pathOption("--ablate-state-dir", o.ablateStateDir)});
     if (o.ip.empty()) o.ip = defaultIp();
     return o;
 }

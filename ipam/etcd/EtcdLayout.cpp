@@ -71,7 +71,7 @@ std::optional<net::IpAddress> parseSortableAddress(std::string_view text) {
 }
 
 EtcdLayout::EtcdLayout(std::string prefix, std::string network, std::string node)
-    : base_(std::move(prefix) + "/" + network), node_(std::move(node)) {}
+    : base_(std::move(prefix) + "/" + std::move(network)), node_(std::move(node)) {}
 
 std::string EtcdLayout::leaseKey(const net::IpAddress& a) const { return base_ + familyDir(a) + sortableAddress(a); }
 
@@ -130,7 +130,7 @@ std::string EtcdLayout::leaseValue(const AttachmentKey& who, const net::IpAddres
 
 std::optional<LeaseOwner> EtcdLayout::parseLeaseValue(std::string_view value) {
     rapidjson::Document d;
-    d.Parse(value.data(), value.size());
+    d.Parse<rapidjson::kParseIterativeFlag>(value.data(), value.size());
     if (d.HasParseError() || !d.IsObject()) return std::nullopt;
     const auto str = [&](const char* k) -> std::optional<std::string> {
         const auto it = d.FindMember(k);

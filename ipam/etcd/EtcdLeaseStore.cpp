@@ -22,7 +22,6 @@ using etcd::Compare;
 using etcd::DeleteRangeRequest;
 using etcd::PutRequest;
 using etcd::RangeRequest;
-using etcd::RequestOp;
 using etcd::TxnRequest;
 
 constexpr std::int64_t kWindowKeys = 64;

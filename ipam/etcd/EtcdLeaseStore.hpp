@@ -58,6 +58,8 @@ class EtcdLeaseStore final : public LeaseBackend {
 public:
     explicit EtcdLeaseStore(EtcdBackendConfig config);
     ~EtcdLeaseStore() override;
+    EtcdLeaseStore(const EtcdLeaseStore&) = delete;
+    EtcdLeaseStore& operator=(const EtcdLeaseStore&) = delete;
 
     std::vector<net::IpAddress> allocate(const AttachmentKey& who, const std::vector<RangeSet>& sets,
                                          const Exclusions& exclusions,

@@ -51,7 +51,8 @@ std::string_view versionForVersionCommand(std::string_view stdinText) {
 // config's own if it names one we support, otherwise our latest.
 std::string_view bestEffortVersion(std::string_view stdinText) {
     rapidjson::Document doc;
-    doc.Parse(stdinText.data(), stdinText.size());
+    // Iterative: no recursion on the nesting depth of the input (see cni/NetConf.cpp).
+    doc.Parse<rapidjson::kParseIterativeFlag>(stdinText.data(), stdinText.size());
     if (!doc.HasParseError() && doc.IsObject()) {
         const auto it = doc.FindMember("cniVersion");
         if (it != doc.MemberEnd() && it->value.IsString()) {
@@ -131,11 +132,9 @@ std::string readStdin() {
         const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
         if (n > 0) {
             text.append(buf, static_cast<std::size_t>(n));
-        } else if (n == 0) {
-            return text;
-        } else if (errno == EINTR) {
+        } else if (n < 0 && errno == EINTR) {
             continue;
-        } else if (errno == EBADF) {
+        } else if (n == 0 || errno == EBADF) {  // end of input, or no stdin at all
             return text;
         } else {
             throw Error(ErrorCode::IoFailure, "failed to read the network configuration from stdin",

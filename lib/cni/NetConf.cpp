@@ -34,8 +34,10 @@ const rapidjson::Value* NetConf::argsCni() const {
 NetConf parseNetConf(std::string_view text, bool requireName) {
     NetConf conf;
     conf.rawText.assign(text);
-    // Parse from the owned copy: the view may not be NUL-terminated.
-    conf.doc.Parse(conf.rawText.data(), conf.rawText.size());
+    // Parse from the owned copy: the view may not be NUL-terminated. Iterative, as every parse
+    // of outside JSON here: the recursive parser overflows the stack on deep nesting (a config
+    // of a million '[' crashed the plugin; found by fuzzing).
+    conf.doc.Parse<rapidjson::kParseIterativeFlag>(conf.rawText.data(), conf.rawText.size());
     if (conf.doc.HasParseError()) {
         throw Error(ErrorCode::DecodeFailure, "failed to parse the network configuration",
                     std::string(rapidjson::GetParseError_En(conf.doc.GetParseError())) + " at offset " +

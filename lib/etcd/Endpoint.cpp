@@ -94,7 +94,7 @@ std::optional<net::IpAddress> resolveHost(std::string_view host, const std::file
     std::ifstream in(hostsFile);
     std::string line;
     while (std::getline(in, line)) {
-        line = line.substr(0, line.find('#'));
+        if (const auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
         std::istringstream fields(line);
         std::string addressText;
         if (!(fields >> addressText)) continue;

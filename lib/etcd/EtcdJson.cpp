@@ -213,7 +213,7 @@ TxnResponse txnOf(const rapidjson::Value& obj) {
 
 rapidjson::Document parse(std::string_view json) {
     rapidjson::Document d;
-    d.Parse(json.data(), json.size());
+    d.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
     if (d.HasParseError() || !d.IsObject()) malformed("not a JSON object: '" + std::string(json.substr(0, 120)) + "'");
     return d;
 }
@@ -240,7 +240,7 @@ TxnResponse decodeTxnResponse(std::string_view json) { return txnOf(parse(json))
 
 std::optional<GatewayError> decodeGatewayError(std::string_view json) {
     rapidjson::Document d;
-    d.Parse(json.data(), json.size());
+    d.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
     if (d.HasParseError() || !d.IsObject()) return std::nullopt;
     const auto* code = member(d, "code");
     if (!code || !code->IsInt()) return std::nullopt;

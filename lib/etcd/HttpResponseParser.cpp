@@ -7,8 +7,8 @@
 namespace ibvf::etcd {
 namespace {
 
-constexpr std::size_t kMaxHead = 64 * 1024;
-constexpr std::size_t kMaxLine = 4 * 1024;
+constexpr std::size_t kMaxHead = std::size_t{64} * 1024;
+constexpr std::size_t kMaxLine = std::size_t{4} * 1024;
 
 std::string lower(std::string_view s) {
     std::string out(s);

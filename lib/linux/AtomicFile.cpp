@@ -1,12 +1,12 @@
 #include "linux/AtomicFile.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 
 #include "linux/Fd.hpp"
 #include "linux/KernelError.hpp"

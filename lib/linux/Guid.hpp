@@ -30,6 +30,7 @@ public:
     // All zeros (unassigned) and all ones (the broadcast/"any" pattern) are never usable.
     constexpr bool valid() const { return value_ != 0 && value_ != ~std::uint64_t{0}; }
 
+    // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=> (fixed in 15)
     friend constexpr auto operator<=>(const Guid&, const Guid&) = default;
 
 private:

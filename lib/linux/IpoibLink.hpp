@@ -55,7 +55,8 @@ std::vector<std::uint8_t> newChild(const IpoibChildSpec& spec);
 std::vector<std::uint8_t> deleteLink(int ifindex);
 }  // namespace ipoibmsg
 
-class IpoibLinks {
+// An interface: its destructor is out of line only to anchor the vtable.
+class IpoibLinks {  // NOLINT(cppcoreguidelines-special-member-functions)
 public:
     virtual ~IpoibLinks();
     // Returns the child's ifindex.

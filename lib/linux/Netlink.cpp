@@ -95,12 +95,12 @@ int errnoFromNl(int nlerr) {
     case NLE_AGAIN: return EAGAIN;
     case NLE_INTR: return EINTR;
     case NLE_BAD_SOCK: return EBADF;
-    case NLE_MSGSIZE: return EMSGSIZE;
+    case NLE_MSGSIZE:
     case NLE_MSG_TRUNC: return EMSGSIZE;
     case NLE_MSG_OVERFLOW: return ENOBUFS;
     case NLE_PERM: return EPERM;
     case NLE_NOACCESS: return EACCES;
-    case NLE_INVAL: return EINVAL;
+    case NLE_INVAL:
     case NLE_MISSING_ATTR: return EINVAL;
     case NLE_RANGE: return ERANGE;
     case NLE_OPNOTSUPP: return EOPNOTSUPP;

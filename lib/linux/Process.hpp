@@ -34,6 +34,8 @@ public:
                               const std::vector<std::string>& env, std::string stdinData);
     ChildProcess(ChildProcess&&) noexcept;
     ChildProcess& operator=(ChildProcess&&) noexcept;
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
     ~ChildProcess();  // kills and reaps a child that was never waited for
     pid_t pid() const { return pid_; }
     // Feeds the rest of stdin, drains stdout/stderr, reaps. Call once.

@@ -20,7 +20,8 @@ enum class RdmaNetnsMode : std::uint8_t { Exclusive = 0, Shared = 1 };
 
 std::string_view rdmaNetnsModeName(RdmaNetnsMode mode);  // "exclusive", "shared"
 
-class RdmaNetns {
+// An interface: its destructor is out of line only to anchor the vtable.
+class RdmaNetns {  // NOLINT(cppcoreguidelines-special-member-functions)
 public:
     virtual ~RdmaNetns();
     virtual RdmaNetnsMode netnsMode() = 0;

@@ -28,7 +28,8 @@ struct VfSettings {
     std::optional<std::uint64_t> portGuid;
 };
 
-class VfControl {
+// An interface: its destructor is out of line only to anchor the vtable.
+class VfControl {  // NOLINT(cppcoreguidelines-special-member-functions)
 public:
     virtual ~VfControl();
     // GUIDs in host order, the big-endian reading of their text (Guid::value()). The node GUID is

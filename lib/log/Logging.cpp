@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "log/SharedRotatingFileSink.hpp"
 
@@ -12,7 +14,38 @@
 namespace ibvf::log {
 namespace {
 
-std::string g_context;
+// The per-line context, "key=value" items in the order they were first given; an item without
+// '=' has no key and is never replaced.
+struct ContextItem {
+    std::string key;
+    std::string text;
+};
+std::vector<ContextItem> g_context;
+
+void putContextItem(std::string_view text) {
+    const auto eq = text.find('=');
+    const std::string key(eq == std::string_view::npos ? std::string_view{} : text.substr(0, eq));
+    if (!key.empty()) {
+        for (auto& item : g_context) {
+            if (item.key == key) {
+                item.text = text;
+                return;
+            }
+        }
+    }
+    g_context.push_back({key, std::string(text)});
+}
+
+// spdlog reads the context as pattern: a '%' in a container ID or ifname must stay literal.
+std::string patternLiteral(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        if (c == '%') out += '%';
+        out += c;
+    }
+    return out;
+}
 
 spdlog::level::level_enum parseLevel(const std::optional<std::string>& text, spdlog::level::level_enum fallback,
                                      bool& valid) {
@@ -29,7 +62,14 @@ spdlog::level::level_enum parseLevel(const std::optional<std::string>& text, spd
 
 void applyPattern() {
     std::string pattern = "%Y-%m-%dT%H:%M:%S.%e %P %n %l";
-    if (!g_context.empty()) pattern += " [" + g_context + "]";
+    if (!g_context.empty()) {
+        pattern += " [";
+        for (std::size_t i = 0; i < g_context.size(); ++i) {
+            if (i > 0) pattern += ' ';
+            pattern += patternLiteral(g_context[i].text);
+        }
+        pattern += ']';
+    }
     pattern += " %v";
     spdlog::default_logger()->set_pattern(pattern);
 }
@@ -64,7 +104,13 @@ void setup(const LogOptions& options) {
     }
     logger->flush_on(spdlog::level::trace);
     spdlog::set_default_logger(std::move(logger));
-    g_context = options.context;
+    g_context.clear();
+    std::string_view rest = options.context;
+    while (!rest.empty()) {
+        const auto space = rest.find(' ');
+        if (space != 0) putContextItem(rest.substr(0, space));
+        rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+    }
     applyPattern();
     // A node without /var/log/ibvf (read-only, or not root) is not worth a warning on every call.
     if (!fileError.empty() && !fromDefault) spdlog::warn("cannot open log file {}: {}; logging to stderr", *file, fileError);
@@ -72,21 +118,9 @@ void setup(const LogOptions& options) {
 }
 
 void appendContext(std::string_view more) {
-    // "key=value": a key already there takes the new value (a process that handles several
-    // attachments, like the tests' in-process runs, must not pile them up).
-    if (const auto eq = more.find('='); eq != std::string_view::npos) {
-        const std::string key(more.substr(0, eq + 1));
-        std::size_t at = g_context.rfind(' ' + key);
-        at = at == std::string::npos ? (g_context.rfind(key, 0) == 0 ? 0 : std::string::npos) : at + 1;
-        if (at != std::string::npos) {
-            const std::size_t end = g_context.find(' ', at);
-            g_context.replace(at, end == std::string::npos ? std::string::npos : end - at, more);
-            applyPattern();
-            return;
-        }
-    }
-    if (!g_context.empty()) g_context += ' ';
-    g_context += more;
+    // A key already there takes the new value: a process that handles several attachments, like
+    // the tests' in-process runs, must not pile them up.
+    putContextItem(more);
     applyPattern();
 }
 

@@ -20,7 +20,7 @@ struct LogOptions {
 };
 
 // Log files are rotated at this size, keeping <file>.1 .. <file>.<kLogFilesKept>.
-inline constexpr std::size_t kLogFileMaxBytes = 10 * 1024 * 1024;
+inline constexpr std::size_t kLogFileMaxBytes = std::size_t{10} * 1024 * 1024;
 inline constexpr unsigned kLogFilesKept = 5;
 
 // <IBVF_LOG_DIR or /var/log/ibvf>/<program>.log

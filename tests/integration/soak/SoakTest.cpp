@@ -224,7 +224,13 @@ TEST_CASE("soak: 2,000 ADD/DEL cycles over 16 VFs, 8 in parallel; nothing leaks,
     const long end = dp.rssNowKb();
     REQUIRE_MESSAGE(warm > 0, "fewer than " << kAllocateWarmUp << " Allocate calls during the soak");
     CHECK(dp.failures() == 0);
+#ifdef IBVF_SANITIZED
+    // AddressSanitizer holds freed memory in quarantine (256 MB) to catch use after free, so RSS
+    // grows by design there; LeakSanitizer checks the device plugin when it exits instead.
+    MESSAGE("sanitized build: RSS growth not judged (ASan quarantine); leaks are LeakSanitizer's");
+#else
     CHECK_MESSAGE(end <= warm + kRssSlackKb, "device plugin RSS grew from " << warm << " kB to " << end << " kB");
+#endif
 
     std::cout << "\nsoak: " << total / kWorkers * kWorkers << " ADD/DEL cycles (" << total / kWorkers * kInProcessWorkers
               << " in-process) over " << kVfs << " VFs, " << kWorkers << " workers: " << elapsed << " s, "

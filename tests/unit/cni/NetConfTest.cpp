@@ -71,6 +71,17 @@ TEST_CASE("malformed JSON is code 6 with the parser's reason and offset") {
     CHECK(confError(R"(["not an object"])").code() == ErrorCode::DecodeFailure);
 }
 
+// Found by fuzzing: RapidJSON's default parser recurses once per nesting level, so a config of a
+// million '[' (2 MB, well within what a NetworkAttachmentDefinition may hold) overflowed the
+// stack and killed the plugin before it could answer.
+TEST_CASE("deeply nested JSON is parsed without recursion") {
+    const std::size_t depth = 1'000'000;
+    const std::string deep = R"({"cniVersion":"1.0.0","name":"n","type":"t","x":)" + std::string(depth, '[') +
+                             std::string(depth, ']') + "}";
+    CHECK(parseNetConf(deep).name == "n");
+    CHECK(confError(deep.substr(0, deep.size() - 1)).code() == ErrorCode::DecodeFailure);
+}
+
 TEST_CASE("cniVersion missing or unsupported is code 1 listing the supported ones") {
     for (const char* text : {R"({"name":"n","type":"t"})", R"({"cniVersion":"0.2.0","name":"n","type":"t"})",
                              R"({"cniVersion":"","name":"n","type":"t"})", R"({"cniVersion":"9.9.9"})"}) {

@@ -36,6 +36,14 @@ TEST_CASE("seed sriov config -> rdma/vhca over the named PFs") {
     CHECK_FALSE(c.enableVfs);
 }
 
+// Found by fuzzing the netconf parser: the recursive JSON parser overflowed the stack on deep
+// nesting; a ConfigMap is as much outside input as a netconf.
+TEST_CASE("deeply nested JSON is refused without recursion") {
+    const std::size_t depth = 1'000'000;
+    const std::string deep = R"({"mode":"hca","x":)" + std::string(depth, '[') + std::string(depth, ']') + "}";
+    CHECK(errorOf(deep).find("x") != std::string::npos);
+}
+
 TEST_CASE("seed hca config -> rdma/hca") {
     const Config c = parseConfig(R"({"mode":"hca"})");
     REQUIRE(c.resources.size() == 1);

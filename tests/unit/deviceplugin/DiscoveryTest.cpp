@@ -117,6 +117,29 @@ TEST_CASE("a missing PF is a problem of its pool, not a failure; a vanished VF s
     CHECK(ids(pools[0]) == std::vector<std::string>{vf(0x3b, 0)});
 }
 
+// Found by fuzzing (ibvf-fuzz-sysfs): discovery walked sriov_numvfs virtfn links whatever the
+// number, so a value of 2^31-1 stalled every refresh for hours.
+TEST_CASE("a sriov_numvfs larger than SR-IOV allows is a problem of the pool, not a walk of that many links") {
+    Node node;
+    std::ofstream(node.sysfs.deviceDir(kPf0) / "sriov_numvfs") << "65536\n";
+    const auto pools = discover(parseConfig(R"({"mode":"sriov","pfNetdevices":["ib0"]})"), node.view());
+    REQUIRE(pools.size() == 1);
+    CHECK(pools[0].devices.empty());
+    REQUIRE(pools[0].problems.size() == 1);
+    CHECK(pools[0].problems[0].find("sriov_numvfs 65536") != std::string::npos);
+}
+
+// Found by fuzzing (ibvf-fuzz-sysfs): a virtfn link to ".." made discovery offer kubelet a device
+// with the ID "..".
+TEST_CASE("a virtfn link that names no PCI device is not a VF") {
+    Node node;
+    const fs::path link = node.sysfs.deviceDir(kPf0) / "virtfn1";
+    fs::remove(link);
+    fs::create_symlink("..", link);
+    const auto pools = discover(parseConfig(R"({"mode":"sriov","pfNetdevices":["ib0"]})"), node.view());
+    CHECK(ids(pools.at(0)) == std::vector<std::string>{vf(0x3b, 0), vf(0x3b, 2)});
+}
+
 TEST_CASE("hca mode: 1000 IDs") {
     Node node;
     const auto pools = discover(parseConfig(R"({"mode":"hca"})"), node.view());

@@ -38,6 +38,10 @@ TEST_CASE("recordTime reads the record's RFC 3339 time") {
     CHECK_FALSE(recordTime(R"({"time":"2024-03-01T12:30:05Z trailing"})"));
     CHECK_FALSE(recordTime(R"({"time":12})"));
     CHECK_FALSE(recordTime("not json"));
+    // Beyond what system_clock holds (fuzz finding: the conversion overflowed).
+    CHECK_FALSE(recordTime(R"({"time":"3361-11-24T17:00:00Z"})"));
+    CHECK_FALSE(recordTime(R"({"time":"1500-01-01T00:00:00Z"})"));
+    CHECK(recordTime(R"({"time":"2200-01-01T00:00:00Z"})"));
     // What Allocate writes reads back to the same second.
     const auto now = Clock::from_time_t(Clock::to_time_t(Clock::now()));
     CHECK(recordTime(R"({"time":")" + recordTimeText(now) + "\"}") == std::optional<Clock::time_point>(now));

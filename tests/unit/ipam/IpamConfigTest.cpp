@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include <doctest/doctest.h>
@@ -145,6 +147,17 @@ TEST_CASE("dataDir must resolve inside the state root") {
     outside((root / "d").string(), "evil");
 }
 
+// Found by fuzzing: a dataDir with a NUL passed the check, and the system calls then used the
+// shorter path before it: two networks with dataDirs "<root>/\0a" and "<root>/\0b" shared the
+// root itself as their store, so one network's GC released the other's leases.
+TEST_CASE("dataDir with a NUL byte is refused") {
+    TempDir tmp;
+    const std::string withNul = tmp.path().string() + std::string("/\0a", 3);
+    const auto e = errorOf([&] { resolveStoreDir(tmp.path(), withNul, "n1"); });
+    CHECK(e.code() == cni::ErrorCode::InvalidNetworkConfig);
+    CHECK(e.msg() == "ipam.dataDir must not contain a NUL byte");
+}
+
 TEST_CASE("the state root is IBVF_STATE_DIR or /var/lib/cni") {
     {
         TempDir tmp;
@@ -197,6 +210,24 @@ TEST_CASE("resolv.conf into dns") {
     const auto cfg = parseIpamConfig(conf(withIpam(R"("subnet":"10.0.0.0/24","resolvConf":")" + path.string() + "\"")));
     CHECK(cfg.dns.nameservers == std::vector<std::string>{"1.1.1.1"});
     CHECK(cfg.dns.search == std::vector<std::string>{"svc.cluster.local"});
+}
+
+// Found by fuzzing: resolvConf was read whole, whatever it named. "/dev/zero" exhausted memory
+// and a FIFO blocked ibvf-ipam forever; the path is written by a namespace user and read as root.
+TEST_CASE("resolvConf must be a regular file of at most 64 KiB") {
+    using C = cni::ErrorCode;
+    TempDir tmp;
+    StateRootGuard guard(tmp.path());
+    const auto fifo = tmp.path() / "fifo";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    const auto big = tmp.path() / "big.conf";
+    std::ofstream(big) << std::string(64 * 1024, '#') << "\nnameserver 1.1.1.1\n";
+    const auto body = [](const std::string& path) { return R"("subnet":"10.0.0.0/24","resolvConf":")" + path + "\""; };
+    expectConfigError(body("/dev/zero"), C::InvalidNetworkConfig, "ipam.resolvConf: /dev/zero is not a regular file");
+    expectConfigError(body(fifo.string()), C::InvalidNetworkConfig, fifo.string() + " is not a regular file");
+    expectConfigError(body(tmp.path().string()), C::InvalidNetworkConfig, "is not a regular file");
+    expectConfigError(body(big.string()), C::InvalidNetworkConfig, big.string() + " is larger than 64 KiB");
+    expectConfigError(body(big.string() + "\\u0000x"), C::InvalidNetworkConfig, "the path contains a NUL byte");
 }
 
 TEST_CASE("requested addresses from runtimeConfig.ips, args.cni.ips and CNI_ARGS IP") {

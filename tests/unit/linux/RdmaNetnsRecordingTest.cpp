@@ -8,26 +8,11 @@
 #include <vector>
 
 #include "linux/Fd.hpp"
-#include "linux/KernelError.hpp"
+#include "support/KernelErrno.hpp"
 #include "support/RecordingRdmaNetns.hpp"
 
 using namespace ibvf;
-using kernel::KernelError;
 using Strings = std::vector<std::string>;
-
-namespace {
-
-template <class F>
-int errnoOf(F&& f) {
-    try {
-        f();
-    } catch (const KernelError& e) {
-        return e.err();
-    }
-    return 0;
-}
-
-}  // namespace
 
 TEST_CASE("RecordingRdmaNetns: mode, lookups, moves and the kernel's refusals") {
     test::RecordingRdmaNetns rdma;
@@ -40,16 +25,16 @@ TEST_CASE("RecordingRdmaNetns: mode, lookups, moves and the kernel's refusals") 
     REQUIRE(self);
     rdma.moveToNetns("mlx5_3", self.get());
     CHECK(rdma.netnsOf("mlx5_3") == rdma.initialNetns());
-    CHECK(errnoOf([&] { rdma.moveToNetns("mlx5_9", self.get()); }) == ENODEV);
+    CHECK(test::kernelErrnoOf([&] { rdma.moveToNetns("mlx5_9", self.get()); }) == ENODEV);
 
     rdma.setMode(kernel::RdmaNetnsMode::Shared);
-    CHECK(errnoOf([&] { rdma.moveToNetns("mlx5_3", self.get()); }) == EOPNOTSUPP);
+    CHECK(test::kernelErrnoOf([&] { rdma.moveToNetns("mlx5_3", self.get()); }) == EOPNOTSUPP);
 
     rdma.setMode(kernel::RdmaNetnsMode::Exclusive);
     rdma.failOperation("moveToNetns", EIO, 1);
-    CHECK(errnoOf([&] { rdma.moveToNetns("mlx5_3", self.get()); }) == EIO);
+    CHECK(test::kernelErrnoOf([&] { rdma.moveToNetns("mlx5_3", self.get()); }) == EIO);
     rdma.failCall(1, EAGAIN);
-    CHECK(errnoOf([&] { rdma.netnsMode(); }) == EAGAIN);
+    CHECK(test::kernelErrnoOf([&] { rdma.netnsMode(); }) == EAGAIN);
 
     const std::string ns = rdma.initialNetns();
     CHECK(rdma.callStrings() == Strings{"netnsMode", "deviceIndex mlx5_3", "deviceIndex mlx5_9", "moveToNetns mlx5_3 -> " + ns,

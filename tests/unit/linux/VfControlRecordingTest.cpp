@@ -7,26 +7,12 @@
 #include <vector>
 
 #include "linux/KernelError.hpp"
+#include "support/KernelErrno.hpp"
 #include "support/RecordingVfControl.hpp"
 
 using namespace ibvf;
-using kernel::KernelError;
 using kernel::VfLinkState;
 using Strings = std::vector<std::string>;
-
-namespace {
-
-template <class F>
-int errnoOf(F&& f) {
-    try {
-        f();
-    } catch (const KernelError& e) {
-        return e.err();
-    }
-    return 0;
-}
-
-}  // namespace
 
 TEST_CASE("RecordingVfControl: records calls in order and get() returns what was set") {
     test::RecordingVfControl vfc;
@@ -41,7 +27,7 @@ TEST_CASE("RecordingVfControl: records calls in order and get() returns what was
     CHECK(now.linkState == VfLinkState::Enable);
     CHECK(vfc.callStrings() == Strings{"get pf=5 vf=3", "setGuids pf=5 vf=3 node=00:11:22:33:44:55:66:77 port=00:11:22:33:44:55:66:78",
                                        "setLinkState pf=5 vf=3 enable", "get pf=5 vf=3"});
-    CHECK(errnoOf([&] { vfc.get(5, 4); }) == ENODEV);
+    CHECK(test::kernelErrnoOf([&] { vfc.get(5, 4); }) == ENODEV);
 }
 
 TEST_CASE("RecordingVfControl: the n-th call fails once, and leaves the state alone") {
@@ -49,7 +35,7 @@ TEST_CASE("RecordingVfControl: the n-th call fails once, and leaves the state al
     vfc.addVf(1, kernel::VfSettings{0, VfLinkState::Auto, 0xa, 0xb});
     vfc.failCall(2, EBUSY);
     vfc.setLinkState(1, 0, VfLinkState::Disable);
-    CHECK(errnoOf([&] { vfc.setGuids(1, 0, 0xc, 0xd); }) == EBUSY);
+    CHECK(test::kernelErrnoOf([&] { vfc.setGuids(1, 0, 0xc, 0xd); }) == EBUSY);
     vfc.setGuids(1, 0, 0xe, 0xf);
     REQUIRE(vfc.calls().size() == 3);
     CHECK(vfc.calls()[1].failedWith == EBUSY);
@@ -62,16 +48,16 @@ TEST_CASE("RecordingVfControl: a named operation fails the given number of times
     test::RecordingVfControl vfc;
     vfc.failOperation("setLinkState", EOPNOTSUPP, 2);
     vfc.setGuids(2, 1, 0x1, 0x2);
-    CHECK(errnoOf([&] { vfc.setLinkState(2, 1, VfLinkState::Enable); }) == EOPNOTSUPP);
-    CHECK(errnoOf([&] { vfc.setLinkState(2, 1, VfLinkState::Enable); }) == EOPNOTSUPP);
-    CHECK(errnoOf([&] { vfc.setLinkState(2, 1, VfLinkState::Enable); }) == 0);
+    CHECK(test::kernelErrnoOf([&] { vfc.setLinkState(2, 1, VfLinkState::Enable); }) == EOPNOTSUPP);
+    CHECK(test::kernelErrnoOf([&] { vfc.setLinkState(2, 1, VfLinkState::Enable); }) == EOPNOTSUPP);
+    CHECK(test::kernelErrnoOf([&] { vfc.setLinkState(2, 1, VfLinkState::Enable); }) == 0);
     CHECK(vfc.settings(2, 1)->linkState == VfLinkState::Enable);
 
     vfc.failOperation("setGuids", EPERM);
     try {
         vfc.setGuids(2, 1, 0x3, 0x4);
         FAIL("no error");
-    } catch (const KernelError& e) {
+    } catch (const kernel::KernelError& e) {
         CHECK(std::string(e.what()).find("setGuids of VF 1 on PF ifindex 2") != std::string::npos);
     }
     CHECK(vfc.callStrings().back() == "setGuids pf=2 vf=1 node=00:00:00:00:00:00:00:03 port=00:00:00:00:00:00:00:04 -> errno 1");

@@ -36,6 +36,14 @@ TEST_CASE("log context: appended once per key, a key appended again takes its ne
     CHECK(lastLine(file).find("[cid=def if=net2 vf=0000:3b:00.3] three") != std::string::npos);
 }
 
+TEST_CASE("log context: a '%' in it is printed as written, not read as a pattern flag") {
+    test::ScratchDir dir;
+    const auto file = dir.path() / "t.log";
+    log::setup({"t", "info", file.string(), "cid=a%vb if=net%d"});
+    spdlog::info("one");
+    CHECK(lastLine(file).find("[cid=a%vb if=net%d] one") != std::string::npos);
+}
+
 TEST_CASE("the default log file is <IBVF_LOG_DIR>/<program>.log, at info") {
     test::ScratchDir dir;
     ::setenv("IBVF_LOG_DIR", dir.path().c_str(), 1);
