@@ -12,5 +12,5 @@ if [[ ! -x /usr/bin/etcd ]]; then
   exit 1
 fi
 cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" --target ibvf-ipam ibvf-ipam-etcd ibvf-ipam-etcd-bench -j2
+cmake --build "$build" --target ibvf-ipam ibvf-ipam-etcd ibvf-ipam-etcd-bench -j2 >&2  # stdout is the table
 exec "$build/ibvf-ipam-etcd-bench" --build-dir "$build" "$@"

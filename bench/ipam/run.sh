@@ -12,5 +12,5 @@ if [[ ! -x $host_local ]]; then
   exit 1
 fi
 cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" --target ibvf-ipam ibvf-ipam-bench ibvf-bench-spawn -j2
+cmake --build "$build" --target ibvf-ipam ibvf-ipam-bench ibvf-bench-spawn -j2 >&2  # stdout is the table
 exec "$build/ibvf-ipam-bench" --ibvf "$build/ibvf-ipam" --host-local "$host_local" "$@"
