@@ -17,17 +17,20 @@ inline std::string_view asText(const std::uint8_t* data, std::size_t size) {
     return {reinterpret_cast<const char*>(data), size};
 }
 
-// Fields separated by '\n' (an input with no newline is one field). Targets whose input is
-// several values read them this way, so seeds stay plain text files.
-inline std::vector<std::string_view> lines(std::string_view text) {
+// The parts of `text` between separators (no separator: one part, the whole text).
+inline std::vector<std::string_view> split(std::string_view text, char separator) {
     std::vector<std::string_view> out;
     for (;;) {
-        const auto nl = text.find('\n');
-        out.push_back(text.substr(0, nl));
-        if (nl == std::string_view::npos) return out;
-        text.remove_prefix(nl + 1);
+        const auto at = text.find(separator);
+        out.push_back(text.substr(0, at));
+        if (at == std::string_view::npos) return out;
+        text.remove_prefix(at + 1);
     }
 }
+
+// Fields separated by '\n'. Targets whose input is several values read them this way, so seeds
+// stay plain text files.
+inline std::vector<std::string_view> lines(std::string_view text) { return split(text, '\n'); }
 
 // A property of the code under test does not hold for this input.
 [[noreturn]] inline void finding(const std::string& what) {

@@ -17,7 +17,8 @@
 #include <vector>
 
 #include "FuzzInput.hpp"
-#include "FuzzScratch.hpp"
+#include "FuzzFiles.hpp"
+#include "support/ScratchDir.hpp"
 #include "cni/Error.hpp"
 #include "ipam/LeaseStore.hpp"
 #include "ipam/Range.hpp"
@@ -29,16 +30,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace ibvf;
 
-std::vector<std::string_view> words(std::string_view text) {
-    std::vector<std::string_view> out;
-    for (;;) {
-        const auto sp = text.find(' ');
-        out.push_back(text.substr(0, sp));
-        if (sp == std::string_view::npos) return out;
-        text.remove_prefix(sp + 1);
-    }
-}
-
 // Lays the input out as a store directory.
 void plant(const fs::path& dir, const std::vector<std::string_view>& fields) {
     fs::create_directories(dir / "attachments");
@@ -48,7 +39,7 @@ void plant(const fs::path& dir, const std::vector<std::string_view>& fields) {
         const std::string text(fields[i]);
         // A symbolic link's target is a non-empty C string shorter than PATH_MAX.
         if (text.empty() || text.size() >= 4096 || text.find('\0') != std::string::npos) continue;
-        const auto w = words(text);
+        const auto w = fuzz::split(text, ' ');
         std::string name = w.size() >= 2 ? std::string(w[0]) + ":" + std::string(w[1]) : std::string();
         if (!ipam::isSafePathComponent(name)) name = "r" + std::to_string(i);
         const fs::path record = dir / "attachments" / name;
@@ -74,10 +65,10 @@ ipam::Range range(const char* subnet) { return ipam::makeRange(ipam::RangeSpec{s
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static const fuzz::Scratch scratch("leases");
+    static const test::ScratchDir scratch;
     static const std::vector<ipam::RangeSet> sets{{range("10.9.0.0/29")}, {range("fd00::/125")}};
     const auto fields = fuzz::lines(fuzz::asText(data, size));
-    const fs::path dir = scratch.dir() / "net";
+    const fs::path dir = scratch.path() / "net";
     std::error_code ec;
     fs::remove_all(dir, ec);
     plant(dir, fields);
@@ -85,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ipam::LeaseStore store(ipam::StoreLocation{dir, "net", std::chrono::milliseconds(1000)});
     (void)store.list();
     for (std::size_t i = 1; i < fields.size(); ++i) {
-        const auto w = words(fields[i]);
+        const auto w = fuzz::split(fields[i], ' ');
         if (w.size() >= 2) (void)store.leasesOf({std::string(w[0]), std::string(w[1])});
     }
 

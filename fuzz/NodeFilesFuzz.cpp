@@ -16,7 +16,8 @@
 #include <rapidjson/document.h>
 
 #include "FuzzInput.hpp"
-#include "FuzzScratch.hpp"
+#include "FuzzFiles.hpp"
+#include "support/ScratchDir.hpp"
 #include "cni/Error.hpp"
 #include "deviceplugin/RecordReclaim.hpp"
 #include "linux/AtomicFile.hpp"
@@ -65,7 +66,7 @@ void checkPublish(const fs::path& file, const std::string& content, const std::s
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static const fuzz::Scratch scratch("node-files");
+    static const test::ScratchDir scratch;
     const std::string_view text = fuzz::asText(data, size);
     const auto fields = fuzz::lines(text);
     const std::string requested(fields[0]);
@@ -78,7 +79,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     checkConfinement(requested, "/var/run/k8s.cni.cncf.io/devinfo/cni");
 
-    const fs::path file = scratch.dir() / "found.json";
+    const fs::path file = scratch.path() / "found.json";
     fuzz::rejectOnly<cni::Error>([&] { checkPublish(file, content, bdf); });
     fuzz::rejectOnly<std::runtime_error>([&] { (void)plugin::advertisedResourceOf(file, bdf); });
     (void)dp::recordTime(content);
