@@ -14,6 +14,7 @@
 
 #include "deviceplugin/Config.hpp"
 #include "deviceplugin/Daemon.hpp"
+#include "deviceplugin/KubeletPaths.hpp"
 #include "log/Logging.hpp"
 
 namespace {
@@ -31,12 +32,6 @@ constexpr const char* kUsage =
     "  --plugins-registry-dir  default <device-plugin-dir>/../plugins_registry\n"
     "  --pod-resources-socket  default <device-plugin-dir>/../pod-resources/kubelet.sock\n"
     "  --reclaim-interval      seconds between asking kubelet which VFs containers hold, default 30\n";
-
-// "/var/lib/kubelet" for "/var/lib/kubelet/device-plugins" (with or without a trailing slash).
-fs::path kubeletRootOf(const fs::path& pluginDir) {
-    const fs::path dir = pluginDir.has_filename() ? pluginDir : pluginDir.parent_path();
-    return dir.parent_path();
-}
 
 std::optional<std::chrono::seconds> positiveSeconds(const std::string& text) {
     try {
@@ -101,9 +96,9 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    options.pluginsRegistryDir = pluginsRegistryDir.value_or(kubeletRootOf(options.pluginDir) / "plugins_registry");
+    options.pluginsRegistryDir = pluginsRegistryDir.value_or(ibvf::dp::pluginsRegistryDirOf(options.pluginDir));
     options.podResourcesSocket =
-        podResourcesSocket.value_or(kubeletRootOf(options.pluginDir) / "pod-resources" / "kubelet.sock");
+        podResourcesSocket.value_or(ibvf::dp::kubeletRootOf(options.pluginDir) / "pod-resources" / "kubelet.sock");
     ibvf::log::setup(log);
 
     ibvf::dp::Config config;

@@ -1,13 +1,35 @@
 #include "diag/DevicePluginView.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 #include <system_error>
 
 #include "deviceplugin/Config.hpp"
 #include "deviceplugin/Discovery.hpp"
+#include "deviceplugin/KubeletPaths.hpp"
 #include "diag/SocketProbe.hpp"
 
 namespace ibvf::diag {
+namespace {
+
+// The device plugin puts its sockets in the device-plugins directory (kubelet-sock registration)
+// or in plugins_registry (plugins-registry registration); the report does not know which mode
+// the daemon runs in, so it takes the socket that is served, else one that is left, else names
+// the device-plugins one as missing.
+std::pair<std::filesystem::path, SocketState> findSocket(const std::filesystem::path& devicePluginDir,
+                                                         const std::string& name) {
+    const std::filesystem::path candidates[] = {devicePluginDir / name, dp::pluginsRegistryDirOf(devicePluginDir) / name};
+    std::optional<std::pair<std::filesystem::path, SocketState>> left;
+    for (const auto& path : candidates) {
+        const auto state = probeUnixSocket(path);
+        if (state == SocketState::Listening) return {path, state};
+        if (state == SocketState::NotListening && !left) left.emplace(path, state);
+    }
+    return left.value_or(std::pair{candidates[0], SocketState::Missing});
+}
+
+}  // namespace
 
 DevicePluginView inspectDevicePlugin(const std::optional<std::filesystem::path>& explicitConfig,
                                      const std::optional<std::filesystem::path>& defaultConfig,
@@ -34,9 +56,8 @@ DevicePluginView inspectDevicePlugin(const std::optional<std::filesystem::path>&
     }
 
     for (const auto& r : config.resources) {
-        const auto socket = socketDir / dp::socketNameFor(r);
-        view.facts.resources.push_back(
-            DevicePluginResourceFacts{r.resourceName(), socket.string(), std::string(socketStateName(probeUnixSocket(socket)))});
+        const auto [socket, state] = findSocket(socketDir, dp::socketNameFor(r));
+        view.facts.resources.push_back(DevicePluginResourceFacts{r.resourceName(), socket.string(), std::string(socketStateName(state))});
         for (const auto& sel : r.selectors.pfNames) view.pfNetdevs.push_back(sel.netdev);
     }
     // The same discovery the daemon runs, so a VF is listed under a resource exactly when the

@@ -20,6 +20,8 @@ struct DevicePluginView {
 
 // `explicitConfig` set: that file must exist (its absence is a configError). Otherwise
 // `defaultConfig` is read when it exists, and nothing is checked when it does not (or is nullopt).
+// Each resource's socket is looked for in `socketDir` (kubelet's device-plugins directory) and in
+// plugins_registry beside it, the two places the daemon's registration modes put it.
 DevicePluginView inspectDevicePlugin(const std::optional<std::filesystem::path>& explicitConfig,
                                      const std::optional<std::filesystem::path>& defaultConfig,
                                      const std::filesystem::path& socketDir,

@@ -46,6 +46,8 @@ public:
         // The PF is judged on its link: bring both ends of its veth up so it has a carrier.
         kernel::RouteSocket host;
         for (const auto& name : {lab.pfVeth().a(), lab.pfVeth().b()}) host.setAdminUp(host.linkByName(name)->ifindex, true);
+        std::filesystem::create_directories(kubeletDir());
+        std::filesystem::create_directories(pluginsRegistryDir());
     }
 
     std::map<std::string, std::string> env() const {
@@ -55,7 +57,9 @@ public:
         e["IBVF_KUBELET_DIR"] = kubeletDir().string();
         return e;
     }
-    std::filesystem::path kubeletDir() const { return kubelet_.path(); }
+    // <kubelet root>/device-plugins, as on a node: plugins_registry is its sibling.
+    std::filesystem::path kubeletDir() const { return kubelet_.path() / "device-plugins"; }
+    std::filesystem::path pluginsRegistryDir() const { return kubelet_.path() / "plugins_registry"; }
     std::filesystem::path runDir() const { return lab.stateDir() / "run"; }
     std::filesystem::path allocationsDir() const { return runDir() / "allocations"; }
 

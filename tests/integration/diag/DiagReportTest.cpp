@@ -212,6 +212,31 @@ TEST_CASE("device plugin: its PFs, pools and allocations; socket missing, served
     CHECK(contains(text.out, "rdma/vhca: not-listening"));
 }
 
+TEST_CASE("device plugin in plugins-registry mode: its socket is found in plugins_registry") {
+    DiagLab d;
+    const auto config = d.writeDevicePluginConfig();
+    const std::vector<std::string> args{"--json", "--device-plugin-config", config.string()};
+    ListeningSocket plugin(d.pluginsRegistryDir() / "ibvf-rdma-vhca.sock");
+    auto r = d.diag(args);
+    REQUIRE_MESSAGE(r.json, r.summary());
+    CHECK(nodeProblemKinds(*r.json).empty());
+    const auto& resource = (*r.json)["devicePlugin"]["resources"][0];
+    CHECK(std::string(resource["socket"].GetString()) == (d.pluginsRegistryDir() / "ibvf-rdma-vhca.sock").string());
+    CHECK(std::string(resource["socketState"].GetString()) == "listening");
+
+    // A socket left in device-plugins by an earlier kubelet-sock run does not hide the served one.
+    ListeningSocket(d.kubeletDir() / "ibvf-rdma-vhca.sock").close();
+    r = d.diag(args);
+    REQUIRE(r.json);
+    CHECK(nodeProblemKinds(*r.json).empty());
+    CHECK(std::string((*r.json)["devicePlugin"]["resources"][0]["socketState"].GetString()) == "listening");
+
+    plugin.close();
+    r = d.diag(args);
+    REQUIRE(r.json);
+    CHECK(nodeProblemKinds(*r.json) == std::vector<std::string>{"device-plugin-socket-stale"});
+}
+
 TEST_CASE("an invalid device plugin config: device-plugin-config-invalid pointing at check-config") {
     DiagLab d(1);
     const auto path = d.kubeletDir() / "bad.json";
