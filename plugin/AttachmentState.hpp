@@ -40,7 +40,7 @@ struct AttachmentState {
     std::optional<std::string> partition;
     // rdmaIsolation: the VF's RDMA device, recorded before it moves into the pod.
     std::optional<std::string> rdmaDevice;
-    // pkey: the IPoIB child (CNI_IFNAME) made in the pod; the VF itself is there as `podParentName`.
+    // ipoibChild: the pkey of the IPoIB child (CNI_IFNAME) made in the pod; the VF itself is there as `podParentName`.
     std::optional<std::string> pkey;
     int childIfindex = 0;
     std::string podParentName;
