@@ -1,4 +1,4 @@
-# `cmake --install` layout, Debian's conventions (docs-pending/deploy.md lists it):
+# `cmake --install` layout, Debian's conventions (docs/deployment.md lists it):
 #   <prefix>/lib/cni/                      ibvf, ibvf-ipam, ibvf-ipam-etcd (Debian's containernetworking-plugins live in /usr/lib/cni)
 #   <prefix>/sbin/                         ibvf-device-plugin, ibvf-cni-installer (daemons)
 #   <prefix>/bin/                          ibvf-diag (operator's tool)
