@@ -21,6 +21,8 @@ public:
 
     HardwareNode(const std::string& pfNetdev, unsigned vfIndex, const test::FakeVfOptions& vf) {
         sysfs_.addPf(kPf, pfNetdev, 4);
+        // The VFs before it too: the kernel's virtfnN links have no gaps, and ibvf stops at one.
+        for (unsigned i = 0; i < vfIndex; ++i) sysfs_.addVf(kPf, i, "0000:3b:01." + std::to_string(i));
         sysfs_.addVf(kPf, vfIndex, kVf, vf);
     }
 
@@ -28,17 +30,21 @@ public:
     std::filesystem::path attachmentsDir() const { return dir_.path() / "state" / "ibvf"; }
     std::filesystem::path leasesDir() const { return dir_.path() / "state" / "ibvf-ipam" / "ibnet" / "leases"; }
 
+    std::map<std::string, std::string> env(const std::string& command, const std::string& containerId,
+                                           const std::string& netns) const {
+        return {{"CNI_COMMAND", command},
+                {"CNI_CONTAINERID", containerId},
+                {"CNI_NETNS", netns},
+                {"CNI_IFNAME", "net1"},
+                {"CNI_PATH", std::string(IBVF_BUILD_DIR)},
+                {"IBVF_SYSFS_ROOT", sysfs_.root().string()},
+                {"IBVF_STATE_DIR", (dir_.path() / "state").string()},
+                {"IBVF_RUN_DIR", (dir_.path() / "run").string()}};
+    }
+
     test::RunResult run(const std::string& command, const std::string& containerId, const std::string& netns,
                         const std::string& conf) const {
-        const std::map<std::string, std::string> env{{"CNI_COMMAND", command},
-                                                     {"CNI_CONTAINERID", containerId},
-                                                     {"CNI_NETNS", netns},
-                                                     {"CNI_IFNAME", "net1"},
-                                                     {"CNI_PATH", std::string(IBVF_BUILD_DIR)},
-                                                     {"IBVF_SYSFS_ROOT", sysfs_.root().string()},
-                                                     {"IBVF_STATE_DIR", (dir_.path() / "state").string()},
-                                                     {"IBVF_RUN_DIR", (dir_.path() / "run").string()}};
-        return test::BinaryRunner("ibvf").run(env, conf);
+        return test::BinaryRunner("ibvf").run(env(command, containerId, netns), conf);
     }
 
     // Attachment state and claims left behind, and leases held: none after a DEL or failed ADD.

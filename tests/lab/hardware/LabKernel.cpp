@@ -15,14 +15,6 @@ namespace ibvf::labtest {
 
 namespace {
 
-std::string toolPath(const std::string& name) {
-    for (const char* dir : {"/usr/sbin", "/sbin", "/usr/bin", "/bin"}) {
-        const fs::path p = fs::path(dir) / name;
-        if (::access(p.c_str(), X_OK) == 0) return p.string();
-    }
-    throw std::runtime_error("kernel lab: no " + name + " in /usr/sbin, /sbin, /usr/bin, /bin");
-}
-
 std::string joined(const std::string& name, const std::vector<std::string>& args) {
     std::string s = name;
     for (const auto& a : args) s += " " + a;
@@ -44,6 +36,14 @@ std::string readTrimmed(const fs::path& file) {
 }
 
 }  // namespace
+
+std::string toolPath(const std::string& name) {
+    for (const char* dir : {"/usr/sbin", "/sbin", "/usr/bin", "/bin"}) {
+        const fs::path p = fs::path(dir) / name;
+        if (::access(p.c_str(), X_OK) == 0) return p.string();
+    }
+    throw std::runtime_error("kernel lab: no " + name + " in /usr/sbin, /sbin, /usr/bin, /bin");
+}
 
 test::RunResult tool(const std::string& name, const std::vector<std::string>& args) {
     return test::BinaryRunner(toolPath(name)).run(args, {});

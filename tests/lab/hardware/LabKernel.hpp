@@ -14,6 +14,8 @@
 
 namespace ibvf::labtest {
 
+// The path of a system tool (ip, rdma, modprobe, strace, ...) in the usual sbin/bin directories.
+std::string toolPath(const std::string& name);
 // Runs a system tool (ip, rdma, modprobe, ...) looked up in the usual sbin/bin directories.
 test::RunResult tool(const std::string& name, const std::vector<std::string>& args);
 // The same; throws std::runtime_error with the tool's output unless it exits 0.

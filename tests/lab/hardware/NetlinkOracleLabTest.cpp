@@ -14,6 +14,7 @@
 #include <net/if.h>
 #include <rdma/rdma_netlink.h>
 
+#include "HardwareNode.hpp"
 #include "LabKernel.hpp"
 #include "NlmonCapture.hpp"
 #include "linux/Guid.hpp"
@@ -90,17 +91,30 @@ Pair both(NlmonCapture& cap, const std::string& tool, const std::vector<std::str
 }
 
 // The VF requests through the PF: same family header, same attributes; iproute2's `ip link set`
-// sends RTM_NEWLINK where ibvf sends RTM_SETLINK (do_setlink handles both).
-void compareVfRequest(const Pair& p, const std::string& what) {
-    const auto ip = theRequest(p.ip, NETLINK_ROUTE, RTM_NEWLINK, kVfList);
-    const auto ib = theRequest(p.ibvf, NETLINK_ROUTE, RTM_SETLINK, kVfList);
+// sends RTM_NEWLINK where ibvf sends RTM_SETLINK (do_setlink handles both). The kernel answers
+// both the same way.
+void compareVfRequest(const std::vector<NlMessage>& ipSent, const std::vector<NlMessage>& ibvfSent, const std::string& mark,
+                      const std::string& what) {
+    const auto ip = theRequest(ipSent, NETLINK_ROUTE, RTM_NEWLINK, mark);
+    const auto ib = theRequest(ibvfSent, NETLINK_ROUTE, RTM_SETLINK, mark);
     const auto di = describe(ip);
     const auto db = describe(ib);
     MESSAGE(what << "\n  iproute2: " << lines(di) << "\n  ibvf:     " << lines(db));
     CHECK(db.flags == di.flags);
     CHECK(db.header == di.header);
     CHECK(db.attrs == di.attrs);
-    CHECK(answerTo(p.ibvf, ib) == answerTo(p.ip, ip));
+    CHECK(answerTo(ibvfSent, ib) == answerTo(ipSent, ip));
+    CHECK(answerTo(ibvfSent, ib) >= 0);
+}
+
+std::string vfAttr(int type) {
+    return std::to_string(IFLA_VFINFO_LIST) + "/" + std::to_string(IFLA_VF_INFO) + "/" + std::to_string(type) + " ";
+}
+
+std::string lineStarting(const std::vector<std::string>& attrs, const std::string& prefix) {
+    for (const auto& a : attrs)
+        if (a.rfind(prefix, 0) == 0) return a;
+    return "";
 }
 
 }  // namespace
@@ -120,36 +134,40 @@ TEST_CASE("oracle: VF GUIDs and link state through an InfiniBand PF, as iproute2
     const auto ipGuids = cap.take();
     vfs.setGuids(pfIndex, 1, node.value(), port.value());
     const auto ibGuids = cap.take();
-    const std::string nodeAttr = kVfList.substr(0, kVfList.size() - 1) + "/" + std::to_string(IFLA_VF_INFO) + "/" +
-                                 std::to_string(IFLA_VF_IB_NODE_GUID) + " ";
-    const std::string portAttr = kVfList.substr(0, kVfList.size() - 1) + "/" + std::to_string(IFLA_VF_INFO) + "/" +
-                                 std::to_string(IFLA_VF_IB_PORT_GUID) + " ";
-    compareVfRequest(Pair{{theRequest(ipGuids, NETLINK_ROUTE, RTM_NEWLINK, nodeAttr)}, {theRequest(ibGuids, NETLINK_ROUTE, RTM_SETLINK, nodeAttr)}},
-                     "node_guid");
-    compareVfRequest(Pair{{theRequest(ipGuids, NETLINK_ROUTE, RTM_NEWLINK, portAttr)}, {theRequest(ibGuids, NETLINK_ROUTE, RTM_SETLINK, portAttr)}},
-                     "port_guid");
+    compareVfRequest(ipGuids, ibGuids, vfAttr(IFLA_VF_IB_NODE_GUID), "node_guid");
+    compareVfRequest(ipGuids, ibGuids, vfAttr(IFLA_VF_IB_PORT_GUID), "port_guid");
     const auto kv = kernelVf(pf.netdev(), 1);
     CHECK(kv.nodeGuid == node.str());
     CHECK(kv.portGuid == port.str());
 
-    compareVfRequest(both(cap, "ip", {"link", "set", pf.netdev(), "vf", "1", "state", "disable"},
-                          [&] { vfs.setLinkState(pfIndex, 1, kernel::VfLinkState::Disable); }),
-                     "state disable");
+    const auto state = both(cap, "ip", {"link", "set", pf.netdev(), "vf", "1", "state", "disable"},
+                            [&] { vfs.setLinkState(pfIndex, 1, kernel::VfLinkState::Disable); });
+    compareVfRequest(state.ip, state.ibvf, vfAttr(IFLA_VF_LINK_STATE), "state disable");
     CHECK(kernelVf(pf.netdev(), 1).linkState == "disable");
 
-    // Reading the VF list: iproute2 names the link (IFLA_IFNAME), ibvf gives its index; the
-    // filter (IFLA_EXT_MASK) is the same. iproute2 asks for an ACK too.
+    // Reading the VF list: iproute2 resolves the name first with the request ibvf sends, except
+    // that it names the link (IFLA_IFNAME) where ibvf gives the index it holds; then it asks again
+    // for AF_PACKET with RTEXT_FILTER_VF alone.
     kernel::VfSettings read;
     auto get = both(cap, "ip", {"-d", "link", "show", "dev", pf.netdev()}, [&] { read = vfs.get(pfIndex, 1); });
-    const auto ipGet = describe(theRequest(get.ip, NETLINK_ROUTE, RTM_GETLINK));
     const auto ibGet = describe(theRequest(get.ibvf, NETLINK_ROUTE, RTM_GETLINK));
-    MESSAGE("getlink\n  iproute2: " << lines(ipGet) << "\n  ibvf:     " << lines(ibGet));
     const std::string extMask = std::to_string(IFLA_EXT_MASK) + " ";
+    const std::string ifname = std::to_string(IFLA_IFNAME) + " ";
+    MESSAGE("getlink ibvf: " << lines(ibGet));
+    bool matched = false;
+    for (const auto& m : requestsOf(get.ip, NETLINK_ROUTE, RTM_GETLINK)) {
+        const auto d = describe(m);
+        MESSAGE("getlink iproute2: " << lines(d));
+        if (d.header.at(0) != "ifi_family=0") continue;
+        matched = true;
+        CHECK(d.flags == ibGet.flags);
+        CHECK(lineStarting(d.attrs, extMask) == lineStarting(ibGet.attrs, extMask));
+        CHECK(without(d.attrs, {extMask, ifname}).empty());
+        CHECK(d.header.at(2) == "ifi_index=0");
+    }
+    CHECK(matched);
+    CHECK(ibGet.header.at(2) == "ifi_index=" + std::to_string(pfIndex));
     CHECK(without(ibGet.attrs, {extMask}).empty());
-    CHECK(without(ipGet.attrs, {extMask, std::to_string(IFLA_IFNAME) + " "}).empty());
-    CHECK(without(ibGet.attrs, {}) != std::vector<std::string>{});
-    CHECK(std::vector<std::string>{*std::find_if(ibGet.attrs.begin(), ibGet.attrs.end(), [&](auto& a) { return a.rfind(extMask, 0) == 0; })} ==
-          std::vector<std::string>{*std::find_if(ipGet.attrs.begin(), ipGet.attrs.end(), [&](auto& a) { return a.rfind(extMask, 0) == 0; })});
     CHECK(read.nodeGuid == node.value());
     CHECK(read.portGuid == port.value());
     CHECK(read.linkState == kernel::VfLinkState::Disable);
@@ -163,7 +181,7 @@ TEST_CASE("oracle: a stock PF refuses VF GUIDs with the same kernel error for ip
     const auto guid = *kernel::Guid::parse("02:11:22:33:44:55:66:77");
     auto p = both(cap, "ip", {"link", "set", pf.netdev(), "vf", "2", "node_guid", guid.str()},
                   [&] { vfs.setGuids(pfIndex, 2, guid.value(), guid.value()); });
-    compareVfRequest(p, "node_guid on a stock PF");
+    compareVfRequest(p.ip, p.ibvf, vfAttr(IFLA_VF_IB_NODE_GUID), "node_guid on a stock PF");
     CHECK(p.ibvfErrno == EOPNOTSUPP);
     CHECK(answerTo(p.ip, theRequest(p.ip, NETLINK_ROUTE, RTM_NEWLINK, kVfList)) == EOPNOTSUPP);
 }
@@ -187,7 +205,13 @@ TEST_CASE("oracle: an IPoIB partition child, as iproute2 asks for it, and the ke
     CHECK(db.header == di.header);
     // ibvf states the mode (datagram) and umcast (off) instead of leaving them to the driver.
     const std::string data = std::to_string(IFLA_LINKINFO) + "/" + std::to_string(IFLA_INFO_DATA) + "/";
-    CHECK(without(db.attrs, {data + std::to_string(IFLA_IPOIB_MODE) + " ", data + std::to_string(IFLA_IPOIB_UMCAST) + " "}) == di.attrs);
+    // ibvf NUL-terminates the kind, as every string it sends; iproute2 sends "ipoib" without
+    // (the kernel compares the kind with nla_strcmp, which takes both).
+    const std::string kind = std::to_string(IFLA_LINKINFO) + "/" + std::to_string(IFLA_INFO_KIND) + " = ";
+    CHECK(lineStarting(di.attrs, kind) == kind + "69706f6962");
+    CHECK(lineStarting(db.attrs, kind) == kind + "69706f696200");
+    CHECK(without(db.attrs, {kind, data + std::to_string(IFLA_IPOIB_MODE) + " ", data + std::to_string(IFLA_IPOIB_UMCAST) + " "}) ==
+          without(di.attrs, {kind}));
     CHECK(std::count(db.attrs.begin(), db.attrs.end(), data + std::to_string(IFLA_IPOIB_MODE) + " = 0000") == 1);
     CHECK(std::count(db.attrs.begin(), db.attrs.end(), data + std::to_string(IFLA_IPOIB_UMCAST) + " = 0000") == 1);
     // The kernel parsed both and refused for the one reason left: the parent is not InfiniBand.
@@ -196,56 +220,59 @@ TEST_CASE("oracle: an IPoIB partition child, as iproute2 asks for it, and the ke
     CHECK(p.ibvfErrno == ENODEV);
 }
 
-TEST_CASE("oracle: RDMA netlink (netns mode, device list, device move) as the rdma tool sends it") {
+TEST_CASE("oracle: RDMA netlink (netns mode, device list, device move) as the rdma tool sends it, from the real binaries") {
     RxeDevice rxe;
-    NlmonCapture cap;
-    kernel::NetlinkRdmaNetns rdma;
+    setRdmaNetnsMode(true);  // before any namespace: ibvf then gets as far as the move
+    const auto rdmaTool = toolPath("rdma");
+    const auto sys = straced(rdmaTool, {"system", "show"});
+    const auto dev = straced(rdmaTool, {"dev"});
+    const auto set = straced(rdmaTool, {"system", "set", "netns", "exclusive"});
+    test::ScopedNetns pod;
+    const auto move = straced(rdmaTool, {"dev", "set", rxe.name(), "netns", pod.name()});
+    CHECK_MESSAGE(move.result.err.find("Operation not supported") != std::string::npos, move.result.summary());
 
-    kernel::RdmaNetnsMode mode{};
-    auto show = both(cap, "rdma", {"system", "show"}, [&] { mode = rdma.netnsMode(); });
-    const auto ipSys = describe(theRequest(show.ip, NETLINK_RDMA, nldev(RDMA_NLDEV_CMD_SYS_GET)));
-    const auto ibSys = describe(theRequest(show.ibvf, NETLINK_RDMA, nldev(RDMA_NLDEV_CMD_SYS_GET)));
-    MESSAGE("sys get\n  iproute2: " << lines(ipSys) << "\n  ibvf:     " << lines(ibSys));
+    // ibvf itself: an ADD with rdmaIsolation reads the mode, finds the device, asks for the move.
+    test::VethPair vf;
+    vf.alsoSearch(pod.path());
+    HardwareNode node("", 0, test::FakeVfOptions().withNetdev(vf.a()).withRdma(rxe.name()));
+    const auto add = straced(test::builtBinary("ibvf"), {}, node.env("ADD", "cid-oracle", pod.path()),
+                             labConf(R"(,"rdmaIsolation":true)"));
+    REQUIRE_MESSAGE(add.result.json, add.result.summary());
+    CHECK((*add.result.json)["code"].GetUint() == 104);  // the kernel's EOPNOTSUPP, as for the tool
+
+    auto one = [](const Traced& t, unsigned cmd, bool first = false) {
+        const auto all = requestsOf(t.sent, NETLINK_RDMA, nldev(cmd));
+        REQUIRE_MESSAGE((first ? !all.empty() : all.size() == 1), "requests of command " << cmd << ": " << all.size());
+        return describe(all.front());
+    };
+    const auto ipSys = one(sys, RDMA_NLDEV_CMD_SYS_GET);
+    const auto ibSys = one(add, RDMA_NLDEV_CMD_SYS_GET);
+    MESSAGE("sys get\n  rdma: " << lines(ipSys) << "\n  ibvf: " << lines(ibSys));
     CHECK(ibSys.flags == ipSys.flags);
     CHECK(ibSys.attrs == ipSys.attrs);
 
-    // The rdma tool lists the devices first, for every command.
-    const auto ipDump = describe(requestsOf(show.ip, NETLINK_RDMA, nldev(RDMA_NLDEV_CMD_GET)).at(0));
-    std::vector<kernel::rdmamsg::DeviceEntry> devices;
-    cap.take();
-    devices = rdma.devices();
-    const auto ibDump = describe(theRequest(cap.take(), NETLINK_RDMA, nldev(RDMA_NLDEV_CMD_GET)));
-    MESSAGE("dev dump\n  iproute2: " << lines(ipDump) << "\n  ibvf:     " << lines(ibDump));
-    CHECK(ibDump.flags == ipDump.flags);
-    CHECK(ibDump.attrs == ipDump.attrs);
-    CHECK(std::any_of(devices.begin(), devices.end(), [&](const auto& d) { return d.name == rxe.name(); }));
+    // The rdma tool dumps the devices before every command; ibvf looks the device up the same way.
+    const auto ipDev = one(dev, RDMA_NLDEV_CMD_GET, true);
+    const auto ibDev = one(add, RDMA_NLDEV_CMD_GET, true);
+    MESSAGE("dev dump\n  rdma: " << lines(ipDev) << "\n  ibvf: " << lines(ibDev));
+    CHECK(ibDev.flags == ipDev.flags);
+    CHECK(ibDev.attrs == ipDev.attrs);
 
-    // ibvf never changes the mode (it tells the operator to); the attribute it reads is the one
-    // the tool writes, and after the tool's change ibvf reads it back.
-    setRdmaNetnsMode(false);
-    cap.take();
-    mustRun("rdma", {"system", "set", "netns", "exclusive"});
-    const auto set = describe(theRequest(cap.take(), NETLINK_RDMA, nldev(RDMA_NLDEV_CMD_SYS_SET)));
-    MESSAGE("sys set\n  iproute2: " << lines(set));
-    CHECK(set.attrs == std::vector<std::string>{std::to_string(RDMA_NLDEV_SYS_ATTR_NETNS_MODE) + " = 00"});
-    CHECK(rdma.netnsMode() == kernel::RdmaNetnsMode::Exclusive);
+    // ibvf never changes the mode (it tells the operator to); the attribute it reads back is the
+    // one the tool writes, with the same value for "exclusive".
+    const auto ipSet = one(set, RDMA_NLDEV_CMD_SYS_SET);
+    MESSAGE("sys set\n  rdma: " << lines(ipSet));
+    CHECK(ipSet.attrs == std::vector<std::string>{std::to_string(RDMA_NLDEV_SYS_ATTR_NETNS_MODE) + " = 00"});
+    CHECK(requestsOf(add.sent, NETLINK_RDMA, nldev(RDMA_NLDEV_CMD_SYS_SET)).empty());
+    CHECK(kernel::NetlinkRdmaNetns().netnsMode() == kernel::RdmaNetnsMode::Exclusive);
 
     // The move: the same device index; the namespace fd is each process's own number.
-    test::ScopedNetns ns;
-    const auto nsFd = ns.open();
-    auto move = both(cap, "rdma", {"dev", "set", rxe.name(), "netns", ns.name()}, [&] { rdma.moveToNetns(rxe.name(), nsFd.fd()); });
-    const auto ipMove = theRequest(move.ip, NETLINK_RDMA, nldev(RDMA_NLDEV_CMD_SET));
-    const auto ibMove = theRequest(move.ibvf, NETLINK_RDMA, nldev(RDMA_NLDEV_CMD_SET));
-    const auto dm = describe(ipMove);
-    const auto bm = describe(ibMove);
-    MESSAGE("dev set netns\n  iproute2: " << lines(dm) << "\n  ibvf:     " << lines(bm));
-    CHECK(bm.flags == dm.flags);
+    const auto ipMove = one(move, RDMA_NLDEV_CMD_SET);
+    const auto ibMove = one(add, RDMA_NLDEV_CMD_SET);
+    MESSAGE("dev set netns\n  rdma: " << lines(ipMove) << "\n  ibvf: " << lines(ibMove));
+    CHECK(ibMove.flags == ipMove.flags);
     const std::string fdAttr = std::to_string(RDMA_NLDEV_NET_NS_FD) + " ";
-    CHECK(without(bm.attrs, {fdAttr}) == without(dm.attrs, {fdAttr}));
-    CHECK(std::count_if(bm.attrs.begin(), bm.attrs.end(), [&](auto& a) { return a.rfind(fdAttr, 0) == 0; }) == 1);
-    // Stock rxe cannot change namespace: the same refusal for both.
-    CHECK(answerTo(move.ip, ipMove) == EOPNOTSUPP);
-    CHECK(answerTo(move.ibvf, ibMove) == EOPNOTSUPP);
-    CHECK(move.ibvfErrno == EOPNOTSUPP);
-    setRdmaNetnsMode(false);
+    CHECK(without(ibMove.attrs, {fdAttr}) == without(ipMove.attrs, {fdAttr}));
+    CHECK(lineStarting(ibMove.attrs, fdAttr).size() == fdAttr.size() + 2 + 8);
+    CHECK(lineStarting(ipMove.attrs, fdAttr).size() == fdAttr.size() + 2 + 8);
 }

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <span>
 #include <stdexcept>
 
@@ -14,10 +16,12 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <rdma/rdma_netlink.h>
 #include <poll.h>
 #include <sys/socket.h>
 
 #include "LabKernel.hpp"
+#include "support/ScratchDir.hpp"
 #include "support/TestNet.hpp"
 
 namespace ibvf::labtest {
@@ -165,6 +169,46 @@ int answerTo(const std::vector<NlMessage>& messages, const NlMessage& request) {
         if (headerOf(m.bytes).nlmsg_seq == seq) return m.error();
     }
     return -1;
+}
+
+Traced straced(const std::string& program, const std::vector<std::string>& args,
+               const std::map<std::string, std::string>& env, const std::string& stdinText) {
+    test::ScratchDir dir;
+    const std::string log = (dir.path() / "strace.log").string();
+    std::vector<std::string> all{"-f", "-qq", "-e", "trace=sendmsg,sendto", "-e", "write=all", "-o", log, program};
+    all.insert(all.end(), args.begin(), args.end());
+    Traced t;
+    t.result = test::BinaryRunner(toolPath("strace")).run(all, env, stdinText);
+    // A syscall line, then its buffer as " | 00000  14 00 00 00 ...  ascii |" lines.
+    std::ifstream in(log);
+    std::string line;
+    std::vector<std::vector<std::uint8_t>> buffers;
+    bool inDump = false;
+    while (std::getline(in, line)) {
+        if (line.rfind(" | ", 0) != 0) {
+            inDump = false;
+            continue;
+        }
+        if (!inDump) buffers.emplace_back();
+        inDump = true;
+        // Offset (5 hex digits), two spaces, then up to 16 bytes in two groups, then the ASCII.
+        std::istringstream hexPart(line.substr(3 + 5 + 2, 16 * 3 + 1));
+        std::string byte;
+        while (hexPart >> byte) buffers.back().push_back(static_cast<std::uint8_t>(std::stoul(byte, nullptr, 16)));
+    }
+    for (const auto& b : buffers) {
+        std::size_t off = 0;
+        while (off + sizeof(nlmsghdr) <= b.size()) {
+            nlmsghdr h{};
+            std::memcpy(&h, b.data() + off, sizeof h);
+            if (h.nlmsg_len < sizeof h || off + h.nlmsg_len > b.size()) break;
+            const int protocol = (h.nlmsg_type >> 10) == RDMA_NL_NLDEV ? NETLINK_RDMA : NETLINK_ROUTE;
+            t.sent.push_back(NlMessage{protocol, std::vector<std::uint8_t>(b.begin() + static_cast<std::ptrdiff_t>(off),
+                                                                           b.begin() + static_cast<std::ptrdiff_t>(off + h.nlmsg_len))});
+            off += NLMSG_ALIGN(h.nlmsg_len);
+        }
+    }
+    return t;
 }
 
 }  // namespace ibvf::labtest

@@ -3,8 +3,11 @@
 // delivers them: an nlmon link and a packet socket bound to it. Taps run in the sender's
 // context, so once a command has returned, all it sent and got is queued here.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
+
+#include "support/BinaryRunner.hpp"
 
 #include "linux/Fd.hpp"
 
@@ -51,5 +54,16 @@ NlDescription describe(const NlMessage& m);
 std::vector<NlMessage> requestsOf(const std::vector<NlMessage>& messages, int protocol, std::uint16_t type);
 // The kernel's error (or ACK, 0) answering `request` in `messages` (matched by sequence number).
 int answerTo(const std::vector<NlMessage>& messages, const NlMessage& request);
+
+// What `program` sent over netlink, from strace's dump of its sendmsg/sendto buffers, for the
+// protocols nlmon cannot show: the kernel taps only a whitelist of netlink protocols, and
+// NETLINK_RDMA is not on it. Messages with an RDMA netlink type (RDMA_NL_NLDEV) are marked
+// NETLINK_RDMA, the rest NETLINK_ROUTE.
+struct Traced {
+    test::RunResult result;
+    std::vector<NlMessage> sent;
+};
+Traced straced(const std::string& program, const std::vector<std::string>& args,
+               const std::map<std::string, std::string>& env = {}, const std::string& stdinText = {});
 
 }  // namespace ibvf::labtest
