@@ -23,7 +23,7 @@ entry() { entries+=("$(printf '%q ' "$@")"); }
 entry ibvf-integration-linux -tce='*1 MB through*,*child*,*exit codes*,*environment is exactly*,*arguments reach*,*exec failures*,*spawn returns*,*unwaited child*,SharedRotatingFileSink*,BinaryRunner*'
 # The plugin end to end on the real kernel: move + rename, addresses and routes, DEL after the
 # netns died, a VF left under its pod name, RDMA netlink mode checks, VF requests on a veth PF.
-entry ibvf-integration-plugin -tc='ADD moves the VF*,DEL is idempotent*,a VF that has come back*,CHECK passes*,the real kernel without InfiniBand*,guid with the real kernel*,link_state on a PF without SR-IOV*,arp_notify*,the pod*namespace died before DEL*,rdmaIsolation in shared mode*'
+entry ibvf-integration-plugin -tc='ADD moves the VF*,DEL is idempotent*,a VF that has come back*,a VF back on the host under its pod name*,CHECK passes*,the real kernel without InfiniBand*,guid with the real kernel*,link_state on a PF without SR-IOV*,arp_notify*,the pod*namespace died before DEL*,rdmaIsolation in shared mode*'
 # IPAM: file locks and leases under 64 concurrent processes, routes in the result.
 entry ibvf-integration-ipam -tc='64 concurrent ADDs*,DEL is idempotent*,requested address*'
 # The device plugin: health from the PF's link events (carrier, admin down), sysfs changes.
