@@ -31,26 +31,30 @@ fi
   exit 1
 }
 kver=$kabi-amd64
-mkdir -p debs bin build src
+mkdir -p debs bin build
 
-# 1. Downloads (apt-get download keeps the newest version of each package).
-pkgs=(linux-image-"$kver" linux-headers-"$kver" linux-headers-"$kabi"-common linux-kbuild-6.1
-  linux-source-6.1 kmod tcpdump libpcap0.8 ethtool ibverbs-utils)
-deb() { compgen -G "debs/$1_*.deb" | head -n1; }
-missing=()
-for p in "${pkgs[@]}"; do [ -n "$(deb "$p")" ] || missing+=("$p"); done
-if ((${#missing[@]})); then
+# 1. Downloads. The kernel's companions (headers, kbuild, source) must be of the image's own
+# version: they are fetched as pkg=version and looked up by it.
+deb() { compgen -G "debs/$1_${2:-*}_*.deb" | sort -V | tail -n1; }
+fetch() { # fetch <pkg>[=<version>]...: the ones not in debs/ yet
+  local missing=() p
+  for p in "$@"; do [ -n "$(deb "${p%%=*}" "$(sed -n 's/^[^=]*=//p' <<<"$p")")" ] || missing+=("$p"); done
+  ((${#missing[@]})) || return 0
   echo "kernel-lab: downloading ${missing[*]}"
   (cd debs && apt-get download "${missing[@]}" 2>&1 | grep -v 'Download is performed unsandboxed' || true)
   for p in "${missing[@]}"; do
-    [ -n "$(deb "$p")" ] || { echo "kernel-lab: apt-get download $p failed" >&2; exit 1; }
+    [ -n "$(deb "${p%%=*}" "$(sed -n 's/^[^=]*=//p' <<<"$p")")" ] || { echo "kernel-lab: apt-get download $p failed" >&2; exit 1; }
   done
-fi
+}
+fetch linux-image-"$kver" kmod tcpdump libpcap0.8 ethtool ibverbs-utils
+kpkg=$(dpkg-deb -f "$(deb linux-image-"$kver")" Version)
+fetch linux-headers-"$kver=$kpkg" linux-headers-"$kabi-common=$kpkg" linux-kbuild-6.1="$kpkg" linux-source-6.1="$kpkg"
 
 # 2. The kernel and its modules.
-if [ ! -f "kernel/boot/vmlinuz-$kver" ]; then
-  rm -rf kernel.tmp
+if [ "$(cat kernel/.version 2>/dev/null)" != "$kver $kpkg" ]; then
+  rm -rf kernel.tmp kernel
   dpkg-deb -x "$(deb linux-image-"$kver")" kernel.tmp
+  echo "$kver $kpkg" >kernel.tmp/.version
   mv kernel.tmp kernel
 fi
 mods=kernel/lib/modules/$kver
@@ -75,25 +79,26 @@ for t in depmod modprobe; do ln -sf ../extra-root/usr/bin/kmod bin/$t; done
 # 4. Test-only modules, built out of tree from Debian's linux-source against Debian's headers.
 # Each is rebuilt when its patch changes (the stamp holds the patch's checksum).
 hdr=$lab/hdr/usr/src/linux-headers-$kver
-if [ ! -f "$hdr/Makefile" ]; then
+if [ "$(cat hdr/.version 2>/dev/null)" != "$kver $kpkg" ]; then
   rm -rf hdr
-  for p in linux-headers-"$kver" linux-headers-"$kabi"-common linux-kbuild-6.1; do dpkg-deb -x "$(deb "$p")" hdr; done
+  for p in linux-headers-"$kver" linux-headers-"$kabi"-common linux-kbuild-6.1; do dpkg-deb -x "$(deb "$p" "$kpkg")" hdr; done
+  echo "$kver $kpkg" >hdr/.version
   # The arch headers include the common ones by absolute path.
   sed -i "s|^include /usr/src/|include $lab/hdr/usr/src/|" "$hdr/Makefile"
 fi
-tree=src/linux-source-6.1
-if [ ! -d $tree/drivers/infiniband/sw/rxe ] || [ ! -d $tree/drivers/net/netdevsim ]; then
+tree=src/$kpkg/linux-source-6.1
+if [ ! -d "$tree/drivers/infiniband/sw/rxe" ] || [ ! -d "$tree/drivers/net/netdevsim" ]; then
   rm -rf src
-  mkdir -p src
-  dpkg-deb --fsys-tarfile "$(deb linux-source-6.1)" | tar -xO ./usr/src/linux-source-6.1.tar.xz |
-    tar -xJ -C src linux-source-6.1/drivers/net/netdevsim linux-source-6.1/drivers/infiniband/sw/rxe
+  mkdir -p "src/$kpkg"
+  dpkg-deb --fsys-tarfile "$(deb linux-source-6.1 "$kpkg")" | tar -xO ./usr/src/linux-source-6.1.tar.xz |
+    tar -xJ -C "src/$kpkg" linux-source-6.1/drivers/net/netdevsim linux-source-6.1/drivers/infiniband/sw/rxe
 fi
 # build_module <name> <source dir> <patch> <make args...>: builds <name>.ko into updates/.
 build_module() {
   local name=$1 dir=$2 patch=$src/patches/$3
   shift 3
   local stamp
-  stamp="$kver $(sha256sum <"$patch" | cut -d' ' -f1)"
+  stamp="$kver $kpkg $(sha256sum <"$patch" | cut -d' ' -f1)"
   if [ -f "$mods/updates/$name.ko" ] && [ "$(cat "build/$name.stamp" 2>/dev/null)" = "$stamp" ]; then
     return
   fi
@@ -111,8 +116,8 @@ build_module() {
   echo "$stamp" >"build/$name.stamp"
   rm -f "$mods/modules.dep"
 }
-build_module netdevsim $tree/drivers/net/netdevsim netdevsim-ib-pf.patch CONFIG_NETDEVSIM=m
-build_module rdma_rxe_netns $tree/drivers/infiniband/sw/rxe rdma_rxe_netns.patch
+build_module netdevsim "$tree"/drivers/net/netdevsim netdevsim-ib-pf.patch CONFIG_NETDEVSIM=m
+build_module rdma_rxe_netns "$tree"/drivers/infiniband/sw/rxe rdma_rxe_netns.patch
 # The .deb ships no modules.dep (its postinst makes it).
 [ -f "$mods/modules.dep" ] || bin/depmod -b kernel "$kver"
 
