@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <doctest/doctest.h>
+
 #include "support/BinaryRunner.hpp"
 #include "support/FakeSysfs.hpp"
 #include "support/ScratchDir.hpp"
@@ -70,6 +72,16 @@ inline std::string labConf(const std::string& extra, bool failingRoute = false) 
     const std::string routes = failingRoute ? R"([{"dst":"10.99.0.0/16","gw":"192.0.2.77"}])" : R"([{"dst":"10.200.0.0/16"}])";
     return R"({"cniVersion":"1.0.0","name":"ibnet","type":"ibvf","deviceID":")" + std::string(HardwareNode::kVf) + "\"" +
            extra + R"(,"ipam":{"type":"ibvf-ipam","ranges":[[{"subnet":"10.56.0.0/24"}]],"routes":)" + routes + "}}";
+}
+
+// The CNI error's code and fields ("msg", "details") from ibvf's stdout.
+inline unsigned codeOf(const test::RunResult& r) {
+    REQUIRE_MESSAGE(r.json, r.summary());
+    return (*r.json)["code"].GetUint();
+}
+
+inline std::string field(const test::RunResult& r, const char* key) {
+    return r.json && r.json->HasMember(key) ? std::string((*r.json)[key].GetString()) : std::string();
 }
 
 }  // namespace ibvf::labtest

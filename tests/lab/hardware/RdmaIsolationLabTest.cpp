@@ -27,15 +27,6 @@ bool has(const std::vector<std::string>& names, const std::string& name) {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-unsigned codeOf(const test::RunResult& r) {
-    REQUIRE_MESSAGE(r.json, r.summary());
-    return (*r.json)["code"].GetUint();
-}
-
-std::string field(const test::RunResult& r, const char* key) {
-    return r.json && r.json->HasMember(key) ? std::string((*r.json)[key].GetString()) : std::string();
-}
-
 // The VF: its netdev a veth end on the host, its RDMA device the rxe.
 struct RdmaVf {
     RxeDevice rxe;

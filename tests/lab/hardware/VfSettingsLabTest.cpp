@@ -24,15 +24,6 @@ const std::string kWanted = "02:11:22:33:44:55:66:77";
 const std::string kNode = "00:02:c9:03:00:00:11:11";
 const std::string kPort = "00:02:c9:03:00:00:22:22";
 
-unsigned codeOf(const test::RunResult& r) {
-    REQUIRE_MESSAGE(r.json, r.summary());
-    return (*r.json)["code"].GetUint();
-}
-
-std::string field(const test::RunResult& r, const char* key) {
-    return r.json && r.json->HasMember(key) ? std::string((*r.json)[key].GetString()) : std::string();
-}
-
 // "vf=0 state=auto node=.. port=.." lines for every VF, to prove the others were left alone.
 std::vector<std::string> vfLines(const std::string& pf) {
     std::vector<std::string> lines;
@@ -62,6 +53,29 @@ struct PfLab {
 
 std::string guidConf(const std::string& guid, bool failingRoute = false) {
     return labConf(R"(,"guid":")" + guid + "\"", failingRoute);
+}
+
+// ADD sets kWanted on VF 2 only (read back from the kernel), DEL puts `before` back, and an ADD
+// that fails after the GUID (at its routes) leaves `before` and the host as they were.
+void guidRound(PfLab& lab, const std::vector<std::string>& before, const std::string& cid) {
+    const auto r = lab.node.run("ADD", cid, lab.pod.path(), guidConf(kWanted));
+    REQUIRE_MESSAGE(r.exitCode == 0, r.summary());
+    auto expected = before;
+    expected[kVfIndex] = "vf=2 state=auto node=" + kWanted + " port=" + kWanted;
+    CHECK(vfLines(lab.pf.netdev()) == expected);
+    const auto d = lab.node.run("DEL", cid, lab.pod.path(), guidConf(kWanted));
+    REQUIRE_MESSAGE(d.exitCode == 0, d.summary());
+    CHECK(vfLines(lab.pf.netdev()) == before);
+    CHECK(lab.node.leftovers().empty());
+
+    const auto host = HostSnapshot::capture();
+    const auto f = lab.node.run("ADD", cid + "-fail", lab.pod.path(), guidConf(kWanted, true));
+    REQUIRE_MESSAGE(f.exitCode != 0, f.summary());
+    CHECK_MESSAGE(field(f, "msg").find("route") != std::string::npos, f.summary());
+    CHECK(vfLines(lab.pf.netdev()) == before);
+    const auto after = HostSnapshot::capture();
+    CHECK_MESSAGE(host == after, host.diff(after));
+    CHECK(lab.node.leftovers().empty());
 }
 
 }  // namespace
@@ -97,46 +111,14 @@ TEST_CASE("GUID through an InfiniBand PF (netdevsim ib_pf=1): set, read back by 
     lab.setGuids(1, "00:00:00:00:00:00:01:01", "00:00:00:00:00:00:01:02");
     const auto before = vfLines(lab.pf.netdev());
     REQUIRE(before[kVfIndex] == "vf=2 state=auto node=" + kNode + " port=" + kPort);
-
-    const auto r = lab.node.run("ADD", "cid-guid", lab.pod.path(), guidConf(kWanted));
-    REQUIRE_MESSAGE(r.exitCode == 0, r.summary());
-    auto expected = before;
-    expected[kVfIndex] = "vf=2 state=auto node=" + kWanted + " port=" + kWanted;
-    CHECK(vfLines(lab.pf.netdev()) == expected);
-    const auto d = lab.node.run("DEL", "cid-guid", lab.pod.path(), guidConf(kWanted));
-    REQUIRE_MESSAGE(d.exitCode == 0, d.summary());
-    CHECK(vfLines(lab.pf.netdev()) == before);
-    CHECK(lab.node.leftovers().empty());
-
-    const auto host = HostSnapshot::capture();
-    const auto f = lab.node.run("ADD", "cid-guid-fail", lab.pod.path(), guidConf(kWanted, true));
-    REQUIRE_MESSAGE(f.exitCode != 0, f.summary());
-    CHECK_MESSAGE(field(f, "msg").find("route") != std::string::npos, f.summary());
-    CHECK(vfLines(lab.pf.netdev()) == before);
-    const auto after = HostSnapshot::capture();
-    CHECK_MESSAGE(host == after, host.diff(after));
-    CHECK(lab.node.leftovers().empty());
+    guidRound(lab, before, "cid-guid");
 }
 
 TEST_CASE("GUID on a VF whose GUIDs are zero (fresh VFs, ib_pf=1): set, then put back to zero on DEL and after a later failure") {
     PfLab lab(true);
     const auto before = vfLines(lab.pf.netdev());
     REQUIRE(before[kVfIndex] == "vf=2 state=auto node=" + kZero + " port=" + kZero);
-
-    const auto r = lab.node.run("ADD", "cid-zero", lab.pod.path(), guidConf(kWanted));
-    REQUIRE_MESSAGE(r.exitCode == 0, r.summary());
-    auto expected = before;
-    expected[kVfIndex] = "vf=2 state=auto node=" + kWanted + " port=" + kWanted;
-    CHECK(vfLines(lab.pf.netdev()) == expected);
-    const auto d = lab.node.run("DEL", "cid-zero", lab.pod.path(), guidConf(kWanted));
-    REQUIRE_MESSAGE(d.exitCode == 0, d.summary());
-    CHECK(vfLines(lab.pf.netdev()) == before);
-    CHECK(lab.node.leftovers().empty());
-
-    const auto f = lab.node.run("ADD", "cid-zero-fail", lab.pod.path(), guidConf(kWanted, true));
-    REQUIRE_MESSAGE(f.exitCode != 0, f.summary());
-    CHECK(vfLines(lab.pf.netdev()) == before);
-    CHECK(lab.node.leftovers().empty());
+    guidRound(lab, before, "cid-zero");
 }
 
 TEST_CASE("GUID through a stock PF driver (no VF GUIDs): the kernel's refusal is a clear code 104, everything as before") {
