@@ -279,6 +279,7 @@ private:
         try {
             rdma->moveToNetns(*device, podNs_.fd());
         } catch (const kernel::KernelError& e) {
+            if (e.err() == EOPNOTSUPP) throw rdmaDriverCannotMove(*device, e);
             throw Error(ErrorCode::SystemFailure,
                         "rdmaIsolation: cannot move RDMA device " + *device + " of VF " + vf().pciAddress + " into the pod",
                         e.what());
