@@ -8,6 +8,7 @@
 #include <rapidjson/error/en.h>
 
 #include "linux/AtomicFile.hpp"
+#include "linux/IpoibLink.hpp"
 
 namespace ibvf::dp {
 namespace {
@@ -113,6 +114,15 @@ std::string normalizedHexId(const std::string& text, const std::string& field) {
     return std::string(4 - s.size(), '0') + s;
 }
 
+// sriov-network-device-plugin's spelling: "0x1", "0x8001" (decimal taken too).
+std::uint16_t partitionOf(const std::string& text, const std::string& field) {
+    try {
+        return kernel::Pkey::parse(text).partition();
+    } catch (const std::invalid_argument& e) {
+        fail(field, std::string(e.what()) + " (a partition key such as \"0x8001\")");
+    }
+}
+
 int linkTypeOf(const std::string& text, const std::string& field) {
     if (text == "infiniband" || text == "ib" || text == "IB") return 32;
     if (text == "ether" || text == "ethernet" || text == "eth") return 1;
@@ -127,7 +137,7 @@ PoolMode parseMode(const std::string& text, const std::string& field) {
 
 Selectors parseSelectors(const Value& obj, const std::string& where) {
     if (!obj.IsObject()) fail(where, "must be an object");
-    rejectUnknown(obj, where, {"pfNames", "linkTypes", "vendors", "devices", "drivers"});
+    rejectUnknown(obj, where, {"pfNames", "linkTypes", "vendors", "devices", "drivers", "pKeys"});
     Selectors s;
     auto pfNames = stringArray(obj, "pfNames", where);
     for (std::size_t i = 0; i < pfNames.size(); ++i)
@@ -142,6 +152,8 @@ Selectors parseSelectors(const Value& obj, const std::string& where) {
     for (std::size_t i = 0; i < devices.size(); ++i)
         s.devices.push_back(normalizedHexId(devices[i], where + ".devices[" + std::to_string(i) + "]"));
     s.drivers = stringArray(obj, "drivers", where);
+    auto pKeys = stringArray(obj, "pKeys", where);
+    for (std::size_t i = 0; i < pKeys.size(); ++i) s.pKeys.push_back(partitionOf(pKeys[i], where + ".pKeys[" + std::to_string(i) + "]"));
     return s;
 }
 

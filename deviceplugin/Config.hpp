@@ -2,6 +2,7 @@
 // ibvf-device-plugin configuration. Two seed shapes are accepted as they are deployed today
 // ({"mode":"sriov","pfNetdevices":["ib0"]} -> rdma/vhca, {"mode":"hca"} -> rdma/hca) and the
 // general shape {"enableVfs":bool, "resources":[{name, prefix, mode, selectors}]}.
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -33,6 +34,10 @@ struct Selectors {
     std::vector<std::string> vendors;  // PCI vendor id, lower-case hex without 0x ("15b3")
     std::vector<std::string> devices;  // PCI device id of the VF ("101e")
     std::vector<std::string> drivers;  // driver bound to the VF ("mlx5_core")
+    // InfiniBand partitions: a VF whose pkey table holds one of them. Kept as the 15-bit
+    // partition, since the table shows a key with its membership bit ("0x8001" full, "0x0001"
+    // limited) and either means the VF is in the partition.
+    std::vector<std::uint16_t> pKeys;
 };
 
 struct ResourceConfig {

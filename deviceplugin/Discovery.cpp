@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "linux/AtomicFile.hpp"
+#include "linux/IbIdentity.hpp"
 #include "linux/KernelError.hpp"
 
 namespace ibvf::dp {
@@ -96,7 +97,20 @@ std::map<std::string, PfCandidate> selectedPfs(const ResourceConfig& r, const ke
     return out;
 }
 
-bool matchesVf(const Selectors& s, const fs::path& vfDir, const fs::path& pfDir, const std::string& pfNetdev) {
+std::string firstRdmaDevice(const fs::path& dev);
+
+// A used entry of the VF's pkey table is in one of the selected partitions.
+bool inSelectedPartition(const Selectors& s, const kernel::Sysfs& sysfs, const fs::path& vfDir) {
+    const auto device = firstRdmaDevice(vfDir);
+    if (device.empty()) return false;
+    const auto table = kernel::readPkeyTable(sysfs, device);
+    return std::any_of(table.begin(), table.end(), [&](std::uint16_t pkey) {
+        return std::find(s.pKeys.begin(), s.pKeys.end(), static_cast<std::uint16_t>(pkey & 0x7fffU)) != s.pKeys.end();
+    });
+}
+
+bool matchesVf(const Selectors& s, const kernel::Sysfs& sysfs, const fs::path& vfDir, const fs::path& pfDir,
+               const std::string& pfNetdev) {
     if (!s.vendors.empty() && !contains(s.vendors, pciId(vfDir / "vendor"))) return false;
     if (!s.devices.empty() && !contains(s.devices, pciId(vfDir / "device"))) return false;
     if (!s.drivers.empty() && !contains(s.drivers, driverOf(vfDir))) return false;
@@ -104,6 +118,7 @@ bool matchesVf(const Selectors& s, const fs::path& vfDir, const fs::path& pfDir,
         const int type = pfNetdev.empty() ? -1 : intAttribute(pfDir / "net" / pfNetdev / "type", -1);
         if (std::find(s.linkTypes.begin(), s.linkTypes.end(), type) == s.linkTypes.end()) return false;
     }
+    if (!s.pKeys.empty() && !inSelectedPartition(s, sysfs, vfDir)) return false;
     return true;
 }
 
@@ -148,7 +163,7 @@ void discoverSriov(const ResourceConfig& r, const kernel::Sysfs& sysfs, Pool& po
             const fs::path vfDir = sysfs.pciDeviceDir(d.pciAddress);
             d.present = fs::exists(vfDir, ec);
             if (d.present) {
-                if (!matchesVf(r.selectors, vfDir, pfDir, pf.netdev)) continue;
+                if (!matchesVf(r.selectors, sysfs, vfDir, pfDir, pf.netdev)) continue;
                 d.numaNode = intAttribute(vfDir / "numa_node", pfNuma);
                 d.rdmaDevice = firstRdmaDevice(vfDir);
             } else {

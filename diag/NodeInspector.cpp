@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -12,6 +14,7 @@
 #include "diag/StateFiles.hpp"
 #include "ipam/StoreLocation.hpp"
 #include "linux/Guid.hpp"
+#include "linux/IbIdentity.hpp"
 #include "linux/NetNs.hpp"
 #include "linux/Netlink.hpp"
 
@@ -134,6 +137,7 @@ private:
         if (!link && !info.netdevs.empty()) link = host_.linkByName(info.netdevs.front());
         if (link) vf.link = linkFactsOf(*link);
         vf.guid = guidOf(link, pfIfindex, index);
+        vf.identity = identityOf(vf, pfIfindex, index);
         return vf;
     }
 
@@ -162,6 +166,30 @@ private:
             // No VF information from this PF's driver (always so for the veth stand-ins in tests).
         }
         return {};
+    }
+
+    IbIdentityFacts identityOf(const VfFacts& vf, int pfIfindex, unsigned index) {
+        IbIdentityFacts id;
+        if (vf.rdmaDevice) {
+            const auto ib = kernel::readIbIdentity(node_.sysfs, *vf.rdmaDevice);
+            if (ib.nodeGuid) id.nodeGuid = ib.nodeGuid->str();
+            if (ib.portGuid) id.portGuid = ib.portGuid->str();
+            if (ib.pkey0) {
+                std::array<char, 8> text{};
+                std::snprintf(text.data(), text.size(), "0x%04x", static_cast<unsigned>(*ib.pkey0));
+                id.pkey0 = text.data();
+            }
+        }
+        if (pfIfindex <= 0 || !node_.makeVfControl) return id;
+        try {
+            if (!vfControl_) vfControl_ = node_.makeVfControl();
+            const auto s = vfControl_->get(pfIfindex, static_cast<int>(index));
+            if (s.nodeGuid) id.pfNodeGuid = kernel::Guid(*s.nodeGuid).str();
+            if (s.portGuid) id.pfPortGuid = kernel::Guid(*s.portGuid).str();
+        } catch (const std::exception&) {
+            // As in guidOf: the PF reports no VF information.
+        }
+        return id;
     }
 
     RdmaFacts rdmaFacts() {

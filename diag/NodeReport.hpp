@@ -39,6 +39,16 @@ struct GuidFacts {
     std::string source;
 };
 
+// Node GUID, port GUID and pkey table entry 0 of the VF's RDMA device (sysfs), and the node and
+// port GUID the PF's driver reports for the VF (IFLA_VF_INFO). Each nullopt when not readable.
+struct IbIdentityFacts {
+    std::optional<std::string> nodeGuid;
+    std::optional<std::string> portGuid;
+    std::optional<std::string> pkey0;  // "0xffff"
+    std::optional<std::string> pfNodeGuid;
+    std::optional<std::string> pfPortGuid;
+};
+
 // The ibvf attachment (CNI ADD) holding a VF: the pod it is in.
 struct PodFacts {
     std::string containerId;
@@ -51,6 +61,8 @@ struct PodFacts {
     bool netnsExists = false;
     std::vector<std::string> addresses;  // from the ADD result, "10.56.0.2/24"
     std::string statePath;
+    std::optional<std::string> guid;       // the GUID ADD gave the VF
+    std::optional<std::string> partition;  // ib-sriov-cni's pkey: the partition at the subnet manager
 };
 
 // The VF's IP leases in the ibvf-ipam store of its network, found by the attachment's key.
@@ -83,6 +95,7 @@ struct VfFacts {
     std::optional<LinkFacts> link;
     bool linkInPod = false;
     GuidFacts guid;
+    IbIdentityFacts identity;
     std::vector<std::string> resources;  // device plugin resources whose pool lists it
     std::optional<PodFacts> pod;
     std::optional<AllocationFacts> allocation;

@@ -1,11 +1,23 @@
 #include "diag/ProblemFinder.hpp"
 
 #include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "linux/Guid.hpp"
 
 namespace ibvf::diag {
 namespace {
+
+// The GUID the VF has, and where it was read: the netdev or the PF (GuidFacts), else its RDMA
+// device's port GUID.
+std::optional<std::pair<std::string, std::string>> effectiveGuid(const VfFacts& vf) {
+    if (vf.guid.value) return std::pair{*vf.guid.value, vf.guid.source};
+    if (vf.identity.portGuid) return std::pair{*vf.identity.portGuid, std::string("RDMA device")};
+    return std::nullopt;
+}
 
 class Finder {
 public:
@@ -76,11 +88,11 @@ private:
             add(Severity::Error, "vf-unreadable", subject, *vf.error, "check the VF's sysfs entry and the kernel log");
             return;
         }
-        if (vf.guid.value) {
-            const auto guid = kernel::Guid::parse(*vf.guid.value);
+        if (const auto seen = effectiveGuid(vf)) {
+            const auto guid = kernel::Guid::parse(seen->first);
             if (guid && !guid->valid()) {
                 add(Severity::Error, "vf-zero-guid", subject,
-                    "VF " + vf.pciAddress + " has GUID " + *vf.guid.value + " (read from the " + vf.guid.source +
+                    "VF " + vf.pciAddress + " has GUID " + seen->first + " (read from the " + seen->second +
                         "): it cannot join the fabric",
                     "set \"guid\" (or runtimeConfig.infinibandGUID) in the netconf, or \"guidPool\"; by hand: ip link set " +
                         pf.netdev + " vf " + std::to_string(vf.index) + " node_guid <guid> port_guid <guid>, then rebind the VF");
@@ -105,6 +117,7 @@ private:
     void checkAttachment(const PodFacts& pod, const VfFacts& vf) {
         const std::string subject = "VF " + vf.pciAddress;
         const std::string who = "container " + pod.containerId + " (" + pod.ifname + ")";
+        if (pod.guid && pod.phase == "attached") checkGuidAsked(*pod.guid, who, vf);
         if (pod.phase != "attached") {
             add(Severity::Warning, "attachment-incomplete", subject,
                 "the ADD of " + who + " did not finish (phase " + pod.phase + ")",
@@ -127,12 +140,35 @@ private:
         }
     }
 
+    // Every view of the VF's GUID that is known must be the one its attachment gave it: the
+    // netdev's or PF's (effectiveGuid), the RDMA device's port GUID, the PF's port GUID.
+    void checkGuidAsked(const std::string& asked, const std::string& who, const VfFacts& vf) {
+        const auto want = kernel::Guid::parse(asked);
+        if (!want) return;
+        std::vector<std::pair<std::string, std::string>> views;
+        if (auto seen = effectiveGuid(vf)) views.push_back(*seen);
+        if (vf.identity.portGuid) views.emplace_back(*vf.identity.portGuid, "RDMA device's port GUID");
+        if (vf.identity.pfPortGuid) views.emplace_back(*vf.identity.pfPortGuid, "PF's port GUID for the VF");
+        std::string differing;
+        for (const auto& [value, source] : views) {
+            if (kernel::Guid::parse(value) == want) continue;
+            differing += (differing.empty() ? "" : ", ") + value + " (" + source + ")";
+        }
+        if (differing.empty()) return;
+        add(Severity::Error, "vf-guid-mismatch", "VF " + vf.pciAddress,
+            "VF " + vf.pciAddress + " was given GUID " + want->str() + " by the attachment of " + who + " but has " +
+                differing,
+            "something changed the VF's GUID after ADD (another CNI plugin, a manual ip link set, a driver reload): "
+            "restart the pod so ADD sets it again, and find what else writes VF GUIDs on this node");
+    }
+
     void checkDuplicateGuids() {
         std::map<std::string, std::vector<std::string>> byGuid;
         for (const auto& pf : facts_.pfs)
             for (const auto& vf : pf.vfs) {
-                if (!vf.guid.value) continue;
-                const auto guid = kernel::Guid::parse(*vf.guid.value);
+                const auto seen = effectiveGuid(vf);
+                if (!seen) continue;
+                const auto guid = kernel::Guid::parse(seen->first);
                 if (guid && guid->valid()) byGuid[guid->str()].push_back(vf.pciAddress);
             }
         for (const auto& [guid, vfs] : byGuid) {

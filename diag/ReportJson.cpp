@@ -102,6 +102,8 @@ void pod(Json& j, const PodFacts& p) {
     j.str("ipamType", p.ipamType);
     j.strings("addresses", p.addresses);
     j.str("statePath", p.statePath);
+    j.optStr("guid", p.guid);
+    j.optStr("partition", p.partition);
 }
 
 void allocation(Json& j, const AllocationFacts& a) {
@@ -132,6 +134,13 @@ void vf(Json& j, const VfFacts& v) {
     j.boolean("linkInPod", v.linkInPod);
     j.optStr("guid", v.guid.value);
     j.optStr("guidSource", v.guid.value ? std::optional<std::string>(v.guid.source) : std::nullopt);
+    j.object("identity", [&] {
+        j.optStr("nodeGuid", v.identity.nodeGuid);
+        j.optStr("portGuid", v.identity.portGuid);
+        j.optStr("pkey0", v.identity.pkey0);
+        j.optStr("pfNodeGuid", v.identity.pfNodeGuid);
+        j.optStr("pfPortGuid", v.identity.pfPortGuid);
+    });
     j.strings("resources", v.resources);
     j.optObject("pod", v.pod, [&](const PodFacts& p) { pod(j, p); });
     j.optObject("allocation", v.allocation, [&](const AllocationFacts& a) { allocation(j, a); });

@@ -72,6 +72,20 @@ void printVfs(const PfFacts& pf, std::ostream& out) {
     t.print(out, "  ");
 }
 
+// InfiniBand identity: what the RDMA device shows (sysfs), what the PF reports for the VF, and
+// what the attachment asked for.
+void printIdentity(const PfFacts& pf, std::ostream& out) {
+    TextTable t({"VF", "PCI", "NODE GUID", "PORT GUID", "PKEY[0]", "PF: NODE GUID", "PF: PORT GUID", "ASKED", "PARTITION"});
+    for (const auto& vf : pf.vfs) {
+        if (!vf.present || vf.error) continue;
+        const auto& id = vf.identity;
+        t.add({std::to_string(vf.index), vf.pciAddress, id.nodeGuid.value_or("-"), id.portGuid.value_or("-"),
+               id.pkey0.value_or("-"), id.pfNodeGuid.value_or("-"), id.pfPortGuid.value_or("-"),
+               vf.pod && vf.pod->guid ? *vf.pod->guid : "-", vf.pod && vf.pod->partition ? *vf.pod->partition : "-"});
+    }
+    t.print(out, "  ");
+}
+
 }  // namespace
 
 void printReportText(const NodeReport& report, std::ostream& out) {
@@ -100,6 +114,8 @@ void printReportText(const NodeReport& report, std::ostream& out) {
         if (pf.error || pf.vfs.empty()) continue;
         out << "\nVFs of " << pf.netdev << ":\n";
         printVfs(pf, out);
+        out << "\nInfiniBand identity of " << pf.netdev << "'s VFs:\n";
+        printIdentity(pf, out);
     }
 
     out << "\n";

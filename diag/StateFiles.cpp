@@ -55,6 +55,8 @@ PodFacts podFactsOf(const plugin::AttachmentState& s, const fs::path& statePath)
     if (s.result)
         for (const auto& ip : s.result->ips) p.addresses.push_back(ip.address.toString());
     p.statePath = statePath.string();
+    p.guid = s.guid;
+    p.partition = s.partition;
     return p;
 }
 

@@ -1,6 +1,8 @@
 #include "plugin/Attach.hpp"
 
+#include <array>
 #include <cerrno>
+#include <cstdio>
 #include <memory>
 #include <stdexcept>
 #include <optional>
@@ -135,7 +137,7 @@ private:
         link_ = findVfNetdev(vf(), ctx_.sysfs, host_);
         hostIfindex_ = link_.ifindex;
         if (cfg_.mtu) requireMtuFits(*cfg_.mtu, link_, ctx_.sysfs, vf().pciAddress);
-        for (const auto& name : {env_.ifname, cfg_.pkey ? partitionParentName(env_.ifname) : std::string()}) {
+        for (const auto& name : {env_.ifname, cfg_.ipoibChild ? partitionParentName(env_.ifname) : std::string()}) {
             if (!name.empty() && pod_.linkByName(name)) {
                 throw Error(ErrorCode::InvalidEnvironment, "interface " + name + " already exists in " + env_.netns,
                             "CNI_IFNAME must name a free interface in the pod");
@@ -159,6 +161,14 @@ private:
         state_.adminUp = link_.adminUp;
         state_.ipamType = cfg_.vfioPciMode ? std::string() : cfg_.ipamType;
         state_.vfioPciMode = cfg_.vfioPciMode;
+        if (cfg_.pkey) {
+            // ib-kubernetes puts the GUID in this partition at the subnet manager; the VF stays
+            // CNI_IFNAME (an IPoIB child is ibvf's own "ipoibChild"). Kept as configured.
+            std::array<char, 8> text{};
+            std::snprintf(text.data(), text.size(), "0x%04x", cfg_.pkey->value());
+            state_.partition = text.data();
+            spdlog::info("partition {} (the subnet manager enrolls the GUID; nothing is made on the node)", *state_.partition);
+        }
         // Before the first change: if we die after this line, DEL and GC know what to put back.
         if (!ctx_.store.create(state_)) throw alreadyAttached();
         undo_.push("remove the attachment state", [this] { ctx_.store.remove(env_.containerId, env_.ifname); });
@@ -214,6 +224,7 @@ private:
         state_.originalNodeGuid = node.str();
         state_.originalPortGuid = port.str();
         state_.driver = vf().driver;
+        state_.guid = guid->str();
         ctx_.store.save(state_);
         callPfDriver("set the GUID of VF " + vf().pciAddress,
                      [&] { vfControl().setGuids(pf, index, guid->value(), guid->value()); });
@@ -305,7 +316,7 @@ private:
             undo_.push("set " + link_.name + " up again", [this] { host_.setAdminUp(hostIfindex_, true); });
             faults::reach("attach.host-link-down");
         }
-        const std::string podName = cfg_.pkey ? partitionParentName(env_.ifname) : env_.ifname;
+        const std::string podName = cfg_.ipoibChild ? partitionParentName(env_.ifname) : env_.ifname;
         try {
             host_.moveToNetNs(hostIfindex_, podNs_.fd(), podName);
         } catch (const kernel::KernelError&) {
@@ -333,18 +344,18 @@ private:
     // The child of the VF for the partition becomes the pod's interface. Its parent must be up:
     // an IPoIB child carries traffic only through an up parent.
     void createPartitionChild() {
-        if (!cfg_.pkey) return;
-        state_.pkey = cfg_.pkey->str();
+        if (!cfg_.ipoibChild) return;
+        state_.pkey = cfg_.ipoibChild->str();
         state_.podParentName = podLink_.name;
         ctx_.store.save(state_);
         pod_.setAdminUp(podLink_.ifindex, true);
-        const kernel::IpoibChildSpec spec{podLink_.ifindex, env_.ifname, *cfg_.pkey, kernel::IpoibMode::Datagram, false};
+        const kernel::IpoibChildSpec spec{podLink_.ifindex, env_.ifname, *cfg_.ipoibChild, kernel::IpoibMode::Datagram, false};
         int child = 0;
         try {
             child = kernel::runInNetNs(podNs_, [&] { return ctx_.makeIpoibLinks()->createChild(spec); });
         } catch (const kernel::KernelError& e) {
             throw Error(e.err() == EOPNOTSUPP ? ErrorCode::HardwareUnsupported : ErrorCode::SystemFailure,
-                        "cannot create the IPoIB child " + env_.ifname + " for pkey " + cfg_.pkey->str() + " on VF " +
+                        "cannot create the IPoIB child " + env_.ifname + " for pkey " + cfg_.ipoibChild->str() + " on VF " +
                             vf().pciAddress,
                         e.what());
         }

@@ -63,6 +63,8 @@ std::string AttachmentState::toJson() const {
     kv("driver", driver);
     if (originalNodeGuid) kv("originalNodeGuid", *originalNodeGuid);
     if (originalPortGuid) kv("originalPortGuid", *originalPortGuid);
+    if (guid) kv("guid", *guid);
+    if (partition) kv("partition", *partition);
     if (vfLinkState) {
         w.Key("vfLinkState");
         w.Uint(*vfLinkState);
@@ -112,7 +114,8 @@ AttachmentState AttachmentState::fromJson(std::string_view text) {
     s.adminUp = up != doc.MemberEnd() && up->value.IsBool() && up->value.GetBool();
     s.ipamType = str(doc, "ipamType");
     if (auto it = doc.FindMember("driver"); it != doc.MemberEnd() && it->value.IsString()) s.driver = it->value.GetString();
-    for (auto [key, field] : {std::pair{"originalNodeGuid", &s.originalNodeGuid}, std::pair{"originalPortGuid", &s.originalPortGuid}}) {
+    for (auto [key, field] : {std::pair{"originalNodeGuid", &s.originalNodeGuid}, std::pair{"originalPortGuid", &s.originalPortGuid},
+                              std::pair{"guid", &s.guid}, std::pair{"partition", &s.partition}}) {
         if (auto it = doc.FindMember(key); it != doc.MemberEnd() && it->value.IsString()) *field = it->value.GetString();
     }
     if (auto it = doc.FindMember("vfLinkState"); it != doc.MemberEnd() && it->value.IsUint()) {

@@ -34,9 +34,13 @@ struct AttachmentState {
     std::optional<std::string> originalNodeGuid;
     std::optional<std::string> originalPortGuid;
     std::string driver;
+    // The GUID ADD gives the VF (node and port), for ibvf-diag to tell when the VF no longer has it.
+    std::optional<std::string> guid;
+    // ib-sriov-cni's "pkey": the partition ib-kubernetes enrolls the GUID into (nothing is made for it here).
+    std::optional<std::string> partition;
     // rdmaIsolation: the VF's RDMA device, recorded before it moves into the pod.
     std::optional<std::string> rdmaDevice;
-    // pkey: the IPoIB child (CNI_IFNAME) made in the pod; the VF itself is there as `podParentName`.
+    // ipoibChild: the pkey of the IPoIB child (CNI_IFNAME) made in the pod; the VF itself is there as `podParentName`.
     std::optional<std::string> pkey;
     int childIfindex = 0;
     std::string podParentName;

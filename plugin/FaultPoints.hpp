@@ -22,7 +22,7 @@ inline constexpr std::array<std::string_view, 26> kPoints = {
     "attach.rdma-moved",             // rdmaIsolation: the VF's RDMA device is in the pod
     "attach.host-link-down",         // the VF netdev was up on the host and is now down
     "attach.moved",                  // the VF netdev is in the pod under its pod name
-    "attach.child-created",          // pkey: the IPoIB child exists in the pod
+    "attach.child-created",          // ipoibChild: the IPoIB child exists in the pod
     "attach.mtu-set",                // mtu: set on the pod interface
     "attach.ipam-done",              // IPAM result collected
     "attach.addresses-added",        // addresses on the pod interface
@@ -31,7 +31,7 @@ inline constexpr std::array<std::string_view, 26> kPoints = {
     "attach.device-info-published",  // runtimeConfig.CNIDeviceInfoFile written
     "attach.committed",              // state phase Attached, undo stack dropped; result not yet printed
     "detach.locked",                 // VF lock held, state read again
-    "detach.child-removed",          // pkey: the IPoIB child is gone
+    "detach.child-removed",          // ipoibChild: the IPoIB child is gone
     "detach.netdev-restored",        // the VF netdev is back on the host, name/MTU/up restored
     "detach.rdma-returned",          // rdmaIsolation: the RDMA device is back on the host
     "detach.link-state-restored",    // linkState: the original VF link state is back

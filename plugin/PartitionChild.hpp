@@ -1,5 +1,5 @@
 #pragma once
-// pkey: the pod's interface is an IPoIB child of the VF for one InfiniBand partition; the VF
+// ipoibChild: the pod's interface is an IPoIB child of the VF for one InfiniBand partition; the VF
 // itself stays in the pod, renamed, as the child's parent.
 #include <optional>
 #include <string>

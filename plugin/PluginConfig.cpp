@@ -14,34 +14,44 @@ namespace {
 using cni::Error;
 using cni::ErrorCode;
 
+// ib-sriov-cni (Go) reads every string field into a plain string, so "" there means "not set":
+// the same here, for each field it shares with ibvf.
+std::optional<std::string> nonEmpty(std::optional<std::string> v) {
+    if (v && v->empty()) return std::nullopt;
+    return v;
+}
+
 std::optional<std::string> deviceIdFrom(const cni::NetConf& conf) {
     const auto& doc = conf.doc;
     // Multus injects the allocated VF as a top-level deviceID; runtimeConfig carries it when the
     // network declares the deviceID capability; pciBusID is sriov-cni's spelling.
-    if (auto v = cni::json::optString(doc, "deviceID")) return v;
+    if (auto v = nonEmpty(cni::json::optString(doc, "deviceID"))) return v;
     if (const auto* rc = conf.runtimeConfig()) {
-        if (auto v = cni::json::optString(*rc, "deviceID", "runtimeConfig")) return v;
+        if (auto v = nonEmpty(cni::json::optString(*rc, "deviceID", "runtimeConfig"))) return v;
     }
-    return cni::json::optString(doc, "pciBusID");
+    return nonEmpty(cni::json::optString(doc, "pciBusID"));
 }
 
 std::optional<std::pair<std::string, std::string>> guidFrom(const cni::NetConf& conf) {
     if (const auto* rc = conf.runtimeConfig()) {
-        if (auto v = cni::json::optString(*rc, "infinibandGUID", "runtimeConfig")) {
+        if (auto v = nonEmpty(cni::json::optString(*rc, "infinibandGUID", "runtimeConfig"))) {
             return std::pair{std::string("runtimeConfig.infinibandGUID"), *v};
         }
     }
     if (const auto* cni = conf.argsCni()) {
-        if (auto v = cni::json::optString(*cni, "guid", "args.cni")) return std::pair{std::string("args.cni.guid"), *v};
+        if (auto v = nonEmpty(cni::json::optString(*cni, "guid", "args.cni"))) {
+            return std::pair{std::string("args.cni.guid"), *v};
+        }
     }
-    if (auto v = cni::json::optString(conf.doc, "guid")) return std::pair{std::string("guid"), *v};
+    if (auto v = nonEmpty(cni::json::optString(conf.doc, "guid"))) return std::pair{std::string("guid"), *v};
     return std::nullopt;
 }
 
-// ib-sriov-cni's spelling is a string ("0x8001"); a JSON number is taken too.
-std::optional<kernel::Pkey> pkeyFrom(const rapidjson::Value& doc) {
-    const auto it = doc.FindMember("pkey");
-    if (it == doc.MemberEnd() || it->value.IsNull()) return std::nullopt;
+// ib-sriov-cni's spelling is a string ("0x8001"); a JSON number is taken too. `field` names it
+// in errors ("pkey", "ipoibChild.pkey").
+std::optional<kernel::Pkey> pkeyFrom(const rapidjson::Value& obj, const std::string& field) {
+    const auto it = obj.FindMember("pkey");
+    if (it == obj.MemberEnd() || it->value.IsNull()) return std::nullopt;
     try {
         if (it->value.IsString()) {
             const std::string text(it->value.GetString(), it->value.GetStringLength());
@@ -52,10 +62,22 @@ std::optional<kernel::Pkey> pkeyFrom(const rapidjson::Value& doc) {
             return kernel::Pkey::fromValue(static_cast<std::uint16_t>(it->value.GetUint()));
         }
     } catch (const std::invalid_argument& e) {
-        throw Error(ErrorCode::InvalidNetworkConfig, "pkey is not a partition key", e.what());
+        throw Error(ErrorCode::InvalidNetworkConfig, field + " is not a partition key", e.what());
     }
-    throw Error(ErrorCode::InvalidNetworkConfig, "pkey is not a partition key",
+    throw Error(ErrorCode::InvalidNetworkConfig, field + " is not a partition key",
                 "expected a string such as \"0x8001\" (a 16-bit key, partition 1..0x7fff)");
+}
+
+// ibvf's own IPoIB child: {"pkey": "0x8001"}.
+std::optional<kernel::Pkey> ipoibChildFrom(const rapidjson::Value& doc) {
+    const auto* child = cni::json::optObject(doc, "ipoibChild");
+    if (!child) return std::nullopt;
+    auto pkey = pkeyFrom(*child, "ipoibChild.pkey");
+    if (!pkey) {
+        throw Error(ErrorCode::InvalidNetworkConfig, "ipoibChild.pkey is missing",
+                    "name the partition of the child, e.g. \"ipoibChild\": {\"pkey\": \"0x8001\"}, or drop ipoibChild");
+    }
+    return pkey;
 }
 
 }  // namespace
@@ -80,7 +102,7 @@ PluginConfig PluginConfig::parse(const cni::NetConf& conf) {
         }
         cfg.mtu = static_cast<unsigned>(*mtu);
     }
-    if (auto text = cni::json::optString(doc, "link_state")) {
+    if (auto text = nonEmpty(cni::json::optString(doc, "link_state"))) {
         cfg.linkState = kernel::parseVfLinkState(*text);
         if (!cfg.linkState) {
             throw Error(ErrorCode::InvalidNetworkConfig, "link_state '" + *text + "' is not a VF link state",
@@ -109,9 +131,10 @@ PluginConfig PluginConfig::parse(const cni::NetConf& conf) {
     cfg.rdmaIsolation = cni::json::optBool(doc, "rdmaIsolation").value_or(false);
     cfg.vfioPciMode = cni::json::optBool(doc, "vfioPciMode").value_or(false);
     cfg.ibKubernetesEnabled = cni::json::optBool(doc, "ibKubernetesEnabled").value_or(false);
-    cfg.pkey = pkeyFrom(doc);
-    if (cfg.vfioPciMode && cfg.pkey) {
-        throw Error(ErrorCode::InvalidNetworkConfig, "pkey cannot be used with vfioPciMode",
+    cfg.pkey = pkeyFrom(doc, "pkey");
+    cfg.ipoibChild = ipoibChildFrom(doc);
+    if (cfg.vfioPciMode && cfg.ipoibChild) {
+        throw Error(ErrorCode::InvalidNetworkConfig, "ipoibChild cannot be used with vfioPciMode",
                     "a VF bound to vfio-pci has no netdev to hang an IPoIB child on; the VM sets up its partitions");
     }
     if (const auto* rc = conf.runtimeConfig()) {
@@ -120,7 +143,9 @@ PluginConfig PluginConfig::parse(const cni::NetConf& conf) {
     }
     if (const auto* ipam = conf.ipam()) {
         cfg.ipamType = cni::json::optString(*ipam, "type", "ipam").value_or("");
-        if (cfg.ipamType.empty()) {
+        // As in ib-sriov-cni, an IPAM section with no type ({} or "type": "") means no IPAM; one
+        // that configures something but names no plugin is a mistake, not a wish for no addresses.
+        if (cfg.ipamType.empty() && ipam->MemberCount() > (ipam->HasMember("type") ? 1U : 0U)) {
             throw Error(ErrorCode::InvalidNetworkConfig, "ipam.type is missing",
                         "name an IPAM plugin, e.g. \"ibvf-ipam\" or \"host-local\", or drop the ipam section");
         }

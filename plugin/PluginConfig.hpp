@@ -24,8 +24,12 @@ struct PluginConfig {
     std::optional<kernel::GuidPool> guidPool;
     // Move the VF's RDMA device into the pod too (needs the RDMA subsystem in exclusive netns mode).
     bool rdmaIsolation = false;
-    // An IPoIB child for this partition becomes CNI_IFNAME; the VF stays in the pod as its parent.
+    // ib-sriov-cni's meaning: the partition ib-kubernetes enrolls the VF's GUID into at the
+    // subnet manager. Recorded with the attachment; the VF itself stays CNI_IFNAME.
     std::optional<kernel::Pkey> pkey;
+    // ipoibChild.pkey: an IPoIB child for this partition becomes CNI_IFNAME; the VF stays in the
+    // pod as its parent "<ifname>-vf".
+    std::optional<kernel::Pkey> ipoibChild;
     // ib-kubernetes drop-in: ADD waits (code 11) until ib-kubernetes has configured the pod's GUID
     // in the subnet manager (args.cni "mellanox.infiniband.app": "configured") and handed it over.
     bool ibKubernetesEnabled = false;

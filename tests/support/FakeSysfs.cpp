@@ -1,5 +1,7 @@
 #include "support/FakeSysfs.hpp"
 
+#include <cstdio>
+
 #include <stdlib.h>
 
 #include <cerrno>
@@ -123,6 +125,28 @@ void FakeSysfs::addRdmaTo(const fs::path& deviceDir, const std::string& rdmaDevi
     fs::create_directories(dir);
     link(dir / "device", deviceDir);
     link(root_ / "class/infiniband" / rdmaDevice, dir);
+}
+
+void FakeSysfs::setIbIdentity(const std::string& rdmaDevice, std::uint64_t nodeGuid, std::uint64_t portGuid,
+                              const std::vector<std::uint16_t>& pkeys) {
+    const fs::path dir = root_ / "class/infiniband" / rdmaDevice;
+    if (!fs::exists(dir)) throw std::logic_error("FakeSysfs: no RDMA device " + rdmaDevice);
+    const auto groups = [](std::uint64_t v) {
+        char buf[24];
+        std::snprintf(buf, sizeof buf, "%04x:%04x:%04x:%04x", static_cast<unsigned>((v >> 48U) & 0xffffU),
+                      static_cast<unsigned>((v >> 32U) & 0xffffU), static_cast<unsigned>((v >> 16U) & 0xffffU),
+                      static_cast<unsigned>(v & 0xffffU));
+        return std::string(buf);
+    };
+    writeText(dir / "node_guid", groups(nodeGuid) + "\n");
+    fs::create_directories(dir / "ports/1/gids");
+    fs::create_directories(dir / "ports/1/pkeys");
+    writeText(dir / "ports/1/gids/0", "fe80:0000:0000:0000:" + groups(portGuid) + "\n");
+    for (std::size_t i = 0; i < pkeys.size(); ++i) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "0x%04x", static_cast<unsigned>(pkeys[i]));
+        writeText(dir / "ports/1/pkeys" / std::to_string(i), std::string(buf) + "\n");
+    }
 }
 
 void FakeSysfs::writeNumVfs(const std::string& pfBdf) {

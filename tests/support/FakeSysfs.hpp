@@ -12,7 +12,9 @@
 // bus/pci/drivers/<driver>/{bind,unbind} are regular files, so what the code writes can be read
 // back with readDriverFile(). The tree is made in a fresh mkdtemp() directory and removed by the
 // destructor. Misuse (unknown PF, duplicate device) throws std::logic_error.
+#include <cstdint>
 #include <filesystem>
+#include <vector>
 #include <map>
 #include <optional>
 #include <string>
@@ -81,6 +83,11 @@ public:
     void addVirtualNetdev(const std::string& name, int netType = 1);
     // class/infiniband_verbs/uverbs<uverbs> and class/infiniband_mad/umad<umad> + issm<umad>, each
     // with `ibdev` = rdmaDevice, under the device that owns rdmaDevice (added with addPf/addVf).
+    // The InfiniBand identity of an RDMA device added with a PF or VF: node_guid ("0002:c903:..."),
+    // ports/1/gids/0 (fe80:: prefix and the port GUID) and ports/1/pkeys/N. Zero pkeys are written
+    // as the kernel shows unused entries.
+    void setIbIdentity(const std::string& rdmaDevice, std::uint64_t nodeGuid, std::uint64_t portGuid,
+                       const std::vector<std::uint16_t>& pkeys);
     void addRdmaCharDevices(const std::string& rdmaDevice, unsigned uverbs, unsigned umad);
 
     // Content of bus/pci/drivers/<driver>/<file> ("bind", "unbind"); "" when never written.

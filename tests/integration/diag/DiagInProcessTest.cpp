@@ -6,6 +6,9 @@
 #include "DiagLab.hpp"
 #include "diag/NodeInspector.hpp"
 #include "integration/plugin/InProcessNode.hpp"
+#include "plugin/Attach.hpp"
+#include "plugin/Detach.hpp"
+#include "plugin/PluginConfig.hpp"
 #include "support/RecordingRdmaNetns.hpp"
 
 using namespace ibvf;
@@ -108,4 +111,49 @@ TEST_CASE("the default device plugin config is read when it exists, and not with
     const auto text = BinaryRunner("ibvf-diag").run({"--json", "--pf", d.lab.pfNetdev(), "--no-device-plugin-config"}, d.env());
     REQUIRE_MESSAGE(text.json, text.summary());
     CHECK((*text.json)["devicePlugin"]["config"].IsNull());
+}
+
+TEST_CASE("identity: a VF's GUIDs and pkey entry 0 from sysfs and the PF next to what ADD gave it; a GUID changed since is vf-guid-mismatch") {
+    DiagLab d(1);
+    ScopedNetns pod;
+    d.lab.veth(0).alsoSearch(pod.path());
+    InProcessNode plugin(d.lab);
+    const int pf = ifindexOf(d.lab.pfNetdev());
+    kernel::VfSettings fresh;  // zero GUIDs, as a new VF reports them
+    fresh.nodeGuid = 0;
+    fresh.portGuid = 0;
+    plugin.recorder.addVf(pf, fresh);
+    const auto text = netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + R"(","guid":"02:00:00:00:00:00:00:07","pkey":"0x6")", "");
+    auto add = plugin.request(cni::Command::Add, pod.path(), text);
+    const auto cfg = plugin::PluginConfig::parse(add.conf);
+    plugin::attach(add, cfg, plugin.ctx);
+    // The driver took the GUID: the VF's RDMA device shows it, with the partition the SM gave it.
+    d.lab.sysfs().setIbIdentity("mlx5_1", 0x0200000000000007ULL, 0x0200000000000007ULL, {0x8006, 0xffff});
+
+    diag::NodeAccess node{kernel::Sysfs(d.lab.sysfs().root()), [&] { return std::make_unique<SharedRecorder>(plugin.recorder); },
+                          [] {
+                              auto rdma = std::make_unique<RecordingRdmaNetns>();
+                              rdma->setMode(kernel::RdmaNetnsMode::Exclusive);
+                              return rdma;
+                          }};
+    auto r = diag::inspectNode(optionsFor(d), node);
+    CHECK(kinds(r).empty());
+    const auto& vf = r.facts.pfs.at(0).vfs.at(0);
+    CHECK(vf.identity.nodeGuid == "02:00:00:00:00:00:00:07");
+    CHECK(vf.identity.portGuid == "02:00:00:00:00:00:00:07");
+    CHECK(vf.identity.pkey0 == "0x8006");
+    CHECK(vf.identity.pfNodeGuid == "02:00:00:00:00:00:00:07");
+    CHECK(vf.identity.pfPortGuid == "02:00:00:00:00:00:00:07");
+    REQUIRE(vf.pod);
+    CHECK(vf.pod->guid == "02:00:00:00:00:00:00:07");
+    CHECK(vf.pod->partition == "0x0006");
+
+    // Something else rewrites the VF's GUID through the PF after ADD.
+    plugin.recorder.setGuids(pf, 0, 0x0200000000000099ULL, 0x0200000000000099ULL);
+    r = diag::inspectNode(optionsFor(d), node);
+    CHECK(kinds(r) == std::vector<std::string>{"vf-guid-mismatch"});
+    CHECK(r.problems.at(0).message.find("02:00:00:00:00:00:00:99 (PF's port GUID for the VF)") != std::string::npos);
+
+    plugin::detach(plugin.request(cni::Command::Del, pod.path(), text), cfg, plugin.ctx);
+    CHECK(plugin.recorder.settings(pf, 0)->portGuid == 0);
 }

@@ -215,8 +215,10 @@ std::vector<BadInput> corpus() {
          [](const Corpus& c) { return c.add(R"(,"pkey":"0x10000")"); }},
         {"netconf", "pkey a boolean", 7, "pkey is not a partition key",
          [](const Corpus& c) { return c.add(R"(,"pkey":true)"); }},
-        {"netconf", "pkey with vfioPciMode", 7, "pkey cannot be used with vfioPciMode",
-         [](const Corpus& c) { return c.add(R"(,"pkey":"0x8001","vfioPciMode":true)"); }},
+        {"netconf", "ipoibChild with vfioPciMode", 7, "ipoibChild cannot be used with vfioPciMode",
+         [](const Corpus& c) { return c.add(R"(,"ipoibChild":{"pkey":"0x8001"},"vfioPciMode":true)"); }},
+        {"netconf", "ipoibChild without a pkey", 7, "ipoibChild.pkey is missing",
+         [](const Corpus& c) { return c.add(R"(,"ipoibChild":{})"); }},
         {"netconf", "rdmaIsolation a string", 7, "rdmaIsolation must be",
          [](const Corpus& c) { return c.add(R"(,"rdmaIsolation":"yes")"); }},
         {"netconf", "logFile relative", 7, "logFile must be an absolute path",
@@ -235,7 +237,8 @@ std::vector<BadInput> corpus() {
          [](const Corpus& c) { return c.node("GC", R"(,"cni.dev/valid-attachments":[{"ifname":"net1"}])"); }},
 
         // --- the IPAM section
-        {"ipam", "no type", 7, "ipam.type is missing", [](const Corpus& c) { return c.ipam("{}"); }},
+        {"ipam", "settings but no type", 7, "ipam.type is missing",
+         [](const Corpus& c) { return c.ipam(R"({"subnet":"10.1.0.0/24"})"); }},
         {"ipam", "type with a path", 7, "ipam.type '../sbin/evil' is not a plugin name",
          [](const Corpus& c) { return c.ipam(R"({"type":"../sbin/evil"})"); }},
         {"ipam", "no ranges and no subnet", 7, "no address ranges",

@@ -138,7 +138,7 @@ struct HwBench {
     std::string conf() const {
         return netconf("1.1.0",
                        R"(,"deviceID":")" + vfPci(0) +
-                           R"(","guid":"00:11:22:33:44:55:66:77","link_state":"enable","rdmaIsolation":true,"pkey":"0x8001")",
+                           R"(","guid":"00:11:22:33:44:55:66:77","link_state":"enable","rdmaIsolation":true,"ipoibChild":{"pkey":"0x8001"})",
                        bundledIpam());
     }
     void run(Op op) {

@@ -1,4 +1,4 @@
-// rdmaIsolation, pkey partitions, vfioPciMode and the device-info file, run in-process against the
+// rdmaIsolation, pkey partitions and IPoIB children, vfioPciMode and the device-info file, run in-process against the
 // real kernel for every netdev step, with recording fakes where InfiniBand hardware would answer
 // (RDMA netlink, IPoIB links, VF settings on the PF).
 #include <doctest/doctest.h>
@@ -204,9 +204,9 @@ TEST_CASE("CNIDeviceInfoFile: the RDMA device is published where Multus reads it
     }
 }
 
-TEST_CASE("pkey: CNI_IFNAME is an IPoIB child of the VF, which stays in the pod as its parent") {
+TEST_CASE("ipoibChild: CNI_IFNAME is an IPoIB child of the VF, which stays in the pod as its parent") {
     IbLab t;
-    const auto text = t.conf(R"(,"pkey":"0x8001")");
+    const auto text = t.conf(R"(,"ipoibChild":{"pkey":"0x8001"})");
     const auto result = t.add(text);
     const auto parent = linkIn(t.pod.path(), "net1-vf");
     REQUIRE(parent);
@@ -232,9 +232,9 @@ TEST_CASE("pkey: CNI_IFNAME is an IPoIB child of the VF, which stays in the pod 
     CHECK(countEntries(t.lab.leasesDir("ibnet") / "leases") == 0);
 }
 
-TEST_CASE("pkey: CHECK notices a missing child") {
+TEST_CASE("ipoibChild: CHECK notices a missing child") {
     IbLab t;
-    const auto text = t.conf(R"(,"pkey":"0x8001")");
+    const auto text = t.conf(R"(,"ipoibChild":{"pkey":"0x8001"})");
     t.add(text);
     REQUIRE(deleteLink("net1", t.pod.path()));
     CHECK_THROWS_AS(t.check(text), cni::Error);
@@ -242,21 +242,43 @@ TEST_CASE("pkey: CHECK notices a missing child") {
     t.requireHostUnchanged();
 }
 
-TEST_CASE("pkey: a refused child and a failure after the child both leave the host as it was") {
+TEST_CASE("ipoibChild: a refused child and a failure after the child both leave the host as it was") {
     IbLab t;
     SUBCASE("no IPoIB support for children") {
         t.node.ipoib.failOperation("createChild", EOPNOTSUPP, 1);
-        auto err = t.addError(t.conf(R"(,"pkey":"0x8001")"));
+        auto err = t.addError(t.conf(R"(,"ipoibChild":{"pkey":"0x8001"})"));
         REQUIRE(err);
         CHECK(static_cast<int>(err->code()) == 104);
         CHECK(std::string(err->what()).find("pkey 0x8001") != std::string::npos);
     }
     SUBCASE("a route fails after the child exists") {
-        CHECK(t.addFails(t.conf(R"(,"pkey":"0x8001")", kFailingIpam)));
+        CHECK(t.addFails(t.conf(R"(,"ipoibChild":{"pkey":"0x8001"})", kFailingIpam)));
         REQUIRE(t.node.ipoib.calls().size() == 2);
         CHECK(t.node.ipoib.calls()[1].op == "deleteChild");
         CHECK(countEntries(t.lab.leasesDir("ibnet") / "leases") == 0);
     }
+    t.requireHostUnchanged();
+}
+
+TEST_CASE("pkey as ib-sriov-cni means it: the VF stays CNI_IFNAME, no child is made, the partition is on record") {
+    IbLab t;
+    const auto text = t.conf(R"(,"pkey":"0x00FF")");
+    const auto result = t.add(text);
+    CHECK(t.node.ipoib.calls().empty());
+    const auto vf = linkIn(t.pod.path(), "net1");
+    REQUIRE(vf);
+    CHECK(vf->up);
+    CHECK_FALSE(linkExistsIn(t.pod.path(), "net1-vf"));
+    REQUIRE(addressesIn(t.pod.path(), "net1").size() == 1);
+    REQUIRE(result.interfaces.size() == 1);
+    CHECK(result.interfaces[0].name == "net1");
+    const auto state = t.node.ctx.store.load("cid-inproc", "net1");
+    REQUIRE(state);
+    CHECK(state->partition == "0x00ff");
+    CHECK_FALSE(state->pkey);
+    t.check(text);
+    t.del(text, t.pod.path());
+    CHECK(t.node.ipoib.calls().empty());
     t.requireHostUnchanged();
 }
 
@@ -304,12 +326,12 @@ TEST_CASE("vfioPciMode on a VF that is not bound to vfio-pci is refused") {
     t.requireHostUnchanged();
 }
 
-TEST_CASE("the real kernel without InfiniBand: rdmaIsolation and pkey fail clearly and change nothing") {
+TEST_CASE("the real kernel without InfiniBand: rdmaIsolation and ipoibChild fail clearly and change nothing") {
     PluginLab lab;
     ScopedNetns pod;
     lab.veth(0).alsoSearch(pod.path());
     const auto before = HostSnapshot::capture();
-    for (const std::string& extra : {std::string(R"(,"rdmaIsolation":true)"), std::string(R"(,"pkey":"0x8001")")}) {
+    for (const std::string& extra : {std::string(R"(,"rdmaIsolation":true)"), std::string(R"(,"ipoibChild":{"pkey":"0x8001"})")}) {
         const auto conf = netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + "\"" + extra, bundledIpam());
         auto r = lab.run("ADD", "cid-realib", pod.path(), conf);
         REQUIRE_MESSAGE(r.exitCode != 0, r.summary());

@@ -21,11 +21,11 @@ namespace {
 constexpr std::uint64_t kOriginalNode = 0x0002c90300001111ULL;
 constexpr std::uint64_t kOriginalPort = 0x0002c90300002222ULL;
 
-void declareVf(InProcessNode& node, int pf) {
+void declareVf(InProcessNode& node, int pf, std::uint64_t nodeGuid = kOriginalNode, std::uint64_t portGuid = kOriginalPort) {
     kernel::VfSettings initial;
     initial.vfIndex = 0;
-    initial.nodeGuid = kOriginalNode;
-    initial.portGuid = kOriginalPort;
+    initial.nodeGuid = nodeGuid;
+    initial.portGuid = portGuid;
     node.recorder.addVf(pf, initial);
 }
 
@@ -35,10 +35,10 @@ struct GuidLab {
     ScopedNetns pod;
     InProcessNode node{lab};
     int pf = 0;
-    GuidLab() {
+    explicit GuidLab(std::uint64_t nodeGuid = kOriginalNode, std::uint64_t portGuid = kOriginalPort) {
         lab.veth(0).alsoSearch(pod.path());
         pf = ifindexOf(lab.pfNetdev());
-        declareVf(node, pf);
+        declareVf(node, pf, nodeGuid, portGuid);
     }
 };
 
@@ -173,20 +173,8 @@ TEST_CASE("the pod's namespace died before DEL: the VF's GUID and link state are
 namespace {
 
 // A fresh VF: the PF reports its node and port GUID as zero.
-struct ZeroGuidLab {
-    PluginLab lab;
-    ScopedNetns pod;
-    InProcessNode node{lab};
-    int pf = 0;
-    ZeroGuidLab() {
-        lab.veth(0).alsoSearch(pod.path());
-        pf = ifindexOf(lab.pfNetdev());
-        kernel::VfSettings fresh;
-        fresh.vfIndex = 0;
-        fresh.nodeGuid = 0;
-        fresh.portGuid = 0;
-        node.recorder.addVf(pf, fresh);
-    }
+struct ZeroGuidLab : GuidLab {
+    ZeroGuidLab() : GuidLab(0, 0) {}
 };
 
 }  // namespace

@@ -122,3 +122,14 @@ TEST_CASE("PCIDEVICE env name: prefix and name upper-cased, / . - become _") {
     r.name = "ib-fast";
     CHECK(pciDeviceEnvName(r) == "PCIDEVICE_NVIDIA_COM_IB_FAST");
 }
+
+TEST_CASE("pKeys: partitions as sriov-network-device-plugin spells them, membership bit dropped; nonsense names the field") {
+    const Config c = parseConfig(R"({"resources":[{"name":"p","selectors":{"pKeys":["0x1","0x8002","0X7FFF","32771"]}}]})");
+    CHECK(c.resources[0].selectors.pKeys == std::vector<std::uint16_t>{0x1, 0x2, 0x7fff, 0x3});
+    CHECK(parseConfig(R"({"resources":[{"name":"p"}]})").resources[0].selectors.pKeys.empty());
+    for (const char* bad : {R"(["0x0"])", R"(["0x8000"])", R"(["0x10000"])", R"(["partition"])", R"([""])", R"([1])", R"("0x1")"}) {
+        CAPTURE(bad);
+        const auto error = errorOf(std::string(R"({"resources":[{"name":"p","selectors":{"pKeys":)") + bad + "}}]}");
+        CHECK(error.find("resources[0].selectors.pKeys") == 0);
+    }
+}

@@ -183,3 +183,19 @@ TEST_CASE("allocateContainer: env, char devices, devinfo file, record; reclaim d
     CHECK(reclaimVanishedRecords(pools, paths) == 1);
     CHECK_FALSE(fs::exists(paths.allocationsDir / (vf(0x3b, 2) + ".json")));
 }
+
+TEST_CASE("pKeys selects the VFs whose pkey table holds one of the partitions, full or limited member") {
+    Node node;
+    node.sysfs.setIbIdentity("mlx5_10", 1, 1, {0x8001});
+    node.sysfs.setIbIdentity("mlx5_11", 2, 2, {0xffff, 0, 0x0002});  // limited member of 2, at index 2
+    // mlx5_12 has no pkey table in sysfs; the vfio-pci VF has no RDMA device: neither is in a partition.
+    auto discoverWith = [&](const std::string& pKeys) {
+        return ids(discover(parseConfig(R"({"resources":[{"name":"x","selectors":{"pKeys":)" + pKeys + "}}]}"), node.view()).at(0));
+    };
+    CHECK(discoverWith(R"(["0x1"])") == std::vector<std::string>{vf(0x3b, 0)});
+    CHECK(discoverWith(R"(["0x8001"])") == std::vector<std::string>{vf(0x3b, 0)});
+    CHECK(discoverWith(R"(["0x8002"])") == std::vector<std::string>{vf(0x3b, 1)});
+    CHECK(discoverWith(R"(["0x7fff"])") == std::vector<std::string>{vf(0x3b, 1)});  // the default partition
+    CHECK(discoverWith(R"(["0x1","0x2"])") == std::vector<std::string>{vf(0x3b, 0), vf(0x3b, 1)});
+    CHECK(discoverWith(R"(["0x3"])").empty());
+}

@@ -277,3 +277,42 @@ TEST_CASE("findProblems replaces what the report held") {
     CHECK(r.problems.empty());
     CHECK(r.notes.empty());
 }
+
+TEST_CASE("the RDMA device's port GUID counts when the netdev and the PF tell nothing: zero and shared ones are found") {
+    auto r = healthyNode();
+    vf(r, 0).guid = GuidFacts{};
+    vf(r, 0).identity.portGuid = "00:00:00:00:00:00:00:00";
+    const auto& p = only(r);
+    CHECK(p.kind == "vf-zero-guid");
+    CHECK(p.message.find("(read from the RDMA device)") != std::string::npos);
+
+    r = healthyNode();
+    vf(r, 1).guid = GuidFacts{};
+    vf(r, 1).identity.portGuid = "02:00:00:00:00:00:00:01";  // VF 0's, seen through the netdev
+    CHECK(kinds(r) == std::vector<std::string>{"vf-duplicate-guid"});
+}
+
+TEST_CASE("vf-guid-mismatch: an attached VF whose GUID is not the one its attachment gave it") {
+    auto r = healthyNode();
+    vf(r, 1).pod->guid = "02:00:00:00:00:00:00:02";  // what the netdev shows: fine
+    vf(r, 1).identity.portGuid = "02:00:00:00:00:00:00:02";
+    vf(r, 1).identity.pfPortGuid = "02:00:00:00:00:00:00:02";
+    CHECK(kinds(r).empty());
+
+    vf(r, 1).identity.pfPortGuid = "02:00:00:00:00:00:00:99";
+    vf(r, 1).guid = GuidFacts{"02:00:00:00:00:00:00:98", "netdev"};
+    const auto& p = only(r);
+    CHECK(p.kind == "vf-guid-mismatch");
+    CHECK(p.severity == Severity::Error);
+    CHECK(p.message ==
+          "VF 0000:3b:00.3 was given GUID 02:00:00:00:00:00:00:02 by the attachment of container c0ffee (net1) but has "
+          "02:00:00:00:00:00:00:98 (netdev), 02:00:00:00:00:00:00:99 (PF's port GUID for the VF)");
+    CHECK(p.fix.find("restart the pod") != std::string::npos);
+
+    // An ADD still running has not given it yet; an attachment that set no GUID asks for nothing.
+    vf(r, 1).pod->phase = "attaching";
+    CHECK(kinds(r) == std::vector<std::string>{"attachment-incomplete"});
+    vf(r, 1).pod->phase = "attached";
+    vf(r, 1).pod->guid.reset();
+    CHECK(kinds(r).empty());
+}

@@ -44,7 +44,7 @@ NodeReport sampleReport() {
     held.linkInPod = true;
     held.resources = {"rdma/vhca"};
     held.pod = PodFacts{"0123456789abcdef0123", "net1", "ibnet", "/var/run/netns/p", "attached", "0000:3b:00.3", "ibvf-ipam",
-                        true, {"10.56.0.2/24"}, "/var/lib/cni/ibvf/x.json"};
+                        true, {"10.56.0.2/24"}, "/var/lib/cni/ibvf/x.json", std::nullopt, std::nullopt};
     held.allocation = AllocationFacts{"0000:3b:00.3", "rdma/vhca", "2026-01-02T03:04:05Z", "/run/ibvf/allocations/0000:3b:00.3.json", std::nullopt};
     held.lease = LeaseFacts{"ibnet", "/var/lib/cni/ibvf-ipam/ibnet", {"10.56.0.2"}, std::nullopt};
     pf.vfs = {free, held};
@@ -142,4 +142,35 @@ TEST_CASE("TextTable pads columns to the widest cell and trims line ends") {
     std::ostringstream out;
     t.print(out, "> ");
     CHECK(out.str() == "> A          LONGER\n> wide cell  x\n> b\n");
+}
+
+TEST_CASE("InfiniBand identity: sysfs GUIDs, pkey entry 0, the PF's view and what the attachment asked, in JSON and text") {
+    auto r = sampleReport();
+    auto& held = r.facts.pfs[0].vfs[1];
+    held.identity = IbIdentityFacts{"02:00:00:00:00:00:00:11", "02:00:00:00:00:00:00:22", "0x8001", "02:00:00:00:00:00:00:33",
+                                    "02:00:00:00:00:00:00:44"};
+    held.pod->guid = "02:00:00:00:00:00:00:22";
+    held.pod->partition = "0x0006";
+    rapidjson::Document doc;
+    doc.Parse(reportJson(r).c_str());
+    REQUIRE_FALSE(doc.HasParseError());
+    const auto& vfs = member(member(doc, "pfs")[0], "vfs");
+    const auto& unknown = member(vfs[0], "identity");
+    for (const char* key : {"nodeGuid", "portGuid", "pkey0", "pfNodeGuid", "pfPortGuid"}) CHECK(member(unknown, key).IsNull());
+    const auto& id = member(vfs[1], "identity");
+    CHECK(std::string(member(id, "nodeGuid").GetString()) == "02:00:00:00:00:00:00:11");
+    CHECK(std::string(member(id, "portGuid").GetString()) == "02:00:00:00:00:00:00:22");
+    CHECK(std::string(member(id, "pkey0").GetString()) == "0x8001");
+    CHECK(std::string(member(id, "pfNodeGuid").GetString()) == "02:00:00:00:00:00:00:33");
+    CHECK(std::string(member(id, "pfPortGuid").GetString()) == "02:00:00:00:00:00:00:44");
+    CHECK(std::string(member(member(vfs[1], "pod"), "guid").GetString()) == "02:00:00:00:00:00:00:22");
+    CHECK(std::string(member(member(vfs[1], "pod"), "partition").GetString()) == "0x0006");
+
+    std::ostringstream out;
+    printReportText(r, out);
+    const std::string text = out.str();
+    INFO(text);
+    CHECK(text.find("InfiniBand identity of ib0's VFs:") != std::string::npos);
+    CHECK(text.find("1   0000:3b:00.3  02:00:00:00:00:00:00:11  02:00:00:00:00:00:00:22  0x8001   02:00:00:00:00:00:00:33  "
+                    "02:00:00:00:00:00:00:44  02:00:00:00:00:00:00:22  0x0006") != std::string::npos);
 }

@@ -71,20 +71,26 @@ TEST_CASE("InfiniBand fields survive a round trip and stay absent when unused") 
     s.childIfindex = 42;
     s.podParentName = "net1-vf";
     s.vfioPciMode = true;
+    s.guid = "00:11:22:33:44:55:66:77";
+    s.partition = "0x00ff";
     auto back = AttachmentState::fromJson(s.toJson());
+    CHECK(back.guid == "00:11:22:33:44:55:66:77");
+    CHECK(back.partition == "0x00ff");
     CHECK(back.rdmaDevice == "mlx5_3");
     CHECK(back.pkey == "0x8001");
     CHECK(back.childIfindex == 42);
     CHECK(back.podParentName == "net1-vf");
     CHECK(back.vfioPciMode);
     const auto plain = sample().toJson();
-    for (const char* key : {"rdmaDevice", "pkey", "childIfindex", "vfioPciMode"}) {
+    for (const char* key : {"rdmaDevice", "pkey", "childIfindex", "vfioPciMode", "\"guid\"", "partition"}) {
         CHECK_MESSAGE(plain.find(key) == std::string::npos, key);
     }
     auto none = AttachmentState::fromJson(plain);
     CHECK_FALSE(none.rdmaDevice);
     CHECK_FALSE(none.pkey);
     CHECK_FALSE(none.vfioPciMode);
+    CHECK_FALSE(none.guid);
+    CHECK_FALSE(none.partition);
 }
 
 TEST_CASE("corrupt state is refused") {

@@ -53,7 +53,8 @@ TEST_CASE("ipam type must be a plugin name, not a path") {
     CHECK(parse(R"(,"ipam":{"type":"host-local"})").ipamType == "host-local");
     CHECK(parse("").ipamType.empty());
     CHECK(codeOf(R"(,"ipam":{"type":"../../bin/sh"})") == ErrorCode::InvalidNetworkConfig);
-    CHECK(codeOf(R"(,"ipam":{})") == ErrorCode::InvalidNetworkConfig);
+    CHECK(codeOf(R"(,"ipam":{"subnet":"10.1.0.0/24"})") == ErrorCode::InvalidNetworkConfig);
+    CHECK(codeOf(R"(,"ipam":{"type":"","subnet":"10.1.0.0/24"})") == ErrorCode::InvalidNetworkConfig);
 }
 
 TEST_CASE("logFile must be absolute; unknown fields are ignored") {
@@ -88,8 +89,48 @@ TEST_CASE("bad pkeys and a pkey with vfioPciMode are invalid configs") {
                             R"(,"pkey":70000)", R"(,"pkey":-1)", R"(,"pkey":true)"}) {
         CHECK_MESSAGE(codeOf(bad) == ErrorCode::InvalidNetworkConfig, bad);
     }
-    CHECK(codeOf(R"(,"pkey":"0x8001","vfioPciMode":true)") == ErrorCode::InvalidNetworkConfig);
+    // ib-sriov-cni's pkey is a partition at the subnet manager, which a VM's VF has too.
+    CHECK(parse(R"(,"pkey":"0x8001","vfioPciMode":true)").pkey->value() == 0x8001);
     CHECK(codeOf(R"(,"rdmaIsolation":"yes")") == ErrorCode::InvalidNetworkConfig);
+}
+
+TEST_CASE("pkey is ib-sriov-cni's partition; the IPoIB child is ipoibChild") {
+    const auto sriov = parse(R"(,"pkey":"0x8001")");
+    CHECK(sriov.pkey->value() == 0x8001);
+    CHECK_FALSE(sriov.ipoibChild);
+    const auto child = parse(R"(,"ipoibChild":{"pkey":"0x8002"})");
+    CHECK_FALSE(child.pkey);
+    REQUIRE(child.ipoibChild);
+    CHECK(child.ipoibChild->value() == 0x8002);
+    CHECK(parse(R"(,"ipoibChild":{"pkey":32770})").ipoibChild->value() == 0x8002);
+    for (const char* bad : {R"(,"ipoibChild":{})", R"(,"ipoibChild":{"pkey":""})", R"(,"ipoibChild":{"pkey":"0x0"})",
+                            R"(,"ipoibChild":"0x8001")", R"(,"ipoibChild":{"pkey":"0x8001"},"vfioPciMode":true)"}) {
+        CHECK_MESSAGE(codeOf(bad) == ErrorCode::InvalidNetworkConfig, bad);
+    }
+}
+
+// Every string field ib-sriov-cni (Go) reads: "" is its zero value, i.e. not set.
+TEST_CASE("ib-sriov-cni's empty strings mean unset, as in Go") {
+    const auto cfg = parse(R"(,"deviceID":"","link_state":"","guid":"","pkey":"","kubeconfig":"",)"
+                           R"("runtimeConfig":{"infinibandGUID":"","deviceID":"","CNIDeviceInfoFile":""},)"
+                           R"("args":{"cni":{"guid":""}},"ipam":{})");
+    CHECK_FALSE(cfg.deviceId);
+    CHECK_FALSE(cfg.linkState);
+    CHECK_FALSE(cfg.guid);
+    CHECK_FALSE(cfg.pkey);
+    CHECK_FALSE(cfg.deviceInfoFile);
+    CHECK(cfg.ipamType.empty());
+    CHECK(parse(R"(,"ipam":{"type":""})").ipamType.empty());
+    // An empty source does not hide the next one.
+    CHECK(parse(R"(,"runtimeConfig":{"infinibandGUID":""},"args":{"cni":{"guid":"00:00:00:00:00:00:00:02"}})").guid->value() == 2);
+    CHECK(parse(R"(,"args":{"cni":{"guid":""}},"guid":"00:00:00:00:00:00:00:03")").guid->value() == 3);
+    CHECK(*parse(R"(,"deviceID":"","runtimeConfig":{"deviceID":"0000:3b:00.2"})").deviceId == "0000:3b:00.2");
+    CHECK(*parse(R"(,"deviceID":"","pciBusID":"0000:3b:00.3")").deviceId == "0000:3b:00.3");
+    // Real nonsense is still refused.
+    for (const char* bad : {R"(,"link_state":" ")", R"(,"link_state":"on")", R"(,"guid":"0")", R"(,"deviceID":"x")",
+                            R"(,"link_state":false)", R"(,"ibKubernetesEnabled":"")", R"(,"rdmaIsolation":"")"}) {
+        CHECK_MESSAGE(codeOf(bad) == ErrorCode::InvalidNetworkConfig, bad);
+    }
 }
 
 TEST_CASE("ibKubernetesEnabled: try again until ib-kubernetes has configured the pod, then its GUID is used") {

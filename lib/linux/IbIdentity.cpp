@@ -1,0 +1,113 @@
+#include "linux/IbIdentity.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <system_error>
+
+namespace ibvf::kernel {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Four ':'-separated groups of four hex digits each, as a 64-bit value.
+std::optional<std::uint64_t> hexGroups(std::string_view text) {
+    std::uint64_t value = 0;
+    int groups = 0;
+    while (!text.empty()) {
+        const auto colon = text.find(':');
+        const auto group = text.substr(0, colon);
+        std::uint16_t part = 0;
+        const auto [end, ec] = std::from_chars(group.data(), group.data() + group.size(), part, 16);
+        if (group.size() != 4 || ec != std::errc() || end != group.data() + group.size() || ++groups > 4) return std::nullopt;
+        value = (value << 16U) | part;
+        if (colon == std::string_view::npos) break;
+        text.remove_prefix(colon + 1);
+        if (text.empty()) return std::nullopt;
+    }
+    if (groups != 4) return std::nullopt;
+    return value;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
+    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    return s;
+}
+
+// A device name is one path component.
+bool validDeviceName(std::string_view name) {
+    return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos;
+}
+
+std::optional<std::string> readFile(const fs::path& path) {
+    std::ifstream in(path);
+    std::string line;
+    if (!in || !std::getline(in, line)) return std::nullopt;
+    return std::string(trim(line));
+}
+
+fs::path portDir(const Sysfs& sysfs, std::string_view rdmaDevice) {
+    return sysfs.root() / "class/infiniband" / std::string(rdmaDevice) / "ports/1";
+}
+
+}  // namespace
+
+std::optional<Guid> parseSysfsGuid(std::string_view text) {
+    const auto v = hexGroups(trim(text));
+    if (!v) return std::nullopt;
+    return Guid(*v);
+}
+
+std::optional<Guid> portGuidOfGid(std::string_view gid) {
+    gid = trim(gid);
+    constexpr std::size_t kGidText = 39;  // 8 groups of 4 digits and 7 colons
+    if (gid.size() != kGidText || !hexGroups(gid.substr(0, 19))) return std::nullopt;
+    return parseSysfsGuid(gid.substr(20));
+}
+
+std::optional<std::uint16_t> parseSysfsPkey(std::string_view text) {
+    text = trim(text);
+    if (text.size() < 3 || text.size() > 6 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X')) return std::nullopt;
+    std::uint16_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data() + 2, text.data() + text.size(), v, 16);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return v;
+}
+
+IbIdentity readIbIdentity(const Sysfs& sysfs, std::string_view rdmaDevice) {
+    IbIdentity id;
+    if (!validDeviceName(rdmaDevice)) return id;
+    if (auto text = readFile(sysfs.root() / "class/infiniband" / std::string(rdmaDevice) / "node_guid")) {
+        id.nodeGuid = parseSysfsGuid(*text);
+    }
+    const auto port = portDir(sysfs, rdmaDevice);
+    if (auto text = readFile(port / "gids/0")) id.portGuid = portGuidOfGid(*text);
+    if (auto text = readFile(port / "pkeys/0")) id.pkey0 = parseSysfsPkey(*text);
+    return id;
+}
+
+std::vector<std::uint16_t> readPkeyTable(const Sysfs& sysfs, std::string_view rdmaDevice) {
+    if (!validDeviceName(rdmaDevice)) return {};
+    std::map<unsigned, std::uint16_t> byIndex;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(portDir(sysfs, rdmaDevice) / "pkeys", ec)) {
+        const auto name = entry.path().filename().string();
+        unsigned index = 0;
+        const auto [end, err] = std::from_chars(name.data(), name.data() + name.size(), index);
+        if (err != std::errc() || end != name.data() + name.size()) continue;
+        // An unused entry reads as 0x0000 (or fails): the table is sparse.
+        if (auto text = readFile(entry.path())) {
+            if (auto pkey = parseSysfsPkey(*text); pkey && (*pkey & 0x7fffU) != 0) byIndex[index] = *pkey;
+        }
+    }
+    std::vector<std::uint16_t> table;
+    table.reserve(byIndex.size());
+    for (const auto& [index, pkey] : byIndex) table.push_back(pkey);
+    return table;
+}
+
+}  // namespace ibvf::kernel
