@@ -219,8 +219,6 @@ std::vector<BadInput> corpus() {
          [](const Corpus& c) { return c.add(R"(,"pkey":"0x8001","vfioPciMode":true)"); }},
         {"netconf", "rdmaIsolation a string", 7, "rdmaIsolation must be",
          [](const Corpus& c) { return c.add(R"(,"rdmaIsolation":"yes")"); }},
-        {"netconf", "logFile relative", 7, "logFile must be an absolute path",
-         [](const Corpus& c) { return c.add(R"(,"logFile":"ibvf.log")"); }},
         {"netconf", "dns.nameservers not a list", 6, "nameservers must be an array of strings",
          [](const Corpus& c) { return c.add(R"(,"dns":{"nameservers":"10.0.0.1"})"); }},
         {"netconf", "ibKubernetesEnabled before ib-kubernetes configured the pod", 11, "has not configured this pod yet",
