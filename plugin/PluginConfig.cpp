@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "cni/Env.hpp"
 #include "cni/Error.hpp"
 #include "cni/Json.hpp"
 #include "linux/Sysfs.hpp"
@@ -71,6 +72,13 @@ PluginConfig PluginConfig::parse(const cni::NetConf& conf) {
     }
     cfg.pfNetdevice = cni::json::optString(doc, "pfNetdevice");
     if (cfg.pfNetdevice && cfg.pfNetdevice->empty()) cfg.pfNetdevice.reset();
+    // It names a directory under /sys/class/net: a netdev name, nothing that walks elsewhere.
+    if (cfg.pfNetdevice) {
+        if (const auto why = cni::interfaceNameProblem(*cfg.pfNetdevice); !why.empty()) {
+            throw Error(ErrorCode::InvalidNetworkConfig, "pfNetdevice is not a network interface name",
+                        "the name " + why + "; name the PF's netdev on the node, e.g. \"ib0\"");
+        }
+    }
 
     if (auto mtu = cni::json::optInt(doc, "mtu")) {
         // 68 is the IPv4 minimum; 65520 the largest IPoIB MTU (connected mode).

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <vector>
 
 #include "linux/KernelError.hpp"
 
@@ -18,7 +19,51 @@ int openat2Syscall(int dirFd, const char* path, open_how* how) {
     return static_cast<int>(::syscall(SYS_openat2, dirFd, path, how, sizeof(open_how)));
 }
 
+constexpr std::size_t kMaxNameBytes = 255;  // NAME_MAX
+
+PathBeneath refuse(std::string why) { return {{}, std::move(why)}; }
+
+std::string_view withoutTrailingSlashes(std::string_view dir) {
+    while (dir.size() > 1 && dir.back() == '/') dir.remove_suffix(1);
+    return dir;
+}
+
 }  // namespace
+
+PathBeneath pathBeneath(std::string_view path, std::string_view dir, std::size_t maxDepth, std::size_t maxPathBytes) {
+    if (path.empty()) return refuse("it is empty");
+    if (path.size() > maxPathBytes) return refuse("it is longer than " + std::to_string(maxPathBytes) + " bytes");
+    for (const char c : path) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) return refuse("it contains a control character");
+    }
+    dir = withoutTrailingSlashes(dir);
+    std::string_view rest = path;
+    if (rest.front() == '/') {
+        const std::string prefix = dir == "/" ? std::string("/") : std::string(dir) + "/";
+        if (rest.substr(0, prefix.size()) != prefix) return refuse("it is outside " + std::string(dir));
+        rest.remove_prefix(prefix.size());
+    }
+    std::vector<std::string_view> names;
+    while (!rest.empty()) {
+        const auto slash = rest.find('/');
+        const auto name = rest.substr(0, slash);
+        rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+        if (name.empty() || name == ".") continue;
+        if (name == "..") return refuse("it contains \"..\"");
+        if (name.size() > kMaxNameBytes) return refuse("a name in it is longer than 255 bytes");
+        names.push_back(name);
+    }
+    if (names.empty()) return refuse("it names " + std::string(dir) + " itself, not a file in it");
+    if (names.size() > maxDepth + 1) return refuse("it is more than " + std::to_string(maxDepth) + " directories deep");
+    if (path.back() == '/') return refuse("it names a directory, not a file");
+    std::string relative;
+    for (const auto name : names) {
+        if (!relative.empty()) relative += '/';
+        relative.append(name);
+    }
+    return {relative, {}};
+}
 
 Fd openBeneath(int dirFd, const std::string& relative, int flags, mode_t mode) {
     open_how how{};

@@ -14,6 +14,16 @@
 
 namespace ibvf::kernel {
 
+// The lexical half: `path` as a path relative to `dir` when it is a relative path without "..",
+// or an absolute one starting with `dir` + "/"; at most maxPathBytes long, maxDepth directories
+// deep, names of at most 255 bytes, no control character. Refused otherwise, saying why.
+struct PathBeneath {
+    std::string relative;  // "x.pem", "a/b.log"; empty when refused
+    std::string refusal;
+    bool accepted() const { return !relative.empty(); }
+};
+PathBeneath pathBeneath(std::string_view path, std::string_view dir, std::size_t maxDepth, std::size_t maxPathBytes);
+
 // openat2(dirFd, relative, flags | O_CLOEXEC | O_NOFOLLOW, mode) with no escape from dirFd and no
 // symlink followed. An invalid Fd with errno set on failure (EXDEV: it would leave the directory,
 // ELOOP: a symlink). Kernels before 5.6 (no openat2): one plain name only, opened O_NOFOLLOW.

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "linux/Beneath.hpp"
+
 namespace ibvf::log {
 
 inline constexpr const char* kDefaultLogDir = "/var/log/ibvf";
@@ -18,15 +20,10 @@ inline constexpr std::size_t kMaxLogPathBytes = 1024;
 // IBVF_LOG_DIR, else /var/log/ibvf; without trailing '/'.
 std::string logDirectory();
 
-struct LogPathDecision {
-    std::string relative;  // beneath the log directory, "ibvf.log" or "a/b.log"; empty when refused
-    std::string refusal;   // why it was refused, for the warning
-    bool accepted() const { return !relative.empty(); }
-};
-
 // `configured` is accepted when it is a relative path without "..", or an absolute path that
-// starts with `logDir` + "/"; bounded in length and depth, with no control character.
-LogPathDecision confineLogPath(std::string_view configured, std::string_view logDir);
+// starts with `logDir` + "/"; bounded in length and depth, with no control character. The
+// relative path is "ibvf.log" or "a/b.log"; the refusal says why, for the warning.
+kernel::PathBeneath confineLogPath(std::string_view configured, std::string_view logDir);
 
 // `text` safe to put into one log line: control bytes as \xNN, at most `maxBytes` (then "...").
 std::string printable(std::string_view text, std::size_t maxBytes = 256);

@@ -110,7 +110,7 @@ void setup(const LogOptions& options) {
             fileError = e.what();
         }
     } else if (configured) {
-        const LogPathDecision decision = confineLogPath(*options.file, logDir);
+        const kernel::PathBeneath decision = confineLogPath(*options.file, logDir);
         if (!decision.accepted()) {
             refusal = decision.refusal;
         } else {
