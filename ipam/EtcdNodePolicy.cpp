@@ -18,7 +18,7 @@ using cni::Error;
 using cni::ErrorCode;
 
 // An allow-list longer than this is not a list of endpoints.
-constexpr std::size_t kMaxAllowListBytes = 64 * 1024;
+constexpr std::size_t kMaxAllowListBytes = std::size_t{64} * 1024;
 
 std::string fromEnv(const char* name, const char* fallback) {
     const char* v = std::getenv(name);

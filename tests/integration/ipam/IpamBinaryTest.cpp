@@ -273,7 +273,7 @@ TEST_CASE("a logFile outside the log directory: the ADD succeeds, logs to the de
     for (const auto& path : refused) {
         CAPTURE(path);
         const std::string cid = "c" + std::to_string(++n);
-        const auto r = ipam.run("ADD", config("1.0.0", "confined", "10.40.0.0/24", R"("logFile":")" + path + """), cid);
+        const auto r = ipam.run("ADD", config("1.0.0", "confined", "10.40.0.0/24", R"("logFile":")" + path + "\""), cid);
         CHECK_MESSAGE(r.exitCode == 0, r.summary());
         std::ifstream in(ipam.root() / "log" / "ibvf-ipam.log");
         const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
