@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every build, test and benchmark dependency of ibvf on a bare Debian 12 machine
-# (with --hardening, also what install/hardening.sh needs).
+# (with --hardening, also what scripts/hardening.sh needs; with --lab, what tests/kernel-lab needs).
 set -euo pipefail
 # --build-only: what building the binaries needs (install/Containerfile's build stage).
 packages=(
@@ -25,10 +25,16 @@ if [ "${1:-}" != "--build-only" ]; then
     gnuplot-nox
   )
 fi
-# install/hardening.sh: clang with libFuzzer and the sanitizer runtimes, the static checkers, and
+# scripts/hardening.sh: clang with libFuzzer and the sanitizer runtimes, the static checkers, and
 # PyYAML for seeding the fuzz corpus from netconf-examples/.
 if [ "${1:-}" = --hardening ]; then
   packages+=(clang libclang-rt-14-dev clang-tidy cppcheck python3 python3-yaml)
+fi
+# tests/kernel-lab: qemu boots Debian's kernel (fetched by tests/kernel-lab/setup.sh with
+# apt-get download, never installed); static busybox is the initramfs; gcc and make (above),
+# patch, xz and libelf build the test-only modules against Debian's headers.
+if [ "${1:-}" = --lab ]; then
+  packages+=(qemu-system-x86 busybox-static patch xz-utils libelf1 util-linux)
 fi
 missing=()
 for p in "${packages[@]}"; do

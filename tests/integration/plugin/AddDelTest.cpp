@@ -192,6 +192,41 @@ TEST_CASE("a VF that has come back under its pod name is found and renamed on DE
     CHECK_FALSE(linkExistsIn("", stray));
 }
 
+TEST_CASE("a VF back on the host under its pod name and up is renamed on DEL (kernels before 6.2 refuse it up)") {
+    // Something on the node (a network manager) brought the returned VF up. Linux 6.1 refuses to
+    // rename an up link (EBUSY), so DEL must take it down first; the kernel lab runs this on 6.1.
+    PluginLab lab;
+    ScopedNetns pod;
+    lab.veth(0).alsoSearch(pod.path());
+    const auto before = linkIn("", lab.vfNetdev(0));
+    REQUIRE(before);
+    const auto conf = netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + "\"", bundledIpam());
+    REQUIRE(lab.run("ADD", "cid-back-up", pod.path(), conf).exitCode == 0);
+    const std::string stray = uniqueName("ibtrup");
+    {
+        auto ns = pod.open();
+        auto host = ibvf::kernel::NetNs::current();
+        auto sock = ibvf::kernel::runInNetNs(ns, [] { return ibvf::kernel::RouteSocket(); });
+        auto link = sock.linkByName("net1");
+        REQUIRE(link);
+        sock.moveToNetNs(link->ifindex, host.fd(), stray);
+        ibvf::kernel::RouteSocket hostSock;
+        auto back = hostSock.linkByName(stray);
+        REQUIRE(back);
+        hostSock.setAdminUp(back->ifindex, true);
+    }
+    const auto strayLink = linkIn("", stray);
+    REQUIRE(strayLink);
+    REQUIRE(strayLink->up);
+    auto del = lab.run("DEL", "cid-back-up", pod.path(), conf);
+    CHECK_MESSAGE(del.exitCode == 0, del.summary());
+    CHECK_FALSE(linkExistsIn("", stray));
+    auto after = linkIn("", lab.vfNetdev(0));
+    REQUIRE(after);
+    CHECK(after->up == before->up);
+    CHECK(lab.attachmentFiles().empty());
+}
+
 TEST_CASE("logs go to logFile at logLevel, each line naming the container and the VF; stdout stays the result") {
     PluginLab lab;
     ScopedNetns pod;
