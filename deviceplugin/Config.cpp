@@ -75,7 +75,9 @@ bool validNamePart(std::string_view s) {
 bool validNetdevName(std::string_view s) {
     if (s.empty() || s.size() > 15 || s == "." || s == "..") return false;
     for (char c : s)
-        if (c == '/' || c == ':' || c == '#' || std::isspace(static_cast<unsigned char>(c))) return false;
+        if (c == '/' || c == ':' || c == '#' || std::isspace(static_cast<unsigned char>(c)) ||
+            std::iscntrl(static_cast<unsigned char>(c)))
+            return false;
     return true;
 }
 

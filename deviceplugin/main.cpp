@@ -96,6 +96,7 @@ int main(int argc, char** argv) {
             log.level = *v;
         } else if (arg == "--log-file" && (v = value())) {
             log.file = *v;
+            log.fileTrusted = true;  // the DaemonSet's command line: the cluster admin's
         } else {
             std::cerr << "ibvf-device-plugin: bad argument " << arg << "\n" << kUsage;
             return 2;

@@ -12,6 +12,7 @@
 #include "deviceplugin/Config.hpp"
 #include "diag/ManifestConfigs.hpp"
 #include "ipam/IpamConfig.hpp"
+#include "log/LogPath.hpp"
 #include "plugin/PluginConfig.hpp"
 
 namespace ibvf::diag {
@@ -61,6 +62,25 @@ public:
             fail(section, checker, c->msg(), c->details());
         } else {
             fail(section, checker, e.what(), {});
+        }
+    }
+
+    // A logFile the binaries would refuse: they log to the default file instead, with a warning
+    // on every call (log/LogPath.hpp), which check-config says up front.
+    void logFiles(const std::string& section, const cni::NetConf& conf) {
+        const std::string dir = log::logDirectory();
+        for (const auto& [field, obj] : {std::pair<const char*, const rapidjson::Value*>{"logFile", &conf.doc},
+                                         std::pair<const char*, const rapidjson::Value*>{"ipam.logFile", conf.ipam()}}) {
+            if (obj == nullptr || !obj->IsObject()) continue;
+            const auto it = obj->FindMember("logFile");
+            if (it == obj->MemberEnd() || !it->value.IsString() || it->value.GetStringLength() == 0) continue;
+            const std::string value(it->value.GetString(), it->value.GetStringLength());
+            const auto decision = log::confineLogPath(value, dir);
+            if (decision.accepted()) continue;
+            fail(section, "ibvf", std::string(field) + " '" + log::printable(value) + "' would be refused: " + decision.refusal,
+                 "only a file inside " + dir + " may be named (a name like \"net-a.log\", or a path beneath it); "
+                     "ibvf logs to the default file instead, with a warning",
+                 joinPath(section, field));
         }
     }
 
@@ -142,6 +162,7 @@ private:
                 failWith(section, "ibvf-ipam", e);
             }
         }
+        if (ours) logFiles(section, conf);
         if (!ours && inList) pass(section, "netconf", "type " + conf.type + " is not ibvf's: not checked beyond the common fields");
         if (!ours && !inList)
             fail(section, "netconf", "neither type ibvf nor ipam type ibvf-ipam (type " + conf.type + ")",

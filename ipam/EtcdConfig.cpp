@@ -9,6 +9,7 @@
 
 #include "cni/Error.hpp"
 #include "cni/Json.hpp"
+#include "ipam/EtcdNodePolicy.hpp"
 #include "ipam/StoreLocation.hpp"
 
 namespace ibvf::ipam {
@@ -34,15 +35,15 @@ void onlyFields(const rapidjson::Value& obj, std::initializer_list<const char*> 
     }
 }
 
-std::string absoluteFile(const rapidjson::Value& tls, const char* key) {
-    auto path = json::optString(tls, key, "ipam.backend.tls").value_or("");
-    if (!path.empty() && path.front() != '/') invalid(std::string("ipam.backend.tls.") + key + " '" + path + "' must be an absolute path");
-    return path;
+// A file of the node's etcd TLS directory (EtcdNodePolicy.hpp), as an absolute path; or empty.
+std::string tlsFile(const rapidjson::Value& tls, const char* key) {
+    const auto path = json::optString(tls, key, "ipam.backend.tls").value_or("");
+    return path.empty() ? path : confineTlsFile(key, path);
 }
 
 etcd::TlsFiles tlsFilesOf(const rapidjson::Value& tls) {
     onlyFields(tls, {"ca", "cert", "key"}, "ipam.backend.tls");
-    etcd::TlsFiles f{absoluteFile(tls, "ca"), absoluteFile(tls, "cert"), absoluteFile(tls, "key")};
+    etcd::TlsFiles f{tlsFile(tls, "ca"), tlsFile(tls, "cert"), tlsFile(tls, "key"), etcdTlsDirectory()};
     if (f.cert.empty() != f.key.empty()) invalid("ipam.backend.tls: \"cert\" and \"key\" go together");
     return f;
 }
@@ -106,6 +107,7 @@ std::optional<EtcdBackendConfig> etcdBackendOf(const cni::NetConf& conf) {
                     "use https:// endpoints with TLS, or drop \"tls\"");
         }
     }
+    requireAllowedEndpoints(c.endpoints);
     if (const auto ms = json::optInt(*backend, "timeoutMs", "ipam.backend")) {
         if (*ms < 1 || *ms > 600'000) invalid("ipam.backend.timeoutMs must be between 1 and 600000");
         c.timeout = std::chrono::milliseconds(*ms);

@@ -4,12 +4,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <iterator>
 #include <cstring>
 #include <vector>
 
 #include "cni/Error.hpp"
 #include "linux/Fd.hpp"
+#include "net/IpAddress.hpp"
 
 namespace ibvf::ipam {
 namespace {
@@ -27,6 +31,28 @@ std::vector<std::string> words(std::string_view line) {
     return out;
 }
 
+// The path is read as root and the result reaches the pod's network-status, which namespace
+// users can read: only words shaped like what resolv.conf carries get through, so a NAD naming
+// some other file learns nothing of its content.
+bool isDnsName(std::string_view w) {
+    return !w.empty() && w.size() <= 253 && std::all_of(w.begin(), w.end(), [](char c) {
+               return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
+           });
+}
+bool isResolverOption(std::string_view w) {  // "rotate", "ndots:5", "edns0", "no-aaaa"
+    const auto colon = w.find(':');
+    const auto name = w.substr(0, colon);
+    if (name.empty() || name.size() > 32 || !std::all_of(name.begin(), name.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        })) {
+        return false;
+    }
+    if (colon == std::string_view::npos) return true;
+    const auto value = w.substr(colon + 1);
+    return !value.empty() && value.size() <= 5 &&
+           std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 }  // namespace
 
 cni::Dns parseResolvConf(std::string_view text) {
@@ -41,13 +67,14 @@ cni::Dns parseResolvConf(std::string_view text) {
         const std::string key = w[0];
         w.erase(w.begin());
         if (key == "nameserver") {
-            dns.nameservers.push_back(w[0]);
+            if (net::IpAddress::parse(w[0])) dns.nameservers.push_back(w[0]);
         } else if (key == "domain") {
-            dns.domain = w[0];
+            if (isDnsName(w[0])) dns.domain = w[0];
         } else if (key == "search") {
+            w.erase(std::remove_if(w.begin(), w.end(), [](const std::string& d) { return !isDnsName(d); }), w.end());
             dns.search = std::move(w);
         } else if (key == "options") {
-            dns.options.insert(dns.options.end(), w.begin(), w.end());
+            std::copy_if(w.begin(), w.end(), std::back_inserter(dns.options), [](const std::string& o) { return isResolverOption(o); });
         }
     }
     return dns;

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "cni/Env.hpp"
 #include "cni/Error.hpp"
 #include "cni/Json.hpp"
 #include "linux/Sysfs.hpp"
@@ -93,6 +94,13 @@ PluginConfig PluginConfig::parse(const cni::NetConf& conf) {
     }
     cfg.pfNetdevice = cni::json::optString(doc, "pfNetdevice");
     if (cfg.pfNetdevice && cfg.pfNetdevice->empty()) cfg.pfNetdevice.reset();
+    // It names a directory under /sys/class/net: a netdev name, nothing that walks elsewhere.
+    if (cfg.pfNetdevice) {
+        if (const auto why = cni::interfaceNameProblem(*cfg.pfNetdevice); !why.empty()) {
+            throw Error(ErrorCode::InvalidNetworkConfig, "pfNetdevice is not a network interface name",
+                        "the name " + why + "; name the PF's netdev on the node, e.g. \"ib0\"");
+        }
+    }
 
     if (auto mtu = cni::json::optInt(doc, "mtu")) {
         // 68 is the IPv4 minimum; 65520 the largest IPoIB MTU (connected mode).
@@ -156,10 +164,9 @@ PluginConfig PluginConfig::parse(const cni::NetConf& conf) {
     }
     if (const auto* dns = cni::json::optObject(doc, "dns")) cfg.dns = cni::parseDns(*dns);
     cfg.logLevel = cni::json::optString(doc, "logLevel");
+    // Confined to the log directory when the log is set up (log/LogPath.hpp); a refused one is
+    // a warning, never a failed ADD.
     cfg.logFile = cni::json::optString(doc, "logFile");
-    if (cfg.logFile && !cfg.logFile->empty() && cfg.logFile->front() != '/') {
-        throw Error(ErrorCode::InvalidNetworkConfig, "logFile must be an absolute path", *cfg.logFile);
-    }
     return cfg;
 }
 

@@ -41,7 +41,7 @@ struct PluginConfig {
     std::string ipamType;                    // empty: no IPAM
     cni::Dns dns;
     std::optional<std::string> logLevel;
-    std::optional<std::string> logFile;
+    std::optional<std::string> logFile;     // confined by log::setup (LogPath.hpp)
     std::chrono::milliseconds lockTimeout{10000};
 
     // Throws cni::Error(InvalidNetworkConfig) naming the field.

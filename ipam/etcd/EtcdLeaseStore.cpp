@@ -90,6 +90,10 @@ auto EtcdLeaseStore::guarded(const char* command, F&& body) -> decltype(body()) 
         throw Error(ErrorCode::IpamFailure, where + e.what());
     } catch (const etcd::MalformedReply& e) {
         throw Error(ErrorCode::IpamFailure, where + e.what());
+    } catch (const etcd::TlsFileRefused& e) {
+        throw Error(ErrorCode::InvalidNetworkConfig, where + "ipam.backend.tls: " + e.what(),
+                    "the etcd CA, client certificate and key must be regular files in the node's etcd TLS directory, "
+                    "not symlinks");
     } catch (const etcd::TlsSetupError& e) {
         throw Error(ErrorCode::IoFailure, where + "ipam.backend.tls: " + e.what());
     }

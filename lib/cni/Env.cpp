@@ -22,6 +22,29 @@ constexpr std::size_t kMaxInterfaceName = 15;
 // The bytes the kernel's isspace() accepts (dev_valid_name rejects them), including Latin-1 NBSP.
 bool isKernelSpace(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xA0; }
 
+bool isControl(unsigned char c) { return c < 0x20 || c == 0x7f; }
+
+// Container IDs and network names key files and log lines: bounded like a file name.
+constexpr std::size_t kMaxContainerId = 255;
+// Kubernetes names (a DNS subdomain at most) and UIDs: what K8S_POD_* can legitimately carry.
+constexpr std::size_t kMaxPodValue = 253;
+
+// Why a CNI_ARGS pair cannot be used, or empty. Values reach log lines (and may reach names of
+// files), so none may carry a control byte, and the pod's identity may not carry '/'.
+std::string cniArgsPairProblem(std::string_view key, std::string_view value) {
+    for (const char c : key) {
+        if (isControl(static_cast<unsigned char>(c))) return "has a control character in its key";
+    }
+    for (const char c : value) {
+        if (isControl(static_cast<unsigned char>(c))) return "has a control character in its value";
+    }
+    if (key.substr(0, 8) == "K8S_POD_") {
+        if (value.size() > kMaxPodValue) return "is longer than " + std::to_string(kMaxPodValue) + " bytes";
+        if (value.find('/') != std::string_view::npos) return "contains '/'";
+    }
+    return {};
+}
+
 bool isAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
@@ -109,6 +132,12 @@ CniArgs parseCniArgs(std::string_view text) {
             }
             const auto key = pair.substr(0, eq);
             const auto value = pair.substr(eq + 1);
+            if (const auto why = cniArgsPairProblem(key, value); !why.empty()) {
+                // The pair is not echoed: its control bytes would reach the runtime's log.
+                throw Error(ErrorCode::InvalidEnvironment, "invalid CNI_ARGS",
+                            "pair " + std::to_string(index) + " " + why +
+                                "; the runtime must pass pod names, namespaces and IDs as Kubernetes gives them");
+            }
             if (key == "IgnoreUnknown") {
                 if (value == "1" || equalsIgnoreCase(value, "true")) {
                     args.ignoreUnknown = true;
@@ -140,12 +169,16 @@ std::string interfaceNameProblem(std::string_view name) {
         if (c == '/') return "contains '/'";
         if (c == ':') return "contains ':'";
         if (isKernelSpace(static_cast<unsigned char>(c))) return "contains whitespace";
+        if (isControl(static_cast<unsigned char>(c))) return "contains a control character";
     }
     return {};
 }
 
 std::string containerIdProblem(std::string_view id) {
     if (id.empty()) return "is empty";
+    if (id.size() > kMaxContainerId) {
+        return "is " + std::to_string(id.size()) + " bytes long; at most " + std::to_string(kMaxContainerId) + " are allowed";
+    }
     if (!isAlnum(id.front())) return "must start with a letter or digit";
     for (char c : id) {
         if (!isAlnum(c) && c != '_' && c != '.' && c != '-') {

@@ -20,7 +20,8 @@ struct CniArgs {
     bool ignoreUnknown = false;
     std::optional<std::string> get(std::string_view key) const;
 };
-// Throws Error(InvalidEnvironment) on a malformed pair (no '=', empty key).
+// Throws Error(InvalidEnvironment) on a malformed pair (no '=', empty key), a control character
+// in a key or value, or a K8S_POD_* value with '/' or longer than 253 bytes.
 CniArgs parseCniArgs(std::string_view text);
 
 struct Env {
@@ -36,8 +37,9 @@ using EnvLookup = std::function<const char*(const char*)>;
 
 // Validates what the command needs: ADD/CHECK need CNI_CONTAINERID, CNI_NETNS, CNI_IFNAME;
 // DEL needs CNI_CONTAINERID and CNI_IFNAME; GC/STATUS/VERSION need none of them.
-// Container IDs must match [A-Za-z0-9][A-Za-z0-9_.-]*; interface names must be valid Linux
-// names (1..15 bytes, no '/', ':', whitespace, not "." or ".."). Violations -> InvalidEnvironment.
+// Container IDs must match [A-Za-z0-9][A-Za-z0-9_.-]*, at most 255 bytes; interface names must be
+// valid Linux names (1..15 bytes, no '/', ':', whitespace, not "." or "..") without control
+// characters. Violations -> InvalidEnvironment.
 Env parseEnv(const EnvLookup& lookup);
 
 bool isValidInterfaceName(std::string_view name);

@@ -1,12 +1,17 @@
 #include "etcd/TlsStream.hpp"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <memory>
 
+#include "linux/Beneath.hpp"
+#include "linux/KernelError.hpp"
 #include "net/IpAddress.hpp"
 
 namespace ibvf::etcd {
@@ -32,6 +37,86 @@ void initOnce() {
     if (!done) throw TlsSetupError("OpenSSL initialisation failed: " + openSslErrors());
 }
 
+// PEM files are small; a bound keeps a wrong path (a device, a huge file) from costing anything.
+constexpr std::size_t kMaxPemBytes = std::size_t{1} << 20;
+
+// The content of one configured file, read beneath files.dir (or its own directory). Errors name
+// the path and the reason, never any of the content.
+std::string readPem(const TlsFiles& files, const std::string& path, const char* what) {
+    std::string dir = files.dir;
+    std::string relative;
+    if (dir.empty()) {
+        const std::filesystem::path p(path);
+        dir = p.has_parent_path() ? p.parent_path().string() : ".";
+        relative = p.filename().string();
+    } else {
+        const auto beneath = kernel::pathBeneath(path, dir, 16, 4096);
+        if (!beneath.accepted()) throw TlsFileRefused(std::string(what) + " " + path + " is refused: " + beneath.refusal);
+        relative = beneath.relative;
+    }
+    try {
+        const kernel::Fd dirFd = kernel::openDirectory(dir);
+        return kernel::readFileBeneath(dirFd.get(), relative, kMaxPemBytes);
+    } catch (const kernel::KernelError& e) {
+        if (e.err() == ELOOP || e.err() == EXDEV) {
+            throw TlsFileRefused(std::string(what) + " " + path + " is refused: a symlink on the way");
+        }
+        throw TlsSetupError("cannot read the " + std::string(what) + " " + path + ": " + e.code().message());
+    }
+}
+
+struct BioFree {
+    void operator()(BIO* b) const { BIO_free(b); }
+};
+using Bio = std::unique_ptr<BIO, BioFree>;
+
+Bio memoryBio(const std::string& pem) { return Bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()))); }
+
+// What SSL_CTX_load_verify_locations does with a file, from memory: every certificate in it.
+bool loadCaBundle(SSL_CTX* ctx, const std::string& pem) {
+    const Bio bio = memoryBio(pem);
+    STACK_OF(X509_INFO)* infos = bio ? PEM_X509_INFO_read_bio(bio.get(), nullptr, nullptr, nullptr) : nullptr;
+    if (!infos) return false;
+    int added = 0;
+    X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+    for (int i = 0; i < sk_X509_INFO_num(infos); ++i) {
+        X509_INFO* info = sk_X509_INFO_value(infos, i);
+        if (info->x509 && X509_STORE_add_cert(store, info->x509) == 1) ++added;
+    }
+    sk_X509_INFO_pop_free(infos, X509_INFO_free);
+    return added > 0;
+}
+
+// What SSL_CTX_use_certificate_chain_file does, from memory: the first certificate, then its chain.
+bool loadCertificateChain(SSL_CTX* ctx, const std::string& pem) {
+    const Bio bio = memoryBio(pem);
+    if (!bio) return false;
+    X509* leaf = PEM_read_bio_X509_AUX(bio.get(), nullptr, nullptr, nullptr);
+    if (!leaf) return false;
+    const bool used = SSL_CTX_use_certificate(ctx, leaf) == 1;
+    X509_free(leaf);
+    if (!used || SSL_CTX_clear_chain_certs(ctx) != 1) return false;
+    while (X509* ca = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+        if (SSL_CTX_add0_chain_cert(ctx, ca) != 1) {
+            X509_free(ca);
+            return false;
+        }
+    }
+    // The loop ends on "no start line" at the end of the input: not an error.
+    const unsigned long last = ERR_peek_last_error();
+    if (ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE) ERR_clear_error();
+    return true;
+}
+
+bool loadPrivateKey(SSL_CTX* ctx, const std::string& pem) {
+    const Bio bio = memoryBio(pem);
+    EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr;
+    if (!key) return false;
+    const bool used = SSL_CTX_use_PrivateKey(ctx, key) == 1;
+    EVP_PKEY_free(key);
+    return used;
+}
+
 }  // namespace
 
 TlsContext::TlsContext(const TlsFiles& files) {
@@ -44,20 +129,30 @@ TlsContext::TlsContext(const TlsFiles& files) {
         ctx_ = nullptr;
         throw TlsSetupError(what + (why.empty() ? "" : ": " + why));
     };
+    // Read before anything is loaded, so that a refused file frees the context too.
+    const auto read = [&](const std::string& path, const char* what) {
+        try {
+            return readPem(files, path, what);
+        } catch (...) {
+            SSL_CTX_free(ctx_);
+            ctx_ = nullptr;
+            throw;
+        }
+    };
     SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
     SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
     // Go's server may close without close_notify; the HTTP framing detects a truncated reply.
     SSL_CTX_set_options(ctx_, SSL_OP_IGNORE_UNEXPECTED_EOF);
     if (!files.ca.empty()) {
-        if (SSL_CTX_load_verify_locations(ctx_, files.ca.c_str(), nullptr) != 1) failWith("cannot load the CA file " + files.ca);
+        if (!loadCaBundle(ctx_, read(files.ca, "CA file"))) failWith("cannot load the CA file " + files.ca);
     } else if (SSL_CTX_set_default_verify_paths(ctx_) != 1) {
         failWith("cannot load the system's trusted CAs");
     }
     if (!files.cert.empty()) {
-        if (SSL_CTX_use_certificate_chain_file(ctx_, files.cert.c_str()) != 1) {
+        if (!loadCertificateChain(ctx_, read(files.cert, "client certificate"))) {
             failWith("cannot load the client certificate " + files.cert);
         }
-        if (SSL_CTX_use_PrivateKey_file(ctx_, files.key.c_str(), SSL_FILETYPE_PEM) != 1) {
+        if (!loadPrivateKey(ctx_, read(files.key, "client key"))) {
             failWith("cannot load the client key " + files.key);
         }
         if (SSL_CTX_check_private_key(ctx_) != 1) failWith("the client key " + files.key + " does not match " + files.cert);

@@ -21,6 +21,12 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// A file outside TlsFiles::dir, or reached through a symlink: a config error, not an I/O one.
+class TlsFileRefused : public TlsSetupError {
+public:
+    using TlsSetupError::TlsSetupError;
+};
+
 class TlsContext {
 public:
     explicit TlsContext(const TlsFiles& files);  // throws TlsSetupError

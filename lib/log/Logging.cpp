@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "linux/Beneath.hpp"
+#include "log/LogPath.hpp"
 #include "log/SharedRotatingFileSink.hpp"
 
 #include <spdlog/sinks/stdout_sinks.h>
@@ -74,31 +76,66 @@ void applyPattern() {
     spdlog::default_logger()->set_pattern(pattern);
 }
 
+// The file `relative` beneath `dir`, the directories between created beneath it: `dir` is
+// trusted (the log directory, or a daemon's --log-file), `relative` only beneath it.
+std::shared_ptr<SharedRotatingFileSink> openSink(const std::filesystem::path& dir, const std::string& relative) {
+    std::filesystem::create_directories(dir);
+    const kernel::Fd base = kernel::openDirectory(dir.string());
+    const auto slash = relative.rfind('/');
+    const std::string leaf = slash == std::string::npos ? relative : relative.substr(slash + 1);
+    kernel::Fd parent = kernel::directoryBeneath(base.get(), slash == std::string::npos ? "" : relative.substr(0, slash),
+                                                 /*create=*/true);
+    return std::make_shared<SharedRotatingFileSink>(std::move(parent), leaf, kLogFileMaxBytes, kLogFilesKept);
+}
+
 }  // namespace
 
-std::string defaultLogFile(std::string_view program) {
-    const char* dir = std::getenv("IBVF_LOG_DIR");
-    const std::filesystem::path base = (dir != nullptr && *dir != '\0') ? dir : "/var/log/ibvf";
-    return (base / (std::string(program) + ".log")).string();
-}
+std::string defaultLogFile(std::string_view program) { return logDirectory() + "/" + std::string(program) + ".log"; }
 
 void setup(const LogOptions& options) {
     bool levelValid = true;
-    std::shared_ptr<spdlog::logger> logger;
-    std::string fileError;
-    std::optional<std::string> file = options.file;
-    const bool fromDefault = (!file || file->empty()) && options.defaultFile;
-    if (fromDefault) file = defaultLogFile(options.program);
-    if (file && !file->empty()) {
+    std::shared_ptr<SharedRotatingFileSink> sink;
+    std::string fileError;  // the configured file could not be opened
+    std::string refusal;    // the configured file is not allowed
+    std::string usedFile;
+    const std::string logDir = logDirectory();
+    const std::string defaultName = options.program + ".log";
+    const bool configured = options.file && !options.file->empty();
+    if (configured && options.fileTrusted) {
+        const std::filesystem::path path(*options.file);
         try {
-            auto sink = std::make_shared<SharedRotatingFileSink>(*file, kLogFileMaxBytes, kLogFilesKept);
-            logger = std::make_shared<spdlog::logger>(options.program, std::move(sink));
-            logger->set_level(parseLevel(options.level, spdlog::level::info, levelValid));
+            sink = openSink(path.has_parent_path() ? path.parent_path() : ".", path.filename().string());
+            usedFile = *options.file;
         } catch (const std::exception& e) {
             fileError = e.what();
         }
+    } else if (configured) {
+        const kernel::PathBeneath decision = confineLogPath(*options.file, logDir);
+        if (!decision.accepted()) {
+            refusal = decision.refusal;
+        } else {
+            try {
+                sink = openSink(logDir, decision.relative);
+                usedFile = logDir + "/" + decision.relative;
+            } catch (const std::exception& e) {
+                // A symlink or ".." met on the way, or a file that is no regular file: refused too.
+                refusal = e.what();
+            }
+        }
     }
-    if (!logger) {
+    if (!sink && (options.defaultFile || !refusal.empty())) {
+        try {
+            sink = openSink(logDir, defaultName);
+            usedFile = logDir + "/" + defaultName;
+        } catch (const std::exception& e) {
+            if (configured && refusal.empty()) fileError = e.what();
+        }
+    }
+    std::shared_ptr<spdlog::logger> logger;
+    if (sink) {
+        logger = std::make_shared<spdlog::logger>(options.program, std::move(sink));
+        logger->set_level(parseLevel(options.level, spdlog::level::info, levelValid));
+    } else {
         logger = std::make_shared<spdlog::logger>(options.program, std::make_shared<spdlog::sinks::stderr_sink_mt>());
         logger->set_level(parseLevel(options.level, spdlog::level::warn, levelValid));
     }
@@ -113,8 +150,14 @@ void setup(const LogOptions& options) {
     }
     applyPattern();
     // A node without /var/log/ibvf (read-only, or not root) is not worth a warning on every call.
-    if (!fileError.empty() && !fromDefault) spdlog::warn("cannot open log file {}: {}; logging to stderr", *file, fileError);
-    if (!levelValid) spdlog::warn("unknown logLevel '{}'; using the default", *options.level);
+    const std::string where = usedFile.empty() ? std::string("stderr") : usedFile;
+    if (!refusal.empty()) {
+        spdlog::warn("logFile '{}' refused ({}): only a file inside {} may be named; logging to {}",
+                     printable(*options.file), printable(refusal), logDir, where);
+    } else if (!fileError.empty()) {
+        spdlog::warn("cannot open log file {}: {}; logging to {}", printable(*options.file), printable(fileError), where);
+    }
+    if (!levelValid) spdlog::warn("unknown logLevel '{}'; using the default", printable(*options.level));
 }
 
 void appendContext(std::string_view more) {

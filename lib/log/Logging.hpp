@@ -11,12 +11,17 @@ namespace ibvf::log {
 struct LogOptions {
     std::string program;                // "ibvf", "ibvf-ipam"
     std::optional<std::string> level;   // trace|debug|info|warn|error|off (invalid -> warning, "info")
-    std::optional<std::string> file;    // absolute path; created with parents
+    // From a network config (written by namespace users): only a file inside the log directory,
+    // LogPath.hpp; anything else is refused with a warning and the default file is used.
+    std::optional<std::string> file;
     std::string context;                // e.g. "cid=1234abcd if=net1"; added to every line
     // Without `file`: log to <IBVF_LOG_DIR or /var/log/ibvf>/<program>.log at info (what helps on
     // a node), falling back to stderr when that cannot be opened. The CNI binaries ask for this;
     // the device plugin, a pod's process, logs to stderr for `kubectl logs`.
     bool defaultFile = false;
+    // `file` comes from the command line of a daemon the cluster admin runs (ibvf-device-plugin
+    // --log-file): opened where it is named, its directory created.
+    bool fileTrusted = false;
 };
 
 // Log files are rotated at this size, keeping <file>.1 .. <file>.<kLogFilesKept>.
@@ -27,8 +32,9 @@ inline constexpr unsigned kLogFilesKept = 5;
 std::string defaultLogFile(std::string_view program);
 
 // Replaces spdlog's default logger (which would write to stdout). Safe to call more than once.
-// Without a file, only warnings and errors reach stderr unless `level` says otherwise. Errors
-// opening the file fall back to stderr, never fail the CNI command. Files are rotated
+// Without a file, only warnings and errors reach stderr unless `level` says otherwise. A refused
+// or unopenable `file` falls back to the default file (then stderr) with a warning naming it; it
+// never fails the CNI command. Files are rotated
 // (SharedRotatingFileSink) and shared safely by concurrent processes.
 void setup(const LogOptions& options);
 

@@ -94,7 +94,7 @@ etcd::EtcdClient EtcdServer::client(std::chrono::milliseconds timeout) const {
     etcd::ClientSettings s;
     s.endpoints.push_back(etcd::parseEndpoint(endpoint(), false));
     if (certs_) {
-        s.tls = etcd::TlsFiles{certs_->caCert.string(), certs_->clientCert.string(), certs_->clientKey.string()};
+        s.tls = etcd::TlsFiles{certs_->caCert.string(), certs_->clientCert.string(), certs_->clientKey.string(), {}};
     }
     return etcd::EtcdClient(std::move(s), etcd::Deadline(timeout));
 }

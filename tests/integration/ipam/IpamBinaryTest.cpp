@@ -29,7 +29,8 @@ public:
                             {"CNI_IFNAME", ifname},
                             {"CNI_ARGS", cniArgs},
                             {"CNI_PATH", "/opt/cni/bin"},
-                            {"IBVF_STATE_DIR", root_.string()}},
+                            {"IBVF_STATE_DIR", root_.string()},
+                            {"IBVF_LOG_DIR", (root_ / "log").string()}},
                            config);
     }
 
@@ -248,7 +249,7 @@ TEST_CASE("errors are one JSON object on stdout; logs go to logFile, never stdou
     CHECK(codeOf(r) == 103);
     CHECK(msgOf(r).find("outside every range") != std::string::npos);
 
-    const fs::path log = ipam.root() / "ipam.log";
+    const fs::path log = ipam.root() / "log" / "ipam.log";
     r = ipam.run("ADD",
                  config("1.0.0", "logged", "10.39.0.0/24", R"("logLevel":"debug","logFile":")" + log.string() + "\""),
                  "c1");
@@ -258,6 +259,27 @@ TEST_CASE("errors are one JSON object on stdout; logs go to logFile, never stdou
     std::ifstream in(log);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     CHECK(text.find("10.39.0.2") != std::string::npos);
+}
+
+TEST_CASE("a logFile outside the log directory: the ADD succeeds, logs to the default file with a warning, creates nothing") {
+    Ipam ipam;
+    const fs::path outside = ipam.root() / "etc";
+    fs::create_directories(outside);
+    fs::create_directories(ipam.root() / "log");
+    fs::create_directory_symlink(outside, ipam.root() / "log" / "via-link");
+    const std::vector<std::string> refused = {(outside / "sudoers.d" / "x").string(), "../etc/cron.d/x",
+                                              "via-link/ld.so.preload"};
+    int n = 0;
+    for (const auto& path : refused) {
+        CAPTURE(path);
+        const std::string cid = "c" + std::to_string(++n);
+        const auto r = ipam.run("ADD", config("1.0.0", "confined", "10.40.0.0/24", R"("logFile":")" + path + "\""), cid);
+        CHECK_MESSAGE(r.exitCode == 0, r.summary());
+        std::ifstream in(ipam.root() / "log" / "ibvf-ipam.log");
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        CHECK(text.find("logFile '" + path + "' refused") != std::string::npos);
+    }
+    CHECK(fs::is_empty(outside));
 }
 
 TEST_CASE("requested address through CNI_ARGS IP") {

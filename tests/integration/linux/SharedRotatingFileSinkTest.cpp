@@ -12,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "linux/Beneath.hpp"
 #include "log/SharedRotatingFileSink.hpp"
 #include "support/ScratchDir.hpp"
 
@@ -19,7 +20,6 @@ using namespace ibvf;
 
 TEST_CASE("SharedRotatingFileSink: 8 processes, small files, no line lost or torn") {
     test::ScratchDir dir;
-    const auto path = dir.path() / "ibvf.log";
     constexpr int kProcs = 8;
     constexpr int kLines = 400;
     constexpr std::size_t kMax = 16 * 1024;
@@ -28,7 +28,8 @@ TEST_CASE("SharedRotatingFileSink: 8 processes, small files, no line lost or tor
         const pid_t pid = ::fork();
         REQUIRE(pid >= 0);
         if (pid == 0) {
-            auto logger = std::make_shared<spdlog::logger>("t", std::make_shared<log::SharedRotatingFileSink>(path, kMax, kKeep));
+            auto logger = std::make_shared<spdlog::logger>(
+                "t", std::make_shared<log::SharedRotatingFileSink>(kernel::openDirectory(dir.path()), "ibvf.log", kMax, kKeep));
             logger->set_pattern("%v");
             for (int i = 0; i < kLines; ++i) logger->info("proc {} line {} {}", p, i, std::string(40, 'x'));
             ::_exit(0);
@@ -62,7 +63,8 @@ TEST_CASE("SharedRotatingFileSink: 8 processes, small files, no line lost or tor
 TEST_CASE("SharedRotatingFileSink keeps at most `keep` old files") {
     test::ScratchDir dir;
     const auto path = dir.path() / "a.log";
-    auto logger = std::make_shared<spdlog::logger>("t", std::make_shared<log::SharedRotatingFileSink>(path, 1024, 3));
+    auto logger = std::make_shared<spdlog::logger>(
+        "t", std::make_shared<log::SharedRotatingFileSink>(kernel::openDirectory(dir.path()), "a.log", 1024, 3));
     for (int i = 0; i < 500; ++i) logger->info("line {} {}", i, std::string(50, 'y'));
     CHECK(std::filesystem::exists(dir.path() / "a.log.3"));
     CHECK_FALSE(std::filesystem::exists(dir.path() / "a.log.4"));

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
+#include <map>
 #include <optional>
 
 #include "NodeFootprint.hpp"
@@ -41,6 +43,12 @@ public:
     const PluginLab& lab() const { return lab_; }
     const ScopedNetns& pod() const { return pod_; }
     fs::path kubeletDir() const { return lab_.stateDir() / "device-plugins"; }
+    // A node's etcd endpoint allow-list that lists only a local etcd.
+    fs::path allowList() const {
+        const auto file = lab_.stateDir() / "etcd-endpoints";
+        std::ofstream(file) << "# this node's etcd\nhttps://127.0.0.1:2379\n";
+        return file;
+    }
 
     // An ADD of VF 0 into the pod with `extra` spliced into a valid config.
     Invocation add(const std::string& extra, const std::string& ipam = bundledIpam()) const {
@@ -84,6 +92,12 @@ struct BadInput {
     std::function<Invocation(const Corpus&)> make;
 };
 
+// An etcd-backed IPAM section pointing at an address nothing listens on, with `extra` in the backend.
+std::string etcdIpam(const std::string& extra) {
+    return R"({"type":"ibvf-ipam","subnet":"10.56.0.0/24","nodeName":"n1","backend":{"type":"etcd",)"
+           R"("endpoints":["https://10.255.0.1:2379"])" + extra + "}}";
+}
+
 // Ranges in the IPAM section, for the IPAM rows.
 std::string ranges(const std::string& range) { return R"({"type":"ibvf-ipam","ranges":[[)" + range + "]]}"; }
 
@@ -106,6 +120,10 @@ std::vector<BadInput> corpus() {
          [](const Corpus& c) { return c.addEnv({{"CNI_CONTAINERID", "ctr-\xc3\xa9"}}); }},
         {"env", "CNI_CONTAINERID too long to key a lease", 4, "cannot key a lease",
          [](const Corpus& c) { return c.addEnv({{"CNI_CONTAINERID", std::string(220, 'a')}}); }},
+        {"env", "CNI_CONTAINERID longer than a file name", 4, "at most 255 are allowed",
+         [](const Corpus& c) { return c.addEnv({{"CNI_CONTAINERID", std::string(300, 'a')}}); }},
+        {"env", "CNI_IFNAME with an escape sequence", 4, "contains a control character",
+         [](const Corpus& c) { return c.addEnv({{"CNI_IFNAME", "n\x1b[2J"}}); }},
         {"env", "CNI_IFNAME unset", 4, "CNI_IFNAME is required",
          [](const Corpus& c) { return c.addEnv({}, {"CNI_IFNAME"}); }},
         {"env", "CNI_IFNAME with a tab", 4, "contains whitespace",
@@ -147,6 +165,12 @@ std::vector<BadInput> corpus() {
          [](const Corpus& c) { return c.addArgs("FOO=bar"); }},
         {"CNI_ARGS", "a bad pair after good ones", 4, "pair 2",
          [](const Corpus& c) { return c.addArgs("IgnoreUnknown=1;K8S_POD_NAME=p;junk"); }},
+        {"CNI_ARGS", "K8S_POD_NAME with a newline (a forged log line)", 4, "control character in its value",
+         [](const Corpus& c) { return c.addArgs("K8S_POD_NAME=p\n2026-01-01T00:00:00.000 1 ibvf info forged"); }},
+        {"CNI_ARGS", "K8S_POD_NAMESPACE with '/'", 4, "pair 0 contains '/'",
+         [](const Corpus& c) { return c.addArgs("K8S_POD_NAMESPACE=../../etc"); }},
+        {"CNI_ARGS", "K8S_POD_UID longer than 253 bytes", 4, "longer than 253 bytes",
+         [](const Corpus& c) { return c.addArgs("K8S_POD_UID=" + std::string(254, 'u')); }},
         {"CNI_ARGS", "IP with an octet above 255", 4, "'10.56.0.300' is not an IP address",
          [](const Corpus& c) { return c.addArgs("IP=10.56.0.300"); }},
         {"CNI_ARGS", "IP that is not an address", 4, "'not-an-ip' is not an IP address",
@@ -184,6 +208,12 @@ std::vector<BadInput> corpus() {
          [](const Corpus& c) { return c.addConf(R"({"cniVersion":"1.1.0","name":"ib/net","type":"ibvf"})"); }},
         {"netconf", "no type", 7, "type is required",
          [](const Corpus& c) { return c.addConf(R"({"cniVersion":"1.1.0","name":"ibnet"})"); }},
+        {"netconf", "a name longer than a file name", 7, "at most 255 are allowed",
+         [](const Corpus& c) { return c.addConf(R"({"cniVersion":"1.1.0","name":")" + std::string(256, 'n') + R"(","type":"ibvf"})"); }},
+        {"netconf", "pfNetdevice walking out of /sys/class/net", 7, "pfNetdevice is not a network interface name",
+         [](const Corpus& c) { return c.addConf(netconf("1.1.0", R"(,"pfNetdevice":"../../../etc")", bundledIpam())); }},
+        {"netconf", "pfNetdevice with a control character", 7, "contains a control character",
+         [](const Corpus& c) { return c.addConf(netconf("1.1.0", R"(,"pfNetdevice":"ib\u001b0")", bundledIpam())); }},
         {"netconf", "deviceID a number", 7, "deviceID must be a string",
          [](const Corpus& c) { return c.addConf(netconf("1.1.0", R"(,"deviceID":3)", bundledIpam())); }},
         {"netconf", "deviceID with PCI function 9", 7, "'0000:3b:01.9' is not a PCI address",
@@ -221,8 +251,6 @@ std::vector<BadInput> corpus() {
          [](const Corpus& c) { return c.add(R"(,"ipoibChild":{})"); }},
         {"netconf", "rdmaIsolation a string", 7, "rdmaIsolation must be",
          [](const Corpus& c) { return c.add(R"(,"rdmaIsolation":"yes")"); }},
-        {"netconf", "logFile relative", 7, "logFile must be an absolute path",
-         [](const Corpus& c) { return c.add(R"(,"logFile":"ibvf.log")"); }},
         {"netconf", "dns.nameservers not a list", 6, "nameservers must be an array of strings",
          [](const Corpus& c) { return c.add(R"(,"dns":{"nameservers":"10.0.0.1"})"); }},
         {"netconf", "ibKubernetesEnabled before ib-kubernetes configured the pod", 11, "has not configured this pod yet",
@@ -271,6 +299,16 @@ std::vector<BadInput> corpus() {
          [](const Corpus& c) { return c.ipam(R"({"type":"ibvf-ipam","subnet":"10.56.0.0/24","dataDir":"leases"})"); }},
         {"ipam", "dataDir outside the state root", 7, "outside the allowed root",
          [](const Corpus& c) { return c.ipam(R"({"type":"ibvf-ipam","subnet":"10.56.0.0/24","dataDir":"/etc"})"); }},
+        {"ipam", "etcd tls.key outside the node's etcd TLS directory", 7, "ipam.backend.tls.key '/etc/shadow' is refused",
+         [](const Corpus& c) { return c.ipam(etcdIpam(R"(,"tls":{"cert":"client.pem","key":"/etc/shadow"})")); }},
+        {"ipam", "etcd tls.ca with '..'", 7, "ipam.backend.tls.ca '../../ssh/ssh_host_rsa_key' is refused: it contains \"..\"",
+         [](const Corpus& c) { return c.ipam(etcdIpam(R"(,"tls":{"ca":"../../ssh/ssh_host_rsa_key"})")); }},
+        {"ipam", "etcd endpoint the node's allow-list does not list", 7, "'https://10.255.0.1:2379' is not allowed on this node",
+         [](const Corpus& c) {
+             auto inv = c.ipam(etcdIpam(""));
+             inv.env["IBVF_ETCD_ENDPOINTS_FILE"] = c.allowList().string();
+             return inv;
+         }},
         {"ipam", "lockTimeoutMs zero", 7, "ipam.lockTimeoutMs must be between 1 and 3600000",
          [](const Corpus& c) { return c.ipam(R"({"type":"ibvf-ipam","subnet":"10.56.0.0/24","lockTimeoutMs":0})"); }},
         {"ipam", "runtimeConfig.ips entry not an address", 7, "runtimeConfig.ips[0] '10.56.0.x' is not an IP address",
@@ -369,4 +407,94 @@ TEST_CASE("bad-input corpus: every bad input gets its code and says what is wron
     std::cout << "\nbad-input corpus: " << rows.size() << " inputs";
     for (const auto& [area, n] : perArea) std::cout << ", " << area << " " << n;
     std::cout << "\n" << std::flush;
+}
+
+namespace {
+
+// Every entry under `dir`: relative path -> its type, mode and content (a symlink's target), so
+// that a created, removed, written or re-linked entry shows.
+std::map<std::string, std::string> treeSnapshot(const fs::path& dir) {
+    std::map<std::string, std::string> out;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        const auto st = fs::symlink_status(it->path(), ec);
+        std::string what = std::to_string(static_cast<int>(st.type())) + " " + std::to_string(static_cast<int>(st.permissions())) + " ";
+        if (st.type() == fs::file_type::symlink) {
+            what += fs::read_symlink(it->path(), ec).string();
+        } else if (st.type() == fs::file_type::regular) {
+            std::ifstream in(it->path());
+            what += std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        }
+        out[it->path().lexically_relative(dir).string()] = what;
+    }
+    return out;
+}
+
+// The entries of the log directory that are not the default log and its rotation companions.
+std::map<std::string, std::string> logDirExtras(const fs::path& logDir) {
+    auto all = treeSnapshot(logDir);
+    for (auto it = all.begin(); it != all.end();) {
+        it = it->first.rfind("ibvf.log", 0) == 0 ? all.erase(it) : std::next(it);
+    }
+    return all;
+}
+
+struct UntrustedLogFile {
+    const char* what;
+    std::string logFile;   // as JSON string content
+    std::string shown;     // how the warning names it
+};
+
+}  // namespace
+
+TEST_CASE("bad-input corpus, untrusted paths: a logFile outside the log directory is refused with a warning; the ADD "
+          "succeeds and nothing outside changes") {
+    Corpus c;
+    const fs::path logDir = c.lab().stateDir() / "log";  // IBVF_LOG_DIR of the lab's env
+    const fs::path trap = c.lab().stateDir() / "trap";   // stands in for the node's /etc
+    const fs::path etc = trap / "etc";
+    fs::create_directories(etc / "sudoers.d");
+    fs::create_directories(etc / "cron.d");
+    std::ofstream(etc / "passwd") << "root:x:0:0:root:/root:/bin/bash\n";
+    fs::create_directories(logDir);
+    fs::create_directory_symlink(etc, logDir / "etc-link");
+    fs::create_symlink(etc / "passwd", logDir / "passwd.log");
+    fs::create_symlink(etc / "ld.so.preload", logDir / "dangling.log");
+    fs::create_directories(logDir / "sub");
+    fs::create_directory_symlink(etc / "cron.d", logDir / "sub" / "cron");
+
+    const std::string etcText = etc.string();
+    const std::vector<UntrustedLogFile> rows = {
+        {"an absolute path outside the log directory", etcText + "/sudoers.d/ibvf", etcText + "/sudoers.d/ibvf"},
+        {"'..' out of the log directory", logDir.string() + "/../trap/etc/ld.so.preload",
+         logDir.string() + "/../trap/etc/ld.so.preload"},
+        {"a relative path with '..'", "../trap/etc/cron.d/evil", "../trap/etc/cron.d/evil"},
+        {"through a directory symlink in the log directory", "etc-link/sudoers.d/x", "etc-link/sudoers.d/x"},
+        {"a file symlink in the log directory", "passwd.log", "passwd.log"},
+        {"a dangling symlink in the log directory", "dangling.log", "dangling.log"},
+        {"a symlink deeper down", "sub/cron/evil", "sub/cron/evil"},
+        {"a newline (a forged log line)", "x\\n2026-01-01 forged.log", "x\\x0a2026-01-01 forged.log"},
+    };
+    const auto etcBefore = treeSnapshot(trap);
+    const auto extrasBefore = logDirExtras(logDir);
+    const auto before = NodeFootprint::capture(c.lab(), {c.pod().path()});
+    for (const auto& row : rows) {
+        CAPTURE(row.what);
+        // (ipam.logFile, which only the standalone ibvf-ipam reads: IpamBinaryTest.cpp.)
+        const Invocation inv = c.add(R"(,"logFile":")" + row.logFile + "\"");
+        const auto r = BinaryRunner(inv.binary).run(inv.args, inv.env, inv.stdinText);
+        CHECK_MESSAGE(r.exitCode == 0, r.summary());
+        auto del = inv.env;
+        del["CNI_COMMAND"] = "DEL";
+        CHECK(BinaryRunner("ibvf").run(del, inv.stdinText).exitCode == 0);
+        std::ifstream in(logDir / "ibvf.log");
+        const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        CHECK_MESSAGE(log.find("logFile '" + row.shown + "' refused") != std::string::npos, "no warning in " << log);
+        CHECK(log.find("\n2026-01-01 forged") == std::string::npos);
+        CHECK(treeSnapshot(trap) == etcBefore);
+        CHECK(logDirExtras(logDir) == extrasBefore);
+        const auto after = NodeFootprint::capture(c.lab(), {c.pod().path()});
+        CHECK_MESSAGE(after == before, before.diff(after));
+    }
+    std::cout << "bad-input corpus, untrusted logFile: " << rows.size() << " inputs\n" << std::flush;
 }

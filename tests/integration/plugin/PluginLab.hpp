@@ -65,7 +65,8 @@ public:
                 {"CNI_PATH", std::string(IBVF_BUILD_DIR) + ":/usr/lib/cni"},
                 {"IBVF_SYSFS_ROOT", sysfs_.root().string()},
                 {"IBVF_STATE_DIR", (dir_.path() / "state").string()},
-                {"IBVF_RUN_DIR", (dir_.path() / "run").string()}};
+                {"IBVF_RUN_DIR", (dir_.path() / "run").string()},
+                {"IBVF_LOG_DIR", (dir_.path() / "log").string()}};
     }
 
     // For GC and STATUS, which concern the node, not one attachment.

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "cni/Env.hpp"
 #include "cni/Error.hpp"
@@ -35,6 +36,16 @@ Error envError(const FakeEnv& env) {
         return e;
     }
     FAIL("expected parseEnv to throw");
+    return Error(ErrorCode::SystemFailure, "unreachable");
+}
+
+Error argsError(const std::string& text) {
+    try {
+        parseCniArgs(text);
+    } catch (const Error& e) {
+        return e;
+    }
+    FAIL("expected parseCniArgs to throw");
     return Error(ErrorCode::SystemFailure, "unreachable");
 }
 
@@ -154,6 +165,9 @@ TEST_CASE("interface name validation") {
     }
     env.vars["CNI_IFNAME"] = "eth0/1";
     CHECK(envError(env).details() == "interface name contains '/'");
+    // Control bytes the kernel would take (not whitespace to it) would still split a log line.
+    CHECK(interfaceNameProblem("net\x1b[2J") == "contains a control character");
+    CHECK(interfaceNameProblem("net\x7f") == "contains a control character");
 }
 
 TEST_CASE("container ID validation") {
@@ -168,6 +182,8 @@ TEST_CASE("container ID validation") {
     CHECK_FALSE(isValidContainerId("a b"));
     CHECK_FALSE(isValidContainerId("a..b/../c"));
     CHECK_FALSE(isValidContainerId("ab$"));
+    CHECK(isValidContainerId(std::string(255, 'a')));
+    CHECK(containerIdProblem(std::string(256, 'a')) == "is 256 bytes long; at most 255 are allowed");
 
     auto env = addEnv();
     for (const char* bad : {"-abc", "a/b", "a b", "../x"}) {
@@ -210,17 +226,28 @@ TEST_CASE("CNI_ARGS parsing") {
     SUBCASE("empty segments are tolerated") {
         CHECK(parseCniArgs("A=1;;B=2;").pairs.size() == 2);
     }
+    SUBCASE("control characters anywhere, and K8S_POD_* values with '/' or too long, are code 4") {
+        CHECK(parseCniArgs("K8S_POD_NAME=web-0;K8S_POD_NAMESPACE=team-a;K8S_POD_UID=0f1e").get("K8S_POD_NAME") == "web-0");
+        CHECK(parseCniArgs("K8S_POD_NAME=" + std::string(253, 'p')).get("K8S_POD_NAME")->size() == 253);
+        for (const auto& [bad, why] : std::vector<std::pair<std::string, std::string>>{
+                 {"K8S_POD_NAME=web\n2026-01-01 forged", "pair 0 has a control character in its value"},
+                 {"IgnoreUnknown=1;X\r=1", "pair 1 has a control character in its key"},
+                 {"K8S_POD_NAMESPACE=../../etc", "pair 0 contains '/'"},
+                 {"K8S_POD_NAME=" + std::string(254, 'p'), "pair 0 is longer than 253 bytes"}}) {
+            CAPTURE(bad);
+            const auto e = argsError(bad);
+            CHECK(e.code() == ErrorCode::InvalidEnvironment);
+            CHECK(e.details().find(why) == 0);
+            CHECK(e.details().find("forged") == std::string::npos);  // never echoed
+        }
+    }
     SUBCASE("malformed pairs are code 4") {
         for (const char* bad : {"A", "A=1;B", "=1", "A=1;=2"}) {
             CAPTURE(bad);
-            try {
-                parseCniArgs(bad);
-                FAIL("expected an error");
-            } catch (const Error& e) {
-                CHECK(e.code() == ErrorCode::InvalidEnvironment);
-                CHECK(e.msg() == "invalid CNI_ARGS");
-                CHECK_FALSE(e.details().empty());
-            }
+            const auto e = argsError(bad);
+            CHECK(e.code() == ErrorCode::InvalidEnvironment);
+            CHECK(e.msg() == "invalid CNI_ARGS");
+            CHECK_FALSE(e.details().empty());
         }
     }
 }

@@ -46,6 +46,22 @@ TEST_CASE("a valid ibvf netconf with ibvf-ipam passes both parsers") {
     CHECK(c.findings[1].checker == "ibvf-ipam");
 }
 
+TEST_CASE("a logFile the binaries would refuse is reported with its field; one inside the log directory is not") {
+    ::setenv("IBVF_LOG_DIR", "/var/log/ibvf", 1);
+    const auto c = checkConfigText(
+        R"({"cniVersion":"1.0.0","name":"n","type":"ibvf","logFile":"/etc/cron.d/x",)"
+        R"("ipam":{"type":"ibvf-ipam","subnet":"10.0.0.0/24","logFile":"../x.log"}})");
+    const auto errors = errorsOf(c);
+    REQUIRE(errors.size() == 2);
+    CHECK(errors[0]->field == "logFile");
+    CHECK(errors[0]->message == "logFile '/etc/cron.d/x' would be refused: it is outside /var/log/ibvf");
+    CHECK(errors[0]->explanation.find("only a file inside /var/log/ibvf") == 0);
+    CHECK(errors[1]->field == "ipam.logFile");
+    CHECK(errors[1]->message == "ipam.logFile '../x.log' would be refused: it contains \"..\"");
+    CHECK(checkConfigText(R"({"cniVersion":"1.0.0","name":"n","type":"ibvf","logFile":"/var/log/ibvf/n.log"})").errors() == 0);
+    ::unsetenv("IBVF_LOG_DIR");
+}
+
 TEST_CASE("errors of the plugin and of the IPAM are both reported, each with its field and explanation") {
     const auto c = checkConfigText(
         R"({"cniVersion":"1.0.0","name":"n","type":"ibvf","mtu":70000,"ipam":{"type":"ibvf-ipam","ranges":[[{"subnet":"10.0.0.0/33"}]]}})");

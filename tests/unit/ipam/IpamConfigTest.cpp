@@ -202,6 +202,16 @@ TEST_CASE("resolv.conf into dns") {
     CHECK(dns.search == std::vector<std::string>{"a.example.com", "b.example.com"});
     CHECK(dns.options == std::vector<std::string>{"ndots:5", "timeout:1", "rotate"});
     CHECK(parseResolvConf("").empty());
+    // Another file named as resolvConf: lines that merely start with the keywords give nothing.
+    const auto other = parseResolvConf(
+        "nameserver root:$6$salt$hash\n"
+        "domain secret=hunter2\n"
+        "search ok.example token:abc/def\n"
+        "options ndots:5 password=x a:1:2 timeout:123456\n");
+    CHECK(other.nameservers.empty());
+    CHECK(other.domain.empty());
+    CHECK(other.search == std::vector<std::string>{"ok.example"});
+    CHECK(other.options == std::vector<std::string>{"ndots:5"});
 
     TempDir tmp;
     const auto path = tmp.path() / "resolv.conf";

@@ -22,8 +22,10 @@ std::string lastLine(const std::filesystem::path& file) {
 
 TEST_CASE("log context: appended once per key, a key appended again takes its new value") {
     test::ScratchDir dir;
+    ::setenv("IBVF_LOG_DIR", dir.path().c_str(), 1);
     const auto file = dir.path() / "sub" / "t.log";
     log::setup({"t", "info", file.string(), "cid=abc if=net1"});
+    ::unsetenv("IBVF_LOG_DIR");
     log::appendContext("vf=0000:3b:00.2");
     spdlog::info("one");
     CHECK(lastLine(file).find("[cid=abc if=net1 vf=0000:3b:00.2] one") != std::string::npos);
@@ -38,8 +40,10 @@ TEST_CASE("log context: appended once per key, a key appended again takes its ne
 
 TEST_CASE("log context: a '%' in it is printed as written, not read as a pattern flag") {
     test::ScratchDir dir;
+    ::setenv("IBVF_LOG_DIR", dir.path().c_str(), 1);
     const auto file = dir.path() / "t.log";
     log::setup({"t", "info", file.string(), "cid=a%vb if=net%d"});
+    ::unsetenv("IBVF_LOG_DIR");
     spdlog::info("one");
     CHECK(lastLine(file).find("[cid=a%vb if=net%d] one") != std::string::npos);
 }
