@@ -83,6 +83,9 @@ public:
     // with `ibdev` = rdmaDevice, under the device that owns rdmaDevice (added with addPf/addVf).
     void addRdmaCharDevices(const std::string& rdmaDevice, unsigned uverbs, unsigned umad);
 
+    // class/infiniband/<rdmaDevice>/node_guid, in the kernel's "xxxx:xxxx:xxxx:xxxx" form.
+    void setNodeGuid(const std::string& rdmaDevice, const std::string& sysfsText);
+
     // Content of bus/pci/drivers/<driver>/<file> ("bind", "unbind"); "" when never written.
     std::string readDriverFile(const std::string& driver, const std::string& file) const;
     void clearDriverFiles(const std::string& driver);
