@@ -56,9 +56,6 @@ std::uint64_t randomSeed() {
     return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
 }
 
-// One key's value when it exists, for txn replies.
-const etcd::KeyValue* only(const etcd::RangeResponse& r) { return r.kvs.empty() ? nullptr : &r.kvs.front(); }
-
 }  // namespace
 
 std::string EtcdGuidStore::leaseKey(const std::string& prefix, kernel::Guid guid) {
@@ -131,8 +128,9 @@ kernel::Guid EtcdGuidStore::allocate(const AttachmentKey& who, const kernel::Gui
         const std::string index = indexKey(who);
         for (int attempt = 0; attempt < kMaxClaims; ++attempt) {
             // A repeated ADD, or one whose claim reply was lost, keeps what it holds.
-            if (const auto* held = only(client_->range(RangeRequest{index, {}, 0, false, false}))) {
-                if (const auto g = parseHex16(held->value)) return *g;
+            const auto held = client_->range(RangeRequest{index, {}, 0, false, false});
+            if (!held.kvs.empty()) {
+                if (const auto g = parseHex16(held.kvs.front().value)) return *g;
             }
             const std::string from = leaseKey(cfg_.prefix, range.first);
             const std::string to = leaseKey(cfg_.prefix, range.last) + '\0';
