@@ -14,7 +14,7 @@ constexpr const char* kInstead =
 }  // namespace
 
 std::optional<GuidRisk> crossNodeGuidRisk(const cni::NetConf& conf, const plugin::PluginConfig& cfg) {
-    if (cfg.guidSource.source != plugin::GuidSource::None) return std::nullopt;
+    // PluginConfig refuses guidSource next to guidPool or a top-level guid.
     if (cfg.guidPool) {
         return GuidRisk{"guidPool",
                         "guidPool \"" + cfg.guidPool->spec() +
