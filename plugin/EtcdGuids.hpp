@@ -1,7 +1,7 @@
 #pragma once
 // The plugin's side of "guidSource": "etcd": the leases live in the IPAM's etcd and are served by
 // `ibvf-ipam-etcd guid` (ipam/etcd/GuidCommand.hpp), exec'd from CNI_PATH, so that ibvf itself
-// links no etcd client. Each call is one exec (~1 ms) plus its etcd round trips.
+// links no etcd client. Each call is one exec plus its etcd round trips.
 #include <vector>
 
 #include "cni/Dispatch.hpp"

@@ -12,9 +12,9 @@
 int main(int argc, char** argv) {
     if (argc > 1 && std::string_view(argv[1]) == ibvf::ipam::kGuidCommandArg) {
         ibvf::ipam::GuidPlugin guids;
-        return ibvf::cni::runMain(guids);
+        return ibvf::cni::runMain("ibvf-ipam-etcd guid", argc - 1, argv + 1, guids);
     }
     ibvf::ipam::registerEtcdStore(ibvf::ipam::openEtcdStore);
     ibvf::ipam::IpamPlugin plugin;
-    return ibvf::cni::runMain(plugin);
+    return ibvf::cni::runMain("ibvf-ipam-etcd", argc, argv, plugin);
 }
