@@ -10,6 +10,7 @@
 #include "cni/Json.hpp"
 #include "cni/NetConf.hpp"
 #include "deviceplugin/Config.hpp"
+#include "diag/GuidCollision.hpp"
 #include "diag/ManifestConfigs.hpp"
 #include "ipam/IpamConfig.hpp"
 #include "log/LogPath.hpp"
@@ -20,9 +21,9 @@ namespace {
 
 // Top-level fields of a netconf, a conflist and a device plugin config: a message starting with
 // one of these (or a path below one) is about that field.
-constexpr std::array<std::string_view, 25> kFields = {
+constexpr std::array<std::string_view, 27> kFields = {
     "cniVersion", "name",         "type",      "ipam",       "deviceID",      "pciBusID",     "pfNetdevice",
-    "mtu",        "link_state",   "guid",      "guidPool",   "runtimeConfig", "args",         "dns",
+    "mtu",        "link_state",   "guid",      "guidPool",   "guidSource",    "guidRange",    "runtimeConfig", "args", "dns",
     "logLevel",   "logFile",      "plugins",   "prevResult", "capabilities",  "lockTimeoutMs", "cni.dev/valid-attachments",
     "mode",       "pfNetdevices", "resources", "enableVfs"};
 
@@ -141,6 +142,9 @@ private:
                 const auto cfg = plugin::PluginConfig::parse(conf);
                 pass(section, "ibvf", "type ibvf: settings valid" + std::string(cfg.deviceId ? ", deviceID " + *cfg.deviceId : "") +
                                           (cfg.pfNetdevice ? ", pfNetdevice " + *cfg.pfNetdevice : ""));
+                if (const auto risk = crossNodeGuidRisk(conf, cfg)) {
+                    fail(section, "ibvf", risk->message, risk->explanation, joinPath(section, risk->field));
+                }
             } catch (const std::exception& e) {
                 failWith(section, "ibvf", e);
             }

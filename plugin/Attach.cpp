@@ -15,6 +15,7 @@
 #include "linux/Netlink.hpp"
 #include "log/Logging.hpp"
 #include "plugin/DeviceInfoFile.hpp"
+#include "plugin/EtcdGuids.hpp"
 #include "plugin/FaultPoints.hpp"
 #include "plugin/IpamClient.hpp"
 #include "plugin/IpoibMtu.hpp"
@@ -196,8 +197,13 @@ private:
         return *vfControl_;
     }
 
-    std::optional<kernel::Guid> wantedGuid() const {
+    std::optional<kernel::Guid> wantedGuid() {
         if (cfg_.guid) return cfg_.guid;
+        if (cfg_.guidSource.source == GuidSource::Etcd) {
+            undo_.push("release the GUID lease", [this] { releaseEtcdGuid(req_); });
+            return leaseEtcdGuid(req_);
+        }
+        if (cfg_.guidSource.source != GuidSource::None) return nodeLocalSourceGuid(cfg_.guidSource.source, ctx_.sysfs, vf());
         if (!cfg_.guidPool) return std::nullopt;
         try {
             return cfg_.guidPool->guidFor(vf().pfPciAddress, static_cast<unsigned>(vf().vfIndex));

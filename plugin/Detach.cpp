@@ -8,6 +8,7 @@
 
 #include "cni/Error.hpp"
 #include "log/Logging.hpp"
+#include "plugin/EtcdGuids.hpp"
 #include "plugin/FaultPoints.hpp"
 #include "plugin/IpamClient.hpp"
 #include "plugin/PartitionChild.hpp"
@@ -104,12 +105,14 @@ void detach(const cni::Request& req, const PluginConfig& cfg, const PluginContex
         auto lock = resolver.lockVf(found->pciAddress, cfg.lockTimeout);
         // Another DEL may have finished while we waited for the lock.
         release(ctx.store.load(env.containerId, env.ifname), env.netns, ctx, releaseAddresses);
-        return;
+    } else {
+        // Never attached, or already detached: the IPAM may still hold something (a crash between
+        // its ADD and ours, or a runtime retry), and the VF its claim.
+        releaseAddresses();
+        releaseClaimsWithoutState(env, cfg, ctx);
     }
-    // Never attached, or already detached: the IPAM may still hold something (a crash between
-    // its ADD and ours, or a runtime retry), and the VF its claim.
-    releaseAddresses();
-    releaseClaimsWithoutState(env, cfg, ctx);
+    // Last: only once the VF no longer carries it may another VF get the GUID.
+    if (cfg.guidSource.source == GuidSource::Etcd) releaseEtcdGuid(req);
 }
 
 void collectGarbage(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx,
@@ -148,6 +151,7 @@ void collectGarbage(const cni::Request& req, const PluginConfig& cfg, const Plug
         if (state.network == req.conf.name && !listed(valid, state)) keep.push_back({state.containerId, state.ifname});
     }
     faults::reach("gc.keep-listed");
+    if (cfg.guidSource.source == GuidSource::Etcd) collectEtcdGuids(req, keep);
     ipam->gc(req, keep);
 }
 

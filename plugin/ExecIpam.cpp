@@ -17,18 +17,6 @@ namespace {
 using cni::Error;
 using cni::ErrorCode;
 
-std::string findInCniPath(const std::string& type, const std::vector<std::string>& path) {
-    for (const auto& dir : path) {
-        if (dir.empty()) continue;
-        std::string candidate = dir + "/" + type;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-    std::string searched;
-    for (const auto& dir : path) searched += (searched.empty() ? "" : ":") + dir;
-    throw Error(ErrorCode::IpamFailure, "IPAM plugin '" + type + "' not found in CNI_PATH",
-                "searched: " + (searched.empty() ? std::string("(CNI_PATH is empty)") : searched));
-}
-
 // The runtime's environment, with CNI_COMMAND replaced: the delegate sees what we saw.
 std::vector<std::string> delegateEnv(std::string_view command) {
     std::vector<std::string> env;
@@ -50,21 +38,6 @@ kernel::ChildProcess start(const std::string& type, const cni::Request& req, std
     }
 }
 
-// A delegate's failure keeps its own code and message, prefixed with who said it.
-[[noreturn]] void throwDelegateError(const std::string& type, const kernel::ProcessResult& r) {
-    rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseIterativeFlag>(r.out.c_str(), r.out.size());  // no recursion on nesting depth
-    if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("code") && doc["code"].IsUint()) {
-        const auto code = static_cast<ErrorCode>(doc["code"].GetUint());
-        std::string msg = doc.HasMember("msg") && doc["msg"].IsString() ? doc["msg"].GetString() : "";
-        std::string details = doc.HasMember("details") && doc["details"].IsString() ? doc["details"].GetString() : "";
-        throw Error(code, "IPAM plugin '" + type + "': " + msg, details);
-    }
-    std::string how = r.signal != 0 ? "killed by signal " + std::to_string(r.signal)
-                                    : "exited with status " + std::to_string(r.exitCode);
-    throw Error(ErrorCode::IpamFailure, "IPAM plugin '" + type + "' " + how, r.err.empty() ? r.out : r.err);
-}
-
 void runToCompletion(const std::string& type, const cni::Request& req, std::string_view command) {
     auto result = start(type, req, command).wait();
     if (result.exitCode != 0) throwDelegateError(type, result);
@@ -81,6 +54,32 @@ cni::Result parseAllocation(const std::string& type, const kernel::ProcessResult
 }
 
 }  // namespace
+
+std::string findInCniPath(const std::string& type, const std::vector<std::string>& path) {
+    for (const auto& dir : path) {
+        if (dir.empty()) continue;
+        std::string candidate = dir + "/" + type;
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+    std::string searched;
+    for (const auto& dir : path) searched += (searched.empty() ? "" : ":") + dir;
+    throw Error(ErrorCode::IpamFailure, "IPAM plugin '" + type + "' not found in CNI_PATH",
+                "searched: " + (searched.empty() ? std::string("(CNI_PATH is empty)") : searched));
+}
+
+void throwDelegateError(const std::string& type, const kernel::ProcessResult& r) {
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseIterativeFlag>(r.out.c_str(), r.out.size());  // no recursion on nesting depth
+    if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("code") && doc["code"].IsUint()) {
+        const auto code = static_cast<ErrorCode>(doc["code"].GetUint());
+        std::string msg = doc.HasMember("msg") && doc["msg"].IsString() ? doc["msg"].GetString() : "";
+        std::string details = doc.HasMember("details") && doc["details"].IsString() ? doc["details"].GetString() : "";
+        throw Error(code, "IPAM plugin '" + type + "': " + msg, details);
+    }
+    std::string how = r.signal != 0 ? "killed by signal " + std::to_string(r.signal)
+                                    : "exited with status " + std::to_string(r.exitCode);
+    throw Error(ErrorCode::IpamFailure, "IPAM plugin '" + type + "' " + how, r.err.empty() ? r.out : r.err);
+}
 
 std::unique_ptr<PendingAllocation> ExecIpam::startAdd(const cni::Request& req) {
     return allocateInBackground([this, &req] { return parseAllocation(type_, start(type_, req, "ADD").wait()); });

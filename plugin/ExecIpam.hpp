@@ -1,4 +1,5 @@
 #pragma once
+#include "linux/Process.hpp"
 #include "plugin/IpamClient.hpp"
 
 namespace ibvf::plugin {
@@ -17,5 +18,12 @@ public:
 private:
     std::string type_;
 };
+
+// The executable `type` in CNI_PATH; cni::Error(IpamFailure) listing the directories searched.
+std::string findInCniPath(const std::string& type, const std::vector<std::string>& path);
+
+// A delegate's failure keeps its own code and message, prefixed with who said it ("IPAM plugin
+// '<type>': "); output that is no CNI error becomes IpamFailure with the exit status.
+[[noreturn]] void throwDelegateError(const std::string& type, const kernel::ProcessResult& r);
 
 }  // namespace ibvf::plugin

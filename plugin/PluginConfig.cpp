@@ -136,6 +136,15 @@ PluginConfig PluginConfig::parse(const cni::NetConf& conf) {
             throw Error(ErrorCode::InvalidNetworkConfig, "guidPool '" + *pool + "' is not a GUID pool", e.what());
         }
     }
+    cfg.guidSource = GuidSourceConfig::parse(conf);
+    if (cfg.guidSource.source != GuidSource::None) {
+        const bool fixedGuid = !cni::json::optString(doc, "guid").value_or("").empty();
+        if (fixedGuid || cfg.guidPool) {
+            throw Error(ErrorCode::InvalidNetworkConfig,
+                        std::string("guidSource cannot be combined with ") + (fixedGuid ? "guid" : "guidPool"),
+                        "guidSource decides every VF's GUID; drop the other field");
+        }
+    }
     cfg.rdmaIsolation = cni::json::optBool(doc, "rdmaIsolation").value_or(false);
     cfg.vfioPciMode = cni::json::optBool(doc, "vfioPciMode").value_or(false);
     cfg.ibKubernetesEnabled = cni::json::optBool(doc, "ibKubernetesEnabled").value_or(false);

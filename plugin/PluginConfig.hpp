@@ -10,6 +10,7 @@
 #include "linux/Guid.hpp"
 #include "linux/IpoibLink.hpp"
 #include "linux/VfControl.hpp"
+#include "plugin/GuidSource.hpp"
 
 namespace ibvf::plugin {
 
@@ -22,6 +23,8 @@ struct PluginConfig {
     // derives a GUID per VF (stable across restarts, distinct per VF).
     std::optional<kernel::Guid> guid;
     std::optional<kernel::GuidPool> guidPool;
+    // guidSource (+ guidRange): GUIDs unique across nodes, when the pod brings none.
+    GuidSourceConfig guidSource;
     // Move the VF's RDMA device into the pod too (needs the RDMA subsystem in exclusive netns mode).
     bool rdmaIsolation = false;
     // ib-sriov-cni's meaning: the partition ib-kubernetes enrolls the VF's GUID into at the

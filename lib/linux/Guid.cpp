@@ -74,6 +74,22 @@ std::optional<Guid> Guid::parse(std::string_view text) {
     return Guid(parsed->first);
 }
 
+std::optional<Guid> Guid::parseAnyForm(std::string_view text) {
+    if (auto colon = parse(text)) return colon;
+    std::string digits;
+    if (text.size() == 19 && text[4] == ':' && text[9] == ':' && text[14] == ':') {  // sysfs
+        for (std::size_t at : {0, 5, 10, 15}) digits += text.substr(at, 4);
+    } else if (text.size() == 18 && (text.starts_with("0x") || text.starts_with("0X"))) {  // ibstat
+        digits = text.substr(2);
+    } else {
+        return std::nullopt;
+    }
+    const auto high = parseHexField(std::string_view(digits).substr(0, 8), 8, 8);
+    const auto low = parseHexField(std::string_view(digits).substr(8), 8, 8);
+    if (!high || !low) return std::nullopt;
+    return Guid((std::uint64_t{*high} << 32) | *low);
+}
+
 std::optional<Guid> Guid::fromIpoibHwaddr(std::span<const std::uint8_t> hwaddr) {
     if (hwaddr.size() != 20) return std::nullopt;
     std::uint64_t v = 0;
@@ -97,6 +113,16 @@ std::string Guid::str() const {
         out += kHex[b & 0xf];
     }
     return out;
+}
+
+GuidRange GuidRange::parse(std::string_view text) {
+    const auto dash = text.find('-');
+    const auto first = Guid::parse(text.substr(0, dash));
+    const auto last = dash == std::string_view::npos ? std::nullopt : Guid::parse(text.substr(dash + 1));
+    if (!first || !last) throw std::invalid_argument("a GUID range is two GUIDs (xx:xx:xx:xx:xx:xx:xx:xx) joined by '-'");
+    if (!first->valid() || !last->valid()) throw std::invalid_argument("all zeros and all ones are not usable GUIDs");
+    if (*last < *first) throw std::invalid_argument("the range ends before it starts");
+    return GuidRange{*first, *last};
 }
 
 // ---------------------------------------------------------------------------------------------

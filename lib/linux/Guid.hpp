@@ -20,6 +20,9 @@ public:
 
     // Exactly eight ':'-separated pairs of hex digits, either case. nullopt otherwise.
     static std::optional<Guid> parse(std::string_view text);
+    // parse(), or the other spellings tools print: sysfs node_guid "9803:9b03:0012:3456" and
+    // ibstat's "0x98039b0300123456". nullopt otherwise.
+    static std::optional<Guid> parseAnyForm(std::string_view text);
     // Bytes 12..19 of a 20-byte IPoIB hardware address (4 bytes QPN + 16 bytes GID, whose lower
     // half is the port GUID). nullopt for any other length.
     static std::optional<Guid> fromIpoibHwaddr(std::span<const std::uint8_t> hwaddr);
@@ -35,6 +38,15 @@ public:
 
 private:
     std::uint64_t value_ = 0;
+};
+
+// An inclusive range of GUIDs, "first-last".
+struct GuidRange {
+    Guid first, last;  // first <= last, both usable
+    // Throws std::invalid_argument saying what is wrong with the text.
+    static GuidRange parse(std::string_view text);
+    std::string str() const { return first.str() + "-" + last.str(); }
+    bool contains(Guid g) const { return first <= g && g <= last; }
 };
 
 // A configured source of GUIDs, derived per VF so the same VF gets the same GUID after any

@@ -227,6 +227,19 @@ std::optional<std::string> Sysfs::netdevAttribute(std::string_view ifname, std::
     return std::string(trimmed(text));
 }
 
+std::optional<std::string> Sysfs::rdmaNodeGuid(std::string_view rdmaDevice) const {
+    if (rdmaDevice.empty() || rdmaDevice.find('/') != std::string_view::npos || rdmaDevice == "." || rdmaDevice == "..") {
+        throw KernelError(EINVAL, "not an RDMA device name: \"" + std::string(rdmaDevice) + "\"");
+    }
+    const fs::path path = root_ / "class/infiniband" / rdmaDevice / "node_guid";
+    std::string text;
+    if (const int err = readAttribute(path, text)) {
+        if (err == ENOENT) return std::nullopt;
+        throw KernelError(err, "read " + path.string());
+    }
+    return std::string(trimmed(text));
+}
+
 VfInfo Sysfs::vf(std::string_view bdf) const {
     requirePciAddress(bdf);
     const fs::path dir = pciDeviceDir(bdf);

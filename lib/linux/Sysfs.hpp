@@ -62,6 +62,10 @@ public:
     // exist (IPoIB's "mode" only exists on IPoIB netdevs).
     std::optional<std::string> netdevAttribute(std::string_view ifname, std::string_view attribute) const;
 
+    // class/infiniband/<rdmaDevice>/node_guid as the kernel prints it ("9803:9b03:0012:3456");
+    // nullopt when the device or the attribute does not exist.
+    std::optional<std::string> rdmaNodeGuid(std::string_view rdmaDevice) const;
+
     // RDMA char devices (/dev/infiniband/uverbsN, umadN, issmN) whose ibdev is `rdmaDevice`,
     // discovered under class/infiniband_verbs and class/infiniband_mad.
     std::vector<std::string> rdmaCharDevices(std::string_view rdmaDevice) const;

@@ -149,6 +149,12 @@ void FakeSysfs::setIbIdentity(const std::string& rdmaDevice, std::uint64_t nodeG
     }
 }
 
+void FakeSysfs::setNodeGuid(const std::string& rdmaDevice, const std::string& sysfsText) {
+    const fs::path dir = root_ / "class/infiniband" / rdmaDevice;
+    if (!fs::exists(dir)) throw std::logic_error("FakeSysfs: no RDMA device " + rdmaDevice);
+    writeText(dir / "node_guid", sysfsText + "\n");
+}
+
 void FakeSysfs::writeNumVfs(const std::string& pfBdf) {
     writeText(devicePath(pfBdf) / "sriov_numvfs", std::to_string(pfs_.at(pfBdf).numVfs) + "\n");
 }

@@ -90,6 +90,9 @@ public:
                        const std::vector<std::uint16_t>& pkeys);
     void addRdmaCharDevices(const std::string& rdmaDevice, unsigned uverbs, unsigned umad);
 
+    // class/infiniband/<rdmaDevice>/node_guid, in the kernel's "xxxx:xxxx:xxxx:xxxx" form.
+    void setNodeGuid(const std::string& rdmaDevice, const std::string& sysfsText);
+
     // Content of bus/pci/drivers/<driver>/<file> ("bind", "unbind"); "" when never written.
     std::string readDriverFile(const std::string& driver, const std::string& file) const;
     void clearDriverFiles(const std::string& driver);

@@ -1,7 +1,9 @@
 #pragma once
 // The etcd lease store as a cluster uses it: a real etcd (tests/support/EtcdServer), and the real
 // ibvf-ipam binary run as a runtime runs it, once per simulated node (a node is a nodeName).
+#include <cstdlib>
 #include <latch>
+#include <optional>
 #include <map>
 #include <set>
 #include <string>
@@ -173,6 +175,30 @@ struct ClusterState {
         }
         return out;
     }
+};
+
+// The runtime's environment, as the plugin process would have it (the exec'd IPAM inherits it).
+class RuntimeEnv {
+public:
+    RuntimeEnv(const std::map<std::string, std::string>& vars) {
+        for (const auto& [k, v] : vars) {
+            const char* old = std::getenv(k.c_str());
+            saved_.emplace_back(k, old ? std::optional<std::string>(old) : std::nullopt);
+            ::setenv(k.c_str(), v.c_str(), 1);
+        }
+    }
+    ~RuntimeEnv() {
+        for (const auto& [k, v] : saved_) {
+            if (v) {
+                ::setenv(k.c_str(), v->c_str(), 1);
+            } else {
+                ::unsetenv(k.c_str());
+            }
+        }
+    }
+
+private:
+    std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
 };
 
 // "10.44.0.7/22" -> "10.44.0.7"

@@ -10,34 +10,6 @@ using namespace ibvf;
 using namespace ibvf::ipam;
 using namespace ibvf::ipam::cluster;
 
-namespace {
-
-// The runtime's environment, as the plugin process would have it (the exec'd IPAM inherits it).
-class RuntimeEnv {
-public:
-    RuntimeEnv(const std::map<std::string, std::string>& vars) {
-        for (const auto& [k, v] : vars) {
-            const char* old = std::getenv(k.c_str());
-            saved_.emplace_back(k, old ? std::optional<std::string>(old) : std::nullopt);
-            ::setenv(k.c_str(), v.c_str(), 1);
-        }
-    }
-    ~RuntimeEnv() {
-        for (const auto& [k, v] : saved_) {
-            if (v) {
-                ::setenv(k.c_str(), v->c_str(), 1);
-            } else {
-                ::unsetenv(k.c_str());
-            }
-        }
-    }
-
-private:
-    std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
-};
-
-}  // namespace
-
 TEST_CASE("the plugin's bundled IPAM client hands an etcd network to ibvf-ipam-etcd") {
     EtcdServer etcd;
     const std::string buildDir = std::filesystem::path(ibvf::test::builtBinary("ibvf-ipam")).parent_path().string();
