@@ -17,7 +17,7 @@ using namespace ibvf::test::dp;
 namespace {
 
 // "within seconds": refresh is 1 s, link events are immediate (longer under emulation).
-const auto kSoon = ibvf::test::scaled(8s);
+const auto kSoon = ibvf::test::scaled(std::chrono::seconds(8));
 
 std::string readAll(const fs::path& p) {
     std::ifstream in(p);

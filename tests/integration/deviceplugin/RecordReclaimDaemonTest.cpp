@@ -13,7 +13,7 @@ using Clock = std::chrono::system_clock;
 
 namespace {
 
-const auto kSoon = ibvf::test::scaled(8s);
+const auto kSoon = ibvf::test::scaled(std::chrono::seconds(8));
 
 fs::path recordPath(const DevicePluginLab& lab, const std::string& bdf) {
     return lab.runDir() / "allocations" / (bdf + ".json");
