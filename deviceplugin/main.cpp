@@ -12,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cli/Version.hpp"
 #include "deviceplugin/Config.hpp"
 #include "deviceplugin/Daemon.hpp"
 #include "deviceplugin/KubeletPaths.hpp"
@@ -25,6 +26,7 @@ constexpr const char* kUsage =
     "usage: ibvf-device-plugin [--config PATH] [--device-plugin-dir DIR] [--registration-mode MODE]\n"
     "                          [--plugins-registry-dir DIR] [--pod-resources-socket PATH]\n"
     "                          [--reclaim-interval SECONDS] [--log-level LEVEL] [--log-file PATH]\n"
+    "       ibvf-device-plugin --version | --help\n"
     "  --config                default /etc/ibvf/device-plugin.json\n"
     "  --device-plugin-dir     default /var/lib/kubelet/device-plugins (IBVF_KUBELET_DIR overrides the default)\n"
     "  --registration-mode     kubelet-sock (default: Register on <device-plugin-dir>/kubelet.sock) or\n"
@@ -73,6 +75,9 @@ int main(int argc, char** argv) {
         std::optional<std::string> v;
         if (arg == "--help" || arg == "-h") {
             std::cout << kUsage;
+            return 0;
+        } else if (arg == "--version") {
+            std::cout << ibvf::cli::versionLine("ibvf-device-plugin");
             return 0;
         } else if (arg == "--config" && (v = value())) {
             options.configPath = *v;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "cli/Version.hpp"
+
 namespace ibvf::diag {
 
 const std::vector<Subcommand>& subcommands() {
@@ -17,7 +19,7 @@ const std::vector<Subcommand>& subcommands() {
 }
 
 std::string usageText() {
-    std::string s = "usage:\n";
+    std::string s = "usage:\n  ibvf-diag --version | --help\n";
     for (const auto& c : subcommands()) s += "  ibvf-diag " + std::string(c.synopsis) + "\n      " + std::string(c.summary) + "\n";
     s += "exit codes: 0 nothing wrong, 1 problems or config errors found, 2 usage or internal error\n"
          "environment: IBVF_SYSFS_ROOT, IBVF_STATE_DIR, IBVF_RUN_DIR, IBVF_KUBELET_DIR (test overrides of /sys, "
@@ -29,6 +31,10 @@ int runCli(const std::vector<std::string>& argv, std::ostream& out, std::ostream
     const std::vector<std::string> rest(argv.size() > 1 ? argv.begin() + 1 : argv.end(), argv.end());
     if (!rest.empty() && (rest.front() == "--help" || rest.front() == "-h" || rest.front() == "help")) {
         out << usageText();
+        return kExitClean;
+    }
+    if (rest.size() == 1 && rest.front() == "--version") {
+        out << cli::versionLine("ibvf-diag");
         return kExitClean;
     }
     const Subcommand* command = &subcommands().front();

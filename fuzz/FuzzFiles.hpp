@@ -1,6 +1,6 @@
 #pragma once
 // For the targets that work on files (in a test::ScratchDir made once per fuzzing process, under
-// $TMPDIR, which install/hardening.sh points at tmpfs). A failure to lay out the input aborts: a
+// $TMPDIR, which scripts/hardening.sh points at tmpfs). A failure to lay out the input aborts: a
 // target that could not would otherwise pass every input untested.
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-# `cmake --install` layout, Debian's conventions (docs-pending/deploy.md lists it):
+# `cmake --install` layout, Debian's conventions (docs/deployment.md lists it):
 #   <prefix>/lib/cni/                      ibvf, ibvf-ipam, ibvf-ipam-etcd (Debian's containernetworking-plugins live in /usr/lib/cni)
 #   <prefix>/sbin/                         ibvf-device-plugin, ibvf-cni-installer (daemons)
 #   <prefix>/bin/                          ibvf-diag (operator's tool)
@@ -20,4 +20,5 @@ endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/netconf-examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/install/kubernetes/ DESTINATION ${IBVF_INSTALL_MANIFEST_DIR}
         FILES_MATCHING PATTERN "*.yaml")
-install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)

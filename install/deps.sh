@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every build, test and benchmark dependency of ibvf on a bare Debian 12 machine
-# (with --hardening, also what install/hardening.sh needs; with --lab, what tests/kernel-lab needs).
+# (with --hardening, also what scripts/hardening.sh needs; with --lab, what tests/kernel-lab needs).
 set -euo pipefail
 # --build-only: what building the binaries needs (install/Containerfile's build stage).
 packages=(
@@ -25,7 +25,7 @@ if [ "${1:-}" != "--build-only" ]; then
     gnuplot-nox
   )
 fi
-# install/hardening.sh: clang with libFuzzer and the sanitizer runtimes, the static checkers, and
+# scripts/hardening.sh: clang with libFuzzer and the sanitizer runtimes, the static checkers, and
 # PyYAML for seeding the fuzz corpus from netconf-examples/.
 if [ "${1:-}" = --hardening ]; then
   packages+=(clang libclang-rt-14-dev clang-tidy cppcheck python3 python3-yaml)

@@ -29,9 +29,8 @@ std::unique_ptr<LeaseBackend> openBackend(const BackendConfig& config);
 
 // The etcd store is a library of its own (ipam/etcd/, ibvf_ipam_etcd) because it brings OpenSSL,
 // and static OpenSSL costs every exec whether it is used or not: libcrypto's start-up CPU probe and
-// code spread over more pages (39 -> 52 page faults, +40 us for a VERSION of the static
-// ibvf-ipam), and in the dynamically linked `ibvf` the relocation of its tables (82 -> 189 page
-// faults, +0.25 ms). So only ibvf-ipam-etcd links it, and registers it here at start-up;
+// code spread over more pages, and in the dynamically linked `ibvf` the relocation of its
+// tables (docs/performance.md has the figures). So only ibvf-ipam-etcd links it, and registers it here at start-up;
 // ibvf-ipam and ibvf hand etcd configs to that binary (EtcdHandoff.hpp).
 using EtcdStoreOpener = std::unique_ptr<LeaseBackend> (*)(const EtcdBackendConfig&);
 void registerEtcdStore(EtcdStoreOpener opener);

@@ -1,7 +1,7 @@
 #pragma once
 // Handing a network whose leases are in etcd to ibvf-ipam-etcd, the build of this IPAM that links
 // the etcd store (why it is a separate binary: BackendConfig.hpp). For etcd users that costs one
-// more exec (~0.5 ms, against etcd round trips of a few ms); for everybody else one substring
+// more exec, small against etcd round trips; for everybody else one substring
 // search of the config.
 #include <string>
 #include <string_view>

@@ -12,8 +12,8 @@
 // Why these system calls: symlink(2) creates a name with its whole content in one call, and
 // link(2) and rename(2) are atomic, so no record is ever half-written or rewritten in place, with
 // no temporary file to write, fsync and clean up. link(2) of the record is also the exclusive,
-// all-or-nothing claim of an address (EEXIST when taken), and it allocates no inode: on this
-// kind of machine creating an inode costs 50 µs to 1 ms while a link costs ~20 µs, so an ADD
+// all-or-nothing claim of an address (EEXIST when taken), and it allocates no inode: creating an
+// inode costs far more than a link (docs/performance.md), so an ADD
 // creates exactly one inode (the record) whatever the number of addresses, and a DEL none. No
 // fsync: a kill -9 cannot lose what the page cache holds, and on power loss these are metadata
 // operations that the ext4/xfs journal commits in order, so what survives is a prefix of the

@@ -4,7 +4,7 @@
 #include "ipam/EtcdHandoff.hpp"
 #include "ipam/IpamPlugin.hpp"
 
-int main() {
+int main(int argc, char** argv) {
     ibvf::ipam::IpamPlugin plugin;
-    return ibvf::cni::runMain(plugin, ibvf::ipam::handOverEtcdConfigs);
+    return ibvf::cni::runMain("ibvf-ipam", argc, argv, plugin, ibvf::ipam::handOverEtcdConfigs);
 }

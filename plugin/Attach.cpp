@@ -208,15 +208,9 @@ private:
         const int index = vf().vfIndex;
         kernel::VfSettings before;
         callPfDriver("read the GUID of VF " + vf().pciAddress, [&] { before = vfControl().get(pf, index); });
-        // Drivers that do not report VF GUIDs still show the port GUID in the IPoIB address.
-        const auto fromHwaddr = kernel::Guid::fromIpoibHwaddr(link_.hwaddr);
-        const kernel::Guid node(before.nodeGuid.value_or(fromHwaddr ? fromHwaddr->value() : 0));
-        const kernel::Guid port(before.portGuid.value_or(fromHwaddr ? fromHwaddr->value() : 0));
-        if (node.value() == 0 && port.value() == 0) {
-            throw Error(ErrorCode::HardwareUnsupported,
-                        "cannot read the current GUID of VF " + vf().pciAddress + ", so it could not be restored",
-                        "the PF reports no VF GUIDs and the netdev is not IPoIB");
-        }
+        const auto original = guidsToRestore(before, link_, vf().pciAddress);
+        const kernel::Guid node = original.first;
+        const kernel::Guid port = original.second;
         state_.originalNodeGuid = node.str();
         state_.originalPortGuid = port.str();
         state_.driver = vf().driver;
@@ -274,6 +268,7 @@ private:
         try {
             rdma->moveToNetns(*device, podNs_.fd());
         } catch (const kernel::KernelError& e) {
+            if (e.err() == EOPNOTSUPP) throw rdmaDriverCannotMove(*device, e);
             throw Error(ErrorCode::SystemFailure,
                         "rdmaIsolation: cannot move RDMA device " + *device + " of VF " + vf().pciAddress + " into the pod",
                         e.what());

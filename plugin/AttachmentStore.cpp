@@ -12,7 +12,7 @@ namespace ibvf::plugin {
 namespace {
 
 // What the state describes (a netdev in a namespace) does not outlive a reboot, so it needs to
-// survive a killed plugin, not a power cut: the fsyncs would cost every ADD 1 to 25 ms.
+// survive a killed plugin, not a power cut: the fsyncs would cost every ADD milliseconds (docs/performance.md).
 constexpr auto kStateDurability = kernel::Durability::CrashSafe;
 
 std::string attachmentKey(const std::string& containerId, const std::string& ifname) {

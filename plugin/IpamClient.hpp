@@ -1,7 +1,7 @@
 #pragma once
 // The plugin's view of an IPAM: the bundled ibvf-ipam in-process, or any other CNI IPAM plugin
 // exec'd from CNI_PATH. ADD is started early and collected later so that the allocation overlaps
-// the netns move, which is the kernel's ~20 ms and dominates an ADD.
+// the netns move, which is the kernel's slowest step and dominates an ADD.
 #include <functional>
 #include <memory>
 #include <string>

@@ -30,6 +30,15 @@ void requireExclusiveRdmaNetns(kernel::RdmaNetns& rdma) {
                      "with `options ib_core netns_mode=0` in /etc/modprobe.d; or drop rdmaIsolation");
 }
 
+cni::Error rdmaDriverCannotMove(const std::string& device, const kernel::KernelError& cause) {
+    // In Linux 6.1 only mlx4, mlx5, irdma and hns implement it; rxe and siw do not.
+    return cni::Error(cni::ErrorCode::HardwareUnsupported,
+                      "rdmaIsolation: the driver of RDMA device " + device + " cannot change network namespace",
+                      std::string(cause.what()) +
+                          "; the kernel moves an RDMA device only when its driver implements disassociate_ucontext "
+                          "(mlx4, mlx5, irdma and hns do; rxe and siw do not): drop rdmaIsolation for this network");
+}
+
 void returnRdmaDevice(const AttachmentState& state, const std::optional<kernel::NetNs>& podNs, const PluginContext& ctx) {
     if (!state.rdmaDevice) return;
     const auto& device = *state.rdmaDevice;

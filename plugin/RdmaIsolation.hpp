@@ -3,7 +3,10 @@
 // own HCA. Needs the RDMA subsystem in exclusive netns mode, where a device lives in exactly one
 // namespace; in shared mode every namespace sees every device and a move is refused.
 #include <optional>
+#include <string>
 
+#include "cni/Error.hpp"
+#include "linux/KernelError.hpp"
 #include "linux/NetNs.hpp"
 #include "linux/RdmaNetns.hpp"
 #include "plugin/AttachmentState.hpp"
@@ -17,6 +20,10 @@ std::unique_ptr<kernel::RdmaNetns> openRdmaNetns(const PluginContext& ctx);
 
 // cni::Error(SystemFailure) with the fix when the subsystem is in shared mode.
 void requireExclusiveRdmaNetns(kernel::RdmaNetns& rdma);
+
+// The kernel's EOPNOTSUPP for a device move: the driver cannot change namespace (ib_core needs its
+// disassociate_ucontext). cni::Error(HardwareUnsupported) naming the device and the fix.
+cni::Error rdmaDriverCannotMove(const std::string& device, const kernel::KernelError& cause);
 
 // DEL: brings the RDMA device recorded in `state` back from the pod namespace. Tolerates "already
 // home": the kernel returns a dead namespace's devices to the host by itself.

@@ -1,5 +1,5 @@
 #pragma once
-// Where ibvf keeps its files (DESIGN.md section 1). Test-only overrides come from the
+// Where ibvf keeps its files (docs/architecture.md lists them). Test-only overrides come from the
 // environment, never from the network config, which a namespace user may write.
 #include <filesystem>
 #include <string_view>

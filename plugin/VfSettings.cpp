@@ -40,6 +40,31 @@ void requireUsableGuid(const kernel::LinkInfo& link, const std::string& pciAddre
                 "(ip link set <pf> vf " + std::to_string(vfIndex) + " node_guid <guid> port_guid <guid>)");
 }
 
+std::pair<kernel::Guid, kernel::Guid> guidsToRestore(const kernel::VfSettings& before, const kernel::LinkInfo& link,
+                                                     const std::string& pciAddress) {
+    constexpr unsigned kArphrdInfiniband = 32;
+    std::optional<kernel::Guid> fromHwaddr;
+    if (link.arptype == kArphrdInfiniband) {
+        fromHwaddr = kernel::Guid::fromIpoibHwaddr(link.hwaddr);
+        if (fromHwaddr && !fromHwaddr->valid()) fromHwaddr.reset();
+    }
+    const auto pick = [&](const std::optional<std::uint64_t>& reported) -> std::optional<kernel::Guid> {
+        if (reported) return kernel::Guid(*reported);
+        return fromHwaddr;
+    };
+    const auto node = pick(before.nodeGuid);
+    const auto port = pick(before.portGuid);
+    if (!node || !port) {
+        throw Error(ErrorCode::HardwareUnsupported,
+                    "cannot read the current GUID of VF " + pciAddress + ", so it could not be restored",
+                    std::string("the PF reports no GUIDs for its VFs (its driver has no ndo_get_vf_guid) and the "
+                                "VF's netdev ") +
+                        (link.arptype == kArphrdInfiniband ? "carries no GUID in its IPoIB address"
+                                                           : "is not IPoIB"));
+    }
+    return {*node, *port};
+}
+
 void callPfDriver(const std::string& what, const std::function<void()>& call) {
     try {
         call();

@@ -3,6 +3,10 @@
 // how hardware refusals reach the user.
 #include <functional>
 #include <string>
+#include <utility>
+
+#include "linux/Guid.hpp"
+#include "linux/VfControl.hpp"
 
 #include "linux/Netlink.hpp"
 #include "linux/Sysfs.hpp"
@@ -19,6 +23,14 @@ int pfIfindexOf(const kernel::Sysfs& sysfs, kernel::RouteSocket& host, const std
 // address, not all zeros or ones): cni::Error(InvalidNetworkConfig) saying how to give one.
 // Netdevs that are not IPoIB pass.
 void requireUsableGuid(const kernel::LinkInfo& link, const std::string& pciAddress, int vfIndex);
+
+// The node and port GUID a VF must get back when ADD's GUID is undone, from what the PF reports
+// for it (`before`) and its netdev. A reported GUID is a value even when it is zero: a fresh VF's
+// GUIDs are zero, and restoring means zero again. Only a GUID the PF does not report at all is
+// taken from the IPoIB hardware address (bytes 12..19); with neither, nothing could be restored:
+// cni::Error(HardwareUnsupported) naming the VF.
+std::pair<kernel::Guid, kernel::Guid> guidsToRestore(const kernel::VfSettings& before, const kernel::LinkInfo& link,
+                                                     const std::string& pciAddress);
 
 // Runs a VfControl call; a KernelError becomes a cni::Error saying what was attempted:
 // EOPNOTSUPP -> HardwareUnsupported (the PF's driver cannot do it), ENODEV -> DeviceNotFound

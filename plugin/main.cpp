@@ -1,7 +1,7 @@
 #include "cni/Dispatch.hpp"
 #include "plugin/IbvfPlugin.hpp"
 
-int main() {
+int main(int argc, char** argv) {
     ibvf::plugin::IbvfPlugin plugin;
-    return ibvf::cni::runMain(plugin);
+    return ibvf::cni::runMain("ibvf", argc, argv, plugin);
 }

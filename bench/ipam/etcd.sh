@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The etcd lease store against the node-local one, in one run: builds ibvf-ipam, ibvf-ipam-etcd
 # and ibvf-ipam-etcd-bench in a Release build dir, then runs the benchmark, which starts its own
-# etcd on loopback and prints markdown tables (docs-pending/ipam-etcd.md has figures). Extra
+# etcd on loopback and prints markdown tables (docs/ipam-etcd.md has figures). Extra
 # arguments go to the benchmark, e.g.
 #   bench/ipam/etcd.sh --iterations 300 --etcd-data /dev/shm
 set -euo pipefail

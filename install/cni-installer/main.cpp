@@ -13,12 +13,14 @@
 #include <spdlog/spdlog.h>
 
 #include "CniInstall.hpp"
+#include "cli/Version.hpp"
 #include "log/Logging.hpp"
 
 namespace {
 
 constexpr const char* kUsage =
     "usage: ibvf-cni-installer [--source-dir DIR] [--dest-dir DIR] [--once] [BINARY...]\n"
+    "       ibvf-cni-installer --version | --help\n"
     "  --source-dir  where the binaries are (default /usr/lib/cni)\n"
     "  --dest-dir    the node's CNI bin directory as mounted (default /host/opt/cni/bin)\n"
     "  --once        exit after installing instead of waiting for SIGTERM\n"
@@ -46,6 +48,9 @@ int main(int argc, char** argv) {
         const std::string_view arg = argv[i];
         if (arg == "--help" || arg == "-h") {
             std::cout << kUsage;
+            return 0;
+        } else if (arg == "--version") {
+            std::cout << ibvf::cli::versionLine("ibvf-cni-installer");
             return 0;
         } else if ((arg == "--source-dir" || arg == "--dest-dir") && i + 1 < argc) {
             (arg == "--source-dir" ? request.sourceDir : request.destDir) = argv[++i];

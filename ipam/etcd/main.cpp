@@ -5,8 +5,8 @@
 #include "ipam/IpamPlugin.hpp"
 #include "ipam/etcd/EtcdLeaseStore.hpp"
 
-int main() {
+int main(int argc, char** argv) {
     ibvf::ipam::registerEtcdStore(ibvf::ipam::openEtcdStore);
     ibvf::ipam::IpamPlugin plugin;
-    return ibvf::cni::runMain(plugin);
+    return ibvf::cni::runMain("ibvf-ipam-etcd", argc, argv, plugin);
 }

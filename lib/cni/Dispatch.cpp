@@ -12,6 +12,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "cli/Version.hpp"
 #include "cni/Error.hpp"
 
 namespace ibvf::cni {
@@ -206,7 +207,46 @@ int dispatch(Plugin& plugin, const EnvLookup& env, const IoStreams& io) {
     return rc;
 }
 
-int runMain(Plugin& plugin, InputHook onInput) {
+std::string aboutText(std::string_view program) {
+    std::string text = "CNI " + std::string(program) + " plugin version " + std::string(cli::version()) + " (commit " +
+                       std::string(cli::commit()) + ")\nCNI protocol versions supported: ";
+    const auto versions = supportedVersionStrings();
+    for (std::size_t i = 0; i < versions.size(); ++i) {
+        if (i != 0) text += ", ";
+        text += versions[i];
+    }
+    return text + "\n";
+}
+
+namespace {
+
+// Without CNI_COMMAND nobody speaks the protocol: answer the person at the terminal. Returns the
+// exit code, or -1 when this is a CNI call.
+int answerPerson(std::string_view program, int argc, const char* const* argv) {
+    const char* command = std::getenv("CNI_COMMAND");
+    if (command != nullptr && *command != '\0') return -1;
+    const std::string usage = "usage: " + std::string(program) +
+                              " [--version | --help]\n"
+                              "  a CNI plugin: the container runtime runs it with CNI_COMMAND and the other CNI_*\n"
+                              "  variables set and the network configuration on stdin\n";
+    if (argc <= 1) {
+        writeAll(STDERR_FILENO, aboutText(program));
+        return 0;
+    }
+    const std::string_view arg = argv[1];
+    if (argc == 2 && arg == "--version") return writeAll(STDOUT_FILENO, cli::versionLine(program)) ? 0 : 1;
+    if (argc == 2 && (arg == "--help" || arg == "-h")) {
+        return writeAll(STDOUT_FILENO, aboutText(program) + usage) ? 0 : 1;
+    }
+    writeAll(STDERR_FILENO, std::string(program) + ": unknown argument \"" + std::string(arg) +
+                                "\": a CNI plugin takes its input from CNI_* variables and stdin\n" + usage);
+    return 2;
+}
+
+}  // namespace
+
+int runMain(std::string_view program, int argc, const char* const* argv, Plugin& plugin, InputHook onInput) {
+    if (const int rc = answerPerson(program, argc, argv); rc >= 0) return rc;
     // No std::ostream here: constructing one initialises the C++ locale machinery, a visible
     // share of a VERSION call's run time.
     std::string out;

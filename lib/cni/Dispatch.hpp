@@ -48,8 +48,13 @@ int dispatchToString(Plugin& plugin, const EnvLookup& env, std::string_view stdi
 // main() helper: reads all of stdin, uses the process environment and stdout. `onInput`, when
 // given, sees stdin before the dispatch: a binary that leaves some configs to another program
 // execs it there (ibvf-ipam hands etcd configs to ibvf-ipam-etcd).
+// Run by a person (no CNI_COMMAND), it reads no stdin: `--version` and `--help` answer on
+// stdout, no argument prints the about text on stderr as the reference plugins do, exit 0.
 using InputHook = void (*)(std::string_view stdinText);
-int runMain(Plugin& plugin, InputHook onInput = nullptr);
+int runMain(std::string_view program, int argc, const char* const* argv, Plugin& plugin, InputHook onInput = nullptr);
+
+// "CNI <program> plugin version 0.1.0 (commit ...)" and the CNI versions it speaks, one a line.
+std::string aboutText(std::string_view program);
 
 std::string errorJson(std::string_view cniVersion, const class Error& error);
 

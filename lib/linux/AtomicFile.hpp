@@ -12,8 +12,8 @@ namespace ibvf::kernel {
 // The temp file is "<name>.tmp.<pid>.<n>" and is removed on any failure; only a writer killed
 // outright (SIGKILL, power loss) leaves one behind, never a partial target.
 //
-// Durable also survives power loss (fsync of the file and the directory, ~1 ms, far more on a
-// busy disk). CrashSafe survives the writer being killed at any point, which is all that state
+// Durable also survives power loss (fsync of the file and the directory, which costs
+// milliseconds on a busy disk). CrashSafe survives the writer being killed at any point, which is all that state
 // about namespaces and netdevs needs: a reboot takes those away anyway.
 enum class Durability { Durable, CrashSafe };
 void writeFileAtomic(const std::filesystem::path& path, std::string_view content, unsigned mode = 0600,

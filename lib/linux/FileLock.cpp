@@ -27,7 +27,7 @@ using Clock = std::chrono::steady_clock;
 // later it drops it at once. The uncontended path takes no thread at all.
 // Rejected: polling with LOCK_NB (each hand-over costs up to one back-off step, which adds up
 // when many ADDs queue on one lock) and inotify on the lock file (closing an inotify instance
-// waits for an SRCU grace period, 10-20 ms here). Polling remains the fallback when no thread
+// waits for an SRCU grace period, milliseconds). Polling remains the fallback when no thread
 // can be started.
 namespace {
 

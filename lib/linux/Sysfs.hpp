@@ -1,6 +1,6 @@
 #pragma once
 // PCI / SR-IOV / RDMA topology read from sysfs, rooted at IBVF_SYSFS_ROOT (default "/sys") so tests
-// can point it at a fake tree shaped exactly like the real one. Paths follow DESIGN.md section 4.
+// can point it at a fake tree shaped exactly like the real one. Paths are the kernel's (Documentation/ABI/testing/sysfs-bus-pci, sysfs-class-infiniband).
 #include <filesystem>
 #include <optional>
 #include <string>

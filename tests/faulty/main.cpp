@@ -4,8 +4,8 @@
 #include "faulty/FaultInjection.hpp"
 #include "plugin/IbvfPlugin.hpp"
 
-int main() {
+int main(int argc, char** argv) {
     ibvf::faulty::installFromEnvironment();
     ibvf::plugin::IbvfPlugin plugin;
-    return ibvf::cni::runMain(plugin);
+    return ibvf::cni::runMain("ibvf-faulty", argc, argv, plugin);
 }

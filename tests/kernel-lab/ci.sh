@@ -28,6 +28,11 @@ entry ibvf-integration-plugin -tc='ADD moves the VF*,DEL is idempotent*,a VF tha
 entry ibvf-integration-ipam -tc='64 concurrent ADDs*,DEL is idempotent*,requested address*'
 # The device plugin: health from the PF's link events (carrier, admin down), sysfs changes.
 entry ibvf-integration-deviceplugin -tc='health follows the PF link*,sriov_numvfs changes*,sriov seed config*'
+# The hardware half (tests/lab/hardware, one VM: each case sets its own modules and RDMA netns
+# mode): rdmaIsolation on rxe (shared mode, stock rxe refusing the move, the test-only rxe moving
+# in and out), link state and GUIDs through netdevsim (ib_pf=1 and stock, zero GUIDs), the byte
+# oracle against iproute2 (nlmon, strace), the device plugin's char devices of a real rxe.
+entry ibvf-lab-hardware
 
 selected=("$@")
 if ((${#selected[@]} == 0)); then

@@ -1,5 +1,5 @@
 #pragma once
-// A throw-away sysfs tree shaped like the real one (DESIGN.md section 4), for IBVF_SYSFS_ROOT.
+// A throw-away sysfs tree shaped like the real one (lib/linux/Sysfs.hpp reads it), for IBVF_SYSFS_ROOT.
 // Device directories live under devices/pci<dom>:00/<dom>:00:01.0/<bdf> (PFs and their VFs are
 // siblings behind one bridge, as the kernel places them) and every cross-reference is a relative
 // symlink with the kernel's shape:

@@ -132,6 +132,20 @@ TEST_CASE("rdmaIsolation: the kernel refusing the move leaves everything as it w
     t.requireHostUnchanged();
 }
 
+// Found in the kernel lab: stock rxe (like every driver without disassociate_ucontext) gets
+// EOPNOTSUPP from ib_core for the move, which is the driver's limitation, not a node failure.
+TEST_CASE("rdmaIsolation: a driver that cannot change namespace is code 104 naming the limitation") {
+    IbLab t;
+    t.node.rdma.failOperation("moveToNetns", EOPNOTSUPP, 1);
+    auto err = t.addError(t.conf(R"(,"rdmaIsolation":true)"));
+    REQUIRE(err);
+    CHECK(err->code() == cni::ErrorCode::HardwareUnsupported);
+    CHECK(err->msg() == "rdmaIsolation: the driver of RDMA device mlx5_1 cannot change network namespace");
+    CHECK(err->details().find("disassociate_ucontext") != std::string::npos);
+    CHECK(t.node.rdma.netnsOf("mlx5_1") == t.node.rdma.initialNetns());
+    t.requireHostUnchanged();
+}
+
 TEST_CASE("rdmaIsolation: a failure after the move brings the RDMA device and the netdev back") {
     IbLab t;
     REQUIRE(t.addFails(t.conf(R"(,"rdmaIsolation":true)", kFailingIpam)));

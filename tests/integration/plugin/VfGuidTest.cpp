@@ -169,3 +169,81 @@ TEST_CASE("the pod's namespace died before DEL: the VF's GUID and link state are
     CHECK(lab.attachmentFiles().empty());
     CHECK(countEntries(lab.leasesDir("ibnet") / "leases") == 0);
 }
+
+namespace {
+
+// A fresh VF: the PF reports its node and port GUID as zero.
+struct ZeroGuidLab {
+    PluginLab lab;
+    ScopedNetns pod;
+    InProcessNode node{lab};
+    int pf = 0;
+    ZeroGuidLab() {
+        lab.veth(0).alsoSearch(pod.path());
+        pf = ifindexOf(lab.pfNetdev());
+        kernel::VfSettings fresh;
+        fresh.vfIndex = 0;
+        fresh.nodeGuid = 0;
+        fresh.portGuid = 0;
+        node.recorder.addVf(pf, fresh);
+    }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(ZeroGuidLab, "a VF whose GUIDs the PF reports as zero gets the configured GUID, and DEL sets zero again") {
+    const auto text = conf(R"(,"guid":"00:11:22:33:44:55:66:77")", bundledIpam());
+    auto add = node.request(cni::Command::Add, pod.path(), text);
+    const auto cfg = plugin::PluginConfig::parse(add.conf);
+    plugin::attach(add, cfg, node.ctx);
+    CHECK(node.recorder.get(pf, 0).nodeGuid == 0x0011223344556677ULL);
+    CHECK(node.recorder.get(pf, 0).portGuid == 0x0011223344556677ULL);
+    CHECK(linkExistsIn(pod.path(), "net1"));
+
+    plugin::detach(node.request(cni::Command::Del, pod.path(), text), cfg, node.ctx);
+    const auto calls = node.recorder.callStrings();
+    REQUIRE(!calls.empty());
+    // The last driver call puts zero back, as it was (not "unknown, left alone").
+    CHECK(calls.back().find("setGuids") == 0);
+    CHECK(node.recorder.get(pf, 0).nodeGuid == 0);
+    CHECK(node.recorder.get(pf, 0).portGuid == 0);
+    CHECK(linkExistsIn("", lab.vfNetdev(0)));
+    CHECK(lab.attachmentFiles().empty());
+}
+
+TEST_CASE_FIXTURE(ZeroGuidLab, "a failed ADD on a VF with zero GUIDs puts zero back") {
+    const std::string ipam = R"({"type":"ibvf-ipam","ranges":[[{"subnet":"10.63.0.0/24"}]],)"
+                             R"("routes":[{"dst":"10.99.0.0/16","gw":"192.0.2.77"}]})";
+    auto add = node.request(cni::Command::Add, pod.path(), conf(R"(,"guid":"00:11:22:33:44:55:66:77")", ipam));
+    const auto host = HostSnapshot::capture();
+    CHECK_THROWS(plugin::attach(add, plugin::PluginConfig::parse(add.conf), node.ctx));
+    // It was set, then undone.
+    bool wasSet = false;
+    for (const auto& call : node.recorder.calls()) {
+        if (call.op == "setGuids" && call.portGuid == 0x0011223344556677ULL) wasSet = true;
+    }
+    CHECK(wasSet);
+    CHECK(node.recorder.get(pf, 0).nodeGuid == 0);
+    CHECK(node.recorder.get(pf, 0).portGuid == 0);
+    const auto after = HostSnapshot::capture();
+    CHECK_MESSAGE(host == after, host.diff(after));
+    CHECK(lab.attachmentFiles().empty());
+}
+
+TEST_CASE("a PF that reports no VF GUIDs, with a VF netdev that is not IPoIB: code 104, nothing changed") {
+    PluginLab lab;
+    ScopedNetns pod;
+    InProcessNode node{lab};
+    lab.veth(0).alsoSearch(pod.path());
+    const int pf = ifindexOf(lab.pfNetdev());
+    kernel::VfSettings silent;  // the driver has no ndo_get_vf_guid: no GUID attributes at all
+    silent.vfIndex = 0;
+    node.recorder.addVf(pf, silent);
+    const auto error = node.attachError(node.request(cni::Command::Add, pod.path(), conf(R"(,"guid":"00:11:22:33:44:55:66:77")")));
+    REQUIRE(error);
+    CHECK(error->code() == cni::ErrorCode::HardwareUnsupported);
+    for (const auto& call : node.recorder.calls()) CHECK(call.op != "setGuids");
+    CHECK(lab.sysfs().readDriverFile("mlx5_core", "unbind").empty());
+    CHECK(linkExistsIn("", lab.vfNetdev(0)));
+    CHECK(lab.attachmentFiles().empty());
+}

@@ -425,7 +425,8 @@ Outcome runMainInChild(const std::string& input, const std::vector<std::pair<con
         for (const auto& [k, v] : vars) setenv(k, v, 1);
         FakePlugin plugin;
         plugin.onAdd = [](const Request&) { return sampleResult(); };
-        _exit(runMain(plugin));
+        const char* const argv[] = {"fake", nullptr};
+        _exit(runMain("fake", 1, argv, plugin));
     }
     close(in[0]);
     close(out[1]);

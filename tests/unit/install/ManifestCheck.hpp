@@ -13,7 +13,7 @@
 namespace ibvf::test {
 
 struct Manifest {
-    std::string source;  // "install/kubernetes/x.yaml#1" (document index), for messages
+    std::string source;  // the file and document index, e.g. "install/kubernetes/<file>.yaml#1", for messages
     YAML::Node doc;
 };
 

@@ -107,3 +107,47 @@ TEST_CASE("CNIDeviceInfoFile is confined to the devinfo directory") {
         CHECK_MESSAGE(codeOf([&] { plugin::confineDeviceInfoPath(bad, dir); }) == ErrorCode::InvalidNetworkConfig, bad);
     }
 }
+
+TEST_CASE("guidsToRestore: a GUID the PF reports is a value, zero included; the IPoIB address fills in only what it omits") {
+    kernel::VfSettings fresh;
+    fresh.nodeGuid = 0;
+    fresh.portGuid = 0;
+    // A fresh VF: zero GUIDs reported, whatever its netdev is.
+    for (const auto& link : {ipoibLink(0), ipoibLink(0x0002c90300001234ULL), kernel::LinkInfo{}}) {
+        const auto [node, port] = plugin::guidsToRestore(fresh, link, "0000:3b:00.2");
+        CHECK(node.value() == 0);
+        CHECK(port.value() == 0);
+    }
+    kernel::VfSettings reported;
+    reported.nodeGuid = 0x1111;
+    reported.portGuid = 0x2222;
+    const auto [node, port] = plugin::guidsToRestore(reported, ipoibLink(0x3333), "0000:3b:00.2");
+    CHECK(node.value() == 0x1111);
+    CHECK(port.value() == 0x2222);
+
+    // A PF that reports nothing: the IPoIB address's port GUID stands for both.
+    const auto fromHwaddr = plugin::guidsToRestore(kernel::VfSettings{}, ipoibLink(0x0002c90300001234ULL), "0000:3b:00.2");
+    CHECK(fromHwaddr.first.value() == 0x0002c90300001234ULL);
+    CHECK(fromHwaddr.second.value() == 0x0002c90300001234ULL);
+    kernel::VfSettings onlyNode;
+    onlyNode.nodeGuid = 0;
+    const auto mixed = plugin::guidsToRestore(onlyNode, ipoibLink(0x4444), "0000:3b:00.2");
+    CHECK(mixed.first.value() == 0);
+    CHECK(mixed.second.value() == 0x4444);
+}
+
+TEST_CASE("guidsToRestore: no GUID reported and none in the netdev is code 104 naming the VF") {
+    kernel::LinkInfo veth;
+    veth.arptype = 1;
+    veth.hwaddr = {0x02, 0, 0, 0, 0, 1};
+    for (const auto& link : {veth, ipoibLink(0), kernel::LinkInfo{}}) {
+        try {
+            plugin::guidsToRestore(kernel::VfSettings{}, link, "0000:3b:00.2");
+            FAIL("accepted a VF whose GUID cannot be read");
+        } catch (const cni::Error& e) {
+            CHECK(e.code() == ErrorCode::HardwareUnsupported);
+            CHECK(e.msg().find("0000:3b:00.2") != std::string::npos);
+            CHECK(e.details().find("reports no GUIDs") != std::string::npos);
+        }
+    }
+}

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 install/deps.sh
-cmake -S . -B build -DIBVF_WERROR=ON
+cmake --preset release
 cmake --build build -j"$(nproc)"
 cd build
 ctest --output-on-failure

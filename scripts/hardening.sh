@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI's hardening stage, run by .ci/run after install/test.sh. Two builds under build-hardening/:
+# CI's hardening stage, run by .ci/run after scripts/test.sh. Two builds under build-hardening/:
 #   asan/  gcc (the compiler of the normal build) with AddressSanitizer + UndefinedBehaviorSanitizer
 #          (IBVF_SANITIZE=ON): the whole ctest suite, integration tests too (run as root), under
 #          ASan/UBSan/LeakSanitizer;
@@ -43,13 +43,12 @@ end() {
 }
 
 begin "build (gcc, sanitizers)"
-cmake -S . -B "$asan" -DIBVF_SANITIZE=ON -DIBVF_WERROR=ON -DIBVF_BUILD_BENCH=OFF -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
+cmake --preset sanitizers -B "$asan" >/dev/null
 cmake --build "$asan" -j"$jobs"
 end "build (gcc, sanitizers)" 0
 
 begin "build (clang, fuzz targets)"
-cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DIBVF_FUZZ=ON -DIBVF_WERROR=ON -DIBVF_BUILD_TESTS=OFF \
-  -DIBVF_BUILD_BENCH=OFF -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
+cmake --preset fuzz -B "$build" >/dev/null
 cmake --build "$build" -j"$jobs"
 end "build (clang, fuzz targets)" 0
 
@@ -67,7 +66,7 @@ sanitizer_env=(
 
 begin "sanitized test suite"
 status=0
-# One test binary at a time, as install/test.sh runs them: the integration tests compare
+# One test binary at a time, as scripts/test.sh runs them: the integration tests compare
 # snapshots of the host namespace, which another suite's links would disturb. Not tests/e2e:
 # they package the binaries and run them in containers, which is for release builds.
 (cd "$asan" && env "${sanitizer_env[@]}" ctest --output-on-failure -E '^e2e-') || status=1
