@@ -88,11 +88,11 @@ append="$append ${IBVF_LAB_APPEND:-}"
 
 # No default devices (no NIC, VGA or option ROMs), qboot (fast and silent), the console on stdio.
 # The console goes to our stdout and to console.log (for the failure reason); the kernel's last
-# "reboot: Power down" line (pr_emerg, loglevel cannot silence it) is dropped.
-trap 'exit 130' INT TERM
+# "reboot: Power down" line (pr_emerg, loglevel cannot silence it) is dropped. --foreground keeps
+# qemu in our process group: Ctrl-C or stopping the group stops it too.
 start=$SECONDS
 {
-  timeout -k 10 "$timeout_s" nice -n 10 qemu-system-x86_64 \
+  timeout --foreground -k 10 "$timeout_s" nice -n 10 qemu-system-x86_64 \
     -accel tcg -cpu max -smp "${IBVF_LAB_CPUS:-2}" -m "${IBVF_LAB_MEM:-2048}" \
     -machine pc -bios /usr/share/qemu/qboot.rom \
     -nodefaults -no-user-config -nographic -serial stdio -monitor none -no-reboot -rtc base=utc \

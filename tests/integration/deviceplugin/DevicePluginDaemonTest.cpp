@@ -9,13 +9,15 @@
 #include <rapidjson/document.h>
 
 #include "DevicePluginLab.hpp"
+#include "support/TimeScale.hpp"
 
 namespace fs = std::filesystem;
 using namespace ibvf::test::dp;
 
 namespace {
 
-constexpr auto kSoon = 8s;  // "within seconds": refresh is 1 s, link events are immediate
+// "within seconds": refresh is 1 s, link events are immediate (longer under emulation).
+const auto kSoon = ibvf::test::scaled(std::chrono::seconds(8));
 
 std::string readAll(const fs::path& p) {
     std::ifstream in(p);

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "DevicePluginLab.hpp"
+#include "support/TimeScale.hpp"
 #include "deviceplugin/Allocation.hpp"
 
 namespace fs = std::filesystem;
@@ -12,7 +13,7 @@ using Clock = std::chrono::system_clock;
 
 namespace {
 
-constexpr auto kSoon = 8s;
+const auto kSoon = ibvf::test::scaled(std::chrono::seconds(8));
 
 fs::path recordPath(const DevicePluginLab& lab, const std::string& bdf) {
     return lab.runDir() / "allocations" / (bdf + ".json");
