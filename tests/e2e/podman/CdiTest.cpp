@@ -27,18 +27,20 @@ namespace {
 class InstalledSpec {
 public:
     InstalledSpec(const fs::path& from, fs::path to) : path_(std::move(to)) {
-        fs::create_directories(path_.parent_path());
+        createdDir_ = fs::create_directories(path_.parent_path());
         fs::copy_file(from, path_, fs::copy_options::overwrite_existing);
     }
     ~InstalledSpec() {
         std::error_code ec;
         fs::remove(path_, ec);
+        if (createdDir_) fs::remove(path_.parent_path(), ec);  // only when empty
     }
     InstalledSpec(const InstalledSpec&) = delete;
     InstalledSpec& operator=(const InstalledSpec&) = delete;
 
 private:
     fs::path path_;
+    bool createdDir_ = false;
 };
 
 std::string cdiName(const std::string& bdf) {
