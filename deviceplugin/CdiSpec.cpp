@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 
+#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -152,6 +154,27 @@ std::vector<CharDevice> allCharDevices(const kernel::Sysfs& sysfs) {
     for (const auto& path : allRdmaCharDevices(sysfs)) out.push_back(charDevice(sysfs, path));
     out.push_back(rdmaCm(sysfs));
     return out;
+}
+
+fs::path specDirFromEnvironment() {
+    const char* v = std::getenv("IBVF_CDI_DIR");
+    return v != nullptr && *v != '\0' ? fs::path(v) : fs::path("/var/run/cdi");
+}
+
+std::optional<std::vector<std::string>> deviceNamesInSpec(std::string_view json) {
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+    if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+    const auto devices = doc.FindMember("devices");
+    if (devices == doc.MemberEnd() || !devices->value.IsArray()) return std::nullopt;
+    std::vector<std::string> names;
+    for (const auto& d : devices->value.GetArray()) {
+        if (!d.IsObject()) return std::nullopt;
+        const auto name = d.FindMember("name");
+        if (name == d.MemberEnd() || !name->value.IsString()) return std::nullopt;
+        names.emplace_back(name->value.GetString(), name->value.GetStringLength());
+    }
+    return names;
 }
 
 std::string renderSpec(const Pool& pool, const kernel::Sysfs& sysfs) {

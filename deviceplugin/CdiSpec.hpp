@@ -8,6 +8,7 @@
 //   kind    "<prefix>.ibvf/<name>"   rdma/vhca -> rdma.ibvf/vhca ('.' in the name becomes '_')
 //   device  VF PCI address with ':' -> '-' (0000:3b:00.2 -> 0000-3b-00.2); hca pools: "all"
 //   file    "<vendor>-<class>.json"  rdma.ibvf-vhca.json (".ibvf-" marks ibvf's own files)
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +51,11 @@ bool validDeviceName(std::string_view name);
 std::vector<CharDevice> charDevicesOf(const kernel::Sysfs& sysfs, std::string_view rdmaDevice);
 // Every RDMA char device of the node and rdma_cm (the hca pool's one device).
 std::vector<CharDevice> allCharDevices(const kernel::Sysfs& sysfs);
+
+// IBVF_CDI_DIR or /var/run/cdi: where the plugin writes its specs (ibvf-diag looks there).
+std::filesystem::path specDirFromEnvironment();
+// The device names a spec file's text declares; nullopt when it is not a CDI spec.
+std::optional<std::vector<std::string>> deviceNamesInSpec(std::string_view json);
 
 // The spec JSON: one device per VF of the pool (a VF without an RDMA device gets rdma_cm only,
 // as in Allocate's classic answer) or the one "all" (hca).

@@ -1,6 +1,5 @@
 #include "deviceplugin/CdiSpecWriter.hpp"
 
-#include <cstdlib>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -13,8 +12,7 @@ namespace ibvf::dp::cdi {
 namespace fs = std::filesystem;
 
 fs::path SpecWriter::dirFromEnvironment() {
-    const char* v = std::getenv("IBVF_CDI_DIR");
-    return v != nullptr && *v != '\0' ? fs::path(v) : fs::path("/var/run/cdi");
+    return specDirFromEnvironment();
 }
 
 void SpecWriter::report(const std::string& file, const std::string& error) {

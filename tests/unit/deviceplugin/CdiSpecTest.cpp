@@ -125,3 +125,11 @@ TEST_CASE("config: cdi is off by default, devices or annotations when asked, any
     CHECK_THROWS_WITH_AS(parseConfig(R"({"mode":"hca","cdi":"both"})"), doctest::Contains("cdi: \"both\" is not one of"),
                          ConfigError);
 }
+
+TEST_CASE("cdi: the device names a spec declares (what ibvf-diag compares with the pool)") {
+    CHECK(cdi::deviceNamesInSpec(R"({"cdiVersion":"0.5.0","kind":"a.ibvf/b","devices":[{"name":"x"},{"name":"y"}]})") ==
+          std::optional<std::vector<std::string>>({"x", "y"}));
+    CHECK_FALSE(cdi::deviceNamesInSpec("{"));
+    CHECK_FALSE(cdi::deviceNamesInSpec(R"({"devices":[{"nom":"x"}]})"));
+    CHECK_FALSE(cdi::deviceNamesInSpec(R"({"kind":"a.ibvf/b"})"));
+}
