@@ -165,14 +165,13 @@ std::optional<std::vector<std::string>> deviceNamesInSpec(std::string_view json)
     rapidjson::Document doc;
     doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
     if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
-    const auto devices = doc.FindMember("devices");
-    if (devices == doc.MemberEnd() || !devices->value.IsArray()) return std::nullopt;
+    // HasMember and [] rather than FindMember: comparing rapidjson's member iterators is
+    // ambiguous under C++20's reversed operators.
+    if (!doc.HasMember("devices") || !doc["devices"].IsArray()) return std::nullopt;
     std::vector<std::string> names;
-    for (const auto& d : devices->value.GetArray()) {
-        if (!d.IsObject()) return std::nullopt;
-        const auto name = d.FindMember("name");
-        if (name == d.MemberEnd() || !name->value.IsString()) return std::nullopt;
-        names.emplace_back(name->value.GetString(), name->value.GetStringLength());
+    for (const auto& d : doc["devices"].GetArray()) {
+        if (!d.IsObject() || !d.HasMember("name") || !d["name"].IsString()) return std::nullopt;
+        names.emplace_back(d["name"].GetString(), d["name"].GetStringLength());
     }
     return names;
 }
