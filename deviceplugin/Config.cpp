@@ -179,6 +179,13 @@ ResourceConfig parseResource(const Value& obj, const std::string& where) {
     return r;
 }
 
+CdiMode parseCdiMode(const std::string& text) {
+    if (text == "off") return CdiMode::Off;
+    if (text == "devices") return CdiMode::Devices;
+    if (text == "annotations") return CdiMode::Annotations;
+    fail("cdi", "\"" + text + "\" is not one of \"off\", \"devices\", \"annotations\"");
+}
+
 }  // namespace
 
 Config parseConfig(std::string_view json) {
@@ -189,13 +196,14 @@ Config parseConfig(std::string_view json) {
         throw ConfigError("config is not valid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
                           rapidjson::GetParseError_En(doc.GetParseError()));
     if (!doc.IsObject()) throw ConfigError("config must be a JSON object");
-    rejectUnknown(doc, "", {"mode", "pfNetdevices", "resources", "enableVfs"});
+    rejectUnknown(doc, "", {"mode", "pfNetdevices", "resources", "enableVfs", "cdi"});
 
     Config config;
     if (const Value* v = member(doc, "enableVfs")) {
         if (!v->IsBool()) fail("enableVfs", "must be a boolean");
         config.enableVfs = v->GetBool();
     }
+    if (const auto cdi = optString(doc, "cdi", "")) config.cdi = parseCdiMode(*cdi);
     const Value* resources = member(doc, "resources");
     const auto mode = optString(doc, "mode", "");
     if (resources != nullptr) {

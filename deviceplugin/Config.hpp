@@ -49,9 +49,14 @@ struct ResourceConfig {
     std::string resourceName() const { return prefix + "/" + name; }  // "rdma/vhca"
 };
 
+// How Allocate hands devices to the runtime: classic DeviceSpecs, CDI names in the response's
+// cdi_devices field, or CDI names in a "cdi.k8s.io/..." annotation (docs/device-plugin.md, CDI).
+enum class CdiMode { Off, Devices, Annotations };
+
 struct Config {
     std::vector<ResourceConfig> resources;
     bool enableVfs = false;  // set sriov_numvfs = sriov_totalvfs on selected PFs that have 0
+    CdiMode cdi = CdiMode::Off;
 };
 
 Config parseConfig(std::string_view json);

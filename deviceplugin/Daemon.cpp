@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "deviceplugin/AdvertisedVfs.hpp"
+#include "deviceplugin/CdiSpecWriter.hpp"
 #include "deviceplugin/Allocation.hpp"
 #include "deviceplugin/Discovery.hpp"
 #include "deviceplugin/KubeletRegistration.hpp"
@@ -71,7 +72,7 @@ public:
     Daemon(const DaemonOptions& options, Config config)
         : options_(options), config_(std::move(config)), sysfs_(kernel::Sysfs::fromEnvironment()),
           paths_(AllocationPaths::fromEnvironment()),
-          configStamp_(stampOf(options.configPath)),
+          configStamp_(stampOf(options.configPath)), cdiSpecs_(cdi::SpecWriter::dirFromEnvironment()),
           reclaimer_(options.podResourcesSocket, paths_, options.reclaimInterval, options.recordGrace) {}
 
     int run() {
@@ -242,6 +243,15 @@ private:
         return up;
     }
 
+    // Before the device lists go out, so kubelet never allocates a VF whose spec is not written.
+    // With cdi "off" the spec directory is left alone.
+    void publishCdiSpecs(const std::vector<Pool>& pools) {
+        std::vector<std::optional<std::string>> kinds(pools.size());
+        if (config_.cdi != CdiMode::Off) kinds = cdiSpecs_.sync(pools, sysfs_);
+        for (std::size_t i = 0; i < kinds.size() && i < servers_.size(); ++i)
+            servers_[i].server->setCdi(config_.cdi, kinds[i]);
+    }
+
     void refresh() {
         std::vector<Pool> pools;
         std::map<std::string, bool> up;
@@ -252,6 +262,7 @@ private:
             spdlog::error("discovery: {}", e.what());
             return;
         }
+        publishCdiSpecs(pools);
         bool anyProblem = false;
         for (std::size_t i = 0; i < pools.size() && i < servers_.size(); ++i) {
             const Pool& pool = pools[i];
@@ -290,6 +301,7 @@ private:
     kernel::Sysfs sysfs_;
     AllocationPaths paths_;
     ConfigStamp configStamp_;
+    cdi::SpecWriter cdiSpecs_;
     kernel::RouteSocket route_;
     std::vector<Served> servers_;
     std::map<std::string, std::vector<std::string>> problems_;

@@ -1,11 +1,13 @@
 #include "deviceplugin/ResourceServer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
 #include <grpcpp/grpcpp.h>
 #include <spdlog/spdlog.h>
 
+#include "deviceplugin/CdiSpec.hpp"
 #include "deviceplugin/PreferredAllocation.hpp"
 
 namespace ibvf::dp {
@@ -50,6 +52,40 @@ void ResourceServer::stop() {
     std::error_code ec;
     std::filesystem::remove(socketPath_, ec);
 }
+
+void ResourceServer::setCdi(CdiMode mode, std::optional<std::string> kind) {
+    std::lock_guard lock(mutex_);
+    cdiMode_ = mode;
+    cdiKind_ = std::move(kind);
+}
+
+namespace {
+
+// Fills the CDI field or annotation (never both); false when the names cannot be expressed.
+bool answerWithCdi(const Pool& pool, const std::vector<std::string>& ids, CdiMode mode, const std::string& kind,
+                   v1beta1::ContainerAllocateResponse& out) {
+    std::vector<std::string> names;
+    for (const auto& id : ids) {
+        const auto device = cdi::deviceNameForId(pool, id);
+        if (!device) return false;
+        std::string name = cdi::qualifiedName(kind, *device);
+        // The hca pool's IDs all stand for the one "all" device.
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
+    }
+    if (names.empty()) return false;
+    if (mode == CdiMode::Devices) {
+        for (const auto& n : names) out.add_cdi_devices()->set_name(n);
+        return true;
+    }
+    const auto key = cdi::annotationKey(kind, *cdi::deviceNameForId(pool, ids.front()));
+    if (!key) return false;
+    std::string value;
+    for (const auto& n : names) value += (value.empty() ? "" : ",") + n;
+    (*out.mutable_annotations())[*key] = value;
+    return true;
+}
+
+}  // namespace
 
 bool ResourceServer::update(std::vector<DeviceHealth> devices) {
     {
@@ -134,9 +170,13 @@ grpc::Status ResourceServer::GetPreferredAllocation(grpc::ServerContext*, const 
 grpc::Status ResourceServer::Allocate(grpc::ServerContext*, const v1beta1::AllocateRequest* req,
                                       v1beta1::AllocateResponse* resp) {
     Pool pool;
+    CdiMode cdiMode = CdiMode::Off;
+    std::optional<std::string> cdiKind;
     {
         std::lock_guard lock(mutex_);
         pool = poolLocked();
+        cdiMode = cdiMode_;
+        cdiKind = cdiKind_;
     }
     std::lock_guard allocating(allocateMutex_);
     for (const auto& cr : req->container_requests()) {
@@ -145,7 +185,10 @@ grpc::Status ResourceServer::Allocate(grpc::ServerContext*, const v1beta1::Alloc
             const ContainerAllocation a = allocateContainer(pool, ids, sysfs_, paths_);
             auto* out = resp->add_container_responses();
             for (const auto& [k, v] : a.envs) (*out->mutable_envs())[k] = v;
-            for (const auto& dev : a.devices) {
+            if (cdiMode != CdiMode::Off && !cdiKind)
+                spdlog::warn("{}: no current CDI spec: answering with device specs", config_.resourceName());
+            const bool viaCdi = cdiMode != CdiMode::Off && cdiKind && answerWithCdi(pool, ids, cdiMode, *cdiKind, *out);
+            for (const auto& dev : viaCdi ? std::vector<DeviceSpecEntry>{} : a.devices) {
                 auto* spec = out->add_devices();
                 spec->set_container_path(dev.path);
                 spec->set_host_path(dev.path);

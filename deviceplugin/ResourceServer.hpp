@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,10 @@ public:
     void stop();
     bool running() const { return server_ != nullptr; }
 
+    // CDI names for Allocate: `kind` is the pool's CDI kind when its spec is on disk and current,
+    // nullopt otherwise (then Allocate answers with DeviceSpecs whatever the mode).
+    void setCdi(CdiMode mode, std::optional<std::string> kind);
+
     // Returns true when the list differs from the one held (and was pushed to the streams).
     bool update(std::vector<DeviceHealth> devices);
 
@@ -68,6 +73,8 @@ private:
     std::condition_variable changed_;
     std::vector<DeviceHealth> devices_;
     std::uint64_t version_ = 0;
+    CdiMode cdiMode_ = CdiMode::Off;
+    std::optional<std::string> cdiKind_;
     bool stopping_ = false;
     std::mutex allocateMutex_;  // Allocate writes files; one at a time keeps records consistent
 

@@ -2,13 +2,16 @@
 
 #include <algorithm>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 #include <system_error>
 
+#include "deviceplugin/CdiSpec.hpp"
 #include "deviceplugin/Config.hpp"
 #include "deviceplugin/Discovery.hpp"
 #include "deviceplugin/KubeletPaths.hpp"
 #include "diag/SocketProbe.hpp"
+#include "linux/AtomicFile.hpp"
 
 namespace ibvf::diag {
 namespace {
@@ -27,6 +30,42 @@ std::pair<std::filesystem::path, SocketState> findSocket(const std::filesystem::
         if (state == SocketState::NotListening && !left) left.emplace(path, state);
     }
     return left.value_or(std::pair{candidates[0], SocketState::Missing});
+}
+
+// The spec the daemon keeps for the pool, and the pool's devices it does not name (a VF the
+// runtime could not resolve if kubelet handed out its CDI name).
+void inspectCdiSpec(const dp::Pool& pool, DevicePluginResourceFacts& res) {
+    std::string kind;
+    try {
+        kind = dp::cdi::kindOf(pool.config);
+    } catch (const std::invalid_argument&) {
+        return;  // no CDI name: the daemon answers with device specs
+    }
+    const std::filesystem::path file = dp::cdi::specDirFromEnvironment() / dp::cdi::specFileName(kind);
+    res.cdiSpec = file.string();
+    std::optional<std::string> text;
+    try {
+        text = kernel::readFile(file);
+    } catch (const std::exception&) {
+        res.cdiSpecState = "unreadable";
+        return;
+    }
+    if (!text) {
+        res.cdiSpecState = pool.devices.empty() ? "current" : "missing";  // no devices: no spec by design
+        return;
+    }
+    const auto names = dp::cdi::deviceNamesInSpec(*text);
+    if (!names) {
+        res.cdiSpecState = "unreadable";
+        return;
+    }
+    res.cdiSpecState = "current";
+    for (const auto& d : pool.devices) {
+        std::string name = dp::cdi::deviceNameOf(pool.config, d);
+        if (std::find(names->begin(), names->end(), name) == names->end() &&
+            std::find(res.cdiUnnamed.begin(), res.cdiUnnamed.end(), name) == res.cdiUnnamed.end())
+            res.cdiUnnamed.push_back(std::move(name));
+    }
 }
 
 }  // namespace
@@ -57,12 +96,20 @@ DevicePluginView inspectDevicePlugin(const std::optional<std::filesystem::path>&
 
     for (const auto& r : config.resources) {
         const auto [socket, state] = findSocket(socketDir, dp::socketNameFor(r));
-        view.facts.resources.push_back(DevicePluginResourceFacts{r.resourceName(), socket.string(), std::string(socketStateName(state))});
+        DevicePluginResourceFacts res;
+        res.name = r.resourceName();
+        res.socket = socket.string();
+        res.socketState = std::string(socketStateName(state));
+        view.facts.resources.push_back(std::move(res));
         for (const auto& sel : r.selectors.pfNames) view.pfNetdevs.push_back(sel.netdev);
     }
     // The same discovery the daemon runs, so a VF is listed under a resource exactly when the
     // device plugin offers it.
-    for (const auto& pool : dp::discover(config, sysfs)) {
+    const auto pools = dp::discover(config, sysfs);
+    if (config.cdi != dp::CdiMode::Off)
+        for (std::size_t i = 0; i < pools.size() && i < view.facts.resources.size(); ++i)
+            inspectCdiSpec(pools[i], view.facts.resources[i]);
+    for (const auto& pool : pools) {
         for (const auto& p : pool.problems) view.facts.poolProblems.push_back(pool.config.resourceName() + ": " + p);
         for (const auto& d : pool.devices) {
             if (d.pciAddress.empty()) continue;  // hca mode: shared IDs, no VF

@@ -124,6 +124,11 @@ struct DevicePluginResourceFacts {
     std::string name;    // "rdma/vhca"
     std::string socket;  // <dir>/ibvf-rdma-vhca.sock
     std::string socketState;  // "listening", "not-listening" (a file nobody serves), "missing"
+    // With the config's "cdi" not "off": the pool's CDI spec file and "current" (names every
+    // device of the pool), "missing" or "unreadable"; empty with CDI off.
+    std::string cdiSpec;
+    std::string cdiSpecState;
+    std::vector<std::string> cdiUnnamed;  // devices of the pool (CDI names) the spec does not name
 };
 
 struct DevicePluginFacts {

@@ -244,6 +244,16 @@ private:
                     "nobody serves the device plugin socket " + res.socket + " (resource " + res.name + ")",
                     "ibvf-device-plugin died without removing it: restart the device plugin pod");
             }
+            if (res.cdiSpecState == "missing" || res.cdiSpecState == "unreadable") {
+                add(Severity::Warning, "cdi-spec-missing", "device plugin",
+                    "CDI spec " + res.cdiSpec + " is " + res.cdiSpecState + " (resource " + res.name +
+                        "): Allocate answers with device specs instead of CDI names",
+                    "the device plugin's log says why it cannot write it; the DaemonSet must mount /var/run/cdi");
+            }
+            for (const auto& name : res.cdiUnnamed)
+                add(Severity::Warning, "cdi-device-without-spec", "device plugin",
+                    "device " + name + " of " + res.name + " is named in no CDI spec (" + res.cdiSpec + ")",
+                    "the device plugin rewrites its specs within a second of a change: if this stays, see its log");
         }
         for (const auto& p : dp.poolProblems)
             add(Severity::Warning, "device-plugin-pool", "device plugin", p,

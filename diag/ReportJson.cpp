@@ -191,6 +191,11 @@ std::string reportJson(const NodeReport& report) {
                 j.str("name", r.name);
                 j.str("socket", r.socket);
                 j.str("socketState", r.socketState);
+                if (!r.cdiSpec.empty()) {
+                    j.str("cdiSpec", r.cdiSpec);
+                    j.str("cdiSpecState", r.cdiSpecState);
+                    j.strings("cdiUnnamed", r.cdiUnnamed);
+                }
             });
             j.strings("poolProblems", dp.poolProblems);
         });

@@ -53,7 +53,10 @@ void printDevicePlugin(const DevicePluginFacts& dp, std::ostream& out) {
         return;
     }
     out << ", sockets in " << dp.socketDir << "\n";
-    for (const auto& r : dp.resources) out << "  " << r.name << ": " << r.socketState << " (" << r.socket << ")\n";
+    for (const auto& r : dp.resources) {
+        out << "  " << r.name << ": " << r.socketState << " (" << r.socket << ")\n";
+        if (!r.cdiSpec.empty()) out << "    CDI spec: " << r.cdiSpecState << " (" << r.cdiSpec << ")\n";
+    }
 }
 
 void printVfs(const PfFacts& pf, std::ostream& out) {

@@ -271,7 +271,8 @@ std::vector<std::string> DevicePluginLab::env() const {
             "IBVF_SYSFS_ROOT=" + sysfs_.root().string(),
             "IBVF_KUBELET_DIR=" + kubeletDir().string(),
             "IBVF_RUN_DIR=" + runDir().string(),
-            "IBVF_DEVINFO_DIR=" + devinfoDir().string()};
+            "IBVF_DEVINFO_DIR=" + devinfoDir().string(),
+            "IBVF_CDI_DIR=" + cdiDir().string()};
 }
 
 std::unique_ptr<DaemonProcess> DevicePluginLab::startDaemon(std::vector<std::string> extraArgs) const {

@@ -149,6 +149,9 @@ public:
     std::filesystem::path podResourcesSocket() const { return dir_.path() / "pod-resources" / "kubelet.sock"; }
     std::filesystem::path pluginsRegistryDir() const { return dir_.path() / "plugins_registry"; }
 
+    // IBVF_CDI_DIR of the daemon: <dir>/cdi unless set (the podman CDI test uses /var/run/cdi).
+    std::filesystem::path cdiDir() const { return cdiDir_.empty() ? dir_.path() / "cdi" : cdiDir_; }
+    void setCdiDir(std::filesystem::path dir) { cdiDir_ = std::move(dir); }
     void writeConfig(const std::string& json) const;
     std::vector<std::string> env() const;
     std::unique_ptr<DaemonProcess> startDaemon(std::vector<std::string> extraArgs = {}) const;
@@ -161,6 +164,7 @@ private:
     FakeSysfs sysfs_;
     VethPair pfVeth_;
     std::unique_ptr<FakeKubelet> kubelet_;
+    std::filesystem::path cdiDir_;
 };
 
 bool waitUntil(const std::function<bool()>& pred, std::chrono::milliseconds timeout);

@@ -44,7 +44,11 @@ NodeReport healthyNode() {
     f.rdma.netnsMode = ibvf::kernel::RdmaNetnsMode::Exclusive;
     f.devicePlugin.configPath = "/etc/ibvf/device-plugin.json";
     f.devicePlugin.socketDir = "/var/lib/kubelet/device-plugins";
-    f.devicePlugin.resources.push_back({"rdma/vhca", "/var/lib/kubelet/device-plugins/ibvf-rdma-vhca.sock", "listening"});
+    DevicePluginResourceFacts res;
+    res.name = "rdma/vhca";
+    res.socket = "/var/lib/kubelet/device-plugins/ibvf-rdma-vhca.sock";
+    res.socketState = "listening";
+    f.devicePlugin.resources.push_back(res);
     PfFacts pf;
     pf.netdev = "ib0";
     pf.selectedBy = {"auto"};
@@ -315,4 +319,27 @@ TEST_CASE("vf-guid-mismatch: an attached VF whose GUID is not the one its attach
     vf(r, 1).pod->phase = "attached";
     vf(r, 1).pod->guid.reset();
     CHECK(kinds(r).empty());
+}
+
+TEST_CASE("device plugin CDI: a missing spec and a device named in no spec are warnings; a current spec is none") {
+    auto r = healthyNode();
+    auto& res = r.facts.devicePlugin.resources[0];
+    res.cdiSpec = "/var/run/cdi/rdma.ibvf-vhca.json";
+    res.cdiSpecState = "current";
+    CHECK(kinds(r).empty());
+
+    res.cdiSpecState = "missing";
+    const auto& missing = only(r);
+    CHECK(missing.kind == "cdi-spec-missing");
+    CHECK(missing.severity == Severity::Warning);
+    CHECK(missing.message == "CDI spec /var/run/cdi/rdma.ibvf-vhca.json is missing (resource rdma/vhca): Allocate "
+                             "answers with device specs instead of CDI names");
+
+    r = healthyNode();
+    r.facts.devicePlugin.resources[0].cdiSpec = "/var/run/cdi/rdma.ibvf-vhca.json";
+    r.facts.devicePlugin.resources[0].cdiSpecState = "current";
+    r.facts.devicePlugin.resources[0].cdiUnnamed = {"0000-3b-01.2"};
+    const auto& unnamed = only(r);
+    CHECK(unnamed.kind == "cdi-device-without-spec");
+    CHECK(unnamed.message == "device 0000-3b-01.2 of rdma/vhca is named in no CDI spec (/var/run/cdi/rdma.ibvf-vhca.json)");
 }

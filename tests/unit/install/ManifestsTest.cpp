@@ -107,7 +107,7 @@ TEST_CASE("the device plugin DaemonSet: host network, privileged, the mounts ibv
 
     const auto mounts = mountsOf(spec);
     // Host directories mounted at the same path, so the defaults compiled into the plugin hold.
-    for (const std::string path : {"/sys", "/dev", "/run/ibvf", "/var/run/k8s.cni.cncf.io/devinfo/dp"}) {
+    for (const std::string path : {"/sys", "/dev", "/run/ibvf", "/var/run/k8s.cni.cncf.io/devinfo/dp", "/var/run/cdi"}) {
         INFO("mount " << path);
         CHECK(hostPathAt(mounts, path) == path);
     }
