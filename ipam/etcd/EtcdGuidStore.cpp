@@ -14,6 +14,7 @@
 #include "cni/Env.hpp"
 #include "cni/Error.hpp"
 #include "etcd/EtcdClient.hpp"
+#include "ipam/etcd/EtcdSession.hpp"
 
 namespace ibvf::ipam {
 namespace {
@@ -51,11 +52,6 @@ bool keyable(const AttachmentKey& who) {
     return cni::isValidContainerId(who.containerId) && cni::isValidInterfaceName(who.ifname);
 }
 
-std::uint64_t randomSeed() {
-    std::random_device rd;
-    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
-}
-
 }  // namespace
 
 std::string EtcdGuidStore::leaseKey(const std::string& prefix, kernel::Guid guid) {
@@ -66,32 +62,14 @@ std::string EtcdGuidStore::nodePrefix(const std::string& prefix, const std::stri
     return guidBase(prefix) + "/nodes/" + node + "/" + network + "/";
 }
 
-EtcdGuidStore::EtcdGuidStore(EtcdBackendConfig config) : cfg_(std::move(config)), rng_(randomSeed()) {
-    etcd::ClientSettings s;
-    s.endpoints = cfg_.endpoints;
-    s.tls = cfg_.tls;
-    s.firstEndpoint = std::hash<std::string>{}(cfg_.nodeName);
-    client_ = std::make_unique<etcd::EtcdClient>(std::move(s), etcd::Deadline(cfg_.timeout));
-}
+EtcdGuidStore::EtcdGuidStore(EtcdBackendConfig config)
+    : cfg_(std::move(config)), client_(connectEtcd(cfg_)), rng_(randomSeed()) {}
 
 EtcdGuidStore::~EtcdGuidStore() = default;
 
 template <class F>
 auto EtcdGuidStore::guarded(const char* command, F&& body) -> decltype(body()) {
-    client_->setDeadline(etcd::Deadline(cfg_.timeout));
-    const std::string where = "network " + cfg_.network + ": GUID " + command + ": ";
-    try {
-        return body();
-    } catch (const etcd::EtcdUnavailable& e) {
-        throw Error(ErrorCode::TryAgainLater, where + "etcd is unreachable, try again later: " + e.what(),
-                    "etcd endpoints: " + client_->endpointList());
-    } catch (const etcd::EtcdRejected& e) {
-        throw Error(ErrorCode::IpamFailure, where + e.what());
-    } catch (const etcd::MalformedReply& e) {
-        throw Error(ErrorCode::IpamFailure, where + e.what());
-    } catch (const etcd::TlsSetupError& e) {
-        throw Error(ErrorCode::IoFailure, where + "ipam.backend.tls: " + e.what());
-    }
+    return guardEtcd(*client_, cfg_, "network " + cfg_.network + ": GUID " + command + ": ", std::forward<F>(body));
 }
 
 std::string EtcdGuidStore::indexKey(const AttachmentKey& who) const {

@@ -10,6 +10,7 @@
 #include "cni/Env.hpp"
 #include "cni/Error.hpp"
 #include "etcd/EtcdClient.hpp"
+#include "ipam/etcd/EtcdSession.hpp"
 #include "ipam/Allocator.hpp"
 #include "ipam/etcd/CandidatePicker.hpp"
 
@@ -39,11 +40,6 @@ bool keyable(const AttachmentKey& who) {
     return cni::isValidContainerId(who.containerId) && cni::isValidInterfaceName(who.ifname);
 }
 
-std::uint64_t randomSeed() {
-    std::random_device rd;
-    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
-}
-
 // "every key under [key, end) has create_revision 0", i.e. there is none.
 Compare noKeyIn(std::string key, std::string end) {
     Compare c = Compare::created(std::move(key), 0);
@@ -66,37 +62,16 @@ std::unique_ptr<LeaseBackend> openEtcdStore(const EtcdBackendConfig& config) {
 }
 
 EtcdLeaseStore::EtcdLeaseStore(EtcdBackendConfig config)
-    : cfg_(std::move(config)), layout_(cfg_.prefix, cfg_.network, cfg_.nodeName), rng_(randomSeed()) {
-    etcd::ClientSettings s;
-    s.endpoints = cfg_.endpoints;
-    s.tls = cfg_.tls;
-    // Nodes start at different members, spreading the load over the cluster.
-    s.firstEndpoint = std::hash<std::string>{}(cfg_.nodeName);
-    client_ = std::make_unique<etcd::EtcdClient>(std::move(s), etcd::Deadline(cfg_.timeout));
-}
+    : cfg_(std::move(config)),
+      layout_(cfg_.prefix, cfg_.network, cfg_.nodeName),
+      client_(connectEtcd(cfg_)),
+      rng_(randomSeed()) {}
 
 EtcdLeaseStore::~EtcdLeaseStore() = default;
 
 template <class F>
 auto EtcdLeaseStore::guarded(const char* command, F&& body) -> decltype(body()) {
-    client_->setDeadline(etcd::Deadline(cfg_.timeout));
-    const std::string where = "network " + cfg_.network + ": " + command + ": ";
-    try {
-        return body();
-    } catch (const etcd::EtcdUnavailable& e) {
-        throw Error(ErrorCode::TryAgainLater, where + "etcd is unreachable, try again later: " + e.what(),
-                    "etcd endpoints: " + client_->endpointList());
-    } catch (const etcd::EtcdRejected& e) {
-        throw Error(ErrorCode::IpamFailure, where + e.what());
-    } catch (const etcd::MalformedReply& e) {
-        throw Error(ErrorCode::IpamFailure, where + e.what());
-    } catch (const etcd::TlsFileRefused& e) {
-        throw Error(ErrorCode::InvalidNetworkConfig, where + "ipam.backend.tls: " + e.what(),
-                    "the etcd CA, client certificate and key must be regular files in the node's etcd TLS directory, "
-                    "not symlinks");
-    } catch (const etcd::TlsSetupError& e) {
-        throw Error(ErrorCode::IoFailure, where + "ipam.backend.tls: " + e.what());
-    }
+    return guardEtcd(*client_, cfg_, "network " + cfg_.network + ": " + command + ": ", std::forward<F>(body));
 }
 
 // ---- ADD -----------------------------------------------------------------------------------
