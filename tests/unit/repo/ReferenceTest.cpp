@@ -96,7 +96,7 @@ std::vector<Dangling> danglingMarkdownLinks(const fs::path& rel, const std::stri
             target.rfind("mailto:", 0) == 0) {
             continue;
         }
-        target = target.substr(0, target.find('#'));
+        if (const auto hash = target.find('#'); hash != std::string::npos) target.resize(hash);
         if (!fs::exists(kRoot / rel.parent_path() / target)) out.push_back({rel.generic_string(), target});
     }
     return out;
