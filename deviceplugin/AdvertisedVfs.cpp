@@ -3,10 +3,12 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "node/NodePaths.hpp"
+
 namespace ibvf::dp {
 
 std::filesystem::path advertisedVfsFile(const AllocationPaths& paths) {
-    return paths.allocationsDir.parent_path() / "advertised.json";
+    return node::advertisedVfsFileBeside(paths.allocationsDir);
 }
 
 std::string advertisedVfsJson(const std::vector<Pool>& pools) {

@@ -1,7 +1,6 @@
 #include "deviceplugin/Allocation.hpp"
 
 #include <chrono>
-#include <cstdlib>
 #include <ctime>
 #include <map>
 #include <mutex>
@@ -12,16 +11,10 @@
 #include <rapidjson/writer.h>
 
 #include "linux/AtomicFile.hpp"
+#include "node/NodePaths.hpp"
 
 namespace ibvf::dp {
 namespace {
-
-namespace fs = std::filesystem;
-
-std::string envOr(const char* name, const char* fallback) {
-    const char* v = std::getenv(name);
-    return v != nullptr && *v != '\0' ? v : fallback;
-}
 
 // Multus device-info spec 1.1.0, "pci" type.
 std::string devinfoJson(const DeviceRecord& d) {
@@ -81,8 +74,7 @@ std::mutex& allocationRecordsMutex() {
 }
 
 AllocationPaths AllocationPaths::fromEnvironment() {
-    return AllocationPaths{envOr("IBVF_DEVINFO_DIR", "/var/run/k8s.cni.cncf.io/devinfo/dp"),
-                           fs::path(envOr("IBVF_RUN_DIR", "/run/ibvf")) / "allocations"};
+    return AllocationPaths{node::devicePluginDevinfoDir(), node::allocationsDirIn(node::runDir())};
 }
 
 std::string devinfoFileName(const ResourceConfig& resource, const std::string& bdf) {
@@ -119,7 +111,7 @@ ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::s
         std::lock_guard records(allocationRecordsMutex());
         for (const DeviceRecord* d : chosen) {
             kernel::writeFileAtomic(paths.devinfoDir / devinfoFileName(pool.config, d->pciAddress), devinfoJson(*d), 0644);
-            kernel::writeFileAtomic(paths.allocationsDir / (d->pciAddress + ".json"),
+            kernel::writeFileAtomic(node::allocationRecordIn(paths.allocationsDir, d->pciAddress),
                                     recordJson(*d, pool.config.resourceName()), 0644);
         }
     }

@@ -12,9 +12,10 @@
 
 namespace ibvf::dp {
 
+// Where Allocate writes (lib/node/NodePaths.hpp has where that is on a node).
 struct AllocationPaths {
-    std::filesystem::path devinfoDir;      // /var/run/k8s.cni.cncf.io/devinfo/dp (IBVF_DEVINFO_DIR)
-    std::filesystem::path allocationsDir;  // <IBVF_RUN_DIR or /run/ibvf>/allocations
+    std::filesystem::path devinfoDir;      // the device plugin's Multus device-info directory
+    std::filesystem::path allocationsDir;  // <run dir>/allocations
 
     static AllocationPaths fromEnvironment();
 };

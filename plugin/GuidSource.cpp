@@ -7,6 +7,7 @@
 #include "ipam/EtcdHandoff.hpp"
 #include "linux/KernelError.hpp"
 #include "linux/PfDerivedGuid.hpp"
+#include "node/NodePaths.hpp"
 #include "plugin/GuidFile.hpp"
 
 namespace ibvf::plugin {
@@ -91,7 +92,7 @@ kernel::Guid nodeLocalSourceGuid(GuidSource source, const kernel::Sysfs& sysfs, 
     std::string seen;
     const auto pfGuid = pfNodeGuid(sysfs, vf, seen);
     const auto index = static_cast<unsigned>(vf.vfIndex);
-    if (source == GuidSource::File) return GuidFile::read(guidFilePath()).guidFor(vf.pfPciAddress, pfGuid, index);
+    if (source == GuidSource::File) return GuidFile::read(node::guidFile()).guidFor(vf.pfPciAddress, pfGuid, index);
     if (!pfGuid) {
         throw Error(ErrorCode::HardwareUnsupported, "guidSource \"pf\": cannot read the GUID of PF " + vf.pfPciAddress, seen);
     }
