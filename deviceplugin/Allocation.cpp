@@ -1,7 +1,6 @@
 #include "deviceplugin/Allocation.hpp"
 
 #include <chrono>
-#include <ctime>
 #include <map>
 #include <mutex>
 #include <set>
@@ -11,6 +10,7 @@
 #include <rapidjson/writer.h>
 
 #include "linux/AtomicFile.hpp"
+#include "node/AllocationRecord.hpp"
 #include "node/NodePaths.hpp"
 
 namespace ibvf::dp {
@@ -42,31 +42,7 @@ std::string devinfoJson(const DeviceRecord& d) {
     return std::string(out.GetString(), out.GetSize()) + "\n";
 }
 
-std::string recordJson(const DeviceRecord& d, const std::string& resource) {
-    rapidjson::StringBuffer out;
-    rapidjson::Writer<rapidjson::StringBuffer> w(out);
-    w.StartObject();
-    w.Key("pciAddress");
-    w.String(d.pciAddress.c_str());
-    w.Key("resource");
-    w.String(resource.c_str());
-    w.Key("time");
-    const std::string now = recordTimeText(std::chrono::system_clock::now());
-    w.String(now.c_str());
-    w.EndObject();
-    return std::string(out.GetString(), out.GetSize()) + "\n";
-}
-
 }  // namespace
-
-std::string recordTimeText(std::chrono::system_clock::time_point t) {
-    const std::time_t tt = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 std::mutex& allocationRecordsMutex() {
     static std::mutex records;
@@ -112,7 +88,9 @@ ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::s
         for (const DeviceRecord* d : chosen) {
             kernel::writeFileAtomic(paths.devinfoDir / devinfoFileName(pool.config, d->pciAddress), devinfoJson(*d), 0644);
             kernel::writeFileAtomic(node::allocationRecordIn(paths.allocationsDir, d->pciAddress),
-                                    recordJson(*d, pool.config.resourceName()), 0644);
+                                    node::allocationRecordJson({d->pciAddress, pool.config.resourceName(),
+                                                                node::recordTimeText(std::chrono::system_clock::now())}),
+                                    0644);
         }
     }
     // rdma_cm is node-wide and needed by every RDMA application that resolves addresses.

@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "linux/Sysfs.hpp"
+#include "node/AttachmentState.hpp"
 
 namespace ibvf::node {
 namespace {
@@ -46,6 +47,13 @@ fs::path sysfsRoot() { return kernel::Sysfs::fromEnvironment().root(); }
 
 fs::path attachmentsDirIn(const fs::path& stateRoot) { return stateRoot / "ibvf"; }
 fs::path ipamDataDirIn(const fs::path& stateRoot) { return stateRoot / "ibvf-ipam"; }
+fs::path attachmentStateFileIn(const fs::path& attachmentsDir, const std::string& containerId, const std::string& ifname) {
+    return attachmentsDir / (attachmentKey(containerId, ifname) + ".json");
+}
+fs::path vfClaimsDirIn(const fs::path& attachmentsDir) { return attachmentsDir / "vf"; }
+fs::path vfClaimFileIn(const fs::path& attachmentsDir, std::string_view pciAddress) {
+    return vfClaimsDirIn(attachmentsDir) / pciAddress;
+}
 
 fs::path locksDirIn(const fs::path& runDir) { return runDir / "locks"; }
 fs::path allocationsDirIn(const fs::path& runDir) { return runDir / "allocations"; }

@@ -56,6 +56,12 @@ std::filesystem::path sysfsRoot();
 // Beneath the state root.
 std::filesystem::path attachmentsDirIn(const std::filesystem::path& stateRoot);  // <root>/ibvf
 std::filesystem::path ipamDataDirIn(const std::filesystem::path& stateRoot);     // <root>/ibvf-ipam (the default dataDir)
+// In the attachments directory: <containerId>:<ifname>.json, an attachment's state, and
+// vf/<pci address>, the claim naming the attachment that holds the VF (node/AttachmentState.hpp).
+std::filesystem::path attachmentStateFileIn(const std::filesystem::path& attachmentsDir, const std::string& containerId,
+                                            const std::string& ifname);
+std::filesystem::path vfClaimsDirIn(const std::filesystem::path& attachmentsDir);
+std::filesystem::path vfClaimFileIn(const std::filesystem::path& attachmentsDir, std::string_view pciAddress);
 
 // Beneath the run dir. `allocationsDir` is <run dir>/allocations; advertised.json sits beside it.
 std::filesystem::path locksDirIn(const std::filesystem::path& runDir);

@@ -3,8 +3,7 @@
 // the variable is unset or empty.
 #include <doctest/doctest.h>
 
-#include <stdlib.h>
-
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <optional>

@@ -1,14 +1,11 @@
+// The attachment state format (node/AttachmentState.hpp): what ADD records survives the round
+// trip DEL and ibvf-diag read it back through, and the key that names an attachment.
 #include <doctest/doctest.h>
 
-#include <cstdlib>
-#include <filesystem>
-
-#include "plugin/AttachmentState.hpp"
-#include "plugin/AttachmentStore.hpp"
-#include "support/ScratchDir.hpp"
+#include "node/AttachmentState.hpp"
 
 using namespace ibvf;
-using plugin::AttachmentState;
+using node::AttachmentState;
 
 namespace {
 
@@ -31,7 +28,6 @@ AttachmentState sample() {
     return s;
 }
 
-
 }  // namespace
 
 TEST_CASE("attachment state survives a round trip, with and without a result") {
@@ -41,10 +37,10 @@ TEST_CASE("attachment state survives a round trip, with and without a result") {
     CHECK(back.netnsInode == s.netnsInode);
     CHECK(back.hwaddr == s.hwaddr);
     CHECK(back.adminUp);
-    CHECK(back.phase == plugin::AttachPhase::Attaching);
+    CHECK(back.phase == node::AttachPhase::Attaching);
     CHECK_FALSE(back.result.has_value());
 
-    s.phase = plugin::AttachPhase::Attached;
+    s.phase = node::AttachPhase::Attached;
     cni::Result r;
     cni::Interface iface;
     iface.name = "net1";
@@ -59,7 +55,7 @@ TEST_CASE("attachment state survives a round trip, with and without a result") {
     r.ips.push_back(ip);
     s.result = r;
     back = AttachmentState::fromJson(s.toJson());
-    CHECK(back.phase == plugin::AttachPhase::Attached);
+    CHECK(back.phase == node::AttachPhase::Attached);
     REQUIRE(back.result.has_value());
     CHECK(*back.result == r);
 }
@@ -99,28 +95,12 @@ TEST_CASE("corrupt state is refused") {
     CHECK_THROWS(AttachmentState::fromJson(R"({"format":99,"containerId":"x"})"));
 }
 
-TEST_CASE("store: save, load, claim and stale claims") {
-    test::ScratchDir dir;
-    plugin::AttachmentStore store(dir.path() / "ibvf");
-    auto s = sample();
-    CHECK_FALSE(store.load(s.containerId, s.ifname).has_value());
-    CHECK_FALSE(store.holderOf(s.pciAddress).has_value());
-
-    store.claim(s.pciAddress, s.containerId, s.ifname);
-    // A claim whose attachment state does not exist (crash between claim and state) holds nothing.
-    CHECK_FALSE(store.holderOf(s.pciAddress).has_value());
-
-    store.save(s);
-    auto holder = store.holderOf(s.pciAddress);
-    REQUIRE(holder.has_value());
-    CHECK(holder->containerId == s.containerId);
-    CHECK(store.all().size() == 1);
-
-    store.remove(s.containerId, s.ifname);
-    store.releaseClaim(s.pciAddress);
-    CHECK_FALSE(store.load(s.containerId, s.ifname).has_value());
-    CHECK(store.all().empty());
-    // Removing twice is fine.
-    store.remove(s.containerId, s.ifname);
-    store.releaseClaim(s.pciAddress);
+TEST_CASE("an attachment's key is <container id>:<ifname>, split at the first ':'") {
+    CHECK(node::attachmentKey("c0ffee", "net1") == "c0ffee:net1");
+    const auto key = node::parseAttachmentKey("c0ffee:net1");
+    REQUIRE(key);
+    CHECK(key->containerId == "c0ffee");
+    CHECK(key->ifname == "net1");
+    CHECK_FALSE(node::parseAttachmentKey("c0ffee-net1"));
+    CHECK(node::parseAttachmentKey(":net1")->containerId.empty());
 }
