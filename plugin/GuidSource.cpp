@@ -30,7 +30,7 @@ std::optional<kernel::Guid> pfNodeGuid(const kernel::Sysfs& sysfs, const kernel:
             seen = "RDMA device " + *pf.rdmaDevice + " of PF " + vf.pfPciAddress + " has no node_guid";
             return std::nullopt;
         }
-        const auto guid = kernel::Guid::parseAnyForm(*text);
+        const auto guid = kernel::Guid::parseSysfs(*text);
         if (!guid) seen = "node_guid of " + *pf.rdmaDevice + " reads '" + *text + "'";
         return guid;
     } catch (const kernel::KernelError& e) {
