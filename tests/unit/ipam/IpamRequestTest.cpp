@@ -2,13 +2,13 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <string>
 
 #include <spdlog/spdlog.h>
 
 #include "cni/NetConf.hpp"
 #include "ipam/IpamRequest.hpp"
+#include "support/LastLine.hpp"
 #include "support/ScratchDir.hpp"
 
 using namespace ibvf;
@@ -20,14 +20,6 @@ cni::Request request(const std::string& containerId) {
     req.env.containerId = containerId;
     req.env.ifname = "net1";
     return req;
-}
-
-std::string lastLine(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    std::string line;
-    std::string last;
-    while (std::getline(in, line)) last = line;
-    return last;
 }
 
 }  // namespace
@@ -47,12 +39,12 @@ TEST_CASE("IPAM logging: <program>.log in the log directory, lines tagged with n
     ::setenv("IBVF_LOG_DIR", dir.path().c_str(), 1);
     ipam::setupIpamLogging(request("0123456789abcdef"), "ipam-test", "guid");
     spdlog::info("one");
-    CHECK(lastLine(dir / "ipam-test.log").find("[guid net=ibnet cid=0123456789ab if=net1] one") != std::string::npos);
+    CHECK(test::lastLine(dir / "ipam-test.log").find("[guid net=ibnet cid=0123456789ab if=net1] one") != std::string::npos);
     ipam::setupIpamLogging(request("0123456789abcdef"), "ipam-test", "");
     spdlog::info("two");
-    CHECK(lastLine(dir / "ipam-test.log").find("[net=ibnet cid=0123456789ab if=net1] two") != std::string::npos);
+    CHECK(test::lastLine(dir / "ipam-test.log").find("[net=ibnet cid=0123456789ab if=net1] two") != std::string::npos);
     ipam::setupIpamLogging(request(""), "ipam-test", "guid");  // GC and STATUS name no attachment
     spdlog::info("three");
-    CHECK(lastLine(dir / "ipam-test.log").find("] three") == std::string::npos);
+    CHECK(test::lastLine(dir / "ipam-test.log").find("] three") == std::string::npos);
     ::unsetenv("IBVF_LOG_DIR");
 }

@@ -3,35 +3,13 @@
 #include <doctest/doctest.h>
 
 #include "node/AttachmentState.hpp"
+#include "support/AttachmentSample.hpp"
 
 using namespace ibvf;
 using node::AttachmentState;
 
-namespace {
-
-AttachmentState sample() {
-    AttachmentState s;
-    s.containerId = "c0ffee";
-    s.ifname = "net1";
-    s.network = "ib";
-    s.netns = "/run/netns/x";
-    s.netnsInode = 4026532000ULL;
-    s.pciAddress = "0000:3b:00.2";
-    s.pfPciAddress = "0000:3b:00.0";
-    s.vfIndex = 0;
-    s.hostName = "ib0v0";
-    s.hostIfindex = 17;
-    s.hwaddr = "00:00:01:49:fe:80:00:00:00:00:00:00:00:11:22:33:44:55:66:77";
-    s.mtu = 2044;
-    s.adminUp = true;
-    s.ipamType = "ibvf-ipam";
-    return s;
-}
-
-}  // namespace
-
 TEST_CASE("attachment state survives a round trip, with and without a result") {
-    auto s = sample();
+    auto s = test::sampleAttachmentState();
     auto back = AttachmentState::fromJson(s.toJson());
     CHECK(back.containerId == s.containerId);
     CHECK(back.netnsInode == s.netnsInode);
@@ -61,7 +39,7 @@ TEST_CASE("attachment state survives a round trip, with and without a result") {
 }
 
 TEST_CASE("InfiniBand fields survive a round trip and stay absent when unused") {
-    auto s = sample();
+    auto s = test::sampleAttachmentState();
     s.rdmaDevice = "mlx5_3";
     s.pkey = "0x8001";
     s.childIfindex = 42;
@@ -77,7 +55,7 @@ TEST_CASE("InfiniBand fields survive a round trip and stay absent when unused") 
     CHECK(back.childIfindex == 42);
     CHECK(back.podParentName == "net1-vf");
     CHECK(back.vfioPciMode);
-    const auto plain = sample().toJson();
+    const auto plain = test::sampleAttachmentState().toJson();
     for (const char* key : {"rdmaDevice", "pkey", "childIfindex", "vfioPciMode", "\"guid\"", "partition"}) {
         CHECK_MESSAGE(plain.find(key) == std::string::npos, key);
     }

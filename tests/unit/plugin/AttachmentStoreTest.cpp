@@ -4,37 +4,15 @@
 
 #include "node/VfAttachment.hpp"
 #include "plugin/AttachmentStore.hpp"
+#include "support/AttachmentSample.hpp"
 #include "support/ScratchDir.hpp"
 
 using namespace ibvf;
 
-namespace {
-
-node::AttachmentState sample() {
-    node::AttachmentState s;
-    s.containerId = "c0ffee";
-    s.ifname = "net1";
-    s.network = "ib";
-    s.netns = "/run/netns/x";
-    s.netnsInode = 4026532000ULL;
-    s.pciAddress = "0000:3b:00.2";
-    s.pfPciAddress = "0000:3b:00.0";
-    s.vfIndex = 0;
-    s.hostName = "ib0v0";
-    s.hostIfindex = 17;
-    s.hwaddr = "00:00:01:49:fe:80:00:00:00:00:00:00:00:11:22:33:44:55:66:77";
-    s.mtu = 2044;
-    s.adminUp = true;
-    s.ipamType = "ibvf-ipam";
-    return s;
-}
-
-}  // namespace
-
 TEST_CASE("store: save, load, claim and stale claims") {
     test::ScratchDir dir;
     const plugin::AttachmentStore store(dir.path() / "ibvf");
-    auto s = sample();
+    auto s = test::sampleAttachmentState();
     CHECK_FALSE(store.load(s.containerId, s.ifname).has_value());
     CHECK_FALSE(store.holderOf(s.pciAddress).has_value());
 
@@ -61,7 +39,7 @@ TEST_CASE("a VF the store claimed and saved is found by findAttachmentOfVf, as t
     test::ScratchDir dir;
     const auto attachments = dir.path() / "ibvf";
     const plugin::AttachmentStore store(attachments);
-    auto s = sample();
+    auto s = test::sampleAttachmentState();
     store.claim(s.pciAddress, s.containerId, s.ifname);
     CHECK_FALSE(node::findAttachmentOfVf(attachments, s.pciAddress));  // claimed, no state yet
 
