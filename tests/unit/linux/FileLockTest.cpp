@@ -186,7 +186,8 @@ TEST_CASE("a lock is released when its holder is killed") {
     const std::int64_t acquiredNs = monotonicNs();
     killer.join();
     REQUIRE(lock.has_value());
-    CHECK(acquiredNs - killedNs < 50 * kMs);
+    // Far below the 5 s timeout; the slack is for a loaded machine scheduling the killer late.
+    CHECK(acquiredNs - killedNs < 250 * kMs);
     const int status = holder.wait();
     CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
 }
@@ -254,5 +255,7 @@ TEST_CASE("shared holders coexist; an exclusive one waits for all of them, and t
     REQUIRE(exclusive.has_value());
     CHECK_FALSE(FileLock::tryAcquire(path, 0ms, FileLock::Mode::Shared).has_value());
     exclusive.reset();
-    CHECK(FileLock::tryAcquire(path, 0ms, FileLock::Mode::Shared).has_value());
+    // Not 0 ms: the exclusive wait above that timed out after 20 ms left its helper blocked in
+    // flock(); the kernel may grant it the lock now, and it drops it a moment later.
+    CHECK(FileLock::tryAcquire(path, 1000ms, FileLock::Mode::Shared).has_value());
 }
