@@ -28,13 +28,27 @@ const std::string kProcSys = "/proc/sys/";
 }  // namespace
 
 NetNs NetNs::open(const std::string& path) {
+    return *openChecked(path, true);
+}
+
+std::optional<NetNs> NetNs::openIfPresent(const std::string& path) {
+    return openChecked(path, false);
+}
+
+std::optional<NetNs> NetNs::openChecked(const std::string& path, bool goneIsError) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) throwErrno("open netns " + path);
+    if (!fd) {
+        if (errno == ENOENT && !goneIsError) return std::nullopt;
+        throwErrno("open netns " + path);
+    }
     // A /run/netns entry whose bind mount is gone is an ordinary empty file; setns() would only
     // fail later with a bare EINVAL, so say what is wrong here.
     const int type = ::ioctl(fd.get(), NS_GET_NSTYPE);
     if (type < 0) {
-        if (errno == ENOTTY) throwErr(EINVAL, "open netns " + path + ": not a namespace file");
+        if (errno == ENOTTY) {
+            if (!goneIsError) return std::nullopt;
+            throwErr(EINVAL, "open netns " + path + ": not a namespace file");
+        }
         throwErrno("open netns " + path);
     }
     if (type != CLONE_NEWNET) throwErr(EINVAL, "open netns " + path + ": not a network namespace");

@@ -2,6 +2,7 @@
 // Network namespaces as handles. Entering one is scoped: the guard always switches the calling
 // thread back, even when the body throws. Netlink sockets keep the namespace they were created
 // in, so the usual pattern is: enter, open a socket, leave, then drive the socket from the host.
+#include <optional>
 #include <string>
 #include <sys/types.h>
 
@@ -13,6 +14,9 @@ class NetNs {
 public:
     // Throws KernelError naming the path (ENOENT when the namespace is gone).
     static NetNs open(const std::string& path);
+    // Like open(), but nullopt when the namespace is gone: the path is missing, or only the
+    // empty pin file of an unmounted namespace is left. Other failures still throw.
+    static std::optional<NetNs> openIfPresent(const std::string& path);
     static NetNs current();  // /proc/thread-self/ns/net
     int fd() const { return fd_.get(); }
     const std::string& path() const { return path_; }
@@ -20,6 +24,7 @@ public:
     bool sameAs(const NetNs& other) const;
 
 private:
+    static std::optional<NetNs> openChecked(const std::string& path, bool goneIsError);
     NetNs(Fd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
     Fd fd_;
     std::string path_;

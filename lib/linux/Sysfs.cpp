@@ -36,24 +36,6 @@ std::string_view trimmed(std::string_view s) {
     return s;
 }
 
-// Returns 0 or the errno. A sysfs attribute is at most a page and arrives in one read(), so a
-// short read means end of file and the usual second read() returning 0 is skipped.
-int readAttribute(const fs::path& path, std::string& out) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return errno;
-    out.clear();
-    char buf[4096];
-    for (;;) {
-        const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return errno;
-        }
-        out.append(buf, static_cast<std::size_t>(n));
-        if (static_cast<std::size_t>(n) < sizeof buf) return 0;
-    }
-}
-
 // Returns 0 or the errno.
 int readLink(const fs::path& path, std::string& out) {
     char buf[PATH_MAX];
@@ -128,7 +110,7 @@ Int parseNumber(const fs::path& path, std::string_view text) {
 template <class Int>
 Int readNumber(const fs::path& path, const std::string& context) {
     std::string text;
-    if (const int err = readAttribute(path, text)) throw KernelError(err, context + ": " + path.string());
+    if (const int err = readSysfsAttribute(path, text)) throw KernelError(err, context + ": " + path.string());
     return parseNumber<Int>(path, text);
 }
 
@@ -192,6 +174,24 @@ void forEachVirtfn(const fs::path& pfDir, Visit&& visit) {
 
 }  // namespace
 
+// Returns 0 or the errno. A sysfs attribute is at most a page and arrives in one read(), so a
+// short read means end of file and the usual second read() returning 0 is skipped.
+int readSysfsAttribute(const fs::path& path, std::string& out) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return errno;
+    out.clear();
+    char buf[4096];
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        out.append(buf, static_cast<std::size_t>(n));
+        if (static_cast<std::size_t>(n) < sizeof buf) return 0;
+    }
+}
+
 bool isValidPciAddress(std::string_view bdf) {
     // dddd:bb:dd.f
     if (bdf.size() != 12 || bdf[4] != ':' || bdf[7] != ':' || bdf[10] != '.') return false;
@@ -220,7 +220,7 @@ std::optional<std::string> Sysfs::netdevAttribute(std::string_view ifname, std::
     }
     const fs::path path = netClassDir(ifname) / attribute;
     std::string text;
-    if (const int err = readAttribute(path, text)) {
+    if (const int err = readSysfsAttribute(path, text)) {
         if (err == ENOENT) return std::nullopt;
         throw KernelError(err, "read " + path.string());
     }
@@ -233,7 +233,7 @@ std::optional<std::string> Sysfs::rdmaNodeGuid(std::string_view rdmaDevice) cons
     }
     const fs::path path = root_ / "class/infiniband" / rdmaDevice / "node_guid";
     std::string text;
-    if (const int err = readAttribute(path, text)) {
+    if (const int err = readSysfsAttribute(path, text)) {
         if (err == ENOENT) return std::nullopt;
         throw KernelError(err, "read " + path.string());
     }
@@ -277,7 +277,7 @@ VfInfo Sysfs::vf(std::string_view bdf) const {
 
     const fs::path numa = dir / "numa_node";
     std::string text;
-    if (const int err = readAttribute(numa, text)) {
+    if (const int err = readSysfsAttribute(numa, text)) {
         if (err != ENOENT) throw KernelError(err, "read " + numa.string());
     } else {
         info.numaNode = parseNumber<int>(numa, text);
@@ -335,7 +335,7 @@ std::vector<std::string> Sysfs::rdmaCharDevices(std::string_view rdmaDevice) con
         const fs::path classDir = root_ / cls;
         for (const auto& name : listDirectory(classDir)) {
             const fs::path file = classDir / name / "ibdev";
-            if (const int err = readAttribute(file, ibdev)) {
+            if (const int err = readSysfsAttribute(file, ibdev)) {
                 // class/infiniband_mad also holds "abi_version", which has no ibdev.
                 if (err == ENOENT || err == ENOTDIR) continue;
                 throw KernelError(err, "read " + file.string());

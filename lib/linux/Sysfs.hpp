@@ -12,6 +12,10 @@ namespace ibvf::kernel {
 // "dddd:bb:dd.f" (lower-case hex); the short form "bb:dd.f" is not accepted.
 bool isValidPciAddress(std::string_view bdf);
 
+// One sysfs attribute file, untrimmed, into `out`. Returns 0 or the errno of the failed call
+// (no exception: callers that read many files skip the ones that fail).
+int readSysfsAttribute(const std::filesystem::path& path, std::string& out);
+
 struct VfInfo {
     std::string pciAddress;
     std::string pfPciAddress;

@@ -90,6 +90,10 @@ public:
                        const std::vector<std::uint16_t>& pkeys);
     void addRdmaCharDevices(const std::string& rdmaDevice, unsigned uverbs, unsigned umad);
 
+    // class/infiniband/<rdmaDevice>/ports/<port>/<relPath> (e.g. "counters/port_xmit_data",
+    // "state") holding `content` and a newline; directories are made as needed.
+    void setRdmaPortFile(const std::string& rdmaDevice, unsigned port, const std::string& relPath, const std::string& content);
+
     // class/infiniband/<rdmaDevice>/node_guid, in the kernel's "xxxx:xxxx:xxxx:xxxx" form.
     void setNodeGuid(const std::string& rdmaDevice, const std::string& sysfsText);
 

@@ -1,0 +1,40 @@
+#include "linux/NetnsSocket.hpp"
+
+#include <cerrno>
+
+#include "linux/KernelError.hpp"
+
+namespace ibvf::kernel {
+
+namespace {
+
+ReadError failedWith(const KernelError& e) {
+    return ReadError{ReadFailure::Failed, e.err(), e.what()};
+}
+
+}  // namespace
+
+ReadResult<NetlinkSocket> openNetlinkSocketIn(const NetNs& ns, int protocol, const std::string& what) {
+    try {
+        return runInNetNs(ns, [&] { return NetlinkSocket(protocol, what + " in netns " + ns.path()); });
+    } catch (const KernelError& e) {
+        return failedWith(e);
+    }
+}
+
+ReadResult<NetlinkSocket> openNetlinkSocketIn(const std::string& netnsPath, int protocol, const std::string& what) {
+    try {
+        const auto ns = NetNs::openIfPresent(netnsPath);
+        if (!ns) return ReadError{ReadFailure::NamespaceGone, ENOENT, "netns " + netnsPath + " is gone"};
+        return openNetlinkSocketIn(*ns, protocol, what);
+    } catch (const KernelError& e) {
+        return failedWith(e);
+    }
+}
+
+ReadError netlinkReadError(const NetlinkSocket::Outcome& outcome, const std::string& what, ReadFailure kind) {
+    const std::string text = outcome.extack.empty() ? what : what + " [kernel: " + outcome.extack + "]";
+    return ReadError{kind, outcome.error, KernelError(outcome.error, text).what()};
+}
+
+}  // namespace ibvf::kernel

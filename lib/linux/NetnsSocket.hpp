@@ -1,0 +1,23 @@
+#pragma once
+// A netlink socket opened inside another network namespace, for the scrape-time readers
+// (LinkStatsReader, RdmaCounterReader): the calling thread enters the namespace only for the
+// socket() call and is back before this returns. A namespace that is gone is a ReadResult, not
+// an exception: pods end between listing and reading all the time.
+#include <string>
+
+#include "linux/NetNs.hpp"
+#include "linux/RawNetlink.hpp"
+#include "linux/ReadResult.hpp"
+
+namespace ibvf::kernel {
+
+// NamespaceGone when `netnsPath` is missing or only a stale pin file; Failed (with the errno and
+// the path) for anything else, e.g. EPERM entering it or EPROTONOSUPPORT for the protocol.
+ReadResult<NetlinkSocket> openNetlinkSocketIn(const std::string& netnsPath, int protocol, const std::string& what);
+ReadResult<NetlinkSocket> openNetlinkSocketIn(const NetNs& ns, int protocol, const std::string& what);
+
+// ReadError{Failed} from a netlink outcome: "what [kernel: extack]: strerror".
+ReadError netlinkReadError(const NetlinkSocket::Outcome& outcome, const std::string& what,
+                           ReadFailure kind = ReadFailure::Failed);
+
+}  // namespace ibvf::kernel

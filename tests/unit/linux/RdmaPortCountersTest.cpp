@@ -1,0 +1,84 @@
+// RDMA port counters and state read from a fake sysfs tree (class/infiniband/<dev>/ports/<n>).
+#include <doctest/doctest.h>
+
+#include "linux/RdmaPortCounters.hpp"
+#include "support/FakeSysfs.hpp"
+
+using namespace ibvf;
+
+TEST_CASE("parsePortStateText: the kernel's \"<code>: <name>\"") {
+    const auto active = kernel::parsePortStateText("4: ACTIVE\n");
+    REQUIRE(active);
+    CHECK(active->first == 4u);
+    CHECK(active->second == "ACTIVE");
+    const auto phys = kernel::parsePortStateText("5: LinkUp");
+    REQUIRE(phys);
+    CHECK(phys->first == 5u);
+    CHECK(phys->second == "LinkUp");
+    for (const char* bad : {"", "ACTIVE", "x: ACTIVE", ": ACTIVE"}) CHECK_MESSAGE(!kernel::parsePortStateText(bad), bad);
+}
+
+TEST_CASE("readRdmaPortCounters: every counter file, hw_counters, state, GUIDs; bad files skipped and counted") {
+    test::FakeSysfs sysfs;
+    sysfs.addPf("0000:3b:00.0", "ib0", 4, test::FakePfOptions().withRdma("mlx5_0"));
+    sysfs.addVf("0000:3b:00.0", 0, "0000:3b:00.2", test::FakeVfOptions().withRdma("mlx5_1"));
+    sysfs.setIbIdentity("mlx5_1", 0x0200000000000011ULL, 0x0200000000000022ULL, {0xffff});
+    sysfs.setRdmaPortFile("mlx5_1", 1, "counters/port_xmit_data", "1000");
+    sysfs.setRdmaPortFile("mlx5_1", 1, "counters/port_rcv_data", "2000");
+    sysfs.setRdmaPortFile("mlx5_1", 1, "counters/link_downed", "3");
+    sysfs.setRdmaPortFile("mlx5_1", 1, "counters/symbol_error", "18446744073709551615");
+    sysfs.setRdmaPortFile("mlx5_1", 1, "counters/port_xmit_wait", "N/A");  // not a number: skipped
+    sysfs.setRdmaPortFile("mlx5_1", 1, "hw_counters/out_of_buffer", "7");
+    sysfs.setRdmaPortFile("mlx5_1", 1, "hw_counters/lifespan", "10");  // a setting, not a counter
+    sysfs.setRdmaPortFile("mlx5_1", 1, "state", "4: ACTIVE");
+    sysfs.setRdmaPortFile("mlx5_1", 1, "phys_state", "5: LinkUp");
+    sysfs.setRdmaPortFile("mlx5_1", 1, "link_layer", "InfiniBand");
+    sysfs.setRdmaPortFile("mlx5_1", 2, "state", "1: DOWN");  // a second port, without counters
+
+    const auto result = kernel::readRdmaPortCounters(kernel::Sysfs(sysfs.root()), "mlx5_1");
+    REQUIRE(result.ok());
+    const auto& ports = result.value();
+    REQUIRE(ports.size() == 2);
+    const auto& p = ports[0];
+    CHECK(p.device == "mlx5_1");
+    CHECK(p.port == 1u);
+    CHECK(p.source == kernel::CounterSource::Sysfs);
+    CHECK(p.counters == std::map<std::string, std::uint64_t>{
+                            {"link_downed", 3}, {"port_rcv_data", 2000}, {"port_xmit_data", 1000}, {"symbol_error", 18446744073709551615ULL}});
+    CHECK(p.hwCounters == std::map<std::string, std::uint64_t>{{"out_of_buffer", 7}});
+    CHECK(p.state == 4u);
+    CHECK(p.stateName == "ACTIVE");
+    CHECK(p.physState == 5u);
+    CHECK(p.physStateName == "LinkUp");
+    CHECK(p.linkLayer == "InfiniBand");
+    REQUIRE(p.nodeGuid);
+    CHECK(p.nodeGuid->value() == 0x0200000000000011ULL);
+    REQUIRE(p.portGuid);
+    CHECK(p.portGuid->value() == 0x0200000000000022ULL);
+    CHECK(p.unreadable == 1u);
+
+    const auto& p2 = ports[1];
+    CHECK(p2.port == 2u);
+    CHECK(p2.state == 1u);
+    CHECK(p2.counters.empty());
+    CHECK(p2.hwCounters.empty());
+    CHECK_FALSE(p2.physState);
+    CHECK_FALSE(p2.portGuid);
+    CHECK(p2.nodeGuid == p.nodeGuid);
+    CHECK(p2.unreadable == 0u);
+}
+
+TEST_CASE("readRdmaPortCounters: a device not in this sysfs is NotVisible, a bad name Failed") {
+    test::FakeSysfs sysfs;
+    const kernel::Sysfs view(sysfs.root());
+    const auto moved = kernel::readRdmaPortCounters(view, "mlx5_9");
+    REQUIRE_FALSE(moved.ok());
+    CHECK(moved.error().kind == kernel::ReadFailure::NotVisible);
+    CHECK(moved.error().message.find("mlx5_9") != std::string::npos);
+    CHECK(kernel::readFailureName(moved.error().kind) == "not_visible");
+    for (const char* bad : {"", "..", "a/b"}) {
+        const auto r = kernel::readRdmaPortCounters(view, bad);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().kind == kernel::ReadFailure::Failed);
+    }
+}
