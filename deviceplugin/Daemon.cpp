@@ -25,12 +25,14 @@
 #include "deviceplugin/HealthState.hpp"
 #include "deviceplugin/LinkEventSocket.hpp"
 #include "deviceplugin/MetricsServer.hpp"
+#include "deviceplugin/PluginRegistry.hpp"
 #include "deviceplugin/PodAssignments.hpp"
 #include "deviceplugin/PoolMetrics.hpp"
 #include "deviceplugin/PluginWatcherService.hpp"
 #include "deviceplugin/PodResourcesReclaimer.hpp"
 #include "deviceplugin/RecordReclaim.hpp"
 #include "deviceplugin/ResourceServer.hpp"
+#include "deviceplugin/VfMetrics.hpp"
 #include "linux/AtomicFile.hpp"
 #include "linux/Fd.hpp"
 #include "linux/KernelError.hpp"
@@ -137,9 +139,10 @@ private:
     void startMetrics() {
         const std::string address = options_.metricsAddress.empty() ? config_.metricsAddress : options_.metricsAddress;
         if (address.empty()) return;
-        auto registry = std::make_shared<metrics::Registry>();
-        registry->add([this](std::vector<metrics::Family>& out) { poolMetrics_.collect(out, inventory_.snapshot(), paths_); });
-        metricsServer_ = std::make_unique<MetricsServer>(metrics::parseListenAddress(address), std::move(registry), health_);
+        vfMetrics_ = std::make_unique<VfMetrics>(inventory_, assignments_, PlacementSource{}, sysfs_, paths_);
+        metricsServer_ = std::make_unique<MetricsServer>(metrics::parseListenAddress(address),
+                                                         makePluginRegistry(poolMetrics_, inventory_, paths_, *vfMetrics_),
+                                                         health_);
         spdlog::info("serving metrics on http://{}/metrics (probes /healthz, /readyz)",
                      metrics::parseListenAddress(address).toString());
     }
@@ -369,6 +372,7 @@ private:
     HealthState health_;
     PodResourcesReclaimer reclaimer_;
     std::string advertised_;  // content last written to advertised.json
+    std::unique_ptr<VfMetrics> vfMetrics_;
     std::unique_ptr<MetricsServer> metricsServer_;  // last: its thread reads the members above
 };
 

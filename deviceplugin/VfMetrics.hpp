@@ -1,0 +1,38 @@
+#pragma once
+// The per-VF collector: at each scrape, the published inventory, kubelet's last word on who
+// holds what and ibvf's attachment states, then the kernel (VfReader), then the families
+// (VfFamilies) and the read errors so far.
+#include <functional>
+#include <vector>
+
+#include "deviceplugin/Allocation.hpp"
+#include "deviceplugin/DeviceInventory.hpp"
+#include "deviceplugin/PodAssignments.hpp"
+#include "deviceplugin/ReadErrors.hpp"
+#include "deviceplugin/VfReading.hpp"
+#include "linux/Sysfs.hpp"
+#include "metrics/Family.hpp"
+
+namespace ibvf::dp {
+
+// Where ADD put each VF; called once per scrape.
+using PlacementSource = std::function<PlacementMap()>;
+
+class VfMetrics {
+public:
+    VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementSource placements,
+              kernel::Sysfs sysfs, AllocationPaths paths);
+
+    // Never throws: whatever cannot be read is left out and counted.
+    void collect(std::vector<metrics::Family>& out);
+
+private:
+    const DeviceInventory& inventory_;
+    const PodAssignments& assignments_;
+    const PlacementSource placements_;
+    const kernel::Sysfs sysfs_;
+    const AllocationPaths paths_;
+    ReadErrors errors_;
+};
+
+}  // namespace ibvf::dp
