@@ -65,7 +65,8 @@ public:
     // NamespaceGone when the path is missing or only a stale pin file is left.
     static ReadResult<LinkStatsReader> open(const std::string& netnsPath);
     static ReadResult<LinkStatsReader> open(const NetNs& ns);
-    // The calling thread's namespace (the host's, for VF netdevs not moved into a pod).
+    // The calling thread's namespace (the host's, for VF netdevs not moved into a pod). Throws
+    // KernelError only when no netlink socket can be opened at all.
     static LinkStatsReader here();
 
     ~LinkStatsReader();

@@ -5,7 +5,9 @@
 // kernel's own errno (libnl folds several into one code) and its extended-ack text.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -60,6 +62,15 @@ std::vector<NlAttr> nlAttrs(std::span<const std::uint8_t> area);
 std::vector<NlAttr> nlMessageAttrs(std::span<const std::uint8_t> message, std::size_t familyHeaderLen);
 const NlAttr* findNlAttr(const std::vector<NlAttr>& attrs, std::uint16_t type);
 std::string nlAttrString(const NlAttr& a);  // up to the first NUL
+// The payload as a T (an integer or a fixed kernel struct such as ifla_vf_guid); nullopt when the
+// attribute is absent or shorter than T.
+template <class T>
+std::optional<T> nlAttrAs(const NlAttr* a) {
+    if (!a || a->payload.size() < sizeof(T)) return std::nullopt;
+    T v;
+    std::memcpy(&v, a->payload.data(), sizeof v);
+    return v;
+}
 
 // Request/reply on one netlink protocol, in the namespace the calling thread is in when it is
 // constructed. Not thread-safe.

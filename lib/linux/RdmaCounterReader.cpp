@@ -4,7 +4,6 @@
 #include <rdma/rdma_netlink.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "linux/KernelError.hpp"
 #include "linux/NetNs.hpp"
@@ -20,14 +19,6 @@ namespace {
 
 constexpr std::uint16_t nldevType(int cmd) {
     return static_cast<std::uint16_t>(RDMA_NL_GET_TYPE(RDMA_NL_NLDEV, cmd));
-}
-
-template <class T>
-std::optional<T> valueOf(const NlAttr* a) {
-    if (!a || a->payload.size() < sizeof(T)) return std::nullopt;
-    T v;
-    std::memcpy(&v, a->payload.data(), sizeof v);
-    return v;
 }
 
 }  // namespace
@@ -48,25 +39,25 @@ std::vector<std::uint8_t> statGet(std::uint32_t deviceIndex, std::uint32_t port)
 
 std::optional<DeviceAttrs> parseDevice(std::span<const std::uint8_t> getReply) {
     const auto attrs = nlMessageAttrs(getReply, 0);
-    const auto index = valueOf<std::uint32_t>(findNlAttr(attrs, RDMA_NLDEV_ATTR_DEV_INDEX));
+    const auto index = nlAttrAs<std::uint32_t>(findNlAttr(attrs, RDMA_NLDEV_ATTR_DEV_INDEX));
     const NlAttr* name = findNlAttr(attrs, RDMA_NLDEV_ATTR_DEV_NAME);
     if (!index || !name) return std::nullopt;
     DeviceAttrs d;
     d.index = *index;
     d.name = nlAttrString(*name);
-    d.nodeGuid = valueOf<std::uint64_t>(findNlAttr(attrs, RDMA_NLDEV_ATTR_NODE_GUID));
+    d.nodeGuid = nlAttrAs<std::uint64_t>(findNlAttr(attrs, RDMA_NLDEV_ATTR_NODE_GUID));
     if (const NlAttr* protocol = findNlAttr(attrs, RDMA_NLDEV_ATTR_DEV_PROTOCOL)) d.protocol = nlAttrString(*protocol);
     return d;
 }
 
 std::optional<PortAttrs> parsePort(std::span<const std::uint8_t> portGetReply) {
     const auto attrs = nlMessageAttrs(portGetReply, 0);
-    const auto port = valueOf<std::uint32_t>(findNlAttr(attrs, RDMA_NLDEV_ATTR_PORT_INDEX));
+    const auto port = nlAttrAs<std::uint32_t>(findNlAttr(attrs, RDMA_NLDEV_ATTR_PORT_INDEX));
     if (!port) return std::nullopt;
     PortAttrs p;
     p.port = *port;
-    if (const auto s = valueOf<std::uint8_t>(findNlAttr(attrs, RDMA_NLDEV_ATTR_PORT_STATE))) p.state = *s;
-    if (const auto s = valueOf<std::uint8_t>(findNlAttr(attrs, RDMA_NLDEV_ATTR_PORT_PHYS_STATE))) p.physState = *s;
+    if (const auto s = nlAttrAs<std::uint8_t>(findNlAttr(attrs, RDMA_NLDEV_ATTR_PORT_STATE))) p.state = *s;
+    if (const auto s = nlAttrAs<std::uint8_t>(findNlAttr(attrs, RDMA_NLDEV_ATTR_PORT_PHYS_STATE))) p.physState = *s;
     return p;
 }
 
@@ -79,7 +70,7 @@ std::map<std::string, std::uint64_t> parseHwCounters(std::span<const std::uint8_
         if (entry.type != RDMA_NLDEV_ATTR_STAT_HWCOUNTER_ENTRY) continue;
         const auto fields = nlAttrs(entry.payload);
         const NlAttr* name = findNlAttr(fields, RDMA_NLDEV_ATTR_STAT_HWCOUNTER_ENTRY_NAME);
-        const auto value = valueOf<std::uint64_t>(findNlAttr(fields, RDMA_NLDEV_ATTR_STAT_HWCOUNTER_ENTRY_VALUE));
+        const auto value = nlAttrAs<std::uint64_t>(findNlAttr(fields, RDMA_NLDEV_ATTR_STAT_HWCOUNTER_ENTRY_VALUE));
         if (name && value) out.insert_or_assign(nlAttrString(*name), *value);
     }
     return out;

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "linux/KernelError.hpp"
 #include "linux/RawNetlink.hpp"
@@ -24,13 +23,6 @@ namespace {
 
 constexpr std::uint16_t nldevType(int cmd) {
     return static_cast<std::uint16_t>(RDMA_NL_GET_TYPE(RDMA_NL_NLDEV, cmd));
-}
-
-std::optional<std::uint32_t> u32Of(const NlAttr* a) {
-    if (!a || a->payload.size() < sizeof(std::uint32_t)) return std::nullopt;
-    std::uint32_t v;
-    std::memcpy(&v, a->payload.data(), sizeof v);
-    return v;
 }
 
 }  // namespace
@@ -59,7 +51,7 @@ std::optional<RdmaNetnsMode> parseNetnsMode(std::span<const std::uint8_t> sysGet
 
 std::optional<DeviceEntry> parseDevice(std::span<const std::uint8_t> getReply) {
     const auto attrs = nlMessageAttrs(getReply, 0);
-    const auto index = u32Of(findNlAttr(attrs, RDMA_NLDEV_ATTR_DEV_INDEX));
+    const auto index = nlAttrAs<std::uint32_t>(findNlAttr(attrs, RDMA_NLDEV_ATTR_DEV_INDEX));
     const NlAttr* name = findNlAttr(attrs, RDMA_NLDEV_ATTR_DEV_NAME);
     if (!index || !name) return std::nullopt;
     return DeviceEntry{*index, nlAttrString(*name)};

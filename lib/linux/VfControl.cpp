@@ -56,14 +56,6 @@ std::vector<std::uint8_t> oneVfAttribute(int pfIfindex, std::uint16_t type, cons
     return b.finish();
 }
 
-template <class T>
-std::optional<T> structOf(const NlAttr* a) {
-    if (!a || a->payload.size() < sizeof(T)) return std::nullopt;
-    T v;
-    std::memcpy(&v, a->payload.data(), sizeof v);
-    return v;
-}
-
 }  // namespace
 
 std::vector<std::uint8_t> setGuid(int pfIfindex, int vfIndex, GuidKind kind, std::uint64_t guid) {
@@ -100,10 +92,10 @@ std::vector<VfSettings> parseVfList(std::span<const std::uint8_t> newlinkMessage
         if (info.type != IFLA_VF_INFO) continue;
         const auto vfAttrs = nlAttrs(info.payload);
         // Every VF attribute starts with the VF number; IFLA_VF_MAC is always sent.
-        const auto mac = structOf<ifla_vf_mac>(findNlAttr(vfAttrs, IFLA_VF_MAC));
-        const auto state = structOf<ifla_vf_link_state>(findNlAttr(vfAttrs, IFLA_VF_LINK_STATE));
-        const auto node = structOf<ifla_vf_guid>(findNlAttr(vfAttrs, IFLA_VF_IB_NODE_GUID));
-        const auto port = structOf<ifla_vf_guid>(findNlAttr(vfAttrs, IFLA_VF_IB_PORT_GUID));
+        const auto mac = nlAttrAs<ifla_vf_mac>(findNlAttr(vfAttrs, IFLA_VF_MAC));
+        const auto state = nlAttrAs<ifla_vf_link_state>(findNlAttr(vfAttrs, IFLA_VF_LINK_STATE));
+        const auto node = nlAttrAs<ifla_vf_guid>(findNlAttr(vfAttrs, IFLA_VF_IB_NODE_GUID));
+        const auto port = nlAttrAs<ifla_vf_guid>(findNlAttr(vfAttrs, IFLA_VF_IB_PORT_GUID));
         VfSettings vf;
         if (mac) vf.vfIndex = static_cast<int>(mac->vf);
         else if (state) vf.vfIndex = static_cast<int>(state->vf);

@@ -30,6 +30,9 @@ std::vector<std::uint8_t> newlink(int ifindex, unsigned flags, const char* name,
     if (name) b.putString(IFLA_IFNAME, name);
     b.putU32(IFLA_MTU, 1500);
     if (stats) b.put(IFLA_STATS64, stats, statsLen);
+    // Something after the stats, so a parser reading past a short IFLA_STATS64 reads non-zero.
+    const std::vector<std::uint8_t> filler(256, 0xff);
+    b.put(IFLA_AF_SPEC, filler.data(), filler.size());
     return b.finish();
 }
 

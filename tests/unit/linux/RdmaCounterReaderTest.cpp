@@ -1,5 +1,5 @@
 // The exact nldev requests RdmaCounterReader sends (port dump, default-counter stat get),
-// decoded by hand, and the parsing of fabricated kernel replies shaped like nldev.c's.
+// decoded by hand, and the parsing of fabricated replies shaped like the kernel's.
 #include <doctest/doctest.h>
 #include <linux/netlink.h>
 #include <rdma/rdma_netlink.h>
