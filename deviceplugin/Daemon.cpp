@@ -139,7 +139,7 @@ private:
     void startMetrics() {
         const std::string address = options_.metricsAddress.empty() ? config_.metricsAddress : options_.metricsAddress;
         if (address.empty()) return;
-        vfMetrics_ = std::make_unique<VfMetrics>(inventory_, assignments_, PlacementSource{}, sysfs_, paths_);
+        vfMetrics_ = std::make_unique<VfMetrics>(inventory_, assignments_, PlacementLookup{}, sysfs_, paths_);
         metricsServer_ = std::make_unique<MetricsServer>(metrics::parseListenAddress(address),
                                                          makePluginRegistry(poolMetrics_, inventory_, paths_, *vfMetrics_),
                                                          health_);

@@ -7,22 +7,28 @@
 
 namespace ibvf::dp {
 
-VfMetrics::VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementSource placements,
+VfMetrics::VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements,
                      kernel::Sysfs sysfs, AllocationPaths paths)
     : inventory_(inventory), assignments_(assignments), placements_(std::move(placements)), sysfs_(std::move(sysfs)),
       paths_(std::move(paths)) {}
 
 void VfMetrics::collect(std::vector<metrics::Family>& out) {
+    const InventorySnapshot inventory = inventory_.snapshot();
     PlacementMap placements;
-    try {
-        if (placements_) placements = placements_();
-    } catch (const std::exception& e) {
-        errors_.add("attachment_state", kernel::ReadFailure::Failed);
-        spdlog::debug("metrics: attachment states: {}", e.what());
+    for (const auto& pool : *inventory) {
+        if (pool.mode != PoolMode::Sriov || !placements_) continue;
+        for (const auto& d : pool.devices) {
+            try {
+                if (auto p = placements_(d.device.pciAddress)) placements.emplace(d.device.pciAddress, std::move(*p));
+            } catch (const std::exception& e) {
+                errors_.add("attachment_state", kernel::ReadFailure::Failed);
+                spdlog::debug("metrics: attachment state of {}: {}", d.device.pciAddress, e.what());
+            }
+        }
     }
     std::vector<VfReading> vfs;
     try {
-        vfs = readVfs(*inventory_.snapshot(), *assignments_.snapshot(), placements, sysfs_, paths_, errors_);
+        vfs = readVfs(*inventory, *assignments_.snapshot(), placements, sysfs_, paths_, errors_);
     } catch (const std::exception& e) {
         // A failure this reader did not foresee: the pool metrics and the error count still go out.
         errors_.add("scrape", kernel::ReadFailure::Failed);

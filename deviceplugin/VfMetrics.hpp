@@ -3,6 +3,8 @@
 // holds what and ibvf's attachment states, then the kernel (VfReader), then the families
 // (VfFamilies) and the read errors so far.
 #include <functional>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "deviceplugin/Allocation.hpp"
@@ -15,12 +17,13 @@
 
 namespace ibvf::dp {
 
-// Where ADD put each VF; called once per scrape.
-using PlacementSource = std::function<PlacementMap()>;
+// Where ADD put a VF (nullopt: on the host, or not a netdev ibvf moved); asked for each VF of
+// the inventory once per scrape. May throw: that VF is then read as if on the host.
+using PlacementLookup = std::function<std::optional<VfPlacement>(const std::string& pciAddress)>;
 
 class VfMetrics {
 public:
-    VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementSource placements,
+    VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements,
               kernel::Sysfs sysfs, AllocationPaths paths);
 
     // Never throws: whatever cannot be read is left out and counted.
@@ -29,7 +32,7 @@ public:
 private:
     const DeviceInventory& inventory_;
     const PodAssignments& assignments_;
-    const PlacementSource placements_;
+    const PlacementLookup placements_;
     const kernel::Sysfs sysfs_;
     const AllocationPaths paths_;
     ReadErrors errors_;

@@ -87,7 +87,7 @@ TEST_CASE("every family the device plugin exports follows the naming rules, once
     counters->allocateSeconds.observe(0.002);
     pools.observeDiscovery(0.01);
     pools.addReclaimed(ReclaimReason::NotHeld, 2);
-    VfMetrics vfs(node.inventory, node.assignments, [] { return PlacementMap{}; }, kernel::Sysfs(node.sysfs.root()),
+    VfMetrics vfs(node.inventory, node.assignments, [](const std::string&) { return std::optional<VfPlacement>(); }, kernel::Sysfs(node.sysfs.root()),
                   node.paths);
     const auto registry = makePluginRegistry(pools, node.inventory, node.paths, vfs);
     const auto families = registry->collect();
