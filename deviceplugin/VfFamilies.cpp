@@ -3,12 +3,15 @@
 #include <cstdint>
 #include <functional>
 
+#include "metrics/TextFormat.hpp"
+
 namespace ibvf::dp {
 namespace {
 
 using metrics::Family;
 using metrics::Labels;
 using metrics::MetricType;
+using metrics::SharedLabels;
 
 struct NetdevCounter {
     const char* name;
@@ -54,6 +57,9 @@ Labels with(Labels base, std::initializer_list<std::pair<std::string, std::strin
     return base;
 }
 
+// A VF has a couple of dozen series: their common labels are built and rendered once.
+SharedLabels shared(Labels labels) { return metrics::shareLabels(std::move(labels)); }
+
 }  // namespace
 
 metrics::Labels vfLabels(const VfReading& vf) {
@@ -94,35 +100,36 @@ void appendVfFamilies(std::vector<Family>& out, const std::vector<VfReading>& vf
 
     for (const auto& vf : vfs) {
         const Labels l = vfLabels(vf);
-        info.add(l, 1);
-        healthy.add(l, vf.healthy ? 1 : 0);
-        allocated.add(l, vf.allocated ? 1 : 0);
+        const SharedLabels sl = shared(l);
+        info.add(sl, {}, 1);
+        healthy.add(sl, {}, vf.healthy ? 1 : 0);
+        allocated.add(sl, {}, vf.allocated ? 1 : 0);
         std::optional<kernel::Guid> nodeGuid;
         std::optional<kernel::Guid> portGuid;
         if (vf.settings) {
             if (vf.settings->linkState)
-                linkState.add(with(l, {{"state", std::string(kernel::vfLinkStateName(*vf.settings->linkState))}}), 1);
+                linkState.add(sl, {{"state", std::string(kernel::vfLinkStateName(*vf.settings->linkState))}}, 1);
             if (vf.settings->nodeGuid) nodeGuid = kernel::Guid(*vf.settings->nodeGuid);
             if (vf.settings->portGuid) portGuid = kernel::Guid(*vf.settings->portGuid);
         }
         if (vf.netdev)
             for (std::size_t i = 0; i < netdev.size(); ++i)
-                netdev[i].add(l, static_cast<double>((*vf.netdev).*kNetdevCounters[i].field));
+                netdev[i].add(sl, {}, static_cast<double>((*vf.netdev).*kNetdevCounters[i].field));
         for (const auto& p : vf.ports) {
             if (!nodeGuid && p.nodeGuid) nodeGuid = p.nodeGuid;
             if (!portGuid && p.portGuid) portGuid = p.portGuid;
-            const Labels pl = with(l, {{"port", std::to_string(p.port)}});
-            if (p.state) portState.add(pl, *p.state);
-            if (p.physState) physState.add(pl, *p.physState);
-            portInfo.add(with(pl, {{"link_layer", p.linkLayer}, {"state", p.stateName}, {"physical_state", p.physStateName}}), 1);
+            const SharedLabels pl = shared(with(l, {{"port", std::to_string(p.port)}}));
+            if (p.state) portState.add(pl, {}, *p.state);
+            if (p.physState) physState.add(pl, {}, *p.physState);
+            portInfo.add(pl, {{"link_layer", p.linkLayer}, {"state", p.stateName}, {"physical_state", p.physStateName}}, 1);
             for (std::size_t i = 0; i < port.size(); ++i)
                 if (const auto it = p.counters.find(kPortCounters[i].file); it != p.counters.end())
-                    port[i].add(pl, static_cast<double>(it->second) * kPortCounters[i].scale);
+                    port[i].add(pl, {}, static_cast<double>(it->second) * kPortCounters[i].scale);
             for (const auto& [name, value] : p.hwCounters)
-                if (!isHwSetting(name)) hw.add(with(pl, {{"counter", name}}), static_cast<double>(value));
+                if (!isHwSetting(name)) hw.add(pl, {{"counter", name}}, static_cast<double>(value));
         }
         if (nodeGuid || portGuid)
-            guid.add(with(l, {{"node_guid", nodeGuid ? nodeGuid->str() : ""}, {"port_guid", portGuid ? portGuid->str() : ""}}), 1);
+            guid.add(sl, {{"node_guid", nodeGuid ? nodeGuid->str() : ""}, {"port_guid", portGuid ? portGuid->str() : ""}}, 1);
     }
     out.push_back(std::move(info));
     out.push_back(std::move(healthy));

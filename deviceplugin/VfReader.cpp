@@ -102,18 +102,18 @@ void readNetdev(VfReading& vf, const VfPlacement* placement, const kernel::Sysfs
         else errors.add("netdev", kernel::ReadFailure::DeviceGone);
         return;
     }
-    std::vector<std::string> names;
-    try {
-        names = sysfs.vf(vf.pciAddress).netdevs;
-    } catch (const std::exception& e) {
-        errors.add("sysfs", kernel::ReadFailure::DeviceGone);
-        spdlog::debug("metrics: {}", e.what());
-        return;
+    // <vf>/net/ alone (Sysfs::vf would also walk the PF's virtfn links, for every VF).
+    std::string name;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(sysfs.pciDeviceDir(vf.pciAddress) / "net", ec), end; !ec && it != end;
+         it.increment(ec)) {
+        name = it->path().filename().string();
+        break;
     }
     // No netdev on the host and no attachment: bound to vfio, or moved by someone else.
-    if (names.empty()) return;
+    if (name.empty()) return;
     const LinkMap* links = readers.hostLinks();
-    if (const auto it = links->find(names.front()); it != links->end()) vf.netdev = it->second.stats;
+    if (const auto it = links->find(name); it != links->end()) vf.netdev = it->second.stats;
     else errors.add("netdev", kernel::ReadFailure::DeviceGone);
 }
 

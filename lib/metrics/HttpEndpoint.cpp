@@ -6,10 +6,12 @@
 #include <list>
 #include <vector>
 
+#include <malloc.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -20,13 +22,16 @@ namespace ibvf::metrics {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+constexpr std::size_t kTrimAfterBytes = 256 * 1024;
 
 struct Connection {
     kernel::Fd fd;
     Clock::time_point deadline;
     std::string in;
-    std::string out;
-    std::size_t sent = 0;
+    std::string head;  // the response: head, then body (kept apart: a scrape's body is megabytes)
+    std::string body;
+    std::size_t sent = 0;  // of head + body
+    std::size_t size() const { return head.size() + body.size(); }
     bool responding = false;
 };
 
@@ -152,17 +157,27 @@ void HttpEndpoint::serve() {
                 if (got > 0) c.in.append(buf, static_cast<std::size_t>(got));
                 const HeadResult head = parseRequestHead(c.in, limits_.maxRequestBytes);
                 if (head.status == HeadStatus::Incomplete) continue;
-                c.out = serializeResponse(respond(head), head.request.method == "HEAD");
+                HttpResponse response = respond(head);
+                c.head = serializeHead(response);
+                if (head.request.method != "HEAD") c.body = std::move(response.body);
                 c.in.clear();
                 c.in.shrink_to_fit();
                 c.responding = true;
             }
-            if (c.responding && c.sent < c.out.size()) {
-                const ssize_t put = ::send(c.fd.get(), c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL);
+            if (c.responding && c.sent < c.size()) {
+                iovec iov[2];
+                int parts = 0;
+                if (c.sent < c.head.size()) iov[parts++] = {c.head.data() + c.sent, c.head.size() - c.sent};
+                const std::size_t bodySent = c.sent > c.head.size() ? c.sent - c.head.size() : 0;
+                if (bodySent < c.body.size()) iov[parts++] = {c.body.data() + bodySent, c.body.size() - bodySent};
+                msghdr msg{};
+                msg.msg_iov = iov;
+                msg.msg_iovlen = static_cast<std::size_t>(parts);
+                const ssize_t put = ::sendmsg(c.fd.get(), &msg, MSG_NOSIGNAL);
                 if (put > 0) c.sent += static_cast<std::size_t>(put);
                 else if (put < 0 && errno != EAGAIN && errno != EINTR) c.fd.reset();
             }
-            if (c.fd && c.responding && c.sent == c.out.size()) c.fd.reset();  // done: Connection: close
+            if (c.fd && c.responding && c.sent == c.size()) c.fd.reset();  // done: Connection: close
         }
         // Only after the connections' events: the new ones have no slot in this round's fds.
         if ((fds[1].revents & POLLIN) != 0) {
@@ -175,8 +190,16 @@ void HttpEndpoint::serve() {
                 conns.push_back(std::move(c));
             }
         }
-        // Closed ones and the ones past their deadline go.
-        conns.remove_if([&](const Connection& c) { return !c.fd || c.deadline <= now; });
+        // Closed ones and the ones past their deadline go. A large response (a scrape of hundreds
+        // of VFs is megabytes) is handed back to the kernel once sent: glibc keeps freed heap
+        // otherwise, and a daemon scraped every few seconds would hold it for good.
+        bool large = false;
+        conns.remove_if([&](const Connection& c) {
+            const bool gone = !c.fd || c.deadline <= now;
+            large = large || (gone && c.body.size() >= kTrimAfterBytes);
+            return gone;
+        });
+        if (large) ::malloc_trim(0);
     }
 }
 

@@ -84,12 +84,17 @@ std::string_view reasonPhrase(int status) {
     }
 }
 
-std::string serializeResponse(const HttpResponse& response, bool headOnly) {
+std::string serializeHead(const HttpResponse& response) {
     std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " + std::string(reasonPhrase(response.status)) +
                       "\r\nContent-Type: " + response.contentType +
                       "\r\nContent-Length: " + std::to_string(response.body.size()) + "\r\nConnection: close\r\n";
     for (const auto& [k, v] : response.headers) out += k + ": " + v + "\r\n";
     out += "\r\n";
+    return out;
+}
+
+std::string serializeResponse(const HttpResponse& response, bool headOnly) {
+    std::string out = serializeHead(response);
     if (!headOnly) out += response.body;
     return out;
 }

@@ -33,7 +33,9 @@ struct HttpResponse {
     std::vector<std::pair<std::string, std::string>> headers;  // extra ones, e.g. Allow
 };
 
-// Status line, headers and (unless `headOnly`, for HEAD) the body.
+// Status line and headers, up to and with the empty line.
+std::string serializeHead(const HttpResponse& response);
+// serializeHead() and (unless `headOnly`, for HEAD) the body.
 std::string serializeResponse(const HttpResponse& response, bool headOnly);
 
 std::string_view reasonPhrase(int status);

@@ -48,13 +48,15 @@ std::vector<std::string> namingProblems(const Family& family, std::string_view p
         if (family.type == MetricType::Histogram ? (s.suffix != "_bucket" && s.suffix != "_sum" && s.suffix != "_count")
                                                  : !s.suffix.empty())
             problem("sample suffix '" + s.suffix + "' does not fit its type");
+        Labels all = s.shared ? s.shared->labels : Labels{};
+        all.insert(all.end(), s.labels.begin(), s.labels.end());
         std::set<std::string> names;
-        for (const auto& [k, v] : s.labels) {
+        for (const auto& [k, v] : all) {
             if (!isValidLabelName(k)) problem("label name '" + k + "' is not valid");
             if (!names.insert(k).second) problem("label '" + k + "' repeated in one sample");
         }
         if (endsWith(n, "_info") && s.value != 1) problem("an _info sample must have the value 1");
-        if (!seen.emplace(s.suffix, s.labels).second) problem("two samples with the same labels");
+        if (!seen.emplace(s.suffix, all).second) problem("two samples with the same labels");
     }
     return problems;
 }

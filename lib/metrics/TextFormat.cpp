@@ -27,7 +27,26 @@ std::string escape(std::string_view text, bool quotes) {
     return out;
 }
 
+void appendLabels(std::string& out, const Labels& labels) {
+    bool first = true;
+    for (const auto& [k, v] : labels) {
+        if (!first) out += ',';
+        first = false;
+        out += k;
+        out += "=\"";
+        out += escape(v, true);
+        out += '"';
+    }
+}
+
 }  // namespace
+
+SharedLabels shareLabels(Labels labels) {
+    auto set = std::make_shared<LabelSet>();
+    appendLabels(set->text, labels);
+    set->labels = std::move(labels);
+    return set;
+}
 
 std::string escapeLabelValue(std::string_view value) { return escape(value, true); }
 std::string escapeHelp(std::string_view help) { return escape(help, false); }
@@ -56,17 +75,12 @@ void appendFamily(std::string& out, const Family& family) {
     for (const auto& s : family.samples) {
         out += family.name;
         out += s.suffix;
-        if (!s.labels.empty()) {
+        const bool shared = s.shared && !s.shared->labels.empty();
+        if (shared || !s.labels.empty()) {
             out += '{';
-            bool first = true;
-            for (const auto& [k, v] : s.labels) {
-                if (!first) out += ',';
-                first = false;
-                out += k;
-                out += "=\"";
-                out += escapeLabelValue(v);
-                out += '"';
-            }
+            if (shared) out += s.shared->text;
+            if (shared && !s.labels.empty()) out += ',';
+            appendLabels(out, s.labels);
             out += '}';
         }
         out += ' ';

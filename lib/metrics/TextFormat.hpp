@@ -18,6 +18,9 @@ std::string escapeHelp(std::string_view help);
 // and "+Inf", "-Inf", "NaN" as the format spells them.
 std::string formatValue(double value);
 
+// A LabelSet with its text rendered.
+SharedLabels shareLabels(Labels labels);
+
 void appendFamily(std::string& out, const Family& family);
 std::string renderText(const std::vector<Family>& families);
 
