@@ -14,7 +14,7 @@
 #include "support/LoopbackSocket.hpp"
 
 using namespace ibvf::metrics;
-using namespace std::chrono_literals;
+using std::chrono::milliseconds;
 
 TEST_CASE("a request head is complete at the empty line; its path drops the query") {
     CHECK(parseRequestHead("GET /metrics HTTP/1.1\r\nHost: x\r\n", 8192).status == HeadStatus::Incomplete);
@@ -104,7 +104,7 @@ TEST_CASE("the endpoint serves its routes, 404 for others, 405 for other methods
 
 TEST_CASE("a client that connects and never sends is dropped at its deadline and blocks no one") {
     EndpointLimits limits;
-    limits.deadline = 300ms;
+    limits.deadline = milliseconds(300);
     HttpEndpoint ep = makeEndpoint(limits);
     std::vector<ibvf::kernel::Fd> silent;
     for (int i = 0; i < 3; ++i) {
@@ -117,9 +117,9 @@ TEST_CASE("a client that connects and never sends is dropped at its deadline and
     const auto start = std::chrono::steady_clock::now();
     CHECK(ibvf::test::httpGet(ep.port(), "/healthz").status == 200);
     CHECK(ibvf::test::httpGet(ep.port(), "/metrics").body.size() == 300000);
-    CHECK(std::chrono::steady_clock::now() - start < 250ms);
+    CHECK(std::chrono::steady_clock::now() - start < milliseconds(250));
     // The silent ones are closed by the server once their deadline passed: read returns 0.
-    std::this_thread::sleep_for(500ms);
+    std::this_thread::sleep_for(milliseconds(500));
     for (auto& fd : silent) {
         char c = 0;
         CHECK(::recv(fd.get(), &c, 1, MSG_DONTWAIT) == 0);
@@ -128,7 +128,7 @@ TEST_CASE("a client that connects and never sends is dropped at its deadline and
 
 TEST_CASE("connections beyond the limit wait in the backlog and are served once others finish") {
     EndpointLimits limits;
-    limits.deadline = 300ms;
+    limits.deadline = milliseconds(300);
     limits.maxConnections = 2;
     HttpEndpoint ep = makeEndpoint(limits);
     std::vector<ibvf::kernel::Fd> silent;
@@ -138,10 +138,10 @@ TEST_CASE("connections beyond the limit wait in the backlog and are served once 
         REQUIRE(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
         silent.push_back(std::move(fd));
     }
-    std::this_thread::sleep_for(50ms);  // both accepted: the endpoint is full
+    std::this_thread::sleep_for(milliseconds(50));  // both accepted: the endpoint is full
     const auto start = std::chrono::steady_clock::now();
     CHECK(ibvf::test::httpGet(ep.port(), "/healthz").status == 200);
-    CHECK(std::chrono::steady_clock::now() - start >= 200ms);  // waited for a slot
+    CHECK(std::chrono::steady_clock::now() - start >= milliseconds(200));  // waited for a slot
 }
 
 TEST_CASE("binding a taken port fails with the address in the message") {
