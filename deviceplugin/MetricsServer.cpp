@@ -16,7 +16,7 @@ metrics::HttpResponse probe(const HealthState::Verdict& v) {
 
 }  // namespace
 
-MetricsServer::MetricsServer(const metrics::ListenAddress& address, std::shared_ptr<const metrics::Registry> registry,
+MetricsServer::MetricsServer(const metrics::ListenAddress& address, const std::shared_ptr<const metrics::Registry>& registry,
                              const HealthState& health) {
     std::map<std::string, metrics::Route> routes;
     routes["/metrics"] = [registry] {

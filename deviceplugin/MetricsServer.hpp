@@ -15,7 +15,7 @@ namespace ibvf::dp {
 class MetricsServer {
 public:
     // Listens before returning; throws KernelError naming the address when it cannot.
-    MetricsServer(const metrics::ListenAddress& address, std::shared_ptr<const metrics::Registry> registry,
+    MetricsServer(const metrics::ListenAddress& address, const std::shared_ptr<const metrics::Registry>& registry,
                   const HealthState& health);
     std::uint16_t port() const { return endpoint_->port(); }
 

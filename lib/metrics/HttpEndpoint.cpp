@@ -22,7 +22,7 @@ namespace ibvf::metrics {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr std::size_t kTrimAfterBytes = 256 * 1024;
+constexpr std::size_t kTrimAfterBytes = std::size_t{256} * 1024;
 
 struct Connection {
     kernel::Fd fd;
