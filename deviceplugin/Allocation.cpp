@@ -1,8 +1,6 @@
 #include "deviceplugin/Allocation.hpp"
 
 #include <chrono>
-#include <cstdlib>
-#include <ctime>
 #include <map>
 #include <mutex>
 #include <set>
@@ -12,16 +10,11 @@
 #include <rapidjson/writer.h>
 
 #include "linux/AtomicFile.hpp"
+#include "node/AllocationRecord.hpp"
+#include "node/NodePaths.hpp"
 
 namespace ibvf::dp {
 namespace {
-
-namespace fs = std::filesystem;
-
-std::string envOr(const char* name, const char* fallback) {
-    const char* v = std::getenv(name);
-    return v != nullptr && *v != '\0' ? v : fallback;
-}
 
 // Multus device-info spec 1.1.0, "pci" type.
 std::string devinfoJson(const DeviceRecord& d) {
@@ -49,31 +42,7 @@ std::string devinfoJson(const DeviceRecord& d) {
     return std::string(out.GetString(), out.GetSize()) + "\n";
 }
 
-std::string recordJson(const DeviceRecord& d, const std::string& resource) {
-    rapidjson::StringBuffer out;
-    rapidjson::Writer<rapidjson::StringBuffer> w(out);
-    w.StartObject();
-    w.Key("pciAddress");
-    w.String(d.pciAddress.c_str());
-    w.Key("resource");
-    w.String(resource.c_str());
-    w.Key("time");
-    const std::string now = recordTimeText(std::chrono::system_clock::now());
-    w.String(now.c_str());
-    w.EndObject();
-    return std::string(out.GetString(), out.GetSize()) + "\n";
-}
-
 }  // namespace
-
-std::string recordTimeText(std::chrono::system_clock::time_point t) {
-    const std::time_t tt = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 std::mutex& allocationRecordsMutex() {
     static std::mutex records;
@@ -81,8 +50,7 @@ std::mutex& allocationRecordsMutex() {
 }
 
 AllocationPaths AllocationPaths::fromEnvironment() {
-    return AllocationPaths{envOr("IBVF_DEVINFO_DIR", "/var/run/k8s.cni.cncf.io/devinfo/dp"),
-                           fs::path(envOr("IBVF_RUN_DIR", "/run/ibvf")) / "allocations"};
+    return AllocationPaths{node::devicePluginDevinfoDir(), node::allocationsDirIn(node::runDir())};
 }
 
 std::string devinfoFileName(const ResourceConfig& resource, const std::string& bdf) {
@@ -119,8 +87,10 @@ ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::s
         std::lock_guard records(allocationRecordsMutex());
         for (const DeviceRecord* d : chosen) {
             kernel::writeFileAtomic(paths.devinfoDir / devinfoFileName(pool.config, d->pciAddress), devinfoJson(*d), 0644);
-            kernel::writeFileAtomic(paths.allocationsDir / (d->pciAddress + ".json"),
-                                    recordJson(*d, pool.config.resourceName()), 0644);
+            kernel::writeFileAtomic(node::allocationRecordIn(paths.allocationsDir, d->pciAddress),
+                                    node::allocationRecordJson({d->pciAddress, pool.config.resourceName(),
+                                                                node::recordTimeText(std::chrono::system_clock::now())}),
+                                    0644);
         }
     }
     // rdma_cm is node-wide and needed by every RDMA application that resolves addresses.

@@ -1,7 +1,7 @@
 #pragma once
 // What Allocate hands a container, and the files it leaves behind: the device-info file Multus
-// reads (one per VF) and the allocation record `ibvf` and `ibvf-diag` read (one per VF).
-#include <chrono>
+// reads (one per VF) and the allocation record `ibvf` and `ibvf-diag` read (one per VF,
+// node/AllocationRecord.hpp).
 #include <filesystem>
 #include <mutex>
 #include <string>
@@ -12,9 +12,10 @@
 
 namespace ibvf::dp {
 
+// Where Allocate writes (lib/node/NodePaths.hpp has where that is on a node).
 struct AllocationPaths {
-    std::filesystem::path devinfoDir;      // /var/run/k8s.cni.cncf.io/devinfo/dp (IBVF_DEVINFO_DIR)
-    std::filesystem::path allocationsDir;  // <IBVF_RUN_DIR or /run/ibvf>/allocations
+    std::filesystem::path devinfoDir;      // the device plugin's Multus device-info directory
+    std::filesystem::path allocationsDir;  // <run dir>/allocations
 
     static AllocationPaths fromEnvironment();
 };
@@ -36,9 +37,6 @@ ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::s
 
 // "<prefix>-<name>-<bdf>-device.json"
 std::string devinfoFileName(const ResourceConfig& resource, const std::string& bdf);
-
-// A record's "time": RFC 3339, UTC, whole seconds ("2024-03-01T12:30:05Z").
-std::string recordTimeText(std::chrono::system_clock::time_point t);
 
 // Held while records are written or reclaimed. Only this process writes records, so an
 // in-process lock is enough to keep a reclaim from removing a record an Allocate just rewrote.

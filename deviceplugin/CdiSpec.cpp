@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 
@@ -154,11 +153,6 @@ std::vector<CharDevice> allCharDevices(const kernel::Sysfs& sysfs) {
     for (const auto& path : allRdmaCharDevices(sysfs)) out.push_back(charDevice(sysfs, path));
     out.push_back(rdmaCm(sysfs));
     return out;
-}
-
-fs::path specDirFromEnvironment() {
-    const char* v = std::getenv("IBVF_CDI_DIR");
-    return v != nullptr && *v != '\0' ? fs::path(v) : fs::path("/var/run/cdi");
 }
 
 std::optional<std::vector<std::string>> deviceNamesInSpec(std::string_view json) {

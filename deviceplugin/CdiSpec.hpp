@@ -52,8 +52,6 @@ std::vector<CharDevice> charDevicesOf(const kernel::Sysfs& sysfs, std::string_vi
 // Every RDMA char device of the node and rdma_cm (the hca pool's one device).
 std::vector<CharDevice> allCharDevices(const kernel::Sysfs& sysfs);
 
-// IBVF_CDI_DIR or /var/run/cdi: where the plugin writes its specs (ibvf-diag looks there).
-std::filesystem::path specDirFromEnvironment();
 // The device names a spec file's text declares; nullopt when it is not a CDI spec.
 std::optional<std::vector<std::string>> deviceNamesInSpec(std::string_view json);
 

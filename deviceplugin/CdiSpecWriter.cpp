@@ -6,14 +6,13 @@
 
 #include "deviceplugin/CdiSpec.hpp"
 #include "linux/AtomicFile.hpp"
+#include "node/NodePaths.hpp"
 
 namespace ibvf::dp::cdi {
 
 namespace fs = std::filesystem;
 
-fs::path SpecWriter::dirFromEnvironment() {
-    return specDirFromEnvironment();
-}
+fs::path SpecWriter::dirFromEnvironment() { return node::cdiDir(); }
 
 void SpecWriter::report(const std::string& file, const std::string& error) {
     const auto it = reported_.find(file);

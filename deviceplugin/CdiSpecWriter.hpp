@@ -18,7 +18,7 @@ namespace ibvf::dp::cdi {
 class SpecWriter {
 public:
     explicit SpecWriter(std::filesystem::path dir) : dir_(std::move(dir)) {}
-    static std::filesystem::path dirFromEnvironment();  // IBVF_CDI_DIR or /var/run/cdi
+    static std::filesystem::path dirFromEnvironment();  // node::cdiDir()
 
     const std::filesystem::path& dir() const { return dir_; }
 

@@ -38,6 +38,7 @@
 #include "linux/KernelError.hpp"
 #include "linux/Netlink.hpp"
 #include "linux/Sysfs.hpp"
+#include "node/NodePaths.hpp"
 
 namespace ibvf::dp {
 namespace {
@@ -139,7 +140,8 @@ private:
     void startMetrics() {
         const std::string address = options_.metricsAddress.empty() ? config_.metricsAddress : options_.metricsAddress;
         if (address.empty()) return;
-        vfMetrics_ = std::make_unique<VfMetrics>(inventory_, assignments_, PlacementLookup{}, sysfs_, paths_);
+        vfMetrics_ = std::make_unique<VfMetrics>(inventory_, assignments_,
+                                                 attachmentPlacements(node::attachmentsDirIn(node::stateRoot())), sysfs_, paths_);
         metricsServer_ = std::make_unique<MetricsServer>(metrics::parseListenAddress(address),
                                                          makePluginRegistry(poolMetrics_, inventory_, paths_, *vfMetrics_),
                                                          health_);

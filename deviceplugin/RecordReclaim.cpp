@@ -1,13 +1,12 @@
 #include "deviceplugin/RecordReclaim.hpp"
 
-#include <ctime>
 #include <filesystem>
 #include <mutex>
-
-#include <rapidjson/document.h>
+#include <optional>
 
 #include "linux/AtomicFile.hpp"
 #include "linux/KernelError.hpp"
+#include "node/AllocationRecord.hpp"
 
 namespace ibvf::dp {
 namespace {
@@ -15,30 +14,11 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::system_clock;
 
-constexpr std::string_view kRecordSuffix = ".json";
-
-// "<id>.json" -> "<id>"; empty for names that are not records (temp files, anything else).
-std::string recordId(const fs::path& file) {
-    const std::string name = file.filename().string();
-    if (kernel::isAtomicTempFileName(name) || name.size() <= kRecordSuffix.size() ||
-        name.compare(name.size() - kRecordSuffix.size(), kRecordSuffix.size(), kRecordSuffix) != 0)
-        return {};
-    return name.substr(0, name.size() - kRecordSuffix.size());
-}
-
-std::vector<fs::path> recordFiles(const fs::path& dir) {
-    std::vector<fs::path> files;
-    std::error_code ec;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-        if (!recordId(it->path()).empty()) files.push_back(it->path());
-    return files;
-}
-
 // The time the record states; its mtime when it states none (same moment: written atomically).
 std::optional<Clock::time_point> allocatedAt(const fs::path& file) {
     const auto content = kernel::readFile(file);
     if (!content) return std::nullopt;  // removed meanwhile
-    if (auto t = recordTime(*content)) return t;
+    if (auto t = node::recordTime(*content)) return t;
     std::error_code ec;
     const auto mtime = fs::last_write_time(file, ec);
     if (ec) return std::nullopt;
@@ -47,21 +27,6 @@ std::optional<Clock::time_point> allocatedAt(const fs::path& file) {
 
 }  // namespace
 
-std::optional<Clock::time_point> recordTime(const std::string& recordJson) {
-    rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseIterativeFlag>(recordJson.c_str());
-    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("time") || !doc["time"].IsString()) return std::nullopt;
-    std::tm tm{};
-    const char* end = ::strptime(doc["time"].GetString(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (end == nullptr || *end != '\0') return std::nullopt;
-    // A damaged record may state any year; system_clock counts nanoseconds in 64 bits (about
-    // 1678 to 2262), and converting a time outside that overflows (fuzz finding).
-    const std::time_t seconds = ::timegm(&tm);
-    constexpr auto kLimit = std::chrono::duration_cast<std::chrono::seconds>(Clock::duration::max()).count();
-    if (seconds == static_cast<std::time_t>(-1) || seconds >= kLimit || seconds <= -kLimit) return std::nullopt;
-    return Clock::from_time_t(seconds);
-}
-
 std::size_t reclaimVanishedRecords(const std::vector<Pool>& pools, const AllocationPaths& paths) {
     std::set<std::string> live;
     for (const auto& p : pools)
@@ -69,8 +34,8 @@ std::size_t reclaimVanishedRecords(const std::vector<Pool>& pools, const Allocat
             if (d.present && !d.pciAddress.empty()) live.insert(d.pciAddress);
     std::lock_guard lock(allocationRecordsMutex());
     std::size_t removed = 0;
-    for (const auto& file : recordFiles(paths.allocationsDir))
-        if (!live.count(recordId(file)) && kernel::removeFile(file)) ++removed;
+    for (const auto& record : node::allocationRecordFiles(paths.allocationsDir))
+        if (!live.count(record.pciAddress) && kernel::removeFile(record.path)) ++removed;
     return removed;
 }
 
@@ -80,11 +45,11 @@ std::size_t reclaimUnassignedRecords(const std::set<std::string>& assignedIds, c
     // lose its fresh record to a decision made on the old one.
     std::lock_guard lock(allocationRecordsMutex());
     std::size_t removed = 0;
-    for (const auto& file : recordFiles(paths.allocationsDir)) {
-        if (assignedIds.count(recordId(file))) continue;
-        const auto at = allocatedAt(file);
+    for (const auto& record : node::allocationRecordFiles(paths.allocationsDir)) {
+        if (assignedIds.count(record.pciAddress)) continue;
+        const auto at = allocatedAt(record.path);
         if (!at || *at > now - grace) continue;
-        if (kernel::removeFile(file)) ++removed;
+        if (kernel::removeFile(record.path)) ++removed;
     }
     return removed;
 }

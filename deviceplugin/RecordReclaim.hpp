@@ -27,7 +27,4 @@ std::size_t reclaimVanishedRecords(const std::vector<Pool>& pools, const Allocat
 std::size_t reclaimUnassignedRecords(const std::set<std::string>& assignedIds, const AllocationPaths& paths,
                                      std::chrono::seconds grace, std::chrono::system_clock::time_point now);
 
-// The record's "time" (RFC 3339, UTC, whole seconds), nullopt when absent or malformed.
-std::optional<std::chrono::system_clock::time_point> recordTime(const std::string& recordJson);
-
 }  // namespace ibvf::dp

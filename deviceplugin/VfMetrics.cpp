@@ -4,8 +4,18 @@
 
 #include "deviceplugin/VfFamilies.hpp"
 #include "deviceplugin/VfReader.hpp"
+#include "node/VfAttachment.hpp"
 
 namespace ibvf::dp {
+
+PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir) {
+    return [dir = std::move(attachmentsDir)](const std::string& pciAddress) -> std::optional<VfPlacement> {
+        const auto a = node::findAttachmentOfVf(dir, pciAddress);
+        // An ADD still running may be moving the netdev; a vfio-pci attachment has none.
+        if (!a || !a->attached || !a->vfNetdev) return std::nullopt;
+        return VfPlacement{a->netns, *a->vfNetdev, a->rdmaDevice.value_or("")};
+    };
+}
 
 VfMetrics::VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements,
                      kernel::Sysfs sysfs, AllocationPaths paths)

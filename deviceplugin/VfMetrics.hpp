@@ -2,6 +2,7 @@
 // The per-VF collector: at each scrape, the published inventory, kubelet's last word on who
 // holds what and ibvf's attachment states, then the kernel (VfReader), then the families
 // (VfFamilies) and the read errors so far.
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -20,6 +21,10 @@ namespace ibvf::dp {
 // Where ADD put a VF (nullopt: on the host, or not a netdev ibvf moved); asked for each VF of
 // the inventory once per scrape. May throw: that VF is then read as if on the host.
 using PlacementLookup = std::function<std::optional<VfPlacement>(const std::string& pciAddress)>;
+
+// Where ibvf's ADD put a VF, from the attachment states under `attachmentsDir`: the pod's
+// namespace and the VF netdev's name there, once the ADD finished.
+PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir);
 
 class VfMetrics {
 public:

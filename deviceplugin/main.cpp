@@ -16,9 +16,9 @@
 #include "cli/Version.hpp"
 #include "deviceplugin/Config.hpp"
 #include "deviceplugin/Daemon.hpp"
-#include "deviceplugin/KubeletPaths.hpp"
 #include "log/Logging.hpp"
 #include "metrics/ListenAddress.hpp"
+#include "node/NodePaths.hpp"
 
 namespace {
 
@@ -72,9 +72,8 @@ int main(int argc, char** argv) {
     ibvf::dp::blockStopSignals();
 
     ibvf::dp::DaemonOptions options;
-    options.configPath = "/etc/ibvf/device-plugin.json";
-    const char* kubeletDir = std::getenv("IBVF_KUBELET_DIR");
-    options.pluginDir = kubeletDir != nullptr && *kubeletDir != '\0' ? kubeletDir : "/var/lib/kubelet/device-plugins";
+    options.configPath = ibvf::node::kDevicePluginConfig;
+    options.pluginDir = ibvf::node::kubeletDevicePluginsDir();
     std::optional<fs::path> pluginsRegistryDir;
     std::optional<fs::path> podResourcesSocket;
     ibvf::log::LogOptions log;
@@ -119,9 +118,9 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    options.pluginsRegistryDir = pluginsRegistryDir.value_or(ibvf::dp::pluginsRegistryDirOf(options.pluginDir));
+    options.pluginsRegistryDir = pluginsRegistryDir.value_or(ibvf::node::pluginsRegistryDirOf(options.pluginDir));
     options.podResourcesSocket =
-        podResourcesSocket.value_or(ibvf::dp::kubeletRootOf(options.pluginDir) / "pod-resources" / "kubelet.sock");
+        podResourcesSocket.value_or(ibvf::node::podResourcesSocketOf(options.pluginDir));
     ibvf::log::setup(log);
 
     ibvf::dp::Config config;

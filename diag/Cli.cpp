@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cli/Version.hpp"
+#include "node/NodePaths.hpp"
 
 namespace ibvf::diag {
 
@@ -21,9 +22,14 @@ const std::vector<Subcommand>& subcommands() {
 std::string usageText() {
     std::string s = "usage:\n  ibvf-diag --version | --help\n";
     for (const auto& c : subcommands()) s += "  ibvf-diag " + std::string(c.synopsis) + "\n      " + std::string(c.summary) + "\n";
-    s += "exit codes: 0 nothing wrong, 1 problems or config errors found, 2 usage or internal error\n"
-         "environment: IBVF_SYSFS_ROOT, IBVF_STATE_DIR, IBVF_RUN_DIR, IBVF_KUBELET_DIR (test overrides of /sys, "
-         "/var/lib/cni, /run/ibvf, /var/lib/kubelet/device-plugins)\n";
+    s += "exit codes: 0 nothing wrong, 1 problems or config errors found, 2 usage or internal error\n";
+    std::string names = "IBVF_SYSFS_ROOT";
+    std::string defaults = "/sys";
+    for (const auto& o : {node::kStateRoot, node::kRunDir, node::kKubeletDevicePluginsDir}) {
+        names += std::string(", ") + o.env;
+        defaults += std::string(", ") + o.fallback;
+    }
+    s += "environment: " + names + " (test overrides of " + defaults + ")\n";
     return s;
 }
 

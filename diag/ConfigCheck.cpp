@@ -14,6 +14,7 @@
 #include "diag/ManifestConfigs.hpp"
 #include "ipam/IpamConfig.hpp"
 #include "log/LogPath.hpp"
+#include "node/NodePaths.hpp"
 #include "plugin/PluginConfig.hpp"
 
 namespace ibvf::diag {
@@ -69,7 +70,7 @@ public:
     // A logFile the binaries would refuse: they log to the default file instead, with a warning
     // on every call (log/LogPath.hpp), which check-config says up front.
     void logFiles(const std::string& section, const cni::NetConf& conf) {
-        const std::string dir = log::logDirectory();
+        const std::string dir = node::logDir();
         for (const auto& [field, obj] : {std::pair<const char*, const rapidjson::Value*>{"logFile", &conf.doc},
                                          std::pair<const char*, const rapidjson::Value*>{"ipam.logFile", conf.ipam()}}) {
             if (obj == nullptr || !obj->IsObject()) continue;

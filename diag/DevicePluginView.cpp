@@ -9,9 +9,9 @@
 #include "deviceplugin/CdiSpec.hpp"
 #include "deviceplugin/Config.hpp"
 #include "deviceplugin/Discovery.hpp"
-#include "deviceplugin/KubeletPaths.hpp"
 #include "diag/SocketProbe.hpp"
 #include "linux/AtomicFile.hpp"
+#include "node/NodePaths.hpp"
 
 namespace ibvf::diag {
 namespace {
@@ -22,7 +22,7 @@ namespace {
 // the device-plugins one as missing.
 std::pair<std::filesystem::path, SocketState> findSocket(const std::filesystem::path& devicePluginDir,
                                                          const std::string& name) {
-    const std::filesystem::path candidates[] = {devicePluginDir / name, dp::pluginsRegistryDirOf(devicePluginDir) / name};
+    const std::filesystem::path candidates[] = {devicePluginDir / name, node::pluginsRegistryDirOf(devicePluginDir) / name};
     std::optional<std::pair<std::filesystem::path, SocketState>> left;
     for (const auto& path : candidates) {
         const auto state = probeUnixSocket(path);
@@ -41,7 +41,7 @@ void inspectCdiSpec(const dp::Pool& pool, DevicePluginResourceFacts& res) {
     } catch (const std::invalid_argument&) {
         return;  // no CDI name: the daemon answers with device specs
     }
-    const std::filesystem::path file = dp::cdi::specDirFromEnvironment() / dp::cdi::specFileName(kind);
+    const std::filesystem::path file = node::cdiDir() / dp::cdi::specFileName(kind);
     res.cdiSpec = file.string();
     std::optional<std::string> text;
     try {

@@ -12,16 +12,14 @@
 #include "diag/PfSelection.hpp"
 #include "diag/ProblemFinder.hpp"
 #include "diag/StateFiles.hpp"
-#include "ipam/StoreLocation.hpp"
 #include "linux/Guid.hpp"
 #include "linux/IbIdentity.hpp"
 #include "linux/NetNs.hpp"
 #include "linux/Netlink.hpp"
+#include "node/NodePaths.hpp"
 
 namespace ibvf::diag {
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr unsigned kArphrdInfiniband = 32;
 
@@ -211,17 +209,12 @@ private:
     std::map<std::string, AllocationFacts> allocationOf_;
 };
 
-fs::path envOr(const char* name, const fs::path& fallback) {
-    const char* v = std::getenv(name);
-    return v != nullptr && *v != '\0' ? fs::path(v) : fallback;
-}
-
 }  // namespace
 
 InspectOptions InspectOptions::fromEnvironment() {
     InspectOptions o;
-    o.kubeletDir = envOr("IBVF_KUBELET_DIR", "/var/lib/kubelet/device-plugins");
-    o.ipamDataDir = ipam::stateRoot() / "ibvf-ipam";
+    o.kubeletDir = node::kubeletDevicePluginsDir();
+    o.ipamDataDir = node::ipamDataDirIn(node::stateRoot());
     o.state = plugin::StatePaths::fromEnvironment();
     return o;
 }

@@ -14,6 +14,7 @@
 #include "linux/RdmaNetns.hpp"
 #include "linux/Sysfs.hpp"
 #include "linux/VfControl.hpp"
+#include "node/NodePaths.hpp"
 #include "plugin/StatePaths.hpp"
 
 namespace ibvf::diag {
@@ -25,9 +26,9 @@ struct InspectOptions {
     // --device-plugin-config; without it the default is used when that file exists, and with
     // no default (--no-device-plugin-config) the device plugin is not looked at.
     std::optional<std::filesystem::path> devicePluginConfig;
-    std::optional<std::filesystem::path> defaultDevicePluginConfig = "/etc/ibvf/device-plugin.json";
-    std::filesystem::path kubeletDir;   // device plugin sockets: IBVF_KUBELET_DIR or /var/lib/kubelet/device-plugins
-    std::filesystem::path ipamDataDir;  // <IBVF_STATE_DIR or /var/lib/cni>/ibvf-ipam
+    std::optional<std::filesystem::path> defaultDevicePluginConfig = node::kDevicePluginConfig;
+    std::filesystem::path kubeletDir;   // device plugin sockets: node::kubeletDevicePluginsDir()
+    std::filesystem::path ipamDataDir;  // <state root>/ibvf-ipam
     plugin::StatePaths state;
     std::chrono::milliseconds lockTimeout{2000};  // for reading a lease store another ADD holds
 

@@ -5,13 +5,12 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-
 #include "cni/Error.hpp"
 #include "ipam/LeaseStore.hpp"
 #include "ipam/StoreLocation.hpp"
 #include "linux/AtomicFile.hpp"
+#include "node/AllocationRecord.hpp"
+#include "node/AttachmentState.hpp"
 #include "plugin/AttachmentStore.hpp"
 
 namespace ibvf::diag {
@@ -42,13 +41,13 @@ bool pathExists(const std::string& path) {
     return !path.empty() && ::stat(path.c_str(), &st) == 0;
 }
 
-PodFacts podFactsOf(const plugin::AttachmentState& s, const fs::path& statePath) {
+PodFacts podFactsOf(const node::AttachmentState& s, const fs::path& statePath) {
     PodFacts p;
     p.containerId = s.containerId;
     p.ifname = s.ifname;
     p.network = s.network;
     p.netns = s.netns;
-    p.phase = s.phase == plugin::AttachPhase::Attached ? "attached" : "attaching";
+    p.phase = s.phase == node::AttachPhase::Attached ? "attached" : "attaching";
     p.pciAddress = s.pciAddress;
     p.ipamType = s.ipamType;
     p.netnsExists = pathExists(s.netns);
@@ -60,27 +59,20 @@ PodFacts podFactsOf(const plugin::AttachmentState& s, const fs::path& statePath)
     return p;
 }
 
-std::string stringMember(const rapidjson::Value& doc, const char* key) {
-    const auto it = doc.FindMember(key);
-    if (it == doc.MemberEnd() || !it->value.IsString()) throw std::runtime_error(std::string("\"") + key + "\" is missing or not a string");
-    return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
 }  // namespace
 
 AttachmentScan readAttachments(const fs::path& dir) {
     AttachmentScan scan;
     const plugin::AttachmentStore store(dir);
     for (const auto& path : jsonFilesIn(dir)) {
-        const std::string key = path.stem().string();  // "<cid>:<ifname>"
-        const auto colon = key.find(':');
-        if (colon == std::string::npos) {
+        const auto key = node::parseAttachmentKey(path.stem().string());
+        if (!key) {
             scan.corrupt.push_back(path.string() + ": the name is not <container id>:<ifname>.json");
             continue;
         }
         try {
             // Loaded by its key, as DEL loads it, so what reads as corrupt here fails DEL too.
-            if (auto state = store.load(key.substr(0, colon), key.substr(colon + 1)))
+            if (auto state = store.load(key->containerId, key->ifname))
                 scan.attachments.push_back(podFactsOf(*state, path));
         } catch (const cni::Error& e) {
             scan.corrupt.push_back(e.details().empty() ? path.string() + ": " + e.msg() : e.details());
@@ -91,35 +83,23 @@ AttachmentScan readAttachments(const fs::path& dir) {
     return scan;
 }
 
-AllocationFacts parseAllocationRecord(std::string_view json, const std::string& path) {
-    rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
-    if (doc.HasParseError())
-        throw std::runtime_error("not JSON (" + std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " at offset " +
-                                 std::to_string(doc.GetErrorOffset()) + ")");
-    if (!doc.IsObject()) throw std::runtime_error("not a JSON object");
-    AllocationFacts a;
-    a.pciAddress = stringMember(doc, "pciAddress");
-    a.resource = stringMember(doc, "resource");
-    a.time = stringMember(doc, "time");
-    a.path = path;
-    return a;
-}
-
 std::vector<AllocationFacts> readAllocationRecords(const fs::path& dir) {
     std::vector<AllocationFacts> out;
-    for (const auto& path : jsonFilesIn(dir)) {
+    for (const auto& file : node::allocationRecordFiles(dir)) {
+        AllocationFacts a;
+        a.pciAddress = file.pciAddress;
+        a.path = file.path.string();
         try {
-            const auto text = kernel::readFile(path);
+            const auto text = kernel::readFile(file.path);
             if (!text) continue;  // removed since it was listed
-            out.push_back(parseAllocationRecord(*text, path.string()));
+            auto record = node::parseAllocationRecord(*text);
+            a.pciAddress = std::move(record.pciAddress);
+            a.resource = std::move(record.resource);
+            a.time = std::move(record.time);
         } catch (const std::exception& e) {
-            AllocationFacts a;
-            a.pciAddress = path.stem().string();
-            a.path = path.string();
-            a.error = "allocation record " + path.string() + ": " + e.what();
-            out.push_back(std::move(a));
+            a.error = "allocation record " + a.path + ": " + e.what();
         }
+        out.push_back(std::move(a));
     }
     return out;
 }

@@ -1,7 +1,7 @@
 #pragma once
-// Reading what the other ibvf programs leave on the node, through their own readers where they
-// have one: attachment states (plugin/AttachmentStore), IP leases (ipam/LeaseStore) and the
-// device plugin's allocation records (written by deviceplugin/Allocation, read nowhere else).
+// Reading what the other ibvf programs leave on the node, through the readers their writers
+// share: attachment states (plugin/AttachmentStore), IP leases (ipam/LeaseStore) and the device
+// plugin's allocation records (node/AllocationRecord.hpp).
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -22,8 +22,6 @@ AttachmentScan readAttachments(const std::filesystem::path& dir);
 // Every <pci>.json in `dir` (absent dir: none). A record that cannot be read or parsed is
 // returned with `error` set and pciAddress taken from its file name.
 std::vector<AllocationFacts> readAllocationRecords(const std::filesystem::path& dir);
-// {"pciAddress":..., "resource":..., "time":...}; throws std::runtime_error naming what is wrong.
-AllocationFacts parseAllocationRecord(std::string_view json, const std::string& path);
 
 // The leases the attachment holds in <ipamDataDir>/<network>, as ibvf-ipam keeps them. The store
 // is locked while it is read, as every reader does; a busy or unreadable store sets `error`.

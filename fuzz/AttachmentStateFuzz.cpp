@@ -6,16 +6,16 @@
 #include <stdexcept>
 
 #include "FuzzInput.hpp"
-#include "plugin/AttachmentState.hpp"
+#include "node/AttachmentState.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace ibvf;
     fuzz::rejectOnly<std::runtime_error>([&] {
-        const auto state = plugin::AttachmentState::fromJson(fuzz::asText(data, size));
+        const auto state = node::AttachmentState::fromJson(fuzz::asText(data, size));
         const std::string once = state.toJson();
-        plugin::AttachmentState back;
+        node::AttachmentState back;
         try {
-            back = plugin::AttachmentState::fromJson(once);
+            back = node::AttachmentState::fromJson(once);
         } catch (const std::runtime_error& e) {
             fuzz::finding(std::string("toJson output is refused (") + e.what() + "): " + once);
         }

@@ -12,12 +12,13 @@
 #include "ipam/IpamConfig.hpp"
 #include "ipam/RequestedAddresses.hpp"
 #include "ipam/StoreLocation.hpp"
+#include "node/NodePaths.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace ibvf;
     // Every absolute dataDir lies inside "/", so the fuzzer reaches all of resolveStoreDir
     // (which only resolves paths: nothing is created). resolvConf names a file to read.
-    static const int rootSet = ::setenv(ipam::kStateRootEnv, "/", 1);
+    static const int rootSet = ::setenv(node::kStateRoot.env, "/", 1);
     (void)rootSet;
     const auto text = fuzz::asText(data, size);
     fuzz::rejectOnly<cni::Error>([&] {

@@ -17,6 +17,7 @@
 #include "FuzzInput.hpp"
 #include "linux/Beneath.hpp"
 #include "log/LogPath.hpp"
+#include "node/NodePaths.hpp"
 #include "support/ScratchDir.hpp"
 
 namespace {
@@ -71,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static const Layout layout;
     const auto fields = fuzz::lines(fuzz::asText(data, size));
     const std::string_view configured = fields[0];
-    const std::string_view dir = fields.size() > 1 ? fields[1] : std::string_view(log::kDefaultLogDir);
+    const std::string_view dir = fields.size() > 1 ? fields[1] : std::string_view(node::kLogDir.fallback);
     for (const char c : log::printable(configured)) {
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) fuzz::finding("printable() left a control byte");
     }

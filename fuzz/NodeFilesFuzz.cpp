@@ -19,9 +19,9 @@
 #include "FuzzFiles.hpp"
 #include "support/ScratchDir.hpp"
 #include "cni/Error.hpp"
-#include "deviceplugin/RecordReclaim.hpp"
 #include "linux/AtomicFile.hpp"
-#include "plugin/AdvertisedVfs.hpp"
+#include "node/AdvertisedVfs.hpp"
+#include "node/AllocationRecord.hpp"
 #include "plugin/DeviceInfoFile.hpp"
 
 namespace {
@@ -81,7 +81,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     const fs::path file = scratch.path() / "found.json";
     fuzz::rejectOnly<cni::Error>([&] { checkPublish(file, content, bdf); });
-    fuzz::rejectOnly<std::runtime_error>([&] { (void)plugin::advertisedResourceOf(file, bdf); });
-    (void)dp::recordTime(content);
+    fuzz::rejectOnly<std::runtime_error>([&] { (void)node::advertisedResourceOf(file, bdf); });
+    (void)node::recordTime(content);
+    fuzz::rejectOnly<std::runtime_error>([&] { (void)node::parseAllocationRecord(content); });
     return 0;
 }

@@ -11,6 +11,7 @@
 #include "cni/Json.hpp"
 #include "ipam/EtcdNodePolicy.hpp"
 #include "ipam/StoreLocation.hpp"
+#include "node/NodePaths.hpp"
 
 namespace ibvf::ipam {
 namespace {
@@ -43,7 +44,7 @@ std::string tlsFile(const rapidjson::Value& tls, const char* key) {
 
 etcd::TlsFiles tlsFilesOf(const rapidjson::Value& tls) {
     onlyFields(tls, {"ca", "cert", "key"}, "ipam.backend.tls");
-    etcd::TlsFiles f{tlsFile(tls, "ca"), tlsFile(tls, "cert"), tlsFile(tls, "key"), etcdTlsDirectory()};
+    etcd::TlsFiles f{tlsFile(tls, "ca"), tlsFile(tls, "cert"), tlsFile(tls, "key"), node::etcdTlsDir()};
     if (f.cert.empty() != f.key.empty()) invalid("ipam.backend.tls: \"cert\" and \"key\" go together");
     return f;
 }

@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <stdexcept>
 
 #include "cni/Error.hpp"
 #include "linux/Beneath.hpp"
+#include "node/NodePaths.hpp"
 
 namespace ibvf::ipam {
 namespace {
@@ -19,11 +19,6 @@ using cni::ErrorCode;
 
 // An allow-list longer than this is not a list of endpoints.
 constexpr std::size_t kMaxAllowListBytes = std::size_t{64} * 1024;
-
-std::string fromEnv(const char* name, const char* fallback) {
-    const char* v = std::getenv(name);
-    return v != nullptr && *v != '\0' ? std::string(v) : std::string(fallback);
-}
 
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -82,11 +77,8 @@ std::optional<std::vector<Allowed>> readAllowList(const std::string& file) {
 
 }  // namespace
 
-std::string etcdTlsDirectory() { return fromEnv("IBVF_ETCD_TLS_DIR", kDefaultEtcdTlsDir); }
-std::string etcdEndpointsFile() { return fromEnv("IBVF_ETCD_ENDPOINTS_FILE", kDefaultEtcdEndpointsFile); }
-
 std::string confineTlsFile(std::string_view field, std::string_view configured) {
-    const std::string dir = etcdTlsDirectory();
+    const std::string dir = node::etcdTlsDir();
     const auto beneath = kernel::pathBeneath(configured, dir, 16, 4096);
     if (!beneath.accepted()) {
         throw Error(ErrorCode::InvalidNetworkConfig,
@@ -98,7 +90,7 @@ std::string confineTlsFile(std::string_view field, std::string_view configured) 
 }
 
 void requireAllowedEndpoints(const std::vector<etcd::Endpoint>& endpoints) {
-    const std::string file = etcdEndpointsFile();
+    const std::string file = node::etcdEndpointsFile();
     const auto allowed = readAllowList(file);
     if (!allowed) return;
     for (std::size_t i = 0; i < endpoints.size(); ++i) {

@@ -8,13 +8,11 @@
 #include "ipam/Allocator.hpp"
 #include "ipam/BackendConfig.hpp"
 #include "ipam/IpamConfig.hpp"
+#include "ipam/IpamRequest.hpp"
 #include "ipam/RequestedAddresses.hpp"
-#include "log/Logging.hpp"
 
 namespace ibvf::ipam {
 namespace {
-
-AttachmentKey keyOf(const cni::Request& req) { return {req.env.containerId, req.env.ifname}; }
 
 const Range* rangeFor(const IpamConfig& cfg, const net::IpAddress& a) {
     for (const auto& set : cfg.rangeSets) {
@@ -32,7 +30,7 @@ std::string who(const cni::Request& req) {
 cni::Result IpamPlugin::add(const cni::Request& req) {
     const IpamConfig cfg = parseIpamConfig(req.conf);
     const auto requested = matchRequested(cfg.rangeSets, requestedAddresses(req), req.conf.name);
-    const auto addrs = openBackend(cfg.backend)->allocate(keyOf(req), cfg.rangeSets, cfg.exclusions, requested);
+    const auto addrs = openBackend(cfg.backend)->allocate(attachmentKeyOf(req), cfg.rangeSets, cfg.exclusions, requested);
 
     cni::Result result;
     result.ips.reserve(addrs.size());
@@ -49,13 +47,13 @@ cni::Result IpamPlugin::add(const cni::Request& req) {
 }
 
 void IpamPlugin::del(const cni::Request& req) {
-    const std::size_t released = openBackend(backendConfigOf(req.conf))->release(keyOf(req));
+    const std::size_t released = openBackend(backendConfigOf(req.conf))->release(attachmentKeyOf(req));
     spdlog::info("DEL network {}: released {} lease(s) of {}", req.conf.name, released, who(req));
 }
 
 void IpamPlugin::check(const cni::Request& req) {
     const IpamConfig cfg = parseIpamConfig(req.conf);
-    const auto held = openBackend(cfg.backend)->leasesOf(keyOf(req));
+    const auto held = openBackend(cfg.backend)->leasesOf(attachmentKeyOf(req));
     const auto fail = [&](const std::string& what) {
         throw cni::Error(cni::ErrorCode::IpamFailure, "network " + req.conf.name + ": " + what);
     };
@@ -77,28 +75,11 @@ void IpamPlugin::check(const cni::Request& req) {
 void IpamPlugin::status(const cni::Request& req) { openBackend(parseIpamConfig(req.conf).backend)->checkAvailable(); }
 
 void IpamPlugin::gc(const cni::Request& req, const std::vector<cni::Attachment>& valid) {
-    std::vector<AttachmentKey> keep;
-    keep.reserve(valid.size());
-    for (const auto& a : valid) keep.push_back({a.containerId, a.ifname});
-    openBackend(backendConfigOf(req.conf))->releaseAllExcept(keep);
+    openBackend(backendConfigOf(req.conf))->releaseAllExcept(keepListOf(valid));
 }
 
-std::vector<std::string_view> IpamPlugin::knownCniArgs() const {
-    // IP is ours; the K8S_* ones are what every Kubernetes runtime passes.
-    return {"IP", "K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID"};
-}
+std::vector<std::string_view> IpamPlugin::knownCniArgs() const { return ipamCniArgs(); }
 
-void IpamPlugin::configure(const cni::Request& req) {
-    const LogSettings s = logSettingsOf(req.conf);
-    log::LogOptions opts;
-    opts.program = "ibvf-ipam";
-    opts.level = s.level;
-    opts.file = s.file;
-    opts.defaultFile = true;
-    if (!req.env.containerId.empty()) {
-        opts.context = "net=" + req.conf.name + " cid=" + req.env.containerId.substr(0, 12) + " if=" + req.env.ifname;
-    }
-    log::setup(opts);
-}
+void IpamPlugin::configure(const cni::Request& req) { setupIpamLogging(req, "ibvf-ipam", ""); }
 
 }  // namespace ibvf::ipam

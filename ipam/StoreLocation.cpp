@@ -1,10 +1,10 @@
 #include "ipam/StoreLocation.hpp"
 
-#include <cstdlib>
 #include <system_error>
 
 #include "cni/Error.hpp"
 #include "cni/Json.hpp"
+#include "node/NodePaths.hpp"
 
 namespace ibvf::ipam {
 namespace {
@@ -35,11 +35,6 @@ bool isStrictlyInside(const fs::path& inner, const fs::path& outer) {
 
 }  // namespace
 
-fs::path stateRoot() {
-    const char* env = std::getenv(kStateRootEnv);
-    return (env && *env) ? fs::path(env) : fs::path(kDefaultStateRoot);
-}
-
 bool isSafePathComponent(std::string_view name) {
     if (name.empty() || name.size() > 255 || name == "." || name == "..") return false;
     return name.find('/') == std::string_view::npos && name.find('\0') == std::string_view::npos;
@@ -63,7 +58,7 @@ fs::path resolveStoreDir(const fs::path& root, const std::optional<std::string>&
         }
         base = *dataDir;
     } else {
-        base = resolvedRoot / "ibvf-ipam";
+        base = node::ipamDataDirIn(resolvedRoot);
     }
     fs::path dir = resolve(base / network, "ipam.dataDir");
     if (!isStrictlyInside(dir, resolvedRoot)) {
@@ -79,7 +74,7 @@ StoreLocation storeLocationOf(const cni::NetConf& conf) {
     if (!ipam) throw Error(ErrorCode::InvalidNetworkConfig, "the network config has no \"ipam\" section");
     StoreLocation loc;
     loc.network = conf.name;
-    loc.dir = resolveStoreDir(stateRoot(), cni::json::optString(*ipam, "dataDir", "ipam"), conf.name);
+    loc.dir = resolveStoreDir(node::stateRoot(), cni::json::optString(*ipam, "dataDir", "ipam"), conf.name);
     if (const auto ms = cni::json::optInt(*ipam, "lockTimeoutMs", "ipam")) {
         if (*ms <= 0 || *ms > 3'600'000) {
             throw Error(ErrorCode::InvalidNetworkConfig, "ipam.lockTimeoutMs must be between 1 and 3600000");

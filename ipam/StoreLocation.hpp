@@ -12,8 +12,6 @@
 
 namespace ibvf::ipam {
 
-inline constexpr const char* kDefaultStateRoot = "/var/lib/cni";
-inline constexpr const char* kStateRootEnv = "IBVF_STATE_DIR";
 inline constexpr std::chrono::milliseconds kDefaultLockTimeout{10000};
 
 struct StoreLocation {
@@ -22,20 +20,19 @@ struct StoreLocation {
     std::chrono::milliseconds lockTimeout = kDefaultLockTimeout;
 };
 
-// $IBVF_STATE_DIR when set and non-empty, else /var/lib/cni.
-std::filesystem::path stateRoot();
-
 // A name that is one directory entry: non-empty, at most 255 bytes, not "." or "..", no '/' or NUL.
 bool isSafePathComponent(std::string_view name);
 
-// As host-local: the store is <dataDir>/<network name>, dataDir defaulting to <root>/ibvf-ipam.
+// As host-local: the store is <dataDir>/<network name>, dataDir defaulting to <root>/ibvf-ipam
+// (node::ipamDataDirIn).
 // dataDir must be absolute. The result is resolved (symlinks followed for the part that exists)
 // and must lie strictly inside the resolved root. Throws cni::Error(InvalidNetworkConfig) naming
 // the paths otherwise, and for an unsafe network name.
 std::filesystem::path resolveStoreDir(const std::filesystem::path& root, const std::optional<std::string>& dataDir,
                                       const std::string& network);
 
-// Reads ipam.dataDir and ipam.lockTimeoutMs from the config and the root from the environment.
+// Reads ipam.dataDir and ipam.lockTimeoutMs from the config and the root from the environment
+// (node::stateRoot()).
 // All that DEL and GC need: they keep working when the ranges were since edited into something
 // invalid.
 StoreLocation storeLocationOf(const cni::NetConf& conf);

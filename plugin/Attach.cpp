@@ -108,7 +108,7 @@ private:
     }
 
     cni::Result finish(cni::Result result) {
-        state_.phase = AttachPhase::Attached;
+        state_.phase = node::AttachPhase::Attached;
         state_.result = result;
         ctx_.store.save(state_);
         undo_.commit();
@@ -486,7 +486,7 @@ private:
     int hostIfindex_ = 0;
     kernel::LinkInfo podLink_;       // the VF netdev in the pod
     kernel::LinkInfo iface_;         // CNI_IFNAME: the VF netdev, or its partition child
-    AttachmentState state_;
+    node::AttachmentState state_;
     std::unique_ptr<kernel::VfControl> vfControl_;
     std::unique_ptr<IpamClient> ipam_;
     std::unique_ptr<PendingAllocation> allocation_;

@@ -7,6 +7,7 @@
 #include "cni/Error.hpp"
 #include "linux/AtomicFile.hpp"
 #include "linux/KernelError.hpp"
+#include "node/NodePaths.hpp"
 
 namespace ibvf::plugin {
 namespace {
@@ -15,39 +16,35 @@ namespace {
 // survive a killed plugin, not a power cut: the fsyncs would cost every ADD milliseconds (docs/performance.md).
 constexpr auto kStateDurability = kernel::Durability::CrashSafe;
 
-std::string attachmentKey(const std::string& containerId, const std::string& ifname) {
-    return containerId + ":" + ifname;
-}
-
 }  // namespace
 
 AttachmentStore::AttachmentStore(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
 std::filesystem::path AttachmentStore::statePath(const std::string& containerId, const std::string& ifname) const {
-    return dir_ / (attachmentKey(containerId, ifname) + ".json");
+    return node::attachmentStateFileIn(dir_, containerId, ifname);
 }
 
 std::filesystem::path AttachmentStore::claimPath(const std::string& pciAddress) const {
-    return dir_ / "vf" / pciAddress;
+    return node::vfClaimFileIn(dir_, pciAddress);
 }
 
-std::optional<AttachmentState> AttachmentStore::load(const std::string& containerId, const std::string& ifname) const {
+std::optional<node::AttachmentState> AttachmentStore::load(const std::string& containerId, const std::string& ifname) const {
     const auto path = statePath(containerId, ifname);
     auto text = kernel::readFile(path);
     if (!text) return std::nullopt;
     try {
-        return AttachmentState::fromJson(*text);
+        return node::AttachmentState::fromJson(*text);
     } catch (const std::exception& e) {
         throw cni::Error(cni::ErrorCode::IoFailure, "attachment state is corrupt", path.string() + ": " + e.what());
     }
 }
 
-void AttachmentStore::save(const AttachmentState& state) const {
+void AttachmentStore::save(const node::AttachmentState& state) const {
     kernel::makeDirectories(dir_);
     kernel::writeFileAtomic(statePath(state.containerId, state.ifname), state.toJson(), 0600, kStateDurability);
 }
 
-bool AttachmentStore::create(const AttachmentState& state) const {
+bool AttachmentStore::create(const node::AttachmentState& state) const {
     kernel::makeDirectories(dir_);
     return kernel::createFileAtomic(statePath(state.containerId, state.ifname), state.toJson(), 0600, kStateDurability);
 }
@@ -56,15 +53,15 @@ void AttachmentStore::remove(const std::string& containerId, const std::string& 
     kernel::removeFile(statePath(containerId, ifname));
 }
 
-std::vector<AttachmentState> AttachmentStore::all() const {
-    std::vector<AttachmentState> states;
+std::vector<node::AttachmentState> AttachmentStore::all() const {
+    std::vector<node::AttachmentState> states;
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
         if (entry.path().extension() != ".json") continue;
         auto text = kernel::readFile(entry.path());
         if (!text) continue;
         try {
-            states.push_back(AttachmentState::fromJson(*text));
+            states.push_back(node::AttachmentState::fromJson(*text));
         } catch (const std::exception& e) {
             spdlog::warn("skipping corrupt attachment state {}: {}", entry.path().string(), e.what());
         }
@@ -72,18 +69,18 @@ std::vector<AttachmentState> AttachmentStore::all() const {
     return states;
 }
 
-std::optional<AttachmentState> AttachmentStore::holderOf(const std::string& pciAddress) const {
+std::optional<node::AttachmentState> AttachmentStore::holderOf(const std::string& pciAddress) const {
     auto key = kernel::readFile(claimPath(pciAddress));
     if (!key) return std::nullopt;
-    const auto sep = key->find(':');
-    if (sep == std::string::npos) return std::nullopt;
-    return load(key->substr(0, sep), key->substr(sep + 1));
+    const auto holder = node::parseAttachmentKey(*key);
+    if (!holder) return std::nullopt;
+    return load(holder->containerId, holder->ifname);
 }
 
 void AttachmentStore::claim(const std::string& pciAddress, const std::string& containerId,
                             const std::string& ifname) const {
-    kernel::makeDirectories(dir_ / "vf");
-    kernel::writeFileAtomic(claimPath(pciAddress), attachmentKey(containerId, ifname), 0600, kStateDurability);
+    kernel::makeDirectories(node::vfClaimsDirIn(dir_));
+    kernel::writeFileAtomic(claimPath(pciAddress), node::attachmentKey(containerId, ifname), 0600, kStateDurability);
 }
 
 void AttachmentStore::releaseClaim(const std::string& pciAddress) const {
@@ -93,10 +90,10 @@ void AttachmentStore::releaseClaim(const std::string& pciAddress) const {
 std::vector<std::string> AttachmentStore::claimsOf(const std::string& containerId, const std::string& ifname) const {
     std::vector<std::string> vfs;
     std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(dir_ / "vf", ec)) {
+    for (const auto& entry : std::filesystem::directory_iterator(node::vfClaimsDirIn(dir_), ec)) {
         const auto pci = entry.path().filename().string();
         if (kernel::isAtomicTempFileName(pci)) continue;  // a claim being written
-        if (kernel::readFile(entry.path()) == attachmentKey(containerId, ifname)) vfs.push_back(pci);
+        if (kernel::readFile(entry.path()) == node::attachmentKey(containerId, ifname)) vfs.push_back(pci);
     }
     return vfs;
 }
@@ -104,7 +101,7 @@ std::vector<std::string> AttachmentStore::claimsOf(const std::string& containerI
 std::vector<std::string> AttachmentStore::claimsWithoutState() const {
     std::vector<std::string> vfs;
     std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(dir_ / "vf", ec)) {
+    for (const auto& entry : std::filesystem::directory_iterator(node::vfClaimsDirIn(dir_), ec)) {
         const auto pci = entry.path().filename().string();
         if (kernel::isAtomicTempFileName(pci)) continue;
         try {

@@ -1,6 +1,7 @@
 #pragma once
-// Per-attachment state files plus a claim file per VF, both under <state root>/ibvf/:
-//   <containerId>:<ifname>.json   the AttachmentState      (':' is legal in neither part)
+// Per-attachment state files plus a claim file per VF, both under <state root>/ibvf/ (their names
+// and format: node/AttachmentState.hpp):
+//   <containerId>:<ifname>.json   the node::AttachmentState
 //   vf/<pci address>              the key of the attachment holding the VF
 // The claim is written before the state and removed after it, so a crash leaves at worst a claim
 // whose attachment no longer exists, which the next ADD recognises as stale.
@@ -9,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "plugin/AttachmentState.hpp"
+#include "node/AttachmentState.hpp"
 
 namespace ibvf::plugin {
 
@@ -17,16 +18,16 @@ class AttachmentStore {
 public:
     explicit AttachmentStore(std::filesystem::path dir);
 
-    std::optional<AttachmentState> load(const std::string& containerId, const std::string& ifname) const;
-    void save(const AttachmentState& state) const;
+    std::optional<node::AttachmentState> load(const std::string& containerId, const std::string& ifname) const;
+    void save(const node::AttachmentState& state) const;
     // The first save of an attachment: false (nothing written) when its state exists already,
     // so of two ADDs racing for one (container ID, ifname) exactly one goes on.
-    bool create(const AttachmentState& state) const;
+    bool create(const node::AttachmentState& state) const;
     void remove(const std::string& containerId, const std::string& ifname) const;
-    std::vector<AttachmentState> all() const;
+    std::vector<node::AttachmentState> all() const;
 
     // The attachment holding a VF, when that attachment's state still exists.
-    std::optional<AttachmentState> holderOf(const std::string& pciAddress) const;
+    std::optional<node::AttachmentState> holderOf(const std::string& pciAddress) const;
     void claim(const std::string& pciAddress, const std::string& containerId, const std::string& ifname) const;
     void releaseClaim(const std::string& pciAddress) const;
     // The VFs whose claim names (containerId, ifname), whether or not its state exists: what a

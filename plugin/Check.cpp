@@ -26,7 +26,7 @@ bool sameRoute(const kernel::RouteSpec& want, const kernel::RouteSpec& have) {
 }
 
 // CNI_IFNAME is the child ADD made, and the VF is still in the pod as its parent.
-void checkPartitionChild(const AttachmentState& state, kernel::RouteSocket& pod, const kernel::LinkInfo& child) {
+void checkPartitionChild(const node::AttachmentState& state, kernel::RouteSocket& pod, const kernel::LinkInfo& child) {
     if (state.childIfindex != 0 && child.ifindex != state.childIfindex) {
         mismatch(state.ifname + " is not the partition child made at ADD",
                  "expected ifindex " + std::to_string(state.childIfindex) + ", found " + std::to_string(child.ifindex));
@@ -37,7 +37,7 @@ void checkPartitionChild(const AttachmentState& state, kernel::RouteSocket& pod,
     }
 }
 
-void checkVfioVf(const AttachmentState& state, const PluginContext& ctx) {
+void checkVfioVf(const node::AttachmentState& state, const PluginContext& ctx) {
     std::string driver;
     try {
         driver = ctx.sysfs.vf(state.pciAddress).driver;
@@ -52,7 +52,7 @@ void checkVfioVf(const AttachmentState& state, const PluginContext& ctx) {
 void check(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx) {
     const auto& env = req.env;
     auto state = ctx.store.load(env.containerId, env.ifname);
-    if (!state || state->phase != AttachPhase::Attached) {
+    if (!state || state->phase != node::AttachPhase::Attached) {
         throw Error(ErrorCode::UnknownContainer, "no attachment of " + env.ifname + " for container " + env.containerId);
     }
     const cni::Result expected = req.conf.prevResult ? *req.conf.prevResult : state->result.value_or(cni::Result{});

@@ -25,7 +25,7 @@ using namespace std::chrono_literals;
 // Undoes one attachment's footprint on the node; the caller holds its VF's lock and read `state`
 // under it (nullopt: another DEL finished first). The state goes last, after `releaseAddresses`:
 // a DEL that fails halfway is retried with everything it needs.
-void release(const std::optional<AttachmentState>& state, const std::string& netnsPath, const PluginContext& ctx,
+void release(const std::optional<node::AttachmentState>& state, const std::string& netnsPath, const PluginContext& ctx,
              const std::function<void()>& releaseAddresses) {
     faults::reach("detach.locked");
     // The addresses are released while the kernel moves the netdev back (the move dominates).
@@ -85,7 +85,7 @@ void dropClaimsWithoutState(const PluginContext& ctx) {
     }
 }
 
-bool listed(const std::vector<cni::Attachment>& valid, const AttachmentState& state) {
+bool listed(const std::vector<cni::Attachment>& valid, const node::AttachmentState& state) {
     return std::any_of(valid.begin(), valid.end(), [&](const cni::Attachment& a) {
         return a.containerId == state.containerId && a.ifname == state.ifname;
     });

@@ -2,7 +2,7 @@
 #include <vector>
 
 #include "cni/Dispatch.hpp"
-#include "plugin/AttachmentState.hpp"
+#include "node/AttachmentState.hpp"
 #include "plugin/PluginConfig.hpp"
 #include "plugin/PluginContext.hpp"
 

@@ -10,6 +10,7 @@
 #include "linux/AtomicFile.hpp"
 #include "linux/KernelError.hpp"
 #include "linux/Sysfs.hpp"
+#include "node/NodePaths.hpp"
 
 namespace ibvf::plugin {
 namespace {
@@ -17,7 +18,6 @@ namespace {
 using cni::Error;
 using cni::ErrorCode;
 
-constexpr const char* kOperatorPaths[] = {"/etc/sriov-operator/infiniband/guids", "/var/opt/infiniband_guids"};
 constexpr const char* kFormatHint =
     "each entry names its PF with \"pci_address\" or \"pf_guid\" and gives either \"guids\" (a list) or "
     "\"rangeStart\" and \"rangeEnd\" (inclusive), GUIDs written as xx:xx:xx:xx:xx:xx:xx:xx";
@@ -165,8 +165,8 @@ GuidFile GuidFile::read(const std::filesystem::path& path) {
     }
     if (!text) {
         throw Error(ErrorCode::InvalidNetworkConfig, "guidSource \"file\": GUID file " + path.string() + " does not exist",
-                    "write the sriov-network-operator's GUID file on this node: ibvf reads the first of "
-                    "/etc/sriov-operator/infiniband/guids and /var/opt/infiniband_guids that exists");
+                    "write the sriov-network-operator's GUID file on this node: ibvf reads the first of " +
+                        std::string(node::kOperatorGuidFiles[0]) + " and " + node::kOperatorGuidFiles[1] + " that exists");
     }
     return parse(*text, path.string());
 }
@@ -194,15 +194,6 @@ kernel::Guid GuidFile::guidFor(const std::string& pfPciAddress, const std::optio
     throw Error(ErrorCode::InvalidNetworkConfig,
                 "GUID file " + path_ + ": the range of " + it->describe() + " has no GUID for " + who,
                 "VF n takes rangeStart + n: widen the range to at least " + std::to_string(vfIndex + 1) + " GUIDs");
-}
-
-std::filesystem::path guidFilePath() {
-    if (const char* env = std::getenv("IBVF_GUID_FILE"); env != nullptr && *env != '\0') return env;
-    for (const char* p : kOperatorPaths) {
-        std::error_code ec;
-        if (std::filesystem::exists(p, ec)) return p;
-    }
-    return kOperatorPaths[0];
 }
 
 }  // namespace ibvf::plugin

@@ -49,9 +49,4 @@ private:
     std::vector<GuidFileEntry> entries_;
 };
 
-// Where the file is on this node: $IBVF_GUID_FILE, else the first that exists of the operator's
-// /etc/sriov-operator/infiniband/guids and /var/opt/infiniband_guids. Never from the network
-// config: a NAD is written by namespace users and must not make ibvf read arbitrary files.
-std::filesystem::path guidFilePath();
-
 }  // namespace ibvf::plugin

@@ -7,6 +7,7 @@
 #include "ipam/EtcdHandoff.hpp"
 #include "linux/KernelError.hpp"
 #include "linux/PfDerivedGuid.hpp"
+#include "node/NodePaths.hpp"
 #include "plugin/GuidFile.hpp"
 
 namespace ibvf::plugin {
@@ -29,7 +30,7 @@ std::optional<kernel::Guid> pfNodeGuid(const kernel::Sysfs& sysfs, const kernel:
             seen = "RDMA device " + *pf.rdmaDevice + " of PF " + vf.pfPciAddress + " has no node_guid";
             return std::nullopt;
         }
-        const auto guid = kernel::Guid::parseAnyForm(*text);
+        const auto guid = kernel::Guid::parseSysfs(*text);
         if (!guid) seen = "node_guid of " + *pf.rdmaDevice + " reads '" + *text + "'";
         return guid;
     } catch (const kernel::KernelError& e) {
@@ -91,7 +92,7 @@ kernel::Guid nodeLocalSourceGuid(GuidSource source, const kernel::Sysfs& sysfs, 
     std::string seen;
     const auto pfGuid = pfNodeGuid(sysfs, vf, seen);
     const auto index = static_cast<unsigned>(vf.vfIndex);
-    if (source == GuidSource::File) return GuidFile::read(guidFilePath()).guidFor(vf.pfPciAddress, pfGuid, index);
+    if (source == GuidSource::File) return GuidFile::read(node::guidFile()).guidFor(vf.pfPciAddress, pfGuid, index);
     if (!pfGuid) {
         throw Error(ErrorCode::HardwareUnsupported, "guidSource \"pf\": cannot read the GUID of PF " + vf.pfPciAddress, seen);
     }

@@ -12,7 +12,7 @@ std::string partitionParentName(std::string_view ifname) {
     return std::string(ifname.substr(0, kMaxName - kSuffix.size())) + std::string(kSuffix);
 }
 
-void removePartitionChild(const AttachmentState& state, const std::optional<kernel::NetNs>& podNs,
+void removePartitionChild(const node::AttachmentState& state, const std::optional<kernel::NetNs>& podNs,
                           const PluginContext& ctx) {
     if (!state.pkey || !podNs) return;
     kernel::runInNetNs(*podNs, [&] {

@@ -39,7 +39,7 @@ cni::Error rdmaDriverCannotMove(const std::string& device, const kernel::KernelE
                           "(mlx4, mlx5, irdma and hns do; rxe and siw do not): drop rdmaIsolation for this network");
 }
 
-void returnRdmaDevice(const AttachmentState& state, const std::optional<kernel::NetNs>& podNs, const PluginContext& ctx) {
+void returnRdmaDevice(const node::AttachmentState& state, const std::optional<kernel::NetNs>& podNs, const PluginContext& ctx) {
     if (!state.rdmaDevice) return;
     const auto& device = *state.rdmaDevice;
     if (!podNs) {

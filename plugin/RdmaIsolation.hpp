@@ -9,7 +9,7 @@
 #include "linux/KernelError.hpp"
 #include "linux/NetNs.hpp"
 #include "linux/RdmaNetns.hpp"
-#include "plugin/AttachmentState.hpp"
+#include "node/AttachmentState.hpp"
 #include "plugin/PluginContext.hpp"
 
 namespace ibvf::plugin {
@@ -27,6 +27,6 @@ cni::Error rdmaDriverCannotMove(const std::string& device, const kernel::KernelE
 
 // DEL: brings the RDMA device recorded in `state` back from the pod namespace. Tolerates "already
 // home": the kernel returns a dead namespace's devices to the host by itself.
-void returnRdmaDevice(const AttachmentState& state, const std::optional<kernel::NetNs>& podNs, const PluginContext& ctx);
+void returnRdmaDevice(const node::AttachmentState& state, const std::optional<kernel::NetNs>& podNs, const PluginContext& ctx);
 
 }  // namespace ibvf::plugin

@@ -6,7 +6,7 @@
 
 #include "cni/Error.hpp"
 #include "linux/KernelError.hpp"
-#include "plugin/AdvertisedVfs.hpp"
+#include "node/AdvertisedVfs.hpp"
 
 namespace ibvf::plugin {
 namespace {
@@ -64,7 +64,7 @@ void VfResolver::warnIfNotAllocated(const std::string& bdf) const {
     if (std::filesystem::exists(paths_.allocationRecord(bdf))) return;
     std::optional<std::string> resource;
     try {
-        resource = advertisedResourceOf(paths_.advertisedVfs(), bdf);
+        resource = node::advertisedResourceOf(paths_.advertisedVfs(), bdf);
     } catch (const std::exception& e) {
         spdlog::debug("not checking deviceID {} against the device plugin: {}", bdf, e.what());
         return;

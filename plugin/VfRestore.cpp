@@ -11,13 +11,13 @@
 namespace ibvf::plugin {
 namespace {
 
-bool isOurs(const std::optional<kernel::LinkInfo>& link, const AttachmentState& state) {
+bool isOurs(const std::optional<kernel::LinkInfo>& link, const node::AttachmentState& state) {
     return link && kernel::formatHwaddr(link->hwaddr) == state.hwaddr;
 }
 
 }  // namespace
 
-std::optional<kernel::NetNs> openAttachmentNetNs(const AttachmentState& state, const std::string& netnsPath) {
+std::optional<kernel::NetNs> openAttachmentNetNs(const node::AttachmentState& state, const std::string& netnsPath) {
     const std::string& path = netnsPath.empty() ? state.netns : netnsPath;
     if (path.empty()) return std::nullopt;
     try {
@@ -37,7 +37,7 @@ std::optional<kernel::NetNs> openAttachmentNetNs(const AttachmentState& state, c
 namespace {
 
 // Moves the netdev out of the pod. Returns false when it is not there.
-bool moveBackFromPod(const AttachmentState& state, const kernel::NetNs& podNs, const kernel::NetNs& hostNs,
+bool moveBackFromPod(const node::AttachmentState& state, const kernel::NetNs& podNs, const kernel::NetNs& hostNs,
                      kernel::RouteSocket& host) {
     auto pod = kernel::runInNetNs(podNs, [] { return kernel::RouteSocket(); });
     auto link = pod.linkByName(state.ifname);
@@ -56,7 +56,7 @@ bool moveBackFromPod(const AttachmentState& state, const kernel::NetNs& podNs, c
     return true;
 }
 
-std::optional<kernel::LinkInfo> findOnHost(const AttachmentState& state, kernel::RouteSocket& host) {
+std::optional<kernel::LinkInfo> findOnHost(const node::AttachmentState& state, kernel::RouteSocket& host) {
     for (const auto& name : {state.hostName, state.ifname}) {
         auto link = host.linkByName(name);
         if (isOurs(link, state)) return link;
@@ -69,7 +69,7 @@ std::optional<kernel::LinkInfo> findOnHost(const AttachmentState& state, kernel:
     return std::nullopt;
 }
 
-void restoreOnHost(const AttachmentState& state, kernel::RouteSocket& host, const kernel::LinkInfo& link) {
+void restoreOnHost(const node::AttachmentState& state, kernel::RouteSocket& host, const kernel::LinkInfo& link) {
     if (link.name != state.hostName) {
         if (link.adminUp) host.setAdminUp(link.ifindex, false);
         if (host.linkByName(state.hostName)) {
@@ -85,11 +85,11 @@ void restoreOnHost(const AttachmentState& state, kernel::RouteSocket& host, cons
 
 }  // namespace
 
-void restoreVfNetdev(const AttachmentState& state, const std::string& netnsPath) {
+void restoreVfNetdev(const node::AttachmentState& state, const std::string& netnsPath) {
     restoreVfNetdev(state, openAttachmentNetNs(state, netnsPath));
 }
 
-void restoreVfNetdev(const AttachmentState& state, const std::optional<kernel::NetNs>& podNs) {
+void restoreVfNetdev(const node::AttachmentState& state, const std::optional<kernel::NetNs>& podNs) {
     auto hostNs = kernel::NetNs::current();
     kernel::RouteSocket host;
     if (podNs && !podNs->sameAs(hostNs)) moveBackFromPod(state, *podNs, hostNs, host);

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "linux/NetNs.hpp"
-#include "plugin/AttachmentState.hpp"
+#include "node/AttachmentState.hpp"
 
 namespace ibvf::plugin {
 
@@ -12,12 +12,12 @@ namespace ibvf::plugin {
 // still the same namespace), then on the host, where a physical netdev lands when its namespace
 // dies. Every step tolerates "already done"; a netdev found nowhere (a veth stand-in dies with
 // its namespace) is logged, not an error.
-void restoreVfNetdev(const AttachmentState& state, const std::string& netnsPath);
+void restoreVfNetdev(const node::AttachmentState& state, const std::string& netnsPath);
 // The same with the pod namespace already opened by openAttachmentNetNs.
-void restoreVfNetdev(const AttachmentState& state, const std::optional<kernel::NetNs>& podNs);
+void restoreVfNetdev(const node::AttachmentState& state, const std::optional<kernel::NetNs>& podNs);
 
 // The attachment's pod namespace: `netnsPath` (the runtime's, trusted), or the path recorded at
 // ADD when it still names the same namespace; nullopt when it is gone.
-std::optional<kernel::NetNs> openAttachmentNetNs(const AttachmentState& state, const std::string& netnsPath);
+std::optional<kernel::NetNs> openAttachmentNetNs(const node::AttachmentState& state, const std::string& netnsPath);
 
 }  // namespace ibvf::plugin

@@ -119,7 +119,7 @@ kernel::LinkInfo rebindVf(const kernel::Sysfs& sysfs, kernel::RouteSocket& host,
     return link;
 }
 
-void restoreVfGuids(const AttachmentState& state, const PluginContext& ctx) {
+void restoreVfGuids(const node::AttachmentState& state, const PluginContext& ctx) {
     if (!state.originalNodeGuid || !state.originalPortGuid) return;
     const auto node = kernel::Guid::parse(*state.originalNodeGuid);
     const auto port = kernel::Guid::parse(*state.originalPortGuid);
@@ -147,7 +147,7 @@ void restoreVfGuids(const AttachmentState& state, const PluginContext& ctx) {
     spdlog::info("VF {} GUIDs back to {} / {}", state.pciAddress, node->str(), port->str());
 }
 
-void restoreVfLinkState(const AttachmentState& state, const PluginContext& ctx) {
+void restoreVfLinkState(const node::AttachmentState& state, const PluginContext& ctx) {
     if (!state.vfLinkState) return;
     kernel::RouteSocket host;
     const int pf = pfIfindexOf(ctx.sysfs, host, state.pfPciAddress);

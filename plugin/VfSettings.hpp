@@ -10,7 +10,7 @@
 
 #include "linux/Netlink.hpp"
 #include "linux/Sysfs.hpp"
-#include "plugin/AttachmentState.hpp"
+#include "node/AttachmentState.hpp"
 #include "plugin/PluginContext.hpp"
 
 namespace ibvf::plugin {
@@ -52,9 +52,9 @@ kernel::LinkInfo rebindVf(const kernel::Sysfs& sysfs, kernel::RouteSocket& host,
                           const std::string& driver);
 
 // DEL: puts back the VF GUIDs recorded at ADD (then rebinds), when ADD changed them.
-void restoreVfGuids(const AttachmentState& state, const PluginContext& ctx);
+void restoreVfGuids(const node::AttachmentState& state, const PluginContext& ctx);
 
 // DEL: puts back the VF link state recorded at ADD, when ADD changed it.
-void restoreVfLinkState(const AttachmentState& state, const PluginContext& ctx);
+void restoreVfLinkState(const node::AttachmentState& state, const PluginContext& ctx);
 
 }  // namespace ibvf::plugin

@@ -4,9 +4,9 @@
 
 #include "cni/Error.hpp"
 #include "cni/Json.hpp"
-#include "ipam/IpamConfig.hpp"
+#include "ipam/EtcdConfig.hpp"
+#include "ipam/IpamRequest.hpp"
 #include "ipam/etcd/EtcdGuidStore.hpp"
-#include "log/Logging.hpp"
 
 namespace ibvf::ipam {
 namespace {
@@ -32,13 +32,11 @@ kernel::GuidRange rangeOf(const cni::NetConf& conf) {
     }
 }
 
-AttachmentKey keyOf(const cni::Request& req) { return {req.env.containerId, req.env.ifname}; }
-
 }  // namespace
 
 cni::Result GuidPlugin::add(const cni::Request& req) {
     const auto range = rangeOf(req.conf);
-    const auto guid = openStore(req).allocate(keyOf(req), range);
+    const auto guid = openStore(req).allocate(attachmentKeyOf(req), range);
     cni::Result result;
     cni::Interface iface;
     iface.name = req.env.ifname;
@@ -47,34 +45,18 @@ cni::Result GuidPlugin::add(const cni::Request& req) {
     return result;
 }
 
-void GuidPlugin::del(const cni::Request& req) { openStore(req).release(keyOf(req)); }
+void GuidPlugin::del(const cni::Request& req) { openStore(req).release(attachmentKeyOf(req)); }
 
 void GuidPlugin::check(const cni::Request& req) { openStore(req).checkAvailable(); }
 
 void GuidPlugin::status(const cni::Request& req) { openStore(req).checkAvailable(); }
 
 void GuidPlugin::gc(const cni::Request& req, const std::vector<cni::Attachment>& valid) {
-    std::vector<AttachmentKey> keep;
-    keep.reserve(valid.size());
-    for (const auto& a : valid) keep.push_back({a.containerId, a.ifname});
-    openStore(req).releaseAllExcept(keep);
+    openStore(req).releaseAllExcept(keepListOf(valid));
 }
 
-std::vector<std::string_view> GuidPlugin::knownCniArgs() const {
-    return {"IP", "K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID"};
-}
+std::vector<std::string_view> GuidPlugin::knownCniArgs() const { return ipamCniArgs(); }
 
-void GuidPlugin::configure(const cni::Request& req) {
-    const LogSettings s = logSettingsOf(req.conf);
-    log::LogOptions opts;
-    opts.program = "ibvf-ipam-etcd";
-    opts.level = s.level;
-    opts.file = s.file;
-    opts.defaultFile = true;
-    if (!req.env.containerId.empty()) {
-        opts.context = "guid net=" + req.conf.name + " cid=" + req.env.containerId.substr(0, 12) + " if=" + req.env.ifname;
-    }
-    log::setup(opts);
-}
+void GuidPlugin::configure(const cni::Request& req) { setupIpamLogging(req, "ibvf-ipam-etcd", "guid"); }
 
 }  // namespace ibvf::ipam

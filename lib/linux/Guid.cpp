@@ -74,18 +74,24 @@ std::optional<Guid> Guid::parse(std::string_view text) {
     return Guid(parsed->first);
 }
 
+std::optional<Guid> Guid::parseSysfs(std::string_view text) {
+    if (text.size() != 19 || text[4] != ':' || text[9] != ':' || text[14] != ':') return std::nullopt;
+    std::uint64_t v = 0;
+    for (const std::size_t at : {0, 5, 10, 15}) {
+        const auto group = parseHexField(text.substr(at, 4), 4, 4);
+        if (!group) return std::nullopt;
+        v = (v << 16U) | *group;
+    }
+    return Guid(v);
+}
+
 std::optional<Guid> Guid::parseAnyForm(std::string_view text) {
     if (auto colon = parse(text)) return colon;
-    std::string digits;
-    if (text.size() == 19 && text[4] == ':' && text[9] == ':' && text[14] == ':') {  // sysfs
-        for (std::size_t at : {0, 5, 10, 15}) digits += text.substr(at, 4);
-    } else if (text.size() == 18 && (text.starts_with("0x") || text.starts_with("0X"))) {  // ibstat
-        digits = text.substr(2);
-    } else {
-        return std::nullopt;
-    }
-    const auto high = parseHexField(std::string_view(digits).substr(0, 8), 8, 8);
-    const auto low = parseHexField(std::string_view(digits).substr(8), 8, 8);
+    if (auto sysfs = parseSysfs(text)) return sysfs;
+    if (text.size() != 18 || !(text.starts_with("0x") || text.starts_with("0X"))) return std::nullopt;  // ibstat
+    const std::string_view digits = text.substr(2);
+    const auto high = parseHexField(digits.substr(0, 8), 8, 8);
+    const auto low = parseHexField(digits.substr(8), 8, 8);
     if (!high || !low) return std::nullopt;
     return Guid((std::uint64_t{*high} << 32) | *low);
 }

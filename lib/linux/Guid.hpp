@@ -20,8 +20,10 @@ public:
 
     // Exactly eight ':'-separated pairs of hex digits, either case. nullopt otherwise.
     static std::optional<Guid> parse(std::string_view text);
-    // parse(), or the other spellings tools print: sysfs node_guid "9803:9b03:0012:3456" and
-    // ibstat's "0x98039b0300123456". nullopt otherwise.
+    // sysfs's spelling (node_guid, either half of a GID): four ':'-separated groups of four hex
+    // digits, "9803:9b03:0012:3456". nullopt otherwise.
+    static std::optional<Guid> parseSysfs(std::string_view text);
+    // parse(), parseSysfs() or ibstat's "0x98039b0300123456". nullopt otherwise.
     static std::optional<Guid> parseAnyForm(std::string_view text);
     // Bytes 12..19 of a 20-byte IPoIB hardware address (4 bytes QPN + 16 bytes GID, whose lower
     // half is the port GUID). nullopt for any other length.

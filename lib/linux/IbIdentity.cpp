@@ -8,29 +8,12 @@
 #include <string>
 #include <system_error>
 
+#include "linux/KernelError.hpp"
+
 namespace ibvf::kernel {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Four ':'-separated groups of four hex digits each, as a 64-bit value.
-std::optional<std::uint64_t> hexGroups(std::string_view text) {
-    std::uint64_t value = 0;
-    int groups = 0;
-    while (!text.empty()) {
-        const auto colon = text.find(':');
-        const auto group = text.substr(0, colon);
-        std::uint16_t part = 0;
-        const auto [end, ec] = std::from_chars(group.data(), group.data() + group.size(), part, 16);
-        if (group.size() != 4 || ec != std::errc() || end != group.data() + group.size() || ++groups > 4) return std::nullopt;
-        value = (value << 16U) | part;
-        if (colon == std::string_view::npos) break;
-        text.remove_prefix(colon + 1);
-        if (text.empty()) return std::nullopt;
-    }
-    if (groups != 4) return std::nullopt;
-    return value;
-}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
@@ -56,16 +39,12 @@ fs::path portDir(const Sysfs& sysfs, std::string_view rdmaDevice) {
 
 }  // namespace
 
-std::optional<Guid> parseSysfsGuid(std::string_view text) {
-    const auto v = hexGroups(trim(text));
-    if (!v) return std::nullopt;
-    return Guid(*v);
-}
+std::optional<Guid> parseSysfsGuid(std::string_view text) { return Guid::parseSysfs(trim(text)); }
 
 std::optional<Guid> portGuidOfGid(std::string_view gid) {
     gid = trim(gid);
     constexpr std::size_t kGidText = 39;  // 8 groups of 4 digits and 7 colons
-    if (gid.size() != kGidText || !hexGroups(gid.substr(0, 19))) return std::nullopt;
+    if (gid.size() != kGidText || !Guid::parseSysfs(gid.substr(0, 19))) return std::nullopt;
     return parseSysfsGuid(gid.substr(20));
 }
 
@@ -81,8 +60,11 @@ std::optional<std::uint16_t> parseSysfsPkey(std::string_view text) {
 IbIdentity readIbIdentity(const Sysfs& sysfs, std::string_view rdmaDevice) {
     IbIdentity id;
     if (!validDeviceName(rdmaDevice)) return id;
-    if (auto text = readFile(sysfs.root() / "class/infiniband" / std::string(rdmaDevice) / "node_guid")) {
-        id.nodeGuid = parseSysfsGuid(*text);
+    try {
+        // The reader `ibvf` takes a PF's node GUID from, so both see the same value.
+        if (auto text = sysfs.rdmaNodeGuid(rdmaDevice)) id.nodeGuid = parseSysfsGuid(*text);
+    } catch (const KernelError&) {
+        // unreadable: left out, as documented
     }
     const auto port = portDir(sysfs, rdmaDevice);
     if (auto text = readFile(port / "gids/0")) id.portGuid = portGuidOfGid(*text);

@@ -1,22 +1,6 @@
 #include "log/LogPath.hpp"
 
-#include <cstdlib>
-
 namespace ibvf::log {
-namespace {
-
-std::string_view withoutTrailingSlashes(std::string_view dir) {
-    while (dir.size() > 1 && dir.back() == '/') dir.remove_suffix(1);
-    return dir;
-}
-
-}  // namespace
-
-std::string logDirectory() {
-    const char* dir = std::getenv("IBVF_LOG_DIR");
-    return std::string(withoutTrailingSlashes((dir != nullptr && *dir != '\0') ? dir : kDefaultLogDir));
-}
-
 kernel::PathBeneath confineLogPath(std::string_view configured, std::string_view logDir) {
     return kernel::pathBeneath(configured, logDir, kMaxLogSubdirs, kMaxLogPathBytes);
 }

@@ -1,9 +1,9 @@
 #pragma once
 // Where a logFile from a network config may be written. A NetworkAttachmentDefinition is written
 // by namespace users and ibvf runs as root, so the path is only ever a file inside the log
-// directory (IBVF_LOG_DIR, else /var/log/ibvf): a bare name or a path beneath it. This is the
-// lexical half of the policy; the kernel half (no symlink followed, nothing created outside the
-// directory) is opening it with kernel::openBeneath relative to the directory's fd.
+// directory (node::logDir()): a bare name or a path beneath it. This is the lexical half of the
+// policy; the kernel half (no symlink followed, nothing created outside the directory) is
+// opening it with kernel::openBeneath relative to the directory's fd.
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -12,13 +12,9 @@
 
 namespace ibvf::log {
 
-inline constexpr const char* kDefaultLogDir = "/var/log/ibvf";
 // Subdirectories a logFile may name beneath the log directory ("team-a/x.log" is depth 1).
 inline constexpr std::size_t kMaxLogSubdirs = 4;
 inline constexpr std::size_t kMaxLogPathBytes = 1024;
-
-// IBVF_LOG_DIR, else /var/log/ibvf; without trailing '/'.
-std::string logDirectory();
 
 // `configured` is accepted when it is a relative path without "..", or an absolute path that
 // starts with `logDir` + "/"; bounded in length and depth, with no control character. The

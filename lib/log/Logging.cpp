@@ -9,6 +9,7 @@
 #include "linux/Beneath.hpp"
 #include "log/LogPath.hpp"
 #include "log/SharedRotatingFileSink.hpp"
+#include "node/NodePaths.hpp"
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -90,7 +91,7 @@ std::shared_ptr<SharedRotatingFileSink> openSink(const std::filesystem::path& di
 
 }  // namespace
 
-std::string defaultLogFile(std::string_view program) { return logDirectory() + "/" + std::string(program) + ".log"; }
+std::string defaultLogFile(std::string_view program) { return node::logDir() + "/" + std::string(program) + ".log"; }
 
 void setup(const LogOptions& options) {
     bool levelValid = true;
@@ -98,7 +99,7 @@ void setup(const LogOptions& options) {
     std::string fileError;  // the configured file could not be opened
     std::string refusal;    // the configured file is not allowed
     std::string usedFile;
-    const std::string logDir = logDirectory();
+    const std::string logDir = node::logDir();
     const std::string defaultName = options.program + ".log";
     const bool configured = options.file && !options.file->empty();
     if (configured && options.fileTrusted) {

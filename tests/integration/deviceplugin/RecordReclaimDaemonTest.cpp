@@ -6,6 +6,7 @@
 #include "DevicePluginLab.hpp"
 #include "support/TimeScale.hpp"
 #include "deviceplugin/Allocation.hpp"
+#include "node/AllocationRecord.hpp"
 
 namespace fs = std::filesystem;
 using namespace ibvf::test::dp;
@@ -22,7 +23,7 @@ fs::path recordPath(const DevicePluginLab& lab, const std::string& bdf) {
 void writeRecord(const DevicePluginLab& lab, const std::string& bdf, Clock::time_point at) {
     fs::create_directories(lab.runDir() / "allocations");
     std::ofstream(recordPath(lab, bdf)) << R"({"pciAddress":")" << bdf << R"(","resource":"rdma/vhca","time":")"
-                                        << ibvf::dp::recordTimeText(at) << "\"}\n";
+                                        << ibvf::node::recordTimeText(at) << "\"}\n";
 }
 
 std::size_t occurrences(const std::string& text, const std::string& what) {

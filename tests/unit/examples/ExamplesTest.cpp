@@ -22,6 +22,7 @@
 #include "deviceplugin/Config.hpp"
 #include "ipam/IpamConfig.hpp"
 #include "ipam/StoreLocation.hpp"
+#include "node/NodePaths.hpp"
 #include "plugin/PluginConfig.hpp"
 
 #ifndef IBVF_SOURCE_DIR
@@ -53,14 +54,14 @@ public:
         std::string tmpl = (fs::temp_directory_path() / "ibvf-examples-XXXXXX").string();
         if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + tmpl);
         dir_ = tmpl;
-        if (const char* old = std::getenv(ibvf::ipam::kStateRootEnv)) old_ = old;
-        ::setenv(ibvf::ipam::kStateRootEnv, dir_.c_str(), 1);
+        if (const char* old = std::getenv(ibvf::node::kStateRoot.env)) old_ = old;
+        ::setenv(ibvf::node::kStateRoot.env, dir_.c_str(), 1);
     }
     ~ScratchStateRoot() {
         if (old_) {
-            ::setenv(ibvf::ipam::kStateRootEnv, old_->c_str(), 1);
+            ::setenv(ibvf::node::kStateRoot.env, old_->c_str(), 1);
         } else {
-            ::unsetenv(ibvf::ipam::kStateRootEnv);
+            ::unsetenv(ibvf::node::kStateRoot.env);
         }
         std::error_code ec;
         fs::remove_all(dir_, ec);

@@ -158,25 +158,6 @@ TEST_CASE("dataDir with a NUL byte is refused") {
     CHECK(e.msg() == "ipam.dataDir must not contain a NUL byte");
 }
 
-TEST_CASE("the state root is IBVF_STATE_DIR or /var/lib/cni") {
-    {
-        TempDir tmp;
-        StateRootGuard guard(tmp.path());
-        CHECK(stateRoot() == tmp.path());
-    }
-    const char* saved = ::getenv(kStateRootEnv);
-    const std::optional<std::string> keep = saved ? std::optional<std::string>(saved) : std::nullopt;
-    ::unsetenv(kStateRootEnv);
-    CHECK(stateRoot() == fs::path("/var/lib/cni"));
-    ::setenv(kStateRootEnv, "", 1);
-    CHECK(stateRoot() == fs::path("/var/lib/cni"));
-    if (keep) {
-        ::setenv(kStateRootEnv, keep->c_str(), 1);
-    } else {
-        ::unsetenv(kStateRootEnv);
-    }
-}
-
 TEST_CASE("lockTimeoutMs and dataDir reach the store location") {
     TempDir root;
     StateRootGuard guard(root.path());

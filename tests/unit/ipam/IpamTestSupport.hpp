@@ -27,6 +27,7 @@
 #include "ipam/LeaseStore.hpp"
 #include "ipam/StoreLocation.hpp"
 #include "net/IpAddress.hpp"
+#include "node/NodePaths.hpp"
 
 namespace ibvf::ipam::test {
 
@@ -51,14 +52,14 @@ using TempDir = ibvf::test::ScratchDir;
 class StateRootGuard {
 public:
     explicit StateRootGuard(const fs::path& root) {
-        if (const char* old = ::getenv(kStateRootEnv)) old_ = old;
-        ::setenv(kStateRootEnv, root.c_str(), 1);
+        if (const char* old = ::getenv(ibvf::node::kStateRoot.env)) old_ = old;
+        ::setenv(ibvf::node::kStateRoot.env, root.c_str(), 1);
     }
     ~StateRootGuard() {
         if (old_) {
-            ::setenv(kStateRootEnv, old_->c_str(), 1);
+            ::setenv(ibvf::node::kStateRoot.env, old_->c_str(), 1);
         } else {
-            ::unsetenv(kStateRootEnv);
+            ::unsetenv(ibvf::node::kStateRoot.env);
         }
     }
     StateRootGuard(const StateRootGuard&) = delete;

@@ -61,6 +61,16 @@ TEST_CASE("Guid: anything but eight hex pairs is refused") {
     }
 }
 
+TEST_CASE("Guid: sysfs's spelling is four groups of four hex digits, nothing else") {
+    CHECK(Guid::parseSysfs("9803:9b03:0012:3456")->value() == 0x98039b0300123456ULL);
+    CHECK(Guid::parseSysfs("ABCD:ef01:0000:FFFF")->value() == 0xabcdef010000ffffULL);
+    for (const char* bad : {"", "98:03:9b:03:00:12:34:56", "0x98039b0300123456", "9803:9b03:0012:345", "9803:9b03:0012:345g",
+                            "9803-9b03-0012-3456", "9803:9b03:0012:3456\n", "+803:9b03:0012:3456"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(Guid::parseSysfs(bad));
+    }
+}
+
 TEST_CASE("Guid: all zeros and all ones are not usable") {
     CHECK_FALSE(Guid::parse("00:00:00:00:00:00:00:00")->valid());
     CHECK_FALSE(Guid::parse("ff:ff:ff:ff:ff:ff:ff:ff")->valid());

@@ -1,24 +1,14 @@
 #include <doctest/doctest.h>
 
-#include <fstream>
 #include <string>
 
 #include <spdlog/spdlog.h>
 
 #include "log/Logging.hpp"
+#include "support/LastLine.hpp"
 #include "support/ScratchDir.hpp"
 
 using namespace ibvf;
-
-namespace {
-std::string lastLine(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    std::string line;
-    std::string last;
-    while (std::getline(in, line)) last = line;
-    return last;
-}
-}  // namespace
 
 TEST_CASE("log context: appended once per key, a key appended again takes its new value") {
     test::ScratchDir dir;
@@ -28,14 +18,14 @@ TEST_CASE("log context: appended once per key, a key appended again takes its ne
     ::unsetenv("IBVF_LOG_DIR");
     log::appendContext("vf=0000:3b:00.2");
     spdlog::info("one");
-    CHECK(lastLine(file).find("[cid=abc if=net1 vf=0000:3b:00.2] one") != std::string::npos);
+    CHECK(test::lastLine(file).find("[cid=abc if=net1 vf=0000:3b:00.2] one") != std::string::npos);
     log::appendContext("vf=0000:3b:00.3");
     log::appendContext("if=net2");
     spdlog::info("two");
-    CHECK(lastLine(file).find("[cid=abc if=net2 vf=0000:3b:00.3] two") != std::string::npos);
+    CHECK(test::lastLine(file).find("[cid=abc if=net2 vf=0000:3b:00.3] two") != std::string::npos);
     log::appendContext("cid=def");
     spdlog::info("three");
-    CHECK(lastLine(file).find("[cid=def if=net2 vf=0000:3b:00.3] three") != std::string::npos);
+    CHECK(test::lastLine(file).find("[cid=def if=net2 vf=0000:3b:00.3] three") != std::string::npos);
 }
 
 TEST_CASE("log context: a '%' in it is printed as written, not read as a pattern flag") {
@@ -45,7 +35,7 @@ TEST_CASE("log context: a '%' in it is printed as written, not read as a pattern
     log::setup({"t", "info", file.string(), "cid=a%vb if=net%d"});
     ::unsetenv("IBVF_LOG_DIR");
     spdlog::info("one");
-    CHECK(lastLine(file).find("[cid=a%vb if=net%d] one") != std::string::npos);
+    CHECK(test::lastLine(file).find("[cid=a%vb if=net%d] one") != std::string::npos);
 }
 
 TEST_CASE("the default log file is <IBVF_LOG_DIR>/<program>.log, at info") {
@@ -59,6 +49,6 @@ TEST_CASE("the default log file is <IBVF_LOG_DIR>/<program>.log, at info") {
     spdlog::debug("hidden");
     spdlog::info("shown");
     ::unsetenv("IBVF_LOG_DIR");
-    CHECK(lastLine(dir.path() / "ibvf.log").find(" info shown") != std::string::npos);
+    CHECK(test::lastLine(dir.path() / "ibvf.log").find(" info shown") != std::string::npos);
     CHECK(log::defaultLogFile("ibvf-ipam") == "/var/log/ibvf/ibvf-ipam.log");
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cni/Error.hpp"
+#include "node/NodePaths.hpp"
 #include "plugin/GuidFile.hpp"
 #include "support/ScratchDir.hpp"
 
@@ -144,7 +145,7 @@ TEST_CASE("the file's path comes from the node, never from the network config") 
     ibvf::test::ScratchDir dir;
     const auto file = dir / "guids";
     ::setenv("IBVF_GUID_FILE", file.c_str(), 1);
-    CHECK(ibvf::plugin::guidFilePath() == file);
+    CHECK(ibvf::node::guidFile() == file);
     try {
         GuidFile::read(file);
         FAIL("a missing file was read");
@@ -155,6 +156,6 @@ TEST_CASE("the file's path comes from the node, never from the network config") 
     std::ofstream(file) << R"([{"pci_address": "0000:3b:00.0", "guids": ["02:00:00:00:00:00:00:01"]}])";
     CHECK(GuidFile::read(file).guidFor("0000:3b:00.0", std::nullopt, 0) == g("02:00:00:00:00:00:00:01"));
     ::unsetenv("IBVF_GUID_FILE");
-    const auto fallback = ibvf::plugin::guidFilePath();
+    const auto fallback = ibvf::node::guidFile();
     CHECK((fallback == "/etc/sriov-operator/infiniband/guids" || fallback == "/var/opt/infiniband_guids"));
 }

@@ -1,4 +1,4 @@
-#include "plugin/AttachmentState.hpp"
+#include "node/AttachmentState.hpp"
 
 #include <stdexcept>
 #include <utility>
@@ -9,7 +9,7 @@
 
 #include "cni/Version.hpp"
 
-namespace ibvf::plugin {
+namespace ibvf::node {
 namespace {
 
 constexpr int kFormat = 1;
@@ -137,4 +137,12 @@ AttachmentState AttachmentState::fromJson(std::string_view text) {
     return s;
 }
 
-}  // namespace ibvf::plugin
+std::string attachmentKey(const std::string& containerId, const std::string& ifname) { return containerId + ":" + ifname; }
+
+std::optional<AttachmentKey> parseAttachmentKey(std::string_view key) {
+    const auto sep = key.find(':');
+    if (sep == std::string_view::npos) return std::nullopt;
+    return AttachmentKey{std::string(key.substr(0, sep)), std::string(key.substr(sep + 1))};
+}
+
+}  // namespace ibvf::node

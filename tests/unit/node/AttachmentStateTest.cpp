@@ -1,50 +1,24 @@
+// The attachment state format (node/AttachmentState.hpp): what ADD records survives the round
+// trip DEL and ibvf-diag read it back through, and the key that names an attachment.
 #include <doctest/doctest.h>
 
-#include <cstdlib>
-#include <filesystem>
-
-#include "plugin/AttachmentState.hpp"
-#include "plugin/AttachmentStore.hpp"
-#include "support/ScratchDir.hpp"
+#include "node/AttachmentState.hpp"
+#include "support/AttachmentSample.hpp"
 
 using namespace ibvf;
-using plugin::AttachmentState;
-
-namespace {
-
-AttachmentState sample() {
-    AttachmentState s;
-    s.containerId = "c0ffee";
-    s.ifname = "net1";
-    s.network = "ib";
-    s.netns = "/run/netns/x";
-    s.netnsInode = 4026532000ULL;
-    s.pciAddress = "0000:3b:00.2";
-    s.pfPciAddress = "0000:3b:00.0";
-    s.vfIndex = 0;
-    s.hostName = "ib0v0";
-    s.hostIfindex = 17;
-    s.hwaddr = "00:00:01:49:fe:80:00:00:00:00:00:00:00:11:22:33:44:55:66:77";
-    s.mtu = 2044;
-    s.adminUp = true;
-    s.ipamType = "ibvf-ipam";
-    return s;
-}
-
-
-}  // namespace
+using node::AttachmentState;
 
 TEST_CASE("attachment state survives a round trip, with and without a result") {
-    auto s = sample();
+    auto s = test::sampleAttachmentState();
     auto back = AttachmentState::fromJson(s.toJson());
     CHECK(back.containerId == s.containerId);
     CHECK(back.netnsInode == s.netnsInode);
     CHECK(back.hwaddr == s.hwaddr);
     CHECK(back.adminUp);
-    CHECK(back.phase == plugin::AttachPhase::Attaching);
+    CHECK(back.phase == node::AttachPhase::Attaching);
     CHECK_FALSE(back.result.has_value());
 
-    s.phase = plugin::AttachPhase::Attached;
+    s.phase = node::AttachPhase::Attached;
     cni::Result r;
     cni::Interface iface;
     iface.name = "net1";
@@ -59,13 +33,13 @@ TEST_CASE("attachment state survives a round trip, with and without a result") {
     r.ips.push_back(ip);
     s.result = r;
     back = AttachmentState::fromJson(s.toJson());
-    CHECK(back.phase == plugin::AttachPhase::Attached);
+    CHECK(back.phase == node::AttachPhase::Attached);
     REQUIRE(back.result.has_value());
     CHECK(*back.result == r);
 }
 
 TEST_CASE("InfiniBand fields survive a round trip and stay absent when unused") {
-    auto s = sample();
+    auto s = test::sampleAttachmentState();
     s.rdmaDevice = "mlx5_3";
     s.pkey = "0x8001";
     s.childIfindex = 42;
@@ -81,7 +55,7 @@ TEST_CASE("InfiniBand fields survive a round trip and stay absent when unused") 
     CHECK(back.childIfindex == 42);
     CHECK(back.podParentName == "net1-vf");
     CHECK(back.vfioPciMode);
-    const auto plain = sample().toJson();
+    const auto plain = test::sampleAttachmentState().toJson();
     for (const char* key : {"rdmaDevice", "pkey", "childIfindex", "vfioPciMode", "\"guid\"", "partition"}) {
         CHECK_MESSAGE(plain.find(key) == std::string::npos, key);
     }
@@ -99,28 +73,12 @@ TEST_CASE("corrupt state is refused") {
     CHECK_THROWS(AttachmentState::fromJson(R"({"format":99,"containerId":"x"})"));
 }
 
-TEST_CASE("store: save, load, claim and stale claims") {
-    test::ScratchDir dir;
-    plugin::AttachmentStore store(dir.path() / "ibvf");
-    auto s = sample();
-    CHECK_FALSE(store.load(s.containerId, s.ifname).has_value());
-    CHECK_FALSE(store.holderOf(s.pciAddress).has_value());
-
-    store.claim(s.pciAddress, s.containerId, s.ifname);
-    // A claim whose attachment state does not exist (crash between claim and state) holds nothing.
-    CHECK_FALSE(store.holderOf(s.pciAddress).has_value());
-
-    store.save(s);
-    auto holder = store.holderOf(s.pciAddress);
-    REQUIRE(holder.has_value());
-    CHECK(holder->containerId == s.containerId);
-    CHECK(store.all().size() == 1);
-
-    store.remove(s.containerId, s.ifname);
-    store.releaseClaim(s.pciAddress);
-    CHECK_FALSE(store.load(s.containerId, s.ifname).has_value());
-    CHECK(store.all().empty());
-    // Removing twice is fine.
-    store.remove(s.containerId, s.ifname);
-    store.releaseClaim(s.pciAddress);
+TEST_CASE("an attachment's key is <container id>:<ifname>, split at the first ':'") {
+    CHECK(node::attachmentKey("c0ffee", "net1") == "c0ffee:net1");
+    const auto key = node::parseAttachmentKey("c0ffee:net1");
+    REQUIRE(key);
+    CHECK(key->containerId == "c0ffee");
+    CHECK(key->ifname == "net1");
+    CHECK_FALSE(node::parseAttachmentKey("c0ffee-net1"));
+    CHECK(node::parseAttachmentKey(":net1")->containerId.empty());
 }

@@ -1,14 +1,18 @@
 #pragma once
 // What ADD changed, written before the first change so that DEL (or a GC after a crash) can put
-// everything back even when the pod's namespace is gone.
+// everything back even when the pod's namespace is gone. Written by `ibvf` (plugin/AttachmentStore)
+// as <state root>/ibvf/<containerId>:<ifname>.json, the VF's claim vf/<pci> holding the key
+// "<containerId>:<ifname>" (node::attachmentStateFileIn, node::vfClaimFileIn); read by ibvf-diag
+// and, through node/VfAttachment.hpp, by the device plugin.
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cni/Result.hpp"
 
-namespace ibvf::plugin {
+namespace ibvf::node {
 
 enum class AttachPhase { Attaching, Attached };
 
@@ -53,4 +57,14 @@ struct AttachmentState {
     static AttachmentState fromJson(std::string_view text);
 };
 
-}  // namespace ibvf::plugin
+// The key that names an attachment in its state file's name and in a VF's claim: ':' is legal in
+// neither a container ID nor an interface name.
+std::string attachmentKey(const std::string& containerId, const std::string& ifname);
+struct AttachmentKey {
+    std::string containerId;
+    std::string ifname;
+};
+// nullopt when `key` has no ':'.
+std::optional<AttachmentKey> parseAttachmentKey(std::string_view key);
+
+}  // namespace ibvf::node

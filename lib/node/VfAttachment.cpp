@@ -1,0 +1,46 @@
+#include "node/VfAttachment.hpp"
+
+#include <stdexcept>
+
+#include "linux/AtomicFile.hpp"
+#include "linux/Sysfs.hpp"
+#include "node/AttachmentState.hpp"
+#include "node/NodePaths.hpp"
+
+namespace ibvf::node {
+
+std::optional<VfAttachment> findAttachmentOfVf(const std::filesystem::path& attachmentsDir, const std::string& pciAddress) {
+    // The address becomes a file name: nothing but a PCI address may choose it.
+    if (!kernel::isValidPciAddress(pciAddress))
+        throw std::invalid_argument("'" + pciAddress + "' is not a PCI address (dddd:bb:dd.f)");
+    const auto claimFile = vfClaimFileIn(attachmentsDir, pciAddress);
+    const auto key = kernel::readFile(claimFile);
+    if (!key) return std::nullopt;
+    const auto holder = parseAttachmentKey(*key);
+    if (!holder) throw std::runtime_error(claimFile.string() + ": not <container id>:<ifname>");
+    const auto stateFile = attachmentStateFileIn(attachmentsDir, holder->containerId, holder->ifname);
+    const auto text = kernel::readFile(stateFile);
+    if (!text) return std::nullopt;  // the claim of an attachment being removed (or an ADD killed early)
+    AttachmentState s;
+    try {
+        s = AttachmentState::fromJson(*text);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(stateFile.string() + ": " + e.what());
+    }
+    if (s.pciAddress != pciAddress) return std::nullopt;  // a stale claim: the attachment holds another VF
+    VfAttachment a;
+    a.containerId = s.containerId;
+    a.ifname = s.ifname;
+    if (!s.vfioPciMode) a.vfNetdev = s.pkey ? s.podParentName : s.ifname;
+    a.netns = s.netns;
+    a.netnsInode = s.netnsInode;
+    a.rdmaDevice = s.rdmaDevice;
+    a.attached = s.phase == AttachPhase::Attached;
+    return a;
+}
+
+std::optional<VfAttachment> findAttachmentOfVf(const std::string& pciAddress) {
+    return findAttachmentOfVf(attachmentsDirIn(stateRoot()), pciAddress);
+}
+
+}  // namespace ibvf::node
