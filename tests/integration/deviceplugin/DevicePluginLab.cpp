@@ -14,6 +14,7 @@
 
 #include "linux/Netlink.hpp"
 #include "support/BinaryRunner.hpp"
+#include "support/TimeScale.hpp"
 
 extern char** environ;
 
@@ -71,7 +72,7 @@ grpc::Status FakeKubelet::Register(grpc::ServerContext*, const v1beta1::Register
 
 std::vector<v1beta1::RegisterRequest> FakeKubelet::waitForRegistrations(std::size_t count, std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, timeout, [&] { return requests_.size() >= count; });
+    cv_.wait_for(lock, scaled(timeout), [&] { return requests_.size() >= count; });
     return requests_;
 }
 
@@ -209,7 +210,7 @@ PluginClient::~PluginClient() {
 std::optional<v1beta1::ListAndWatchResponse> PluginClient::waitForList(
     const std::function<bool(const v1beta1::ListAndWatchResponse&)>& pred, std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
-    const bool ok = cv_.wait_for(lock, timeout, [&] { return !responses_.empty() && pred(responses_.back()); });
+    const bool ok = cv_.wait_for(lock, scaled(timeout), [&] { return !responses_.empty() && pred(responses_.back()); });
     if (!ok) return std::nullopt;
     return responses_.back();
 }
