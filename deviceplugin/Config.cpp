@@ -9,6 +9,7 @@
 
 #include "linux/AtomicFile.hpp"
 #include "linux/IpoibLink.hpp"
+#include "metrics/ListenAddress.hpp"
 
 namespace ibvf::dp {
 namespace {
@@ -196,7 +197,7 @@ Config parseConfig(std::string_view json) {
         throw ConfigError("config is not valid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
                           rapidjson::GetParseError_En(doc.GetParseError()));
     if (!doc.IsObject()) throw ConfigError("config must be a JSON object");
-    rejectUnknown(doc, "", {"mode", "pfNetdevices", "resources", "enableVfs", "cdi"});
+    rejectUnknown(doc, "", {"mode", "pfNetdevices", "resources", "enableVfs", "cdi", "metricsAddress"});
 
     Config config;
     if (const Value* v = member(doc, "enableVfs")) {
@@ -204,6 +205,14 @@ Config parseConfig(std::string_view json) {
         config.enableVfs = v->GetBool();
     }
     if (const auto cdi = optString(doc, "cdi", "")) config.cdi = parseCdiMode(*cdi);
+    if (auto address = optString(doc, "metricsAddress", "")) {
+        try {
+            (void)metrics::parseListenAddress(*address);
+        } catch (const std::invalid_argument& e) {
+            fail("metricsAddress", e.what());
+        }
+        config.metricsAddress = std::move(*address);
+    }
     const Value* resources = member(doc, "resources");
     const auto mode = optString(doc, "mode", "");
     if (resources != nullptr) {

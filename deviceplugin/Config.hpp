@@ -57,6 +57,9 @@ struct Config {
     std::vector<ResourceConfig> resources;
     bool enableVfs = false;  // set sriov_numvfs = sriov_totalvfs on selected PFs that have 0
     CdiMode cdi = CdiMode::Off;
+    // Where Prometheus metrics and the health probes are served ("0.0.0.0:9101"); empty: nowhere.
+    // Read at start (--metrics-address overrides it); a change takes a restart.
+    std::string metricsAddress;
 };
 
 Config parseConfig(std::string_view json);

@@ -21,16 +21,24 @@
 #include "deviceplugin/Allocation.hpp"
 #include "deviceplugin/Discovery.hpp"
 #include "deviceplugin/KubeletRegistration.hpp"
+#include "deviceplugin/DeviceInventory.hpp"
+#include "deviceplugin/HealthState.hpp"
 #include "deviceplugin/LinkEventSocket.hpp"
+#include "deviceplugin/MetricsServer.hpp"
+#include "deviceplugin/PluginRegistry.hpp"
+#include "deviceplugin/PodAssignments.hpp"
+#include "deviceplugin/PoolMetrics.hpp"
 #include "deviceplugin/PluginWatcherService.hpp"
 #include "deviceplugin/PodResourcesReclaimer.hpp"
 #include "deviceplugin/RecordReclaim.hpp"
 #include "deviceplugin/ResourceServer.hpp"
+#include "deviceplugin/VfMetrics.hpp"
 #include "linux/AtomicFile.hpp"
 #include "linux/Fd.hpp"
 #include "linux/KernelError.hpp"
 #include "linux/Netlink.hpp"
 #include "linux/Sysfs.hpp"
+#include "node/NodePaths.hpp"
 
 namespace ibvf::dp {
 namespace {
@@ -64,7 +72,8 @@ ConfigStamp stampOf(const fs::path& path) {
 struct Served {
     std::unique_ptr<PluginWatcherService> watcher;  // plugins-registry mode; outlives the server
     std::unique_ptr<ResourceServer> server;
-    bool registered = false;  // kubelet-sock mode
+    std::shared_ptr<PoolCounters> counters;
+    bool registered = false;  // kubelet-sock mode; in plugins-registry mode, as last seen from the watcher
 };
 
 class Daemon {
@@ -73,7 +82,8 @@ public:
         : options_(options), config_(std::move(config)), sysfs_(kernel::Sysfs::fromEnvironment()),
           paths_(AllocationPaths::fromEnvironment()),
           configStamp_(stampOf(options.configPath)), cdiSpecs_(cdi::SpecWriter::dirFromEnvironment()),
-          reclaimer_(options.podResourcesSocket, paths_, options.reclaimInterval, options.recordGrace) {}
+          reclaimer_(options.podResourcesSocket, paths_, options.reclaimInterval, options.recordGrace, &assignments_,
+                     &poolMetrics_) {}
 
     int run() {
         const sigset_t signals = stopSignals();
@@ -86,6 +96,7 @@ public:
         if (::inotify_add_watch(inotifyFd.get(), socketDir.c_str(), IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM) < 0)
             kernel::throwErrno("watch " + socketDir.string());
         LinkEventSocket links;
+        startMetrics();
 
         if (const unsigned n = enableVfs(config_, sysfs_)) spdlog::info("enabled VFs on {} PF(s)", n);
         buildServers();
@@ -95,6 +106,7 @@ public:
 
         auto lastRefresh = std::chrono::steady_clock::now();
         for (;;) {
+            health_.beat();
             // Refresh on a clock, not on poll timeouts: a busy node's stream of link events
             // must not postpone noticing a sriov_numvfs change.
             const auto dueIn = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -123,14 +135,29 @@ public:
     }
 
 private:
+    // Off unless an address is given. A port that cannot be bound stops the start: the probes
+    // and the scrape configuration expect it.
+    void startMetrics() {
+        const std::string address = options_.metricsAddress.empty() ? config_.metricsAddress : options_.metricsAddress;
+        if (address.empty()) return;
+        vfMetrics_ = std::make_unique<VfMetrics>(inventory_, assignments_,
+                                                 attachmentPlacements(node::attachmentsDirIn(node::stateRoot())), sysfs_, paths_);
+        metricsServer_ = std::make_unique<MetricsServer>(metrics::parseListenAddress(address),
+                                                         makePluginRegistry(poolMetrics_, inventory_, paths_, *vfMetrics_),
+                                                         health_);
+        spdlog::info("serving metrics on http://{}/metrics (probes /healthz, /readyz)",
+                     metrics::parseListenAddress(address).toString());
+    }
+
     void buildServers() {
         servers_.clear();
         for (const auto& r : config_.resources) {
             Served s;
             if (options_.registrationMode == RegistrationMode::PluginsRegistry)
                 s.watcher = std::make_unique<PluginWatcherService>(r.resourceName());
+            s.counters = poolMetrics_.pool(r.resourceName());
             s.server = std::make_unique<ResourceServer>(r, sysfs_, paths_, options_.socketDir() / socketNameFor(r),
-                                                        s.watcher.get());
+                                                        s.watcher.get(), s.counters);
             servers_.push_back(std::move(s));
         }
     }
@@ -198,8 +225,20 @@ private:
                 }
             }
         }
-        // In plugins-registry mode kubelet comes to us.
-        if (options_.registrationMode != RegistrationMode::KubeletSock) return;
+        registerAll();
+        noteReadiness();
+    }
+
+    void registerAll() {
+        // In plugins-registry mode kubelet comes to us; its verdict is counted when it changes.
+        if (options_.registrationMode != RegistrationMode::KubeletSock) {
+            for (auto& s : servers_) {
+                const bool now = s.watcher && s.watcher->registered();
+                if (now && !s.registered) ++s.counters->registrations;
+                s.registered = now;
+            }
+            return;
+        }
         const fs::path kubelet = options_.pluginDir / kKubeletSocket;
         std::error_code ec;
         if (!fs::exists(kubelet, ec)) return;
@@ -209,11 +248,24 @@ private:
                 registerWithKubelet(kubelet, s.server->socketPath().filename().string(), s.server->config(),
                                     std::chrono::milliseconds(3000));
                 s.registered = true;
+                ++s.counters->registrations;
                 spdlog::info("registered {} at {}", s.server->config().resourceName(), s.server->socketPath().string());
             } catch (const std::exception& e) {
                 spdlog::warn("{}; retrying", e.what());
             }
         }
+    }
+
+    // Ready: every resource served and registered with kubelet.
+    void noteReadiness() {
+        std::string why;
+        for (const auto& s : servers_) {
+            const std::string name = s.server->config().resourceName();
+            if (!s.server->running()) why += (why.empty() ? "" : "; ") + name + ": not serving its socket";
+            else if (!s.registered) why += (why.empty() ? "" : "; ") + name + ": not registered with kubelet";
+        }
+        if (servers_.empty()) why = "no resources configured";
+        health_.setReadiness(why.empty(), why);
     }
 
     void reloadConfigIfChanged() {
@@ -255,6 +307,7 @@ private:
     void refresh() {
         std::vector<Pool> pools;
         std::map<std::string, bool> up;
+        const auto started = std::chrono::steady_clock::now();
         try {
             pools = discover(config_, sysfs_);
             up = pfLinkStates(pools);
@@ -262,6 +315,8 @@ private:
             spdlog::error("discovery: {}", e.what());
             return;
         }
+        poolMetrics_.observeDiscovery(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        std::vector<InventoryPool> inventory;
         publishCdiSpecs(pools);
         bool anyProblem = false;
         for (std::size_t i = 0; i < pools.size() && i < servers_.size(); ++i) {
@@ -281,15 +336,22 @@ private:
             std::size_t healthy = 0;
             for (const auto& d : devices) healthy += d.healthy ? 1 : 0;
             const std::size_t total = devices.size();
+            InventoryPool& published = inventory.emplace_back();
+            published.resource = pool.config.resourceName();
+            published.mode = pool.config.mode;
+            for (const auto& d : devices) published.devices.push_back(InventoryDevice{d.device, d.healthy});
             if (servers_[i].server->update(std::move(devices)))
                 spdlog::info("{}: {} devices, {} healthy", pool.config.resourceName(), total, healthy);
         }
+        inventory_.publish(std::move(inventory));
         publishAdvertised(pools);
         // Only with a complete picture: a PF missing for a moment must not cost its VFs' records.
         if (!anyProblem) {
             try {
-                if (const auto n = reclaimVanishedRecords(pools, paths_))
+                if (const auto n = reclaimVanishedRecords(pools, paths_)) {
                     spdlog::info("reclaimed {} allocation record(s) of VFs that no longer exist", n);
+                    poolMetrics_.addReclaimed(ReclaimReason::VfVanished, n);
+                }
             } catch (const std::exception& e) {
                 spdlog::warn("reclaim allocation records: {}", e.what());
             }
@@ -305,8 +367,15 @@ private:
     kernel::RouteSocket route_;
     std::vector<Served> servers_;
     std::map<std::string, std::vector<std::string>> problems_;
+    // Before the reclaimer, which reports into them; read by the metrics endpoint's thread.
+    PoolMetrics poolMetrics_;
+    PodAssignments assignments_;
+    DeviceInventory inventory_;
+    HealthState health_;
     PodResourcesReclaimer reclaimer_;
     std::string advertised_;  // content last written to advertised.json
+    std::unique_ptr<VfMetrics> vfMetrics_;
+    std::unique_ptr<MetricsServer> metricsServer_;  // last: its thread reads the members above
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 // edits, and stop cleanly on SIGTERM/SIGINT.
 #include <chrono>
 #include <filesystem>
+#include <string>
 
 #include "deviceplugin/Config.hpp"
 
@@ -23,6 +24,7 @@ struct DaemonOptions {
     std::chrono::milliseconds refreshInterval{1000};  // bound on noticing numvfs / PCI changes
     std::chrono::seconds reclaimInterval{30};          // how often kubelet is asked which VFs are held
     std::chrono::seconds recordGrace{120};             // records younger than this are never reclaimed
+    std::string metricsAddress;  // --metrics-address: overrides the config's metricsAddress when set
 
     std::filesystem::path socketDir() const {
         return registrationMode == RegistrationMode::KubeletSock ? pluginDir : pluginsRegistryDir;

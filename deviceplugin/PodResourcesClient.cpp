@@ -8,7 +8,7 @@
 
 namespace ibvf::dp {
 
-std::set<std::string> listAssignedDeviceIds(const std::filesystem::path& socket, std::chrono::milliseconds timeout) {
+AssignmentMap listPodDevices(const std::filesystem::path& socket, std::chrono::milliseconds timeout) {
     auto channel = grpc::CreateChannel("unix:" + socket.string(), grpc::InsecureChannelCredentials());
     auto stub = v1::PodResourcesLister::NewStub(channel);
     grpc::ClientContext ctx;
@@ -18,11 +18,18 @@ std::set<std::string> listAssignedDeviceIds(const std::filesystem::path& socket,
     if (!status.ok())
         throw std::runtime_error("list pod resources at " + socket.string() + ": " + status.error_message() +
                                  " (gRPC code " + std::to_string(static_cast<int>(status.error_code())) + ")");
-    std::set<std::string> ids;
+    AssignmentMap held;
     for (const auto& pod : resp.pod_resources())
         for (const auto& container : pod.containers())
             for (const auto& devices : container.devices())
-                ids.insert(devices.device_ids().begin(), devices.device_ids().end());
+                for (const auto& id : devices.device_ids())
+                    held[id] = PodRef{devices.resource_name(), pod.namespace_(), pod.name(), container.name()};
+    return held;
+}
+
+std::set<std::string> listAssignedDeviceIds(const std::filesystem::path& socket, std::chrono::milliseconds timeout) {
+    std::set<std::string> ids;
+    for (const auto& [id, holder] : listPodDevices(socket, timeout)) ids.insert(id);
     return ids;
 }
 

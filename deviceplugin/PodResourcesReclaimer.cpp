@@ -15,8 +15,10 @@ constexpr std::chrono::milliseconds kListTimeout{2000};
 }  // namespace
 
 PodResourcesReclaimer::PodResourcesReclaimer(std::filesystem::path socket, AllocationPaths paths,
-                                             std::chrono::seconds interval, std::chrono::seconds grace)
-    : socket_(std::move(socket)), paths_(std::move(paths)), interval_(interval), grace_(grace) {}
+                                             std::chrono::seconds interval, std::chrono::seconds grace,
+                                             PodAssignments* assignments, PoolMetrics* metrics)
+    : socket_(std::move(socket)), paths_(std::move(paths)), interval_(interval), grace_(grace),
+      assignments_(assignments), metrics_(metrics) {}
 
 void PodResourcesReclaimer::runIfDue(std::chrono::steady_clock::time_point now) {
     if (lastRun_ && now < *lastRun_ + interval_) return;
@@ -46,15 +48,19 @@ void PodResourcesReclaimer::run() {
     }
     std::set<std::string> assigned;
     try {
-        assigned = listAssignedDeviceIds(socket_, kListTimeout);
+        AssignmentMap held = listPodDevices(socket_, kListTimeout);
+        for (const auto& [id, holder] : held) assigned.insert(id);
+        if (assignments_ != nullptr) assignments_->publish(std::move(held));
     } catch (const std::exception& e) {
         noteCondition(e.what(), true);
         return;
     }
     noteCondition("ok", false);
     try {
-        if (const auto n = reclaimUnassignedRecords(assigned, paths_, grace_, std::chrono::system_clock::now()))
+        if (const auto n = reclaimUnassignedRecords(assigned, paths_, grace_, std::chrono::system_clock::now())) {
             spdlog::info("reclaimed {} allocation record(s) of VFs no container holds", n);
+            if (metrics_ != nullptr) metrics_->addReclaimed(ReclaimReason::NotHeld, n);
+        }
     } catch (const std::exception& e) {
         spdlog::warn("reclaim allocation records: {}", e.what());
     }

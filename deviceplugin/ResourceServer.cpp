@@ -13,12 +13,14 @@
 namespace ibvf::dp {
 
 ResourceServer::ResourceServer(ResourceConfig config, kernel::Sysfs sysfs, AllocationPaths paths,
-                               std::filesystem::path socketPath, grpc::Service* alongside)
+                               std::filesystem::path socketPath, grpc::Service* alongside,
+                               std::shared_ptr<PoolCounters> counters)
     : config_(std::move(config)),
       sysfs_(std::move(sysfs)),
       paths_(std::move(paths)),
       socketPath_(std::move(socketPath)),
-      alongside_(alongside) {}
+      alongside_(alongside),
+      counters_(std::move(counters)) {}
 
 ResourceServer::~ResourceServer() { stop(); }
 
@@ -60,6 +62,22 @@ void ResourceServer::setCdi(CdiMode mode, std::optional<std::string> kind) {
 }
 
 namespace {
+
+// Observes the time from construction to destruction into `histogram` (when there is one).
+class Timed {
+public:
+    explicit Timed(metrics::Histogram* histogram) : histogram_(histogram) {}
+    ~Timed() {
+        if (histogram_ != nullptr)
+            histogram_->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+    }
+    Timed(const Timed&) = delete;
+    Timed& operator=(const Timed&) = delete;
+
+private:
+    metrics::Histogram* histogram_;
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
 
 // Fills the CDI field or annotation (never both); false when the names cannot be expressed.
 bool answerWithCdi(const Pool& pool, const std::vector<std::string>& ids, CdiMode mode, const std::string& kind,
@@ -146,12 +164,14 @@ grpc::Status ResourceServer::ListAndWatch(grpc::ServerContext* context, const v1
             resp = snapshotLocked();
         }
         if (!writer->Write(resp)) return grpc::Status::OK;
+        if (counters_) ++counters_->listAndWatchUpdates;
         spdlog::debug("{}: sent {} devices to kubelet", config_.resourceName(), resp.devices_size());
     }
 }
 
 grpc::Status ResourceServer::GetPreferredAllocation(grpc::ServerContext*, const v1beta1::PreferredAllocationRequest* req,
                                                     v1beta1::PreferredAllocationResponse* resp) {
+    const Timed timed(counters_ ? &counters_->preferredAllocationSeconds : nullptr);
     Pool pool;
     {
         std::lock_guard lock(mutex_);
@@ -169,6 +189,7 @@ grpc::Status ResourceServer::GetPreferredAllocation(grpc::ServerContext*, const 
 
 grpc::Status ResourceServer::Allocate(grpc::ServerContext*, const v1beta1::AllocateRequest* req,
                                       v1beta1::AllocateResponse* resp) {
+    const Timed timed(counters_ ? &counters_->allocateSeconds : nullptr);
     Pool pool;
     CdiMode cdiMode = CdiMode::Off;
     std::optional<std::string> cdiKind;
@@ -201,9 +222,11 @@ grpc::Status ResourceServer::Allocate(grpc::ServerContext*, const v1beta1::Alloc
             }());
         } catch (const std::invalid_argument& e) {
             spdlog::warn("{}: Allocate refused: {}", config_.resourceName(), e.what());
+            if (counters_) ++counters_->allocateFailures;
             return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, e.what());
         } catch (const std::exception& e) {
             spdlog::error("{}: Allocate failed: {}", config_.resourceName(), e.what());
+            if (counters_) ++counters_->allocateFailures;
             return grpc::Status(grpc::StatusCode::INTERNAL, e.what());
         }
     }

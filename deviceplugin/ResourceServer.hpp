@@ -14,6 +14,7 @@
 
 #include "deviceplugin/Allocation.hpp"
 #include "deviceplugin/Discovery.hpp"
+#include "deviceplugin/PoolMetrics.hpp"
 #include "linux/Sysfs.hpp"
 #include "v1beta1.grpc.pb.h"
 
@@ -27,9 +28,10 @@ struct DeviceHealth {
 class ResourceServer final : public v1beta1::DevicePlugin::Service {
 public:
     // `alongside` (not owned, may be null) is served on the same socket: the plugin watcher's
-    // Registration service in plugins-registry mode. It must outlive the server.
+    // Registration service in plugins-registry mode. It must outlive the server. `counters` (may
+    // be null) count ListAndWatch updates and time Allocate and GetPreferredAllocation.
     ResourceServer(ResourceConfig config, kernel::Sysfs sysfs, AllocationPaths paths, std::filesystem::path socketPath,
-                   grpc::Service* alongside = nullptr);
+                   grpc::Service* alongside = nullptr, std::shared_ptr<PoolCounters> counters = nullptr);
     ~ResourceServer() override;
     ResourceServer(const ResourceServer&) = delete;
     ResourceServer& operator=(const ResourceServer&) = delete;
@@ -68,6 +70,7 @@ private:
     const AllocationPaths paths_;
     const std::filesystem::path socketPath_;
     grpc::Service* const alongside_;
+    const std::shared_ptr<PoolCounters> counters_;
 
     mutable std::mutex mutex_;
     std::condition_variable changed_;

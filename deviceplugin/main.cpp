@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,7 @@
 #include "deviceplugin/Config.hpp"
 #include "deviceplugin/Daemon.hpp"
 #include "log/Logging.hpp"
+#include "metrics/ListenAddress.hpp"
 #include "node/NodePaths.hpp"
 
 namespace {
@@ -25,7 +27,8 @@ namespace fs = std::filesystem;
 constexpr const char* kUsage =
     "usage: ibvf-device-plugin [--config PATH] [--device-plugin-dir DIR] [--registration-mode MODE]\n"
     "                          [--plugins-registry-dir DIR] [--pod-resources-socket PATH]\n"
-    "                          [--reclaim-interval SECONDS] [--log-level LEVEL] [--log-file PATH]\n"
+    "                          [--reclaim-interval SECONDS] [--metrics-address HOST:PORT]\n"
+    "                          [--log-level LEVEL] [--log-file PATH]\n"
     "       ibvf-device-plugin --version | --help\n"
     "  --config                default /etc/ibvf/device-plugin.json\n"
     "  --device-plugin-dir     default /var/lib/kubelet/device-plugins (IBVF_KUBELET_DIR overrides the default)\n"
@@ -33,7 +36,9 @@ constexpr const char* kUsage =
     "                          plugins-registry (sockets in --plugins-registry-dir, found by kubelet's plugin watcher)\n"
     "  --plugins-registry-dir  default <device-plugin-dir>/../plugins_registry\n"
     "  --pod-resources-socket  default <device-plugin-dir>/../pod-resources/kubelet.sock\n"
-    "  --reclaim-interval      seconds between asking kubelet which VFs containers hold, default 30\n";
+    "  --reclaim-interval      seconds between asking kubelet which VFs containers hold, default 30\n"
+    "  --metrics-address       serve Prometheus metrics (/metrics) and probes (/healthz, /readyz) on HOST:PORT,\n"
+    "                          e.g. 0.0.0.0:9101 or [::1]:9101; overrides the config's metricsAddress; default off\n";
 
 std::optional<std::chrono::seconds> positiveSeconds(const std::string& text) {
     try {
@@ -43,6 +48,16 @@ std::optional<std::chrono::seconds> positiveSeconds(const std::string& text) {
         return std::chrono::seconds(v);
     } catch (const std::exception&) {
         return std::nullopt;
+    }
+}
+
+bool validAddress(const std::string& text) {
+    try {
+        (void)ibvf::metrics::parseListenAddress(text);
+        return true;
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "ibvf-device-plugin: --metrics-address: " << e.what() << "\n";
+        return false;
     }
 }
 
@@ -91,6 +106,8 @@ int main(int argc, char** argv) {
             podResourcesSocket = *v;
         } else if (arg == "--reclaim-interval" && (v = value()) && positiveSeconds(*v)) {
             options.reclaimInterval = *positiveSeconds(*v);
+        } else if (arg == "--metrics-address" && (v = value()) && validAddress(*v)) {
+            options.metricsAddress = *v;
         } else if (arg == "--log-level" && (v = value())) {
             log.level = *v;
         } else if (arg == "--log-file" && (v = value())) {

@@ -19,6 +19,9 @@ if [ "${1:-}" != "--build-only" ]; then
     etcd-server
     # tests/unit/install reads the Kubernetes manifests with a real YAML parser (test-only).
     libyaml-cpp-dev
+    # tests/integration/deviceplugin: a real Prometheus (2.42) scrapes ibvf-device-plugin's
+    # metrics endpoint and is queried over its HTTP API (test-only; nothing ships it).
+    prometheus
     # tests/e2e: a real runtime (podman with the CNI backend, runc) running a busybox-static image.
     podman runc busybox-static
     # bench/all.sh draws the benchmark chart (PNG).

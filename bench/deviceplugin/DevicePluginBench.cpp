@@ -1,7 +1,10 @@
 // ibvf-bench-deviceplugin [runs]: discovery of 4 PFs x 128 VFs (each VF with an RDMA device and
 // its char devices) over a fake sysfs tree, median and p90 of `runs` (default 50); then the
-// daemon on the same tree: spawn to the first complete ListAndWatch list, and its VmRSS/VmHWM.
-// Target (issue 5): discovery under 50 ms, plugin RSS under 15 MB.
+// daemon on the same tree: spawn to the first complete ListAndWatch list, and its VmRSS/VmHWM;
+// then the daemon again with --metrics-address: `runs` scrapes of /metrics (every VF with RDMA
+// port counters, state and hw_counters files, and a netdev name), median and p90, and the RSS
+// the endpoint adds. Targets: discovery under 50 ms, plugin RSS under 15 MB (issue 5); a scrape
+// of 512 VFs under 50 ms, under 5 MB RSS added (issue 16).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -13,6 +16,8 @@
 #include "DevicePluginLab.hpp"
 #include "deviceplugin/Discovery.hpp"
 #include "support/FakeSysfs.hpp"
+#include "support/HttpGet.hpp"
+#include "support/LoopbackSocket.hpp"
 
 using namespace ibvf;
 using namespace std::chrono_literals;
@@ -38,6 +43,24 @@ std::string statusField(pid_t pid, const std::string& key) {
     return "?";
 }
 
+long statusKb(pid_t pid, const std::string& key) { return std::atol(statusField(pid, key).c_str()); }
+
+// The port files of a mlx5 VF's RDMA device: state, the PMA counters and a few hw_counters.
+void addPortFiles(test::FakeSysfs& sysfs, const std::string& rdma) {
+    sysfs.setRdmaPortFile(rdma, 1, "state", "4: ACTIVE");
+    sysfs.setRdmaPortFile(rdma, 1, "phys_state", "5: LinkUp");
+    sysfs.setRdmaPortFile(rdma, 1, "link_layer", "InfiniBand");
+    for (const char* c : {"port_xmit_data", "port_rcv_data", "port_xmit_packets", "port_rcv_packets", "port_rcv_errors",
+                          "port_xmit_discards", "link_downed", "symbol_error", "port_xmit_wait", "port_rcv_remote_physical_errors",
+                          "port_rcv_switch_relay_errors", "local_link_integrity_errors", "excessive_buffer_overrun_errors",
+                          "VL15_dropped", "port_rcv_constraint_errors", "port_xmit_constraint_errors"})
+        sysfs.setRdmaPortFile(rdma, 1, std::string("counters/") + c, "123456789");
+    for (const char* c : {"out_of_buffer", "out_of_sequence", "duplicate_request", "rnr_nak_retry_err", "packet_seq_err",
+                          "implied_nak_seq_err", "local_ack_timeout_err", "resp_local_length_error", "rx_write_requests",
+                          "rx_read_requests", "rx_atomic_requests", "lifespan"})
+        sysfs.setRdmaPortFile(rdma, 1, std::string("hw_counters/") + c, "42");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -51,8 +74,10 @@ int main(int argc, char** argv) {
         for (unsigned i = 0; i < kVfsPerPf; ++i) {
             const unsigned n = kPfs + p * kVfsPerPf + i;
             const std::string rdma = "mlx5_" + std::to_string(n);
-            sysfs.addVf(test::dp::pfAddress(p), i, test::dp::vfAddress(p, i), test::FakeVfOptions().withRdma(rdma));
+            sysfs.addVf(test::dp::pfAddress(p), i, test::dp::vfAddress(p, i),
+                        test::FakeVfOptions().withRdma(rdma).withNetdev("ibbvf" + std::to_string(n)));
             sysfs.addRdmaCharDevices(rdma, n, n);
+            addPortFiles(sysfs, rdma);
         }
         pfList += (p == 0 ? "\"" : ",\"") + pfName + "\"";
     }
@@ -96,6 +121,46 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(2500ms);  // two refresh rounds, so RSS includes steady state
     std::printf("daemon: spawn to full ListAndWatch (%zu devices) %.1f ms; VmRSS%s, VmHWM%s\n", devices, ready,
                 statusField(daemon.pid(), "VmRSS").c_str(), statusField(daemon.pid(), "VmHWM").c_str());
-    const auto code = daemon.terminate();
-    return code == std::optional<int>(0) ? 0 : 1;
+    const long rssWithout = statusKb(daemon.pid(), "VmRSS");
+    if (daemon.terminate() != std::optional<int>(0)) return 1;
+
+    // The same daemon serving metrics: scrapes, then what the endpoint added to its RSS.
+    const std::uint16_t port = test::LoopbackSocket::open(0).port;
+    test::dp::DaemonProcess metrics({"--config", (dir.path() / "config.json").string(), "--metrics-address",
+                                     "127.0.0.1:" + std::to_string(port)},
+                                    {"IBVF_SYSFS_ROOT=" + sysfs.root().string(), "IBVF_KUBELET_DIR=" + kubeletDir.string(),
+                                     "IBVF_RUN_DIR=" + (dir.path() / "run").string(),
+                                     "IBVF_DEVINFO_DIR=" + (dir.path() / "devinfo").string()},
+                                    dir.path() / "daemon-metrics.log");
+    const std::string full = "ibvf_pool_devices{resource=\"rdma/vhca\"} " + std::to_string(devices) + "\n";
+    if (!test::dp::waitUntil(
+            [&] {
+                try {
+                    return test::httpGet(port, "/metrics").body.find(full) != std::string::npos;
+                } catch (const std::exception&) {
+                    return false;
+                }
+            },
+            10s)) {
+        std::fprintf(stderr, "no metrics with %zu devices:\n%s\n", devices, metrics.log().c_str());
+        return 1;
+    }
+    std::this_thread::sleep_for(2500ms);
+    std::vector<double> scrapes;
+    std::size_t bytes = 0;
+    std::size_t series = 0;
+    for (int r = 0; r < runs; ++r) {
+        const auto s0 = Clock::now();
+        const auto reply = test::httpGet(port, "/metrics");
+        scrapes.push_back(ms(Clock::now() - s0));
+        if (reply.status != 200) return 1;
+        bytes = reply.body.size();
+        series = static_cast<std::size_t>(std::count(reply.body.begin(), reply.body.end(), '\n'));
+    }
+    const long rssWith = statusKb(metrics.pid(), "VmRSS");
+    std::printf("metrics: scrape of %zu VFs (%zu lines, %zu bytes): median %.2f ms, p90 %.2f ms, min %.2f ms (%d runs); "
+                "VmRSS %ld kB with the endpoint after the scrapes vs %ld kB without: +%ld kB; VmHWM%s\n",
+                devices, series, bytes, percentile(scrapes, 0.5), percentile(scrapes, 0.9), percentile(scrapes, 0.0), runs,
+                rssWith, rssWithout, rssWith - rssWithout, statusField(metrics.pid(), "VmHWM").c_str());
+    return metrics.terminate() == std::optional<int>(0) ? 0 : 1;
 }

@@ -119,9 +119,10 @@ std::size_t FakePodResources::listCalls() {
     return calls_;
 }
 
-DaemonProcess::DaemonProcess(std::vector<std::string> args, std::vector<std::string> env, fs::path logFile)
+DaemonProcess::DaemonProcess(std::vector<std::string> args, std::vector<std::string> env, fs::path logFile,
+                             const std::string& program)
     : logFile_(std::move(logFile)) {
-    const std::string path = builtBinary("ibvf-device-plugin");
+    const std::string path = program.empty() ? builtBinary("ibvf-device-plugin") : program;
     args.insert(args.begin(), path);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());

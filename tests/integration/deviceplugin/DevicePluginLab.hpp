@@ -82,7 +82,9 @@ private:
 // The daemon process. stdout/stderr go to a log file that summary() returns for CHECK messages.
 class DaemonProcess {
 public:
-    DaemonProcess(std::vector<std::string> args, std::vector<std::string> env, std::filesystem::path logFile);
+    // `program`: an absolute path; empty for the built ibvf-device-plugin.
+    DaemonProcess(std::vector<std::string> args, std::vector<std::string> env, std::filesystem::path logFile,
+                  const std::string& program = {});
     ~DaemonProcess();  // SIGKILL + reap when still running
     DaemonProcess(const DaemonProcess&) = delete;
     DaemonProcess& operator=(const DaemonProcess&) = delete;

@@ -58,7 +58,8 @@ const std::map<std::string, std::string>& knownKinds() {
     static const std::map<std::string, std::string> kinds{{"DaemonSet", "apps/v1"},
                                                           {"ConfigMap", "v1"},
                                                           {"Pod", "v1"},
-                                                          {"NetworkAttachmentDefinition", "k8s.cni.cncf.io/v1"}};
+                                                          {"NetworkAttachmentDefinition", "k8s.cni.cncf.io/v1"},
+                                                          {"PrometheusRule", "monitoring.coreos.com/v1"}};
     return kinds;
 }
 
@@ -188,6 +189,34 @@ void checkConfigMap(const YAML::Node& doc, Problems& p) {
     }
 }
 
+// prometheus-operator's PrometheusRule: groups with a name, each rule an alert or a recording
+// rule with an expression; `for` as a Prometheus duration.
+void checkPrometheusRule(const YAML::Node& doc, Problems& p) {
+    const auto groups = at(doc, {"spec", "groups"});
+    if (!groups || !groups.IsSequence() || groups.size() == 0) return p.add("spec.groups", "needs at least one group");
+    static const std::regex durationRe("([0-9]+(ms|s|m|h|d|w|y))+");
+    static const std::regex nameRe("[a-zA-Z_:][a-zA-Z0-9_:]*");
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+        const std::string where = "spec.groups[" + std::to_string(i) + "]";
+        if (str(at(groups[i], {"name"})).empty()) p.add(where + ".name", "missing");
+        const auto rules = at(groups[i], {"rules"});
+        if (!rules || !rules.IsSequence() || rules.size() == 0) {
+            p.add(where + ".rules", "needs at least one rule");
+            continue;
+        }
+        for (std::size_t j = 0; j < rules.size(); ++j) {
+            const std::string r = where + ".rules[" + std::to_string(j) + "]";
+            const std::string alert = str(at(rules[j], {"alert"}));
+            const std::string record = str(at(rules[j], {"record"}));
+            if (alert.empty() == record.empty()) p.add(r, "needs exactly one of alert and record");
+            if (!record.empty() && !std::regex_match(record, nameRe)) p.add(r + ".record", "'" + record + "' is not a metric name");
+            if (str(at(rules[j], {"expr"})).empty()) p.add(r + ".expr", "missing");
+            if (const auto f = at(rules[j], {"for"}); f && !std::regex_match(str(f), durationRe))
+                p.add(r + ".for", "'" + str(f) + "' is not a duration");
+        }
+    }
+}
+
 void checkNad(const YAML::Node& doc, Problems& p) {
     const std::string config = str(at(doc, {"spec", "config"}));
     if (config.empty()) return p.add("spec.config", "missing");
@@ -274,6 +303,8 @@ std::vector<std::string> checkManifests(const std::vector<Manifest>& manifests) 
             checkPodSpec(at(doc, {"spec"}), "spec", namespaceOf(doc), configMaps, p);
         } else if (kind == "NetworkAttachmentDefinition") {
             checkNad(doc, p);
+        } else if (kind == "PrometheusRule") {
+            checkPrometheusRule(doc, p);
         }
     }
     return problems;

@@ -101,4 +101,18 @@ TEST_CASE("manifest check: each mistake is reported with where it is") {
                          "spec: {config: '{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}'}\n";
         CHECK(mentions(checkManifests(loadManifests(nad, "t.yaml")), "spec.config"));
     }
+    SUBCASE("PrometheusRule: a rule without expr, with both alert and record, a bad duration") {
+        const std::string head = "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: r}\n";
+        CHECK(checkManifests(loadManifests(head + "spec: {groups: [{name: g, rules: [{alert: A, expr: up == 0, for: 2m}]}]}\n",
+                                           "t.yaml")).empty());
+        CHECK(mentions(checkManifests(loadManifests(head + "spec: {groups: [{name: g, rules: [{alert: A}]}]}\n", "t.yaml")),
+                       ".expr: missing"));
+        CHECK(mentions(checkManifests(loadManifests(head + "spec: {groups: [{name: g, rules: [{alert: A, record: b, expr: x}]}]}\n",
+                                                    "t.yaml")),
+                       "exactly one of alert and record"));
+        CHECK(mentions(checkManifests(loadManifests(head + "spec: {groups: [{name: g, rules: [{alert: A, expr: x, for: 2 min}]}]}\n",
+                                                    "t.yaml")),
+                       "is not a duration"));
+        CHECK(mentions(checkManifests(loadManifests(head + "spec: {groups: []}\n", "t.yaml")), "at least one group"));
+    }
 }

@@ -11,6 +11,7 @@
 #include "ManifestCheck.hpp"
 #include "ReadText.hpp"
 #include "deviceplugin/Config.hpp"
+#include "metrics/ListenAddress.hpp"
 
 namespace fs = std::filesystem;
 using ibvf::test::Manifest;
@@ -88,8 +89,8 @@ TEST_CASE("every manifest under install/ and netconf-examples/ passes the Kubern
     auto all = loadTree("install");
     const auto examples = loadTree("netconf-examples");
     all.insert(all.end(), examples.begin(), examples.end());
-    // A moved or emptied directory must not pass: 4 shipped manifests, the examples' 6 NADs, a pod, 2 ConfigMaps.
-    CHECK(all.size() >= 13);
+    // A moved or emptied directory must not pass: 5 shipped manifests, the examples' 6 NADs, a pod, 2 ConfigMaps.
+    CHECK(all.size() >= 14);
     for (const auto& problem : ibvf::test::checkManifests(all)) FAIL_CHECK(problem);
 }
 
@@ -141,6 +142,44 @@ TEST_CASE("the device plugin DaemonSet: host network, privileged, the mounts ibv
     }
     CHECK(modes["rdma/vhca"] == 1);
     CHECK(modes["rdma/hca"] == 1);
+}
+
+TEST_CASE("the device plugin DaemonSet: metrics on the port its probes and scrape annotations name") {
+    const auto all = loadTree("install");
+    const auto* ds = find(all, "DaemonSet", "ibvf-device-plugin");
+    REQUIRE(ds);
+    const auto tmpl = ds->doc["spec"]["template"];
+    const auto container = tmpl["spec"]["containers"][0];
+    const auto address = flagValue(command(container), "--metrics-address");
+    REQUIRE_MESSAGE(address, "ibvf-device-plugin runs without --metrics-address");
+    const auto listen = ibvf::metrics::parseListenAddress(*address);
+    // Probes come from kubelet to the pod IP (the node's, host network): every address.
+    CHECK(listen.ip.toString() == "0.0.0.0");
+    const int port = listen.port;
+    CHECK(container["livenessProbe"]["httpGet"]["path"].as<std::string>("") == "/healthz");
+    CHECK(container["livenessProbe"]["httpGet"]["port"].as<int>(0) == port);
+    CHECK(container["readinessProbe"]["httpGet"]["path"].as<std::string>("") == "/readyz");
+    CHECK(container["readinessProbe"]["httpGet"]["port"].as<int>(0) == port);
+    // A probe timeout under the endpoint's per-connection deadline (10 s), so kubelet never
+    // gives up on an answer that is still coming.
+    CHECK(container["livenessProbe"]["timeoutSeconds"].as<int>(1) < 10);
+    bool declared = false;
+    for (const auto& p : container["ports"]) declared = declared || p["containerPort"].as<int>(0) == port;
+    CHECK(declared);
+    const auto annotations = tmpl["metadata"]["annotations"];
+    CHECK(annotations["prometheus.io/scrape"].as<std::string>("") == "true");
+    CHECK(annotations["prometheus.io/port"].as<std::string>("") == std::to_string(port));
+    CHECK(annotations["prometheus.io/path"].as<std::string>("") == "/metrics");
+
+    // The example alert names only families the plugin exports.
+    const auto* rule = find(all, "PrometheusRule", "ibvf-device-plugin");
+    REQUIRE_MESSAGE(rule, "install/kubernetes has no PrometheusRule ibvf-device-plugin");
+    bool portDown = false;
+    for (const auto& g : rule->doc["spec"]["groups"])
+        for (const auto& r : g["rules"])
+            portDown = portDown || (r["alert"].as<std::string>("") == "IbvfAllocatedVfPortDown" &&
+                                    r["expr"].as<std::string>("").find("ibvf_vf_port_state{pod!=\"\"}") != std::string::npos);
+    CHECK(portDown);
 }
 
 TEST_CASE("the CNI installer DaemonSet copies from the image's CNI directory into the node's /opt/cni/bin") {

@@ -1,0 +1,147 @@
+#include "deviceplugin/VfFamilies.hpp"
+
+#include <cstdint>
+#include <functional>
+
+#include "metrics/TextFormat.hpp"
+
+namespace ibvf::dp {
+namespace {
+
+using metrics::Family;
+using metrics::Labels;
+using metrics::MetricType;
+using metrics::SharedLabels;
+
+struct NetdevCounter {
+    const char* name;
+    const char* help;
+    std::uint64_t kernel::LinkStats::*field;
+};
+
+constexpr NetdevCounter kNetdevCounters[] = {
+    {"ibvf_vf_netdev_receive_bytes_total", "Bytes the VF's IPoIB netdev received.", &kernel::LinkStats::rxBytes},
+    {"ibvf_vf_netdev_transmit_bytes_total", "Bytes the VF's IPoIB netdev sent.", &kernel::LinkStats::txBytes},
+    {"ibvf_vf_netdev_receive_packets_total", "Packets the VF's IPoIB netdev received.", &kernel::LinkStats::rxPackets},
+    {"ibvf_vf_netdev_transmit_packets_total", "Packets the VF's IPoIB netdev sent.", &kernel::LinkStats::txPackets},
+    {"ibvf_vf_netdev_receive_errors_total", "Receive errors of the VF's IPoIB netdev.", &kernel::LinkStats::rxErrors},
+    {"ibvf_vf_netdev_transmit_errors_total", "Transmit errors of the VF's IPoIB netdev.", &kernel::LinkStats::txErrors},
+    {"ibvf_vf_netdev_receive_drops_total", "Received packets the VF's IPoIB netdev dropped.", &kernel::LinkStats::rxDropped},
+    {"ibvf_vf_netdev_transmit_drops_total", "Packets to send the VF's IPoIB netdev dropped.", &kernel::LinkStats::txDropped},
+};
+
+// The port's PMA counters (ports/<n>/counters/<file>); data counters count 4-octet units.
+struct PortCounter {
+    const char* file;
+    const char* name;
+    const char* help;
+    double scale;
+};
+
+constexpr PortCounter kPortCounters[] = {
+    {"port_xmit_data", "ibvf_vf_port_transmit_data_bytes_total", "Data bytes the VF's RDMA port sent (port_xmit_data x 4).", 4},
+    {"port_rcv_data", "ibvf_vf_port_receive_data_bytes_total", "Data bytes the VF's RDMA port received (port_rcv_data x 4).", 4},
+    {"port_xmit_packets", "ibvf_vf_port_transmit_packets_total", "Packets the VF's RDMA port sent.", 1},
+    {"port_rcv_packets", "ibvf_vf_port_receive_packets_total", "Packets the VF's RDMA port received.", 1},
+    {"port_rcv_errors", "ibvf_vf_port_receive_errors_total", "Packets with errors the VF's RDMA port received.", 1},
+    {"port_xmit_discards", "ibvf_vf_port_transmit_discards_total", "Packets the VF's RDMA port discarded instead of sending.", 1},
+    {"link_downed", "ibvf_vf_port_link_downed_total", "Times the VF's RDMA port link went down.", 1},
+    {"symbol_error", "ibvf_vf_port_symbol_errors_total", "Symbol errors on the VF's RDMA port link.", 1},
+};
+
+// hw_counters that are settings, not counts.
+bool isHwSetting(const std::string& name) { return name == "lifespan"; }
+
+Labels with(Labels base, std::initializer_list<std::pair<std::string, std::string>> more) {
+    for (const auto& kv : more) base.push_back(kv);
+    return base;
+}
+
+// A VF has a couple of dozen series: their common labels are built and rendered once.
+SharedLabels shared(Labels labels) { return metrics::shareLabels(std::move(labels)); }
+
+}  // namespace
+
+metrics::Labels vfLabels(const VfReading& vf) {
+    Labels l{{"resource", vf.resource},
+             {"vf", vf.pciAddress},
+             {"pf", vf.pf},
+             {"vf_index", std::to_string(vf.vfIndex)},
+             {"numa_node", std::to_string(vf.numaNode)},
+             {"rdma_device", vf.rdmaDevice}};
+    if (vf.pod) {
+        l.emplace_back("pod_namespace", vf.pod->namespace_);
+        l.emplace_back("pod", vf.pod->pod);
+        l.emplace_back("container", vf.pod->container);
+    }
+    return l;
+}
+
+void appendVfFamilies(std::vector<Family>& out, const std::vector<VfReading>& vfs) {
+    Family info("ibvf_vf_info", "A VF the device plugin offers; 1 for each, with its identity and holder in the labels.",
+                MetricType::Gauge);
+    Family healthy("ibvf_vf_healthy", "1 when the VF is reported Healthy to kubelet, 0 when Unhealthy.", MetricType::Gauge);
+    Family allocated("ibvf_vf_allocated", "1 while the VF has an allocation record (kubelet gave it to a container).",
+                     MetricType::Gauge);
+    Family linkState("ibvf_vf_link_state", "The VF's administrative link state set through the PF (state label); always 1.",
+                     MetricType::Gauge);
+    Family guid("ibvf_vf_guid_info", "The VF's InfiniBand node and port GUIDs; always 1.", MetricType::Gauge);
+    std::vector<Family> netdev;
+    for (const auto& c : kNetdevCounters) netdev.emplace_back(c.name, c.help, MetricType::Counter);
+    Family portState("ibvf_vf_port_state", "The VF's RDMA port state (1 DOWN, 2 INIT, 3 ARMED, 4 ACTIVE, 5 ACTIVE_DEFER).",
+                     MetricType::Gauge);
+    Family physState("ibvf_vf_port_physical_state",
+                     "The VF's RDMA port physical state (1 Sleep, 2 Polling, 3 Disabled, 5 LinkUp, ...).", MetricType::Gauge);
+    Family portInfo("ibvf_vf_port_info", "The VF's RDMA port: link layer and state names; always 1.", MetricType::Gauge);
+    std::vector<Family> port;
+    for (const auto& c : kPortCounters) port.emplace_back(c.name, c.help, MetricType::Counter);
+    Family hw("ibvf_vf_port_hw_counter_total", "The driver's hw_counters of the VF's RDMA port, by counter name.",
+              MetricType::Counter);
+
+    for (const auto& vf : vfs) {
+        const Labels l = vfLabels(vf);
+        const SharedLabels sl = shared(l);
+        info.add(sl, {}, 1);
+        healthy.add(sl, {}, vf.healthy ? 1 : 0);
+        allocated.add(sl, {}, vf.allocated ? 1 : 0);
+        std::optional<kernel::Guid> nodeGuid;
+        std::optional<kernel::Guid> portGuid;
+        if (vf.settings) {
+            if (vf.settings->linkState)
+                linkState.add(sl, {{"state", std::string(kernel::vfLinkStateName(*vf.settings->linkState))}}, 1);
+            if (vf.settings->nodeGuid) nodeGuid = kernel::Guid(*vf.settings->nodeGuid);
+            if (vf.settings->portGuid) portGuid = kernel::Guid(*vf.settings->portGuid);
+        }
+        if (vf.netdev)
+            for (std::size_t i = 0; i < netdev.size(); ++i)
+                netdev[i].add(sl, {}, static_cast<double>((*vf.netdev).*kNetdevCounters[i].field));
+        for (const auto& p : vf.ports) {
+            if (!nodeGuid && p.nodeGuid) nodeGuid = p.nodeGuid;
+            if (!portGuid && p.portGuid) portGuid = p.portGuid;
+            const SharedLabels pl = shared(with(l, {{"port", std::to_string(p.port)}}));
+            if (p.state) portState.add(pl, {}, *p.state);
+            if (p.physState) physState.add(pl, {}, *p.physState);
+            portInfo.add(pl, {{"link_layer", p.linkLayer}, {"state", p.stateName}, {"physical_state", p.physStateName}}, 1);
+            for (std::size_t i = 0; i < port.size(); ++i)
+                if (const auto it = p.counters.find(kPortCounters[i].file); it != p.counters.end())
+                    port[i].add(pl, {}, static_cast<double>(it->second) * kPortCounters[i].scale);
+            for (const auto& [name, value] : p.hwCounters)
+                if (!isHwSetting(name)) hw.add(pl, {{"counter", name}}, static_cast<double>(value));
+        }
+        if (nodeGuid || portGuid)
+            guid.add(sl, {{"node_guid", nodeGuid ? nodeGuid->str() : ""}, {"port_guid", portGuid ? portGuid->str() : ""}}, 1);
+    }
+    out.push_back(std::move(info));
+    out.push_back(std::move(healthy));
+    out.push_back(std::move(allocated));
+    out.push_back(std::move(linkState));
+    out.push_back(std::move(guid));
+    for (auto& f : netdev) out.push_back(std::move(f));
+    out.push_back(std::move(portState));
+    out.push_back(std::move(physState));
+    out.push_back(std::move(portInfo));
+    for (auto& f : port) out.push_back(std::move(f));
+    out.push_back(std::move(hw));
+}
+
+}  // namespace ibvf::dp

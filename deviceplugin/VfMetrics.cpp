@@ -1,0 +1,51 @@
+#include "deviceplugin/VfMetrics.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "deviceplugin/VfFamilies.hpp"
+#include "deviceplugin/VfReader.hpp"
+#include "node/VfAttachment.hpp"
+
+namespace ibvf::dp {
+
+PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir) {
+    return [dir = std::move(attachmentsDir)](const std::string& pciAddress) -> std::optional<VfPlacement> {
+        const auto a = node::findAttachmentOfVf(dir, pciAddress);
+        // An ADD still running may be moving the netdev; a vfio-pci attachment has none.
+        if (!a || !a->attached || !a->vfNetdev) return std::nullopt;
+        return VfPlacement{a->netns, *a->vfNetdev, a->rdmaDevice.value_or("")};
+    };
+}
+
+VfMetrics::VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements,
+                     kernel::Sysfs sysfs, AllocationPaths paths)
+    : inventory_(inventory), assignments_(assignments), placements_(std::move(placements)), sysfs_(std::move(sysfs)),
+      paths_(std::move(paths)) {}
+
+void VfMetrics::collect(std::vector<metrics::Family>& out) {
+    const InventorySnapshot inventory = inventory_.snapshot();
+    PlacementMap placements;
+    for (const auto& pool : *inventory) {
+        if (pool.mode != PoolMode::Sriov || !placements_) continue;
+        for (const auto& d : pool.devices) {
+            try {
+                if (auto p = placements_(d.device.pciAddress)) placements.emplace(d.device.pciAddress, std::move(*p));
+            } catch (const std::exception& e) {
+                errors_.add("attachment_state", kernel::ReadFailure::Failed);
+                spdlog::debug("metrics: attachment state of {}: {}", d.device.pciAddress, e.what());
+            }
+        }
+    }
+    std::vector<VfReading> vfs;
+    try {
+        vfs = readVfs(*inventory, *assignments_.snapshot(), placements, sysfs_, paths_, errors_);
+    } catch (const std::exception& e) {
+        // A failure this reader did not foresee: the pool metrics and the error count still go out.
+        errors_.add("scrape", kernel::ReadFailure::Failed);
+        spdlog::warn("metrics: reading VFs: {}", e.what());
+    }
+    appendVfFamilies(out, vfs);
+    errors_.collect(out);
+}
+
+}  // namespace ibvf::dp

@@ -1,0 +1,46 @@
+#pragma once
+// The per-VF collector: at each scrape, the published inventory, kubelet's last word on who
+// holds what and ibvf's attachment states, then the kernel (VfReader), then the families
+// (VfFamilies) and the read errors so far.
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "deviceplugin/Allocation.hpp"
+#include "deviceplugin/DeviceInventory.hpp"
+#include "deviceplugin/PodAssignments.hpp"
+#include "deviceplugin/ReadErrors.hpp"
+#include "deviceplugin/VfReading.hpp"
+#include "linux/Sysfs.hpp"
+#include "metrics/Family.hpp"
+
+namespace ibvf::dp {
+
+// Where ADD put a VF (nullopt: on the host, or not a netdev ibvf moved); asked for each VF of
+// the inventory once per scrape. May throw: that VF is then read as if on the host.
+using PlacementLookup = std::function<std::optional<VfPlacement>(const std::string& pciAddress)>;
+
+// Where ibvf's ADD put a VF, from the attachment states under `attachmentsDir`: the pod's
+// namespace and the VF netdev's name there, once the ADD finished.
+PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir);
+
+class VfMetrics {
+public:
+    VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements,
+              kernel::Sysfs sysfs, AllocationPaths paths);
+
+    // Never throws: whatever cannot be read is left out and counted.
+    void collect(std::vector<metrics::Family>& out);
+
+private:
+    const DeviceInventory& inventory_;
+    const PodAssignments& assignments_;
+    const PlacementLookup placements_;
+    const kernel::Sysfs sysfs_;
+    const AllocationPaths paths_;
+    ReadErrors errors_;
+};
+
+}  // namespace ibvf::dp

@@ -1,0 +1,191 @@
+#include "deviceplugin/VfReader.hpp"
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include <spdlog/spdlog.h>
+
+#include "linux/LinkStats.hpp"
+#include "linux/RdmaCounterReader.hpp"
+#include "linux/RdmaPortCounters.hpp"
+#include "linux/VfStateReader.hpp"
+
+namespace ibvf::dp {
+namespace {
+
+using LinkMap = std::map<std::string, kernel::LinkCounters>;
+
+// The readers of one scrape, each opened on first need and kept for the scrape only (a reader
+// keeps its namespace alive).
+class ScrapeReaders {
+public:
+    explicit ScrapeReaders(ReadErrors& errors) : errors_(errors) {}
+
+    const LinkMap* hostLinks() {
+        if (!host_) {
+            host_.emplace();
+            try {
+                auto r = kernel::LinkStatsReader::here().all();
+                if (r) *host_ = std::move(r).value();
+                else note("netdev", r.error());
+            } catch (const std::exception& e) {
+                note("netdev", kernel::ReadError{kernel::ReadFailure::Failed, 0, e.what()});
+            }
+        }
+        return &*host_;
+    }
+
+    // nullptr when the namespace cannot be read (counted once per scrape and namespace).
+    const LinkMap* podLinks(const std::string& netns) {
+        auto [it, fresh] = pods_.try_emplace(netns);
+        if (fresh) {
+            auto reader = kernel::LinkStatsReader::open(netns);
+            if (!reader) {
+                note("netdev", reader.error());
+            } else if (auto all = reader.value().all(); all) {
+                it->second = std::move(all).value();
+            } else {
+                note("netdev", all.error());
+            }
+        }
+        return it->second ? &*it->second : nullptr;
+    }
+
+    kernel::RdmaCounterReader* podRdma(const std::string& netns) {
+        auto [it, fresh] = rdma_.try_emplace(netns);
+        if (fresh) {
+            auto reader = kernel::RdmaCounterReader::open(netns);
+            if (reader) it->second = std::make_unique<kernel::RdmaCounterReader>(std::move(reader).value());
+            else note("rdma", reader.error());
+        }
+        return it->second.get();
+    }
+
+    const std::vector<kernel::VfSettings>* vfStates(const std::string& pfNetdev) {
+        auto [it, fresh] = pfs_.try_emplace(pfNetdev);
+        if (fresh) {
+            try {
+                if (!vfState_) vfState_.emplace();
+                auto r = vfState_->read(pfNetdev);
+                if (r) it->second = std::move(r).value();
+                else note("vf_state", r.error());
+            } catch (const std::exception& e) {
+                errors_.add("vf_state", kernel::ReadFailure::Failed);
+                spdlog::debug("metrics: VF states of {}: {}", pfNetdev, e.what());
+            }
+        }
+        return it->second ? &*it->second : nullptr;
+    }
+
+    void note(const std::string& source, const kernel::ReadError& e) {
+        errors_.add(source, e.kind);
+        spdlog::debug("metrics: {}", e.message);
+    }
+
+private:
+    ReadErrors& errors_;
+    std::optional<LinkMap> host_;
+    std::map<std::string, std::optional<LinkMap>> pods_;
+    std::map<std::string, std::unique_ptr<kernel::RdmaCounterReader>> rdma_;
+    std::map<std::string, std::optional<std::vector<kernel::VfSettings>>> pfs_;
+    std::optional<kernel::VfStateReader> vfState_;
+};
+
+void readNetdev(VfReading& vf, const VfPlacement* placement, const kernel::Sysfs& sysfs, ScrapeReaders& readers,
+                ReadErrors& errors) {
+    if (placement != nullptr) {
+        const LinkMap* links = readers.podLinks(placement->netnsPath);
+        if (links == nullptr) return;
+        if (const auto it = links->find(placement->ifname); it != links->end()) vf.netdev = it->second.stats;
+        else errors.add("netdev", kernel::ReadFailure::DeviceGone);
+        return;
+    }
+    // <vf>/net/ alone (Sysfs::vf would also walk the PF's virtfn links, for every VF).
+    std::string name;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(sysfs.pciDeviceDir(vf.pciAddress) / "net", ec), end; !ec && it != end;
+         it.increment(ec)) {
+        name = it->path().filename().string();
+        break;
+    }
+    // No netdev on the host and no attachment: bound to vfio, or moved by someone else.
+    if (name.empty()) return;
+    const LinkMap* links = readers.hostLinks();
+    if (const auto it = links->find(name); it != links->end()) vf.netdev = it->second.stats;
+    else errors.add("netdev", kernel::ReadFailure::DeviceGone);
+}
+
+// Counter files present but unreadable (or not a number) leave their series out; they count.
+void noteUnreadable(const std::vector<kernel::RdmaPortCounters>& ports, ReadErrors& errors) {
+    for (const auto& p : ports)
+        if (p.unreadable > 0) errors.add("rdma", "unreadable", p.unreadable);
+}
+
+void readRdma(VfReading& vf, const VfPlacement* placement, const kernel::Sysfs& sysfs, ScrapeReaders& readers,
+              ReadErrors& errors) {
+    if (vf.rdmaDevice.empty()) return;
+    auto r = kernel::readRdmaPortCounters(sysfs, vf.rdmaDevice);
+    if (r) {
+        vf.ports = std::move(r).value();
+        noteUnreadable(vf.ports, errors);
+        return;
+    }
+    // Moved into the pod's namespace (exclusive RDMA netns mode): ask the kernel there.
+    if (r.error().kind == kernel::ReadFailure::NotVisible && placement != nullptr) {
+        kernel::RdmaCounterReader* reader = readers.podRdma(placement->netnsPath);
+        if (reader == nullptr) return;
+        auto inPod = reader->read(vf.rdmaDevice);
+        if (inPod) {
+            vf.ports = std::move(inPod).value();
+            noteUnreadable(vf.ports, errors);
+        } else {
+            readers.note("rdma", inPod.error());
+        }
+        return;
+    }
+    readers.note("rdma", r.error());
+}
+
+}  // namespace
+
+std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, const AssignmentMap& assignments,
+                               const PlacementMap& placements, const kernel::Sysfs& sysfs, const AllocationPaths& paths,
+                               ReadErrors& errors) {
+    std::vector<VfReading> out;
+    ScrapeReaders readers(errors);
+    for (const auto& pool : inventory) {
+        if (pool.mode != PoolMode::Sriov) continue;
+        for (const auto& d : pool.devices) {
+            const DeviceRecord& dev = d.device;
+            if (dev.pciAddress.empty()) continue;
+            VfReading& vf = out.emplace_back();
+            vf.resource = pool.resource;
+            vf.pciAddress = dev.pciAddress;
+            vf.pf = dev.pfNetdev.empty() ? dev.pfPciAddress : dev.pfNetdev;
+            vf.vfIndex = dev.vfIndex;
+            vf.numaNode = dev.numaNode;
+            vf.rdmaDevice = dev.rdmaDevice;
+            vf.healthy = d.healthy;
+            std::error_code ec;
+            vf.allocated = std::filesystem::exists(paths.allocationsDir / (dev.pciAddress + ".json"), ec);
+            if (const auto held = assignments.find(dev.id); held != assignments.end()) vf.pod = held->second;
+            const auto placed = placements.find(dev.pciAddress);
+            const VfPlacement* placement = placed == placements.end() ? nullptr : &placed->second;
+            if (placement != nullptr && vf.rdmaDevice.empty()) vf.rdmaDevice = placement->rdmaDevice;
+            if (!dev.present) continue;  // the PF lists it, its PCI device is gone: nothing to read
+            readNetdev(vf, placement, sysfs, readers, errors);
+            readRdma(vf, placement, sysfs, readers, errors);
+            if (!dev.pfNetdev.empty()) {
+                if (const auto* states = readers.vfStates(dev.pfNetdev)) {
+                    for (const auto& s : *states)
+                        if (s.vfIndex == dev.vfIndex) vf.settings = s;
+                }
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace ibvf::dp

@@ -1,0 +1,202 @@
+// The device plugin's metric families: naming rules over everything it exports, values and
+// labels of the per-VF families, and readings that fail without failing the scrape.
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include "deviceplugin/PluginRegistry.hpp"
+#include "deviceplugin/PoolMetrics.hpp"
+#include "deviceplugin/VfFamilies.hpp"
+#include "deviceplugin/VfMetrics.hpp"
+#include "deviceplugin/VfReader.hpp"
+#include "metrics/Naming.hpp"
+#include "metrics/TextFormat.hpp"
+#include "support/FakeSysfs.hpp"
+#include "support/ScratchDir.hpp"
+
+using namespace ibvf;
+using namespace ibvf::dp;
+using ibvf::test::FakeSysfs;
+
+namespace {
+
+const std::string kPf = "0000:3b:00.0";
+const std::string kVf0 = "0000:3b:00.2";
+const std::string kVf1 = "0000:3b:00.3";
+
+// A PF with two VFs: VF 0 with netdev "lo" (a real link of this namespace, so its counters can be
+// read) and RDMA device mlx5_1 with port files; VF 1 with mlx5_2 and no netdev.
+struct Node {
+    FakeSysfs sysfs;
+    test::ScratchDir dir;
+    AllocationPaths paths;
+    DeviceInventory inventory;
+    PodAssignments assignments;
+
+    Node() : paths{dir.path() / "devinfo", dir.path() / "allocations"} {
+        sysfs.addPf(kPf, "ibtmetric0", 8, test::FakePfOptions().withRdma("mlx5_0"));
+        sysfs.addVf(kPf, 0, kVf0, test::FakeVfOptions().withNetdev("lo").withRdma("mlx5_1"));
+        sysfs.addVf(kPf, 1, kVf1, test::FakeVfOptions().withRdma("mlx5_2"));
+        for (const char* dev : {"mlx5_1", "mlx5_2"}) {
+            sysfs.setRdmaPortFile(dev, 1, "state", "4: ACTIVE");
+            sysfs.setRdmaPortFile(dev, 1, "phys_state", "5: LinkUp");
+            sysfs.setRdmaPortFile(dev, 1, "link_layer", "InfiniBand");
+            sysfs.setRdmaPortFile(dev, 1, "counters/port_xmit_data", "100");
+            sysfs.setRdmaPortFile(dev, 1, "counters/port_rcv_packets", "7");
+            sysfs.setRdmaPortFile(dev, 1, "counters/link_downed", "1");
+            sysfs.setRdmaPortFile(dev, 1, "hw_counters/out_of_buffer", "3");
+            sysfs.setRdmaPortFile(dev, 1, "hw_counters/lifespan", "12");
+        }
+        std::vector<InventoryDevice> devices;
+        for (const auto& [bdf, index, rdma] : {std::tuple{kVf0, 0, "mlx5_1"}, std::tuple{kVf1, 1, "mlx5_2"}}) {
+            DeviceRecord r;
+            r.id = bdf;
+            r.pciAddress = bdf;
+            r.pfPciAddress = kPf;
+            r.pfNetdev = "ibtmetric0";
+            r.vfIndex = index;
+            r.numaNode = 0;
+            r.rdmaDevice = rdma;
+            devices.push_back(InventoryDevice{r, index == 0});
+        }
+        inventory.publish({InventoryPool{"rdma/vhca", PoolMode::Sriov, devices}});
+        assignments.publish({{kVf0, PodRef{"rdma/vhca", "team-a", "trainer-0", "main"}}});
+    }
+
+    std::vector<VfReading> read(const PlacementMap& placements, ReadErrors& errors) {
+        return readVfs(*inventory.snapshot(), *assignments.snapshot(), placements, kernel::Sysfs(sysfs.root()), paths, errors);
+    }
+};
+
+std::string render(const std::vector<metrics::Family>& families) { return metrics::renderText(families); }
+
+bool has(const std::string& text, const std::string& line) { return text.find(line + "\n") != std::string::npos; }
+
+const std::string kVf0Labels = R"(resource="rdma/vhca",vf="0000:3b:00.2",pf="ibtmetric0",vf_index="0",numa_node="0",)"
+                               R"(rdma_device="mlx5_1",pod_namespace="team-a",pod="trainer-0",container="main")";
+const std::string kVf1Labels =
+    R"(resource="rdma/vhca",vf="0000:3b:00.3",pf="ibtmetric0",vf_index="1",numa_node="0",rdma_device="mlx5_2")";
+
+}  // namespace
+
+TEST_CASE("every family the device plugin exports follows the naming rules, once, with HELP") {
+    Node node;
+    PoolMetrics pools;
+    auto counters = pools.pool("rdma/vhca");
+    ++counters->registrations;
+    counters->allocateSeconds.observe(0.002);
+    pools.observeDiscovery(0.01);
+    pools.addReclaimed(ReclaimReason::NotHeld, 2);
+    VfMetrics vfs(node.inventory, node.assignments, [](const std::string&) { return std::optional<VfPlacement>(); }, kernel::Sysfs(node.sysfs.root()),
+                  node.paths);
+    const auto registry = makePluginRegistry(pools, node.inventory, node.paths, vfs);
+    const auto families = registry->collect();
+    std::set<std::string> names;
+    std::size_t samples = 0;
+    for (const auto& f : families) {
+        CAPTURE(f.name);
+        CHECK(names.insert(f.name).second);
+        for (const auto& problem : metrics::namingProblems(f, "ibvf_")) FAIL_CHECK(problem);
+        samples += f.samples.size();
+    }
+    // The walk covers what the issue asks for (a family dropped from the registry fails here).
+    for (const char* expected :
+         {"ibvf_pool_devices", "ibvf_pool_healthy_devices", "ibvf_pool_allocated_devices", "ibvf_kubelet_registrations_total",
+          "ibvf_list_and_watch_updates_total", "ibvf_allocate_duration_seconds", "ibvf_preferred_allocation_duration_seconds",
+          "ibvf_discovery_duration_seconds", "ibvf_records_reclaimed_total", "ibvf_vf_info", "ibvf_vf_healthy",
+          "ibvf_vf_allocated", "ibvf_vf_link_state", "ibvf_vf_guid_info", "ibvf_vf_netdev_receive_bytes_total",
+          "ibvf_vf_netdev_transmit_drops_total", "ibvf_vf_port_state", "ibvf_vf_port_physical_state", "ibvf_vf_port_info",
+          "ibvf_vf_port_transmit_data_bytes_total", "ibvf_vf_port_symbol_errors_total", "ibvf_vf_port_hw_counter_total",
+          "ibvf_metrics_read_errors_total"}) {
+        CHECK_MESSAGE(names.count(expected) == 1, expected);
+    }
+    CHECK(samples > 40);
+    const std::string text = registry->render();
+    CHECK(has(text, "ibvf_pool_devices{resource=\"rdma/vhca\"} 2"));
+    CHECK(has(text, "ibvf_pool_healthy_devices{resource=\"rdma/vhca\"} 1"));
+    CHECK(has(text, "ibvf_records_reclaimed_total{reason=\"not_held\"} 2"));
+    CHECK(has(text, "ibvf_vf_port_transmit_data_bytes_total{" + kVf0Labels + ",port=\"1\"} 400"));
+    CHECK(has(text, "ibvf_vf_port_hw_counter_total{" + kVf1Labels + ",port=\"1\",counter=\"out_of_buffer\"} 3"));
+    CHECK(text.find("lifespan") == std::string::npos);
+    CHECK(has(text, "ibvf_vf_port_state{" + kVf1Labels + ",port=\"1\"} 4"));
+    CHECK(has(text, "ibvf_vf_port_info{" + kVf0Labels +
+                        ",port=\"1\",link_layer=\"InfiniBand\",state=\"ACTIVE\",physical_state=\"LinkUp\"} 1"));
+    // VF 0's netdev is this namespace's "lo": its counters are there; VF 1 has no netdev and none.
+    CHECK(text.find("ibvf_vf_netdev_receive_bytes_total{" + kVf0Labels + "} ") != std::string::npos);
+    CHECK(text.find("ibvf_vf_netdev_receive_bytes_total{" + kVf1Labels) == std::string::npos);
+    // The PF "ibtmetric0" is no netdev of this namespace: its VF states cannot be read, counted
+    // once per scrape (for both its VFs), and this was the second scrape.
+    CHECK_MESSAGE(has(text, "ibvf_metrics_read_errors_total{source=\"vf_state\",reason=\"device_gone\"} 2"),
+                  text.substr(text.find("# HELP ibvf_metrics_read")));
+}
+
+TEST_CASE("per-VF families: values, GUIDs and link state through the PF, pod labels only while held") {
+    VfReading vf;
+    vf.resource = "rdma/vhca";
+    vf.pciAddress = kVf1;
+    vf.pf = "ib0";
+    vf.vfIndex = 1;
+    vf.numaNode = 0;
+    vf.rdmaDevice = "mlx5_2";
+    vf.healthy = true;
+    vf.allocated = true;
+    kernel::LinkStats stats;
+    stats.rxBytes = 1234;
+    stats.txDropped = 5;
+    vf.netdev = stats;
+    kernel::VfSettings settings;
+    settings.vfIndex = 1;
+    settings.linkState = kernel::VfLinkState::Enable;
+    settings.nodeGuid = 0x0002c90300a1b2c3ULL;
+    settings.portGuid = 0x0002c90300a1b2c4ULL;
+    vf.settings = settings;
+    std::vector<metrics::Family> out;
+    appendVfFamilies(out, {vf});
+    std::string text = render(out);
+    const std::string l = R"(resource="rdma/vhca",vf="0000:3b:00.3",pf="ib0",vf_index="1",numa_node="0",rdma_device="mlx5_2")";
+    CHECK(has(text, "ibvf_vf_info{" + l + "} 1"));
+    CHECK(has(text, "ibvf_vf_healthy{" + l + "} 1"));
+    CHECK(has(text, "ibvf_vf_allocated{" + l + "} 1"));
+    CHECK(has(text, "ibvf_vf_link_state{" + l + ",state=\"enable\"} 1"));
+    CHECK(has(text, "ibvf_vf_guid_info{" + l + ",node_guid=\"00:02:c9:03:00:a1:b2:c3\",port_guid=\"00:02:c9:03:00:a1:b2:c4\"} 1"));
+    CHECK(has(text, "ibvf_vf_netdev_receive_bytes_total{" + l + "} 1234"));
+    CHECK(has(text, "ibvf_vf_netdev_transmit_drops_total{" + l + "} 5"));
+    for (const auto& f : out) CHECK(metrics::namingProblems(f, "ibvf_").empty());
+
+    vf.pod = PodRef{"rdma/vhca", "ns", "p", "c"};
+    out.clear();
+    appendVfFamilies(out, {vf});
+    text = render(out);
+    CHECK(has(text, "ibvf_vf_netdev_receive_bytes_total{" + l + ",pod_namespace=\"ns\",pod=\"p\",container=\"c\"} 1234"));
+}
+
+TEST_CASE("a namespace gone between listing and reading, or a counter that is not a number, leaves out only those series") {
+    Node node;
+    node.sysfs.setRdmaPortFile("mlx5_2", 1, "counters/port_rcv_packets", "N/A");
+    ReadErrors errors;
+    // VF 0 is said to be in a pod whose namespace no longer exists.
+    const PlacementMap placements{{kVf0, VfPlacement{(node.dir.path() / "netns-gone").string(), "net1", ""}}};
+    const auto vfs = node.read(placements, errors);
+    REQUIRE(vfs.size() == 2);
+    CHECK_FALSE(vfs[0].netdev);            // its namespace is gone
+    CHECK(vfs[0].ports.size() == 1);       // its RDMA device is still on the host: read there
+    REQUIRE(vfs[1].ports.size() == 1);
+    CHECK(vfs[1].ports[0].counters.count("port_rcv_packets") == 0);
+    CHECK(vfs[1].ports[0].counters.at("port_xmit_data") == 100);
+    std::vector<metrics::Family> out;
+    errors.collect(out);
+    const std::string text = render(out);
+    CHECK_MESSAGE(has(text, "ibvf_metrics_read_errors_total{source=\"netdev\",reason=\"namespace_gone\"} 1"), text);
+    CHECK_MESSAGE(has(text, "ibvf_metrics_read_errors_total{source=\"rdma\",reason=\"unreadable\"} 1"), text);
+
+    SUBCASE("an RDMA device that left the host's sysfs without a known pod namespace is counted, not fatal") {
+        ReadErrors more;
+        std::filesystem::remove_all(node.sysfs.root() / "class/infiniband/mlx5_2");
+        const auto again = node.read({}, more);
+        REQUIRE(again.size() == 2);
+        CHECK(again[1].ports.empty());
+        std::vector<metrics::Family> fams;
+        more.collect(fams);
+        CHECK(has(render(fams), "ibvf_metrics_read_errors_total{source=\"rdma\",reason=\"not_visible\"} 1"));
+    }
+}

@@ -1,0 +1,155 @@
+#include <doctest/doctest.h>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <stdexcept>
+#include <thread>
+
+#include "linux/Fd.hpp"
+#include "metrics/HttpEndpoint.hpp"
+#include "metrics/HttpMessage.hpp"
+#include "metrics/ListenAddress.hpp"
+#include "support/HttpGet.hpp"
+#include "support/LoopbackSocket.hpp"
+
+using namespace ibvf::metrics;
+using std::chrono::milliseconds;
+
+TEST_CASE("a request head is complete at the empty line; its path drops the query") {
+    CHECK(parseRequestHead("GET /metrics HTTP/1.1\r\nHost: x\r\n", 8192).status == HeadStatus::Incomplete);
+    const auto r = parseRequestHead("GET /metrics?x=1 HTTP/1.1\r\nHost: x\r\n\r\n", 8192);
+    REQUIRE(r.status == HeadStatus::Complete);
+    CHECK(r.request.method == "GET");
+    CHECK(r.request.path == "/metrics");
+    CHECK(parseRequestHead("HEAD /healthz HTTP/1.0\n\n", 8192).request.method == "HEAD");
+}
+
+TEST_CASE("malformed heads are Bad, oversized ones TooLarge") {
+    for (const char* bad : {"GET\r\n\r\n", "GET /x\r\n\r\n", "GET x HTTP/1.1\r\n\r\n", "GET /x HTTP/2\r\n\r\n",
+                            "G(T /x HTTP/1.1\r\n\r\n", "GET /x HTTP/1.1\r\nno colon\r\n\r\n", "GET  /x HTTP/1.1\r\n\r\n",
+                            "GET /x HTTP/1.1\r\n: v\r\n\r\n"}) {
+        CAPTURE(bad);
+        CHECK(parseRequestHead(bad, 8192).status == HeadStatus::Bad);
+    }
+    const std::string big = "GET /metrics HTTP/1.1\r\nX: " + std::string(100, 'a');
+    CHECK(parseRequestHead(big, 64).status == HeadStatus::TooLarge);
+    CHECK(parseRequestHead(big + "\r\n\r\n", 64).status == HeadStatus::TooLarge);
+    CHECK(parseRequestHead(big + "\r\n\r\n", 8192).status == HeadStatus::Complete);
+}
+
+TEST_CASE("a response carries status, Content-Length and Connection: close; HEAD drops the body") {
+    HttpResponse r;
+    r.body = "ok\n";
+    CHECK(serializeResponse(r, false) ==
+          "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n");
+    CHECK(serializeResponse(r, true).find("ok\n") == std::string::npos);
+}
+
+TEST_CASE("listen addresses: IP literals with a port, IPv6 in brackets, :port for all") {
+    CHECK(parseListenAddress("127.0.0.1:9101").toString() == "127.0.0.1:9101");
+    CHECK(parseListenAddress("[::1]:0").toString() == "[::1]:0");
+    CHECK(parseListenAddress(":9101").toString() == "[::]:9101");
+    for (const char* bad : {"9101", "127.0.0.1", "127.0.0.1:", "127.0.0.1:70000", "::1:9101", "[127.0.0.1]:1",
+                            "localhost:9101", "1.2.3.4:9x"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_AS(parseListenAddress(bad), std::invalid_argument);
+    }
+}
+
+namespace {
+
+HttpEndpoint makeEndpoint(EndpointLimits limits = {}) {
+    std::map<std::string, Route> routes;
+    routes["/metrics"] = [] {
+        HttpResponse r;
+        r.body = std::string(300000, 'm');  // bigger than a socket buffer: sent over several rounds
+        return r;
+    };
+    routes["/healthz"] = [] {
+        HttpResponse r;
+        r.body = "ok\n";
+        return r;
+    };
+    routes["/boom"] = []() -> HttpResponse { throw std::runtime_error("collector failed"); };
+    return HttpEndpoint(parseListenAddress("127.0.0.1:0"), std::move(routes), limits);
+}
+
+}  // namespace
+
+TEST_CASE("the endpoint serves its routes, 404 for others, 405 for other methods, 400/431 for bad heads") {
+    HttpEndpoint ep(parseListenAddress("127.0.0.1:0"),
+                    {{"/healthz", [] { return HttpResponse{200, "text/plain", "ok\n", {}}; }},
+                     {"/metrics", [] { return HttpResponse{200, "text/plain", std::string(300000, 'm'), {}}; }},
+                     {"/boom", []() -> HttpResponse { throw std::runtime_error("collector failed"); }}},
+                    EndpointLimits{});
+    REQUIRE(ep.port() != 0);
+    auto r = ibvf::test::httpGet(ep.port(), "/healthz");
+    CHECK(r.status == 200);
+    CHECK(r.body == "ok\n");
+    r = ibvf::test::httpGet(ep.port(), "/metrics");
+    CHECK(r.status == 200);
+    CHECK(r.body.size() == 300000);
+    CHECK(ibvf::test::httpGet(ep.port(), "/nope").status == 404);
+    CHECK(ibvf::test::httpGet(ep.port(), "/boom").status == 500);
+    r = ibvf::test::httpExchange(ep.port(), "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+    CHECK(r.status == 405);
+    CHECK(r.head.find("Allow: GET, HEAD") != std::string::npos);
+    CHECK(ibvf::test::httpExchange(ep.port(), "GET metrics HTTP/1.1\r\n\r\n").status == 400);
+    CHECK(ibvf::test::httpExchange(ep.port(), "GET /metrics HTTP/1.1\r\nX: " + std::string(9000, 'a')).status == 431);
+    r = ibvf::test::httpExchange(ep.port(), "HEAD /healthz HTTP/1.1\r\n\r\n");
+    CHECK(r.status == 200);
+    CHECK(r.body.empty());
+}
+
+TEST_CASE("a client that connects and never sends is dropped at its deadline and blocks no one") {
+    EndpointLimits limits;
+    limits.deadline = milliseconds(300);
+    HttpEndpoint ep = makeEndpoint(limits);
+    std::vector<ibvf::kernel::Fd> silent;
+    for (int i = 0; i < 3; ++i) {
+        ibvf::kernel::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        const sockaddr_in a = ibvf::test::LoopbackSocket::address(ep.port());
+        REQUIRE(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+        silent.push_back(std::move(fd));
+    }
+    // Others are served at once, while the silent ones hang on.
+    const auto start = std::chrono::steady_clock::now();
+    CHECK(ibvf::test::httpGet(ep.port(), "/healthz").status == 200);
+    CHECK(ibvf::test::httpGet(ep.port(), "/metrics").body.size() == 300000);
+    CHECK(std::chrono::steady_clock::now() - start < milliseconds(250));
+    // The silent ones are closed by the server once their deadline passed: read returns 0.
+    std::this_thread::sleep_for(milliseconds(500));
+    for (auto& fd : silent) {
+        char c = 0;
+        CHECK(::recv(fd.get(), &c, 1, MSG_DONTWAIT) == 0);
+    }
+}
+
+TEST_CASE("connections beyond the limit wait in the backlog and are served once others finish") {
+    EndpointLimits limits;
+    limits.deadline = milliseconds(300);
+    limits.maxConnections = 2;
+    HttpEndpoint ep = makeEndpoint(limits);
+    std::vector<ibvf::kernel::Fd> silent;
+    for (int i = 0; i < 2; ++i) {
+        ibvf::kernel::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        const sockaddr_in a = ibvf::test::LoopbackSocket::address(ep.port());
+        REQUIRE(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+        silent.push_back(std::move(fd));
+    }
+    std::this_thread::sleep_for(milliseconds(50));  // both accepted: the endpoint is full
+    const auto start = std::chrono::steady_clock::now();
+    CHECK(ibvf::test::httpGet(ep.port(), "/healthz").status == 200);
+    CHECK(std::chrono::steady_clock::now() - start >= milliseconds(200));  // waited for a slot
+}
+
+TEST_CASE("binding a taken port fails with the address in the message") {
+    const auto taken = ibvf::test::LoopbackSocket::open(1);
+    try {
+        HttpEndpoint ep(parseListenAddress("127.0.0.1:" + std::to_string(taken.port)), {});
+        FAIL("bound a taken port");
+    } catch (const std::system_error& e) {
+        CHECK(std::string(e.what()).find("127.0.0.1:" + std::to_string(taken.port)) != std::string::npos);
+    }
+}
