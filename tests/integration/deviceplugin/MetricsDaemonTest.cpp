@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "DevicePluginLab.hpp"
+#include "MetricsScrape.hpp"
 #include "support/HttpGet.hpp"
 #include "support/LoopbackSocket.hpp"
 #include "support/TimeScale.hpp"
@@ -13,9 +14,6 @@ using ibvf::test::httpGet;
 namespace {
 
 const auto kSoon = ibvf::test::scaled(std::chrono::seconds(8));
-
-// A port nobody listens on right now (bound by the kernel's choice, then released).
-std::uint16_t freePort() { return ibvf::test::LoopbackSocket::open(0).port; }
 
 std::string scrape(std::uint16_t port) {
     const auto r = httpGet(port, "/metrics");

@@ -2,16 +2,11 @@
 // through ibvf's attachment state and reads its counters inside the pod's namespace.
 #include <doctest/doctest.h>
 
-#include <net/if.h>
-#include <netpacket/packet.h>
-#include <sys/socket.h>
-
 #include <fstream>
-#include <sstream>
 
 #include "DevicePluginLab.hpp"
+#include "MetricsScrape.hpp"
 #include "integration/plugin/PluginLab.hpp"
-#include "linux/Fd.hpp"
 #include "support/HttpGet.hpp"
 #include "support/LoopbackSocket.hpp"
 #include "support/TimeScale.hpp"
@@ -30,41 +25,6 @@ namespace {
 
 const auto kSoon = ibvf::test::scaled(std::chrono::seconds(8));
 
-std::optional<double> sample(const std::string& text, const std::string& prefix) {
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind(prefix, 0) == 0) return std::stod(line.substr(line.rfind(' ') + 1));
-    return std::nullopt;
-}
-
-std::string scrape(std::uint16_t port) {
-    try {
-        return httpGet(port, "/metrics").body;
-    } catch (const std::exception&) {
-        return {};
-    }
-}
-
-// Broadcast frames out of `ifname` in this namespace.
-void sendFrames(const std::string& ifname, int count, std::size_t size) {
-    ibvf::kernel::Fd fd(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
-    REQUIRE(fd);
-    sockaddr_ll to{};
-    to.sll_family = AF_PACKET;
-    to.sll_ifindex = static_cast<int>(::if_nametoindex(ifname.c_str()));
-    to.sll_halen = 6;
-    REQUIRE(to.sll_ifindex > 0);
-    std::string frame(size, '\0');
-    for (std::size_t i = 0; i < 6; ++i) frame[i] = '\xff';
-    frame[6] = '\x02';
-    frame[12] = '\x88';
-    frame[13] = '\xb5';
-    for (int i = 0; i < count; ++i)
-        REQUIRE(::sendto(fd.get(), frame.data(), frame.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to) ==
-                static_cast<ssize_t>(size));
-}
-
 }  // namespace
 
 TEST_CASE("metrics per VF: after an ADD the VF's netdev is read inside the pod's namespace") {
@@ -75,7 +35,7 @@ TEST_CASE("metrics per VF: after an ADD the VF's netdev is read inside the pod's
     TempDir dir;
     FakeKubelet kubelet(dir.path() / "device-plugins");
     std::ofstream(dir.path() / "config.json") << R"({"mode":"sriov","pfNetdevices":[")" << node.pfNetdev() << R"("]})";
-    const std::uint16_t port = ibvf::test::LoopbackSocket::open(0).port;
+    const std::uint16_t port = freePort();
     DaemonProcess daemon({"--config", (dir.path() / "config.json").string(), "--metrics-address",
                           "127.0.0.1:" + std::to_string(port)},
                          {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "IBVF_SYSFS_ROOT=" + node.sysfs().root().string(),
@@ -94,14 +54,14 @@ TEST_CASE("metrics per VF: after an ADD the VF's netdev is read inside the pod's
 
     const std::string series = "ibvf_vf_netdev_receive_bytes_total{resource=\"rdma/vhca\",vf=\"" + vfPci(0) + "\"";
     std::string text;
-    REQUIRE_MESSAGE(waitUntil([&] { return sample(text = scrape(port), series).has_value(); }, kSoon), text << daemon.log());
-    const double before = *sample(text, series);
+    REQUIRE_MESSAGE(waitUntil([&] { return sampleStartingWith(text = scrapeOrEmpty(port), series).has_value(); }, kSoon), text << daemon.log());
+    const double before = *sampleStartingWith(text, series);
     sendFrames(node.veth(0).b(), 40, 300);  // the host end sends; net1 in the pod receives
-    CHECK_MESSAGE(waitUntil([&] { return sample(scrape(port), series).value_or(0) >= before + 40 * 300; }, kSoon), scrape(port));
-    CHECK(scrape(port).find("source=\"netdev\"") == std::string::npos);  // no read error on the way
+    CHECK_MESSAGE(waitUntil([&] { return sampleStartingWith(scrapeOrEmpty(port), series).value_or(0) >= before + 40 * 300; }, kSoon), scrapeOrEmpty(port));
+    CHECK(scrapeOrEmpty(port).find("source=\"netdev\"") == std::string::npos);  // no read error on the way
 
     // After DEL the netdev is back on the host, and read there: the counters keep counting.
     CHECK(node.run("DEL", "cid-metrics", pod.path(), conf).exitCode == 0);
-    CHECK(waitUntil([&] { return sample(scrape(port), series).value_or(0) >= before + 40 * 300; }, kSoon));
+    CHECK(waitUntil([&] { return sampleStartingWith(scrapeOrEmpty(port), series).value_or(0) >= before + 40 * 300; }, kSoon));
     CHECK(daemon.terminate() == std::optional<int>(0));
 }

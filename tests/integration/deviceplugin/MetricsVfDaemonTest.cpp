@@ -3,9 +3,7 @@
 // sysfs, a slow client that blocks nobody, and a real Prometheus (Debian's) scraping it all.
 #include <doctest/doctest.h>
 
-#include <net/if.h>
 #include <netinet/in.h>
-#include <netpacket/packet.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +14,7 @@
 #include <rapidjson/document.h>
 
 #include "DevicePluginLab.hpp"
+#include "MetricsScrape.hpp"
 #include "linux/Fd.hpp"
 #include "support/HttpGet.hpp"
 #include "support/LoopbackSocket.hpp"
@@ -30,45 +29,6 @@ using ibvf::test::VethPair;
 namespace {
 
 const auto kSoon = ibvf::test::scaled(std::chrono::seconds(8));
-
-std::uint16_t freePort() { return ibvf::test::LoopbackSocket::open(0).port; }
-
-std::string scrapeOrEmpty(std::uint16_t port) {
-    try {
-        return httpGet(port, "/metrics").body;
-    } catch (const std::exception&) {
-        return {};
-    }
-}
-
-// The value of the first sample whose line starts with `prefix` (name and the labels up to
-// where the caller stops); nullopt when there is none.
-std::optional<double> sampleStartingWith(const std::string& text, const std::string& prefix) {
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind(prefix, 0) == 0) return std::stod(line.substr(line.rfind(' ') + 1));
-    return std::nullopt;
-}
-
-// `count` Ethernet frames of `size` bytes out of `ifname` (an AF_PACKET socket: no addresses needed).
-void sendFrames(const std::string& ifname, int count, std::size_t size) {
-    ibvf::kernel::Fd fd(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
-    REQUIRE(fd);
-    sockaddr_ll to{};
-    to.sll_family = AF_PACKET;
-    to.sll_ifindex = static_cast<int>(::if_nametoindex(ifname.c_str()));
-    to.sll_halen = 6;
-    REQUIRE(to.sll_ifindex > 0);
-    std::string frame(size, '\0');
-    for (int i = 0; i < 6; ++i) frame[static_cast<std::size_t>(i)] = '\xff';  // broadcast
-    frame[6] = '\x02';                                                          // locally administered source
-    frame[12] = '\x88';                                                         // local experimental ethertype
-    frame[13] = '\xb5';
-    for (int i = 0; i < count; ++i)
-        REQUIRE(::sendto(fd.get(), frame.data(), frame.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to) ==
-                static_cast<ssize_t>(size));
-}
 
 std::string urlEncode(const std::string& s) {
     std::string out;
