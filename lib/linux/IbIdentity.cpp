@@ -15,12 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    return s;
-}
-
 // A device name is one path component.
 bool validDeviceName(std::string_view name) {
     return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos;
@@ -30,7 +24,7 @@ std::optional<std::string> readFile(const fs::path& path) {
     std::ifstream in(path);
     std::string line;
     if (!in || !std::getline(in, line)) return std::nullopt;
-    return std::string(trim(line));
+    return std::string(trimmedAttribute(line));
 }
 
 fs::path portDir(const Sysfs& sysfs, std::string_view rdmaDevice) {
@@ -39,17 +33,17 @@ fs::path portDir(const Sysfs& sysfs, std::string_view rdmaDevice) {
 
 }  // namespace
 
-std::optional<Guid> parseSysfsGuid(std::string_view text) { return Guid::parseSysfs(trim(text)); }
+std::optional<Guid> parseSysfsGuid(std::string_view text) { return Guid::parseSysfs(trimmedAttribute(text)); }
 
 std::optional<Guid> portGuidOfGid(std::string_view gid) {
-    gid = trim(gid);
+    gid = trimmedAttribute(gid);
     constexpr std::size_t kGidText = 39;  // 8 groups of 4 digits and 7 colons
     if (gid.size() != kGidText || !Guid::parseSysfs(gid.substr(0, 19))) return std::nullopt;
     return parseSysfsGuid(gid.substr(20));
 }
 
 std::optional<std::uint16_t> parseSysfsPkey(std::string_view text) {
-    text = trim(text);
+    text = trimmedAttribute(text);
     if (text.size() < 3 || text.size() > 6 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X')) return std::nullopt;
     std::uint16_t v = 0;
     const auto [end, ec] = std::from_chars(text.data() + 2, text.data() + text.size(), v, 16);

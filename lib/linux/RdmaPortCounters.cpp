@@ -15,12 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    return s;
-}
-
 template <class Int>
 std::optional<Int> parseDecimal(std::string_view text) {
     Int v{};
@@ -51,7 +45,7 @@ void readCounterDir(const fs::path& dir, std::map<std::string, std::uint64_t>& o
             ++unreadable;  // some drivers refuse counters they do not implement (EINVAL, ENOSYS)
             continue;
         }
-        if (const auto v = parseDecimal<std::uint64_t>(trim(text))) out.emplace(name, *v);
+        if (const auto v = parseDecimal<std::uint64_t>(trimmedAttribute(text))) out.emplace(name, *v);
         else ++unreadable;
     }
 }
@@ -59,7 +53,7 @@ void readCounterDir(const fs::path& dir, std::map<std::string, std::uint64_t>& o
 std::optional<std::string> readText(const fs::path& path, unsigned& unreadable) {
     std::string text;
     const int err = readSysfsAttribute(path, text);
-    if (err == 0) return std::string(trim(text));
+    if (err == 0) return std::string(trimmedAttribute(text));
     if (err != ENOENT) ++unreadable;
     return std::nullopt;
 }
@@ -67,12 +61,12 @@ std::optional<std::string> readText(const fs::path& path, unsigned& unreadable) 
 }  // namespace
 
 std::optional<std::pair<unsigned, std::string>> parsePortStateText(std::string_view text) {
-    text = trim(text);
+    text = trimmedAttribute(text);
     const auto colon = text.find(':');
     if (colon == std::string_view::npos) return std::nullopt;
     const auto code = parseDecimal<unsigned>(text.substr(0, colon));
     if (!code) return std::nullopt;
-    return std::make_pair(*code, std::string(trim(text.substr(colon + 1))));
+    return std::make_pair(*code, std::string(trimmedAttribute(text.substr(colon + 1))));
 }
 
 ReadResult<std::vector<RdmaPortCounters>> readRdmaPortCounters(const Sysfs& sysfs, std::string_view rdmaDevice) {

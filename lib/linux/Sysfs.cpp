@@ -29,13 +29,6 @@ std::string basenameOf(std::string_view link) {
     return std::string(slash == std::string_view::npos ? link : link.substr(slash + 1));
 }
 
-std::string_view trimmed(std::string_view s) {
-    const auto isSpace = [](char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; };
-    while (!s.empty() && isSpace(s.front())) s.remove_prefix(1);
-    while (!s.empty() && isSpace(s.back())) s.remove_suffix(1);
-    return s;
-}
-
 // Returns 0 or the errno.
 int readLink(const fs::path& path, std::string& out) {
     char buf[PATH_MAX];
@@ -98,7 +91,7 @@ std::vector<std::string> listDirectory(const fs::path& dir) {
 
 template <class Int>
 Int parseNumber(const fs::path& path, std::string_view text) {
-    const std::string_view t = trimmed(text);
+    const std::string_view t = trimmedAttribute(text);
     Int value{};
     const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
     if (t.empty() || ec != std::errc() || end != t.data() + t.size()) {
@@ -176,6 +169,13 @@ void forEachVirtfn(const fs::path& pfDir, Visit&& visit) {
 
 // Returns 0 or the errno. A sysfs attribute is at most a page and arrives in one read(), so a
 // short read means end of file and the usual second read() returning 0 is skipped.
+std::string_view trimmedAttribute(std::string_view s) {
+    const auto isSpace = [](char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; };
+    while (!s.empty() && isSpace(s.front())) s.remove_prefix(1);
+    while (!s.empty() && isSpace(s.back())) s.remove_suffix(1);
+    return s;
+}
+
 int readSysfsAttribute(const fs::path& path, std::string& out) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) return errno;
@@ -224,7 +224,7 @@ std::optional<std::string> Sysfs::netdevAttribute(std::string_view ifname, std::
         if (err == ENOENT) return std::nullopt;
         throw KernelError(err, "read " + path.string());
     }
-    return std::string(trimmed(text));
+    return std::string(trimmedAttribute(text));
 }
 
 std::optional<std::string> Sysfs::rdmaNodeGuid(std::string_view rdmaDevice) const {
@@ -237,7 +237,7 @@ std::optional<std::string> Sysfs::rdmaNodeGuid(std::string_view rdmaDevice) cons
         if (err == ENOENT) return std::nullopt;
         throw KernelError(err, "read " + path.string());
     }
-    return std::string(trimmed(text));
+    return std::string(trimmedAttribute(text));
 }
 
 VfInfo Sysfs::vf(std::string_view bdf) const {
@@ -340,7 +340,7 @@ std::vector<std::string> Sysfs::rdmaCharDevices(std::string_view rdmaDevice) con
                 if (err == ENOENT || err == ENOTDIR) continue;
                 throw KernelError(err, "read " + file.string());
             }
-            if (trimmed(ibdev) == rdmaDevice) devices.push_back("/dev/infiniband/" + name);
+            if (trimmedAttribute(ibdev) == rdmaDevice) devices.push_back("/dev/infiniband/" + name);
         }
     }
     return devices;

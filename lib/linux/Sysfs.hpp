@@ -15,6 +15,8 @@ bool isValidPciAddress(std::string_view bdf);
 // One sysfs attribute file, untrimmed, into `out`. Returns 0 or the errno of the failed call
 // (no exception: callers that read many files skip the ones that fail).
 int readSysfsAttribute(const std::filesystem::path& path, std::string& out);
+// An attribute's text without the surrounding whitespace (the kernel's trailing newline).
+std::string_view trimmedAttribute(std::string_view s);
 
 struct VfInfo {
     std::string pciAddress;
