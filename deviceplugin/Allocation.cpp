@@ -58,7 +58,7 @@ std::string devinfoFileName(const ResourceConfig& resource, const std::string& b
 }
 
 ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::string>& ids,
-                                      const kernel::Sysfs& sysfs, const AllocationPaths& paths) {
+                                      const linux::Sysfs& sysfs, const AllocationPaths& paths) {
     std::map<std::string, const DeviceRecord*> byId;
     for (const auto& d : pool.devices) byId[d.id] = &d;
     std::vector<const DeviceRecord*> chosen;
@@ -82,12 +82,12 @@ ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::s
                 for (auto& dev : sysfs.rdmaCharDevices(d->rdmaDevice)) charDevices.insert(dev);
         }
         out.envs.emplace_back(pciDeviceEnvName(pool.config), bdfs);
-        kernel::makeDirectories(paths.devinfoDir, 0755);
-        kernel::makeDirectories(paths.allocationsDir, 0755);
+        linux::makeDirectories(paths.devinfoDir, 0755);
+        linux::makeDirectories(paths.allocationsDir, 0755);
         std::lock_guard records(allocationRecordsMutex());
         for (const DeviceRecord* d : chosen) {
-            kernel::writeFileAtomic(paths.devinfoDir / devinfoFileName(pool.config, d->pciAddress), devinfoJson(*d), 0644);
-            kernel::writeFileAtomic(node::allocationRecordIn(paths.allocationsDir, d->pciAddress),
+            linux::writeFileAtomic(paths.devinfoDir / devinfoFileName(pool.config, d->pciAddress), devinfoJson(*d), 0644);
+            linux::writeFileAtomic(node::allocationRecordIn(paths.allocationsDir, d->pciAddress),
                                     node::allocationRecordJson({d->pciAddress, pool.config.resourceName(),
                                                                 node::recordTimeText(std::chrono::system_clock::now())}),
                                     0644);

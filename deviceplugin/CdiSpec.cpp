@@ -35,7 +35,7 @@ bool validName(std::string_view s, bool letterFirst, std::string_view middle) {
 std::optional<std::pair<unsigned, unsigned>> devNumber(const fs::path& file) {
     std::optional<std::string> text;
     try {
-        text = kernel::readFile(file);
+        text = linux::readFile(file);
     } catch (const std::exception&) {
         return std::nullopt;
     }
@@ -53,13 +53,13 @@ std::optional<std::pair<unsigned, unsigned>> devNumber(const fs::path& file) {
     return std::make_pair(major, minor);
 }
 
-CharDevice charDevice(const kernel::Sysfs& sysfs, const std::string& path) {
+CharDevice charDevice(const linux::Sysfs& sysfs, const std::string& path) {
     const std::string name = fs::path(path).filename().string();
     const char* cls = name.starts_with("uverbs") ? "class/infiniband_verbs" : "class/infiniband_mad";
     return CharDevice{path, devNumber(sysfs.root() / cls / name / "dev")};
 }
 
-CharDevice rdmaCm(const kernel::Sysfs& sysfs) {
+CharDevice rdmaCm(const linux::Sysfs& sysfs) {
     return CharDevice{kRdmaCm, devNumber(sysfs.root() / "class/misc/rdma_cm/dev")};
 }
 
@@ -137,10 +137,10 @@ std::string specFileName(std::string_view kind) {
 bool isIbvfSpecFileName(std::string_view filename) {
     const std::string marker = std::string(kVendorSuffix) + "-";
     return filename.ends_with(".json") && filename.find(marker) != std::string_view::npos &&
-           !kernel::isAtomicTempFileName(filename);
+           !linux::isAtomicTempFileName(filename);
 }
 
-std::vector<CharDevice> charDevicesOf(const kernel::Sysfs& sysfs, std::string_view rdmaDevice) {
+std::vector<CharDevice> charDevicesOf(const linux::Sysfs& sysfs, std::string_view rdmaDevice) {
     std::vector<CharDevice> out;
     if (!rdmaDevice.empty())
         for (const auto& path : sysfs.rdmaCharDevices(rdmaDevice)) out.push_back(charDevice(sysfs, path));
@@ -148,7 +148,7 @@ std::vector<CharDevice> charDevicesOf(const kernel::Sysfs& sysfs, std::string_vi
     return out;
 }
 
-std::vector<CharDevice> allCharDevices(const kernel::Sysfs& sysfs) {
+std::vector<CharDevice> allCharDevices(const linux::Sysfs& sysfs) {
     std::vector<CharDevice> out;
     for (const auto& path : allRdmaCharDevices(sysfs)) out.push_back(charDevice(sysfs, path));
     out.push_back(rdmaCm(sysfs));
@@ -170,7 +170,7 @@ std::optional<std::vector<std::string>> deviceNamesInSpec(std::string_view json)
     return names;
 }
 
-std::string renderSpec(const Pool& pool, const kernel::Sysfs& sysfs) {
+std::string renderSpec(const Pool& pool, const linux::Sysfs& sysfs) {
     const std::string kind = kindOf(pool.config);
     rapidjson::StringBuffer out;
     rapidjson::Writer<rapidjson::StringBuffer> w(out);

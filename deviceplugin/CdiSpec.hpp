@@ -48,15 +48,15 @@ bool validClass(std::string_view cls);
 bool validDeviceName(std::string_view name);
 
 // uverbsN, umadN, issmN of the RDMA device, and rdma_cm, with numbers from sysfs.
-std::vector<CharDevice> charDevicesOf(const kernel::Sysfs& sysfs, std::string_view rdmaDevice);
+std::vector<CharDevice> charDevicesOf(const linux::Sysfs& sysfs, std::string_view rdmaDevice);
 // Every RDMA char device of the node and rdma_cm (the hca pool's one device).
-std::vector<CharDevice> allCharDevices(const kernel::Sysfs& sysfs);
+std::vector<CharDevice> allCharDevices(const linux::Sysfs& sysfs);
 
 // The device names a spec file's text declares; nullopt when it is not a CDI spec.
 std::optional<std::vector<std::string>> deviceNamesInSpec(std::string_view json);
 
 // The spec JSON: one device per VF of the pool (a VF without an RDMA device gets rdma_cm only,
 // as in Allocate's classic answer) or the one "all" (hca).
-std::string renderSpec(const Pool& pool, const kernel::Sysfs& sysfs);
+std::string renderSpec(const Pool& pool, const linux::Sysfs& sysfs);
 
 }  // namespace ibvf::dp::cdi

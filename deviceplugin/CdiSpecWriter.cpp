@@ -24,7 +24,7 @@ void SpecWriter::report(const std::string& file, const std::string& error) {
         spdlog::error("CDI spec {}: {}; Allocate answers with device specs instead", (dir_ / file).string(), error);
 }
 
-std::optional<std::string> SpecWriter::syncOne(const Pool& pool, const kernel::Sysfs& sysfs) {
+std::optional<std::string> SpecWriter::syncOne(const Pool& pool, const linux::Sysfs& sysfs) {
     std::string kind;
     try {
         kind = kindOf(pool.config);
@@ -36,12 +36,12 @@ std::optional<std::string> SpecWriter::syncOne(const Pool& pool, const kernel::S
     try {
         if (pool.devices.empty()) {
             // A spec without devices is invalid CDI; nothing can be allocated from the pool anyway.
-            kernel::removeFile(dir_ / file);
+            linux::removeFile(dir_ / file);
         } else {
             const std::string text = renderSpec(pool, sysfs);
-            if (kernel::readFile(dir_ / file) != text) {
-                kernel::makeDirectories(dir_, 0755);
-                kernel::writeFileAtomic(dir_ / file, text, 0644, kernel::Durability::CrashSafe);
+            if (linux::readFile(dir_ / file) != text) {
+                linux::makeDirectories(dir_, 0755);
+                linux::writeFileAtomic(dir_ / file, text, 0644, linux::Durability::CrashSafe);
             }
         }
     } catch (const std::exception& e) {
@@ -52,7 +52,7 @@ std::optional<std::string> SpecWriter::syncOne(const Pool& pool, const kernel::S
     return kind;
 }
 
-std::vector<std::optional<std::string>> SpecWriter::sync(const std::vector<Pool>& pools, const kernel::Sysfs& sysfs) {
+std::vector<std::optional<std::string>> SpecWriter::sync(const std::vector<Pool>& pools, const linux::Sysfs& sysfs) {
     std::vector<std::optional<std::string>> kinds;
     std::set<std::string> keep;
     for (const auto& pool : pools) {
@@ -68,7 +68,7 @@ std::vector<std::optional<std::string>> SpecWriter::sync(const std::vector<Pool>
         const std::string name = it->path().filename().string();
         if (!isIbvfSpecFileName(name) || keep.count(name) != 0) continue;
         try {
-            if (kernel::removeFile(it->path())) spdlog::info("CDI spec {} removed: its pool is gone", it->path().string());
+            if (linux::removeFile(it->path())) spdlog::info("CDI spec {} removed: its pool is gone", it->path().string());
         } catch (const std::exception& e) {
             spdlog::warn("{}", e.what());
         }

@@ -25,10 +25,10 @@ public:
     // For each pool (same order), its kind when the spec on disk describes the pool's devices now,
     // nullopt when it could not be written (logged once per distinct error). Then removes ibvf
     // specs of pools that are not in the list.
-    std::vector<std::optional<std::string>> sync(const std::vector<Pool>& pools, const kernel::Sysfs& sysfs);
+    std::vector<std::optional<std::string>> sync(const std::vector<Pool>& pools, const linux::Sysfs& sysfs);
 
 private:
-    std::optional<std::string> syncOne(const Pool& pool, const kernel::Sysfs& sysfs);
+    std::optional<std::string> syncOne(const Pool& pool, const linux::Sysfs& sysfs);
     void report(const std::string& file, const std::string& error);
 
     std::filesystem::path dir_;

@@ -120,7 +120,7 @@ std::string normalizedHexId(const std::string& text, const std::string& field) {
 // sriov-network-device-plugin's spelling: "0x1", "0x8001" (decimal taken too).
 std::uint16_t partitionOf(const std::string& text, const std::string& field) {
     try {
-        return kernel::Pkey::parse(text).partition();
+        return linux::Pkey::parse(text).partition();
     } catch (const std::invalid_argument& e) {
         fail(field, std::string(e.what()) + " (a partition key such as \"0x8001\")");
     }
@@ -250,7 +250,7 @@ Config parseConfig(std::string_view json) {
 Config loadConfig(const std::filesystem::path& path) {
     std::optional<std::string> text;
     try {
-        text = kernel::readFile(path);
+        text = linux::readFile(path);
     } catch (const std::exception& e) {
         throw ConfigError("config " + path.string() + ": " + e.what());
     }

@@ -36,7 +36,7 @@
 #include "linux/AtomicFile.hpp"
 #include "linux/Fd.hpp"
 #include "linux/KernelError.hpp"
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 #include "linux/Sysfs.hpp"
 #include "node/NodePaths.hpp"
 
@@ -79,7 +79,7 @@ struct Served {
 class Daemon {
 public:
     Daemon(const DaemonOptions& options, Config config)
-        : options_(options), config_(std::move(config)), sysfs_(kernel::Sysfs::fromEnvironment()),
+        : options_(options), config_(std::move(config)), sysfs_(linux::Sysfs::fromEnvironment()),
           paths_(AllocationPaths::fromEnvironment()),
           configStamp_(stampOf(options.configPath)), cdiSpecs_(cdi::SpecWriter::dirFromEnvironment()),
           reclaimer_(options.podResourcesSocket, paths_, options.reclaimInterval, options.recordGrace, &assignments_,
@@ -87,14 +87,14 @@ public:
 
     int run() {
         const sigset_t signals = stopSignals();
-        kernel::Fd sigFd(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
-        if (!sigFd) kernel::throwErrno("signalfd");
+        linux::Fd sigFd(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
+        if (!sigFd) linux::throwErrno("signalfd");
         const fs::path socketDir = options_.socketDir();
-        kernel::makeDirectories(socketDir, 0755);
-        kernel::Fd inotifyFd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-        if (!inotifyFd) kernel::throwErrno("inotify_init1");
+        linux::makeDirectories(socketDir, 0755);
+        linux::Fd inotifyFd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+        if (!inotifyFd) linux::throwErrno("inotify_init1");
         if (::inotify_add_watch(inotifyFd.get(), socketDir.c_str(), IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM) < 0)
-            kernel::throwErrno("watch " + socketDir.string());
+            linux::throwErrno("watch " + socketDir.string());
         LinkEventSocket links;
         startMetrics();
 
@@ -113,7 +113,7 @@ public:
                 lastRefresh + options_.refreshInterval - std::chrono::steady_clock::now());
             pollfd fds[3] = {{sigFd.get(), POLLIN, 0}, {inotifyFd.get(), POLLIN, 0}, {links.fd(), POLLIN, 0}};
             const int n = ::poll(fds, 3, static_cast<int>(std::max<long long>(0, dueIn.count())));
-            if (n < 0 && errno != EINTR) kernel::throwErrno("poll");
+            if (n < 0 && errno != EINTR) linux::throwErrno("poll");
             if (n > 0 && (fds[0].revents & POLLIN) != 0) {
                 signalfd_siginfo info{};
                 const ssize_t got = ::read(sigFd.get(), &info, sizeof info);
@@ -169,7 +169,7 @@ private:
     // Only on a real stop: while the daemon runs (config reloads included) the VFs stay offered.
     void withdrawAdvertised() {
         try {
-            kernel::removeFile(advertisedVfsFile(paths_));
+            linux::removeFile(advertisedVfsFile(paths_));
         } catch (const std::exception& e) {
             spdlog::warn("{}", e.what());
         }
@@ -180,8 +180,8 @@ private:
         if (json == advertised_) return;
         try {
             const fs::path file = advertisedVfsFile(paths_);
-            kernel::makeDirectories(file.parent_path(), 0755);
-            kernel::writeFileAtomic(file, json, 0644, kernel::Durability::CrashSafe);
+            linux::makeDirectories(file.parent_path(), 0755);
+            linux::writeFileAtomic(file, json, 0644, linux::Durability::CrashSafe);
             advertised_ = std::move(json);
         } catch (const std::exception& e) {
             spdlog::warn("publish advertised VFs: {}", e.what());
@@ -360,11 +360,11 @@ private:
 
     DaemonOptions options_;
     Config config_;
-    kernel::Sysfs sysfs_;
+    linux::Sysfs sysfs_;
     AllocationPaths paths_;
     ConfigStamp configStamp_;
     cdi::SpecWriter cdiSpecs_;
-    kernel::RouteSocket route_;
+    linux::RouteSocket route_;
     std::vector<Served> servers_;
     std::map<std::string, std::vector<std::string>> problems_;
     // Before the reclaimer, which reports into them; read by the metrics endpoint's thread.

@@ -66,7 +66,7 @@ std::vector<std::string> listDir(const fs::path& dir) {
 }
 
 // Every SR-IOV PF on the bus, keyed by PCI address, with its first netdev.
-std::map<std::string, PfCandidate> allPfs(const kernel::Sysfs& sysfs) {
+std::map<std::string, PfCandidate> allPfs(const linux::Sysfs& sysfs) {
     std::map<std::string, PfCandidate> out;
     for (const auto& bdf : listDir(sysfs.root() / "bus/pci/devices")) {
         const fs::path dev = sysfs.pciDeviceDir(bdf);
@@ -78,7 +78,7 @@ std::map<std::string, PfCandidate> allPfs(const kernel::Sysfs& sysfs) {
     return out;
 }
 
-std::map<std::string, PfCandidate> selectedPfs(const ResourceConfig& r, const kernel::Sysfs& sysfs,
+std::map<std::string, PfCandidate> selectedPfs(const ResourceConfig& r, const linux::Sysfs& sysfs,
                                                std::vector<std::string>& problems) {
     if (r.selectors.pfNames.empty()) return allPfs(sysfs);
     std::map<std::string, PfCandidate> out;
@@ -100,16 +100,16 @@ std::map<std::string, PfCandidate> selectedPfs(const ResourceConfig& r, const ke
 std::string firstRdmaDevice(const fs::path& dev);
 
 // A used entry of the VF's pkey table is in one of the selected partitions.
-bool inSelectedPartition(const Selectors& s, const kernel::Sysfs& sysfs, const fs::path& vfDir) {
+bool inSelectedPartition(const Selectors& s, const linux::Sysfs& sysfs, const fs::path& vfDir) {
     const auto device = firstRdmaDevice(vfDir);
     if (device.empty()) return false;
-    const auto table = kernel::readPkeyTable(sysfs, device);
+    const auto table = linux::readPkeyTable(sysfs, device);
     return std::any_of(table.begin(), table.end(), [&](std::uint16_t pkey) {
         return std::find(s.pKeys.begin(), s.pKeys.end(), static_cast<std::uint16_t>(pkey & 0x7fffU)) != s.pKeys.end();
     });
 }
 
-bool matchesVf(const Selectors& s, const kernel::Sysfs& sysfs, const fs::path& vfDir, const fs::path& pfDir,
+bool matchesVf(const Selectors& s, const linux::Sysfs& sysfs, const fs::path& vfDir, const fs::path& pfDir,
                const std::string& pfNetdev) {
     if (!s.vendors.empty() && !contains(s.vendors, pciId(vfDir / "vendor"))) return false;
     if (!s.devices.empty() && !contains(s.devices, pciId(vfDir / "device"))) return false;
@@ -127,7 +127,7 @@ std::string firstRdmaDevice(const fs::path& dev) {
     return names.empty() ? std::string() : names.front();
 }
 
-void discoverSriov(const ResourceConfig& r, const kernel::Sysfs& sysfs, Pool& pool) {
+void discoverSriov(const ResourceConfig& r, const linux::Sysfs& sysfs, Pool& pool) {
     for (const auto& [pfBdf, pf] : selectedPfs(r, sysfs, pool.problems)) {
         const fs::path pfDir = sysfs.pciDeviceDir(pfBdf);
         const int numVfs = intAttribute(pfDir / "sriov_numvfs", -1);
@@ -155,7 +155,7 @@ void discoverSriov(const ResourceConfig& r, const kernel::Sysfs& sysfs, Pool& po
             d.pciAddress = target.filename().string();
             // The ID goes to kubelet and into paths: a link to anything but a PCI device is no VF
             // (a virtfn link to ".." was offered as device ".."; found by fuzzing).
-            if (!kernel::isValidPciAddress(d.pciAddress)) continue;
+            if (!linux::isValidPciAddress(d.pciAddress)) continue;
             d.id = d.pciAddress;
             d.pfPciAddress = pfBdf;
             d.pfNetdev = pf.netdev;
@@ -176,7 +176,7 @@ void discoverSriov(const ResourceConfig& r, const kernel::Sysfs& sysfs, Pool& po
 
 }  // namespace
 
-std::vector<Pool> discover(const Config& config, const kernel::Sysfs& sysfs) {
+std::vector<Pool> discover(const Config& config, const linux::Sysfs& sysfs) {
     std::vector<Pool> pools;
     for (const auto& r : config.resources) {
         Pool pool{r, {}, {}};
@@ -195,7 +195,7 @@ std::vector<Pool> discover(const Config& config, const kernel::Sysfs& sysfs) {
     return pools;
 }
 
-unsigned enableVfs(const Config& config, const kernel::Sysfs& sysfs) {
+unsigned enableVfs(const Config& config, const linux::Sysfs& sysfs) {
     if (!config.enableVfs) return 0;
     unsigned changed = 0;
     for (const auto& r : config.resources) {
@@ -209,14 +209,14 @@ unsigned enableVfs(const Config& config, const kernel::Sysfs& sysfs) {
             std::ofstream out(dir / "sriov_numvfs");
             out << total;
             out.flush();
-            if (!out) throw kernel::KernelError(EIO, "write " + (dir / "sriov_numvfs").string());
+            if (!out) throw linux::KernelError(EIO, "write " + (dir / "sriov_numvfs").string());
             ++changed;
         }
     }
     return changed;
 }
 
-std::vector<std::string> allRdmaCharDevices(const kernel::Sysfs& sysfs) {
+std::vector<std::string> allRdmaCharDevices(const linux::Sysfs& sysfs) {
     std::vector<std::string> out;
     for (const char* cls : {"class/infiniband_verbs", "class/infiniband_mad"}) {
         for (const auto& name : listDir(sysfs.root() / cls)) {

@@ -31,13 +31,13 @@ struct Pool {
 inline constexpr unsigned kHcaDeviceCount = 1000;
 
 // A PF named by a selector that is missing or not an SR-IOV PF becomes a Pool::problems entry.
-std::vector<Pool> discover(const Config& config, const kernel::Sysfs& sysfs);
+std::vector<Pool> discover(const Config& config, const linux::Sysfs& sysfs);
 
 // Writes sriov_totalvfs to sriov_numvfs of every selected PF that has 0 VFs; returns how many
 // PFs were changed. Throws KernelError naming the file on a failed write.
-unsigned enableVfs(const Config& config, const kernel::Sysfs& sysfs);
+unsigned enableVfs(const Config& config, const linux::Sysfs& sysfs);
 
 // /dev/infiniband/* for every RDMA device of the node (hca mode hands all of them).
-std::vector<std::string> allRdmaCharDevices(const kernel::Sysfs& sysfs);
+std::vector<std::string> allRdmaCharDevices(const linux::Sysfs& sysfs);
 
 }  // namespace ibvf::dp

@@ -13,12 +13,12 @@ namespace ibvf::dp {
 
 LinkEventSocket::LinkEventSocket()
     : fd_(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE)) {
-    if (!fd_) kernel::throwErrno("open NETLINK_ROUTE socket for link events");
+    if (!fd_) linux::throwErrno("open NETLINK_ROUTE socket for link events");
     sockaddr_nl addr{};
     addr.nl_family = AF_NETLINK;
     addr.nl_groups = RTMGRP_LINK;
     if (::bind(fd_.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
-        kernel::throwErrno("bind NETLINK_ROUTE socket to RTMGRP_LINK");
+        linux::throwErrno("bind NETLINK_ROUTE socket to RTMGRP_LINK");
 }
 
 bool LinkEventSocket::drain() {

@@ -14,7 +14,7 @@ public:
     bool drain();
 
 private:
-    kernel::Fd fd_;
+    linux::Fd fd_;
 };
 
 }  // namespace ibvf::dp

@@ -2,8 +2,8 @@
 
 namespace ibvf::dp {
 
-void ReadErrors::add(const std::string& source, kernel::ReadFailure failure, std::uint64_t n) {
-    add(source, std::string(kernel::readFailureName(failure)), n);
+void ReadErrors::add(const std::string& source, linux::ReadFailure failure, std::uint64_t n) {
+    add(source, std::string(linux::readFailureName(failure)), n);
 }
 
 void ReadErrors::add(const std::string& source, const std::string& reason, std::uint64_t n) {

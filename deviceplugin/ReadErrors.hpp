@@ -17,7 +17,7 @@ namespace ibvf::dp {
 class ReadErrors {
 public:
     // `source`: "netdev", "rdma", "vf_state", "sysfs".
-    void add(const std::string& source, kernel::ReadFailure failure, std::uint64_t n = 1);
+    void add(const std::string& source, linux::ReadFailure failure, std::uint64_t n = 1);
     void add(const std::string& source, const std::string& reason, std::uint64_t n = 1);
     void collect(std::vector<metrics::Family>& out) const;
 

@@ -16,7 +16,7 @@ using Clock = std::chrono::system_clock;
 
 // The time the record states; its mtime when it states none (same moment: written atomically).
 std::optional<Clock::time_point> allocatedAt(const fs::path& file) {
-    const auto content = kernel::readFile(file);
+    const auto content = linux::readFile(file);
     if (!content) return std::nullopt;  // removed meanwhile
     if (auto t = node::recordTime(*content)) return t;
     std::error_code ec;
@@ -35,7 +35,7 @@ std::size_t reclaimVanishedRecords(const std::vector<Pool>& pools, const Allocat
     std::lock_guard lock(allocationRecordsMutex());
     std::size_t removed = 0;
     for (const auto& record : node::allocationRecordFiles(paths.allocationsDir))
-        if (!live.count(record.pciAddress) && kernel::removeFile(record.path)) ++removed;
+        if (!live.count(record.pciAddress) && linux::removeFile(record.path)) ++removed;
     return removed;
 }
 
@@ -49,7 +49,7 @@ std::size_t reclaimUnassignedRecords(const std::set<std::string>& assignedIds, c
         if (assignedIds.count(record.pciAddress)) continue;
         const auto at = allocatedAt(record.path);
         if (!at || *at > now - grace) continue;
-        if (kernel::removeFile(record.path)) ++removed;
+        if (linux::removeFile(record.path)) ++removed;
     }
     return removed;
 }

@@ -12,7 +12,7 @@
 
 namespace ibvf::dp {
 
-ResourceServer::ResourceServer(ResourceConfig config, kernel::Sysfs sysfs, AllocationPaths paths,
+ResourceServer::ResourceServer(ResourceConfig config, linux::Sysfs sysfs, AllocationPaths paths,
                                std::filesystem::path socketPath, grpc::Service* alongside,
                                std::shared_ptr<PoolCounters> counters)
     : config_(std::move(config)),

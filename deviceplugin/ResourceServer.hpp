@@ -30,7 +30,7 @@ public:
     // `alongside` (not owned, may be null) is served on the same socket: the plugin watcher's
     // Registration service in plugins-registry mode. It must outlive the server. `counters` (may
     // be null) count ListAndWatch updates and time Allocate and GetPreferredAllocation.
-    ResourceServer(ResourceConfig config, kernel::Sysfs sysfs, AllocationPaths paths, std::filesystem::path socketPath,
+    ResourceServer(ResourceConfig config, linux::Sysfs sysfs, AllocationPaths paths, std::filesystem::path socketPath,
                    grpc::Service* alongside = nullptr, std::shared_ptr<PoolCounters> counters = nullptr);
     ~ResourceServer() override;
     ResourceServer(const ResourceServer&) = delete;
@@ -66,7 +66,7 @@ private:
     Pool poolLocked() const;
 
     const ResourceConfig config_;
-    const kernel::Sysfs sysfs_;
+    const linux::Sysfs sysfs_;
     const AllocationPaths paths_;
     const std::filesystem::path socketPath_;
     grpc::Service* const alongside_;

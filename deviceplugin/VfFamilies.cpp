@@ -16,18 +16,18 @@ using metrics::SharedLabels;
 struct NetdevCounter {
     const char* name;
     const char* help;
-    std::uint64_t kernel::LinkStats::*field;
+    std::uint64_t linux::LinkStats::*field;
 };
 
 constexpr NetdevCounter kNetdevCounters[] = {
-    {"ibvf_vf_netdev_receive_bytes_total", "Bytes the VF's IPoIB netdev received.", &kernel::LinkStats::rxBytes},
-    {"ibvf_vf_netdev_transmit_bytes_total", "Bytes the VF's IPoIB netdev sent.", &kernel::LinkStats::txBytes},
-    {"ibvf_vf_netdev_receive_packets_total", "Packets the VF's IPoIB netdev received.", &kernel::LinkStats::rxPackets},
-    {"ibvf_vf_netdev_transmit_packets_total", "Packets the VF's IPoIB netdev sent.", &kernel::LinkStats::txPackets},
-    {"ibvf_vf_netdev_receive_errors_total", "Receive errors of the VF's IPoIB netdev.", &kernel::LinkStats::rxErrors},
-    {"ibvf_vf_netdev_transmit_errors_total", "Transmit errors of the VF's IPoIB netdev.", &kernel::LinkStats::txErrors},
-    {"ibvf_vf_netdev_receive_drops_total", "Received packets the VF's IPoIB netdev dropped.", &kernel::LinkStats::rxDropped},
-    {"ibvf_vf_netdev_transmit_drops_total", "Packets to send the VF's IPoIB netdev dropped.", &kernel::LinkStats::txDropped},
+    {"ibvf_vf_netdev_receive_bytes_total", "Bytes the VF's IPoIB netdev received.", &linux::LinkStats::rxBytes},
+    {"ibvf_vf_netdev_transmit_bytes_total", "Bytes the VF's IPoIB netdev sent.", &linux::LinkStats::txBytes},
+    {"ibvf_vf_netdev_receive_packets_total", "Packets the VF's IPoIB netdev received.", &linux::LinkStats::rxPackets},
+    {"ibvf_vf_netdev_transmit_packets_total", "Packets the VF's IPoIB netdev sent.", &linux::LinkStats::txPackets},
+    {"ibvf_vf_netdev_receive_errors_total", "Receive errors of the VF's IPoIB netdev.", &linux::LinkStats::rxErrors},
+    {"ibvf_vf_netdev_transmit_errors_total", "Transmit errors of the VF's IPoIB netdev.", &linux::LinkStats::txErrors},
+    {"ibvf_vf_netdev_receive_drops_total", "Received packets the VF's IPoIB netdev dropped.", &linux::LinkStats::rxDropped},
+    {"ibvf_vf_netdev_transmit_drops_total", "Packets to send the VF's IPoIB netdev dropped.", &linux::LinkStats::txDropped},
 };
 
 // The port's PMA counters (ports/<n>/counters/<file>); data counters count 4-octet units.
@@ -104,13 +104,13 @@ void appendVfFamilies(std::vector<Family>& out, const std::vector<VfReading>& vf
         info.add(sl, {}, 1);
         healthy.add(sl, {}, vf.healthy ? 1 : 0);
         allocated.add(sl, {}, vf.allocated ? 1 : 0);
-        std::optional<kernel::Guid> nodeGuid;
-        std::optional<kernel::Guid> portGuid;
+        std::optional<linux::Guid> nodeGuid;
+        std::optional<linux::Guid> portGuid;
         if (vf.settings) {
             if (vf.settings->linkState)
-                linkState.add(sl, {{"state", std::string(kernel::vfLinkStateName(*vf.settings->linkState))}}, 1);
-            if (vf.settings->nodeGuid) nodeGuid = kernel::Guid(*vf.settings->nodeGuid);
-            if (vf.settings->portGuid) portGuid = kernel::Guid(*vf.settings->portGuid);
+                linkState.add(sl, {{"state", std::string(linux::vfLinkStateName(*vf.settings->linkState))}}, 1);
+            if (vf.settings->nodeGuid) nodeGuid = linux::Guid(*vf.settings->nodeGuid);
+            if (vf.settings->portGuid) portGuid = linux::Guid(*vf.settings->portGuid);
         }
         if (vf.netdev)
             for (std::size_t i = 0; i < netdev.size(); ++i)

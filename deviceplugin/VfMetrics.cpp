@@ -18,7 +18,7 @@ PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir) {
 }
 
 VfMetrics::VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements,
-                     kernel::Sysfs sysfs, AllocationPaths paths)
+                     linux::Sysfs sysfs, AllocationPaths paths)
     : inventory_(inventory), assignments_(assignments), placements_(std::move(placements)), sysfs_(std::move(sysfs)),
       paths_(std::move(paths)) {}
 
@@ -31,7 +31,7 @@ void VfMetrics::collect(std::vector<metrics::Family>& out) {
             try {
                 if (auto p = placements_(d.device.pciAddress)) placements.emplace(d.device.pciAddress, std::move(*p));
             } catch (const std::exception& e) {
-                errors_.add("attachment_state", kernel::ReadFailure::Failed);
+                errors_.add("attachment_state", linux::ReadFailure::Failed);
                 spdlog::debug("metrics: attachment state of {}: {}", d.device.pciAddress, e.what());
             }
         }
@@ -41,7 +41,7 @@ void VfMetrics::collect(std::vector<metrics::Family>& out) {
         vfs = readVfs(*inventory, *assignments_.snapshot(), placements, sysfs_, paths_, errors_);
     } catch (const std::exception& e) {
         // A failure this reader did not foresee: the pool metrics and the error count still go out.
-        errors_.add("scrape", kernel::ReadFailure::Failed);
+        errors_.add("scrape", linux::ReadFailure::Failed);
         spdlog::warn("metrics: reading VFs: {}", e.what());
     }
     appendVfFamilies(out, vfs);

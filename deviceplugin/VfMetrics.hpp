@@ -29,7 +29,7 @@ PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir);
 class VfMetrics {
 public:
     VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements,
-              kernel::Sysfs sysfs, AllocationPaths paths);
+              linux::Sysfs sysfs, AllocationPaths paths);
 
     // Never throws: whatever cannot be read is left out and counted.
     void collect(std::vector<metrics::Family>& out);
@@ -38,7 +38,7 @@ private:
     const DeviceInventory& inventory_;
     const PodAssignments& assignments_;
     const PlacementLookup placements_;
-    const kernel::Sysfs sysfs_;
+    const linux::Sysfs sysfs_;
     const AllocationPaths paths_;
     ReadErrors errors_;
 };

@@ -15,7 +15,7 @@
 namespace ibvf::dp {
 namespace {
 
-using LinkMap = std::map<std::string, kernel::LinkCounters>;
+using LinkMap = std::map<std::string, linux::LinkCounters>;
 
 // The readers of one scrape, each opened on first need and kept for the scrape only (a reader
 // keeps its namespace alive).
@@ -27,11 +27,11 @@ public:
         if (!host_) {
             host_.emplace();
             try {
-                auto r = kernel::LinkStatsReader::here().all();
+                auto r = linux::LinkStatsReader::here().all();
                 if (r) *host_ = std::move(r).value();
                 else note("netdev", r.error());
             } catch (const std::exception& e) {
-                note("netdev", kernel::ReadError{kernel::ReadFailure::Failed, 0, e.what()});
+                note("netdev", linux::ReadError{linux::ReadFailure::Failed, 0, e.what()});
             }
         }
         return &*host_;
@@ -41,7 +41,7 @@ public:
     const LinkMap* podLinks(const std::string& netns) {
         auto [it, fresh] = pods_.try_emplace(netns);
         if (fresh) {
-            auto reader = kernel::LinkStatsReader::open(netns);
+            auto reader = linux::LinkStatsReader::open(netns);
             if (!reader) {
                 note("netdev", reader.error());
             } else if (auto all = reader.value().all(); all) {
@@ -53,17 +53,17 @@ public:
         return it->second ? &*it->second : nullptr;
     }
 
-    kernel::RdmaCounterReader* podRdma(const std::string& netns) {
+    linux::RdmaCounterReader* podRdma(const std::string& netns) {
         auto [it, fresh] = rdma_.try_emplace(netns);
         if (fresh) {
-            auto reader = kernel::RdmaCounterReader::open(netns);
-            if (reader) it->second = std::make_unique<kernel::RdmaCounterReader>(std::move(reader).value());
+            auto reader = linux::RdmaCounterReader::open(netns);
+            if (reader) it->second = std::make_unique<linux::RdmaCounterReader>(std::move(reader).value());
             else note("rdma", reader.error());
         }
         return it->second.get();
     }
 
-    const std::vector<kernel::VfSettings>* vfStates(const std::string& pfNetdev) {
+    const std::vector<linux::VfSettings>* vfStates(const std::string& pfNetdev) {
         auto [it, fresh] = pfs_.try_emplace(pfNetdev);
         if (fresh) {
             try {
@@ -72,14 +72,14 @@ public:
                 if (r) it->second = std::move(r).value();
                 else note("vf_state", r.error());
             } catch (const std::exception& e) {
-                errors_.add("vf_state", kernel::ReadFailure::Failed);
+                errors_.add("vf_state", linux::ReadFailure::Failed);
                 spdlog::debug("metrics: VF states of {}: {}", pfNetdev, e.what());
             }
         }
         return it->second ? &*it->second : nullptr;
     }
 
-    void note(const std::string& source, const kernel::ReadError& e) {
+    void note(const std::string& source, const linux::ReadError& e) {
         errors_.add(source, e.kind);
         spdlog::debug("metrics: {}", e.message);
     }
@@ -88,18 +88,18 @@ private:
     ReadErrors& errors_;
     std::optional<LinkMap> host_;
     std::map<std::string, std::optional<LinkMap>> pods_;
-    std::map<std::string, std::unique_ptr<kernel::RdmaCounterReader>> rdma_;
-    std::map<std::string, std::optional<std::vector<kernel::VfSettings>>> pfs_;
-    std::optional<kernel::VfStateReader> vfState_;
+    std::map<std::string, std::unique_ptr<linux::RdmaCounterReader>> rdma_;
+    std::map<std::string, std::optional<std::vector<linux::VfSettings>>> pfs_;
+    std::optional<linux::VfStateReader> vfState_;
 };
 
-void readNetdev(VfReading& vf, const VfPlacement* placement, const kernel::Sysfs& sysfs, ScrapeReaders& readers,
+void readNetdev(VfReading& vf, const VfPlacement* placement, const linux::Sysfs& sysfs, ScrapeReaders& readers,
                 ReadErrors& errors) {
     if (placement != nullptr) {
         const LinkMap* links = readers.podLinks(placement->netnsPath);
         if (links == nullptr) return;
         if (const auto it = links->find(placement->ifname); it != links->end()) vf.netdev = it->second.stats;
-        else errors.add("netdev", kernel::ReadFailure::DeviceGone);
+        else errors.add("netdev", linux::ReadFailure::DeviceGone);
         return;
     }
     // <vf>/net/ alone (Sysfs::vf would also walk the PF's virtfn links, for every VF).
@@ -114,27 +114,27 @@ void readNetdev(VfReading& vf, const VfPlacement* placement, const kernel::Sysfs
     if (name.empty()) return;
     const LinkMap* links = readers.hostLinks();
     if (const auto it = links->find(name); it != links->end()) vf.netdev = it->second.stats;
-    else errors.add("netdev", kernel::ReadFailure::DeviceGone);
+    else errors.add("netdev", linux::ReadFailure::DeviceGone);
 }
 
 // Counter files present but unreadable (or not a number) leave their series out; they count.
-void noteUnreadable(const std::vector<kernel::RdmaPortCounters>& ports, ReadErrors& errors) {
+void noteUnreadable(const std::vector<linux::RdmaPortCounters>& ports, ReadErrors& errors) {
     for (const auto& p : ports)
         if (p.unreadable > 0) errors.add("rdma", "unreadable", p.unreadable);
 }
 
-void readRdma(VfReading& vf, const VfPlacement* placement, const kernel::Sysfs& sysfs, ScrapeReaders& readers,
+void readRdma(VfReading& vf, const VfPlacement* placement, const linux::Sysfs& sysfs, ScrapeReaders& readers,
               ReadErrors& errors) {
     if (vf.rdmaDevice.empty()) return;
-    auto r = kernel::readRdmaPortCounters(sysfs, vf.rdmaDevice);
+    auto r = linux::readRdmaPortCounters(sysfs, vf.rdmaDevice);
     if (r) {
         vf.ports = std::move(r).value();
         noteUnreadable(vf.ports, errors);
         return;
     }
     // Moved into the pod's namespace (exclusive RDMA netns mode): ask the kernel there.
-    if (r.error().kind == kernel::ReadFailure::NotVisible && placement != nullptr) {
-        kernel::RdmaCounterReader* reader = readers.podRdma(placement->netnsPath);
+    if (r.error().kind == linux::ReadFailure::NotVisible && placement != nullptr) {
+        linux::RdmaCounterReader* reader = readers.podRdma(placement->netnsPath);
         if (reader == nullptr) return;
         auto inPod = reader->read(vf.rdmaDevice);
         if (inPod) {
@@ -151,7 +151,7 @@ void readRdma(VfReading& vf, const VfPlacement* placement, const kernel::Sysfs& 
 }  // namespace
 
 std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, const AssignmentMap& assignments,
-                               const PlacementMap& placements, const kernel::Sysfs& sysfs, const AllocationPaths& paths,
+                               const PlacementMap& placements, const linux::Sysfs& sysfs, const AllocationPaths& paths,
                                ReadErrors& errors) {
     std::vector<VfReading> out;
     ScrapeReaders readers(errors);

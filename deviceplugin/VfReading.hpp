@@ -33,9 +33,9 @@ struct VfReading {
     bool healthy = false;    // as reported to kubelet
     bool allocated = false;  // an allocation record exists
 
-    std::optional<kernel::LinkStats> netdev;
-    std::vector<kernel::RdmaPortCounters> ports;
-    std::optional<kernel::VfSettings> settings;  // link state and GUIDs as the PF's driver reports them
+    std::optional<linux::LinkStats> netdev;
+    std::vector<linux::RdmaPortCounters> ports;
+    std::optional<linux::VfSettings> settings;  // link state and GUIDs as the PF's driver reports them
 };
 
 }  // namespace ibvf::dp

@@ -29,7 +29,7 @@ int runCheckConfig(Args args, std::ostream& out, std::ostream& err) {
     for (const auto& path : paths) {
         std::optional<std::string> text;
         try {
-            text = kernel::readFile(path);
+            text = linux::readFile(path);
         } catch (const std::exception& e) {
             err << "ibvf-diag check-config: " << e.what() << "\n";
             return kExitUsage;

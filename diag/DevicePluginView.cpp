@@ -45,7 +45,7 @@ void inspectCdiSpec(const dp::Pool& pool, DevicePluginResourceFacts& res) {
     res.cdiSpec = file.string();
     std::optional<std::string> text;
     try {
-        text = kernel::readFile(file);
+        text = linux::readFile(file);
     } catch (const std::exception&) {
         res.cdiSpecState = "unreadable";
         return;
@@ -73,7 +73,7 @@ void inspectCdiSpec(const dp::Pool& pool, DevicePluginResourceFacts& res) {
 DevicePluginView inspectDevicePlugin(const std::optional<std::filesystem::path>& explicitConfig,
                                      const std::optional<std::filesystem::path>& defaultConfig,
                                      const std::filesystem::path& socketDir,
-                                     const kernel::Sysfs& sysfs) {
+                                     const linux::Sysfs& sysfs) {
     DevicePluginView view;
     view.facts.socketDir = socketDir.string();
     std::error_code ec;

@@ -25,6 +25,6 @@ struct DevicePluginView {
 DevicePluginView inspectDevicePlugin(const std::optional<std::filesystem::path>& explicitConfig,
                                      const std::optional<std::filesystem::path>& defaultConfig,
                                      const std::filesystem::path& socketDir,
-                                     const kernel::Sysfs& sysfs);
+                                     const linux::Sysfs& sysfs);
 
 }  // namespace ibvf::diag

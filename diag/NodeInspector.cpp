@@ -15,7 +15,7 @@
 #include "linux/Guid.hpp"
 #include "linux/IbIdentity.hpp"
 #include "linux/NetNs.hpp"
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 #include "node/NodePaths.hpp"
 
 namespace ibvf::diag {
@@ -23,16 +23,16 @@ namespace {
 
 constexpr unsigned kArphrdInfiniband = 32;
 
-LinkFacts linkFactsOf(const kernel::LinkInfo& l) {
-    return LinkFacts{l.name, l.adminUp, l.carrier, l.mtu, l.arptype, kernel::formatHwaddr(l.hwaddr)};
+LinkFacts linkFactsOf(const linux::LinkInfo& l) {
+    return LinkFacts{l.name, l.adminUp, l.carrier, l.mtu, l.arptype, linux::formatHwaddr(l.hwaddr)};
 }
 
-bool deviceExists(const kernel::Sysfs& sysfs, const std::string& bdf) {
+bool deviceExists(const linux::Sysfs& sysfs, const std::string& bdf) {
     struct stat st {};
-    return kernel::isValidPciAddress(bdf) && ::stat(sysfs.pciDeviceDir(bdf).c_str(), &st) == 0;
+    return linux::isValidPciAddress(bdf) && ::stat(sysfs.pciDeviceDir(bdf).c_str(), &st) == 0;
 }
 
-bool isVfOfNode(const kernel::Sysfs& sysfs, const std::string& bdf) {
+bool isVfOfNode(const linux::Sysfs& sysfs, const std::string& bdf) {
     try {
         sysfs.vf(bdf);
         return true;
@@ -78,7 +78,7 @@ private:
         PfFacts pf;
         pf.netdev = netdev;
         pf.selectedBy = selectedBy;
-        kernel::PfInfo info;
+        linux::PfInfo info;
         try {
             info = node_.sysfs.pfByNetdev(netdev);
         } catch (const std::exception& e) {
@@ -105,7 +105,7 @@ private:
             vf.present = false;
             return vf;
         }
-        kernel::VfInfo info;
+        linux::VfInfo info;
         try {
             info = node_.sysfs.vf(bdf);
         } catch (const std::exception& e) {
@@ -127,7 +127,7 @@ private:
             if (vf.pod->ipamType == "ibvf-ipam") vf.lease = leasesOf(*vf.pod, opt_.ipamDataDir, opt_.lockTimeout);
         }
 
-        std::optional<kernel::LinkInfo> link;
+        std::optional<linux::LinkInfo> link;
         if (vf.pod && vf.pod->netnsExists) {
             link = linkInPod(*vf.pod);
             vf.linkInPod = link.has_value();
@@ -140,10 +140,10 @@ private:
     }
 
     // The VF's netdev inside the pod, under the name the attachment gave it.
-    std::optional<kernel::LinkInfo> linkInPod(const PodFacts& pod) {
+    std::optional<linux::LinkInfo> linkInPod(const PodFacts& pod) {
         try {
-            const auto ns = kernel::NetNs::open(pod.netns);
-            auto sock = kernel::runInNetNs(ns, [] { return kernel::RouteSocket(); });
+            const auto ns = linux::NetNs::open(pod.netns);
+            auto sock = linux::runInNetNs(ns, [] { return linux::RouteSocket(); });
             return sock.linkByName(pod.ifname);
         } catch (const std::exception&) {
             return std::nullopt;  // the namespace went away meanwhile: reported as not found
@@ -151,15 +151,15 @@ private:
     }
 
     // The GUID in effect (the IPoIB hardware address), else what the PF's driver reports.
-    GuidFacts guidOf(const std::optional<kernel::LinkInfo>& link, int pfIfindex, unsigned index) {
+    GuidFacts guidOf(const std::optional<linux::LinkInfo>& link, int pfIfindex, unsigned index) {
         if (link && link->arptype == kArphrdInfiniband) {
-            if (auto g = kernel::Guid::fromIpoibHwaddr(link->hwaddr)) return GuidFacts{g->str(), "netdev"};
+            if (auto g = linux::Guid::fromIpoibHwaddr(link->hwaddr)) return GuidFacts{g->str(), "netdev"};
         }
         if (pfIfindex <= 0 || !node_.makeVfControl) return {};
         try {
             if (!vfControl_) vfControl_ = node_.makeVfControl();
             const auto s = vfControl_->get(pfIfindex, static_cast<int>(index));
-            if (const auto g = s.portGuid ? s.portGuid : s.nodeGuid) return GuidFacts{kernel::Guid(*g).str(), "pf"};
+            if (const auto g = s.portGuid ? s.portGuid : s.nodeGuid) return GuidFacts{linux::Guid(*g).str(), "pf"};
         } catch (const std::exception&) {
             // No VF information from this PF's driver (always so for the veth stand-ins in tests).
         }
@@ -169,7 +169,7 @@ private:
     IbIdentityFacts identityOf(const VfFacts& vf, int pfIfindex, unsigned index) {
         IbIdentityFacts id;
         if (vf.rdmaDevice) {
-            const auto ib = kernel::readIbIdentity(node_.sysfs, *vf.rdmaDevice);
+            const auto ib = linux::readIbIdentity(node_.sysfs, *vf.rdmaDevice);
             if (ib.nodeGuid) id.nodeGuid = ib.nodeGuid->str();
             if (ib.portGuid) id.portGuid = ib.portGuid->str();
             if (ib.pkey0) {
@@ -182,8 +182,8 @@ private:
         try {
             if (!vfControl_) vfControl_ = node_.makeVfControl();
             const auto s = vfControl_->get(pfIfindex, static_cast<int>(index));
-            if (s.nodeGuid) id.pfNodeGuid = kernel::Guid(*s.nodeGuid).str();
-            if (s.portGuid) id.pfPortGuid = kernel::Guid(*s.portGuid).str();
+            if (s.nodeGuid) id.pfNodeGuid = linux::Guid(*s.nodeGuid).str();
+            if (s.portGuid) id.pfPortGuid = linux::Guid(*s.portGuid).str();
         } catch (const std::exception&) {
             // As in guidOf: the PF reports no VF information.
         }
@@ -202,8 +202,8 @@ private:
 
     const InspectOptions& opt_;
     const NodeAccess& node_;
-    kernel::RouteSocket host_;
-    std::unique_ptr<kernel::VfControl> vfControl_;
+    linux::RouteSocket host_;
+    std::unique_ptr<linux::VfControl> vfControl_;
     std::map<std::string, std::vector<std::string>> resourcesOf_;
     std::map<std::string, PodFacts> podOf_;
     std::map<std::string, AllocationFacts> allocationOf_;
@@ -220,8 +220,8 @@ InspectOptions InspectOptions::fromEnvironment() {
 }
 
 NodeAccess NodeAccess::real() {
-    return NodeAccess{kernel::Sysfs::fromEnvironment(), [] { return std::make_unique<kernel::NetlinkVfControl>(); },
-                      [] { return std::make_unique<kernel::NetlinkRdmaNetns>(); }};
+    return NodeAccess{linux::Sysfs::fromEnvironment(), [] { return std::make_unique<linux::NetlinkVfControl>(); },
+                      [] { return std::make_unique<linux::NetlinkRdmaNetns>(); }};
 }
 
 NodeReport inspectNode(const InspectOptions& options, const NodeAccess& node) { return Inspector(options, node).run(); }

@@ -37,9 +37,9 @@ struct InspectOptions {
 
 // The kernel interfaces, replaceable in tests (e.g. a recording VfControl that reports GUIDs).
 struct NodeAccess {
-    kernel::Sysfs sysfs;
-    std::function<std::unique_ptr<kernel::VfControl>()> makeVfControl;
-    std::function<std::unique_ptr<kernel::RdmaNetns>()> makeRdmaNetns;
+    linux::Sysfs sysfs;
+    std::function<std::unique_ptr<linux::VfControl>()> makeVfControl;
+    std::function<std::unique_ptr<linux::RdmaNetns>()> makeRdmaNetns;
 
     static NodeAccess real();  // sysfs at IBVF_SYSFS_ROOT, netlink
 };

@@ -116,7 +116,7 @@ struct PfFacts {
 };
 
 struct RdmaFacts {
-    std::optional<kernel::RdmaNetnsMode> netnsMode;  // nullopt: could not be read
+    std::optional<linux::RdmaNetnsMode> netnsMode;  // nullopt: could not be read
     std::string detail;                              // why not
 };
 

@@ -23,9 +23,9 @@ void addSource(std::vector<SelectedPf>& out, const std::string& netdev, const st
 
 }  // namespace
 
-int netdevType(const kernel::Sysfs& sysfs, const std::string& netdev) {
+int netdevType(const linux::Sysfs& sysfs, const std::string& netdev) {
     try {
-        const auto text = kernel::readFile(sysfs.netClassDir(netdev) / "type");
+        const auto text = linux::readFile(sysfs.netClassDir(netdev) / "type");
         if (!text) return -1;
         int type = -1;
         const char* end = text->data() + text->size();
@@ -37,7 +37,7 @@ int netdevType(const kernel::Sysfs& sysfs, const std::string& netdev) {
     }
 }
 
-std::vector<std::string> infinibandPfNetdevs(const kernel::Sysfs& sysfs) {
+std::vector<std::string> infinibandPfNetdevs(const linux::Sysfs& sysfs) {
     std::vector<std::string> out;
     std::error_code ec;
     for (std::filesystem::directory_iterator it(sysfs.root() / "class/net", ec), end; !ec && it != end; it.increment(ec)) {
@@ -55,7 +55,7 @@ std::vector<std::string> infinibandPfNetdevs(const kernel::Sysfs& sysfs) {
 }
 
 std::vector<SelectedPf> selectPfs(const std::vector<std::string>& named, const std::vector<std::string>& fromDevicePlugin,
-                                  const kernel::Sysfs& sysfs) {
+                                  const linux::Sysfs& sysfs) {
     std::vector<SelectedPf> out;
     if (!named.empty()) {
         for (const auto& n : named) addSource(out, n, "--pf");

@@ -89,7 +89,7 @@ private:
             return;
         }
         if (const auto seen = effectiveGuid(vf)) {
-            const auto guid = kernel::Guid::parse(seen->first);
+            const auto guid = linux::Guid::parse(seen->first);
             if (guid && !guid->valid()) {
                 add(Severity::Error, "vf-zero-guid", subject,
                     "VF " + vf.pciAddress + " has GUID " + seen->first + " (read from the " + seen->second +
@@ -143,7 +143,7 @@ private:
     // Every view of the VF's GUID that is known must be the one its attachment gave it: the
     // netdev's or PF's (effectiveGuid), the RDMA device's port GUID, the PF's port GUID.
     void checkGuidAsked(const std::string& asked, const std::string& who, const VfFacts& vf) {
-        const auto want = kernel::Guid::parse(asked);
+        const auto want = linux::Guid::parse(asked);
         if (!want) return;
         std::vector<std::pair<std::string, std::string>> views;
         if (auto seen = effectiveGuid(vf)) views.push_back(*seen);
@@ -151,7 +151,7 @@ private:
         if (vf.identity.pfPortGuid) views.emplace_back(*vf.identity.pfPortGuid, "PF's port GUID for the VF");
         std::string differing;
         for (const auto& [value, source] : views) {
-            if (kernel::Guid::parse(value) == want) continue;
+            if (linux::Guid::parse(value) == want) continue;
             differing += (differing.empty() ? "" : ", ") + value + " (" + source + ")";
         }
         if (differing.empty()) return;
@@ -168,7 +168,7 @@ private:
             for (const auto& vf : pf.vfs) {
                 const auto seen = effectiveGuid(vf);
                 if (!seen) continue;
-                const auto guid = kernel::Guid::parse(seen->first);
+                const auto guid = linux::Guid::parse(seen->first);
                 if (guid && guid->valid()) byGuid[guid->str()].push_back(vf.pciAddress);
             }
         for (const auto& [guid, vfs] : byGuid) {
@@ -208,7 +208,7 @@ private:
             r_.notes.push_back("RDMA netns mode unknown: " + facts_.rdma.detail);
             return;
         }
-        if (*facts_.rdma.netnsMode != kernel::RdmaNetnsMode::Shared) return;
+        if (*facts_.rdma.netnsMode != linux::RdmaNetnsMode::Shared) return;
         bool anyRdma = false;
         for (const auto& pf : facts_.pfs)
             for (const auto& vf : pf.vfs) anyRdma = anyRdma || vf.rdmaDevice.has_value();

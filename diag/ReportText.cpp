@@ -94,7 +94,7 @@ void printIdentity(const PfFacts& pf, std::ostream& out) {
 void printReportText(const NodeReport& report, std::ostream& out) {
     const auto& f = report.facts;
     // Why a value is unknown is a note, printed at the end.
-    out << "RDMA netns mode: " << (f.rdma.netnsMode ? kernel::rdmaNetnsModeName(*f.rdma.netnsMode) : "unknown") << "\n";
+    out << "RDMA netns mode: " << (f.rdma.netnsMode ? linux::rdmaNetnsModeName(*f.rdma.netnsMode) : "unknown") << "\n";
     printDevicePlugin(f.devicePlugin, out);
     out << "\n";
 

@@ -29,7 +29,7 @@ SocketState probeUnixSocket(const std::filesystem::path& path) {
     const std::string text = path.string();
     if (text.size() >= sizeof addr.sun_path) return SocketState::NotListening;
     std::memcpy(addr.sun_path, text.c_str(), text.size() + 1);
-    kernel::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    linux::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) return SocketState::NotListening;
     int rc;
     do {

@@ -28,7 +28,7 @@ std::vector<fs::path> jsonFilesIn(const fs::path& dir) {
     std::error_code ec;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
         const std::string name = it->path().filename().string();
-        if (!endsWith(name, ".json") || kernel::isAtomicTempFileName(name)) continue;
+        if (!endsWith(name, ".json") || linux::isAtomicTempFileName(name)) continue;
         if (!it->is_regular_file(ec)) continue;
         out.push_back(it->path());
     }
@@ -90,7 +90,7 @@ std::vector<AllocationFacts> readAllocationRecords(const fs::path& dir) {
         a.pciAddress = file.pciAddress;
         a.path = file.path.string();
         try {
-            const auto text = kernel::readFile(file.path);
+            const auto text = linux::readFile(file.path);
             if (!text) continue;  // removed since it was listed
             auto record = node::parseAllocationRecord(*text);
             a.pciAddress = std::move(record.pciAddress);

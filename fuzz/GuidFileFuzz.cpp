@@ -28,14 +28,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (query.size() < 3) return;
         unsigned vf = 0;
         if (std::from_chars(query[2].data(), query[2].data() + query[2].size(), vf).ec != std::errc()) return;
-        const auto pfGuid = kernel::Guid::parseAnyForm(query[1]);
+        const auto pfGuid = linux::Guid::parseAnyForm(query[1]);
         fuzz::rejectOnly<cni::Error>([&] {
             const auto g = parsed.guidFor(std::string(query[0]), pfGuid, vf);
             if (!g.valid()) fuzz::finding("the file handed out " + g.str());
         });
         // A PF GUID from the query seeds a derived GUID, which must never be manufactured-looking.
-        if (pfGuid && !kernel::pfGuidUnfit(*pfGuid) && vf <= 0xffff) {
-            if ((kernel::deriveVfGuid(*pfGuid, vf).bytes()[0] & 0x02) == 0) fuzz::finding("derived GUID without the local bit");
+        if (pfGuid && !linux::pfGuidUnfit(*pfGuid) && vf <= 0xffff) {
+            if ((linux::deriveVfGuid(*pfGuid, vf).bytes()[0] & 0x02) == 0) fuzz::finding("derived GUID without the local bit");
         }
     });
     return 0;

@@ -15,17 +15,17 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace ibvf;
     const auto fields = fuzz::lines(fuzz::asText(data, size));
-    if (const auto g = kernel::Guid::parse(fields[0])) {
+    if (const auto g = linux::Guid::parse(fields[0])) {
         std::string lower(fields[0]);
         for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         if (g->str() != lower) fuzz::finding("\"" + std::string(fields[0]) + "\" parses but prints as " + g->str());
-        if (kernel::Guid::parse(g->str()) != g) fuzz::finding("GUID does not read back: " + g->str());
+        if (linux::Guid::parse(g->str()) != g) fuzz::finding("GUID does not read back: " + g->str());
     }
     // A netdev's 20-byte hardware address, as netlink reports it.
-    (void)kernel::Guid::fromIpoibHwaddr(std::span(data, size));
+    (void)linux::Guid::fromIpoibHwaddr(std::span(data, size));
     if (fields.size() < 2) return 0;
     fuzz::rejectOnly<std::invalid_argument>([&] {
-        const auto pool = kernel::GuidPool::parse(fields[1]);
+        const auto pool = linux::GuidPool::parse(fields[1]);
         if (pool.bits() > 64) fuzz::finding("pool wider than a GUID: " + pool.spec());
         if (fields.size() < 4) return;
         unsigned vf = 0;

@@ -84,12 +84,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (beneath.accepted()) {
         checkAccepted(configured, beneath.relative);
         try {
-            const kernel::Fd base = kernel::openDirectory(layout.log.string());
+            const linux::Fd base = linux::openDirectory(layout.log.string());
             const auto slash = beneath.relative.rfind('/');
-            const kernel::Fd parent = kernel::directoryBeneath(
+            const linux::Fd parent = linux::directoryBeneath(
                 base.get(), slash == std::string::npos ? "" : beneath.relative.substr(0, slash), true);
             const std::string leaf = slash == std::string::npos ? beneath.relative : beneath.relative.substr(slash + 1);
-            (void)kernel::openBeneath(parent.get(), leaf, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK, 0600);
+            (void)linux::openBeneath(parent.get(), leaf, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK, 0600);
         } catch (const std::system_error&) {
             // Refused on the way (a symlink, a name too long for the kernel): documented.
         }

@@ -45,7 +45,7 @@ void checkConfinement(const std::string& requested, const fs::path& dir) {
 void checkPublish(const fs::path& file, const std::string& content, const std::string& bdf) {
     fuzz::writeFile(file, content);
     const auto write = plugin::publishDeviceInfo(file, bdf, "0000:3b:00.0", std::string("mlx5_7"));
-    const auto published = kernel::readFile(file);
+    const auto published = linux::readFile(file);
     rapidjson::Document doc;
     if (!published || doc.Parse<rapidjson::kParseIterativeFlag>(published->c_str(), published->size()).HasParseError() ||
         !doc.IsObject())
@@ -60,7 +60,7 @@ void checkPublish(const fs::path& file, const std::string& content, const std::s
     if (field("pci-address") != bdf || field("rdma-device") != "mlx5_7")
         fuzz::finding("published device-info lacks the VF's fields: " + *published);
     plugin::revertDeviceInfo(write);
-    if (kernel::readFile(file) != content) fuzz::finding("revert did not restore the device-info file");
+    if (linux::readFile(file) != content) fuzz::finding("revert did not restore the device-info file");
 }
 
 }  // namespace

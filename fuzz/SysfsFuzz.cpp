@@ -109,18 +109,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
     }
 
-    const kernel::Sysfs sysfs(tree.sysfs.root());
-    fuzz::rejectOnly<kernel::KernelError>([&] { (void)sysfs.vf(kVf0); });
-    fuzz::rejectOnly<kernel::KernelError>([&] { (void)sysfs.vf(kVf1); });
-    fuzz::rejectOnly<kernel::KernelError>([&] {
+    const linux::Sysfs sysfs(tree.sysfs.root());
+    fuzz::rejectOnly<linux::KernelError>([&] { (void)sysfs.vf(kVf0); });
+    fuzz::rejectOnly<linux::KernelError>([&] { (void)sysfs.vf(kVf1); });
+    fuzz::rejectOnly<linux::KernelError>([&] {
         const auto pf = sysfs.pfByNetdev("ib0");
         if (pf.pciAddress != kPf) fuzz::finding("ib0 resolved to " + pf.pciAddress);
     });
-    fuzz::rejectOnly<kernel::KernelError>([&] { (void)sysfs.rdmaCharDevices("mlx5_1"); });
+    fuzz::rejectOnly<linux::KernelError>([&] { (void)sysfs.rdmaCharDevices("mlx5_1"); });
     // Discovery reports what it cannot use as pool problems: it throws for nothing.
     for (const auto& pool : dp::discover(tree.config, sysfs)) {
         for (const auto& d : pool.devices) {
-            if (pool.config.mode == dp::PoolMode::Sriov && !kernel::isValidPciAddress(d.pciAddress) && d.present)
+            if (pool.config.mode == dp::PoolMode::Sriov && !linux::isValidPciAddress(d.pciAddress) && d.present)
                 fuzz::finding("pool " + pool.config.name + " offers device " + d.id + ", which is not a PCI address");
         }
     }

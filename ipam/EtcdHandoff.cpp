@@ -6,7 +6,7 @@
 
 #include <rapidjson/document.h>
 
-#include "linux/Process.hpp"
+#include "linux/ChildProcess.hpp"
 
 namespace ibvf::ipam {
 namespace {
@@ -43,7 +43,7 @@ void handOverEtcdConfigs(std::string_view stdinText) {
         return;
     }
     const std::string sibling = (self.parent_path() / kEtcdIpamBinary).string();
-    const int err = kernel::execWithStdin(sibling, stdinText);
+    const int err = linux::execWithStdin(sibling, stdinText);
     g_handoffFailure = sibling + ": " + std::strerror(err);
 }
 

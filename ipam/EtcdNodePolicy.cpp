@@ -79,7 +79,7 @@ std::optional<std::vector<Allowed>> readAllowList(const std::string& file) {
 
 std::string confineTlsFile(std::string_view field, std::string_view configured) {
     const std::string dir = node::etcdTlsDir();
-    const auto beneath = kernel::pathBeneath(configured, dir, 16, 4096);
+    const auto beneath = linux::pathBeneath(configured, dir, 16, 4096);
     if (!beneath.accepted()) {
         throw Error(ErrorCode::InvalidNetworkConfig,
                     "ipam.backend.tls." + std::string(field) + " '" + std::string(configured) + "' is refused: " + beneath.refusal,

@@ -120,7 +120,7 @@ std::vector<net::IpAddress> LeaseStore::allocate(const AttachmentKey& who, const
     for (const auto& a : toLink) {
         // Chosen free under the lock: an existing name means something writes without the lock.
         if (!store->linkLease(a, name)) {
-            throw kernel::KernelError(EEXIST, "lease " + store->leasePath(a).string() + " appeared while the store was locked");
+            throw linux::KernelError(EEXIST, "lease " + store->leasePath(a).string() + " appeared while the store was locked");
         }
         crash::reach("ipam.add.lease-created");
     }

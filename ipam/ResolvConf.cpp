@@ -90,7 +90,7 @@ cni::Dns readResolvConf(const std::string& path) {
     // the IPAM (found by fuzzing). A NUL would make open(2) read another file than the one named.
     constexpr std::size_t kMaxBytes = std::size_t{64} * 1024;
     if (path.find('\0') != std::string::npos) throw refuse("the path contains a NUL byte");
-    const kernel::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    const linux::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     struct stat st {};
     if (!fd || ::fstat(fd.get(), &st) != 0) throw cannotRead();
     if (!S_ISREG(st.st_mode)) throw refuse(path + " is not a regular file");

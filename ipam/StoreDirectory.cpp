@@ -18,8 +18,8 @@
 namespace ibvf::ipam {
 namespace {
 
-using kernel::Fd;
-using kernel::KernelError;
+using linux::Fd;
+using linux::KernelError;
 
 constexpr const char* kLeasesDir = "leases";
 constexpr const char* kAttachmentsDir = "attachments";
@@ -83,7 +83,7 @@ std::optional<StoreDirectory> StoreDirectory::open(const StoreLocation& loc, boo
         if (errno == ENOENT) return std::nullopt;
         throw KernelError(errno, "lease directory " + loc.dir.string());
     }
-    auto lock = kernel::FileLock::tryAcquire(loc.dir / kLockFile, loc.lockTimeout);
+    auto lock = linux::FileLock::tryAcquire(loc.dir / kLockFile, loc.lockTimeout);
     if (!lock) {
         throw cni::Error(cni::ErrorCode::TryAgainLater,
                          "network " + loc.network + ": the lease store is busy (lock " + (loc.dir / kLockFile).string() +

@@ -61,22 +61,22 @@ public:
     std::filesystem::path leasePath(const net::IpAddress& a) const;
 
 private:
-    StoreDirectory(kernel::FileLock lock, std::filesystem::path root, kernel::Fd dir)
+    StoreDirectory(linux::FileLock lock, std::filesystem::path root, linux::Fd dir)
         : lock_(std::move(lock)), root_(std::move(root)), dir_(std::move(dir)) {}
 
     std::filesystem::path path(const char* sub, const std::string& name) const { return root_ / sub / name; }
-    kernel::Fd openSubdir(const char* sub, bool create);
+    linux::Fd openSubdir(const char* sub, bool create);
     bool openCursors(bool create);
-    std::optional<std::string> readLink(const kernel::Fd& dir, const char* sub, const std::string& name) const;
-    bool removeLink(const kernel::Fd& dir, const char* sub, const std::string& name);
-    std::vector<std::string> listDir(const kernel::Fd& dir, const char* sub) const;
+    std::optional<std::string> readLink(const linux::Fd& dir, const char* sub, const std::string& name) const;
+    bool removeLink(const linux::Fd& dir, const char* sub, const std::string& name);
+    std::vector<std::string> listDir(const linux::Fd& dir, const char* sub) const;
 
-    kernel::FileLock lock_;
+    linux::FileLock lock_;
     std::filesystem::path root_;
-    kernel::Fd dir_;
-    kernel::Fd leases_;       // empty when absent and not created
-    kernel::Fd attachments_;  // likewise
-    kernel::Fd cursors_;      // opened on first use
+    linux::Fd dir_;
+    linux::Fd leases_;       // empty when absent and not created
+    linux::Fd attachments_;  // likewise
+    linux::Fd cursors_;      // opened on first use
 };
 
 }  // namespace ibvf::ipam

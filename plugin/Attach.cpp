@@ -12,7 +12,7 @@
 #include "cni/Error.hpp"
 #include "linux/KernelError.hpp"
 #include "linux/NetNs.hpp"
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 #include "log/Logging.hpp"
 #include "plugin/DeviceInfoFile.hpp"
 #include "plugin/EtcdGuids.hpp"
@@ -25,7 +25,7 @@
 #include "plugin/RouteResolution.hpp"
 #include "plugin/UndoStack.hpp"
 #include "plugin/VfResolver.hpp"
-#include "plugin/VfSettings.hpp"
+#include "plugin/PfDriver.hpp"
 
 namespace ibvf::plugin {
 namespace {
@@ -33,7 +33,7 @@ namespace {
 using cni::Error;
 using cni::ErrorCode;
 
-kernel::LinkInfo findVfNetdev(const kernel::VfInfo& vf, const kernel::Sysfs& sysfs, kernel::RouteSocket& host) {
+linux::LinkInfo findVfNetdev(const linux::VfInfo& vf, const linux::Sysfs& sysfs, linux::RouteSocket& host) {
     if (vf.netdevs.empty()) {
         throw Error(ErrorCode::DeviceNotFound, "VF " + vf.pciAddress + " has no netdev",
                     (sysfs.pciDeviceDir(vf.pciAddress) / "net").string() + " is empty (driver '" + vf.driver + "')");
@@ -53,7 +53,7 @@ class AttachFlow {
 public:
     AttachFlow(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx)
         : req_(req), env_(req.env), cfg_(cfg), ctx_(ctx), gcHeldOff_(holdOffGc()), podNs_(openPodNetNs(env_.netns)),
-          hostNs_(kernel::NetNs::current()), pod_(kernel::runInNetNs(podNs_, [] { return kernel::RouteSocket(); })) {}
+          hostNs_(linux::NetNs::current()), pod_(linux::runInNetNs(podNs_, [] { return linux::RouteSocket(); })) {}
 
     cni::Result run() {
         // Everything below would then happen to the host itself: the VF renamed, the pod's
@@ -81,7 +81,7 @@ public:
     }
 
     // After run(): the VF's lock, for the caller to hold until the result is reported.
-    std::optional<kernel::FileLock> handOverVfLock() {
+    std::optional<linux::FileLock> handOverVfLock() {
         if (!vf_) return std::nullopt;
         return std::move(vf_->lock);
     }
@@ -89,8 +89,8 @@ public:
 private:
     // Shared with every other ADD, exclusive with the IPAM part of a GC, which must not collect
     // an allocation whose attachment state it could not read yet (Detach.cpp).
-    kernel::FileLock holdOffGc() const {
-        auto lock = kernel::FileLock::tryAcquire(ctx_.paths.gcLock(), cfg_.lockTimeout, kernel::FileLock::Mode::Shared);
+    linux::FileLock holdOffGc() const {
+        auto lock = linux::FileLock::tryAcquire(ctx_.paths.gcLock(), cfg_.lockTimeout, linux::FileLock::Mode::Shared);
         if (!lock) {
             throw Error(ErrorCode::TryAgainLater, "a GC is collecting IPAM leftovers",
                         "lock " + ctx_.paths.gcLock().string() + " not acquired within " +
@@ -118,7 +118,7 @@ private:
         return result;
     }
 
-    const kernel::VfInfo& vf() const { return vf_->vf; }
+    const linux::VfInfo& vf() const { return vf_->vf; }
 
     void claimVf() {
         VfResolver resolver(ctx_.sysfs, ctx_.paths, ctx_.store);
@@ -157,7 +157,7 @@ private:
         state_.vfIndex = vf().vfIndex;
         state_.hostName = link_.name;
         state_.hostIfindex = link_.ifindex;
-        state_.hwaddr = kernel::formatHwaddr(link_.hwaddr);
+        state_.hwaddr = linux::formatHwaddr(link_.hwaddr);
         state_.mtu = link_.mtu;
         state_.adminUp = link_.adminUp;
         state_.ipamType = cfg_.vfioPciMode ? std::string() : cfg_.ipamType;
@@ -192,12 +192,12 @@ private:
         faults::reach("attach.ipam-started");
     }
 
-    kernel::VfControl& vfControl() {
+    linux::VfControl& vfControl() {
         if (!vfControl_) vfControl_ = ctx_.makeVfControl();
         return *vfControl_;
     }
 
-    std::optional<kernel::Guid> wantedGuid() {
+    std::optional<linux::Guid> wantedGuid() {
         if (cfg_.guid) return cfg_.guid;
         if (cfg_.guidSource.source == GuidSource::Etcd) {
             undo_.push("release the GUID lease", [this] { releaseEtcdGuid(req_); });
@@ -222,11 +222,11 @@ private:
         }
         const int pf = pfIfindexOf(ctx_.sysfs, host_, vf().pfPciAddress);
         const int index = vf().vfIndex;
-        kernel::VfSettings before;
+        linux::VfSettings before;
         callPfDriver("read the GUID of VF " + vf().pciAddress, [&] { before = vfControl().get(pf, index); });
         const auto original = guidsToRestore(before, link_, vf().pciAddress);
-        const kernel::Guid node = original.first;
-        const kernel::Guid port = original.second;
+        const linux::Guid node = original.first;
+        const linux::Guid port = original.second;
         state_.originalNodeGuid = node.str();
         state_.originalPortGuid = port.str();
         state_.driver = vf().driver;
@@ -254,12 +254,12 @@ private:
 
     // The VF's netdev was re-created (new ifindex, maybe new name, and for IPoIB a new QPN in its
     // hardware address): nothing read before is trusted, and the record follows.
-    void adoptNetdev(kernel::LinkInfo link) {
+    void adoptNetdev(linux::LinkInfo link) {
         link_ = std::move(link);
         hostIfindex_ = link_.ifindex;
         state_.hostName = link_.name;
         state_.hostIfindex = link_.ifindex;
-        state_.hwaddr = kernel::formatHwaddr(link_.hwaddr);
+        state_.hwaddr = linux::formatHwaddr(link_.hwaddr);
         ctx_.store.save(state_);
     }
 
@@ -272,7 +272,7 @@ private:
         std::optional<std::string> device;
         try {
             device = ctx_.sysfs.vf(vf().pciAddress).rdmaDevice;  // read again: a rebind renames it
-        } catch (const kernel::KernelError& e) {
+        } catch (const linux::KernelError& e) {
             throw Error(ErrorCode::DeviceNotFound, "VF " + vf().pciAddress + " vanished from sysfs", e.what());
         }
         if (!device) {
@@ -284,14 +284,14 @@ private:
         ctx_.store.save(state_);
         try {
             rdma->moveToNetns(*device, podNs_.fd());
-        } catch (const kernel::KernelError& e) {
+        } catch (const linux::KernelError& e) {
             if (e.err() == EOPNOTSUPP) throw rdmaDriverCannotMove(*device, e);
             throw Error(ErrorCode::SystemFailure,
                         "rdmaIsolation: cannot move RDMA device " + *device + " of VF " + vf().pciAddress + " into the pod",
                         e.what());
         }
         undo_.push("move RDMA device " + *device + " back to the host", [this, device] {
-            kernel::runInNetNs(podNs_, [&] { openRdmaNetns(ctx_)->moveToNetns(*device, hostNs_.fd()); });
+            linux::runInNetNs(podNs_, [&] { openRdmaNetns(ctx_)->moveToNetns(*device, hostNs_.fd()); });
         });
         adoptNetdev(waitForVfNetdev(ctx_.sysfs, host_, vf().pciAddress, "moving its RDMA device"));
         faults::reach("attach.rdma-moved");
@@ -303,9 +303,9 @@ private:
         if (!cfg_.linkState) return;
         const int pf = pfIfindexOf(ctx_.sysfs, host_, vf().pfPciAddress);
         const int index = vf().vfIndex;
-        kernel::VfSettings before;
+        linux::VfSettings before;
         callPfDriver("read the link state of VF " + vf().pciAddress, [&] { before = vfControl().get(pf, index); });
-        const auto original = before.linkState.value_or(kernel::VfLinkState::Auto);
+        const auto original = before.linkState.value_or(linux::VfLinkState::Auto);
         state_.vfLinkState = static_cast<unsigned>(original);
         ctx_.store.save(state_);
         callPfDriver("set the link state of VF " + vf().pciAddress,
@@ -325,11 +325,11 @@ private:
         const std::string podName = cfg_.ipoibChild ? partitionParentName(env_.ifname) : env_.ifname;
         try {
             host_.moveToNetNs(hostIfindex_, podNs_.fd(), podName);
-        } catch (const kernel::KernelError&) {
+        } catch (const linux::KernelError&) {
             // The kernel can complete the move and then refuse the rename (a name clash that
             // appeared after our check): the VF is then in the pod under its host name.
             if (auto stranded = pod_.linkByName(link_.name);
-                stranded && kernel::formatHwaddr(stranded->hwaddr) == state_.hwaddr) {
+                stranded && linux::formatHwaddr(stranded->hwaddr) == state_.hwaddr) {
                 pod_.moveToNetNs(stranded->ifindex, hostNs_.fd(), link_.name);
                 if (auto back = host_.linkByName(link_.name)) hostIfindex_ = back->ifindex;
             }
@@ -355,18 +355,18 @@ private:
         state_.podParentName = podLink_.name;
         ctx_.store.save(state_);
         pod_.setAdminUp(podLink_.ifindex, true);
-        const kernel::IpoibChildSpec spec{podLink_.ifindex, env_.ifname, *cfg_.ipoibChild, kernel::IpoibMode::Datagram, false};
+        const linux::IpoibChildSpec spec{podLink_.ifindex, env_.ifname, *cfg_.ipoibChild, linux::IpoibMode::Datagram, false};
         int child = 0;
         try {
-            child = kernel::runInNetNs(podNs_, [&] { return ctx_.makeIpoibLinks()->createChild(spec); });
-        } catch (const kernel::KernelError& e) {
+            child = linux::runInNetNs(podNs_, [&] { return ctx_.makeIpoibLinks()->createChild(spec); });
+        } catch (const linux::KernelError& e) {
             throw Error(e.err() == EOPNOTSUPP ? ErrorCode::HardwareUnsupported : ErrorCode::SystemFailure,
                         "cannot create the IPoIB child " + env_.ifname + " for pkey " + cfg_.ipoibChild->str() + " on VF " +
                             vf().pciAddress,
                         e.what());
         }
         undo_.push("delete partition child " + env_.ifname, [this, child] {
-            kernel::runInNetNs(podNs_, [&] { ctx_.makeIpoibLinks()->deleteChild(child); });
+            linux::runInNetNs(podNs_, [&] { ctx_.makeIpoibLinks()->deleteChild(child); });
         });
         state_.childIfindex = child;
         ctx_.store.save(state_);
@@ -382,7 +382,7 @@ private:
         if (cfg_.mtu && *cfg_.mtu != iface_.mtu) {
             try {
                 pod_.setMtu(idx, *cfg_.mtu);
-            } catch (const kernel::KernelError& e) {
+            } catch (const linux::KernelError& e) {
                 if (e.err() != EINVAL) throw;
                 throw Error(ErrorCode::InvalidNetworkConfig,
                             "mtu " + std::to_string(*cfg_.mtu) + " is refused by " + env_.ifname + " (VF " +
@@ -418,11 +418,11 @@ private:
     // address change), instead of when their caches time out. The settings belong to the netdev
     // inside the pod and vanish with the move back, so there is nothing to undo.
     void announceAddressChanges() {
-        kernel::runInNetNs(podNs_, [this] {
-            kernel::writeProcSys("net/ipv4/conf/" + env_.ifname + "/arp_notify", "1");
+        linux::runInNetNs(podNs_, [this] {
+            linux::writeProcSys("net/ipv4/conf/" + env_.ifname + "/arp_notify", "1");
             try {
-                kernel::writeProcSys("net/ipv6/conf/" + env_.ifname + "/ndisc_notify", "1");
-            } catch (const kernel::KernelError& e) {
+                linux::writeProcSys("net/ipv6/conf/" + env_.ifname + "/ndisc_notify", "1");
+            } catch (const linux::KernelError& e) {
                 if (e.err() != ENOENT) throw;  // IPv6 disabled in the pod
             }
         });
@@ -454,7 +454,7 @@ private:
         const auto now = pod_.linkByIndex(iface_.ifindex);
         cni::Interface iface;
         iface.name = env_.ifname;
-        iface.mac = kernel::formatHwaddr(now ? now->hwaddr : iface_.hwaddr);
+        iface.mac = linux::formatHwaddr(now ? now->hwaddr : iface_.hwaddr);
         iface.mtu = now ? now->mtu : iface_.mtu;
         iface.sandbox = env_.netns;
         iface.pciId = vf().pciAddress;
@@ -476,18 +476,18 @@ private:
     const cni::Env& env_;
     const PluginConfig& cfg_;
     const PluginContext& ctx_;
-    kernel::FileLock gcHeldOff_;     // first taken, last released: held through any rollback
-    kernel::NetNs podNs_;
-    kernel::NetNs hostNs_;
-    kernel::RouteSocket host_;
-    kernel::RouteSocket pod_;
+    linux::FileLock gcHeldOff_;     // first taken, last released: held through any rollback
+    linux::NetNs podNs_;
+    linux::NetNs hostNs_;
+    linux::RouteSocket host_;
+    linux::RouteSocket pod_;
     std::optional<ResolvedVf> vf_;   // holds the VF lock until the flow (and any rollback) is over
-    kernel::LinkInfo link_;          // the VF netdev as found on the host
+    linux::LinkInfo link_;          // the VF netdev as found on the host
     int hostIfindex_ = 0;
-    kernel::LinkInfo podLink_;       // the VF netdev in the pod
-    kernel::LinkInfo iface_;         // CNI_IFNAME: the VF netdev, or its partition child
+    linux::LinkInfo podLink_;       // the VF netdev in the pod
+    linux::LinkInfo iface_;         // CNI_IFNAME: the VF netdev, or its partition child
     node::AttachmentState state_;
-    std::unique_ptr<kernel::VfControl> vfControl_;
+    std::unique_ptr<linux::VfControl> vfControl_;
     std::unique_ptr<IpamClient> ipam_;
     std::unique_ptr<PendingAllocation> allocation_;
     cni::Result ipamResult_;
@@ -497,7 +497,7 @@ private:
 }  // namespace
 
 cni::Result attach(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx,
-                   std::optional<kernel::FileLock>& vfLockUntilReported) {
+                   std::optional<linux::FileLock>& vfLockUntilReported) {
     requireIbKubernetesHandover(req.conf, cfg);
     AttachFlow flow(req, cfg, ctx);
     auto result = flow.run();
@@ -506,7 +506,7 @@ cni::Result attach(const cni::Request& req, const PluginConfig& cfg, const Plugi
 }
 
 cni::Result attach(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx) {
-    std::optional<kernel::FileLock> dropped;
+    std::optional<linux::FileLock> dropped;
     return attach(req, cfg, ctx, dropped);
 }
 

@@ -15,6 +15,6 @@ cni::Result attach(const cni::Request& req, const PluginConfig& cfg, const Plugi
 // result is written, so that a GC (which leaves attachments with a held lock alone) cannot take
 // back an attachment whose ADD has not reported it to the runtime yet.
 cni::Result attach(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx,
-                   std::optional<kernel::FileLock>& vfLockUntilReported);
+                   std::optional<linux::FileLock>& vfLockUntilReported);
 
 }  // namespace ibvf::plugin

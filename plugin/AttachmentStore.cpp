@@ -14,7 +14,7 @@ namespace {
 
 // What the state describes (a netdev in a namespace) does not outlive a reboot, so it needs to
 // survive a killed plugin, not a power cut: the fsyncs would cost every ADD milliseconds (docs/performance.md).
-constexpr auto kStateDurability = kernel::Durability::CrashSafe;
+constexpr auto kStateDurability = linux::Durability::CrashSafe;
 
 }  // namespace
 
@@ -30,7 +30,7 @@ std::filesystem::path AttachmentStore::claimPath(const std::string& pciAddress) 
 
 std::optional<node::AttachmentState> AttachmentStore::load(const std::string& containerId, const std::string& ifname) const {
     const auto path = statePath(containerId, ifname);
-    auto text = kernel::readFile(path);
+    auto text = linux::readFile(path);
     if (!text) return std::nullopt;
     try {
         return node::AttachmentState::fromJson(*text);
@@ -40,17 +40,17 @@ std::optional<node::AttachmentState> AttachmentStore::load(const std::string& co
 }
 
 void AttachmentStore::save(const node::AttachmentState& state) const {
-    kernel::makeDirectories(dir_);
-    kernel::writeFileAtomic(statePath(state.containerId, state.ifname), state.toJson(), 0600, kStateDurability);
+    linux::makeDirectories(dir_);
+    linux::writeFileAtomic(statePath(state.containerId, state.ifname), state.toJson(), 0600, kStateDurability);
 }
 
 bool AttachmentStore::create(const node::AttachmentState& state) const {
-    kernel::makeDirectories(dir_);
-    return kernel::createFileAtomic(statePath(state.containerId, state.ifname), state.toJson(), 0600, kStateDurability);
+    linux::makeDirectories(dir_);
+    return linux::createFileAtomic(statePath(state.containerId, state.ifname), state.toJson(), 0600, kStateDurability);
 }
 
 void AttachmentStore::remove(const std::string& containerId, const std::string& ifname) const {
-    kernel::removeFile(statePath(containerId, ifname));
+    linux::removeFile(statePath(containerId, ifname));
 }
 
 std::vector<node::AttachmentState> AttachmentStore::all() const {
@@ -58,7 +58,7 @@ std::vector<node::AttachmentState> AttachmentStore::all() const {
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
         if (entry.path().extension() != ".json") continue;
-        auto text = kernel::readFile(entry.path());
+        auto text = linux::readFile(entry.path());
         if (!text) continue;
         try {
             states.push_back(node::AttachmentState::fromJson(*text));
@@ -70,7 +70,7 @@ std::vector<node::AttachmentState> AttachmentStore::all() const {
 }
 
 std::optional<node::AttachmentState> AttachmentStore::holderOf(const std::string& pciAddress) const {
-    auto key = kernel::readFile(claimPath(pciAddress));
+    auto key = linux::readFile(claimPath(pciAddress));
     if (!key) return std::nullopt;
     const auto holder = node::parseAttachmentKey(*key);
     if (!holder) return std::nullopt;
@@ -79,12 +79,12 @@ std::optional<node::AttachmentState> AttachmentStore::holderOf(const std::string
 
 void AttachmentStore::claim(const std::string& pciAddress, const std::string& containerId,
                             const std::string& ifname) const {
-    kernel::makeDirectories(node::vfClaimsDirIn(dir_));
-    kernel::writeFileAtomic(claimPath(pciAddress), node::attachmentKey(containerId, ifname), 0600, kStateDurability);
+    linux::makeDirectories(node::vfClaimsDirIn(dir_));
+    linux::writeFileAtomic(claimPath(pciAddress), node::attachmentKey(containerId, ifname), 0600, kStateDurability);
 }
 
 void AttachmentStore::releaseClaim(const std::string& pciAddress) const {
-    kernel::removeFile(claimPath(pciAddress));
+    linux::removeFile(claimPath(pciAddress));
 }
 
 std::vector<std::string> AttachmentStore::claimsOf(const std::string& containerId, const std::string& ifname) const {
@@ -92,8 +92,8 @@ std::vector<std::string> AttachmentStore::claimsOf(const std::string& containerI
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(node::vfClaimsDirIn(dir_), ec)) {
         const auto pci = entry.path().filename().string();
-        if (kernel::isAtomicTempFileName(pci)) continue;  // a claim being written
-        if (kernel::readFile(entry.path()) == node::attachmentKey(containerId, ifname)) vfs.push_back(pci);
+        if (linux::isAtomicTempFileName(pci)) continue;  // a claim being written
+        if (linux::readFile(entry.path()) == node::attachmentKey(containerId, ifname)) vfs.push_back(pci);
     }
     return vfs;
 }
@@ -103,7 +103,7 @@ std::vector<std::string> AttachmentStore::claimsWithoutState() const {
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(node::vfClaimsDirIn(dir_), ec)) {
         const auto pci = entry.path().filename().string();
-        if (kernel::isAtomicTempFileName(pci)) continue;
+        if (linux::isAtomicTempFileName(pci)) continue;
         try {
             if (!holderOf(pci)) vfs.push_back(pci);
         } catch (const cni::Error& e) {
@@ -115,7 +115,7 @@ std::vector<std::string> AttachmentStore::claimsWithoutState() const {
 
 void AttachmentStore::checkWritable() const {
     try {
-        kernel::makeDirectories(dir_);
+        linux::makeDirectories(dir_);
     } catch (const std::exception& e) {
         throw cni::Error(cni::ErrorCode::PluginNotAvailable, "state directory cannot be created", e.what());
     }

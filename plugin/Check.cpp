@@ -5,7 +5,7 @@
 #include "cni/Error.hpp"
 #include "linux/KernelError.hpp"
 #include "linux/NetNs.hpp"
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 #include "plugin/IpamClient.hpp"
 #include "plugin/PodNetNs.hpp"
 #include "plugin/RouteResolution.hpp"
@@ -20,19 +20,19 @@ using cni::ErrorCode;
     throw Error(ErrorCode::SystemFailure, "CHECK failed: " + what, details);
 }
 
-bool sameRoute(const kernel::RouteSpec& want, const kernel::RouteSpec& have) {
+bool sameRoute(const linux::RouteSpec& want, const linux::RouteSpec& have) {
     return want.dst.network() == have.dst.network() && want.dst.length == have.dst.length &&
            (!want.gw || want.gw == have.gw);
 }
 
 // CNI_IFNAME is the child ADD made, and the VF is still in the pod as its parent.
-void checkPartitionChild(const node::AttachmentState& state, kernel::RouteSocket& pod, const kernel::LinkInfo& child) {
+void checkPartitionChild(const node::AttachmentState& state, linux::RouteSocket& pod, const linux::LinkInfo& child) {
     if (state.childIfindex != 0 && child.ifindex != state.childIfindex) {
         mismatch(state.ifname + " is not the partition child made at ADD",
                  "expected ifindex " + std::to_string(state.childIfindex) + ", found " + std::to_string(child.ifindex));
     }
     auto parent = pod.linkByName(state.podParentName);
-    if (!parent || kernel::formatHwaddr(parent->hwaddr) != state.hwaddr) {
+    if (!parent || linux::formatHwaddr(parent->hwaddr) != state.hwaddr) {
         mismatch("the VF is no longer in the pod as " + state.podParentName, "VF " + state.pciAddress);
     }
 }
@@ -41,7 +41,7 @@ void checkVfioVf(const node::AttachmentState& state, const PluginContext& ctx) {
     std::string driver;
     try {
         driver = ctx.sysfs.vf(state.pciAddress).driver;
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         mismatch("VF " + state.pciAddress + " is gone", e.what());
     }
     if (driver != "vfio-pci") mismatch("VF " + state.pciAddress + " is no longer bound to vfio-pci", "driver '" + driver + "'");
@@ -62,14 +62,14 @@ void check(const cni::Request& req, const PluginConfig& cfg, const PluginContext
         return;
     }
     const auto podNs = openPodNetNs(env.netns);
-    auto pod = kernel::runInNetNs(podNs, [] { return kernel::RouteSocket(); });
+    auto pod = linux::runInNetNs(podNs, [] { return linux::RouteSocket(); });
     auto link = pod.linkByName(env.ifname);
     if (!link) mismatch(env.ifname + " is missing from " + env.netns, "VF " + state->pciAddress);
     if (state->pkey) {
         checkPartitionChild(*state, pod, *link);
-    } else if (kernel::formatHwaddr(link->hwaddr) != state->hwaddr) {
+    } else if (linux::formatHwaddr(link->hwaddr) != state->hwaddr) {
         mismatch(env.ifname + " is not the attached VF", "expected hardware address " + state->hwaddr + ", found " +
-                                                              kernel::formatHwaddr(link->hwaddr));
+                                                              linux::formatHwaddr(link->hwaddr));
     }
     int ourIndex = -1;
     for (std::size_t i = 0; i < expected.interfaces.size(); ++i) {
@@ -87,7 +87,7 @@ void check(const cni::Request& req, const PluginConfig& cfg, const PluginContext
     const auto present = pod.addresses(link->ifindex);
     for (const auto& ip : expected.ips) {
         if (ip.interfaceIndex && *ip.interfaceIndex != ourIndex) continue;
-        const bool found = std::any_of(present.begin(), present.end(), [&](const kernel::AddressInfo& a) {
+        const bool found = std::any_of(present.begin(), present.end(), [&](const linux::AddressInfo& a) {
             return a.address == ip.address;
         });
         if (!found) mismatch("address " + ip.address.toString() + " missing from " + env.ifname, env.netns);
@@ -96,7 +96,7 @@ void check(const cni::Request& req, const PluginConfig& cfg, const PluginContext
         const auto want = toRouteSpec(route, expected.ips, link->ifindex);
         const auto table = want.table ? want.table : std::nullopt;
         const auto have = pod.routes(0, route.dst.family(), table);
-        if (!std::any_of(have.begin(), have.end(), [&](const kernel::RouteSpec& r) { return sameRoute(want, r); })) {
+        if (!std::any_of(have.begin(), have.end(), [&](const linux::RouteSpec& r) { return sameRoute(want, r); })) {
             mismatch("route to " + route.dst.toString() + " missing", env.netns);
         }
     }

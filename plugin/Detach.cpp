@@ -15,7 +15,7 @@
 #include "plugin/RdmaIsolation.hpp"
 #include "plugin/VfResolver.hpp"
 #include "plugin/VfRestore.hpp"
-#include "plugin/VfSettings.hpp"
+#include "plugin/PfDriver.hpp"
 
 namespace ibvf::plugin {
 namespace {
@@ -78,7 +78,7 @@ void releaseClaimsWithoutState(const cni::Env& env, const PluginConfig& cfg, con
 // lock, so a claim whose lock is free and that still names no state is a leftover.
 void dropClaimsWithoutState(const PluginContext& ctx) {
     for (const auto& pci : ctx.store.claimsWithoutState()) {
-        auto lock = kernel::FileLock::tryAcquire(ctx.paths.vfLock(pci), 0ms);
+        auto lock = linux::FileLock::tryAcquire(ctx.paths.vfLock(pci), 0ms);
         if (!lock || ctx.store.holderOf(pci)) continue;
         ctx.store.releaseClaim(pci);
         spdlog::info("GC: released the claim on VF {} left by an interrupted ADD", pci);
@@ -123,7 +123,7 @@ void collectGarbage(const cni::Request& req, const PluginConfig& cfg, const Plug
         // ADD holds its VF's lock from before its state is written until its result is written
         // (or it rolled back): a VF whose lock is held is left alone, as is one whose state
         // turned attached meanwhile. A DEL holds the lock too, and finishes the job itself.
-        auto lock = kernel::FileLock::tryAcquire(ctx.paths.vfLock(seen.pciAddress), 0ms);
+        auto lock = linux::FileLock::tryAcquire(ctx.paths.vfLock(seen.pciAddress), 0ms);
         auto state = ctx.store.load(seen.containerId, seen.ifname);
         if (!lock || (state && state->phase != seen.phase)) {
             spdlog::info("GC: {} of container {} ({}) is busy; left alone", seen.pciAddress, seen.containerId,
@@ -140,7 +140,7 @@ void collectGarbage(const cni::Request& req, const PluginConfig& cfg, const Plug
     // now (ADD records its state before it allocates): the IPAM keeps those besides the
     // runtime's list, which cannot name ADDs that finished while this GC ran.
     auto noAddInFlight =
-        kernel::FileLock::tryAcquire(ctx.paths.gcLock(), cfg.lockTimeout, kernel::FileLock::Mode::Exclusive);
+        linux::FileLock::tryAcquire(ctx.paths.gcLock(), cfg.lockTimeout, linux::FileLock::Mode::Exclusive);
     if (!noAddInFlight) {
         throw cni::Error(cni::ErrorCode::TryAgainLater, "ADDs kept running; the IPAM part of GC did not start",
                          "lock " + ctx.paths.gcLock().string() + " not acquired within " +

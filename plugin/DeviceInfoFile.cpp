@@ -40,7 +40,7 @@ fs::path confineDeviceInfoPath(const std::string& requested, const fs::path& dir
 
 DeviceInfoWrite publishDeviceInfo(const fs::path& path, const std::string& pciAddress, const std::string& pfPciAddress,
                                   const std::optional<std::string>& rdmaDevice) {
-    DeviceInfoWrite write{path, kernel::readFile(path)};
+    DeviceInfoWrite write{path, linux::readFile(path)};
     rapidjson::Document doc;
     if (write.previous) doc.Parse<rapidjson::kParseIterativeFlag>(write.previous->c_str(), write.previous->size());
     if (!write.previous || doc.HasParseError() || !doc.IsObject()) doc.SetObject();
@@ -60,10 +60,10 @@ DeviceInfoWrite publishDeviceInfo(const fs::path& path, const std::string& pciAd
     rapidjson::Writer<rapidjson::StringBuffer> w(buf);
     doc.Accept(w);
     try {
-        kernel::makeDirectories(path.parent_path(), 0755);
-        kernel::writeFileAtomic(path, std::string_view(buf.GetString(), buf.GetSize()), 0644,
-                                kernel::Durability::CrashSafe);
-    } catch (const kernel::KernelError& e) {
+        linux::makeDirectories(path.parent_path(), 0755);
+        linux::writeFileAtomic(path, std::string_view(buf.GetString(), buf.GetSize()), 0644,
+                                linux::Durability::CrashSafe);
+    } catch (const linux::KernelError& e) {
         throw Error(ErrorCode::SystemFailure, "cannot write the device-info file " + path.string(), e.what());
     }
     return write;
@@ -71,7 +71,7 @@ DeviceInfoWrite publishDeviceInfo(const fs::path& path, const std::string& pciAd
 
 void revertDeviceInfo(const DeviceInfoWrite& write) {
     if (write.previous) {
-        kernel::writeFileAtomic(write.path, *write.previous, 0644, kernel::Durability::CrashSafe);
+        linux::writeFileAtomic(write.path, *write.previous, 0644, linux::Durability::CrashSafe);
         return;
     }
     std::error_code ec;

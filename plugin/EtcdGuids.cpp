@@ -11,7 +11,7 @@
 #include "cni/Json.hpp"
 #include "ipam/EtcdHandoff.hpp"
 #include "linux/KernelError.hpp"
-#include "linux/Process.hpp"
+#include "linux/ChildProcess.hpp"
 #include "plugin/ExecIpam.hpp"
 
 namespace ibvf::plugin {
@@ -44,10 +44,10 @@ std::vector<std::string> helperEnv(const cni::Request& req, std::string_view com
 std::string run(const cni::Request& req, std::string_view command, std::string stdinText) {
     const auto binary = findInCniPath(ipam::kEtcdIpamBinary, req.env.path);
     spdlog::debug("exec {} guid {}", binary, command);
-    kernel::ProcessResult r;
+    linux::ProcessResult r;
     try {
-        r = kernel::ChildProcess::spawn(binary, {"guid"}, helperEnv(req, command), std::move(stdinText)).wait();
-    } catch (const kernel::KernelError& e) {
+        r = linux::ChildProcess::spawn(binary, {"guid"}, helperEnv(req, command), std::move(stdinText)).wait();
+    } catch (const linux::KernelError& e) {
         throw Error(ErrorCode::IpamFailure, std::string("cannot run ") + kWho, e.what());
     }
     if (r.exitCode != 0) throwDelegateError(kWho, r);
@@ -56,14 +56,14 @@ std::string run(const cni::Request& req, std::string_view command, std::string s
 
 }  // namespace
 
-kernel::Guid leaseEtcdGuid(const cni::Request& req) {
+linux::Guid leaseEtcdGuid(const cni::Request& req) {
     const auto out = run(req, "ADD", req.conf.rawText);
     rapidjson::Document doc;
     doc.Parse<rapidjson::kParseIterativeFlag>(out.c_str(), out.size());
-    std::optional<kernel::Guid> guid;
+    std::optional<linux::Guid> guid;
     if (!doc.HasParseError() && doc.IsObject()) {
         const auto result = cni::parseResult(doc);
-        if (result.interfaces.size() == 1) guid = kernel::Guid::parse(result.interfaces.front().mac);
+        if (result.interfaces.size() == 1) guid = linux::Guid::parse(result.interfaces.front().mac);
     }
     if (!guid || !guid->valid()) throw Error(ErrorCode::IpamFailure, std::string(kWho) + " printed no GUID", out);
     return *guid;

@@ -11,7 +11,7 @@ namespace ibvf::plugin {
 
 // ADD: the attachment's GUID from the network's guidRange (the one it holds already after a
 // retried ADD). The helper's CNI error keeps its code: 11 when etcd is unreachable.
-kernel::Guid leaseEtcdGuid(const cni::Request& req);
+linux::Guid leaseEtcdGuid(const cni::Request& req);
 // DEL, and a failed ADD's rollback: releases the attachment's GUID (none held: nothing happens).
 void releaseEtcdGuid(const cni::Request& req);
 // GC: releases this node's GUIDs of the network held by attachments not in `keep`.

@@ -9,7 +9,7 @@
 
 #include "cni/Error.hpp"
 #include "linux/KernelError.hpp"
-#include "linux/Process.hpp"
+#include "linux/ChildProcess.hpp"
 
 namespace ibvf::plugin {
 namespace {
@@ -28,12 +28,12 @@ std::vector<std::string> delegateEnv(std::string_view command) {
     return env;
 }
 
-kernel::ChildProcess start(const std::string& type, const cni::Request& req, std::string_view command) {
+linux::ChildProcess start(const std::string& type, const cni::Request& req, std::string_view command) {
     const auto binary = findInCniPath(type, req.env.path);
     spdlog::debug("exec IPAM {} {}", binary, command);
     try {
-        return kernel::ChildProcess::spawn(binary, delegateEnv(command), req.conf.rawText);
-    } catch (const kernel::KernelError& e) {
+        return linux::ChildProcess::spawn(binary, delegateEnv(command), req.conf.rawText);
+    } catch (const linux::KernelError& e) {
         throw Error(ErrorCode::IpamFailure, "cannot run IPAM plugin '" + type + "'", e.what());
     }
 }
@@ -43,7 +43,7 @@ void runToCompletion(const std::string& type, const cni::Request& req, std::stri
     if (result.exitCode != 0) throwDelegateError(type, result);
 }
 
-cni::Result parseAllocation(const std::string& type, const kernel::ProcessResult& r) {
+cni::Result parseAllocation(const std::string& type, const linux::ProcessResult& r) {
     if (r.exitCode != 0) throwDelegateError(type, r);
     rapidjson::Document doc;
     doc.Parse<rapidjson::kParseIterativeFlag>(r.out.c_str(), r.out.size());  // no recursion on nesting depth
@@ -67,7 +67,7 @@ std::string findInCniPath(const std::string& type, const std::vector<std::string
                 "searched: " + (searched.empty() ? std::string("(CNI_PATH is empty)") : searched));
 }
 
-void throwDelegateError(const std::string& type, const kernel::ProcessResult& r) {
+void throwDelegateError(const std::string& type, const linux::ProcessResult& r) {
     rapidjson::Document doc;
     doc.Parse<rapidjson::kParseIterativeFlag>(r.out.c_str(), r.out.size());  // no recursion on nesting depth
     if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("code") && doc["code"].IsUint()) {

@@ -1,5 +1,5 @@
 #pragma once
-#include "linux/Process.hpp"
+#include "linux/ChildProcess.hpp"
 #include "plugin/IpamClient.hpp"
 
 namespace ibvf::plugin {
@@ -24,6 +24,6 @@ std::string findInCniPath(const std::string& type, const std::vector<std::string
 
 // A delegate's failure keeps its own code and message, prefixed with who said it ("IPAM plugin
 // '<type>': "); output that is no CNI error becomes IpamFailure with the exit status.
-[[noreturn]] void throwDelegateError(const std::string& type, const kernel::ProcessResult& r);
+[[noreturn]] void throwDelegateError(const std::string& type, const linux::ProcessResult& r);
 
 }  // namespace ibvf::plugin

@@ -32,7 +32,7 @@ public:
     GuidFileEntry read() {
         if (!v_.IsObject()) fail("is not a JSON object");
         entry_.pciAddress = text("pci_address", "pciAddress");
-        if (entry_.pciAddress && !kernel::isValidPciAddress(*entry_.pciAddress)) {
+        if (entry_.pciAddress && !linux::isValidPciAddress(*entry_.pciAddress)) {
             fail("pci_address '" + *entry_.pciAddress + "' is not a PCI address (dddd:bb:dd.f)");
         }
         if (const auto pf = text("pf_guid", "pfGuid")) entry_.pfGuid = guid(*pf, "pf_guid", false);
@@ -94,8 +94,8 @@ private:
         return a ? a : b;
     }
 
-    kernel::Guid guid(const std::string& text, const std::string& where, bool forVf) const {
-        const auto g = forVf ? kernel::Guid::parse(text) : kernel::Guid::parseAnyForm(text);
+    linux::Guid guid(const std::string& text, const std::string& where, bool forVf) const {
+        const auto g = forVf ? linux::Guid::parse(text) : linux::Guid::parseAnyForm(text);
         if (!g) fail(where + " '" + text + "' is not a GUID");
         if (!g->valid()) fail(where + " " + text + " is not a usable GUID (all zeros and all ones are reserved)");
         return *g;
@@ -125,7 +125,7 @@ void requireDisjoint(const std::vector<GuidFileEntry>& entries, const std::strin
         const auto* b = spans[i].entry;
         if (a->position > b->position) std::swap(a, b);
         throw Error(ErrorCode::InvalidNetworkConfig,
-                    "GUID file " + path + ": " + b->describe() + " repeats GUID " + kernel::Guid(spans[i].first).str() +
+                    "GUID file " + path + ": " + b->describe() + " repeats GUID " + linux::Guid(spans[i].first).str() +
                         (a == b ? "" : " of " + a->describe()),
                     "every GUID in the file must be unique: two VFs with one GUID cannot both be on the subnet");
     }
@@ -159,8 +159,8 @@ GuidFile GuidFile::parse(std::string_view text, const std::string& path) {
 GuidFile GuidFile::read(const std::filesystem::path& path) {
     std::optional<std::string> text;
     try {
-        text = kernel::readFile(path);
-    } catch (const kernel::KernelError& e) {
+        text = linux::readFile(path);
+    } catch (const linux::KernelError& e) {
         throw Error(ErrorCode::InvalidNetworkConfig, "cannot read GUID file " + path.string(), e.what());
     }
     if (!text) {
@@ -171,7 +171,7 @@ GuidFile GuidFile::read(const std::filesystem::path& path) {
     return parse(*text, path.string());
 }
 
-kernel::Guid GuidFile::guidFor(const std::string& pfPciAddress, const std::optional<kernel::Guid>& pfGuid,
+linux::Guid GuidFile::guidFor(const std::string& pfPciAddress, const std::optional<linux::Guid>& pfGuid,
                                unsigned vfIndex) const {
     const auto it = std::find_if(entries_.begin(), entries_.end(), [&](const GuidFileEntry& e) {
         return (e.pciAddress && *e.pciAddress == pfPciAddress) || (e.pfGuid && pfGuid && *e.pfGuid == *pfGuid);
@@ -190,7 +190,7 @@ kernel::Guid GuidFile::guidFor(const std::string& pfPciAddress, const std::optio
                     "VF n takes the n-th GUID of its PF's entry: list at least " + std::to_string(vfIndex + 1));
     }
     const std::uint64_t room = it->rangeEnd->value() - it->rangeStart->value();
-    if (vfIndex <= room) return kernel::Guid(it->rangeStart->value() + vfIndex);
+    if (vfIndex <= room) return linux::Guid(it->rangeStart->value() + vfIndex);
     throw Error(ErrorCode::InvalidNetworkConfig,
                 "GUID file " + path_ + ": the range of " + it->describe() + " has no GUID for " + who,
                 "VF n takes rangeStart + n: widen the range to at least " + std::to_string(vfIndex + 1) + " GUIDs");

@@ -20,9 +20,9 @@ namespace ibvf::plugin {
 struct GuidFileEntry {
     std::size_t position = 0;              // in the file's list, for messages
     std::optional<std::string> pciAddress;
-    std::optional<kernel::Guid> pfGuid;
-    std::vector<kernel::Guid> guids;       // the list form
-    std::optional<kernel::Guid> rangeStart, rangeEnd;  // the range form (inclusive)
+    std::optional<linux::Guid> pfGuid;
+    std::vector<linux::Guid> guids;       // the list form
+    std::optional<linux::Guid> rangeStart, rangeEnd;  // the range form (inclusive)
 
     std::string describe() const;          // "entry 2 (pci_address 0000:3b:00.0)"
 };
@@ -39,7 +39,7 @@ public:
 
     // VF `vfIndex`'s GUID from the first entry naming the PF by `pfPciAddress` or `pfGuid`;
     // cni::Error(InvalidNetworkConfig) when no entry names the PF or its entry has too few GUIDs.
-    kernel::Guid guidFor(const std::string& pfPciAddress, const std::optional<kernel::Guid>& pfGuid, unsigned vfIndex) const;
+    linux::Guid guidFor(const std::string& pfPciAddress, const std::optional<linux::Guid>& pfGuid, unsigned vfIndex) const;
 
     const std::vector<GuidFileEntry>& entries() const { return entries_; }
     const std::string& path() const { return path_; }

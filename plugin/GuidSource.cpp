@@ -17,7 +17,7 @@ using cni::Error;
 using cni::ErrorCode;
 
 // The PF's node GUID from sysfs; nullopt when it has no RDMA device or the attribute is missing.
-std::optional<kernel::Guid> pfNodeGuid(const kernel::Sysfs& sysfs, const kernel::VfInfo& vf, std::string& seen) {
+std::optional<linux::Guid> pfNodeGuid(const linux::Sysfs& sysfs, const linux::VfInfo& vf, std::string& seen) {
     try {
         const auto pf = sysfs.pfByPci(vf.pfPciAddress);
         if (!pf.rdmaDevice) {
@@ -30,10 +30,10 @@ std::optional<kernel::Guid> pfNodeGuid(const kernel::Sysfs& sysfs, const kernel:
             seen = "RDMA device " + *pf.rdmaDevice + " of PF " + vf.pfPciAddress + " has no node_guid";
             return std::nullopt;
         }
-        const auto guid = kernel::Guid::parseSysfs(*text);
+        const auto guid = linux::Guid::parseSysfs(*text);
         if (!guid) seen = "node_guid of " + *pf.rdmaDevice + " reads '" + *text + "'";
         return guid;
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         seen = e.what();
         return std::nullopt;
     }
@@ -57,7 +57,7 @@ GuidSourceConfig GuidSourceConfig::parse(const cni::NetConf& conf) {
                         "for GUIDs derived per node from a range use guidPool; across nodes add \"guidSource\": \"etcd\"");
         }
         try {
-            cfg.range = kernel::GuidRange::parse(*range);
+            cfg.range = linux::GuidRange::parse(*range);
         } catch (const std::invalid_argument& e) {
             throw Error(ErrorCode::InvalidNetworkConfig, "guidRange '" + *range + "' is not a usable GUID range",
                         std::string(e.what()) + ", e.g. \"02:00:00:00:00:01:00:00-02:00:00:00:00:01:ff:ff\" (inclusive)");
@@ -88,7 +88,7 @@ const char* guidSourceName(GuidSource source) {
     return "none";
 }
 
-kernel::Guid nodeLocalSourceGuid(GuidSource source, const kernel::Sysfs& sysfs, const kernel::VfInfo& vf) {
+linux::Guid nodeLocalSourceGuid(GuidSource source, const linux::Sysfs& sysfs, const linux::VfInfo& vf) {
     std::string seen;
     const auto pfGuid = pfNodeGuid(sysfs, vf, seen);
     const auto index = static_cast<unsigned>(vf.vfIndex);
@@ -97,7 +97,7 @@ kernel::Guid nodeLocalSourceGuid(GuidSource source, const kernel::Sysfs& sysfs, 
         throw Error(ErrorCode::HardwareUnsupported, "guidSource \"pf\": cannot read the GUID of PF " + vf.pfPciAddress, seen);
     }
     try {
-        return kernel::deriveVfGuid(*pfGuid, index);
+        return linux::deriveVfGuid(*pfGuid, index);
     } catch (const std::invalid_argument& e) {
         throw Error(ErrorCode::HardwareUnsupported,
                     "guidSource \"pf\" cannot derive a GUID for VF " + vf.pciAddress + ": " + e.what(),

@@ -19,7 +19,7 @@ enum class GuidSource { None, Pf, File, Etcd };
 
 struct GuidSourceConfig {
     GuidSource source = GuidSource::None;
-    std::optional<kernel::GuidRange> range;  // etcd: the cluster-wide range leases come from
+    std::optional<linux::GuidRange> range;  // etcd: the cluster-wide range leases come from
 
     // guidSource and guidRange of the config; cni::Error(InvalidNetworkConfig) naming the field
     // for an unknown source, an etcd source without guidRange or without an etcd ipam.backend.
@@ -31,6 +31,6 @@ const char* guidSourceName(GuidSource source);
 // The GUID of `vf` from a source that needs no allocation (pf, file). cni::Error naming the VF:
 // HardwareUnsupported when the PF has no RDMA device or a GUID that cannot seed derived ones,
 // InvalidNetworkConfig for the GUID file's problems.
-kernel::Guid nodeLocalSourceGuid(GuidSource source, const kernel::Sysfs& sysfs, const kernel::VfInfo& vf);
+linux::Guid nodeLocalSourceGuid(GuidSource source, const linux::Sysfs& sysfs, const linux::VfInfo& vf);
 
 }  // namespace ibvf::plugin

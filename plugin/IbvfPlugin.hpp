@@ -23,7 +23,7 @@ private:
     PluginContext ctx_;
     std::optional<PluginConfig> cfg_;
     // ADD: the VF's lock, held until this object dies, after main() has written the result.
-    std::optional<kernel::FileLock> vfLockUntilReported_;
+    std::optional<linux::FileLock> vfLockUntilReported_;
 };
 
 }  // namespace ibvf::plugin

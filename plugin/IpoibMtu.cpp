@@ -16,12 +16,12 @@ std::optional<unsigned> ipoibMaxMtu(std::string_view mode) {
     return std::nullopt;
 }
 
-void requireMtuFits(unsigned mtu, const kernel::LinkInfo& link, const kernel::Sysfs& sysfs, const std::string& pciAddress) {
+void requireMtuFits(unsigned mtu, const linux::LinkInfo& link, const linux::Sysfs& sysfs, const std::string& pciAddress) {
     if (link.arptype != kArphrdInfiniband) return;
     std::optional<std::string> mode;
     try {
         mode = sysfs.netdevAttribute(link.name, "mode");
-    } catch (const kernel::KernelError&) {
+    } catch (const linux::KernelError&) {
         // Unreadable: the kernel still has the last word when the MTU is set.
     }
     const auto max = ipoibMaxMtu(mode.value_or("datagram"));

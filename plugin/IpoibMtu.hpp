@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 #include "linux/Sysfs.hpp"
 
 namespace ibvf::plugin {
@@ -16,6 +16,6 @@ std::optional<unsigned> ipoibMaxMtu(std::string_view mode);
 
 // cni::Error(InvalidNetworkConfig) when `mtu` does not fit the VF netdev `link` (an IPoIB netdev,
 // judged by its ARPHRD and its sysfs "mode"); other netdevs are left to the kernel.
-void requireMtuFits(unsigned mtu, const kernel::LinkInfo& link, const kernel::Sysfs& sysfs, const std::string& pciAddress);
+void requireMtuFits(unsigned mtu, const linux::LinkInfo& link, const linux::Sysfs& sysfs, const std::string& pciAddress);
 
 }  // namespace ibvf::plugin

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 
 namespace ibvf::plugin {
 
@@ -12,15 +12,15 @@ std::string partitionParentName(std::string_view ifname) {
     return std::string(ifname.substr(0, kMaxName - kSuffix.size())) + std::string(kSuffix);
 }
 
-void removePartitionChild(const node::AttachmentState& state, const std::optional<kernel::NetNs>& podNs,
+void removePartitionChild(const node::AttachmentState& state, const std::optional<linux::NetNs>& podNs,
                           const PluginContext& ctx) {
     if (!state.pkey || !podNs) return;
-    kernel::runInNetNs(*podNs, [&] {
-        kernel::RouteSocket pod;
+    linux::runInNetNs(*podNs, [&] {
+        linux::RouteSocket pod;
         auto child = pod.linkByName(state.ifname);
         // Only the link ADD made: same ifindex when it was recorded, and never the VF itself.
         if (!child || (state.childIfindex != 0 && child->ifindex != state.childIfindex) ||
-            kernel::formatHwaddr(child->hwaddr) == state.hwaddr) {
+            linux::formatHwaddr(child->hwaddr) == state.hwaddr) {
             spdlog::info("partition child {} not in the pod; nothing to remove", state.ifname);
             return;
         }

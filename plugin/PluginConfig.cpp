@@ -50,17 +50,17 @@ std::optional<std::pair<std::string, std::string>> guidFrom(const cni::NetConf& 
 
 // ib-sriov-cni's spelling is a string ("0x8001"); a JSON number is taken too. `field` names it
 // in errors ("pkey", "ipoibChild.pkey").
-std::optional<kernel::Pkey> pkeyFrom(const rapidjson::Value& obj, const std::string& field) {
+std::optional<linux::Pkey> pkeyFrom(const rapidjson::Value& obj, const std::string& field) {
     const auto it = obj.FindMember("pkey");
     if (it == obj.MemberEnd() || it->value.IsNull()) return std::nullopt;
     try {
         if (it->value.IsString()) {
             const std::string text(it->value.GetString(), it->value.GetStringLength());
             if (text.empty()) return std::nullopt;
-            return kernel::Pkey::parse(text);
+            return linux::Pkey::parse(text);
         }
         if (it->value.IsUint() && it->value.GetUint() <= 0xffff) {
-            return kernel::Pkey::fromValue(static_cast<std::uint16_t>(it->value.GetUint()));
+            return linux::Pkey::fromValue(static_cast<std::uint16_t>(it->value.GetUint()));
         }
     } catch (const std::invalid_argument& e) {
         throw Error(ErrorCode::InvalidNetworkConfig, field + " is not a partition key", e.what());
@@ -70,7 +70,7 @@ std::optional<kernel::Pkey> pkeyFrom(const rapidjson::Value& obj, const std::str
 }
 
 // ibvf's own IPoIB child: {"pkey": "0x8001"}.
-std::optional<kernel::Pkey> ipoibChildFrom(const rapidjson::Value& doc) {
+std::optional<linux::Pkey> ipoibChildFrom(const rapidjson::Value& doc) {
     const auto* child = cni::json::optObject(doc, "ipoibChild");
     if (!child) return std::nullopt;
     auto pkey = pkeyFrom(*child, "ipoibChild.pkey");
@@ -88,7 +88,7 @@ PluginConfig PluginConfig::parse(const cni::NetConf& conf) {
     const auto& doc = conf.doc;
 
     cfg.deviceId = deviceIdFrom(conf);
-    if (cfg.deviceId && !kernel::isValidPciAddress(*cfg.deviceId)) {
+    if (cfg.deviceId && !linux::isValidPciAddress(*cfg.deviceId)) {
         throw Error(ErrorCode::InvalidNetworkConfig, "deviceID '" + *cfg.deviceId + "' is not a PCI address",
                     "expected the VF's full PCI address, e.g. 0000:3b:00.2");
     }
@@ -111,7 +111,7 @@ PluginConfig PluginConfig::parse(const cni::NetConf& conf) {
         cfg.mtu = static_cast<unsigned>(*mtu);
     }
     if (auto text = nonEmpty(cni::json::optString(doc, "link_state"))) {
-        cfg.linkState = kernel::parseVfLinkState(*text);
+        cfg.linkState = linux::parseVfLinkState(*text);
         if (!cfg.linkState) {
             throw Error(ErrorCode::InvalidNetworkConfig, "link_state '" + *text + "' is not a VF link state",
                         "use \"auto\", \"enable\" or \"disable\"");
@@ -119,7 +119,7 @@ PluginConfig PluginConfig::parse(const cni::NetConf& conf) {
     }
     if (auto source = guidFrom(conf); source && !source->second.empty()) {
         const auto& [field, text] = *source;
-        cfg.guid = kernel::Guid::parse(text);
+        cfg.guid = linux::Guid::parse(text);
         if (!cfg.guid) {
             throw Error(ErrorCode::InvalidNetworkConfig, field + " '" + text + "' is not a GUID",
                         "a GUID is 8 bytes written as xx:xx:xx:xx:xx:xx:xx:xx");
@@ -131,7 +131,7 @@ PluginConfig PluginConfig::parse(const cni::NetConf& conf) {
     }
     if (auto pool = cni::json::optString(doc, "guidPool")) {
         try {
-            cfg.guidPool = kernel::GuidPool::parse(*pool);
+            cfg.guidPool = linux::GuidPool::parse(*pool);
         } catch (const std::invalid_argument& e) {
             throw Error(ErrorCode::InvalidNetworkConfig, "guidPool '" + *pool + "' is not a GUID pool", e.what());
         }

@@ -18,21 +18,21 @@ struct PluginConfig {
     std::optional<std::string> deviceId;     // VF PCI address: deviceID, runtimeConfig.deviceID, pciBusID
     std::optional<std::string> pfNetdevice;  // pick a free VF of this PF when no deviceID
     std::optional<unsigned> mtu;
-    std::optional<kernel::VfLinkState> linkState;
+    std::optional<linux::VfLinkState> linkState;
     // First found wins: runtimeConfig.infinibandGUID, args.cni.guid, guid. Without one, guidPool
     // derives a GUID per VF (stable across restarts, distinct per VF).
-    std::optional<kernel::Guid> guid;
-    std::optional<kernel::GuidPool> guidPool;
+    std::optional<linux::Guid> guid;
+    std::optional<linux::GuidPool> guidPool;
     // guidSource (+ guidRange): GUIDs unique across nodes, when the pod brings none.
     GuidSourceConfig guidSource;
     // Move the VF's RDMA device into the pod too (needs the RDMA subsystem in exclusive netns mode).
     bool rdmaIsolation = false;
     // ib-sriov-cni's meaning: the partition ib-kubernetes enrolls the VF's GUID into at the
     // subnet manager. Recorded with the attachment; the VF itself stays CNI_IFNAME.
-    std::optional<kernel::Pkey> pkey;
+    std::optional<linux::Pkey> pkey;
     // ipoibChild.pkey: an IPoIB child for this partition becomes CNI_IFNAME; the VF stays in the
     // pod as its parent "<ifname>-vf".
-    std::optional<kernel::Pkey> ipoibChild;
+    std::optional<linux::Pkey> ipoibChild;
     // ib-kubernetes drop-in: ADD waits (code 11) until ib-kubernetes has configured the pod's GUID
     // in the subnet manager (args.cni "mellanox.infiniband.app": "configured") and handed it over.
     bool ibKubernetesEnabled = false;

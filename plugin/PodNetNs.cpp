@@ -5,10 +5,10 @@
 
 namespace ibvf::plugin {
 
-kernel::NetNs openPodNetNs(const std::string& path) {
+linux::NetNs openPodNetNs(const std::string& path) {
     try {
-        return kernel::NetNs::open(path);
-    } catch (const kernel::KernelError& e) {
+        return linux::NetNs::open(path);
+    } catch (const linux::KernelError& e) {
         throw cni::Error(cni::ErrorCode::InvalidEnvironment, "cannot open network namespace " + path, e.what());
     }
 }

@@ -7,6 +7,6 @@ namespace ibvf::plugin {
 
 // The namespace named by CNI_NETNS; one that cannot be opened is an environment error (code 4)
 // naming the path and why.
-kernel::NetNs openPodNetNs(const std::string& path);
+linux::NetNs openPodNetNs(const std::string& path);
 
 }  // namespace ibvf::plugin

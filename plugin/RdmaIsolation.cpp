@@ -7,30 +7,30 @@
 
 namespace ibvf::plugin {
 
-std::unique_ptr<kernel::RdmaNetns> openRdmaNetns(const PluginContext& ctx) {
+std::unique_ptr<linux::RdmaNetns> openRdmaNetns(const PluginContext& ctx) {
     try {
         return ctx.makeRdmaNetns();
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         throw cni::Error(cni::ErrorCode::SystemFailure, "rdmaIsolation: no RDMA netlink on this node", e.what());
     }
 }
 
-void requireExclusiveRdmaNetns(kernel::RdmaNetns& rdma) {
-    kernel::RdmaNetnsMode mode{};
+void requireExclusiveRdmaNetns(linux::RdmaNetns& rdma) {
+    linux::RdmaNetnsMode mode{};
     try {
         mode = rdma.netnsMode();
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         throw cni::Error(cni::ErrorCode::SystemFailure, "rdmaIsolation: cannot read the RDMA netns mode", e.what());
     }
-    if (mode == kernel::RdmaNetnsMode::Exclusive) return;
+    if (mode == linux::RdmaNetnsMode::Exclusive) return;
     throw cni::Error(cni::ErrorCode::SystemFailure,
                      "rdmaIsolation needs the RDMA subsystem in exclusive netns mode; this node is in " +
-                         std::string(kernel::rdmaNetnsModeName(mode)) + " mode",
+                         std::string(linux::rdmaNetnsModeName(mode)) + " mode",
                      "run `rdma system set netns exclusive` before any pod uses RDMA, and keep it across reboots "
                      "with `options ib_core netns_mode=0` in /etc/modprobe.d; or drop rdmaIsolation");
 }
 
-cni::Error rdmaDriverCannotMove(const std::string& device, const kernel::KernelError& cause) {
+cni::Error rdmaDriverCannotMove(const std::string& device, const linux::KernelError& cause) {
     // In Linux 6.1 only mlx4, mlx5, irdma and hns implement it; rxe and siw do not.
     return cni::Error(cni::ErrorCode::HardwareUnsupported,
                       "rdmaIsolation: the driver of RDMA device " + device + " cannot change network namespace",
@@ -39,15 +39,15 @@ cni::Error rdmaDriverCannotMove(const std::string& device, const kernel::KernelE
                           "(mlx4, mlx5, irdma and hns do; rxe and siw do not): drop rdmaIsolation for this network");
 }
 
-void returnRdmaDevice(const node::AttachmentState& state, const std::optional<kernel::NetNs>& podNs, const PluginContext& ctx) {
+void returnRdmaDevice(const node::AttachmentState& state, const std::optional<linux::NetNs>& podNs, const PluginContext& ctx) {
     if (!state.rdmaDevice) return;
     const auto& device = *state.rdmaDevice;
     if (!podNs) {
         spdlog::info("RDMA device {} returns to the host with the end of its namespace", device);
         return;
     }
-    const auto hostNs = kernel::NetNs::current();
-    const bool moved = kernel::runInNetNs(*podNs, [&] {
+    const auto hostNs = linux::NetNs::current();
+    const bool moved = linux::runInNetNs(*podNs, [&] {
         auto rdma = openRdmaNetns(ctx);
         if (!rdma->deviceIndex(device)) return false;
         rdma->moveToNetns(device, hostNs.fd());

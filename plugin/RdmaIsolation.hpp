@@ -16,17 +16,17 @@ namespace ibvf::plugin {
 
 // RDMA netlink in the calling thread's namespace; cni::Error(SystemFailure) when the kernel has
 // none (no ib_core), saying so.
-std::unique_ptr<kernel::RdmaNetns> openRdmaNetns(const PluginContext& ctx);
+std::unique_ptr<linux::RdmaNetns> openRdmaNetns(const PluginContext& ctx);
 
 // cni::Error(SystemFailure) with the fix when the subsystem is in shared mode.
-void requireExclusiveRdmaNetns(kernel::RdmaNetns& rdma);
+void requireExclusiveRdmaNetns(linux::RdmaNetns& rdma);
 
 // The kernel's EOPNOTSUPP for a device move: the driver cannot change namespace (ib_core needs its
 // disassociate_ucontext). cni::Error(HardwareUnsupported) naming the device and the fix.
-cni::Error rdmaDriverCannotMove(const std::string& device, const kernel::KernelError& cause);
+cni::Error rdmaDriverCannotMove(const std::string& device, const linux::KernelError& cause);
 
 // DEL: brings the RDMA device recorded in `state` back from the pod namespace. Tolerates "already
 // home": the kernel returns a dead namespace's devices to the host by itself.
-void returnRdmaDevice(const node::AttachmentState& state, const std::optional<kernel::NetNs>& podNs, const PluginContext& ctx);
+void returnRdmaDevice(const node::AttachmentState& state, const std::optional<linux::NetNs>& podNs, const PluginContext& ctx);
 
 }  // namespace ibvf::plugin

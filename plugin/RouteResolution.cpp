@@ -2,8 +2,8 @@
 
 namespace ibvf::plugin {
 
-kernel::RouteSpec toRouteSpec(const cni::Route& route, const std::vector<cni::IpConfig>& ips, int ifindex) {
-    kernel::RouteSpec spec;
+linux::RouteSpec toRouteSpec(const cni::Route& route, const std::vector<cni::IpConfig>& ips, int ifindex) {
+    linux::RouteSpec spec;
     spec.dst = route.dst;
     spec.ifindex = ifindex;
     spec.gw = route.gw;

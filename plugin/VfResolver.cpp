@@ -16,8 +16,8 @@ using cni::ErrorCode;
 
 }  // namespace
 
-kernel::FileLock VfResolver::lockVf(const std::string& pciAddress, std::chrono::milliseconds timeout) const {
-    auto lock = kernel::FileLock::tryAcquire(paths_.vfLock(pciAddress), timeout);
+linux::FileLock VfResolver::lockVf(const std::string& pciAddress, std::chrono::milliseconds timeout) const {
+    auto lock = linux::FileLock::tryAcquire(paths_.vfLock(pciAddress), timeout);
     if (!lock) {
         throw Error(ErrorCode::TryAgainLater, "VF " + pciAddress + " is busy with another ADD or DEL",
                     "lock " + paths_.vfLock(pciAddress).string() + " not acquired within " +
@@ -27,7 +27,7 @@ kernel::FileLock VfResolver::lockVf(const std::string& pciAddress, std::chrono::
 }
 
 ResolvedVf VfResolver::resolve(const PluginConfig& cfg, const std::string& containerId, const std::string& ifname,
-                               kernel::RouteSocket& host) const {
+                               linux::RouteSocket& host) const {
     if (cfg.deviceId) return byDeviceId(*cfg.deviceId, cfg, containerId, ifname);
     if (cfg.pfNetdevice) return fromPf(*cfg.pfNetdevice, cfg, containerId, ifname, host);
     throw Error(ErrorCode::InvalidNetworkConfig, "no VF to attach: deviceID is missing",
@@ -37,10 +37,10 @@ ResolvedVf VfResolver::resolve(const PluginConfig& cfg, const std::string& conta
 
 ResolvedVf VfResolver::byDeviceId(const std::string& bdf, const PluginConfig& cfg, const std::string& containerId,
                                   const std::string& ifname) const {
-    kernel::VfInfo vf;
+    linux::VfInfo vf;
     try {
         vf = sysfs_.vf(bdf);
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         throw Error(ErrorCode::DeviceNotFound, "deviceID " + bdf + " is not an SR-IOV VF", e.what());
     }
     auto lock = lockVf(bdf, cfg.lockTimeout);
@@ -76,16 +76,16 @@ void VfResolver::warnIfNotAllocated(const std::string& bdf) const {
 }
 
 ResolvedVf VfResolver::fromPf(const std::string& pfNetdev, const PluginConfig& cfg, const std::string& containerId,
-                              const std::string& ifname, kernel::RouteSocket& host) const {
-    kernel::PfInfo pf;
+                              const std::string& ifname, linux::RouteSocket& host) const {
+    linux::PfInfo pf;
     try {
         pf = sysfs_.pfByNetdev(pfNetdev);
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         throw Error(ErrorCode::DeviceNotFound, "pfNetdevice " + pfNetdev + " is not an SR-IOV PF", e.what());
     }
     // The PF lock serialises only the choice; the claim written under it is what keeps a VF from
     // being handed out twice once the lock is gone.
-    auto pfLock = kernel::FileLock::tryAcquire(paths_.pfLock(pf.pciAddress), cfg.lockTimeout);
+    auto pfLock = linux::FileLock::tryAcquire(paths_.pfLock(pf.pciAddress), cfg.lockTimeout);
     if (!pfLock) {
         throw Error(ErrorCode::TryAgainLater, "PF " + pfNetdev + " is busy with another VF allocation",
                     paths_.pfLock(pf.pciAddress).string());
@@ -94,15 +94,15 @@ ResolvedVf VfResolver::fromPf(const std::string& pfNetdev, const PluginConfig& c
         if (store_.holderOf(bdf)) continue;
         // The device plugin's record: kubelet gave this VF to a pod, which gets it as deviceID.
         if (std::filesystem::exists(paths_.allocationRecord(bdf))) continue;
-        kernel::VfInfo vf;
+        linux::VfInfo vf;
         try {
             vf = sysfs_.vf(bdf);
-        } catch (const kernel::KernelError& e) {
+        } catch (const linux::KernelError& e) {
             spdlog::debug("skipping {}: {}", bdf, e.what());
             continue;
         }
         if (vf.netdevs.empty() || !host.linkByName(vf.netdevs.front())) continue;
-        auto lock = kernel::FileLock::tryAcquire(paths_.vfLock(bdf), std::chrono::milliseconds(0));
+        auto lock = linux::FileLock::tryAcquire(paths_.vfLock(bdf), std::chrono::milliseconds(0));
         if (!lock) continue;
         store_.claim(bdf, containerId, ifname);
         spdlog::info("picked free VF {} ({}) of {}", bdf, vf.netdevs.front(), pfNetdev);

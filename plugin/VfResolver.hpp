@@ -4,7 +4,7 @@
 #include <string>
 
 #include "linux/FileLock.hpp"
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 #include "linux/Sysfs.hpp"
 #include "plugin/AttachmentStore.hpp"
 #include "plugin/PluginConfig.hpp"
@@ -13,32 +13,32 @@
 namespace ibvf::plugin {
 
 struct ResolvedVf {
-    kernel::VfInfo vf;
-    kernel::FileLock lock;
+    linux::VfInfo vf;
+    linux::FileLock lock;
 };
 
 class VfResolver {
 public:
-    VfResolver(const kernel::Sysfs& sysfs, const StatePaths& paths, const AttachmentStore& store)
+    VfResolver(const linux::Sysfs& sysfs, const StatePaths& paths, const AttachmentStore& store)
         : sysfs_(sysfs), paths_(paths), store_(store) {}
 
     // With a deviceID: that VF, locked; busy when an attachment (even this one) holds it. Without: the first
     // VF of pfNetdevice that no attachment holds and whose netdev is in the host namespace,
     // chosen under the PF's lock. Either way the VF is claimed for (containerId, ifname).
     ResolvedVf resolve(const PluginConfig& cfg, const std::string& containerId, const std::string& ifname,
-                       kernel::RouteSocket& host) const;
+                       linux::RouteSocket& host) const;
 
     // The VF of an existing attachment, locked (for DEL/GC). Throws cni::Error(TryAgainLater).
-    kernel::FileLock lockVf(const std::string& pciAddress, std::chrono::milliseconds timeout) const;
+    linux::FileLock lockVf(const std::string& pciAddress, std::chrono::milliseconds timeout) const;
 
 private:
     ResolvedVf byDeviceId(const std::string& bdf, const PluginConfig& cfg, const std::string& containerId,
                           const std::string& ifname) const;
     void warnIfNotAllocated(const std::string& bdf) const;
     ResolvedVf fromPf(const std::string& pfNetdev, const PluginConfig& cfg, const std::string& containerId,
-                      const std::string& ifname, kernel::RouteSocket& host) const;
+                      const std::string& ifname, linux::RouteSocket& host) const;
 
-    const kernel::Sysfs& sysfs_;
+    const linux::Sysfs& sysfs_;
     const StatePaths& paths_;
     const AttachmentStore& store_;
 };

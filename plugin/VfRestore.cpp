@@ -6,29 +6,29 @@
 
 #include "linux/KernelError.hpp"
 #include "linux/NetNs.hpp"
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 
 namespace ibvf::plugin {
 namespace {
 
-bool isOurs(const std::optional<kernel::LinkInfo>& link, const node::AttachmentState& state) {
-    return link && kernel::formatHwaddr(link->hwaddr) == state.hwaddr;
+bool isOurs(const std::optional<linux::LinkInfo>& link, const node::AttachmentState& state) {
+    return link && linux::formatHwaddr(link->hwaddr) == state.hwaddr;
 }
 
 }  // namespace
 
-std::optional<kernel::NetNs> openAttachmentNetNs(const node::AttachmentState& state, const std::string& netnsPath) {
+std::optional<linux::NetNs> openAttachmentNetNs(const node::AttachmentState& state, const std::string& netnsPath) {
     const std::string& path = netnsPath.empty() ? state.netns : netnsPath;
     if (path.empty()) return std::nullopt;
     try {
-        auto ns = kernel::NetNs::open(path);
+        auto ns = linux::NetNs::open(path);
         // A path from the state may now name another namespace; the runtime's own path is trusted.
         if (netnsPath.empty() && ns.inode() != state.netnsInode) {
             spdlog::info("{} is no longer the namespace of the attachment", path);
             return std::nullopt;
         }
         return ns;
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         spdlog::info("pod namespace gone ({}); looking for the VF on the host", e.what());
         return std::nullopt;
     }
@@ -37,13 +37,13 @@ std::optional<kernel::NetNs> openAttachmentNetNs(const node::AttachmentState& st
 namespace {
 
 // Moves the netdev out of the pod. Returns false when it is not there.
-bool moveBackFromPod(const node::AttachmentState& state, const kernel::NetNs& podNs, const kernel::NetNs& hostNs,
-                     kernel::RouteSocket& host) {
-    auto pod = kernel::runInNetNs(podNs, [] { return kernel::RouteSocket(); });
+bool moveBackFromPod(const node::AttachmentState& state, const linux::NetNs& podNs, const linux::NetNs& hostNs,
+                     linux::RouteSocket& host) {
+    auto pod = linux::runInNetNs(podNs, [] { return linux::RouteSocket(); });
     auto link = pod.linkByName(state.ifname);
     if (!isOurs(link, state)) {
         for (auto& candidate : pod.links()) {
-            if (kernel::formatHwaddr(candidate.hwaddr) == state.hwaddr) link = candidate;
+            if (linux::formatHwaddr(candidate.hwaddr) == state.hwaddr) link = candidate;
         }
     }
     if (!isOurs(link, state)) return false;
@@ -56,7 +56,7 @@ bool moveBackFromPod(const node::AttachmentState& state, const kernel::NetNs& po
     return true;
 }
 
-std::optional<kernel::LinkInfo> findOnHost(const node::AttachmentState& state, kernel::RouteSocket& host) {
+std::optional<linux::LinkInfo> findOnHost(const node::AttachmentState& state, linux::RouteSocket& host) {
     for (const auto& name : {state.hostName, state.ifname}) {
         auto link = host.linkByName(name);
         if (isOurs(link, state)) return link;
@@ -64,12 +64,12 @@ std::optional<kernel::LinkInfo> findOnHost(const node::AttachmentState& state, k
     if (auto link = host.linkByIndex(state.hostIfindex); isOurs(link, state)) return link;
     // Renamed by the kernel on return (name clash) or by udev: the hardware address still tells.
     for (auto& link : host.links()) {
-        if (kernel::formatHwaddr(link.hwaddr) == state.hwaddr) return link;
+        if (linux::formatHwaddr(link.hwaddr) == state.hwaddr) return link;
     }
     return std::nullopt;
 }
 
-void restoreOnHost(const node::AttachmentState& state, kernel::RouteSocket& host, const kernel::LinkInfo& link) {
+void restoreOnHost(const node::AttachmentState& state, linux::RouteSocket& host, const linux::LinkInfo& link) {
     if (link.name != state.hostName) {
         if (link.adminUp) host.setAdminUp(link.ifindex, false);
         if (host.linkByName(state.hostName)) {
@@ -89,9 +89,9 @@ void restoreVfNetdev(const node::AttachmentState& state, const std::string& netn
     restoreVfNetdev(state, openAttachmentNetNs(state, netnsPath));
 }
 
-void restoreVfNetdev(const node::AttachmentState& state, const std::optional<kernel::NetNs>& podNs) {
-    auto hostNs = kernel::NetNs::current();
-    kernel::RouteSocket host;
+void restoreVfNetdev(const node::AttachmentState& state, const std::optional<linux::NetNs>& podNs) {
+    auto hostNs = linux::NetNs::current();
+    linux::RouteSocket host;
     if (podNs && !podNs->sameAs(hostNs)) moveBackFromPod(state, *podNs, hostNs, host);
     if (auto link = findOnHost(state, host)) {
         restoreOnHost(state, host, *link);

@@ -14,10 +14,10 @@ namespace ibvf::plugin {
 // its namespace) is logged, not an error.
 void restoreVfNetdev(const node::AttachmentState& state, const std::string& netnsPath);
 // The same with the pod namespace already opened by openAttachmentNetNs.
-void restoreVfNetdev(const node::AttachmentState& state, const std::optional<kernel::NetNs>& podNs);
+void restoreVfNetdev(const node::AttachmentState& state, const std::optional<linux::NetNs>& podNs);
 
 // The attachment's pod namespace: `netnsPath` (the runtime's, trusted), or the path recorded at
 // ADD when it still names the same namespace; nullopt when it is gone.
-std::optional<kernel::NetNs> openAttachmentNetNs(const node::AttachmentState& state, const std::string& netnsPath);
+std::optional<linux::NetNs> openAttachmentNetNs(const node::AttachmentState& state, const std::string& netnsPath);
 
 }  // namespace ibvf::plugin

@@ -16,7 +16,7 @@
 namespace ibvf::bench {
 namespace {
 
-using kernel::Fd;
+using linux::Fd;
 
 [[noreturn]] void fail(const std::string& what, int err) {
     throw std::runtime_error(what + ": " + std::strerror(err));

@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
     }
     const std::string configJson = R"({"mode":"sriov","pfNetdevices":[)" + pfList + "]}";
     const dp::Config config = dp::parseConfig(configJson);
-    const kernel::Sysfs view(sysfs.root());
+    const linux::Sysfs view(sysfs.root());
 
     std::vector<double> samples;
     std::size_t devices = 0;

@@ -178,8 +178,8 @@ private:
 
 class NetlinkFloor : public Contender {
 public:
-    explicit NetlinkFloor(kernel::RouteSocket& host)
-        : Contender("floor-netlink", "netns move, one netlink call in-process"), host_(host), hostNs_(kernel::NetNs::current()) {}
+    explicit NetlinkFloor(linux::RouteSocket& host)
+        : Contender("floor-netlink", "netns move, one netlink call in-process"), host_(host), hostNs_(linux::NetNs::current()) {}
 
     OpResult add(const Stage& stage, const std::string&) override {
         const auto start = Clock::now();
@@ -190,7 +190,7 @@ public:
     }
 
     OpResult del(const Stage& stage, const std::string&) override {
-        auto pod = kernel::runInNetNs(stage.podNs(), [] { return kernel::RouteSocket(); });
+        auto pod = linux::runInNetNs(stage.podNs(), [] { return linux::RouteSocket(); });
         const auto link = pod.linkByName(stage.vfName());
         if (!link) throw std::runtime_error(label() + ": " + stage.vfName() + " is not in " + stage.podPath());
         const auto start = Clock::now();
@@ -205,8 +205,8 @@ private:
     static double elapsedMs(Clock::time_point start) {
         return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     }
-    kernel::RouteSocket& host_;
-    kernel::NetNs hostNs_;
+    linux::RouteSocket& host_;
+    linux::NetNs hostNs_;
 };
 
 }  // namespace
@@ -241,6 +241,6 @@ std::unique_ptr<Contender> makeHostDevice(const BenchOptions& options, const Ben
 
 std::unique_ptr<Contender> makeIpFloor(const BenchOptions& options) { return std::make_unique<IpFloor>(options); }
 
-std::unique_ptr<Contender> makeNetlinkFloor(kernel::RouteSocket& host) { return std::make_unique<NetlinkFloor>(host); }
+std::unique_ptr<Contender> makeNetlinkFloor(linux::RouteSocket& host) { return std::make_unique<NetlinkFloor>(host); }
 
 }  // namespace ibvf::bench

@@ -10,7 +10,7 @@
 #include "BenchOptions.hpp"
 #include "Workload.hpp"
 #include "linux/NetNs.hpp"
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 #include "support/FakeSysfs.hpp"
 
 namespace ibvf::bench {
@@ -69,6 +69,6 @@ std::unique_ptr<Contender> makeHostDevice(const BenchOptions& options, const Ben
 // `ip link set <vf> netns <pod>` exec'd; DEL: `ip -n <pod> link set <vf> netns <bench pid>`.
 std::unique_ptr<Contender> makeIpFloor(const BenchOptions& options);
 // One RTM_NEWLINK with IFLA_NET_NS_FD through lib/linux on a socket opened beforehand.
-std::unique_ptr<Contender> makeNetlinkFloor(kernel::RouteSocket& host);
+std::unique_ptr<Contender> makeNetlinkFloor(linux::RouteSocket& host);
 
 }  // namespace ibvf::bench

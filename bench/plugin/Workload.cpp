@@ -6,9 +6,9 @@ namespace ibvf::bench {
 
 namespace {
 
-kernel::NetNs openPod(const test::ScopedNetns& pod) { return pod.open(); }
+linux::NetNs openPod(const test::ScopedNetns& pod) { return pod.open(); }
 
-void raisePeer(kernel::RouteSocket& host, const std::string& peer) {
+void raisePeer(linux::RouteSocket& host, const std::string& peer) {
     const auto link = host.linkByName(peer);
     if (!link) throw std::runtime_error("veth peer " + peer + " vanished right after creation");
     host.setAdminUp(link->ifindex, true);
@@ -16,7 +16,7 @@ void raisePeer(kernel::RouteSocket& host, const std::string& peer) {
 
 }  // namespace
 
-Stage::Stage(kernel::RouteSocket& host) : podNs_(openPod(pod_)) {
+Stage::Stage(linux::RouteSocket& host) : podNs_(openPod(pod_)) {
     vf_.alsoSearch(pod_.path());
     raisePeer(host, vf_.b());
 }

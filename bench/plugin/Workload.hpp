@@ -10,14 +10,14 @@
 #include <string>
 
 #include "linux/NetNs.hpp"
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 #include "support/TestNet.hpp"
 
 namespace ibvf::bench {
 
 class Stage {
 public:
-    explicit Stage(kernel::RouteSocket& host);
+    explicit Stage(linux::RouteSocket& host);
     Stage(const Stage&) = delete;
     Stage& operator=(const Stage&) = delete;
 
@@ -25,14 +25,14 @@ public:
     int vfHostIndex() const { return vf_.aIndex(); }
     const std::string& podPath() const { return pod_.path(); }
     const std::string& podName() const { return pod_.name(); }
-    const kernel::NetNs& podNs() const { return podNs_; }
+    const linux::NetNs& podNs() const { return podNs_; }
 
 private:
     // Destroyed in reverse: the handle first, then the pair (wherever its ends are), then the
     // namespace's bind mount.
     test::ScopedNetns pod_;
     test::VethPair vf_;
-    kernel::NetNs podNs_;
+    linux::NetNs podNs_;
 };
 
 // Each throws std::runtime_error saying what is where instead: a benchmark of an operation that

@@ -24,7 +24,7 @@
 #include "Report.hpp"
 #include "TimedProcess.hpp"
 #include "Workload.hpp"
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 
 namespace {
 
@@ -79,7 +79,7 @@ void record(Samples& s, const OpResult& r) {
 }
 
 void addDelRounds(const BenchOptions& o, std::vector<std::unique_ptr<Contender>>& contenders,
-                  ibvf::kernel::RouteSocket& host, Results& results) {
+                  ibvf::linux::RouteSocket& host, Results& results) {
     const std::string pid = std::to_string(::getpid());
     const int total = kWarmupRounds + o.iterations;
     for (int round = 0; round < total; ++round) {
@@ -154,7 +154,7 @@ int run(const BenchOptions& o) {
     warnIfBusy(results.loadBefore);
 
     BenchDir dir;
-    ibvf::kernel::RouteSocket host;
+    ibvf::linux::RouteSocket host;
     std::vector<std::unique_ptr<Contender>> contenders;
     contenders.push_back(makeIbvf(o, dir, IbvfIpam::HostLocal));
     contenders.push_back(makeIbvf(o, dir, IbvfIpam::InProcess));

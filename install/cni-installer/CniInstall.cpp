@@ -26,21 +26,21 @@ InstallOutcome installOne(const fs::path& sourceDir, const fs::path& destDir, co
     const fs::path dest = destDir / name;
     const std::string what = name + " (" + source.string() + " -> " + dest.string() + ")";
     try {
-        const auto content = kernel::readFile(source);
+        const auto content = linux::readFile(source);
         if (!content) throw InstallError("install " + what + ": the image has no " + source.string());
         // An empty source is a broken image, and copying it would break every pod start on the node.
         if (content->empty()) throw InstallError("install " + what + ": " + source.string() + " is empty");
 
-        if (kernel::readFile(dest) == content && hasExecutableMode(dest))
+        if (linux::readFile(dest) == content && hasExecutableMode(dest))
             return {name, InstallAction::AlreadyCurrent, content->size()};
 
-        kernel::writeFileAtomic(dest, *content, kExecutableMode, kernel::Durability::Durable);
+        linux::writeFileAtomic(dest, *content, kExecutableMode, linux::Durability::Durable);
         // Read back through a fresh open: a filesystem that lost or mangled the write (full disk
         // reported late, an overlay that is not what we think) must not pass as installed.
-        if (kernel::readFile(dest) != content || !hasExecutableMode(dest))
+        if (linux::readFile(dest) != content || !hasExecutableMode(dest))
             throw InstallError("install " + what + ": read-back does not match what was written");
         return {name, InstallAction::Copied, content->size()};
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         throw InstallError("install " + what + ": " + e.what());
     }
 }

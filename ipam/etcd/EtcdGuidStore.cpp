@@ -27,13 +27,13 @@ using etcd::PutRequest;
 using etcd::RangeRequest;
 using etcd::TxnRequest;
 
-std::string hex16(kernel::Guid g) {
+std::string hex16(linux::Guid g) {
     char buf[17];
     std::snprintf(buf, sizeof buf, "%016" PRIx64, g.value());
     return buf;
 }
 
-std::optional<kernel::Guid> parseHex16(std::string_view s) {
+std::optional<linux::Guid> parseHex16(std::string_view s) {
     if (s.size() != 16) return std::nullopt;
     std::uint64_t v = 0;
     for (char c : s) {
@@ -43,7 +43,7 @@ std::optional<kernel::Guid> parseHex16(std::string_view s) {
         if (d < 0) return std::nullopt;
         v = (v << 4) | static_cast<std::uint64_t>(d);
     }
-    return kernel::Guid(v);
+    return linux::Guid(v);
 }
 
 std::string guidBase(const std::string& prefix) { return prefix + "/_guid"; }
@@ -54,7 +54,7 @@ bool keyable(const AttachmentKey& who) {
 
 }  // namespace
 
-std::string EtcdGuidStore::leaseKey(const std::string& prefix, kernel::Guid guid) {
+std::string EtcdGuidStore::leaseKey(const std::string& prefix, linux::Guid guid) {
     return guidBase(prefix) + "/leases/" + hex16(guid);
 }
 
@@ -76,7 +76,7 @@ std::string EtcdGuidStore::indexKey(const AttachmentKey& who) const {
     return nodePrefix(cfg_.prefix, cfg_.nodeName, cfg_.network) + who.containerId + "/" + who.ifname;
 }
 
-std::string EtcdGuidStore::leaseValue(const AttachmentKey& who, kernel::Guid guid) const {
+std::string EtcdGuidStore::leaseValue(const AttachmentKey& who, linux::Guid guid) const {
     rapidjson::StringBuffer buf;
     rapidjson::Writer<rapidjson::StringBuffer> w(buf);
     const auto takenAt = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
@@ -97,12 +97,12 @@ std::string EtcdGuidStore::leaseValue(const AttachmentKey& who, kernel::Guid gui
     return {buf.GetString(), buf.GetSize()};
 }
 
-kernel::Guid EtcdGuidStore::allocate(const AttachmentKey& who, const kernel::GuidRange& range) {
+linux::Guid EtcdGuidStore::allocate(const AttachmentKey& who, const linux::GuidRange& range) {
     if (!keyable(who)) {
         throw Error(ErrorCode::InvalidEnvironment,
                     "container ID '" + who.containerId + "' / interface '" + who.ifname + "' cannot key a GUID lease");
     }
-    return guarded("ADD", [&]() -> kernel::Guid {
+    return guarded("ADD", [&]() -> linux::Guid {
         const std::string index = indexKey(who);
         for (int attempt = 0; attempt < kMaxClaims; ++attempt) {
             // A repeated ADD, or one whose claim reply was lost, keeps what it holds.
@@ -127,7 +127,7 @@ kernel::Guid EtcdGuidStore::allocate(const AttachmentKey& who, const kernel::Gui
             const std::uint64_t start = span == ~std::uint64_t{0} ? rng_() : rng_() % (span + 1);
             std::uint64_t offset = start;
             while (taken.count(range.first.value() + offset) != 0) offset = offset == span ? 0 : offset + 1;
-            const kernel::Guid candidate(range.first.value() + offset);
+            const linux::Guid candidate(range.first.value() + offset);
             if (!candidate.valid()) continue;
 
             const std::string lease = leaseKey(cfg_.prefix, candidate);

@@ -42,7 +42,7 @@ public:
     // The attachment's GUID: the one it holds already, else a free one of `range`.
     // cni::Error: TryAgainLater when etcd is unreachable or the claims kept colliding,
     // IpamFailure when every GUID of the range is taken.
-    kernel::Guid allocate(const AttachmentKey& who, const kernel::GuidRange& range);
+    linux::Guid allocate(const AttachmentKey& who, const linux::GuidRange& range);
     // Releases the attachment's GUID; 0 when it held none.
     std::size_t release(const AttachmentKey& who);
     // GC: releases every GUID this node holds in this network for attachments not in `keep`.
@@ -53,19 +53,19 @@ public:
     static constexpr int kMaxClaims = 12;
 
     // Key helpers, public for tests that read etcd directly.
-    static std::string leaseKey(const std::string& prefix, kernel::Guid guid);
+    static std::string leaseKey(const std::string& prefix, linux::Guid guid);
     static std::string nodePrefix(const std::string& prefix, const std::string& node, const std::string& network);
 
 private:
     struct Entry {
         AttachmentKey who;
-        kernel::Guid guid;
+        linux::Guid guid;
         std::int64_t revision = 0;
     };
     std::vector<Entry> readEntries(const std::string& prefix);
     std::size_t releaseEntries(const std::vector<Entry>& entries);
     std::string indexKey(const AttachmentKey& who) const;
-    std::string leaseValue(const AttachmentKey& who, kernel::Guid guid) const;
+    std::string leaseValue(const AttachmentKey& who, linux::Guid guid) const;
     template <class F>
     auto guarded(const char* command, F&& body) -> decltype(body());
 

@@ -23,10 +23,10 @@ EtcdGuidStore openStore(const cni::Request& req) {
     return EtcdGuidStore(std::move(*backend));
 }
 
-kernel::GuidRange rangeOf(const cni::NetConf& conf) {
+linux::GuidRange rangeOf(const cni::NetConf& conf) {
     const auto text = cni::json::optString(conf.doc, "guidRange").value_or("");
     try {
-        return kernel::GuidRange::parse(text);
+        return linux::GuidRange::parse(text);
     } catch (const std::invalid_argument& e) {
         throw Error(ErrorCode::InvalidNetworkConfig, "guidRange '" + text + "' is not a usable GUID range", e.what());
     }

@@ -35,7 +35,7 @@ TcpStream TcpStream::connect(const net::IpAddress& address, std::uint16_t port, 
         std::memcpy(&sin6->sin6_addr, address.bytes().data(), 16);
         len = sizeof(sockaddr_in6);
     }
-    kernel::Fd fd(::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    linux::Fd fd(::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd) fail(peer, "socket for", errno);
     // Requests are written whole and then answered: Nagle would only hold back a request's tail.
     const int one = 1;

@@ -26,8 +26,8 @@ public:
     void waitReady(bool forWrite, const Deadline& deadline, const char* step) const;
 
 private:
-    TcpStream(kernel::Fd fd, std::string peer) : fd_(std::move(fd)), peer_(std::move(peer)) {}
-    kernel::Fd fd_;
+    TcpStream(linux::Fd fd, std::string peer) : fd_(std::move(fd)), peer_(std::move(peer)) {}
+    linux::Fd fd_;
     std::string peer_;
 };
 

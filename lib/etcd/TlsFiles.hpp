@@ -9,7 +9,7 @@ struct TlsFiles {
     std::string cert;  // PEM client certificate (chain), or empty
     std::string key;   // PEM private key of `cert`, or empty
     // The directory every file must be in (the IPAM sets the node's etcd TLS directory): each is
-    // read beneath it, no symlink followed (kernel::openBeneath). Empty: each file is read in its
+    // read beneath it, no symlink followed (linux::openBeneath). Empty: each file is read in its
     // own directory, its last component not followed if a symlink.
     std::string dir;
 };

@@ -50,14 +50,14 @@ std::string readPem(const TlsFiles& files, const std::string& path, const char* 
         dir = p.has_parent_path() ? p.parent_path().string() : ".";
         relative = p.filename().string();
     } else {
-        const auto beneath = kernel::pathBeneath(path, dir, 16, 4096);
+        const auto beneath = linux::pathBeneath(path, dir, 16, 4096);
         if (!beneath.accepted()) throw TlsFileRefused(std::string(what) + " " + path + " is refused: " + beneath.refusal);
         relative = beneath.relative;
     }
     try {
-        const kernel::Fd dirFd = kernel::openDirectory(dir);
-        return kernel::readFileBeneath(dirFd.get(), relative, kMaxPemBytes);
-    } catch (const kernel::KernelError& e) {
+        const linux::Fd dirFd = linux::openDirectory(dir);
+        return linux::readFileBeneath(dirFd.get(), relative, kMaxPemBytes);
+    } catch (const linux::KernelError& e) {
         if (e.err() == ELOOP || e.err() == EXDEV) {
             throw TlsFileRefused(std::string(what) + " " + path + " is refused: a symlink on the way");
         }

@@ -11,7 +11,7 @@
 #include "linux/Fd.hpp"
 #include "linux/KernelError.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 namespace fs = std::filesystem;
 
 namespace {
@@ -178,4 +178,4 @@ void makeDirectories(const fs::path& dir, unsigned mode) {
     }
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

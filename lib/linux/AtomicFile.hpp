@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 // The temp file is "<name>.tmp.<pid>.<n>" and is removed on any failure; only a writer killed
 // outright (SIGKILL, power loss) leaves one behind, never a partial target.
@@ -32,4 +32,4 @@ std::optional<std::string> readFile(const std::filesystem::path& path);
 bool removeFile(const std::filesystem::path& path);
 void makeDirectories(const std::filesystem::path& dir, unsigned mode = 0700);
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -11,7 +11,7 @@
 
 #include "linux/KernelError.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 namespace {
 
 // Debian 12's glibc has no openat2() wrapper.
@@ -135,4 +135,4 @@ Fd openDirectory(const std::string& path) {
     return fd;
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -12,7 +12,7 @@
 
 #include "linux/Fd.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 // The lexical half: `path` as a path relative to `dir` when it is a relative path without "..",
 // or an absolute one starting with `dir` + "/"; at most maxPathBytes long, maxDepth directories
@@ -41,4 +41,4 @@ std::string readFileBeneath(int dirFd, const std::string& relative, std::size_t 
 // A directory opened as it is named (a trusted path: a node setting, an env override).
 Fd openDirectory(const std::string& path);
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 Fd& Fd::operator=(Fd&& o) noexcept {
     if (this != &o) reset(o.release());
@@ -20,4 +20,4 @@ void Fd::reset(int fd) {
     fd_ = fd;
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -1,7 +1,12 @@
 #pragma once
 #include <utility>
 
-namespace ibvf::kernel {
+// GNU dialects (-std=gnu++20) predefine `linux` as a macro, which would rename this namespace.
+#if defined(linux)
+#error "ibvf builds as ISO C++20 (-std=c++20, CMAKE_CXX_EXTENSIONS OFF): GNU mode defines 'linux' as a macro"
+#endif
+
+namespace ibvf::linux {
 
 // Owns one file descriptor.
 class Fd {
@@ -22,4 +27,4 @@ private:
     int fd_ = -1;
 };
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

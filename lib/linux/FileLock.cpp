@@ -15,7 +15,7 @@
 #include "linux/AtomicFile.hpp"
 #include "linux/KernelError.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
@@ -122,4 +122,4 @@ std::optional<FileLock> FileLock::tryAcquire(const fs::path& path, std::chrono::
     return std::nullopt;
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

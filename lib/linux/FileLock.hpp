@@ -12,7 +12,7 @@
 
 #include "linux/Fd.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 class FileLock {
 public:
@@ -32,4 +32,4 @@ private:
     std::filesystem::path path_;
 };
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

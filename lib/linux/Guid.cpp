@@ -3,7 +3,7 @@
 #include <bit>
 #include <stdexcept>
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 namespace {
 
@@ -184,4 +184,4 @@ Guid GuidPool::guidFor(std::string_view pfPciAddress, unsigned vfIndex) const {
     return guid;
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

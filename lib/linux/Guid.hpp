@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 class Guid {
 public:
@@ -87,4 +87,4 @@ private:
     unsigned bits_ = 0;       // slots are below 2^bits_
 };
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

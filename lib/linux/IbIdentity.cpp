@@ -10,7 +10,7 @@
 
 #include "linux/KernelError.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 namespace {
 
 namespace fs = std::filesystem;
@@ -86,4 +86,4 @@ std::vector<std::uint16_t> readPkeyTable(const Sysfs& sysfs, std::string_view rd
     return table;
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

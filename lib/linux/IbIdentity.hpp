@@ -10,7 +10,7 @@
 #include "linux/Guid.hpp"
 #include "linux/Sysfs.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 struct IbIdentity {
     std::optional<Guid> nodeGuid;        // node_guid
@@ -30,4 +30,4 @@ IbIdentity readIbIdentity(const Sysfs& sysfs, std::string_view rdmaDevice);
 // The used (non-zero) entries of port 1's pkey table, in index order; empty when unreadable.
 std::vector<std::uint16_t> readPkeyTable(const Sysfs& sysfs, std::string_view rdmaDevice);
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

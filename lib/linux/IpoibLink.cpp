@@ -13,9 +13,9 @@
 #include <stdexcept>
 
 #include "linux/KernelError.hpp"
-#include "linux/RawNetlink.hpp"
+#include "linux/NetlinkSocket.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 Pkey Pkey::fromValue(std::uint16_t value) {
     if ((value & 0x7fff) == 0) {
@@ -140,4 +140,4 @@ bool NetlinkIpoibLinks::deleteChild(int ifindex) {
     return true;
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 // A 16-bit partition key: the low 15 bits name the partition, bit 15 (0x8000) is the
 // full-membership bit (a limited member cannot talk to other limited members).
@@ -83,4 +83,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -2,7 +2,7 @@
 
 #include <cerrno>
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 void throwErrno(const std::string& what) {
     throw KernelError(errno, what);
@@ -12,4 +12,4 @@ void throwErr(int err, const std::string& what) {
     throw KernelError(err, what);
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

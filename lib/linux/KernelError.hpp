@@ -5,7 +5,7 @@
 #include <string>
 #include <system_error>
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 class KernelError : public std::system_error {
 public:
@@ -16,4 +16,4 @@ public:
 [[noreturn]] void throwErrno(const std::string& what);          // uses errno
 [[noreturn]] void throwErr(int err, const std::string& what);   // err > 0
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

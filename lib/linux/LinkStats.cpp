@@ -12,9 +12,9 @@
 
 #include "linux/NetNs.hpp"
 #include "linux/NetnsSocket.hpp"
-#include "linux/RawNetlink.hpp"
+#include "linux/NetlinkSocket.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 namespace linkstatsmsg {
 
@@ -149,4 +149,4 @@ ReadResult<LinkCounters> LinkStatsReader::byIndex(int ifindex) {
     return impl_->one(linkstatsmsg::getLink(ifindex), "ifindex " + std::to_string(ifindex));
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

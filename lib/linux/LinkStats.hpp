@@ -18,7 +18,7 @@
 
 #include "linux/ReadResult.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 class NetNs;
 
@@ -89,4 +89,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -13,7 +13,7 @@
 
 #include "linux/KernelError.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 namespace {
 
@@ -116,4 +116,4 @@ std::string readProcSys(const std::string& relPath) {
     return out;
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

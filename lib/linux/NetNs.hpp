@@ -8,7 +8,7 @@
 
 #include "linux/Fd.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 class NetNs {
 public:
@@ -52,4 +52,4 @@ auto runInNetNs(const NetNs& ns, F&& f) {
 void writeProcSys(const std::string& relPath, const std::string& value);
 std::string readProcSys(const std::string& relPath);
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -4,7 +4,7 @@
 
 #include "linux/KernelError.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 namespace {
 
@@ -37,4 +37,4 @@ ReadError netlinkReadError(const NetlinkSocket::Outcome& outcome, const std::str
     return ReadError{kind, outcome.error, KernelError(outcome.error, text).what()};
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

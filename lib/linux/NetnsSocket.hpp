@@ -6,10 +6,10 @@
 #include <string>
 
 #include "linux/NetNs.hpp"
-#include "linux/RawNetlink.hpp"
+#include "linux/NetlinkSocket.hpp"
 #include "linux/ReadResult.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 // NamespaceGone when `netnsPath` is missing or only a stale pin file; Failed (with the errno and
 // the path) for anything else, e.g. EPERM entering it or EPROTONOSUPPORT for the protocol.
@@ -20,4 +20,4 @@ ReadResult<NetlinkSocket> openNetlinkSocketIn(const NetNs& ns, int protocol, con
 ReadError netlinkReadError(const NetlinkSocket::Outcome& outcome, const std::string& what,
                            ReadFailure kind = ReadFailure::Failed);
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

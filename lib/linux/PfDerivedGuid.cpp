@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 namespace {
 
 constexpr std::uint64_t kLocalBit = std::uint64_t{0x02} << 56;
@@ -32,4 +32,4 @@ Guid deriveVfGuid(Guid pf, unsigned vfIndex) {
     return Guid((v & kOuiMask) | kLocalBit | (std::uint64_t{vfIndex} << 24) | (v & kLowMask));
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -20,7 +20,7 @@
 
 #include "linux/Guid.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 // Why `pf` cannot seed derived GUIDs; nullopt when it can.
 std::optional<std::string> pfGuidUnfit(Guid pf);
@@ -29,4 +29,4 @@ std::optional<std::string> pfGuidUnfit(Guid pf);
 // pfGuidUnfit()'s reason, or when vfIndex does not fit 16 bits.
 Guid deriveVfGuid(Guid pf, unsigned vfIndex);
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

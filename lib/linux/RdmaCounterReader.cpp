@@ -8,10 +8,10 @@
 #include "linux/KernelError.hpp"
 #include "linux/NetNs.hpp"
 #include "linux/NetnsSocket.hpp"
-#include "linux/RawNetlink.hpp"
+#include "linux/NetlinkSocket.hpp"
 #include "linux/RdmaNetns.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 namespace rdmastatmsg {
 
@@ -170,4 +170,4 @@ ReadResult<std::vector<RdmaPortCounters>> RdmaCounterReader::read(std::string_vi
     return out;
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -20,7 +20,7 @@
 #include "linux/RdmaPortCounters.hpp"
 #include "linux/ReadResult.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 class NetNs;
 
@@ -74,4 +74,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -7,9 +7,9 @@
 #include <cerrno>
 
 #include "linux/KernelError.hpp"
-#include "linux/RawNetlink.hpp"
+#include "linux/NetlinkSocket.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 RdmaNetns::~RdmaNetns() = default;
 
@@ -123,4 +123,4 @@ void NetlinkRdmaNetns::moveToNetns(std::string_view device, int netnsFd) {
     if (outcome.error) throwNetlinkFailure(outcome, what);
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 // Values of RDMA_NLDEV_SYS_ATTR_NETNS_MODE.
 enum class RdmaNetnsMode : std::uint8_t { Exclusive = 0, Shared = 1 };
@@ -70,4 +70,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -9,7 +9,7 @@
 
 #include "linux/IbIdentity.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 namespace {
 
@@ -113,4 +113,4 @@ ReadResult<std::vector<RdmaPortCounters>> readRdmaPortCounters(const Sysfs& sysf
     return out;
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

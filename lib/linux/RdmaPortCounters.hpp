@@ -16,7 +16,7 @@
 #include "linux/ReadResult.hpp"
 #include "linux/Sysfs.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 enum class CounterSource { Sysfs, Netlink };
 
@@ -53,4 +53,4 @@ std::optional<std::pair<unsigned, std::string>> parsePortStateText(std::string_v
 // RdmaCounterReader there); Failed for a name that is not one path component.
 ReadResult<std::vector<RdmaPortCounters>> readRdmaPortCounters(const Sysfs& sysfs, std::string_view rdmaDevice);
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -1,6 +1,6 @@
 #include "linux/ReadResult.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 std::string_view readFailureName(ReadFailure failure) {
     switch (failure) {
@@ -12,4 +12,4 @@ std::string_view readFailureName(ReadFailure failure) {
     return "failed";
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

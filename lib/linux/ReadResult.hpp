@@ -7,7 +7,7 @@
 #include <utility>
 #include <variant>
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 enum class ReadFailure {
     NamespaceGone,  // the network namespace path no longer names a namespace (its pod ended)
@@ -43,4 +43,4 @@ private:
     std::variant<T, ReadError> v_;
 };
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

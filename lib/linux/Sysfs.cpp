@@ -15,7 +15,7 @@
 #include "linux/Fd.hpp"
 #include "linux/KernelError.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 namespace fs = std::filesystem;
 
 namespace {
@@ -366,4 +366,4 @@ bool Sysfs::bindDriver(std::string_view bdf, std::string_view driver) const {
     return true;
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 // "dddd:bb:dd.f" (lower-case hex); the short form "bb:dd.f" is not accepted.
 bool isValidPciAddress(std::string_view bdf);
@@ -86,4 +86,4 @@ private:
     std::filesystem::path root_;
 };
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

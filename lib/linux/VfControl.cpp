@@ -9,9 +9,9 @@
 #include <cstring>
 
 #include "linux/KernelError.hpp"
-#include "linux/RawNetlink.hpp"
+#include "linux/NetlinkSocket.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 VfControl::~VfControl() = default;
 
@@ -174,4 +174,4 @@ VfSettings NetlinkVfControl::get(int pfIfindex, int vfIndex) {
                          (count == 1 ? "" : "s") + ")");
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 // Values of IFLA_VF_LINK_STATE_*.
 enum class VfLinkState : std::uint32_t { Auto = 0, Enable = 1, Disable = 2 };
@@ -75,4 +75,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -10,9 +10,9 @@
 #include <optional>
 
 #include "linux/NetnsSocket.hpp"
-#include "linux/RawNetlink.hpp"
+#include "linux/NetlinkSocket.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 std::vector<std::uint8_t> vfmsg::getLinkByName(std::string_view pfName) {
     NlMessageBuilder b(RTM_GETLINK, NLM_F_REQUEST);
@@ -57,4 +57,4 @@ ReadResult<std::vector<VfSettings>> VfStateReader::read(std::string_view pfName)
     return impl_->read(vfmsg::getLinkByName(pfName), std::string(pfName));
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -11,7 +11,7 @@
 #include "linux/ReadResult.hpp"
 #include "linux/VfControl.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 namespace vfmsg {
 // RTM_GETLINK (NLM_F_REQUEST) by name: ifinfomsg{0}, IFLA_IFNAME, IFLA_EXT_MASK =
@@ -40,4 +40,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

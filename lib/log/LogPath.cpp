@@ -1,8 +1,8 @@
 #include "log/LogPath.hpp"
 
 namespace ibvf::log {
-kernel::PathBeneath confineLogPath(std::string_view configured, std::string_view logDir) {
-    return kernel::pathBeneath(configured, logDir, kMaxLogSubdirs, kMaxLogPathBytes);
+linux::PathBeneath confineLogPath(std::string_view configured, std::string_view logDir) {
+    return linux::pathBeneath(configured, logDir, kMaxLogSubdirs, kMaxLogPathBytes);
 }
 
 std::string printable(std::string_view text, std::size_t maxBytes) {

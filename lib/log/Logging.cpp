@@ -81,10 +81,10 @@ void applyPattern() {
 // trusted (the log directory, or a daemon's --log-file), `relative` only beneath it.
 std::shared_ptr<SharedRotatingFileSink> openSink(const std::filesystem::path& dir, const std::string& relative) {
     std::filesystem::create_directories(dir);
-    const kernel::Fd base = kernel::openDirectory(dir.string());
+    const linux::Fd base = linux::openDirectory(dir.string());
     const auto slash = relative.rfind('/');
     const std::string leaf = slash == std::string::npos ? relative : relative.substr(slash + 1);
-    kernel::Fd parent = kernel::directoryBeneath(base.get(), slash == std::string::npos ? "" : relative.substr(0, slash),
+    linux::Fd parent = linux::directoryBeneath(base.get(), slash == std::string::npos ? "" : relative.substr(0, slash),
                                                  /*create=*/true);
     return std::make_shared<SharedRotatingFileSink>(std::move(parent), leaf, kLogFileMaxBytes, kLogFilesKept);
 }
@@ -111,7 +111,7 @@ void setup(const LogOptions& options) {
             fileError = e.what();
         }
     } else if (configured) {
-        const kernel::PathBeneath decision = confineLogPath(*options.file, logDir);
+        const linux::PathBeneath decision = confineLogPath(*options.file, logDir);
         if (!decision.accepted()) {
             refusal = decision.refusal;
         } else {

@@ -44,7 +44,7 @@ void escapeControls(spdlog::memory_buf_t& line) {
 
 }  // namespace
 
-SharedRotatingFileSink::SharedRotatingFileSink(kernel::Fd dir, std::string name, std::size_t maxBytes, unsigned keep)
+SharedRotatingFileSink::SharedRotatingFileSink(linux::Fd dir, std::string name, std::size_t maxBytes, unsigned keep)
     : dir_(std::move(dir)), name_(std::move(name)), maxBytes_(maxBytes), keep_(keep == 0 ? 1 : keep) {
     if (name_.empty() || name_.find('/') != std::string::npos) fail(EINVAL, "log file name '" + name_ + "'");
     open();
@@ -52,7 +52,7 @@ SharedRotatingFileSink::SharedRotatingFileSink(kernel::Fd dir, std::string name,
 
 void SharedRotatingFileSink::open() {
     // O_NONBLOCK: a FIFO in its place fails (ENXIO) instead of blocking the CNI command.
-    kernel::Fd fd = kernel::openBeneath(dir_.get(), name_, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK, 0640);
+    linux::Fd fd = linux::openBeneath(dir_.get(), name_, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK, 0640);
     if (!fd) fail(errno, "open log file " + name_);
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) fail(errno, "stat log file " + name_);
@@ -81,7 +81,7 @@ void SharedRotatingFileSink::sink_it_(const spdlog::details::log_msg& msg) {
 }
 
 void SharedRotatingFileSink::rotateIfStillTooBig() {
-    const kernel::Fd lock = kernel::openBeneath(dir_.get(), name_ + ".lock", O_RDWR | O_CREAT | O_NONBLOCK, 0640);
+    const linux::Fd lock = linux::openBeneath(dir_.get(), name_ + ".lock", O_RDWR | O_CREAT | O_NONBLOCK, 0640);
     if (!lock || ::flock(lock.get(), LOCK_EX) != 0) return;
     struct stat mine {};
     struct stat named {};

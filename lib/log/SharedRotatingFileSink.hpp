@@ -5,7 +5,7 @@
 // this process writes to and still too big, so two processes never rotate the same file twice
 // and no line is lost. Lines are written with one O_APPEND write() each, so they never interleave.
 // Every name (the file, <file>.lock, <file>.N) is opened and renamed relative to the directory's
-// fd, never following a symlink (kernel::openBeneath): the sink cannot be steered out of it.
+// fd, never following a symlink (linux::openBeneath): the sink cannot be steered out of it.
 // Control bytes in a line (a crafted name in a message) are written as \xNN: one line per event.
 #include <cstddef>
 #include <mutex>
@@ -21,7 +21,7 @@ class SharedRotatingFileSink final : public spdlog::sinks::base_sink<std::mutex>
 public:
     // Creates `name` (one file name, no '/') in the directory `dir` if missing; throws
     // std::system_error naming it when it cannot be opened or is not a regular file of its own.
-    SharedRotatingFileSink(kernel::Fd dir, std::string name, std::size_t maxBytes, unsigned keep);
+    SharedRotatingFileSink(linux::Fd dir, std::string name, std::size_t maxBytes, unsigned keep);
 
 protected:
     void sink_it_(const spdlog::details::log_msg& msg) override;
@@ -31,11 +31,11 @@ private:
     void open();
     void rotateIfStillTooBig();
 
-    kernel::Fd dir_;
+    linux::Fd dir_;
     std::string name_;
     std::size_t maxBytes_;
     unsigned keep_;
-    kernel::Fd fd_;
+    linux::Fd fd_;
 };
 
 }  // namespace ibvf::log

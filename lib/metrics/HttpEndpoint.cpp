@@ -25,7 +25,7 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kTrimAfterBytes = std::size_t{256} * 1024;
 
 struct Connection {
-    kernel::Fd fd;
+    linux::Fd fd;
     Clock::time_point deadline;
     std::string in;
     std::string head;  // the response: head, then body (kept apart: a scrape's body is megabytes)
@@ -35,7 +35,7 @@ struct Connection {
     bool responding = false;
 };
 
-kernel::Fd listenOn(const ListenAddress& address, std::uint16_t& boundPort) {
+linux::Fd listenOn(const ListenAddress& address, std::uint16_t& boundPort) {
     sockaddr_storage storage{};
     socklen_t len = 0;
     const bool v4 = address.ip.isV4();
@@ -52,18 +52,18 @@ kernel::Fd listenOn(const ListenAddress& address, std::uint16_t& boundPort) {
         std::memcpy(&sin6->sin6_addr, address.ip.bytes().data(), 16);
         len = sizeof(sockaddr_in6);
     }
-    kernel::Fd fd(::socket(v4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!fd) kernel::throwErrno("metrics endpoint: socket for " + address.toString());
+    linux::Fd fd(::socket(v4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) linux::throwErrno("metrics endpoint: socket for " + address.toString());
     const int one = 1;
     const int zero = 0;
     ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     // "[::]" serves IPv4 too, whatever net.ipv6.bindv6only says.
     if (!v4) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
     if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&storage), len) < 0)
-        kernel::throwErrno("metrics endpoint: bind " + address.toString() + " (is the port taken, or the address not the node's?)");
-    if (::listen(fd.get(), 64) < 0) kernel::throwErrno("metrics endpoint: listen on " + address.toString());
+        linux::throwErrno("metrics endpoint: bind " + address.toString() + " (is the port taken, or the address not the node's?)");
+    if (::listen(fd.get(), 64) < 0) linux::throwErrno("metrics endpoint: listen on " + address.toString());
     socklen_t got = sizeof storage;
-    if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&storage), &got) < 0) kernel::throwErrno("getsockname");
+    if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&storage), &got) < 0) linux::throwErrno("getsockname");
     boundPort = ntohs(v4 ? reinterpret_cast<sockaddr_in*>(&storage)->sin_port : reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port);
     return fd;
 }
@@ -73,7 +73,7 @@ kernel::Fd listenOn(const ListenAddress& address, std::uint16_t& boundPort) {
 HttpEndpoint::HttpEndpoint(const ListenAddress& address, std::map<std::string, Route> routes, EndpointLimits limits)
     : routes_(std::move(routes)), limits_(limits), listen_(listenOn(address, port_)),
       stop_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
-    if (!stop_) kernel::throwErrno("metrics endpoint: eventfd");
+    if (!stop_) linux::throwErrno("metrics endpoint: eventfd");
     thread_ = std::thread([this] { serve(); });
 }
 
@@ -182,7 +182,7 @@ void HttpEndpoint::serve() {
         // Only after the connections' events: the new ones have no slot in this round's fds.
         if ((fds[1].revents & POLLIN) != 0) {
             while (conns.size() < limits_.maxConnections) {
-                kernel::Fd fd(::accept4(listen_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+                linux::Fd fd(::accept4(listen_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
                 if (!fd) break;
                 Connection c;
                 c.fd = std::move(fd);

@@ -28,7 +28,7 @@ using Route = std::function<HttpResponse()>;
 
 class HttpEndpoint {
 public:
-    // Binds and listens before returning (throws kernel::KernelError naming the address), then
+    // Binds and listens before returning (throws linux::KernelError naming the address), then
     // serves on its own thread until destroyed.
     HttpEndpoint(const ListenAddress& address, std::map<std::string, Route> routes, EndpointLimits limits = {});
     ~HttpEndpoint();
@@ -44,8 +44,8 @@ private:
     const std::map<std::string, Route> routes_;
     const EndpointLimits limits_;
     std::uint16_t port_ = 0;  // before listen_: listenOn() sets it
-    kernel::Fd listen_;
-    kernel::Fd stop_;  // eventfd
+    linux::Fd listen_;
+    linux::Fd stop_;  // eventfd
     std::thread thread_;
 };
 

@@ -40,7 +40,7 @@ std::map<std::string, std::string> parseAdvertisedVfs(std::string_view json, con
 }
 
 std::optional<std::string> advertisedResourceOf(const std::filesystem::path& file, const std::string& pciAddress) {
-    const auto content = kernel::readFile(file);
+    const auto content = linux::readFile(file);
     if (!content) return std::nullopt;
     const auto vfs = parseAdvertisedVfs(*content, file.string());
     const auto it = vfs.find(pciAddress);

@@ -29,7 +29,7 @@ std::string stringMember(const rapidjson::Value& doc, const char* key) {
 
 // "<pci>.json" -> "<pci>"; empty for names that are not records (temp files, anything else).
 std::string recordId(const std::string& name) {
-    if (kernel::isAtomicTempFileName(name) || name.size() <= kRecordSuffix.size() ||
+    if (linux::isAtomicTempFileName(name) || name.size() <= kRecordSuffix.size() ||
         name.compare(name.size() - kRecordSuffix.size(), kRecordSuffix.size(), kRecordSuffix) != 0)
         return {};
     return name.substr(0, name.size() - kRecordSuffix.size());

@@ -43,7 +43,7 @@ fs::path guidFile() {
     return kOperatorGuidFiles[0];
 }
 
-fs::path sysfsRoot() { return kernel::Sysfs::fromEnvironment().root(); }
+fs::path sysfsRoot() { return linux::Sysfs::fromEnvironment().root(); }
 
 fs::path attachmentsDirIn(const fs::path& stateRoot) { return stateRoot / "ibvf"; }
 fs::path ipamDataDirIn(const fs::path& stateRoot) { return stateRoot / "ibvf-ipam"; }

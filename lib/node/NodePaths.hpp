@@ -37,7 +37,7 @@ inline constexpr const char* kGuidFileEnv = "IBVF_GUID_FILE";
 inline constexpr const char* kOperatorGuidFiles[] = {"/etc/sriov-operator/infiniband/guids", "/var/opt/infiniband_guids"};
 // The device plugin's config (a command-line flag moves it, not the environment).
 inline constexpr const char* kDevicePluginConfig = "/etc/ibvf/device-plugin.json";
-// sysfs: IBVF_SYSFS_ROOT or /sys, read by kernel::Sysfs::fromEnvironment (lib/linux sits below this).
+// sysfs: IBVF_SYSFS_ROOT or /sys, read by linux::Sysfs::fromEnvironment (lib/linux sits below this).
 
 std::filesystem::path fromEnvironment(const PathOverride& path);
 

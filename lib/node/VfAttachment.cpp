@@ -11,15 +11,15 @@ namespace ibvf::node {
 
 std::optional<VfAttachment> findAttachmentOfVf(const std::filesystem::path& attachmentsDir, const std::string& pciAddress) {
     // The address becomes a file name: nothing but a PCI address may choose it.
-    if (!kernel::isValidPciAddress(pciAddress))
+    if (!linux::isValidPciAddress(pciAddress))
         throw std::invalid_argument("'" + pciAddress + "' is not a PCI address (dddd:bb:dd.f)");
     const auto claimFile = vfClaimFileIn(attachmentsDir, pciAddress);
-    const auto key = kernel::readFile(claimFile);
+    const auto key = linux::readFile(claimFile);
     if (!key) return std::nullopt;
     const auto holder = parseAttachmentKey(*key);
     if (!holder) throw std::runtime_error(claimFile.string() + ": not <container id>:<ifname>");
     const auto stateFile = attachmentStateFileIn(attachmentsDir, holder->containerId, holder->ifname);
-    const auto text = kernel::readFile(stateFile);
+    const auto text = linux::readFile(stateFile);
     if (!text) return std::nullopt;  // the claim of an attachment being removed (or an ADD killed early)
     AttachmentState s;
     try {

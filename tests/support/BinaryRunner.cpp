@@ -3,7 +3,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "linux/Process.hpp"
+#include "linux/ChildProcess.hpp"
 
 extern char** environ;
 
@@ -45,11 +45,11 @@ RunningBinary BinaryRunner::start(const std::vector<std::string>& args, const st
     std::vector<std::string> envList;
     envList.reserve(merged.size());
     for (const auto& [k, v] : merged) envList.push_back(k + "=" + v);
-    return RunningBinary(kernel::ChildProcess::spawn(path_, args, envList, stdinText));
+    return RunningBinary(linux::ChildProcess::spawn(path_, args, envList, stdinText));
 }
 
 RunResult RunningBinary::wait() {
-    const kernel::ProcessResult p = child_.wait();
+    const linux::ProcessResult p = child_.wait();
     RunResult r;
     r.exitCode = p.exitCode;
     r.signal = p.signal;

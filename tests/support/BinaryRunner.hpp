@@ -9,7 +9,7 @@
 
 #include <rapidjson/document.h>
 
-#include "linux/Process.hpp"
+#include "linux/ChildProcess.hpp"
 
 namespace ibvf::test {
 
@@ -27,13 +27,13 @@ struct RunResult {
 // A binary started and not waited for yet (BinaryRunner::start), e.g. to signal it meanwhile.
 class RunningBinary {
 public:
-    explicit RunningBinary(kernel::ChildProcess child) : child_(std::move(child)) {}
+    explicit RunningBinary(linux::ChildProcess child) : child_(std::move(child)) {}
     pid_t pid() const { return child_.pid(); }
     // Feeds the rest of stdin, collects the output, reaps. Call once.
     RunResult wait();
 
 private:
-    kernel::ChildProcess child_;  // killed and reaped if never waited for
+    linux::ChildProcess child_;  // killed and reaped if never waited for
 };
 
 // IBVF_BUILD_DIR "/<name>", e.g. builtBinary("ibvf").

@@ -71,7 +71,7 @@ void EtcdServer::start() {
             env.push_back("ETCD_TRUSTED_CA_FILE=" + certs_->caCert.string());
         }
     }
-    process_.emplace(kernel::ChildProcess::spawn(kEtcdBinary, env, {}));
+    process_.emplace(linux::ChildProcess::spawn(kEtcdBinary, env, {}));
     waitUntilServing();
 }
 

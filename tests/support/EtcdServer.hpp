@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "etcd/EtcdClient.hpp"
-#include "linux/Process.hpp"
+#include "linux/ChildProcess.hpp"
 #include "support/ScratchDir.hpp"
 #include "support/TestCertificates.hpp"
 
@@ -61,7 +61,7 @@ private:
     std::optional<TestCertificates> certs_;
     std::uint16_t clientPort_ = 0;
     std::uint16_t peerPort_ = 0;
-    std::optional<kernel::ChildProcess> process_;
+    std::optional<linux::ChildProcess> process_;
 };
 
 }  // namespace ibvf::test

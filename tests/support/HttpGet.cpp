@@ -12,7 +12,7 @@
 namespace ibvf::test {
 
 HttpReply httpExchange(std::uint16_t port, const std::string& rawRequest, std::chrono::milliseconds timeout) {
-    kernel::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    linux::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     const sockaddr_in a = LoopbackSocket::address(port);
     if (!fd || ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0)
         throw std::runtime_error("connect to 127.0.0.1:" + std::to_string(port) + " failed");

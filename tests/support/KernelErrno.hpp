@@ -11,7 +11,7 @@ template <class F>
 int kernelErrnoOf(F&& call) {
     try {
         std::forward<F>(call)();
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         return e.err();
     }
     return 0;

@@ -13,7 +13,7 @@
 namespace ibvf::test {
 
 struct LoopbackSocket {
-    kernel::Fd fd;
+    linux::Fd fd;
     std::uint16_t port = 0;
 
     // `backlog` > 0: listening (connections complete in the kernel even if never accepted);

@@ -9,18 +9,18 @@
 #include <cstring>
 
 #include "linux/KernelError.hpp"
-#include "linux/RawNetlink.hpp"
+#include "linux/NetlinkSocket.hpp"
 #include "support/TestNet.hpp"
 
 namespace ibvf::test {
 
-using kernel::KernelError;
+using linux::KernelError;
 
 std::string IpoibCall::str() const {
     std::string s;
     if (op == "createChild") {
         s = op + " " + spec.name + " parent=" + std::to_string(spec.parentIfindex) + " pkey=" + spec.pkey.str() +
-            " mode=" + (spec.mode == kernel::IpoibMode::Connected ? "connected" : "datagram") + " umcast=" + (spec.umcast ? "1" : "0");
+            " mode=" + (spec.mode == linux::IpoibMode::Connected ? "connected" : "datagram") + " umcast=" + (spec.umcast ? "1" : "0");
     } else {
         s = op + " " + std::to_string(ifindex);
     }
@@ -54,12 +54,12 @@ void RecordingIpoibLinks::record(IpoibCall call) {
     if (err) throw KernelError(err, what);
 }
 
-int RecordingIpoibLinks::createChild(const kernel::IpoibChildSpec& spec) {
+int RecordingIpoibLinks::createChild(const linux::IpoibChildSpec& spec) {
     record(IpoibCall{"createChild", spec, 0, 0});
     int ifindex = 0;
     if (standIn_) {
-        kernel::NetlinkSocket sock(NETLINK_ROUTE, "rtnetlink");
-        kernel::NlMessageBuilder b(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+        linux::NetlinkSocket sock(NETLINK_ROUTE, "rtnetlink");
+        linux::NlMessageBuilder b(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
         b.header(ifinfomsg{});
         b.putString(IFLA_IFNAME, spec.name);
         // A veth, not a dummy: test kernels may lack the dummy driver, and the tests need veth
@@ -74,8 +74,8 @@ int RecordingIpoibLinks::createChild(const kernel::IpoibChildSpec& spec) {
         b.endNested(data);
         b.endNested(info);
         const auto outcome = sock.request(b.finish());
-        if (outcome.error) kernel::throwNetlinkFailure(outcome, "create stand-in link " + spec.name + " (recording fake)");
-        kernel::NlMessageBuilder get(RTM_GETLINK, NLM_F_REQUEST);
+        if (outcome.error) linux::throwNetlinkFailure(outcome, "create stand-in link " + spec.name + " (recording fake)");
+        linux::NlMessageBuilder get(RTM_GETLINK, NLM_F_REQUEST);
         get.header(ifinfomsg{});
         get.putString(IFLA_IFNAME, spec.name);
         sock.request(get.finish(), [&](std::span<const std::uint8_t> msg, std::uint16_t type) {
@@ -96,14 +96,14 @@ int RecordingIpoibLinks::createChild(const kernel::IpoibChildSpec& spec) {
 bool RecordingIpoibLinks::deleteChild(int ifindex) {
     record(IpoibCall{"deleteChild", {}, ifindex, 0});
     if (!standIn_) return fakeLinks_.erase(ifindex) > 0;
-    kernel::NetlinkSocket sock(NETLINK_ROUTE, "rtnetlink");
-    kernel::NlMessageBuilder b(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK);
+    linux::NetlinkSocket sock(NETLINK_ROUTE, "rtnetlink");
+    linux::NlMessageBuilder b(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK);
     ifinfomsg ifi{};
     ifi.ifi_index = ifindex;
     b.header(ifi);
     const auto outcome = sock.request(b.finish());
     if (outcome.error == ENODEV) return false;
-    if (outcome.error) kernel::throwNetlinkFailure(outcome, "delete stand-in link ifindex " + std::to_string(ifindex) + " (recording fake)");
+    if (outcome.error) linux::throwNetlinkFailure(outcome, "delete stand-in link ifindex " + std::to_string(ifindex) + " (recording fake)");
     return true;
 }
 

@@ -15,14 +15,14 @@ namespace ibvf::test {
 
 struct IpoibCall {
     std::string op;  // "createChild", "deleteChild"
-    kernel::IpoibChildSpec spec;  // createChild
+    linux::IpoibChildSpec spec;  // createChild
     int ifindex = 0;              // deleteChild: the argument; createChild: the result
     int failedWith = 0;
     // "createChild net1 parent=7 pkey=0x8001 mode=datagram umcast=0", "deleteChild 12"
     std::string str() const;
 };
 
-class RecordingIpoibLinks : public kernel::IpoibLinks {
+class RecordingIpoibLinks : public linux::IpoibLinks {
 public:
     // standIn = false: no link is created; createChild returns made-up ifindexes from 100000 up.
     explicit RecordingIpoibLinks(bool standIn = true) : standIn_(standIn) {}
@@ -34,7 +34,7 @@ public:
     const std::vector<IpoibCall>& calls() const { return calls_; }
     std::vector<std::string> callStrings() const;
 
-    int createChild(const kernel::IpoibChildSpec& spec) override;
+    int createChild(const linux::IpoibChildSpec& spec) override;
     bool deleteChild(int ifindex) override;
 
 private:

@@ -8,7 +8,7 @@
 
 namespace ibvf::test {
 
-using kernel::KernelError;
+using linux::KernelError;
 
 namespace {
 
@@ -32,13 +32,13 @@ RecordingRdmaNetns::RecordingRdmaNetns() : home_(currentNetnsId()) {}
 
 std::string RecordingRdmaNetns::netnsIdOfFd(int fd) {
     struct stat st {};
-    if (::fstat(fd, &st) != 0) kernel::throwErrno("stat netns fd " + std::to_string(fd));
+    if (::fstat(fd, &st) != 0) linux::throwErrno("stat netns fd " + std::to_string(fd));
     return idOf(st);
 }
 
 std::string RecordingRdmaNetns::currentNetnsId() {
     struct stat st {};
-    if (::stat("/proc/thread-self/ns/net", &st) != 0) kernel::throwErrno("stat /proc/thread-self/ns/net");
+    if (::stat("/proc/thread-self/ns/net", &st) != 0) linux::throwErrno("stat /proc/thread-self/ns/net");
     return idOf(st);
 }
 
@@ -85,11 +85,11 @@ void RecordingRdmaNetns::record(RdmaCall call, int naturalErr, const std::string
 const RecordingRdmaNetns::Device* RecordingRdmaNetns::visible(std::string_view device) const {
     const auto it = devices_.find(device);
     if (it == devices_.end()) return nullptr;
-    if (mode_ == kernel::RdmaNetnsMode::Shared || it->second.netns == currentNetnsId()) return &it->second;
+    if (mode_ == linux::RdmaNetnsMode::Shared || it->second.netns == currentNetnsId()) return &it->second;
     return nullptr;
 }
 
-kernel::RdmaNetnsMode RecordingRdmaNetns::netnsMode() {
+linux::RdmaNetnsMode RecordingRdmaNetns::netnsMode() {
     record(RdmaCall{"netnsMode", {}, {}, 0});
     return mode_;
 }
@@ -110,7 +110,7 @@ void RecordingRdmaNetns::moveToNetns(std::string_view device, int netnsFd) {
     if (!visible(device)) {
         err = ENODEV;
         why = what + ": no such RDMA device in this namespace";
-    } else if (mode_ != kernel::RdmaNetnsMode::Exclusive) {
+    } else if (mode_ != linux::RdmaNetnsMode::Exclusive) {
         err = EOPNOTSUPP;
         why = what + ": the RDMA subsystem is in shared netns mode";
     }

@@ -23,12 +23,12 @@ struct RdmaCall {
     std::string str() const;  // "moveToNetns mlx5_3 -> net:[4026532301]", " -> errno 95" when failed
 };
 
-class RecordingRdmaNetns : public kernel::RdmaNetns {
+class RecordingRdmaNetns : public linux::RdmaNetns {
 public:
     // Devices added later start in the namespace of the thread that constructs this object.
     RecordingRdmaNetns();
 
-    void setMode(kernel::RdmaNetnsMode mode) { mode_ = mode; }
+    void setMode(linux::RdmaNetnsMode mode) { mode_ = mode; }
     void addDevice(std::string name, std::uint32_t index);
 
     // Same failure injection as RecordingVfControl.
@@ -46,7 +46,7 @@ public:
     static std::string netnsIdOfFd(int fd);
     static std::string currentNetnsId();
 
-    kernel::RdmaNetnsMode netnsMode() override;
+    linux::RdmaNetnsMode netnsMode() override;
     std::optional<std::uint32_t> deviceIndex(std::string_view device) override;
     void moveToNetns(std::string_view device, int netnsFd) override;
 
@@ -59,7 +59,7 @@ private:
     void record(RdmaCall call, int naturalErr = 0, const std::string& naturalWhat = {});
     const Device* visible(std::string_view device) const;
 
-    kernel::RdmaNetnsMode mode_ = kernel::RdmaNetnsMode::Exclusive;
+    linux::RdmaNetnsMode mode_ = linux::RdmaNetnsMode::Exclusive;
     std::string home_;
     std::map<std::string, Device, std::less<>> devices_;
     std::vector<RdmaCall> calls_;

@@ -7,13 +7,13 @@
 
 namespace ibvf::test {
 
-using kernel::KernelError;
-using kernel::VfSettings;
+using linux::KernelError;
+using linux::VfSettings;
 
 std::string VfCall::str() const {
     std::string s = op + " pf=" + std::to_string(pfIfindex) + " vf=" + std::to_string(vfIndex);
-    if (op == "setGuids") s += " node=" + kernel::Guid(nodeGuid).str() + " port=" + kernel::Guid(portGuid).str();
-    if (state) s += " " + std::string(kernel::vfLinkStateName(*state));
+    if (op == "setGuids") s += " node=" + linux::Guid(nodeGuid).str() + " port=" + linux::Guid(portGuid).str();
+    if (state) s += " " + std::string(linux::vfLinkStateName(*state));
     if (failedWith) s += " -> errno " + std::to_string(failedWith);
     return s;
 }
@@ -64,7 +64,7 @@ void RecordingVfControl::setGuids(int pfIfindex, int vfIndex, std::uint64_t node
     vf.portGuid = portGuid;
 }
 
-void RecordingVfControl::setLinkState(int pfIfindex, int vfIndex, kernel::VfLinkState state) {
+void RecordingVfControl::setLinkState(int pfIfindex, int vfIndex, linux::VfLinkState state) {
     VfCall c{"setLinkState", pfIfindex, vfIndex, 0, 0, state, 0};
     record(c);
     auto& vf = vfs_[{pfIfindex, vfIndex}];

@@ -19,7 +19,7 @@ struct VfCall {
     int vfIndex = 0;
     std::uint64_t nodeGuid = 0;  // setGuids
     std::uint64_t portGuid = 0;  // setGuids
-    std::optional<kernel::VfLinkState> state;  // setLinkState
+    std::optional<linux::VfLinkState> state;  // setLinkState
     int failedWith = 0;  // the errno it was made to fail with, 0 when it succeeded
 
     // "setGuids pf=5 vf=3 node=00:11:.. port=00:11:..", "setLinkState pf=5 vf=3 enable",
@@ -27,11 +27,11 @@ struct VfCall {
     std::string str() const;
 };
 
-class RecordingVfControl : public kernel::VfControl {
+class RecordingVfControl : public linux::VfControl {
 public:
     // Declares a VF with its current settings (what the "hardware" reports before any change).
     // get() on a VF never declared nor set throws KernelError ENODEV, like the real one.
-    void addVf(int pfIfindex, kernel::VfSettings initial);
+    void addVf(int pfIfindex, linux::VfSettings initial);
 
     // The n-th call from now on (1 = the next one), of any operation, throws KernelError(err).
     void failCall(int n, int err);
@@ -43,18 +43,18 @@ public:
     const std::vector<VfCall>& calls() const { return calls_; }
     std::vector<std::string> callStrings() const;
     // What the "hardware" holds now; nullopt when the VF is unknown.
-    std::optional<kernel::VfSettings> settings(int pfIfindex, int vfIndex) const;
+    std::optional<linux::VfSettings> settings(int pfIfindex, int vfIndex) const;
 
     void setGuids(int pfIfindex, int vfIndex, std::uint64_t nodeGuid, std::uint64_t portGuid) override;
-    void setLinkState(int pfIfindex, int vfIndex, kernel::VfLinkState state) override;
-    kernel::VfSettings get(int pfIfindex, int vfIndex) override;
+    void setLinkState(int pfIfindex, int vfIndex, linux::VfLinkState state) override;
+    linux::VfSettings get(int pfIfindex, int vfIndex) override;
 
 private:
     // Records the call; throws if it is meant to fail.
     void record(VfCall call);
 
     std::vector<VfCall> calls_;
-    std::map<std::pair<int, int>, kernel::VfSettings> vfs_;
+    std::map<std::pair<int, int>, linux::VfSettings> vfs_;
     FailurePlan plan_;
 };
 

@@ -63,14 +63,14 @@ NlSock connectHere() {
 }
 
 // A netlink socket talks to the namespace it was created in, so create it there and leave.
-NlSock socketIn(const kernel::NetNs* ns) {
+NlSock socketIn(const linux::NetNs* ns) {
     if (!ns) return connectHere();
-    return kernel::runInNetNs(*ns, connectHere);
+    return linux::runInNetNs(*ns, connectHere);
 }
 
 NlSock socketIn(const std::string& netnsPath) {
     if (netnsPath.empty()) return connectHere();
-    const kernel::NetNs ns = kernel::NetNs::open(netnsPath);
+    const linux::NetNs ns = linux::NetNs::open(netnsPath);
     return socketIn(&ns);
 }
 
@@ -232,10 +232,10 @@ ScopedNetns::~ScopedNetns() {
 VethPair::VethPair() : VethPair(uniqueName(), uniqueName()) {}
 
 VethPair::VethPair(std::string a, std::string b, std::optional<std::string> peerNetnsPath)
-    : a_(std::move(a)), b_(std::move(b)), peerNs_(std::move(peerNetnsPath)), home_(kernel::NetNs::current()) {
+    : a_(std::move(a)), b_(std::move(b)), peerNs_(std::move(peerNetnsPath)), home_(linux::NetNs::current()) {
     NlSock sk = connectHere();
-    std::optional<kernel::NetNs> peerNs;
-    if (peerNs_) peerNs = kernel::NetNs::open(*peerNs_);
+    std::optional<linux::NetNs> peerNs;
+    if (peerNs_) peerNs = linux::NetNs::open(*peerNs_);
 
     rtnl_link* link = rtnl_link_veth_alloc();
     if (!link) throw std::bad_alloc();
@@ -260,7 +260,7 @@ VethPair::VethPair(std::string a, std::string b, std::optional<std::string> peer
 
 VethPair::~VethPair() {
     // Deleting either end removes both; try the places each end can be, most likely first.
-    const auto attempt = [](const kernel::NetNs* ns, const std::string& name) {
+    const auto attempt = [](const linux::NetNs* ns, const std::string& name) {
         try {
             NlSock sk = socketIn(ns);
             return deleteLinkWith(sk.get(), name);
@@ -270,7 +270,7 @@ VethPair::~VethPair() {
     };
     const auto attemptAt = [&](const std::string& path, const std::string& name) {
         try {
-            const kernel::NetNs ns = kernel::NetNs::open(path);
+            const linux::NetNs ns = linux::NetNs::open(path);
             return attempt(&ns, name);
         } catch (const std::exception&) {
             return false;

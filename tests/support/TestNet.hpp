@@ -32,7 +32,7 @@ public:
 
     const std::string& name() const { return name_; }
     const std::string& path() const { return path_; }
-    kernel::NetNs open() const { return kernel::NetNs::open(path_); }
+    linux::NetNs open() const { return linux::NetNs::open(path_); }
 
 private:
     std::string name_;
@@ -60,7 +60,7 @@ private:
     std::string a_;
     std::string b_;
     std::optional<std::string> peerNs_;
-    kernel::NetNs home_;
+    linux::NetNs home_;
     int aIndex_ = 0;
     std::vector<std::string> extraNs_;
 };

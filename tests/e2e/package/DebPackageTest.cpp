@@ -5,18 +5,18 @@
 
 #include <filesystem>
 
-#include "linux/Process.hpp"
+#include "linux/ChildProcess.hpp"
 #include "support/BinaryRunner.hpp"
 #include "support/ScratchDir.hpp"
 
 namespace fs = std::filesystem;
-using ibvf::kernel::ChildProcess;
+using ibvf::linux::ChildProcess;
 
 namespace {
 
 constexpr const char* kPath = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
 
-std::string describe(const ibvf::kernel::ProcessResult& r) {
+std::string describe(const ibvf::linux::ProcessResult& r) {
     return "exit " + std::to_string(r.exitCode) + "; stdout: " + r.out + "; stderr: " + r.err;
 }
 

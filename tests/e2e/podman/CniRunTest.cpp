@@ -105,7 +105,7 @@ TEST_CASE("podman: three containers at once get three different VFs of the PF") 
         "cat /sys/class/net/eth0/address; ip -o -4 addr show dev eth0; i=0; "
         "while [ ! -e /tmp/release ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done";
     std::vector<std::string> names;
-    std::vector<ibvf::kernel::ChildProcess> runs;
+    std::vector<ibvf::linux::ChildProcess> runs;
     for (int i = 0; i < 3; ++i) {
         names.push_back(ibvf::test::uniqueName("ibvfc"));
         runs.push_back(node.podman.start(node.runArgs(names.back(), script)));

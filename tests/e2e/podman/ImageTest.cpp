@@ -14,7 +14,7 @@
 #include "support/TestNet.hpp"
 
 namespace fs = std::filesystem;
-using ibvf::kernel::ChildProcess;
+using ibvf::linux::ChildProcess;
 using ibvf::test::describe;
 using ibvf::test::PodmanLab;
 
@@ -89,7 +89,7 @@ TEST_CASE("image: the runtime root filesystem holds the binaries and their libra
         REQUIRE_MESSAGE(started.exitCode == 0, describe(started));
 
         const auto same = [&](const char* bin) {
-            return ibvf::kernel::readFile(nodeCniBin / bin) == ibvf::kernel::readFile(ibvf::test::builtBinary(bin));
+            return ibvf::linux::readFile(nodeCniBin / bin) == ibvf::linux::readFile(ibvf::test::builtBinary(bin));
         };
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
         while (!(same("ibvf") && same("ibvf-ipam") && same("ibvf-ipam-etcd")) && std::chrono::steady_clock::now() < deadline)

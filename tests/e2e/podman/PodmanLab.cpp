@@ -33,7 +33,7 @@ std::string tomlList(const std::vector<std::string>& items) {
 
 }  // namespace
 
-std::string describe(const kernel::ProcessResult& r) {
+std::string describe(const linux::ProcessResult& r) {
     const std::string how = r.signal ? "killed by signal " + std::to_string(r.signal) : "exit " + std::to_string(r.exitCode);
     return how + "; stdout: " + r.out + "; stderr: " + r.err;
 }
@@ -91,21 +91,21 @@ std::vector<std::string> PodmanLab::environment() const {
     return env;
 }
 
-kernel::ChildProcess PodmanLab::start(const std::vector<std::string>& args) const {
+linux::ChildProcess PodmanLab::start(const std::vector<std::string>& args) const {
     const std::string d = dir_.path().string();
     std::vector<std::string> all{"--root", d + "/root", "--runroot", d + "/runroot", "--storage-driver", "vfs"};
     all.insert(all.end(), args.begin(), args.end());
-    return kernel::ChildProcess::spawn("/usr/bin/podman", all, environment(), "");
+    return linux::ChildProcess::spawn("/usr/bin/podman", all, environment(), "");
 }
 
-kernel::ProcessResult PodmanLab::run(const std::vector<std::string>& args) const { return start(args).wait(); }
+linux::ProcessResult PodmanLab::run(const std::vector<std::string>& args) const { return start(args).wait(); }
 
 void PodmanLab::addNetwork(const std::string& name, const std::string& conflist) const {
     writeText(dir_ / "net.d" / (name + ".conflist"), conflist);
 }
 
 void PodmanLab::installCniBinaries() const {
-    const auto r = kernel::ChildProcess::spawn(builtBinary("ibvf-cni-installer"),
+    const auto r = linux::ChildProcess::spawn(builtBinary("ibvf-cni-installer"),
                                                {"--once", "--source-dir", IBVF_BUILD_DIR, "--dest-dir", cniBinDir().string()},
                                                {}, "")
                        .wait();
@@ -114,7 +114,7 @@ void PodmanLab::installCniBinaries() const {
 
 void PodmanLab::importRootfs(const fs::path& rootfs, const std::string& ref, const std::vector<std::string>& changes) const {
     const fs::path tarball = dir_ / "tmp" / "rootfs.tar";
-    const auto tar = kernel::ChildProcess::spawn("/bin/tar", {"-C", rootfs.string(), "-cf", tarball.string(), "."}, {}, "").wait();
+    const auto tar = linux::ChildProcess::spawn("/bin/tar", {"-C", rootfs.string(), "-cf", tarball.string(), "."}, {}, "").wait();
     if (tar.exitCode != 0) throw std::runtime_error("tar " + rootfs.string() + ": " + describe(tar));
     std::vector<std::string> args{"import"};
     for (const auto& change : changes) args.push_back("--change=" + change);

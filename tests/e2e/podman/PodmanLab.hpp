@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "linux/Process.hpp"
+#include "linux/ChildProcess.hpp"
 #include "support/ScratchDir.hpp"
 
 namespace ibvf::test {
@@ -31,9 +31,9 @@ public:
     PodmanLab& operator=(const PodmanLab&) = delete;
 
     // `podman <global flags> <args>` to completion.
-    kernel::ProcessResult run(const std::vector<std::string>& args) const;
+    linux::ProcessResult run(const std::vector<std::string>& args) const;
     // The same, left running (the caller waits).
-    kernel::ChildProcess start(const std::vector<std::string>& args) const;
+    linux::ChildProcess start(const std::vector<std::string>& args) const;
 
     // Writes `conflist` (JSON text) as <name>.conflist into the private CNI config directory.
     void addNetwork(const std::string& name, const std::string& conflist) const;
@@ -57,6 +57,6 @@ private:
 };
 
 // "exit 1; stdout: ...; stderr: ..." for messages.
-std::string describe(const kernel::ProcessResult& r);
+std::string describe(const linux::ProcessResult& r);
 
 }  // namespace ibvf::test

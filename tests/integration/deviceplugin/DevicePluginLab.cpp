@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 #include "support/BinaryRunner.hpp"
 #include "support/TimeScale.hpp"
 
@@ -238,7 +238,7 @@ std::string pfAddress(unsigned pf) {
 }
 
 void setLinkUp(const std::string& name, bool up) {
-    kernel::RouteSocket rs;
+    linux::RouteSocket rs;
     const auto link = rs.linkByName(name);
     if (!link) throw std::runtime_error("no link " + name);
     rs.setAdminUp(link->ifindex, up);

@@ -43,7 +43,7 @@ inline std::optional<double> sampleStartingWith(const std::string& text, const s
 // `count` Ethernet frames of `size` bytes out of `ifname` in the calling thread's namespace (an
 // AF_PACKET socket: no addresses needed).
 inline void sendFrames(const std::string& ifname, int count, std::size_t size) {
-    kernel::Fd fd(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+    linux::Fd fd(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
     REQUIRE(fd);
     sockaddr_ll to{};
     to.sll_family = AF_PACKET;

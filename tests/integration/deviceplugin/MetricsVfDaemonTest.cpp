@@ -128,9 +128,9 @@ TEST_CASE("metrics per VF: a silent client and an unreadable counter fail neithe
     v.lab.sysfs().setRdmaPortFile("mlx5_1", 1, "counters/port_rcv_data", "garbage");
     REQUIRE(waitUntil([&] { return !scrapeOrEmpty(v.port).empty(); }, kSoon));
     // Ten clients connect and never send a byte.
-    std::vector<ibvf::kernel::Fd> silent;
+    std::vector<ibvf::linux::Fd> silent;
     for (int i = 0; i < 10; ++i) {
-        ibvf::kernel::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        ibvf::linux::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
         const sockaddr_in a = ibvf::test::LoopbackSocket::address(v.port);
         REQUIRE(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
         silent.push_back(std::move(fd));

@@ -38,21 +38,21 @@ TEST_CASE("GUIDs the PF reports: a zero GUID and a shared one are errors; the va
     DiagLab d;
     RecordingVfControl pfDriver;
     const int pf = ifindexOf(d.lab.pfNetdev());
-    kernel::VfSettings zero;
+    linux::VfSettings zero;
     zero.vfIndex = 0;
     zero.nodeGuid = 0;
     zero.portGuid = 0;
     pfDriver.addVf(pf, zero);
-    kernel::VfSettings good;
+    linux::VfSettings good;
     good.vfIndex = 1;
     good.nodeGuid = 0x0200000000000001;
     good.portGuid = 0x0200000000000001;
     pfDriver.addVf(pf, good);
 
-    diag::NodeAccess node{kernel::Sysfs(d.lab.sysfs().root()), [&] { return std::make_unique<SharedRecorder>(pfDriver); },
+    diag::NodeAccess node{linux::Sysfs(d.lab.sysfs().root()), [&] { return std::make_unique<SharedRecorder>(pfDriver); },
                           [] {
                               auto rdma = std::make_unique<RecordingRdmaNetns>();
-                              rdma->setMode(kernel::RdmaNetnsMode::Exclusive);
+                              rdma->setMode(linux::RdmaNetnsMode::Exclusive);
                               return rdma;
                           }};
     auto r = diag::inspectNode(optionsFor(d), node);
@@ -70,21 +70,21 @@ TEST_CASE("GUIDs the PF reports: a zero GUID and a shared one are errors; the va
 
 TEST_CASE("RDMA in shared netns mode with VFs that have RDMA devices: rdma-netns-shared") {
     DiagLab d(1);
-    diag::NodeAccess node{kernel::Sysfs(d.lab.sysfs().root()), nullptr, [] {
+    diag::NodeAccess node{linux::Sysfs(d.lab.sysfs().root()), nullptr, [] {
                               auto rdma = std::make_unique<RecordingRdmaNetns>();
-                              rdma->setMode(kernel::RdmaNetnsMode::Shared);
+                              rdma->setMode(linux::RdmaNetnsMode::Shared);
                               return rdma;
                           }};
     const auto r = diag::inspectNode(optionsFor(d), node);
     CHECK(kinds(r) == std::vector<std::string>{"rdma-netns-shared"});
-    CHECK(r.facts.rdma.netnsMode == kernel::RdmaNetnsMode::Shared);
+    CHECK(r.facts.rdma.netnsMode == linux::RdmaNetnsMode::Shared);
 }
 
 TEST_CASE("the RDMA netns mode as this kernel answers it: a mode, or unknown with the reason as a note") {
     DiagLab d(1);
     const auto r = diag::inspectNode(optionsFor(d), diag::NodeAccess::real());
     if (r.facts.rdma.netnsMode) {
-        MESSAGE("this kernel has RDMA netlink: mode " << kernel::rdmaNetnsModeName(*r.facts.rdma.netnsMode));
+        MESSAGE("this kernel has RDMA netlink: mode " << linux::rdmaNetnsModeName(*r.facts.rdma.netnsMode));
     } else {
         CHECK(r.facts.rdma.detail.find("RDMA netlink") != std::string::npos);
         REQUIRE_FALSE(r.notes.empty());
@@ -96,7 +96,7 @@ TEST_CASE("the default device plugin config is read when it exists, and not with
     DiagLab d(1);
     auto options = optionsFor(d);
     options.defaultDevicePluginConfig = d.writeDevicePluginConfig();
-    diag::NodeAccess node{kernel::Sysfs(d.lab.sysfs().root()), nullptr, [] { return std::make_unique<RecordingRdmaNetns>(); }};
+    diag::NodeAccess node{linux::Sysfs(d.lab.sysfs().root()), nullptr, [] { return std::make_unique<RecordingRdmaNetns>(); }};
     auto r = diag::inspectNode(options, node);
     REQUIRE(r.facts.devicePlugin.configPath);
     CHECK(*r.facts.devicePlugin.configPath == options.defaultDevicePluginConfig->string());
@@ -119,7 +119,7 @@ TEST_CASE("identity: a VF's GUIDs and pkey entry 0 from sysfs and the PF next to
     d.lab.veth(0).alsoSearch(pod.path());
     InProcessNode plugin(d.lab);
     const int pf = ifindexOf(d.lab.pfNetdev());
-    kernel::VfSettings fresh;  // zero GUIDs, as a new VF reports them
+    linux::VfSettings fresh;  // zero GUIDs, as a new VF reports them
     fresh.nodeGuid = 0;
     fresh.portGuid = 0;
     plugin.recorder.addVf(pf, fresh);
@@ -130,10 +130,10 @@ TEST_CASE("identity: a VF's GUIDs and pkey entry 0 from sysfs and the PF next to
     // The driver took the GUID: the VF's RDMA device shows it, with the partition the SM gave it.
     d.lab.sysfs().setIbIdentity("mlx5_1", 0x0200000000000007ULL, 0x0200000000000007ULL, {0x8006, 0xffff});
 
-    diag::NodeAccess node{kernel::Sysfs(d.lab.sysfs().root()), [&] { return std::make_unique<SharedRecorder>(plugin.recorder); },
+    diag::NodeAccess node{linux::Sysfs(d.lab.sysfs().root()), [&] { return std::make_unique<SharedRecorder>(plugin.recorder); },
                           [] {
                               auto rdma = std::make_unique<RecordingRdmaNetns>();
-                              rdma->setMode(kernel::RdmaNetnsMode::Exclusive);
+                              rdma->setMode(linux::RdmaNetnsMode::Exclusive);
                               return rdma;
                           }};
     auto r = diag::inspectNode(optionsFor(d), node);

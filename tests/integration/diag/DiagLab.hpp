@@ -15,7 +15,7 @@
 
 #include "integration/plugin/PluginLab.hpp"
 #include "linux/Fd.hpp"
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 #include "support/BinaryRunner.hpp"
 #include "support/ScratchDir.hpp"
 
@@ -37,14 +37,14 @@ public:
     void close() { fd_.reset(); }
 
 private:
-    kernel::Fd fd_;
+    linux::Fd fd_;
 };
 
 class DiagLab {
 public:
     explicit DiagLab(unsigned vfCount = 2) : lab(vfCount) {
         // The PF is judged on its link: bring both ends of its veth up so it has a carrier.
-        kernel::RouteSocket host;
+        linux::RouteSocket host;
         for (const auto& name : {lab.pfVeth().a(), lab.pfVeth().b()}) host.setAdminUp(host.linkByName(name)->ifindex, true);
         std::filesystem::create_directories(kubeletDir());
         std::filesystem::create_directories(pluginsRegistryDir());

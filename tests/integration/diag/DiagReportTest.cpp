@@ -32,9 +32,9 @@ std::vector<std::string> nodeProblemKinds(const rapidjson::Document& report) {
 // A record as ibvf-device-plugin's Allocate leaves it, through its own code.
 void allocate(DiagLab& d, const std::string& vfBdf) {
     const auto config = dp::parseConfig(R"({"mode":"sriov","pfNetdevices":[")" + d.lab.pfNetdev() + R"("]})");
-    const auto pools = dp::discover(config, kernel::Sysfs(d.lab.sysfs().root()));
+    const auto pools = dp::discover(config, linux::Sysfs(d.lab.sysfs().root()));
     REQUIRE(pools.size() == 1);
-    dp::allocateContainer(pools[0], {vfBdf}, kernel::Sysfs(d.lab.sysfs().root()),
+    dp::allocateContainer(pools[0], {vfBdf}, linux::Sysfs(d.lab.sysfs().root()),
                           dp::AllocationPaths{d.runDir() / "devinfo", d.allocationsDir()});
 }
 

@@ -43,7 +43,7 @@ struct GuidNode {
         pf = ibvf::test::ifindexOf(lab.pfNetdev());
         for (unsigned i = 0; i < 2; ++i) {
             lab.veth(i).alsoSearch(pod.path());
-            kernel::VfSettings initial;
+            linux::VfSettings initial;
             initial.vfIndex = static_cast<int>(i);
             initial.nodeGuid = kOriginal + i;
             initial.portGuid = kOriginal + i;
@@ -126,12 +126,12 @@ TEST_CASE("guidSource etcd: identical PCI layouts on two nodes get distinct GUID
     EtcdServer etcd;
     GuidNode a("node-a");
     GuidNode b("node-b");
-    const auto range = kernel::GuidRange::parse(kRange);
+    const auto range = linux::GuidRange::parse(kRange);
     std::set<std::uint64_t> guids;
     for (unsigned vf = 0; vf < 2; ++vf) {
         for (GuidNode* n : {&a, &b}) {
             const auto g = n->add(guidConf(etcd.endpoint(), n->name, vf), "c" + std::to_string(vf), vf);
-            CHECK(range.contains(kernel::Guid(g)));
+            CHECK(range.contains(linux::Guid(g)));
             guids.insert(g);
         }
     }

@@ -15,7 +15,7 @@
 using namespace ibvf;
 using namespace ibvf::ipam;
 using namespace ibvf::ipam::cluster;
-using kernel::Fd;
+using linux::Fd;
 using ibvf::test::LoopbackSocket;
 
 namespace {

@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "linux/KernelError.hpp"
-#include "linux/Process.hpp"
+#include "linux/ChildProcess.hpp"
 
 using namespace ibvf;
-using kernel::ChildProcess;
+using linux::ChildProcess;
 
 namespace {
 
@@ -113,7 +113,7 @@ TEST_CASE("exec failures are errors from spawn, naming the path") {
     try {
         ChildProcess::spawn("/nonexistent/ibvf-nothing", {}, "x");
         FAIL("spawned a missing binary");
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         CHECK(e.err() == ENOENT);
         CHECK(std::string(e.what()).find("exec /nonexistent/ibvf-nothing") != std::string::npos);
     }
@@ -121,7 +121,7 @@ TEST_CASE("exec failures are errors from spawn, naming the path") {
     try {
         ChildProcess::spawn(notExecutable, {}, "");
         FAIL("spawned a non-executable file");
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         CHECK(e.err() == EACCES);
     }
 }
@@ -179,5 +179,5 @@ TEST_CASE("an unwaited child is killed and reaped; moved-from objects are inert;
     b = std::move(a);  // b's sleeper is killed and reaped here
     CHECK(::kill(bPid, 0) != 0);
     CHECK(b.wait().exitCode == 0);
-    CHECK_THROWS_AS(b.wait(), kernel::KernelError);
+    CHECK_THROWS_AS(b.wait(), linux::KernelError);
 }

@@ -35,7 +35,7 @@ struct TwoNamespaces {
     std::unique_ptr<VethPair> veth;
 
     TwoNamespaces() {
-        veth = kernel::runInNetNs(sender.open(), [&] { return std::make_unique<VethPair>(uniqueName(), uniqueName(), pod.path()); });
+        veth = linux::runInNetNs(sender.open(), [&] { return std::make_unique<VethPair>(uniqueName(), uniqueName(), pod.path()); });
         auto s = lab::routeSocketIn(sender);
         s.addAddress(veth->aIndex(), lab::prefix("10.77.9.1/24"));
         s.setAdminUp(veth->aIndex(), true);
@@ -47,8 +47,8 @@ struct TwoNamespaces {
 
     // `count` UDP datagrams of `payload` bytes from the sender's namespace to b's address.
     void sendUdp(int count, std::size_t payload) const {
-        kernel::runInNetNs(sender.open(), [&] {
-            kernel::Fd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        linux::runInNetNs(sender.open(), [&] {
+            linux::Fd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
             REQUIRE(sock);
             sockaddr_in to{};
             to.sin_family = AF_INET;
@@ -66,10 +66,10 @@ struct TwoNamespaces {
 // Reads b's counters in the pod's namespace until `done` holds or 5 s pass (the first
 // datagrams wait for ARP, and the kernel may drop some while the link is coming up).
 template <class Done>
-kernel::LinkCounters waitForCounters(const TwoNamespaces& t, Done&& done) {
+linux::LinkCounters waitForCounters(const TwoNamespaces& t, Done&& done) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     for (;;) {
-        auto reader = kernel::LinkStatsReader::open(t.pod.path());
+        auto reader = linux::LinkStatsReader::open(t.pod.path());
         REQUIRE(reader.ok());
         auto link = reader.value().byName(t.veth->b());
         REQUIRE(link.ok());
@@ -82,18 +82,18 @@ kernel::LinkCounters waitForCounters(const TwoNamespaces& t, Done&& done) {
 
 TEST_CASE("LinkStatsReader: b's counters inside the pod's namespace move by at least what was sent") {
     TwoNamespaces t;
-    const auto host = kernel::NetNs::current();
-    const auto before = waitForCounters(t, [](const kernel::LinkCounters&) { return true; });
+    const auto host = linux::NetNs::current();
+    const auto before = waitForCounters(t, [](const linux::LinkCounters&) { return true; });
 
     const int count = 50;
     const std::size_t payload = 1000;
     int sent = 0;
     // Resend until everything arrived: datagrams queued behind ARP may be dropped.
-    kernel::LinkCounters after;
+    linux::LinkCounters after;
     for (int round = 0; round < 5; ++round) {
         t.sendUdp(count, payload);
         sent += count;
-        after = waitForCounters(t, [&](const kernel::LinkCounters& c) {
+        after = waitForCounters(t, [&](const linux::LinkCounters& c) {
             return c.stats.rxPackets - before.stats.rxPackets >= static_cast<std::uint64_t>(count);
         });
         if (after.stats.rxPackets - before.stats.rxPackets >= static_cast<std::uint64_t>(count)) break;
@@ -103,10 +103,10 @@ TEST_CASE("LinkStatsReader: b's counters inside the pod's namespace move by at l
     CHECK(after.stats.rxBytes - before.stats.rxBytes >= count * payload);
     CHECK(after.adminUp);
     CHECK(after.name == t.veth->b());
-    CHECK(kernel::NetNs::current().sameAs(host));  // the reader left the thread where it was
+    CHECK(linux::NetNs::current().sameAs(host));  // the reader left the thread where it was
 
     // The sender's side counts them as transmitted; one dump holds every link of a namespace.
-    auto senderReader = kernel::LinkStatsReader::open(t.sender.path());
+    auto senderReader = linux::LinkStatsReader::open(t.sender.path());
     REQUIRE(senderReader.ok());
     CHECK(senderReader.value().netnsPath() == t.sender.path());
     auto all = senderReader.value().all();
@@ -132,46 +132,46 @@ TEST_CASE("LinkStatsReader: a namespace or link that is gone is a typed result, 
         ScopedNetns ns;
         deadPath = ns.path();
     }
-    const auto gone = kernel::LinkStatsReader::open(deadPath);
+    const auto gone = linux::LinkStatsReader::open(deadPath);
     REQUIRE_FALSE(gone.ok());
-    CHECK(gone.error().kind == kernel::ReadFailure::NamespaceGone);
+    CHECK(gone.error().kind == linux::ReadFailure::NamespaceGone);
     CHECK(gone.error().message.find(deadPath) != std::string::npos);
 
     // A pin file left behind after its namespace was unmounted is just as gone.
     ScratchDir dir;
     const std::string stale = (dir.path() / "stale-netns").string();
     std::ofstream(stale).put('\n');
-    const auto staleResult = kernel::LinkStatsReader::open(stale);
+    const auto staleResult = linux::LinkStatsReader::open(stale);
     REQUIRE_FALSE(staleResult.ok());
-    CHECK(staleResult.error().kind == kernel::ReadFailure::NamespaceGone);
+    CHECK(staleResult.error().kind == linux::ReadFailure::NamespaceGone);
 
     // Not a network namespace at all: a failure that says so, not "gone".
-    const auto wrongKind = kernel::LinkStatsReader::open("/proc/self/ns/uts");
+    const auto wrongKind = linux::LinkStatsReader::open("/proc/self/ns/uts");
     REQUIRE_FALSE(wrongKind.ok());
-    CHECK(wrongKind.error().kind == kernel::ReadFailure::Failed);
+    CHECK(wrongKind.error().kind == linux::ReadFailure::Failed);
     CHECK(wrongKind.error().message.find("not a network namespace") != std::string::npos);
 
     ScopedNetns ns;
     auto veth = lab::vethIn(ns);
-    auto reader = kernel::LinkStatsReader::open(ns.path());
+    auto reader = linux::LinkStatsReader::open(ns.path());
     REQUIRE(reader.ok());
     REQUIRE(reader.value().byName(veth->a()).ok());
     CHECK(deleteLink(veth->a(), ns.path()));
     const auto linkGone = reader.value().byName(veth->a());
     REQUIRE_FALSE(linkGone.ok());
-    CHECK(linkGone.error().kind == kernel::ReadFailure::DeviceGone);
+    CHECK(linkGone.error().kind == linux::ReadFailure::DeviceGone);
     CHECK(linkGone.error().err == ENODEV);
     CHECK(linkGone.error().message.find(veth->a()) != std::string::npos);
     const auto indexGone = reader.value().byIndex(veth->aIndex());
     REQUIRE_FALSE(indexGone.ok());
-    CHECK(indexGone.error().kind == kernel::ReadFailure::DeviceGone);
-    CHECK(reader.value().byName("").error().kind == kernel::ReadFailure::Failed);
+    CHECK(indexGone.error().kind == linux::ReadFailure::DeviceGone);
+    CHECK(reader.value().byName("").error().kind == linux::ReadFailure::Failed);
 }
 
 TEST_CASE("VfStateReader: a link without VFs has an empty list, a missing PF is DeviceGone") {
     ScopedNetns ns;
     auto veth = lab::vethIn(ns);
-    auto reader = kernel::runInNetNs(ns.open(), [] { return kernel::VfStateReader(); });
+    auto reader = linux::runInNetNs(ns.open(), [] { return linux::VfStateReader(); });
     const auto none = reader.read(veth->a());
     REQUIRE(none.ok());
     CHECK(none.value().empty());
@@ -180,22 +180,22 @@ TEST_CASE("VfStateReader: a link without VFs has an empty list, a missing PF is 
     CHECK(byIndex.value().empty());
     const auto missing = reader.read(std::string_view(uniqueName()));
     REQUIRE_FALSE(missing.ok());
-    CHECK(missing.error().kind == kernel::ReadFailure::DeviceGone);
+    CHECK(missing.error().kind == linux::ReadFailure::DeviceGone);
 }
 
 TEST_CASE("RdmaCounterReader: an absent device is NotVisible; without RDMA netlink, a clear failure") {
     ScopedNetns ns;
-    auto reader = kernel::RdmaCounterReader::open(ns.path());
+    auto reader = linux::RdmaCounterReader::open(ns.path());
     if (!reader.ok()) {
         INFO(reader.error().message);
-        CHECK(reader.error().kind == kernel::ReadFailure::Failed);
+        CHECK(reader.error().kind == linux::ReadFailure::Failed);
         CHECK(reader.error().err == EPROTONOSUPPORT);
         CHECK(reader.error().message.find("is the ib_core module loaded?") != std::string::npos);
         return;
     }
     const auto absent = reader.value().read(uniqueName("ibtrdma"));
     REQUIRE_FALSE(absent.ok());
-    CHECK(absent.error().kind == kernel::ReadFailure::NotVisible);
+    CHECK(absent.error().kind == linux::ReadFailure::NotVisible);
     CHECK(absent.error().message.find(ns.path()) != std::string::npos);
 
     std::string deadPath;
@@ -203,7 +203,7 @@ TEST_CASE("RdmaCounterReader: an absent device is NotVisible; without RDMA netli
         ScopedNetns dead;
         deadPath = dead.path();
     }
-    const auto gone = kernel::RdmaCounterReader::open(deadPath);
+    const auto gone = linux::RdmaCounterReader::open(deadPath);
     REQUIRE_FALSE(gone.ok());
-    CHECK(gone.error().kind == kernel::ReadFailure::NamespaceGone);
+    CHECK(gone.error().kind == linux::ReadFailure::NamespaceGone);
 }

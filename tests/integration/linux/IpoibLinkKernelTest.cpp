@@ -22,8 +22,8 @@ bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
-std::unique_ptr<kernel::NetlinkIpoibLinks> ipoibIn(const ScopedNetns& ns) {
-    return kernel::runInNetNs(ns.open(), [] { return std::make_unique<kernel::NetlinkIpoibLinks>(); });
+std::unique_ptr<linux::NetlinkIpoibLinks> ipoibIn(const ScopedNetns& ns) {
+    return linux::runInNetNs(ns.open(), [] { return std::make_unique<linux::NetlinkIpoibLinks>(); });
 }
 
 }  // namespace
@@ -34,14 +34,14 @@ TEST_CASE("creating an IPoIB child without an IPoIB parent/driver: a clear Kerne
     const auto links = ipoibIn(ns);
     const auto before = HostSnapshot::capture(ns.path());
 
-    kernel::IpoibChildSpec spec;
+    linux::IpoibChildSpec spec;
     spec.parentIfindex = veth->aIndex();
     spec.name = uniqueName("ibt");
-    spec.pkey = kernel::Pkey::parse("0x8001");
+    spec.pkey = linux::Pkey::parse("0x8001");
     try {
         links->createChild(spec);
         FAIL("created an IPoIB child on a veth");
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         const std::string what = e.what();
         INFO(what);
         // No ipoib module: the kind is unknown (EOPNOTSUPP). With the module, a veth parent is
@@ -69,22 +69,22 @@ TEST_CASE("deleteChild removes the link, and reports a missing one as already go
 TEST_CASE("RecordingIpoibLinks: a real link stands in for the child, in the caller's namespace") {
     ScopedNetns ns;
     RecordingIpoibLinks links;
-    kernel::IpoibChildSpec spec;
+    linux::IpoibChildSpec spec;
     spec.parentIfindex = 7;
     spec.name = uniqueName("ibt");
-    spec.pkey = kernel::Pkey::parse("0x8002");
-    const int ifindex = kernel::runInNetNs(ns.open(), [&] { return links.createChild(spec); });
+    spec.pkey = linux::Pkey::parse("0x8002");
+    const int ifindex = linux::runInNetNs(ns.open(), [&] { return links.createChild(spec); });
     const auto link = linkIn(ns.path(), spec.name);
     REQUIRE(link);
     CHECK(link->ifindex == ifindex);
     CHECK_FALSE(linkExistsIn({}, spec.name));
 
     links.failOperation("deleteChild", EBUSY, 1);
-    CHECK_THROWS_AS(kernel::runInNetNs(ns.open(), [&] { return links.deleteChild(ifindex); }), kernel::KernelError);
+    CHECK_THROWS_AS(linux::runInNetNs(ns.open(), [&] { return links.deleteChild(ifindex); }), linux::KernelError);
     CHECK(linkExistsIn(ns.path(), spec.name));
-    CHECK(kernel::runInNetNs(ns.open(), [&] { return links.deleteChild(ifindex); }));
+    CHECK(linux::runInNetNs(ns.open(), [&] { return links.deleteChild(ifindex); }));
     CHECK_FALSE(linkExistsIn(ns.path(), spec.name));
-    CHECK_FALSE(kernel::runInNetNs(ns.open(), [&] { return links.deleteChild(ifindex); }));
+    CHECK_FALSE(linux::runInNetNs(ns.open(), [&] { return links.deleteChild(ifindex); }));
     CHECK(links.callStrings() == std::vector<std::string>{"createChild " + spec.name + " parent=7 pkey=0x8002 mode=datagram umcast=0",
                                                           "deleteChild " + std::to_string(ifindex) + " -> errno 16",
                                                           "deleteChild " + std::to_string(ifindex), "deleteChild " + std::to_string(ifindex)});

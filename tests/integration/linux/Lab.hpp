@@ -4,20 +4,20 @@
 #include <memory>
 #include <string>
 
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 #include "linux/NetNs.hpp"
 #include "net/IpAddress.hpp"
 #include "support/TestNet.hpp"
 
 namespace ibvf::test::lab {
 
-inline kernel::RouteSocket routeSocketIn(const ScopedNetns& ns) {
-    return kernel::runInNetNs(ns.open(), [] { return kernel::RouteSocket(); });
+inline linux::RouteSocket routeSocketIn(const ScopedNetns& ns) {
+    return linux::runInNetNs(ns.open(), [] { return linux::RouteSocket(); });
 }
 
 // A veth pair whose both ends start in `ns`.
 inline std::unique_ptr<VethPair> vethIn(const ScopedNetns& ns) {
-    return kernel::runInNetNs(ns.open(), [] { return std::make_unique<VethPair>(); });
+    return linux::runInNetNs(ns.open(), [] { return std::make_unique<VethPair>(); });
 }
 
 inline net::IpPrefix prefix(const char* text) {

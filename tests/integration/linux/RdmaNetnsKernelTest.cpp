@@ -16,10 +16,10 @@ using namespace ibvf;
 using namespace ibvf::test;
 
 TEST_CASE("RDMA netlink: the netns mode, or a clear error when the kernel has no RDMA core") {
-    std::unique_ptr<kernel::NetlinkRdmaNetns> rdma;
+    std::unique_ptr<linux::NetlinkRdmaNetns> rdma;
     try {
-        rdma = std::make_unique<kernel::NetlinkRdmaNetns>();
-    } catch (const kernel::KernelError& e) {
+        rdma = std::make_unique<linux::NetlinkRdmaNetns>();
+    } catch (const linux::KernelError& e) {
         const std::string what = e.what();
         INFO(what);
         CHECK(e.err() == EPROTONOSUPPORT);
@@ -27,7 +27,7 @@ TEST_CASE("RDMA netlink: the netns mode, or a clear error when the kernel has no
         return;
     }
     const auto mode = rdma->netnsMode();
-    CHECK((mode == kernel::RdmaNetnsMode::Exclusive || mode == kernel::RdmaNetnsMode::Shared));
+    CHECK((mode == linux::RdmaNetnsMode::Exclusive || mode == linux::RdmaNetnsMode::Shared));
     const std::string absent = uniqueName("ibtrdma");
     CHECK_FALSE(rdma->deviceIndex(absent));
     for (const auto& d : rdma->devices()) CHECK_FALSE(d.name.empty());
@@ -36,7 +36,7 @@ TEST_CASE("RDMA netlink: the netns mode, or a clear error when the kernel has no
     try {
         rdma->moveToNetns(absent, ns.open().fd());
         FAIL("moved a device that does not exist");
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         CHECK(e.err() == ENODEV);
         CHECK(std::string(e.what()).find("move RDMA device " + absent + " to netns ") == 0);
     }
@@ -53,20 +53,20 @@ TEST_CASE("RecordingRdmaNetns: in exclusive mode a device is seen only from the 
     rdma.moveToNetns("mlx5_3", podNs.fd());
     CHECK(rdma.netnsOf("mlx5_3") == podId);
     CHECK_FALSE(rdma.deviceIndex("mlx5_3"));  // gone from here
-    CHECK(kernel::runInNetNs(podNs, [&] { return rdma.deviceIndex("mlx5_3"); }) == 3u);
+    CHECK(linux::runInNetNs(podNs, [&] { return rdma.deviceIndex("mlx5_3"); }) == 3u);
 
     // Moving it back must happen from inside the pod.
-    const auto host = kernel::NetNs::current();
+    const auto host = linux::NetNs::current();
     try {
         rdma.moveToNetns("mlx5_3", host.fd());
         FAIL("moved a device not visible here");
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         CHECK(e.err() == ENODEV);
     }
-    kernel::runInNetNs(podNs, [&] { rdma.moveToNetns("mlx5_3", host.fd()); });
+    linux::runInNetNs(podNs, [&] { rdma.moveToNetns("mlx5_3", host.fd()); });
     CHECK(rdma.netnsOf("mlx5_3") == rdma.initialNetns());
     CHECK(rdma.deviceIndex("mlx5_3") == 3u);
 
-    rdma.setMode(kernel::RdmaNetnsMode::Shared);
-    CHECK(kernel::runInNetNs(podNs, [&] { return rdma.deviceIndex("mlx5_3"); }) == 3u);
+    rdma.setMode(linux::RdmaNetnsMode::Shared);
+    CHECK(linux::runInNetNs(podNs, [&] { return rdma.deviceIndex("mlx5_3"); }) == 3u);
 }

@@ -27,7 +27,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
 struct UpLink {
     ScopedNetns ns;
     std::unique_ptr<VethPair> veth = lab::vethIn(ns);
-    kernel::RouteSocket sock = lab::routeSocketIn(ns);
+    linux::RouteSocket sock = lab::routeSocketIn(ns);
     int ifindex = veth->aIndex();
     UpLink() {
         sock.setAdminUp(ifindex, true);
@@ -35,8 +35,8 @@ struct UpLink {
     }
 };
 
-kernel::RouteSpec route(const char* dst, int ifindex, const char* gw = nullptr) {
-    kernel::RouteSpec r;
+linux::RouteSpec route(const char* dst, int ifindex, const char* gw = nullptr) {
+    linux::RouteSpec r;
     r.dst = prefix(dst);
     if (gw) r.gw = ip(gw);
     r.ifindex = ifindex;
@@ -44,12 +44,12 @@ kernel::RouteSpec route(const char* dst, int ifindex, const char* gw = nullptr) 
 }
 
 template <class F>
-kernel::RouteSpec with(kernel::RouteSpec r, F&& f) {
+linux::RouteSpec with(linux::RouteSpec r, F&& f) {
     f(r);
     return r;
 }
 
-Strings addressTexts(const std::vector<kernel::AddressInfo>& infos) {
+Strings addressTexts(const std::vector<linux::AddressInfo>& infos) {
     Strings out;
     for (const auto& a : infos) out.push_back(a.address.toString());
     std::sort(out.begin(), out.end());
@@ -64,7 +64,7 @@ TEST_CASE("IPv4 and IPv6 addresses: add, list, duplicate, delete, delete again")
     const auto v6 = prefix("fd00:77::5/64");
 
     l.sock.addAddress(l.ifindex, v4);
-    l.sock.addAddress(l.ifindex, v6, kernel::AddressOptions{.noDad = true});
+    l.sock.addAddress(l.ifindex, v6, linux::AddressOptions{.noDad = true});
     CHECK(addressesIn(l.ns.path(), l.veth->a()) == Strings{"10.77.1.5/24", "fd00:77::5/64"});
 
     CHECK(addressTexts(l.sock.addresses(l.ifindex, net::Family::V4)) == Strings{"10.77.1.5/24"});
@@ -82,7 +82,7 @@ TEST_CASE("IPv4 and IPv6 addresses: add, list, duplicate, delete, delete again")
     try {
         l.sock.addAddress(l.ifindex, v4);
         FAIL("added a duplicate address");
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         CHECK(e.err() == EEXIST);
         CHECK(contains(e.what(), "add address 10.77.1.5/24 to link " + l.veth->a()));
     }
@@ -96,7 +96,7 @@ TEST_CASE("IPv4 and IPv6 addresses: add, list, duplicate, delete, delete again")
     try {
         l.sock.addAddress(999999, v4);
         FAIL("added an address to a missing link");
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         CHECK(e.err() == ENODEV);
         CHECK(contains(e.what(), "(ifindex 999999)"));
     }
@@ -121,10 +121,10 @@ TEST_CASE("routes: link-scope, via gateway, default, metrics, another table; del
     const std::string dev = l.veth->a();
     l.sock.addAddress(l.ifindex, prefix("10.77.3.2/24"));
 
-    const kernel::RouteSpec onLink = route("10.88.0.0/16", l.ifindex);
-    const kernel::RouteSpec viaGw = with(route("10.99.0.0/16", l.ifindex, "10.77.3.1"), [](auto& r) { r.mtu = 1400; r.advmss = 1360; r.priority = 50; });
-    const kernel::RouteSpec dflt = route("0.0.0.0/0", l.ifindex, "10.77.3.1");
-    const kernel::RouteSpec other = with(route("10.66.0.0/16", l.ifindex, "10.77.3.1"), [](auto& r) { r.table = 100; });
+    const linux::RouteSpec onLink = route("10.88.0.0/16", l.ifindex);
+    const linux::RouteSpec viaGw = with(route("10.99.0.0/16", l.ifindex, "10.77.3.1"), [](auto& r) { r.mtu = 1400; r.advmss = 1360; r.priority = 50; });
+    const linux::RouteSpec dflt = route("0.0.0.0/0", l.ifindex, "10.77.3.1");
+    const linux::RouteSpec other = with(route("10.66.0.0/16", l.ifindex, "10.77.3.1"), [](auto& r) { r.table = 100; });
 
     l.sock.addRoute(onLink);
     l.sock.addRoute(viaGw);
@@ -164,7 +164,7 @@ TEST_CASE("routes: link-scope, via gateway, default, metrics, another table; del
     try {
         l.sock.addRoute(viaGw);
         FAIL("added a duplicate route");
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         CHECK(e.err() == EEXIST);
         CHECK(contains(e.what(), "add route 10.99.0.0/16 via 10.77.3.1 metric 50 on link " + dev));
     }
@@ -191,14 +191,14 @@ TEST_CASE("route errors carry errno and the route") {
         // No address in 10.1.0.0/16 on the link: the gateway is unreachable.
         l.sock.addRoute(route("10.2.0.0/16", l.ifindex, "10.1.0.1"));
         FAIL("added a route via an unreachable gateway");
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         CHECK(e.err() == ENETUNREACH);
         CHECK(contains(e.what(), "add route 10.2.0.0/16 via 10.1.0.1"));
     }
     try {
         l.sock.addRoute(route("10.3.0.0/16", 999999));
         FAIL("added a route on a missing link");
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         CHECK(e.err() == ENODEV);
         CHECK(contains(e.what(), "(ifindex 999999)"));
     }
@@ -207,9 +207,9 @@ TEST_CASE("route errors carry errno and the route") {
 TEST_CASE("IPv6 routes: add, list, delete") {
     UpLink l;
     const std::string dev = l.veth->a();
-    l.sock.addAddress(l.ifindex, prefix("fd00:78::2/64"), kernel::AddressOptions{.noDad = true});
-    const kernel::RouteSpec viaGw = route("fd02::/48", l.ifindex, "fd00:78::1");
-    const kernel::RouteSpec dflt = with(route("::/0", l.ifindex, "fd00:78::1"), [](auto& r) { r.priority = 10; });
+    l.sock.addAddress(l.ifindex, prefix("fd00:78::2/64"), linux::AddressOptions{.noDad = true});
+    const linux::RouteSpec viaGw = route("fd02::/48", l.ifindex, "fd00:78::1");
+    const linux::RouteSpec dflt = with(route("::/0", l.ifindex, "fd00:78::1"), [](auto& r) { r.priority = 10; });
     l.sock.addRoute(viaGw);
     l.sock.addRoute(dflt);
 

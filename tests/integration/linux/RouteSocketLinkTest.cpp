@@ -31,15 +31,15 @@ bool kernelAtLeast(int major, int minor) {
     return ma > major || (ma == major && mi >= minor);
 }
 
-bool hasAltname(const kernel::LinkInfo& l, const std::string& name) {
+bool hasAltname(const linux::LinkInfo& l, const std::string& name) {
     return std::find(l.altnames.begin(), l.altnames.end(), name) != l.altnames.end();
 }
 
 }  // namespace
 
 TEST_CASE("formatHwaddr") {
-    CHECK(kernel::formatHwaddr({}) == "");
-    CHECK(kernel::formatHwaddr({0xaa, 0x0b, 0x00, 0xff}) == "aa:0b:00:ff");
+    CHECK(linux::formatHwaddr({}) == "");
+    CHECK(linux::formatHwaddr({0xaa, 0x0b, 0x00, 0xff}) == "aa:0b:00:ff");
 }
 
 TEST_CASE("links are found by name and by index with their attributes") {
@@ -62,7 +62,7 @@ TEST_CASE("links are found by name and by index with their attributes") {
     const auto byIndex = sock.linkByIndex(veth->aIndex());
     REQUIRE(byIndex);
     CHECK(byIndex->name == veth->a());
-    CHECK(kernel::formatHwaddr(byIndex->hwaddr) == kernel::formatHwaddr(byName->hwaddr));
+    CHECK(linux::formatHwaddr(byIndex->hwaddr) == linux::formatHwaddr(byName->hwaddr));
 
     CHECK_FALSE(sock.linkByName(uniqueName()));
     CHECK_FALSE(sock.linkByName(""));
@@ -102,7 +102,7 @@ TEST_CASE("up and down; carrier follows the peer") {
     try {
         sock.setAdminUp(999999, true);
         FAIL("set up a missing link");
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         CHECK(e.err() == ENODEV);
         CHECK(contains(e.what(), "set link (ifindex 999999) up"));
     }
@@ -123,7 +123,7 @@ TEST_CASE("rename: the new name sticks; up links per kernel; taken and invalid n
     try {
         sock.rename(a, veth->b());
         FAIL("renamed onto an existing name");
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         CHECK(e.err() == EEXIST);
         CHECK(contains(e.what(), "rename link " + newName + " (ifindex " + std::to_string(a) + ") to " + veth->b()));
         CHECK(contains(e.what(), "File exists"));
@@ -131,14 +131,14 @@ TEST_CASE("rename: the new name sticks; up links per kernel; taken and invalid n
     try {
         sock.rename(a, "this-name-is-way-too-long");
         FAIL("accepted a 25-byte interface name");
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         CHECK(e.err() == EINVAL);
         CHECK(contains(e.what(), "this-name-is-way-too-long"));
     }
     try {
         sock.rename(999999, newName);
         FAIL("renamed a missing link");
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         CHECK(e.err() == ENODEV);
     }
 
@@ -151,7 +151,7 @@ TEST_CASE("rename: the new name sticks; up links per kernel; taken and invalid n
         try {
             sock.rename(a, veth->a());
             FAIL("renamed a link that is up");
-        } catch (const kernel::KernelError& e) {
+        } catch (const linux::KernelError& e) {
             CHECK(e.err() == EBUSY);
             CHECK(contains(e.what(), "rename link " + newName + " (ifindex " + std::to_string(a) + ") to " + veth->a()));
         }
@@ -176,7 +176,7 @@ TEST_CASE("MTU: set and read back; an absurd MTU is refused with the kernel's re
     try {
         sock.setMtu(a, 1000000);
         FAIL("accepted MTU 1000000");
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         CHECK(e.err() == EINVAL);
         const std::string what = e.what();
         CHECK(contains(what, "set MTU of link " + veth->a() + " (ifindex " + std::to_string(a) + ") to 1000000"));
@@ -224,7 +224,7 @@ TEST_CASE("move to another namespace, with and without a rename in the same requ
         try {
             sock.moveToNetNs(veth->aIndex(), podNs.fd(), occupant->a());
             FAIL("moved onto a taken name");
-        } catch (const kernel::KernelError& e) {
+        } catch (const linux::KernelError& e) {
             CHECK(e.err() == EEXIST);
             INFO(std::string(e.what()));
             CHECK(contains(e.what(), "move link (ifindex " + std::to_string(veth->aIndex()) + ") to netns " + pod.path() + " as "));
@@ -237,11 +237,11 @@ TEST_CASE("move to another namespace, with and without a rename in the same requ
     SUBCASE("both names taken in the target: nothing moves") {
         auto occupant = lab::vethIn(pod);
         const auto hostNs = host.open();
-        auto twin = kernel::runInNetNs(pod.open(), [&] { return std::make_unique<VethPair>(veth->a(), uniqueName()); });
+        auto twin = linux::runInNetNs(pod.open(), [&] { return std::make_unique<VethPair>(veth->a(), uniqueName()); });
         try {
             sock.moveToNetNs(veth->aIndex(), podNs.fd(), occupant->a());
             FAIL("moved onto a taken name");
-        } catch (const kernel::KernelError& e) {
+        } catch (const linux::KernelError& e) {
             CHECK(e.err() == EEXIST);
             INFO(std::string(e.what()));
             CHECK(contains(e.what(), "move link " + veth->a() + " (ifindex " + std::to_string(veth->aIndex()) + ") to netns " + pod.path() + " as "));
@@ -249,9 +249,9 @@ TEST_CASE("move to another namespace, with and without a rename in the same requ
         CHECK(linkIn(host.path(), veth->a())->ifindex == veth->aIndex());
     }
     SUBCASE("a descriptor that is not a namespace") {
-        kernel::Fd notNs(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        linux::Fd notNs(::open("/dev/null", O_RDONLY | O_CLOEXEC));
         REQUIRE(notNs);
-        CHECK_THROWS_AS(sock.moveToNetNs(veth->aIndex(), notNs.get()), kernel::KernelError);
+        CHECK_THROWS_AS(sock.moveToNetNs(veth->aIndex(), notNs.get()), linux::KernelError);
         CHECK(linkExistsIn(host.path(), veth->a()));
     }
 }
@@ -282,7 +282,7 @@ TEST_CASE("altnames: listed, resolvable, deleted through RTM_DELLINKPROP, added 
     try {
         sock.deleteAltname(a, alt);
         FAIL("deleted a missing altname");
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         CHECK(e.err() != 0);
         CHECK(contains(e.what(), "delete altname " + alt + " of link " + veth->a()));
     }
@@ -290,7 +290,7 @@ TEST_CASE("altnames: listed, resolvable, deleted through RTM_DELLINKPROP, added 
     sock.addAltname(a, alt);
     CHECK(hasAltname(*sock.linkByIndex(a), alt));
     CHECK(linkIn(ns.path(), veth->a())->altnames.size() == 2);
-    CHECK_THROWS_AS(sock.addAltname(a, alt), kernel::KernelError);
+    CHECK_THROWS_AS(sock.addAltname(a, alt), linux::KernelError);
 
     sock.deleteAltname(a, alt);
     sock.deleteAltname(a, longAlt);
@@ -301,14 +301,14 @@ TEST_CASE("a RouteSocket can be moved and keeps working") {
     ScopedNetns ns;
     auto veth = lab::vethIn(ns);
     auto first = lab::routeSocketIn(ns);
-    kernel::RouteSocket second = std::move(first);
+    linux::RouteSocket second = std::move(first);
     CHECK(second.linkByName(veth->a()));
-    kernel::RouteSocket third;
+    linux::RouteSocket third;
     third = std::move(second);
     CHECK(third.linkByIndex(veth->aIndex()));
     // Errors do not leave stale replies behind that confuse the next request.
-    CHECK_THROWS_AS(third.setMtu(veth->aIndex(), 1000000), kernel::KernelError);
-    CHECK_THROWS_AS(third.rename(999999, "x"), kernel::KernelError);
+    CHECK_THROWS_AS(third.setMtu(veth->aIndex(), 1000000), linux::KernelError);
+    CHECK_THROWS_AS(third.rename(999999, "x"), linux::KernelError);
     CHECK(third.linkByIndex(veth->aIndex())->name == veth->a());
     CHECK(third.links().size() == 3);
 }

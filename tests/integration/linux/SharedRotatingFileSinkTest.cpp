@@ -29,7 +29,7 @@ TEST_CASE("SharedRotatingFileSink: 8 processes, small files, no line lost or tor
         REQUIRE(pid >= 0);
         if (pid == 0) {
             auto logger = std::make_shared<spdlog::logger>(
-                "t", std::make_shared<log::SharedRotatingFileSink>(kernel::openDirectory(dir.path()), "ibvf.log", kMax, kKeep));
+                "t", std::make_shared<log::SharedRotatingFileSink>(linux::openDirectory(dir.path()), "ibvf.log", kMax, kKeep));
             logger->set_pattern("%v");
             for (int i = 0; i < kLines; ++i) logger->info("proc {} line {} {}", p, i, std::string(40, 'x'));
             ::_exit(0);
@@ -64,7 +64,7 @@ TEST_CASE("SharedRotatingFileSink keeps at most `keep` old files") {
     test::ScratchDir dir;
     const auto path = dir.path() / "a.log";
     auto logger = std::make_shared<spdlog::logger>(
-        "t", std::make_shared<log::SharedRotatingFileSink>(kernel::openDirectory(dir.path()), "a.log", 1024, 3));
+        "t", std::make_shared<log::SharedRotatingFileSink>(linux::openDirectory(dir.path()), "a.log", 1024, 3));
     for (int i = 0; i < 500; ++i) logger->info("line {} {}", i, std::string(50, 'y'));
     CHECK(std::filesystem::exists(dir.path() / "a.log.3"));
     CHECK_FALSE(std::filesystem::exists(dir.path() / "a.log.4"));

@@ -32,13 +32,13 @@ TEST_CASE("uniqueName: valid interface names, never repeated") {
 }
 
 TEST_CASE("ScopedNetns: a real named namespace; the calling thread never moves; gone afterwards") {
-    const auto before = kernel::NetNs::current();
+    const auto before = linux::NetNs::current();
     std::string path;
     {
         ScopedNetns ns;
         path = ns.path();
         CHECK(path == "/run/netns/" + ns.name());
-        CHECK(kernel::NetNs::current().sameAs(before));
+        CHECK(linux::NetNs::current().sameAs(before));
         const auto handle = ns.open();
         CHECK_FALSE(handle.sameAs(before));
         CHECK(linkExistsIn(path, "lo"));
@@ -57,7 +57,7 @@ TEST_CASE("VethPair: peer in another namespace; cleaned up wherever the end went
     std::string a;
     std::string b;
     {
-        auto veth = kernel::runInNetNs(home.open(), [&] {
+        auto veth = linux::runInNetNs(home.open(), [&] {
             return std::make_unique<VethPair>(uniqueName(), uniqueName(), peerNs.path());
         });
         a = veth->a();
@@ -143,5 +143,5 @@ TEST_CASE("BinaryRunner: env as given plus PATH and IBVF_*, stdout parsed as JSO
     CHECK(j.summary().find("exit 0") == 0);
 
     CHECK(BinaryRunner("ibvf").path() == std::string(IBVF_BUILD_DIR) + "/ibvf");
-    CHECK_THROWS_AS(BinaryRunner("ibvf-no-such-binary").run({}, ""), kernel::KernelError);
+    CHECK_THROWS_AS(BinaryRunner("ibvf-no-such-binary").run({}, ""), linux::KernelError);
 }

@@ -24,20 +24,20 @@ bool contains(const std::string& haystack, const std::string& needle) {
 struct VethPf {
     ScopedNetns ns;
     std::unique_ptr<VethPair> veth = lab::vethIn(ns);
-    std::unique_ptr<kernel::NetlinkVfControl> vfc =
-        kernel::runInNetNs(ns.open(), [] { return std::make_unique<kernel::NetlinkVfControl>(); });
+    std::unique_ptr<linux::NetlinkVfControl> vfc =
+        linux::runInNetNs(ns.open(), [] { return std::make_unique<linux::NetlinkVfControl>(); });
     std::string pfLabel() const { return "PF " + veth->a() + " (ifindex " + std::to_string(veth->aIndex()) + ")"; }
 };
 
 template <class F>
-kernel::KernelError errorOf(F&& f) {
+linux::KernelError errorOf(F&& f) {
     try {
         f();
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         return e;
     }
     FAIL("no KernelError");
-    return kernel::KernelError(0, "unreachable");
+    return linux::KernelError(0, "unreachable");
 }
 
 }  // namespace
@@ -45,7 +45,7 @@ kernel::KernelError errorOf(F&& f) {
 TEST_CASE("setGuids on a veth PF: EOPNOTSUPP naming PF and VF, link unchanged") {
     VethPf lab;
     const auto before = HostSnapshot::capture(lab.ns.path());
-    const auto guid = kernel::Guid::parse("00:11:22:33:44:55:66:77")->value();
+    const auto guid = linux::Guid::parse("00:11:22:33:44:55:66:77")->value();
     const auto e = errorOf([&] { lab.vfc->setGuids(lab.veth->aIndex(), 3, guid, guid + 1); });
     CHECK(e.err() == EOPNOTSUPP);
     const std::string what = e.what();
@@ -58,7 +58,7 @@ TEST_CASE("setGuids on a veth PF: EOPNOTSUPP naming PF and VF, link unchanged") 
 TEST_CASE("setLinkState on a veth PF: the kernel's errno naming PF and VF, link unchanged") {
     VethPf lab;
     const auto before = HostSnapshot::capture(lab.ns.path());
-    const auto e = errorOf([&] { lab.vfc->setLinkState(lab.veth->aIndex(), 1, kernel::VfLinkState::Disable); });
+    const auto e = errorOf([&] { lab.vfc->setLinkState(lab.veth->aIndex(), 1, linux::VfLinkState::Disable); });
     CHECK(e.err() == EOPNOTSUPP);
     const std::string what = e.what();
     INFO(what);

@@ -8,7 +8,7 @@
 #include <optional>
 #include <thread>
 
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 #include "support/TestNet.hpp"
 
 using namespace ibvf;
@@ -27,7 +27,7 @@ TEST_CASE("waitForLinkNamedBy returns the link once the lookup names an existing
         std::this_thread::sleep_for(50ms);
         veth = std::make_unique<test::VethPair>(a, b);
     });
-    kernel::RouteSocket sock;
+    linux::RouteSocket sock;
     const auto start = std::chrono::steady_clock::now();
     auto link = sock.waitForLinkNamedBy(
         [&]() -> std::optional<std::string> {
@@ -44,7 +44,7 @@ TEST_CASE("waitForLinkNamedBy returns the link once the lookup names an existing
 }
 
 TEST_CASE("waitForLinkNamedBy gives up at the timeout when nothing appears") {
-    kernel::RouteSocket sock;
+    linux::RouteSocket sock;
     const auto start = std::chrono::steady_clock::now();
     int asked = 0;
     auto link = sock.waitForLinkNamedBy(

@@ -42,7 +42,7 @@ TEST_CASE("waitForLink sees a link another thread creates 100 ms later") {
         std::this_thread::sleep_for(milliseconds(30));
         auto noise = lab::vethIn(ns);
         std::this_thread::sleep_for(milliseconds(70));
-        kernel::runInNetNs(ns.open(), [&] { veth = std::make_unique<VethPair>(a, b); });
+        linux::runInNetNs(ns.open(), [&] { veth = std::make_unique<VethPair>(a, b); });
     });
     const auto start = Clock::now();
     const auto found = sock.waitForLink(a, 5000);
@@ -98,7 +98,7 @@ TEST_CASE("waitForLink times out within its bound and leaves no stale events beh
     std::unique_ptr<VethPair> keep;
     std::thread churn([&] {
         std::this_thread::sleep_for(milliseconds(20));
-        kernel::runInNetNs(ns.open(), [&] {
+        linux::runInNetNs(ns.open(), [&] {
             keep = std::make_unique<VethPair>(a, uniqueName());
             VethPair gone(b, uniqueName());
         });

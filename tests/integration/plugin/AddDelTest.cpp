@@ -6,7 +6,7 @@
 
 #include "PluginLab.hpp"
 #include "linux/NetNs.hpp"
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 
 using namespace ibvf::test;
 
@@ -179,8 +179,8 @@ TEST_CASE("a VF that has come back under its pod name is found and renamed on DE
     const std::string stray = uniqueName("ibtret");
     {
         auto ns = pod.open();
-        auto host = ibvf::kernel::NetNs::current();
-        auto sock = ibvf::kernel::runInNetNs(ns, [] { return ibvf::kernel::RouteSocket(); });
+        auto host = ibvf::linux::NetNs::current();
+        auto sock = ibvf::linux::runInNetNs(ns, [] { return ibvf::linux::RouteSocket(); });
         auto link = sock.linkByName("net1");
         REQUIRE(link);
         sock.moveToNetNs(link->ifindex, host.fd(), stray);
@@ -205,12 +205,12 @@ TEST_CASE("a VF back on the host under its pod name and up is renamed on DEL (ke
     const std::string stray = uniqueName("ibtrup");
     {
         auto ns = pod.open();
-        auto host = ibvf::kernel::NetNs::current();
-        auto sock = ibvf::kernel::runInNetNs(ns, [] { return ibvf::kernel::RouteSocket(); });
+        auto host = ibvf::linux::NetNs::current();
+        auto sock = ibvf::linux::runInNetNs(ns, [] { return ibvf::linux::RouteSocket(); });
         auto link = sock.linkByName("net1");
         REQUIRE(link);
         sock.moveToNetNs(link->ifindex, host.fd(), stray);
-        ibvf::kernel::RouteSocket hostSock;
+        ibvf::linux::RouteSocket hostSock;
         auto back = hostSock.linkByName(stray);
         REQUIRE(back);
         hostSock.setAdminUp(back->ifindex, true);

@@ -5,7 +5,7 @@
 
 #include "PluginLab.hpp"
 #include "linux/NetNs.hpp"
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 
 using namespace ibvf::test;
 
@@ -37,7 +37,7 @@ TEST_CASE("CHECK passes on a healthy attachment and names what differs otherwise
 
     {
         auto ns = pod.open();
-        auto sock = ibvf::kernel::runInNetNs(ns, [] { return ibvf::kernel::RouteSocket(); });
+        auto sock = ibvf::linux::runInNetNs(ns, [] { return ibvf::linux::RouteSocket(); });
         auto link = sock.linkByName("net1");
         REQUIRE(link);
         sock.setMtu(link->ifindex, 1400);
@@ -47,7 +47,7 @@ TEST_CASE("CHECK passes on a healthy attachment and names what differs otherwise
     CHECK(mtu.out.find("MTU") != std::string::npos);
     {
         auto ns = pod.open();
-        auto sock = ibvf::kernel::runInNetNs(ns, [] { return ibvf::kernel::RouteSocket(); });
+        auto sock = ibvf::linux::runInNetNs(ns, [] { return ibvf::linux::RouteSocket(); });
         auto link = sock.linkByName("net1");
         sock.setMtu(link->ifindex, 1450);
         sock.deleteAddress(link->ifindex, *ibvf::net::IpPrefix::parse("10.56.0.2/24"));

@@ -101,11 +101,11 @@ struct HwBench {
         log::setup(quiet);
         lab.veth(0).alsoSearch(pod.path());
         pf = ifindexOf(lab.pfNetdev());
-        kernel::VfSettings initial;
+        linux::VfSettings initial;
         initial.vfIndex = 0;
         initial.nodeGuid = kNodeGuid;
         initial.portGuid = kPortGuid;
-        initial.linkState = kernel::VfLinkState::Auto;
+        initial.linkState = linux::VfLinkState::Auto;
         node.recorder.addVf(pf, initial);
         node.rdma.addDevice(kRdma, 1);
         before = footprint();
@@ -119,19 +119,19 @@ struct HwBench {
     }
     // The fakes take the state a killed child left the hardware in.
     void adopt(const Hardware& h) {
-        kernel::VfSettings s;
+        linux::VfSettings s;
         s.vfIndex = 0;
         s.nodeGuid = h.nodeGuid;
         s.portGuid = h.portGuid;
-        if (h.linkState >= 0) s.linkState = static_cast<kernel::VfLinkState>(h.linkState);
+        if (h.linkState >= 0) s.linkState = static_cast<linux::VfLinkState>(h.linkState);
         node.recorder.addVf(pf, s);
         const auto podNs = pod.open();
-        const auto hostNs = kernel::NetNs::current();
+        const auto hostNs = linux::NetNs::current();
         const std::string podId = RecordingRdmaNetns::netnsIdOfFd(podNs.fd());
         const auto now = node.rdma.netnsOf(kRdma);
         if (h.rdmaNetns == podId && now != podId) node.rdma.moveToNetns(kRdma, podNs.fd());
         if (h.rdmaNetns != podId && now == podId) {
-            kernel::runInNetNs(podNs, [&] { node.rdma.moveToNetns(kRdma, hostNs.fd()); });
+            linux::runInNetNs(podNs, [&] { node.rdma.moveToNetns(kRdma, hostNs.fd()); });
         }
     }
 

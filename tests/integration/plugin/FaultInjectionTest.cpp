@@ -18,7 +18,7 @@
 #include "FaultTable.hpp"
 #include "NodeFootprint.hpp"
 #include "PluginLab.hpp"
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 #include "plugin/FaultPoints.hpp"
 
 using namespace ibvf;
@@ -41,7 +41,7 @@ struct Bench {
 
     Bench() : devinfo(lab.stateDir() / "devinfo") {
         lab.veth(0).alsoSearch(pod.path());
-        kernel::RouteSocket().setAdminUp(lab.veth(0).aIndex(), true);
+        linux::RouteSocket().setAdminUp(lab.veth(0).aIndex(), true);
         fs::create_directories(devinfo);
         before = footprint();
     }

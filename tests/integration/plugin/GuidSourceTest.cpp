@@ -32,7 +32,7 @@ struct Node {
         lab.veth(0).alsoSearch(pod.path());
         lab.sysfs().setNodeGuid("mlx5_0", pfGuidSysfs);
         pf = ifindexOf(lab.pfNetdev());
-        kernel::VfSettings initial;
+        linux::VfSettings initial;
         initial.vfIndex = 0;
         initial.nodeGuid = kOriginal;
         initial.portGuid = kOriginal;
@@ -61,8 +61,8 @@ TEST_CASE("guidSource pf: one network on two nodes with the same PCI layout, dis
     const auto ga = a.add(conf("pf"));
     const auto gb = b.add(conf("pf"));
     CHECK(ga != gb);
-    CHECK(kernel::Guid(ga).str() == "9a:03:9b:00:00:12:34:56");
-    CHECK(ga == kernel::deriveVfGuid(kernel::Guid(0x98039b0300123456ULL), 0).value());
+    CHECK(linux::Guid(ga).str() == "9a:03:9b:00:00:12:34:56");
+    CHECK(ga == linux::deriveVfGuid(linux::Guid(0x98039b0300123456ULL), 0).value());
     a.del(conf("pf"));
     CHECK(a.node.recorder.get(a.pf, 0).portGuid == kOriginal);
     CHECK(a.add(conf("pf")) == ga);  // the same VF, the same GUID

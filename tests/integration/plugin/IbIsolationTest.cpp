@@ -65,7 +65,7 @@ struct IbLab {
     std::optional<cni::Error> addError(const std::string& text) {
         return node.attachError(node.request(cni::Command::Add, pod.path(), text));
     }
-    std::string podNetns() const { return RecordingRdmaNetns::netnsIdOfFd(kernel::NetNs::open(pod.path()).fd()); }
+    std::string podNetns() const { return RecordingRdmaNetns::netnsIdOfFd(linux::NetNs::open(pod.path()).fd()); }
     // Host links, addresses and routes as before the ADD; nothing of ours left in the pod.
     void requireHostUnchanged() const {
         const auto after = HostSnapshot::capture();
@@ -101,7 +101,7 @@ TEST_CASE("rdmaIsolation: the RDMA device goes into the pod before the netdev an
 
 TEST_CASE("rdmaIsolation in shared mode is refused with the fix, before anything changes") {
     IbLab t;
-    t.node.rdma.setMode(kernel::RdmaNetnsMode::Shared);
+    t.node.rdma.setMode(linux::RdmaNetnsMode::Shared);
     auto err = t.addError(t.conf(R"(,"rdmaIsolation":true)"));
     REQUIRE(err);
     CHECK(static_cast<int>(err->code()) == 100);
@@ -113,7 +113,7 @@ TEST_CASE("rdmaIsolation in shared mode is refused with the fix, before anything
 
 TEST_CASE("rdmaIsolation: a VF without an RDMA device is a clear error") {
     IbLab t;
-    std::filesystem::remove_all(kernel::Sysfs(t.lab.sysfs().root()).pciDeviceDir(vfPci(0)) / "infiniband");
+    std::filesystem::remove_all(linux::Sysfs(t.lab.sysfs().root()).pciDeviceDir(vfPci(0)) / "infiniband");
     auto err = t.addError(t.conf(R"(,"rdmaIsolation":true)"));
     REQUIRE(err);
     CHECK(static_cast<int>(err->code()) == 101);
@@ -171,13 +171,13 @@ TEST_CASE("CNIDeviceInfoFile: the RDMA device is published where Multus reads it
     const auto dir = t.node.ctx.paths.deviceInfo;
     const auto file = dir / "ibnet-cid-inproc-net1-device.json";
     SUBCASE("merged into what Multus copied from the device plugin") {
-        kernel::makeDirectories(dir, 0755);
+        linux::makeDirectories(dir, 0755);
         std::ofstream(file) << R"({"type":"pci","version":"1.1.0","pci":{"pci-address":")" << vfPci(0)
                             << R"(","extra":"kept"}})";
         const auto text = t.conf(R"(,"rdmaIsolation":true,"runtimeConfig":{"CNIDeviceInfoFile":")" + file.string() + "\"}");
         t.add(text);
         rapidjson::Document doc;
-        const auto content = kernel::readFile(file);
+        const auto content = linux::readFile(file);
         REQUIRE(content);
         doc.Parse(content->c_str());
         REQUIRE(doc.IsObject());
@@ -288,7 +288,7 @@ TEST_CASE("vfioPciMode: a VM's VF gets its GUID through the PF and no netdev ste
     ScopedNetns pod;
     InProcessNode node(lab);
     const int pf = ifindexOf(lab.pfNetdev());
-    kernel::VfSettings initial;
+    linux::VfSettings initial;
     initial.vfIndex = 0;
     initial.nodeGuid = 0x0011223344556677ULL;
     initial.portGuid = 0x0011223344556677ULL;
@@ -301,7 +301,7 @@ TEST_CASE("vfioPciMode: a VM's VF gets its GUID through the PF and no netdev ste
     const auto cfg = plugin::PluginConfig::parse(add.conf);
     const auto result = plugin::attach(add, cfg, node.ctx);
     CHECK(node.recorder.get(pf, 0).portGuid == 0x0200000000000007ULL);
-    CHECK(node.recorder.get(pf, 0).linkState == kernel::VfLinkState::Enable);
+    CHECK(node.recorder.get(pf, 0).linkState == linux::VfLinkState::Enable);
     CHECK(lab.sysfs().readDriverFile("vfio-pci", "unbind") == vfPci(0));
     REQUIRE(result.interfaces.size() == 1);
     CHECK(result.interfaces[0].pciId == vfPci(0));

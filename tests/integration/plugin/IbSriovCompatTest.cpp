@@ -21,7 +21,7 @@
 #include "PluginLab.hpp"
 #include "cni/Error.hpp"
 #include "linux/NetNs.hpp"
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 #include "plugin/Attach.hpp"
 #include "plugin/Check.hpp"
 #include "plugin/Detach.hpp"
@@ -117,11 +117,11 @@ std::string delivered(const Network& n, const PluginLab& lab) {
 }
 
 std::string hwaddrOf(const std::string& netnsPath, const std::string& name) {
-    auto ns = netnsPath.empty() ? kernel::NetNs::current() : kernel::NetNs::open(netnsPath);
-    return kernel::runInNetNs(ns, [&] {
-        kernel::RouteSocket rs;
+    auto ns = netnsPath.empty() ? linux::NetNs::current() : linux::NetNs::open(netnsPath);
+    return linux::runInNetNs(ns, [&] {
+        linux::RouteSocket rs;
         auto link = rs.linkByName(name);
-        return link ? kernel::formatHwaddr(link->hwaddr) : std::string();
+        return link ? linux::formatHwaddr(link->hwaddr) : std::string();
     });
 }
 
@@ -181,7 +181,7 @@ TEST_CASE("ib-sriov-cni networks with only type changed: with the PF driver and 
         lab.veth(0).alsoSearch(pod.path());
         node.rdma.addDevice("mlx5_1", 1);
         const int pf = ifindexOf(lab.pfNetdev());
-        kernel::VfSettings fresh;  // a freshly created VF: zero GUIDs
+        linux::VfSettings fresh;  // a freshly created VF: zero GUIDs
         fresh.nodeGuid = 0;
         fresh.portGuid = 0;
         node.recorder.addVf(pf, fresh);
@@ -212,7 +212,7 @@ TEST_CASE("ib-sriov-cni networks with only type changed: with the PF driver and 
         REQUIRE(now);
         CHECK(now->portGuid == (n.guid ? kGuidValue : 0));
         CHECK(now->nodeGuid == (n.guid ? kGuidValue : 0));
-        const auto podId = RecordingRdmaNetns::netnsIdOfFd(kernel::NetNs::open(pod.path()).fd());
+        const auto podId = RecordingRdmaNetns::netnsIdOfFd(linux::NetNs::open(pod.path()).fd());
         CHECK((node.rdma.netnsOf("mlx5_1") == podId) == n.rdmaMove);
         if (text.find(R"("cniVersion":"0.3.1")") == std::string::npos) {  // CHECK came with 0.4.0
             auto check = node.request(cni::Command::Check, pod.path(), text);

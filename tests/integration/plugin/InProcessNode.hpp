@@ -20,12 +20,12 @@
 namespace ibvf::test {
 
 // Forwards to one recorder shared by every VfControl the plugin makes.
-class SharedRecorder final : public kernel::VfControl {
+class SharedRecorder final : public linux::VfControl {
 public:
     explicit SharedRecorder(RecordingVfControl& r) : r_(r) {}
     void setGuids(int pf, int vf, std::uint64_t node, std::uint64_t port) override { r_.setGuids(pf, vf, node, port); }
-    void setLinkState(int pf, int vf, kernel::VfLinkState s) override { r_.setLinkState(pf, vf, s); }
-    kernel::VfSettings get(int pf, int vf) override { return r_.get(pf, vf); }
+    void setLinkState(int pf, int vf, linux::VfLinkState s) override { r_.setLinkState(pf, vf, s); }
+    linux::VfSettings get(int pf, int vf) override { return r_.get(pf, vf); }
 
 private:
     RecordingVfControl& r_;
@@ -33,10 +33,10 @@ private:
 
 // The same for RDMA netlink and IPoIB links: the recorders judge each call by the calling
 // thread's namespace, so forwarding keeps the plugin's namespace switching under test.
-class SharedRdma final : public kernel::RdmaNetns {
+class SharedRdma final : public linux::RdmaNetns {
 public:
     explicit SharedRdma(RecordingRdmaNetns& r) : r_(r) {}
-    kernel::RdmaNetnsMode netnsMode() override { return r_.netnsMode(); }
+    linux::RdmaNetnsMode netnsMode() override { return r_.netnsMode(); }
     std::optional<std::uint32_t> deviceIndex(std::string_view d) override { return r_.deviceIndex(d); }
     void moveToNetns(std::string_view d, int fd) override { r_.moveToNetns(d, fd); }
 
@@ -44,10 +44,10 @@ private:
     RecordingRdmaNetns& r_;
 };
 
-class SharedIpoib final : public kernel::IpoibLinks {
+class SharedIpoib final : public linux::IpoibLinks {
 public:
     explicit SharedIpoib(RecordingIpoibLinks& r) : r_(r) {}
-    int createChild(const kernel::IpoibChildSpec& spec) override { return r_.createChild(spec); }
+    int createChild(const linux::IpoibChildSpec& spec) override { return r_.createChild(spec); }
     bool deleteChild(int ifindex) override { return r_.deleteChild(ifindex); }
 
 private:
@@ -62,7 +62,7 @@ struct InProcessNode {
     plugin::PluginContext ctx;
 
     explicit InProcessNode(PluginLab& l)
-        : lab(l), ctx{kernel::Sysfs(l.sysfs().root()),
+        : lab(l), ctx{linux::Sysfs(l.sysfs().root()),
                       plugin::StatePaths{l.stateDir() / "state" / "ibvf", l.stateDir() / "run" / "locks",
                                          l.stateDir() / "run" / "allocations"},
                       plugin::AttachmentStore(l.stateDir() / "state" / "ibvf")} {

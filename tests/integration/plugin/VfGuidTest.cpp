@@ -22,7 +22,7 @@ constexpr std::uint64_t kOriginalNode = 0x0002c90300001111ULL;
 constexpr std::uint64_t kOriginalPort = 0x0002c90300002222ULL;
 
 void declareVf(InProcessNode& node, int pf, std::uint64_t nodeGuid = kOriginalNode, std::uint64_t portGuid = kOriginalPort) {
-    kernel::VfSettings initial;
+    linux::VfSettings initial;
     initial.vfIndex = 0;
     initial.nodeGuid = nodeGuid;
     initial.portGuid = portGuid;
@@ -94,7 +94,7 @@ TEST_CASE_FIXTURE(GuidLab, "GUID sources: runtimeConfig.infinibandGUID, then arg
     auto add = node.request(cni::Command::Add, pod.path(), text);
     const auto cfg = plugin::PluginConfig::parse(add.conf);
     plugin::attach(add, cfg, node.ctx);
-    const auto expected = kernel::GuidPool::parse("02:00:00:00:00").guidFor(PluginLab::kPf, 0);
+    const auto expected = linux::GuidPool::parse("02:00:00:00:00").guidFor(PluginLab::kPf, 0);
     CHECK(node.recorder.get(pf, 0).portGuid == expected.value());
     plugin::detach(node.request(cni::Command::Del, pod.path(), text), cfg, node.ctx);
     CHECK(node.recorder.get(pf, 0).portGuid == kOriginalPort);
@@ -147,7 +147,7 @@ TEST_CASE("the pod's namespace died before DEL: the VF's GUID and link state are
     InProcessNode node(lab);
     const int pf = ifindexOf(lab.pfNetdev());
     declareVf(node, pf);
-    node.recorder.setLinkState(pf, 0, kernel::VfLinkState::Disable);
+    node.recorder.setLinkState(pf, 0, linux::VfLinkState::Disable);
     const auto text = conf(R"(,"guid":"00:11:22:33:44:55:66:77","link_state":"enable")", bundledIpam());
     std::string podPath;
     {
@@ -165,7 +165,7 @@ TEST_CASE("the pod's namespace died before DEL: the VF's GUID and link state are
     const auto now = node.recorder.get(pf, 0);
     CHECK(now.nodeGuid == kOriginalNode);
     CHECK(now.portGuid == kOriginalPort);
-    CHECK(now.linkState == kernel::VfLinkState::Disable);
+    CHECK(now.linkState == linux::VfLinkState::Disable);
     CHECK(lab.attachmentFiles().empty());
     CHECK(countEntries(lab.leasesDir("ibnet") / "leases") == 0);
 }
@@ -224,7 +224,7 @@ TEST_CASE("a PF that reports no VF GUIDs, with a VF netdev that is not IPoIB: co
     InProcessNode node{lab};
     lab.veth(0).alsoSearch(pod.path());
     const int pf = ifindexOf(lab.pfNetdev());
-    kernel::VfSettings silent;  // the driver has no ndo_get_vf_guid: no GUID attributes at all
+    linux::VfSettings silent;  // the driver has no ndo_get_vf_guid: no GUID attributes at all
     silent.vfIndex = 0;
     node.recorder.addVf(pf, silent);
     const auto error = node.attachError(node.request(cni::Command::Add, pod.path(), conf(R"(,"guid":"00:11:22:33:44:55:66:77")")));

@@ -53,9 +53,9 @@ TEST_CASE("link_state is applied through the PF, and the original comes back on 
     lab.veth(0).alsoSearch(pod.path());
     InProcessNode node(lab);
     const int pf = ifindexOf(lab.pfNetdev());
-    kernel::VfSettings initial;
+    linux::VfSettings initial;
     initial.vfIndex = 0;
-    initial.linkState = kernel::VfLinkState::Disable;
+    initial.linkState = linux::VfLinkState::Disable;
     node.recorder.addVf(pf, initial);
 
     SUBCASE("ADD then DEL") {
@@ -63,12 +63,12 @@ TEST_CASE("link_state is applied through the PF, and the original comes back on 
         auto add = node.request(cni::Command::Add, pod.path(), conf);
         const auto cfg = plugin::PluginConfig::parse(add.conf);
         plugin::attach(add, cfg, node.ctx);
-        CHECK(node.recorder.get(pf, 0).linkState == kernel::VfLinkState::Enable);
+        CHECK(node.recorder.get(pf, 0).linkState == linux::VfLinkState::Enable);
         CHECK(linkExistsIn(pod.path(), "net1"));
 
         auto del = node.request(cni::Command::Del, pod.path(), conf);
         plugin::detach(del, cfg, node.ctx);
-        CHECK(node.recorder.get(pf, 0).linkState == kernel::VfLinkState::Disable);
+        CHECK(node.recorder.get(pf, 0).linkState == linux::VfLinkState::Disable);
         CHECK(linkExistsIn("", lab.vfNetdev(0)));
         CHECK(lab.attachmentFiles().empty());
     }
@@ -80,7 +80,7 @@ TEST_CASE("link_state is applied through the PF, and the original comes back on 
         const auto cfg = plugin::PluginConfig::parse(add.conf);
         const auto host = HostSnapshot::capture();
         CHECK_THROWS(plugin::attach(add, cfg, node.ctx));
-        CHECK(node.recorder.get(pf, 0).linkState == kernel::VfLinkState::Disable);
+        CHECK(node.recorder.get(pf, 0).linkState == linux::VfLinkState::Disable);
         const auto after = HostSnapshot::capture();
         CHECK_MESSAGE(host == after, host.diff(after));
         CHECK(lab.attachmentFiles().empty());
@@ -93,7 +93,7 @@ TEST_CASE("link_state is applied through the PF, and the original comes back on 
         REQUIRE(error);
         CHECK(error->code() == cni::ErrorCode::HardwareUnsupported);
         node.recorder.clearFailures();
-        CHECK(node.recorder.get(pf, 0).linkState == kernel::VfLinkState::Disable);
+        CHECK(node.recorder.get(pf, 0).linkState == linux::VfLinkState::Disable);
         CHECK(linkExistsIn("", lab.vfNetdev(0)));
         CHECK(lab.attachmentFiles().empty());
     }
@@ -106,9 +106,9 @@ TEST_CASE("arp_notify and ndisc_notify are on for the pod's interface") {
     const auto conf = netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + "\"", bundledIpam());
     REQUIRE(lab.run("ADD", "cid-arp", pod.path(), conf).exitCode == 0);
     auto ns = pod.open();
-    kernel::runInNetNs(ns, [] {
-        CHECK(kernel::readProcSys("net/ipv4/conf/net1/arp_notify").substr(0, 1) == "1");
-        CHECK(kernel::readProcSys("net/ipv6/conf/net1/ndisc_notify").substr(0, 1) == "1");
+    linux::runInNetNs(ns, [] {
+        CHECK(linux::readProcSys("net/ipv4/conf/net1/arp_notify").substr(0, 1) == "1");
+        CHECK(linux::readProcSys("net/ipv6/conf/net1/ndisc_notify").substr(0, 1) == "1");
     });
     CHECK(lab.run("DEL", "cid-arp", pod.path(), conf).exitCode == 0);
 }

@@ -33,7 +33,7 @@ std::vector<std::string> keysOf(const std::map<std::string, std::uint64_t>& m) {
 
 TEST_CASE("counters lab: rxe port state and hw counters over RDMA netlink agree with the host's sysfs") {
     RxeDevice rxe("rdma_rxe");
-    const auto sysfs = kernel::readRdmaPortCounters(kernel::Sysfs("/sys"), rxe.name());
+    const auto sysfs = linux::readRdmaPortCounters(linux::Sysfs("/sys"), rxe.name());
     REQUIRE_MESSAGE(sysfs.ok(), sysfs.error().message);
     REQUIRE(sysfs.value().size() == 1);
     const auto& s = sysfs.value()[0];
@@ -41,13 +41,13 @@ TEST_CASE("counters lab: rxe port state and hw counters over RDMA netlink agree 
     CHECK(s.linkLayer == "Ethernet");
     CHECK_FALSE(s.hwCounters.empty());  // rxe has driver counters (sent_pkts, rcvd_pkts, ...)
 
-    auto reader = kernel::RdmaCounterReader::here();
+    auto reader = linux::RdmaCounterReader::here();
     REQUIRE_MESSAGE(reader.ok(), reader.error().message);
     const auto nl = reader.value().read(rxe.name());
     REQUIRE_MESSAGE(nl.ok(), nl.error().message);
     REQUIRE(nl.value().size() == 1);
     const auto& n = nl.value()[0];
-    CHECK(n.source == kernel::CounterSource::Netlink);
+    CHECK(n.source == linux::CounterSource::Netlink);
     CHECK(n.port == s.port);
     CHECK(n.state == s.state);
     CHECK(n.physState == s.physState);
@@ -60,43 +60,43 @@ TEST_CASE("counters lab: rxe port state and hw counters over RDMA netlink agree 
 TEST_CASE("counters lab: an RDMA device moved into a pod is NotVisible on the host and read inside the pod") {
     RxeDevice rxe("rdma_rxe_netns");
     setRdmaNetnsMode(true);  // before the pod's namespace exists: the kernel refuses it after
-    const auto onHost = kernel::readRdmaPortCounters(kernel::Sysfs("/sys"), rxe.name());
+    const auto onHost = linux::readRdmaPortCounters(linux::Sysfs("/sys"), rxe.name());
     REQUIRE_MESSAGE(onHost.ok(), onHost.error().message);
     REQUIRE(onHost.value().size() == 1);
 
     ScopedNetns pod;
     mustRun("rdma", {"dev", "set", rxe.name(), "netns", pod.name()});
-    const auto host = kernel::NetNs::current();
+    const auto host = linux::NetNs::current();
     // Back to the host before the pod goes, so RxeDevice finds it where it made it.
     struct MoveBack {
         const ScopedNetns& pod;
-        const kernel::NetNs& host;
+        const linux::NetNs& host;
         std::string device;
         ~MoveBack() {
             try {
-                kernel::runInNetNs(pod.open(), [&] { kernel::NetlinkRdmaNetns().moveToNetns(device, host.fd()); });
+                linux::runInNetNs(pod.open(), [&] { linux::NetlinkRdmaNetns().moveToNetns(device, host.fd()); });
             } catch (...) {
                 // Already back (the case failed before the move); the namespace's end returns it otherwise.
             }
         }
     } moveBack{pod, host, rxe.name()};
 
-    const auto hidden = kernel::readRdmaPortCounters(kernel::Sysfs("/sys"), rxe.name());
+    const auto hidden = linux::readRdmaPortCounters(linux::Sysfs("/sys"), rxe.name());
     REQUIRE_FALSE(hidden.ok());
-    CHECK(hidden.error().kind == kernel::ReadFailure::NotVisible);
-    auto hostReader = kernel::RdmaCounterReader::here();
+    CHECK(hidden.error().kind == linux::ReadFailure::NotVisible);
+    auto hostReader = linux::RdmaCounterReader::here();
     REQUIRE(hostReader.ok());
     const auto fromHost = hostReader.value().read(rxe.name());
     REQUIRE_FALSE(fromHost.ok());
-    CHECK(fromHost.error().kind == kernel::ReadFailure::NotVisible);
+    CHECK(fromHost.error().kind == linux::ReadFailure::NotVisible);
 
-    auto podReader = kernel::RdmaCounterReader::open(pod.path());
+    auto podReader = linux::RdmaCounterReader::open(pod.path());
     REQUIRE_MESSAGE(podReader.ok(), podReader.error().message);
     const auto inPod = podReader.value().read(rxe.name());
     REQUIRE_MESSAGE(inPod.ok(), inPod.error().message);
     REQUIRE(inPod.value().size() == 1);
     const auto& p = inPod.value()[0];
-    CHECK(p.source == kernel::CounterSource::Netlink);
+    CHECK(p.source == linux::CounterSource::Netlink);
     CHECK(p.state);
     CHECK(p.nodeGuid == onHost.value()[0].nodeGuid);
     CHECK(keysOf(p.hwCounters) == keysOf(onHost.value()[0].hwCounters));
@@ -107,7 +107,7 @@ TEST_CASE("counters lab: VfStateReader's VF list of a netdevsim PF matches iprou
     NetdevsimPf pf(true, 4);
     mustRun("ip", {"link", "set", pf.netdev(), "vf", "2", "state", "disable"});
     mustRun("ip", {"link", "set", pf.netdev(), "vf", "1", "state", "enable"});
-    kernel::VfStateReader reader;
+    linux::VfStateReader reader;
     const auto vfs = reader.read(pf.netdev());
     REQUIRE_MESSAGE(vfs.ok(), vfs.error().message);
     const auto expected = kernelVfList(pf.netdev());
@@ -117,9 +117,9 @@ TEST_CASE("counters lab: VfStateReader's VF list of a netdevsim PF matches iprou
         const auto& got = vfs.value()[i];
         CHECK(got.vfIndex == static_cast<int>(expected[i].vf));
         REQUIRE(got.linkState);
-        CHECK(std::string(kernel::vfLinkStateName(*got.linkState)) == expected[i].linkState);
+        CHECK(std::string(linux::vfLinkStateName(*got.linkState)) == expected[i].linkState);
         CHECK(got.nodeGuid.has_value() == expected[i].nodeGuid.has_value());
     }
-    CHECK(vfs.value()[2].linkState == kernel::VfLinkState::Disable);
-    CHECK(vfs.value()[1].linkState == kernel::VfLinkState::Enable);
+    CHECK(vfs.value()[2].linkState == linux::VfLinkState::Disable);
+    CHECK(vfs.value()[1].linkState == linux::VfLinkState::Enable);
 }

@@ -83,7 +83,7 @@ Pair both(NlmonCapture& cap, const std::string& tool, const std::vector<std::str
     p.ip = cap.take();
     try {
         ibvfCall();
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         p.ibvfErrno = e.err();
     }
     p.ibvf = cap.take();
@@ -123,9 +123,9 @@ TEST_CASE("oracle: VF GUIDs and link state through an InfiniBand PF, as iproute2
     NetdevsimPf pf(true, 4);
     const int pfIndex = static_cast<int>(::if_nametoindex(pf.netdev().c_str()));
     NlmonCapture cap;
-    kernel::NetlinkVfControl vfs;
-    const auto node = *kernel::Guid::parse("02:11:22:33:44:55:66:77");
-    const auto port = *kernel::Guid::parse("02:11:22:33:44:55:66:88");
+    linux::NetlinkVfControl vfs;
+    const auto node = *linux::Guid::parse("02:11:22:33:44:55:66:77");
+    const auto port = *linux::Guid::parse("02:11:22:33:44:55:66:88");
 
     // ibvf sets node then port in one call; iproute2 takes one per command.
     cap.take();
@@ -141,14 +141,14 @@ TEST_CASE("oracle: VF GUIDs and link state through an InfiniBand PF, as iproute2
     CHECK(kv.portGuid == port.str());
 
     const auto state = both(cap, "ip", {"link", "set", pf.netdev(), "vf", "1", "state", "disable"},
-                            [&] { vfs.setLinkState(pfIndex, 1, kernel::VfLinkState::Disable); });
+                            [&] { vfs.setLinkState(pfIndex, 1, linux::VfLinkState::Disable); });
     compareVfRequest(state.ip, state.ibvf, vfAttr(IFLA_VF_LINK_STATE), "state disable");
     CHECK(kernelVf(pf.netdev(), 1).linkState == "disable");
 
     // Reading the VF list: iproute2 resolves the name first with the request ibvf sends, except
     // that it names the link (IFLA_IFNAME) where ibvf gives the index it holds; then it asks again
     // for AF_PACKET with RTEXT_FILTER_VF alone.
-    kernel::VfSettings read;
+    linux::VfSettings read;
     auto get = both(cap, "ip", {"-d", "link", "show", "dev", pf.netdev()}, [&] { read = vfs.get(pfIndex, 1); });
     const auto ibGet = describe(theRequest(get.ibvf, NETLINK_ROUTE, RTM_GETLINK));
     const std::string extMask = std::to_string(IFLA_EXT_MASK) + " ";
@@ -172,15 +172,15 @@ TEST_CASE("oracle: VF GUIDs and link state through an InfiniBand PF, as iproute2
     CHECK(without(ibGet.attrs, {extMask}).empty());
     CHECK(read.nodeGuid == node.value());
     CHECK(read.portGuid == port.value());
-    CHECK(read.linkState == kernel::VfLinkState::Disable);
+    CHECK(read.linkState == linux::VfLinkState::Disable);
 }
 
 TEST_CASE("oracle: a stock PF refuses VF GUIDs with the same kernel error for iproute2 and ibvf") {
     NetdevsimPf pf(false, 4);
     const int pfIndex = static_cast<int>(::if_nametoindex(pf.netdev().c_str()));
     NlmonCapture cap;
-    kernel::NetlinkVfControl vfs;
-    const auto guid = *kernel::Guid::parse("02:11:22:33:44:55:66:77");
+    linux::NetlinkVfControl vfs;
+    const auto guid = *linux::Guid::parse("02:11:22:33:44:55:66:77");
     auto p = both(cap, "ip", {"link", "set", pf.netdev(), "vf", "2", "node_guid", guid.str()},
                   [&] { vfs.setGuids(pfIndex, 2, guid.value(), guid.value()); });
     compareVfRequest(p.ip, p.ibvf, vfAttr(IFLA_VF_IB_NODE_GUID), "node_guid on a stock PF");
@@ -195,8 +195,8 @@ TEST_CASE("oracle: an IPoIB partition child, as iproute2 asks for it, and the ke
     NlmonCapture cap;
     const std::string child = test::uniqueName("klib");
     auto p = both(cap, "ip", {"link", "add", "link", parent.a(), "name", child, "type", "ipoib", "pkey", "0x8001"}, [&] {
-        kernel::NetlinkIpoibLinks links;
-        links.createChild(kernel::IpoibChildSpec{parentIndex, child, kernel::Pkey::parse("0x8001"), kernel::IpoibMode::Datagram, false});
+        linux::NetlinkIpoibLinks links;
+        links.createChild(linux::IpoibChildSpec{parentIndex, child, linux::Pkey::parse("0x8001"), linux::IpoibMode::Datagram, false});
     });
     const auto ip = theRequest(p.ip, NETLINK_ROUTE, RTM_NEWLINK, std::to_string(IFLA_LINKINFO) + " ");
     const auto ib = theRequest(p.ibvf, NETLINK_ROUTE, RTM_NEWLINK, std::to_string(IFLA_LINKINFO) + " ");
@@ -268,7 +268,7 @@ TEST_CASE("oracle: RDMA netlink (netns mode, device list, device move) as the rd
     MESSAGE("sys set\n  rdma: " << lines(ipSet));
     CHECK(ipSet.attrs == std::vector<std::string>{std::to_string(RDMA_NLDEV_SYS_ATTR_NETNS_MODE) + " = 00"});
     CHECK(requestsOf(add.sent, NETLINK_RDMA, nldev(RDMA_NLDEV_CMD_SYS_SET)).empty());
-    CHECK(kernel::NetlinkRdmaNetns().netnsMode() == kernel::RdmaNetnsMode::Exclusive);
+    CHECK(linux::NetlinkRdmaNetns().netnsMode() == linux::RdmaNetnsMode::Exclusive);
 
     // The move: the same device index; the namespace fd is each process's own number.
     const auto ipMove = one(move, RDMA_NLDEV_CMD_SET);

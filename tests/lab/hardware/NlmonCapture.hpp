@@ -36,7 +36,7 @@ public:
 
 private:
     std::string link_;
-    kernel::Fd fd_;
+    linux::Fd fd_;
 };
 
 // A message described for comparison: the header (type, flags; seq and port id left out), the

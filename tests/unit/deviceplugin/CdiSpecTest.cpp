@@ -83,7 +83,7 @@ TEST_CASE("cdi spec: version, kind, one device per VF with its char devices and 
     std::ofstream(sysfs.root() / "class/misc/rdma_cm/dev") << "10:58\n";
 
     Pool pool{resource("rdma", "vhca"), {vf("0000:3b:00.2", "mlx5_1"), vf("0000:3b:00.3", "")}, {}};
-    const std::string text = cdi::renderSpec(pool, ibvf::kernel::Sysfs(sysfs.root()));
+    const std::string text = cdi::renderSpec(pool, ibvf::linux::Sysfs(sysfs.root()));
     rapidjson::Document doc;
     doc.Parse(text.c_str());
     REQUIRE(doc.IsObject());
@@ -109,7 +109,7 @@ TEST_CASE("cdi spec: version, kind, one device per VF with its char devices and 
     SUBCASE("a char device whose number sysfs does not give is left for the runtime to stat") {
         std::filesystem::remove(sysfs.root() / "class/misc/rdma_cm/dev");
         rapidjson::Document again;
-        again.Parse(cdi::renderSpec(pool, ibvf::kernel::Sysfs(sysfs.root())).c_str());
+        again.Parse(cdi::renderSpec(pool, ibvf::linux::Sysfs(sysfs.root())).c_str());
         const auto& cm = again["devices"][1]["containerEdits"]["deviceNodes"][0];
         CHECK(std::string(cm["path"].GetString()) == "/dev/infiniband/rdma_cm");
         CHECK_FALSE(cm.HasMember("major"));

@@ -39,7 +39,7 @@ struct Node {
         }
         sysfs.addVf(kPf1, 0, vf(0x5e, 0), FakeVfOptions().withDriver("vfio-pci"));
     }
-    ibvf::kernel::Sysfs view() const { return ibvf::kernel::Sysfs(sysfs.root()); }
+    ibvf::linux::Sysfs view() const { return ibvf::linux::Sysfs(sysfs.root()); }
 };
 
 std::vector<std::string> ids(const Pool& p) {
@@ -151,7 +151,7 @@ TEST_CASE("hca mode: 1000 IDs") {
 TEST_CASE("enableVfs writes sriov_totalvfs to a PF with none") {
     FakeSysfs sysfs;
     sysfs.addPf(kPf0, "ib0", 16);
-    const auto view = ibvf::kernel::Sysfs(sysfs.root());
+    const auto view = ibvf::linux::Sysfs(sysfs.root());
     CHECK(enableVfs(parseConfig(R"({"mode":"sriov","pfNetdevices":["ib0"]})"), view) == 0);
     CHECK(enableVfs(parseConfig(R"({"enableVfs":true,"resources":[{"name":"a","selectors":{"pfNames":["ib0"]}}]})"), view) == 1);
     CHECK(readAll(sysfs.deviceDir(kPf0) / "sriov_numvfs").substr(0, 2) == "16");

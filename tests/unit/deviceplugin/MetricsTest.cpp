@@ -64,7 +64,7 @@ struct Node {
     }
 
     std::vector<VfReading> read(const PlacementMap& placements, ReadErrors& errors) {
-        return readVfs(*inventory.snapshot(), *assignments.snapshot(), placements, kernel::Sysfs(sysfs.root()), paths, errors);
+        return readVfs(*inventory.snapshot(), *assignments.snapshot(), placements, linux::Sysfs(sysfs.root()), paths, errors);
     }
 };
 
@@ -87,7 +87,7 @@ TEST_CASE("every family the device plugin exports follows the naming rules, once
     counters->allocateSeconds.observe(0.002);
     pools.observeDiscovery(0.01);
     pools.addReclaimed(ReclaimReason::NotHeld, 2);
-    VfMetrics vfs(node.inventory, node.assignments, [](const std::string&) { return std::optional<VfPlacement>(); }, kernel::Sysfs(node.sysfs.root()),
+    VfMetrics vfs(node.inventory, node.assignments, [](const std::string&) { return std::optional<VfPlacement>(); }, linux::Sysfs(node.sysfs.root()),
                   node.paths);
     const auto registry = makePluginRegistry(pools, node.inventory, node.paths, vfs);
     const auto families = registry->collect();
@@ -140,13 +140,13 @@ TEST_CASE("per-VF families: values, GUIDs and link state through the PF, pod lab
     vf.rdmaDevice = "mlx5_2";
     vf.healthy = true;
     vf.allocated = true;
-    kernel::LinkStats stats;
+    linux::LinkStats stats;
     stats.rxBytes = 1234;
     stats.txDropped = 5;
     vf.netdev = stats;
-    kernel::VfSettings settings;
+    linux::VfSettings settings;
     settings.vfIndex = 1;
-    settings.linkState = kernel::VfLinkState::Enable;
+    settings.linkState = linux::VfLinkState::Enable;
     settings.nodeGuid = 0x0002c90300a1b2c3ULL;
     settings.portGuid = 0x0002c90300a1b2c4ULL;
     vf.settings = settings;

@@ -41,7 +41,7 @@ PodFacts attachedPod(const std::string& pci) {
 NodeReport healthyNode() {
     NodeReport r;
     auto& f = r.facts;
-    f.rdma.netnsMode = ibvf::kernel::RdmaNetnsMode::Exclusive;
+    f.rdma.netnsMode = ibvf::linux::RdmaNetnsMode::Exclusive;
     f.devicePlugin.configPath = "/etc/ibvf/device-plugin.json";
     f.devicePlugin.socketDir = "/var/lib/kubelet/device-plugins";
     DevicePluginResourceFacts res;
@@ -218,7 +218,7 @@ TEST_CASE("stale records: allocations and attachments of VFs that no longer exis
 
 TEST_CASE("RDMA: shared mode is a warning when a listed VF has an RDMA device; unknown is a note") {
     auto r = healthyNode();
-    r.facts.rdma.netnsMode = ibvf::kernel::RdmaNetnsMode::Shared;
+    r.facts.rdma.netnsMode = ibvf::linux::RdmaNetnsMode::Shared;
     const auto& p = only(r);
     CHECK(p.kind == "rdma-netns-shared");
     CHECK(p.fix.find("rdma system set netns exclusive") != std::string::npos);
@@ -267,7 +267,7 @@ TEST_CASE("device plugin: socket missing or not served, config invalid, pool pro
 
 TEST_CASE("no PF at all is a warning that says how to name one") {
     NodeReport r;
-    r.facts.rdma.netnsMode = ibvf::kernel::RdmaNetnsMode::Exclusive;
+    r.facts.rdma.netnsMode = ibvf::linux::RdmaNetnsMode::Exclusive;
     const auto& p = only(r);
     CHECK(p.kind == "no-pfs");
     CHECK(p.fix.find("--pf NAME") != std::string::npos);

@@ -126,7 +126,7 @@ TEST_CASE("text: PF and VF tables, the pod by short container ID, problems with 
 
 TEST_CASE("text: a clean report says so") {
     NodeReport r;
-    r.facts.rdma.netnsMode = ibvf::kernel::RdmaNetnsMode::Exclusive;
+    r.facts.rdma.netnsMode = ibvf::linux::RdmaNetnsMode::Exclusive;
     r.facts.pfs.push_back(PfFacts{});
     r.facts.pfs[0].netdev = "ib0";
     std::ostringstream out;

@@ -19,7 +19,7 @@
 #include "support/LoopbackSocket.hpp"
 
 using namespace ibvf::etcd;
-using ibvf::kernel::Fd;
+using ibvf::linux::Fd;
 using ibvf::test::LoopbackSocket;
 
 namespace {

@@ -14,7 +14,7 @@
 
 #include "CniInstall.hpp"
 #include "linux/AtomicFile.hpp"
-#include "linux/Process.hpp"
+#include "linux/ChildProcess.hpp"
 #include "support/BinaryRunner.hpp"
 #include "support/ScratchDir.hpp"
 
@@ -71,8 +71,8 @@ TEST_CASE("installBinaries copies each binary with mode 0755 and leaves no tempo
     REQUIRE(outcomes.size() == 2);
     CHECK(outcomes[0].action == InstallAction::Copied);
     CHECK(outcomes[0].bytes == 7);
-    CHECK(ibvf::kernel::readFile(lab.dest / "ibvf") == "ibvf v2");
-    CHECK(ibvf::kernel::readFile(lab.dest / "ibvf-ipam") == "ipam v2");
+    CHECK(ibvf::linux::readFile(lab.dest / "ibvf") == "ibvf v2");
+    CHECK(ibvf::linux::readFile(lab.dest / "ibvf-ipam") == "ipam v2");
     CHECK(modeOf(lab.dest / "ibvf") == 0755);
     CHECK(lab.destEntries() == std::vector<std::string>{"host-local", "ibvf", "ibvf-ipam"});
 }
@@ -88,7 +88,7 @@ TEST_CASE("an old binary is replaced by rename: a runtime holding it open keeps 
     std::string old((std::istreambuf_iterator<char>(heldOpen)), std::istreambuf_iterator<char>());
     CHECK(old == "ibvf v1, a longer old version");
     CHECK(inodeOf(lab.dest / "ibvf") != before);
-    CHECK(ibvf::kernel::readFile(lab.dest / "ibvf") == "ibvf v2");
+    CHECK(ibvf::linux::readFile(lab.dest / "ibvf") == "ibvf v2");
 }
 
 TEST_CASE("a second run leaves current binaries alone, and fixes a wrong mode or content") {
@@ -106,7 +106,7 @@ TEST_CASE("a second run leaves current binaries alone, and fixes a wrong mode or
     CHECK(again[0].action == InstallAction::Copied);
     CHECK(again[1].action == InstallAction::Copied);
     CHECK(modeOf(lab.dest / "ibvf") == 0755);
-    CHECK(ibvf::kernel::readFile(lab.dest / "ibvf-ipam") == "ipam v2");
+    CHECK(ibvf::linux::readFile(lab.dest / "ibvf-ipam") == "ipam v2");
 }
 
 TEST_CASE("installBinaries refuses what would break the node, naming the binary and the paths") {
@@ -149,7 +149,7 @@ TEST_CASE("ibvf-cni-installer installs, stays running, and exits 0 on SIGTERM") 
     InstallLab lab;
     const std::string bin = ibvf::test::builtBinary("ibvf-cni-installer");
     const std::vector<std::string> args{"--source-dir", lab.src.string(), "--dest-dir", lab.dest.string(), "ibvf", "ibvf-ipam"};
-    auto child = ibvf::kernel::ChildProcess::spawn(bin, args, {}, "");
+    auto child = ibvf::linux::ChildProcess::spawn(bin, args, {}, "");
 
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     const std::vector<std::string> expected{"ibvf", "ibvf-ipam"};
@@ -173,12 +173,12 @@ TEST_CASE("ibvf-cni-installer: a failed install exits 1 with the reason, bad usa
     InstallLab lab;
     const std::string bin = ibvf::test::builtBinary("ibvf-cni-installer");
     // The defaults point at the container's mount, which a build machine does not have.
-    const auto defaults = ibvf::kernel::ChildProcess::spawn(bin, {"--source-dir", lab.src.string()}, {}, "").wait();
+    const auto defaults = ibvf::linux::ChildProcess::spawn(bin, {"--source-dir", lab.src.string()}, {}, "").wait();
     CHECK(defaults.exitCode == 1);
     CHECK(defaults.err.find("/host/opt/cni/bin") != std::string::npos);
     const auto once =
-        ibvf::kernel::ChildProcess::spawn(bin, {"--once", "--source-dir", lab.src.string(), "--dest-dir", lab.dest.string()}, {}, "").wait();
+        ibvf::linux::ChildProcess::spawn(bin, {"--once", "--source-dir", lab.src.string(), "--dest-dir", lab.dest.string()}, {}, "").wait();
     CHECK(once.exitCode == 0);
     CHECK(lab.destEntries() == std::vector<std::string>{"ibvf", "ibvf-ipam", "ibvf-ipam-etcd"});
-    CHECK(ibvf::kernel::ChildProcess::spawn(bin, {"--bogus"}, {}, "").wait().exitCode == 2);
+    CHECK(ibvf::linux::ChildProcess::spawn(bin, {"--bogus"}, {}, "").wait().exitCode == 2);
 }

@@ -187,7 +187,7 @@ TEST_CASE("a held lock makes the operation fail with TryAgainLater after the tim
     TempDir root;
     LeaseStore store(locationIn(root.path(), "busy", std::chrono::milliseconds(100)));
     store.allocate({"c1", "net1"}, kDual, {}, kNone);
-    const auto held = kernel::FileLock::tryAcquire(store.location().dir / "lock", std::chrono::milliseconds(100));
+    const auto held = linux::FileLock::tryAcquire(store.location().dir / "lock", std::chrono::milliseconds(100));
     REQUIRE(held);
     const auto start = std::chrono::steady_clock::now();
     auto e = errorOf([&] { store.allocate({"c2", "net1"}, kDual, {}, kNone); });

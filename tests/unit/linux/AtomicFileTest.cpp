@@ -19,14 +19,14 @@
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using ibvf::kernel::createFileAtomic;
-using ibvf::kernel::isAtomicTempFileName;
-using ibvf::kernel::KernelError;
-using ibvf::kernel::makeDirectories;
-using ibvf::kernel::readFile;
-using ibvf::kernel::removeFile;
-using ibvf::kernel::removeStaleTempFiles;
-using ibvf::kernel::writeFileAtomic;
+using ibvf::linux::createFileAtomic;
+using ibvf::linux::isAtomicTempFileName;
+using ibvf::linux::KernelError;
+using ibvf::linux::makeDirectories;
+using ibvf::linux::readFile;
+using ibvf::linux::removeFile;
+using ibvf::linux::removeStaleTempFiles;
+using ibvf::linux::writeFileAtomic;
 using ibvf::test::ForkedChild;
 using ibvf::test::Pipe;
 using ibvf::test::ScratchDir;
@@ -79,22 +79,22 @@ TEST_CASE("writeFileAtomic creates and replaces content and leaves no temp files
 TEST_CASE("writeFileAtomic without fsync still replaces whole files and leaves no temp files") {
     ScratchDir dir;
     const fs::path path = dir / "attachment.json";
-    writeFileAtomic(path, "old", 0600, ibvf::kernel::Durability::CrashSafe);
+    writeFileAtomic(path, "old", 0600, ibvf::linux::Durability::CrashSafe);
     CHECK(readFile(path) == "old");
-    writeFileAtomic(path, "new content", 0640, ibvf::kernel::Durability::CrashSafe);
+    writeFileAtomic(path, "new content", 0640, ibvf::linux::Durability::CrashSafe);
     CHECK(readFile(path) == "new content");
     CHECK(modeOf(path) == 0640U);
     CHECK(entries(dir.path()) == std::vector<std::string>{"attachment.json"});
     // A failed write (no such directory) names the path and creates nothing.
-    CHECK_THROWS_WITH_AS(writeFileAtomic(dir / "missing" / "x", "y", 0600, ibvf::kernel::Durability::CrashSafe),
+    CHECK_THROWS_WITH_AS(writeFileAtomic(dir / "missing" / "x", "y", 0600, ibvf::linux::Durability::CrashSafe),
                          doctest::Contains("missing"), KernelError);
 }
 
 TEST_CASE("createFileAtomic writes only a name that does not exist yet, and leaves no temp files") {
     ScratchDir dir;
     const fs::path path = dir / "cid:net1.json";
-    CHECK(createFileAtomic(path, "first", 0600, ibvf::kernel::Durability::CrashSafe));
-    CHECK_FALSE(createFileAtomic(path, "second", 0600, ibvf::kernel::Durability::CrashSafe));
+    CHECK(createFileAtomic(path, "first", 0600, ibvf::linux::Durability::CrashSafe));
+    CHECK_FALSE(createFileAtomic(path, "second", 0600, ibvf::linux::Durability::CrashSafe));
     CHECK(readFile(path) == "first");
     CHECK(entries(dir.path()) == std::vector<std::string>{"cid:net1.json"});
     // Racing creators: exactly one wins.
@@ -103,7 +103,7 @@ TEST_CASE("createFileAtomic writes only a name that does not exist yet, and leav
     std::atomic<int> wins{0};
     for (int i = 0; i < 8; ++i) {
         threads.emplace_back([&, i] {
-            if (createFileAtomic(raced, std::to_string(i), 0600, ibvf::kernel::Durability::CrashSafe)) ++wins;
+            if (createFileAtomic(raced, std::to_string(i), 0600, ibvf::linux::Durability::CrashSafe)) ++wins;
         });
     }
     for (auto& t : threads) t.join();

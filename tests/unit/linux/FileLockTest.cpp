@@ -19,8 +19,8 @@
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using ibvf::kernel::FileLock;
-using ibvf::kernel::KernelError;
+using ibvf::linux::FileLock;
+using ibvf::linux::KernelError;
 using ibvf::test::ForkedChild;
 using ibvf::test::monotonicNs;
 using ibvf::test::Pipe;

@@ -70,8 +70,8 @@ private:
 };
 
 struct Pipe {
-    kernel::Fd readEnd;
-    kernel::Fd writeEnd;
+    linux::Fd readEnd;
+    linux::Fd writeEnd;
     Pipe() {
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");

@@ -9,8 +9,8 @@
 
 #include "linux/Guid.hpp"
 
-using ibvf::kernel::Guid;
-using ibvf::kernel::GuidPool;
+using ibvf::linux::Guid;
+using ibvf::linux::GuidPool;
 
 namespace {
 

@@ -13,7 +13,7 @@
 #include "NlDecode.hpp"
 #include "linux/IpoibLink.hpp"
 
-using namespace ibvf::kernel;
+using namespace ibvf::linux;
 namespace nl = ibvf::test::nl;
 
 namespace {

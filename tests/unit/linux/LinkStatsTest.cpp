@@ -14,9 +14,9 @@
 
 #include "NlDecode.hpp"
 #include "linux/LinkStats.hpp"
-#include "linux/RawNetlink.hpp"
+#include "linux/NetlinkSocket.hpp"
 
-using namespace ibvf::kernel;
+using namespace ibvf::linux;
 namespace nl = ibvf::test::nl;
 
 namespace {

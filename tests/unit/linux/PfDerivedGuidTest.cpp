@@ -10,9 +10,9 @@
 
 #include "linux/PfDerivedGuid.hpp"
 
-using ibvf::kernel::deriveVfGuid;
-using ibvf::kernel::Guid;
-using ibvf::kernel::pfGuidUnfit;
+using ibvf::linux::deriveVfGuid;
+using ibvf::linux::Guid;
+using ibvf::linux::pfGuidUnfit;
 
 namespace {
 
@@ -105,7 +105,7 @@ TEST_CASE("GUID spellings of sysfs and ibstat") {
 }
 
 TEST_CASE("GUID ranges: inclusive, ordered, usable") {
-    using ibvf::kernel::GuidRange;
+    using ibvf::linux::GuidRange;
     const auto r = GuidRange::parse("02:00:00:00:00:00:00:10-02:00:00:00:00:00:00:1f");
     CHECK(r.first.value() == 0x0200000000000010ULL);
     CHECK(r.contains(Guid(0x020000000000001fULL)));

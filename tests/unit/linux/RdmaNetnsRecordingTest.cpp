@@ -17,20 +17,20 @@ using Strings = std::vector<std::string>;
 TEST_CASE("RecordingRdmaNetns: mode, lookups, moves and the kernel's refusals") {
     test::RecordingRdmaNetns rdma;
     rdma.addDevice("mlx5_3", 3);
-    CHECK(rdma.netnsMode() == kernel::RdmaNetnsMode::Exclusive);
+    CHECK(rdma.netnsMode() == linux::RdmaNetnsMode::Exclusive);
     CHECK(rdma.deviceIndex("mlx5_3") == 3u);
     CHECK_FALSE(rdma.deviceIndex("mlx5_9"));
 
-    kernel::Fd self(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+    linux::Fd self(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
     REQUIRE(self);
     rdma.moveToNetns("mlx5_3", self.get());
     CHECK(rdma.netnsOf("mlx5_3") == rdma.initialNetns());
     CHECK(test::kernelErrnoOf([&] { rdma.moveToNetns("mlx5_9", self.get()); }) == ENODEV);
 
-    rdma.setMode(kernel::RdmaNetnsMode::Shared);
+    rdma.setMode(linux::RdmaNetnsMode::Shared);
     CHECK(test::kernelErrnoOf([&] { rdma.moveToNetns("mlx5_3", self.get()); }) == EOPNOTSUPP);
 
-    rdma.setMode(kernel::RdmaNetnsMode::Exclusive);
+    rdma.setMode(linux::RdmaNetnsMode::Exclusive);
     rdma.failOperation("moveToNetns", EIO, 1);
     CHECK(test::kernelErrnoOf([&] { rdma.moveToNetns("mlx5_3", self.get()); }) == EIO);
     rdma.failCall(1, EAGAIN);

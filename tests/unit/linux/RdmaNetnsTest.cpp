@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "NlDecode.hpp"
-#include "linux/RawNetlink.hpp"
+#include "linux/NetlinkSocket.hpp"
 #include "linux/RdmaNetns.hpp"
 
-using namespace ibvf::kernel;
+using namespace ibvf::linux;
 namespace nl = ibvf::test::nl;
 
 namespace {

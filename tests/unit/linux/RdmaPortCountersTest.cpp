@@ -7,15 +7,15 @@
 using namespace ibvf;
 
 TEST_CASE("parsePortStateText: the kernel's \"<code>: <name>\"") {
-    const auto active = kernel::parsePortStateText("4: ACTIVE\n");
+    const auto active = linux::parsePortStateText("4: ACTIVE\n");
     REQUIRE(active);
     CHECK(active->first == 4u);
     CHECK(active->second == "ACTIVE");
-    const auto phys = kernel::parsePortStateText("5: LinkUp");
+    const auto phys = linux::parsePortStateText("5: LinkUp");
     REQUIRE(phys);
     CHECK(phys->first == 5u);
     CHECK(phys->second == "LinkUp");
-    for (const char* bad : {"", "ACTIVE", "x: ACTIVE", ": ACTIVE"}) CHECK_MESSAGE(!kernel::parsePortStateText(bad), bad);
+    for (const char* bad : {"", "ACTIVE", "x: ACTIVE", ": ACTIVE"}) CHECK_MESSAGE(!linux::parsePortStateText(bad), bad);
 }
 
 TEST_CASE("readRdmaPortCounters: every counter file, hw_counters, state, GUIDs; bad files skipped and counted") {
@@ -35,14 +35,14 @@ TEST_CASE("readRdmaPortCounters: every counter file, hw_counters, state, GUIDs; 
     sysfs.setRdmaPortFile("mlx5_1", 1, "link_layer", "InfiniBand");
     sysfs.setRdmaPortFile("mlx5_1", 2, "state", "1: DOWN");  // a second port, without counters
 
-    const auto result = kernel::readRdmaPortCounters(kernel::Sysfs(sysfs.root()), "mlx5_1");
+    const auto result = linux::readRdmaPortCounters(linux::Sysfs(sysfs.root()), "mlx5_1");
     REQUIRE(result.ok());
     const auto& ports = result.value();
     REQUIRE(ports.size() == 2);
     const auto& p = ports[0];
     CHECK(p.device == "mlx5_1");
     CHECK(p.port == 1u);
-    CHECK(p.source == kernel::CounterSource::Sysfs);
+    CHECK(p.source == linux::CounterSource::Sysfs);
     CHECK(p.counters == std::map<std::string, std::uint64_t>{
                             {"link_downed", 3}, {"port_rcv_data", 2000}, {"port_xmit_data", 1000}, {"symbol_error", 18446744073709551615ULL}});
     CHECK(p.hwCounters == std::map<std::string, std::uint64_t>{{"out_of_buffer", 7}});
@@ -70,15 +70,15 @@ TEST_CASE("readRdmaPortCounters: every counter file, hw_counters, state, GUIDs; 
 
 TEST_CASE("readRdmaPortCounters: a device not in this sysfs is NotVisible, a bad name Failed") {
     test::FakeSysfs sysfs;
-    const kernel::Sysfs view(sysfs.root());
-    const auto moved = kernel::readRdmaPortCounters(view, "mlx5_9");
+    const linux::Sysfs view(sysfs.root());
+    const auto moved = linux::readRdmaPortCounters(view, "mlx5_9");
     REQUIRE_FALSE(moved.ok());
-    CHECK(moved.error().kind == kernel::ReadFailure::NotVisible);
+    CHECK(moved.error().kind == linux::ReadFailure::NotVisible);
     CHECK(moved.error().message.find("mlx5_9") != std::string::npos);
-    CHECK(kernel::readFailureName(moved.error().kind) == "not_visible");
+    CHECK(linux::readFailureName(moved.error().kind) == "not_visible");
     for (const char* bad : {"", "..", "a/b"}) {
-        const auto r = kernel::readRdmaPortCounters(view, bad);
+        const auto r = linux::readRdmaPortCounters(view, bad);
         REQUIRE_FALSE(r.ok());
-        CHECK(r.error().kind == kernel::ReadFailure::Failed);
+        CHECK(r.error().kind == linux::ReadFailure::Failed);
     }
 }

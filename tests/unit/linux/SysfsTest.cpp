@@ -13,9 +13,9 @@
 #include "support/FakeSysfs.hpp"
 
 namespace fs = std::filesystem;
-using ibvf::kernel::isValidPciAddress;
-using ibvf::kernel::KernelError;
-using ibvf::kernel::Sysfs;
+using ibvf::linux::isValidPciAddress;
+using ibvf::linux::KernelError;
+using ibvf::linux::Sysfs;
 using ibvf::test::FakePfOptions;
 using ibvf::test::FakeSysfs;
 using ibvf::test::FakeVfOptions;

@@ -11,12 +11,12 @@
 #include "support/RecordingVfControl.hpp"
 
 using namespace ibvf;
-using kernel::VfLinkState;
+using linux::VfLinkState;
 using Strings = std::vector<std::string>;
 
 TEST_CASE("RecordingVfControl: records calls in order and get() returns what was set") {
     test::RecordingVfControl vfc;
-    vfc.addVf(5, kernel::VfSettings{3, VfLinkState::Auto, 0x1111, 0x2222});
+    vfc.addVf(5, linux::VfSettings{3, VfLinkState::Auto, 0x1111, 0x2222});
     CHECK(vfc.get(5, 3).nodeGuid == 0x1111u);
     vfc.setGuids(5, 3, 0x0011223344556677ULL, 0x0011223344556678ULL);
     vfc.setLinkState(5, 3, VfLinkState::Enable);
@@ -32,7 +32,7 @@ TEST_CASE("RecordingVfControl: records calls in order and get() returns what was
 
 TEST_CASE("RecordingVfControl: the n-th call fails once, and leaves the state alone") {
     test::RecordingVfControl vfc;
-    vfc.addVf(1, kernel::VfSettings{0, VfLinkState::Auto, 0xa, 0xb});
+    vfc.addVf(1, linux::VfSettings{0, VfLinkState::Auto, 0xa, 0xb});
     vfc.failCall(2, EBUSY);
     vfc.setLinkState(1, 0, VfLinkState::Disable);
     CHECK(test::kernelErrnoOf([&] { vfc.setGuids(1, 0, 0xc, 0xd); }) == EBUSY);
@@ -57,7 +57,7 @@ TEST_CASE("RecordingVfControl: a named operation fails the given number of times
     try {
         vfc.setGuids(2, 1, 0x3, 0x4);
         FAIL("no error");
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         CHECK(std::string(e.what()).find("setGuids of VF 1 on PF ifindex 2") != std::string::npos);
     }
     CHECK(vfc.callStrings().back() == "setGuids pf=2 vf=1 node=00:00:00:00:00:00:00:03 port=00:00:00:00:00:00:00:04 -> errno 1");

@@ -12,10 +12,10 @@
 
 #include "NlDecode.hpp"
 #include "linux/Guid.hpp"
-#include "linux/RawNetlink.hpp"
+#include "linux/NetlinkSocket.hpp"
 #include "linux/VfControl.hpp"
 
-using namespace ibvf::kernel;
+using namespace ibvf::linux;
 namespace nl = ibvf::test::nl;
 
 namespace {

@@ -10,7 +10,7 @@
 #include "NlDecode.hpp"
 #include "linux/VfStateReader.hpp"
 
-using namespace ibvf::kernel;
+using namespace ibvf::linux;
 namespace nl = ibvf::test::nl;
 
 TEST_CASE("getLinkByName: RTM_GETLINK by IFLA_IFNAME asking for the VF list without stats") {

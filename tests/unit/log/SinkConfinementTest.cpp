@@ -36,7 +36,7 @@ TEST_CASE("SharedRotatingFileSink: a symlink, a FIFO or a hard link as the file 
     fs::create_hard_link(root.path() / "target", dir / "hard.log");
     for (const char* name : {"link.log", "fifo.log", "hard.log", "../target"}) {
         CAPTURE(name);
-        CHECK_THROWS_AS(log::SharedRotatingFileSink(kernel::openDirectory(dir.string()), name, 1024, 3), std::system_error);
+        CHECK_THROWS_AS(log::SharedRotatingFileSink(linux::openDirectory(dir.string()), name, 1024, 3), std::system_error);
     }
     CHECK(readAll(root.path() / "target") == "kept\n");
 }
@@ -51,7 +51,7 @@ TEST_CASE("SharedRotatingFileSink: rotation replaces symlinks planted at the rot
     fs::create_symlink(root.path() / "two", dir / "a.log.2");
     {
         auto logger = std::make_shared<spdlog::logger>(
-            "t", std::make_shared<log::SharedRotatingFileSink>(kernel::openDirectory(dir.string()), "a.log", 256, 3));
+            "t", std::make_shared<log::SharedRotatingFileSink>(linux::openDirectory(dir.string()), "a.log", 256, 3));
         for (int i = 0; i < 40; ++i) logger->info("line {} {}", i, std::string(40, 'y'));
     }
     CHECK(readAll(root.path() / "one") == "one\n");
@@ -67,7 +67,7 @@ TEST_CASE("SharedRotatingFileSink: a symlinked lock file is not created through;
     fs::create_symlink(root.path() / "made-by-lock", dir / "a.log.lock");
     {
         auto logger = std::make_shared<spdlog::logger>(
-            "t", std::make_shared<log::SharedRotatingFileSink>(kernel::openDirectory(dir.string()), "a.log", 256, 3));
+            "t", std::make_shared<log::SharedRotatingFileSink>(linux::openDirectory(dir.string()), "a.log", 256, 3));
         for (int i = 0; i < 20; ++i) logger->info("line {} {}", i, std::string(40, 'y'));
     }
     CHECK_FALSE(fs::exists(root.path() / "made-by-lock"));

@@ -106,9 +106,9 @@ TEST_CASE("a client that connects and never sends is dropped at its deadline and
     EndpointLimits limits;
     limits.deadline = milliseconds(300);
     HttpEndpoint ep = makeEndpoint(limits);
-    std::vector<ibvf::kernel::Fd> silent;
+    std::vector<ibvf::linux::Fd> silent;
     for (int i = 0; i < 3; ++i) {
-        ibvf::kernel::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        ibvf::linux::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
         const sockaddr_in a = ibvf::test::LoopbackSocket::address(ep.port());
         REQUIRE(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
         silent.push_back(std::move(fd));
@@ -131,9 +131,9 @@ TEST_CASE("connections beyond the limit wait in the backlog and are served once 
     limits.deadline = milliseconds(300);
     limits.maxConnections = 2;
     HttpEndpoint ep = makeEndpoint(limits);
-    std::vector<ibvf::kernel::Fd> silent;
+    std::vector<ibvf::linux::Fd> silent;
     for (int i = 0; i < 2; ++i) {
-        ibvf::kernel::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        ibvf::linux::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
         const sockaddr_in a = ibvf::test::LoopbackSocket::address(ep.port());
         REQUIRE(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
         silent.push_back(std::move(fd));

@@ -13,7 +13,7 @@
 
 using ibvf::cni::Error;
 using ibvf::cni::ErrorCode;
-using ibvf::kernel::Guid;
+using ibvf::linux::Guid;
 using ibvf::plugin::GuidFile;
 
 namespace {

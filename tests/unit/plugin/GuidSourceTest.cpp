@@ -14,7 +14,7 @@
 
 using ibvf::cni::Error;
 using ibvf::cni::ErrorCode;
-using ibvf::kernel::Guid;
+using ibvf::linux::Guid;
 using ibvf::plugin::GuidSource;
 using ibvf::plugin::PluginConfig;
 
@@ -48,7 +48,7 @@ struct FakeNode {
         for (unsigned i = 0; i < 4; ++i) sysfs.addVf("0000:3b:00.0", i, "0000:3b:00." + std::to_string(i + 2));
         if (!pfNodeGuid.empty()) sysfs.setNodeGuid("mlx5_0", pfNodeGuid);
     }
-    ibvf::kernel::Sysfs view() const { return ibvf::kernel::Sysfs(sysfs.root()); }
+    ibvf::linux::Sysfs view() const { return ibvf::linux::Sysfs(sysfs.root()); }
     Guid guidOf(GuidSource source, unsigned vf) const {
         const auto s = view();
         return ibvf::plugin::nodeLocalSourceGuid(source, s, s.vf("0000:3b:00." + std::to_string(vf + 2)));

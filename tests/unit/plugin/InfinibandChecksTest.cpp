@@ -9,7 +9,7 @@
 #include "plugin/DeviceInfoFile.hpp"
 #include "plugin/IpoibMtu.hpp"
 #include "plugin/PartitionChild.hpp"
-#include "plugin/VfSettings.hpp"
+#include "plugin/PfDriver.hpp"
 #include "support/ScratchDir.hpp"
 
 using namespace ibvf;
@@ -18,8 +18,8 @@ using ibvf::cni::ErrorCode;
 namespace {
 
 // A 20-byte IPoIB hardware address: flags+QPN, GID prefix, then the port GUID in bytes 12..19.
-kernel::LinkInfo ipoibLink(std::uint64_t guid) {
-    kernel::LinkInfo link;
+linux::LinkInfo ipoibLink(std::uint64_t guid) {
+    linux::LinkInfo link;
     link.name = "ib0v3";
     link.arptype = 32;
     link.hwaddr = {0x00, 0x00, 0x01, 0x49, 0xfe, 0x80, 0, 0, 0, 0, 0, 0};
@@ -51,10 +51,10 @@ TEST_CASE("an IPoIB VF without a GUID to set must already have a usable one") {
             CHECK(e.details().find("vf 1 node_guid") != std::string::npos);
         }
     }
-    kernel::LinkInfo truncated = ipoibLink(1);
+    linux::LinkInfo truncated = ipoibLink(1);
     truncated.hwaddr.resize(6);
     CHECK(codeOf([&] { plugin::requireUsableGuid(truncated, "0000:3b:00.2", 1); }) == ErrorCode::InvalidNetworkConfig);
-    kernel::LinkInfo ether;
+    linux::LinkInfo ether;
     ether.arptype = 1;
     ether.hwaddr = {2, 0, 0, 0, 0, 1};
     CHECK_NOTHROW(plugin::requireUsableGuid(ether, "0000:3b:00.2", 1));
@@ -67,7 +67,7 @@ TEST_CASE("IPoIB MTU limits follow the netdev's mode") {
 
     test::ScratchDir root;
     std::filesystem::create_directories(root.path() / "class/net/ib0v3");
-    const kernel::Sysfs sysfs(root.path());
+    const linux::Sysfs sysfs(root.path());
     const auto link = ipoibLink(1);
     SUBCASE("no mode file: datagram limits apply") {
         CHECK_NOTHROW(plugin::requireMtuFits(4092, link, sysfs, "0000:3b:00.2"));
@@ -85,7 +85,7 @@ TEST_CASE("IPoIB MTU limits follow the netdev's mode") {
         CHECK_NOTHROW(plugin::requireMtuFits(65520, link, sysfs, "0000:3b:00.2"));
     }
     SUBCASE("ethernet netdevs are left to the kernel") {
-        kernel::LinkInfo ether;
+        linux::LinkInfo ether;
         ether.name = "eth9";
         ether.arptype = 1;
         CHECK_NOTHROW(plugin::requireMtuFits(9000, ether, sysfs, "0000:3b:00.2"));
@@ -109,16 +109,16 @@ TEST_CASE("CNIDeviceInfoFile is confined to the devinfo directory") {
 }
 
 TEST_CASE("guidsToRestore: a GUID the PF reports is a value, zero included; the IPoIB address fills in only what it omits") {
-    kernel::VfSettings fresh;
+    linux::VfSettings fresh;
     fresh.nodeGuid = 0;
     fresh.portGuid = 0;
     // A fresh VF: zero GUIDs reported, whatever its netdev is.
-    for (const auto& link : {ipoibLink(0), ipoibLink(0x0002c90300001234ULL), kernel::LinkInfo{}}) {
+    for (const auto& link : {ipoibLink(0), ipoibLink(0x0002c90300001234ULL), linux::LinkInfo{}}) {
         const auto [node, port] = plugin::guidsToRestore(fresh, link, "0000:3b:00.2");
         CHECK(node.value() == 0);
         CHECK(port.value() == 0);
     }
-    kernel::VfSettings reported;
+    linux::VfSettings reported;
     reported.nodeGuid = 0x1111;
     reported.portGuid = 0x2222;
     const auto [node, port] = plugin::guidsToRestore(reported, ipoibLink(0x3333), "0000:3b:00.2");
@@ -126,10 +126,10 @@ TEST_CASE("guidsToRestore: a GUID the PF reports is a value, zero included; the 
     CHECK(port.value() == 0x2222);
 
     // A PF that reports nothing: the IPoIB address's port GUID stands for both.
-    const auto fromHwaddr = plugin::guidsToRestore(kernel::VfSettings{}, ipoibLink(0x0002c90300001234ULL), "0000:3b:00.2");
+    const auto fromHwaddr = plugin::guidsToRestore(linux::VfSettings{}, ipoibLink(0x0002c90300001234ULL), "0000:3b:00.2");
     CHECK(fromHwaddr.first.value() == 0x0002c90300001234ULL);
     CHECK(fromHwaddr.second.value() == 0x0002c90300001234ULL);
-    kernel::VfSettings onlyNode;
+    linux::VfSettings onlyNode;
     onlyNode.nodeGuid = 0;
     const auto mixed = plugin::guidsToRestore(onlyNode, ipoibLink(0x4444), "0000:3b:00.2");
     CHECK(mixed.first.value() == 0);
@@ -137,12 +137,12 @@ TEST_CASE("guidsToRestore: a GUID the PF reports is a value, zero included; the 
 }
 
 TEST_CASE("guidsToRestore: no GUID reported and none in the netdev is code 104 naming the VF") {
-    kernel::LinkInfo veth;
+    linux::LinkInfo veth;
     veth.arptype = 1;
     veth.hwaddr = {0x02, 0, 0, 0, 0, 1};
-    for (const auto& link : {veth, ipoibLink(0), kernel::LinkInfo{}}) {
+    for (const auto& link : {veth, ipoibLink(0), linux::LinkInfo{}}) {
         try {
-            plugin::guidsToRestore(kernel::VfSettings{}, link, "0000:3b:00.2");
+            plugin::guidsToRestore(linux::VfSettings{}, link, "0000:3b:00.2");
             FAIL("accepted a VF whose GUID cannot be read");
         } catch (const cni::Error& e) {
             CHECK(e.code() == ErrorCode::HardwareUnsupported);

@@ -1,8 +1,7 @@
 #pragma once
-// Hand-built netlink messages and a plain request/reply socket, for the families and attributes
+// Hand-built netlink messages and their attributes, for the families and attributes
 // libnl-route-3 has no helpers for (VF GUIDs read back, RDMA netlink, IPoIB link data).
-// Building into a byte vector lets tests compare the exact request; the socket reports the
-// kernel's own errno (libnl folds several into one code) and its extended-ack text.
+// Building into a byte vector lets tests compare the exact request.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -13,9 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "linux/Fd.hpp"
-
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 class NlMessageBuilder {
 public:
@@ -50,6 +47,15 @@ private:
     std::vector<std::uint8_t> bytes_;
 };
 
+// A fixed kernel struct (nlmsghdr, nlmsgerr, ...) copied out of a message at `offset`; the caller
+// checks that it fits.
+template <class T>
+T nlReadAt(std::span<const std::uint8_t> bytes, std::size_t offset) {
+    T v;
+    std::memcpy(&v, bytes.data() + offset, sizeof v);
+    return v;
+}
+
 // One attribute of a received message. `payload` points into the caller's buffer.
 struct NlAttr {
     std::uint16_t type = 0;  // NLA_F_NESTED / NLA_F_NET_BYTEORDER masked off
@@ -72,31 +78,4 @@ std::optional<T> nlAttrAs(const NlAttr* a) {
     return v;
 }
 
-// Request/reply on one netlink protocol, in the namespace the calling thread is in when it is
-// constructed. Not thread-safe.
-class NetlinkSocket {
-public:
-    // Throws KernelError "open <what> socket" (EPROTONOSUPPORT when the protocol's module is
-    // not loaded, e.g. NETLINK_RDMA without ib_core).
-    NetlinkSocket(int protocol, std::string what);
-
-    struct Outcome {
-        int error = 0;       // 0 or the kernel's errno
-        std::string extack;  // the kernel's reason, when it gave one
-    };
-    using ReplySink = std::function<void(std::span<const std::uint8_t> message, std::uint16_t type)>;
-
-    // Sends `message` (NLM_F_ACK or NLM_F_DUMP must be set in it) and reads until its ack, error
-    // or end of dump; each data reply goes to `sink`. Local socket failures are errors too.
-    Outcome request(std::vector<std::uint8_t> message, const ReplySink& sink = {});
-
-private:
-    Fd fd_;
-    std::string what_;
-    std::uint32_t seq_ = 0;
-};
-
-// "what [kernel: extack]: strerror" as KernelError.
-[[noreturn]] void throwNetlinkFailure(const NetlinkSocket::Outcome& outcome, const std::string& what);
-
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -9,7 +9,7 @@
 #include <sys/types.h>
 #include <vector>
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 struct ProcessResult {
     int exitCode = -1;   // -1 when killed by a signal
@@ -51,4 +51,4 @@ private:
     std::size_t stdinOffset_ = 0;
 };
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

@@ -11,7 +11,7 @@
 
 #include "net/IpAddress.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 struct LinkInfo {
     int ifindex = 0;
@@ -103,4 +103,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

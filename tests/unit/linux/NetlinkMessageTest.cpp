@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "NlDecode.hpp"
-#include "linux/RawNetlink.hpp"
+#include "linux/NetlinkSocket.hpp"
 
-using namespace ibvf::kernel;
+using namespace ibvf::linux;
 namespace nl = ibvf::test::nl;
 
 TEST_CASE("builder: attributes are padded to 4 bytes and nests carry their full length") {

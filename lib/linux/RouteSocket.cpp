@@ -1,4 +1,4 @@
-#include "linux/Netlink.hpp"
+#include "linux/RouteSocket.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -31,7 +31,7 @@
 #include "linux/Fd.hpp"
 #include "linux/KernelError.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 namespace {
 
@@ -850,4 +850,4 @@ std::optional<LinkInfo> RouteSocket::waitForLinkNamedBy(const std::function<std:
     }
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux

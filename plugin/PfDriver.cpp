@@ -1,4 +1,4 @@
-#include "plugin/VfSettings.hpp"
+#include "plugin/PfDriver.hpp"
 
 #include <cerrno>
 
@@ -14,11 +14,11 @@ namespace ibvf::plugin {
 using cni::Error;
 using cni::ErrorCode;
 
-int pfIfindexOf(const kernel::Sysfs& sysfs, kernel::RouteSocket& host, const std::string& pfPciAddress) {
-    kernel::PfInfo pf;
+int pfIfindexOf(const linux::Sysfs& sysfs, linux::RouteSocket& host, const std::string& pfPciAddress) {
+    linux::PfInfo pf;
     try {
         pf = sysfs.pfByPci(pfPciAddress);
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         throw Error(ErrorCode::DeviceNotFound, "PF " + pfPciAddress + " not found", e.what());
     }
     for (const auto& name : pf.netdevs) {
@@ -29,10 +29,10 @@ int pfIfindexOf(const kernel::Sysfs& sysfs, kernel::RouteSocket& host, const std
                     (pf.netdevs.empty() ? std::string("none") : pf.netdevs.front()));
 }
 
-void requireUsableGuid(const kernel::LinkInfo& link, const std::string& pciAddress, int vfIndex) {
+void requireUsableGuid(const linux::LinkInfo& link, const std::string& pciAddress, int vfIndex) {
     constexpr unsigned kArphrdInfiniband = 32;
     if (link.arptype != kArphrdInfiniband) return;
-    const auto current = kernel::Guid::fromIpoibHwaddr(link.hwaddr);
+    const auto current = linux::Guid::fromIpoibHwaddr(link.hwaddr);
     if (current && current->valid()) return;
     throw Error(ErrorCode::InvalidNetworkConfig,
                 "VF " + pciAddress + " has no usable GUID (" + (current ? current->str() : "none") + ")",
@@ -40,16 +40,16 @@ void requireUsableGuid(const kernel::LinkInfo& link, const std::string& pciAddre
                 "(ip link set <pf> vf " + std::to_string(vfIndex) + " node_guid <guid> port_guid <guid>)");
 }
 
-std::pair<kernel::Guid, kernel::Guid> guidsToRestore(const kernel::VfSettings& before, const kernel::LinkInfo& link,
+std::pair<linux::Guid, linux::Guid> guidsToRestore(const linux::VfSettings& before, const linux::LinkInfo& link,
                                                      const std::string& pciAddress) {
     constexpr unsigned kArphrdInfiniband = 32;
-    std::optional<kernel::Guid> fromHwaddr;
+    std::optional<linux::Guid> fromHwaddr;
     if (link.arptype == kArphrdInfiniband) {
-        fromHwaddr = kernel::Guid::fromIpoibHwaddr(link.hwaddr);
+        fromHwaddr = linux::Guid::fromIpoibHwaddr(link.hwaddr);
         if (fromHwaddr && !fromHwaddr->valid()) fromHwaddr.reset();
     }
-    const auto pick = [&](const std::optional<std::uint64_t>& reported) -> std::optional<kernel::Guid> {
-        if (reported) return kernel::Guid(*reported);
+    const auto pick = [&](const std::optional<std::uint64_t>& reported) -> std::optional<linux::Guid> {
+        if (reported) return linux::Guid(*reported);
         return fromHwaddr;
     };
     const auto node = pick(before.nodeGuid);
@@ -68,7 +68,7 @@ std::pair<kernel::Guid, kernel::Guid> guidsToRestore(const kernel::VfSettings& b
 void callPfDriver(const std::string& what, const std::function<void()>& call) {
     try {
         call();
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         if (e.err() == EOPNOTSUPP) {
             throw Error(ErrorCode::HardwareUnsupported, "cannot " + what + ": the PF's driver does not support it",
                         e.what());
@@ -80,16 +80,16 @@ void callPfDriver(const std::string& what, const std::function<void()>& call) {
     }
 }
 
-void rebindDriver(const kernel::Sysfs& sysfs, const std::string& pciAddress, const std::string& driver) {
+void rebindDriver(const linux::Sysfs& sysfs, const std::string& pciAddress, const std::string& driver) {
     try {
         sysfs.unbindDriver(pciAddress);
         sysfs.bindDriver(pciAddress, driver);
-    } catch (const kernel::KernelError& e) {
+    } catch (const linux::KernelError& e) {
         throw Error(ErrorCode::SystemFailure, "cannot rebind VF " + pciAddress + " to " + driver, e.what());
     }
 }
 
-kernel::LinkInfo waitForVfNetdev(const kernel::Sysfs& sysfs, kernel::RouteSocket& host, const std::string& pciAddress,
+linux::LinkInfo waitForVfNetdev(const linux::Sysfs& sysfs, linux::RouteSocket& host, const std::string& pciAddress,
                                  const std::string& after) {
     constexpr int kTimeoutMs = 10000;
     auto link = host.waitForLinkNamedBy(
@@ -97,7 +97,7 @@ kernel::LinkInfo waitForVfNetdev(const kernel::Sysfs& sysfs, kernel::RouteSocket
             try {
                 auto vf = sysfs.vf(pciAddress);
                 if (!vf.netdevs.empty()) return vf.netdevs.front();
-            } catch (const kernel::KernelError&) {
+            } catch (const linux::KernelError&) {
                 // Not re-registered yet.
             }
             return std::nullopt;
@@ -111,7 +111,7 @@ kernel::LinkInfo waitForVfNetdev(const kernel::Sysfs& sysfs, kernel::RouteSocket
     return *link;
 }
 
-kernel::LinkInfo rebindVf(const kernel::Sysfs& sysfs, kernel::RouteSocket& host, const std::string& pciAddress,
+linux::LinkInfo rebindVf(const linux::Sysfs& sysfs, linux::RouteSocket& host, const std::string& pciAddress,
                           const std::string& driver) {
     rebindDriver(sysfs, pciAddress, driver);
     auto link = waitForVfNetdev(sysfs, host, pciAddress, "rebinding it to " + driver);
@@ -121,13 +121,13 @@ kernel::LinkInfo rebindVf(const kernel::Sysfs& sysfs, kernel::RouteSocket& host,
 
 void restoreVfGuids(const node::AttachmentState& state, const PluginContext& ctx) {
     if (!state.originalNodeGuid || !state.originalPortGuid) return;
-    const auto node = kernel::Guid::parse(*state.originalNodeGuid);
-    const auto port = kernel::Guid::parse(*state.originalPortGuid);
+    const auto node = linux::Guid::parse(*state.originalNodeGuid);
+    const auto port = linux::Guid::parse(*state.originalPortGuid);
     if (!node || !port) {
         spdlog::error("attachment state holds unreadable GUIDs for VF {}; not restored", state.pciAddress);
         return;
     }
-    kernel::RouteSocket host;
+    linux::RouteSocket host;
     const int pf = pfIfindexOf(ctx.sysfs, host, state.pfPciAddress);
     auto control = ctx.makeVfControl();
     callPfDriver("restore the GUID of VF " + state.pciAddress,
@@ -149,13 +149,13 @@ void restoreVfGuids(const node::AttachmentState& state, const PluginContext& ctx
 
 void restoreVfLinkState(const node::AttachmentState& state, const PluginContext& ctx) {
     if (!state.vfLinkState) return;
-    kernel::RouteSocket host;
+    linux::RouteSocket host;
     const int pf = pfIfindexOf(ctx.sysfs, host, state.pfPciAddress);
-    const auto original = static_cast<kernel::VfLinkState>(*state.vfLinkState);
+    const auto original = static_cast<linux::VfLinkState>(*state.vfLinkState);
     auto control = ctx.makeVfControl();
     callPfDriver("restore the link state of VF " + state.pciAddress,
                  [&] { control->setLinkState(pf, state.vfIndex, original); });
-    spdlog::info("VF {} link state back to {}", state.pciAddress, kernel::vfLinkStateName(original));
+    spdlog::info("VF {} link state back to {}", state.pciAddress, linux::vfLinkStateName(original));
 }
 
 }  // namespace ibvf::plugin

@@ -1,4 +1,4 @@
-#include "linux/Process.hpp"
+#include "linux/ChildProcess.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -15,7 +15,7 @@
 #include "linux/Fd.hpp"
 #include "linux/KernelError.hpp"
 
-namespace ibvf::kernel {
+namespace ibvf::linux {
 
 namespace {
 
@@ -288,4 +288,4 @@ int execWithStdin(const std::string& path, std::string_view stdinData) {
     return err;
 }
 
-}  // namespace ibvf::kernel
+}  // namespace ibvf::linux
