@@ -4,9 +4,7 @@
 
 namespace ibvf::dp {
 
-std::filesystem::path advertisedVfsFile(const AllocationPaths& paths) {
-    return node::advertisedVfsFileBeside(paths.allocationsDir);
-}
+std::filesystem::path advertisedVfsFile(const AllocationPaths& paths) { return node::advertisedVfsFileBeside(paths.allocationsDir); }
 
 std::vector<node::AdvertisedVf> advertisedVfsOf(const std::vector<Pool>& pools) {
     std::vector<node::AdvertisedVf> vfs;

@@ -57,15 +57,14 @@ std::string devinfoFileName(const ResourceConfig& resource, const std::string& b
     return resource.prefix + "-" + resource.name + "-" + bdf + "-device.json";
 }
 
-ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::string>& ids,
-                                      const linux::Sysfs& sysfs, const AllocationPaths& paths) {
+ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::string>& ids, const linux::Sysfs& sysfs,
+                                      const AllocationPaths& paths) {
     std::map<std::string, const DeviceRecord*> byId;
     for (const auto& d : pool.devices) byId[d.id] = &d;
     std::vector<const DeviceRecord*> chosen;
     for (const auto& id : ids) {
         const auto it = byId.find(id);
-        if (it == byId.end())
-            throw std::invalid_argument("device " + id + " is not a device of " + pool.config.resourceName());
+        if (it == byId.end()) throw std::invalid_argument("device " + id + " is not a device of " + pool.config.resourceName());
         chosen.push_back(it->second);
     }
 
@@ -88,9 +87,9 @@ ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::s
         for (const DeviceRecord* d : chosen) {
             linux::writeFileAtomic(paths.devinfoDir / devinfoFileName(pool.config, d->pciAddress), devinfoJson(*d), 0644);
             linux::writeFileAtomic(node::allocationRecordIn(paths.allocationsDir, d->pciAddress),
-                                    node::allocationRecordJson({d->pciAddress, pool.config.resourceName(),
-                                                                node::recordTimeText(std::chrono::system_clock::now())}),
-                                    0644);
+                                   node::allocationRecordJson(
+                                       {d->pciAddress, pool.config.resourceName(), node::recordTimeText(std::chrono::system_clock::now())}),
+                                   0644);
         }
     }
     // rdma_cm is node-wide and needed by every RDMA application that resolves addresses.

@@ -32,8 +32,8 @@ struct ContainerAllocation {
 
 // Throws std::invalid_argument naming the ID when it is not a device of the pool (kubelet then
 // fails the pod instead of starting it without its VF).
-ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::string>& ids,
-                                      const linux::Sysfs& sysfs, const AllocationPaths& paths);
+ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::string>& ids, const linux::Sysfs& sysfs,
+                                      const AllocationPaths& paths);
 
 // "<prefix>-<name>-<bdf>-device.json"
 std::string devinfoFileName(const ResourceConfig& resource, const std::string& bdf);

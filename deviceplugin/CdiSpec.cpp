@@ -59,9 +59,7 @@ CharDevice charDevice(const linux::Sysfs& sysfs, const std::string& path) {
     return CharDevice{path, devNumber(sysfs.root() / cls / name / "dev")};
 }
 
-CharDevice rdmaCm(const linux::Sysfs& sysfs) {
-    return CharDevice{kRdmaCm, devNumber(sysfs.root() / "class/misc/rdma_cm/dev")};
-}
+CharDevice rdmaCm(const linux::Sysfs& sysfs) { return CharDevice{kRdmaCm, devNumber(sysfs.root() / "class/misc/rdma_cm/dev")}; }
 
 void writeEdits(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::vector<CharDevice>& devices) {
     w.Key("containerEdits");
@@ -117,9 +115,7 @@ std::optional<std::string> deviceNameForId(const Pool& pool, std::string_view id
     return std::nullopt;
 }
 
-std::string qualifiedName(std::string_view kind, std::string_view device) {
-    return std::string(kind) + "=" + std::string(device);
-}
+std::string qualifiedName(std::string_view kind, std::string_view device) { return std::string(kind) + "=" + std::string(device); }
 
 std::optional<std::string> annotationKey(std::string_view kind, std::string_view device) {
     const auto slash = kind.find('/');
@@ -136,8 +132,7 @@ std::string specFileName(std::string_view kind) {
 
 bool isIbvfSpecFileName(std::string_view filename) {
     const std::string marker = std::string(kVendorSuffix) + "-";
-    return filename.ends_with(".json") && filename.find(marker) != std::string_view::npos &&
-           !linux::isAtomicTempFileName(filename);
+    return filename.ends_with(".json") && filename.find(marker) != std::string_view::npos && !linux::isAtomicTempFileName(filename);
 }
 
 std::vector<CharDevice> charDevicesOf(const linux::Sysfs& sysfs, std::string_view rdmaDevice) {

@@ -64,8 +64,7 @@ std::vector<std::string> stringArray(const Value& obj, std::string_view key, con
 // Kubernetes extended resource names: the name part is a DNS-label-like token.
 bool validNamePart(std::string_view s) {
     if (s.empty() || s.size() > 63) return false;
-    if (!std::isalnum(static_cast<unsigned char>(s.front())) || !std::isalnum(static_cast<unsigned char>(s.back())))
-        return false;
+    if (!std::isalnum(static_cast<unsigned char>(s.front())) || !std::isalnum(static_cast<unsigned char>(s.back()))) return false;
     for (char c : s) {
         const auto u = static_cast<unsigned char>(c);
         if (!std::isalnum(u) && c != '-' && c != '_' && c != '.') return false;
@@ -76,8 +75,7 @@ bool validNamePart(std::string_view s) {
 bool validNetdevName(std::string_view s) {
     if (s.empty() || s.size() > 15 || s == "." || s == "..") return false;
     for (char c : s)
-        if (c == '/' || c == ':' || c == '#' || std::isspace(static_cast<unsigned char>(c)) ||
-            std::iscntrl(static_cast<unsigned char>(c)))
+        if (c == '/' || c == ':' || c == '#' || std::isspace(static_cast<unsigned char>(c)) || std::iscntrl(static_cast<unsigned char>(c)))
             return false;
     return true;
 }
@@ -175,8 +173,7 @@ ResourceConfig parseResource(const Value& obj, const std::string& where) {
         r.prefix = *prefix;
     }
     if (const Value* sel = member(obj, "selectors")) r.selectors = parseSelectors(*sel, join(where, "selectors"));
-    if (r.mode == PoolMode::Hca && !r.selectors.pfNames.empty())
-        fail(join(where, "selectors.pfNames"), "does not apply to mode \"hca\"");
+    if (r.mode == PoolMode::Hca && !r.selectors.pfNames.empty()) fail(join(where, "selectors.pfNames"), "does not apply to mode \"hca\"");
     return r;
 }
 
@@ -224,8 +221,7 @@ Config parseConfig(std::string_view json) {
         for (rapidjson::SizeType i = 0; i < resources->Size(); ++i) {
             const std::string where = "resources[" + std::to_string(i) + "]";
             ResourceConfig r = parseResource((*resources)[i], where);
-            if (!seen.insert(r.resourceName()).second)
-                fail(where + ".name", "resource " + r.resourceName() + " is defined twice");
+            if (!seen.insert(r.resourceName()).second) fail(where + ".name", "resource " + r.resourceName() + " is defined twice");
             config.resources.push_back(std::move(r));
         }
         return config;
@@ -271,8 +267,6 @@ std::string pciDeviceEnvName(const ResourceConfig& resource) {
     return name;
 }
 
-std::string socketNameFor(const ResourceConfig& resource) {
-    return "ibvf-" + resource.prefix + "-" + resource.name + ".sock";
-}
+std::string socketNameFor(const ResourceConfig& resource) { return "ibvf-" + resource.prefix + "-" + resource.name + ".sock"; }
 
 }  // namespace ibvf::dp

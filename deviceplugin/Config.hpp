@@ -41,7 +41,7 @@ struct Selectors {
 };
 
 struct ResourceConfig {
-    std::string name;            // "vhca"
+    std::string name;  // "vhca"
     std::string prefix = "rdma";
     PoolMode mode = PoolMode::Sriov;
     Selectors selectors;

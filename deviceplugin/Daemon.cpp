@@ -17,19 +17,19 @@
 #include <spdlog/spdlog.h>
 
 #include "deviceplugin/AdvertisedVfs.hpp"
-#include "deviceplugin/CdiSpecWriter.hpp"
 #include "deviceplugin/Allocation.hpp"
-#include "deviceplugin/Discovery.hpp"
-#include "deviceplugin/KubeletRegistration.hpp"
+#include "deviceplugin/CdiSpecWriter.hpp"
 #include "deviceplugin/DeviceInventory.hpp"
+#include "deviceplugin/Discovery.hpp"
 #include "deviceplugin/HealthState.hpp"
+#include "deviceplugin/KubeletRegistration.hpp"
 #include "deviceplugin/LinkEventSocket.hpp"
 #include "deviceplugin/MetricsServer.hpp"
 #include "deviceplugin/PluginRegistry.hpp"
-#include "deviceplugin/PodAssignments.hpp"
-#include "deviceplugin/PoolMetrics.hpp"
 #include "deviceplugin/PluginWatcherService.hpp"
+#include "deviceplugin/PodAssignments.hpp"
 #include "deviceplugin/PodResourcesReclaimer.hpp"
+#include "deviceplugin/PoolMetrics.hpp"
 #include "deviceplugin/RecordReclaim.hpp"
 #include "deviceplugin/ResourceServer.hpp"
 #include "deviceplugin/VfMetrics.hpp"
@@ -79,11 +79,13 @@ struct Served {
 class Daemon {
 public:
     Daemon(const DaemonOptions& options, Config config)
-        : options_(options), config_(std::move(config)), sysfs_(linux::Sysfs::fromEnvironment()),
+        : options_(options),
+          config_(std::move(config)),
+          sysfs_(linux::Sysfs::fromEnvironment()),
           paths_(AllocationPaths::fromEnvironment()),
-          configStamp_(stampOf(options.configPath)), cdiSpecs_(cdi::SpecWriter::dirFromEnvironment()),
-          reclaimer_(options.podResourcesSocket, paths_, options.reclaimInterval, options.recordGrace, &assignments_,
-                     &poolMetrics_) {}
+          configStamp_(stampOf(options.configPath)),
+          cdiSpecs_(cdi::SpecWriter::dirFromEnvironment()),
+          reclaimer_(options.podResourcesSocket, paths_, options.reclaimInterval, options.recordGrace, &assignments_, &poolMetrics_) {}
 
     int run() {
         const sigset_t signals = stopSignals();
@@ -109,8 +111,8 @@ public:
             health_.beat();
             // Refresh on a clock, not on poll timeouts: a busy node's stream of link events
             // must not postpone noticing a sriov_numvfs change.
-            const auto dueIn = std::chrono::duration_cast<std::chrono::milliseconds>(
-                lastRefresh + options_.refreshInterval - std::chrono::steady_clock::now());
+            const auto dueIn = std::chrono::duration_cast<std::chrono::milliseconds>(lastRefresh + options_.refreshInterval -
+                                                                                     std::chrono::steady_clock::now());
             pollfd fds[3] = {{sigFd.get(), POLLIN, 0}, {inotifyFd.get(), POLLIN, 0}, {links.fd(), POLLIN, 0}};
             const int n = ::poll(fds, 3, static_cast<int>(std::max<long long>(0, dueIn.count())));
             if (n < 0 && errno != EINTR) linux::throwErrno("poll");
@@ -140,13 +142,11 @@ private:
     void startMetrics() {
         const std::string address = options_.metricsAddress.empty() ? config_.metricsAddress : options_.metricsAddress;
         if (address.empty()) return;
-        vfMetrics_ = std::make_unique<VfMetrics>(inventory_, assignments_,
-                                                 attachmentPlacements(node::attachmentsDirIn(node::stateRoot())), sysfs_, paths_);
+        vfMetrics_ = std::make_unique<VfMetrics>(inventory_, assignments_, attachmentPlacements(node::attachmentsDirIn(node::stateRoot())),
+                                                 sysfs_, paths_);
         metricsServer_ = std::make_unique<MetricsServer>(metrics::parseListenAddress(address),
-                                                         makePluginRegistry(poolMetrics_, inventory_, paths_, *vfMetrics_),
-                                                         health_);
-        spdlog::info("serving metrics on http://{}/metrics (probes /healthz, /readyz)",
-                     metrics::parseListenAddress(address).toString());
+                                                         makePluginRegistry(poolMetrics_, inventory_, paths_, *vfMetrics_), health_);
+        spdlog::info("serving metrics on http://{}/metrics (probes /healthz, /readyz)", metrics::parseListenAddress(address).toString());
     }
 
     void buildServers() {
@@ -156,8 +156,8 @@ private:
             if (options_.registrationMode == RegistrationMode::PluginsRegistry)
                 s.watcher = std::make_unique<PluginWatcherService>(r.resourceName());
             s.counters = poolMetrics_.pool(r.resourceName());
-            s.server = std::make_unique<ResourceServer>(r, sysfs_, paths_, options_.socketDir() / socketNameFor(r),
-                                                        s.watcher.get(), s.counters);
+            s.server =
+                std::make_unique<ResourceServer>(r, sysfs_, paths_, options_.socketDir() / socketNameFor(r), s.watcher.get(), s.counters);
             servers_.push_back(std::move(s));
         }
     }
@@ -261,8 +261,10 @@ private:
         std::string why;
         for (const auto& s : servers_) {
             const std::string name = s.server->config().resourceName();
-            if (!s.server->running()) why += (why.empty() ? "" : "; ") + name + ": not serving its socket";
-            else if (!s.registered) why += (why.empty() ? "" : "; ") + name + ": not registered with kubelet";
+            if (!s.server->running())
+                why += (why.empty() ? "" : "; ") + name + ": not serving its socket";
+            else if (!s.registered)
+                why += (why.empty() ? "" : "; ") + name + ": not registered with kubelet";
         }
         if (servers_.empty()) why = "no resources configured";
         health_.setReadiness(why.empty(), why);
@@ -300,8 +302,7 @@ private:
     void publishCdiSpecs(const std::vector<Pool>& pools) {
         std::vector<std::optional<std::string>> kinds(pools.size());
         if (config_.cdi != CdiMode::Off) kinds = cdiSpecs_.sync(pools, sysfs_);
-        for (std::size_t i = 0; i < kinds.size() && i < servers_.size(); ++i)
-            servers_[i].server->setCdi(config_.cdi, kinds[i]);
+        for (std::size_t i = 0; i < kinds.size() && i < servers_.size(); ++i) servers_[i].server->setCdi(config_.cdi, kinds[i]);
     }
 
     void refresh() {

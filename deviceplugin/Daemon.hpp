@@ -17,18 +17,16 @@ enum class RegistrationMode { KubeletSock, PluginsRegistry };
 
 struct DaemonOptions {
     std::filesystem::path configPath;
-    std::filesystem::path pluginDir;   // where kubelet.sock lives and, in kubelet-sock mode, our sockets go
+    std::filesystem::path pluginDir;  // where kubelet.sock lives and, in kubelet-sock mode, our sockets go
     RegistrationMode registrationMode = RegistrationMode::KubeletSock;
-    std::filesystem::path pluginsRegistryDir;  // our sockets in plugins-registry mode
-    std::filesystem::path podResourcesSocket;  // kubelet's pod-resources API, for reclaiming records
+    std::filesystem::path pluginsRegistryDir;         // our sockets in plugins-registry mode
+    std::filesystem::path podResourcesSocket;         // kubelet's pod-resources API, for reclaiming records
     std::chrono::milliseconds refreshInterval{1000};  // bound on noticing numvfs / PCI changes
-    std::chrono::seconds reclaimInterval{30};          // how often kubelet is asked which VFs are held
-    std::chrono::seconds recordGrace{120};             // records younger than this are never reclaimed
-    std::string metricsAddress;  // --metrics-address: overrides the config's metricsAddress when set
+    std::chrono::seconds reclaimInterval{30};         // how often kubelet is asked which VFs are held
+    std::chrono::seconds recordGrace{120};            // records younger than this are never reclaimed
+    std::string metricsAddress;                       // --metrics-address: overrides the config's metricsAddress when set
 
-    std::filesystem::path socketDir() const {
-        return registrationMode == RegistrationMode::KubeletSock ? pluginDir : pluginsRegistryDir;
-    }
+    std::filesystem::path socketDir() const { return registrationMode == RegistrationMode::KubeletSock ? pluginDir : pluginsRegistryDir; }
 };
 
 // SIGTERM, SIGINT and SIGHUP must already be blocked in every thread (call blockStopSignals()

@@ -45,9 +45,7 @@ std::string driverOf(const fs::path& dev) {
     return ec ? std::string() : target.filename().string();
 }
 
-bool contains(const std::vector<std::string>& list, const std::string& v) {
-    return std::find(list.begin(), list.end(), v) != list.end();
-}
+bool contains(const std::vector<std::string>& list, const std::string& v) { return std::find(list.begin(), list.end(), v) != list.end(); }
 
 constexpr int kMaxVfsPerPf = 0xffff;
 
@@ -59,8 +57,7 @@ struct PfCandidate {
 std::vector<std::string> listDir(const fs::path& dir) {
     std::vector<std::string> names;
     std::error_code ec;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-        names.push_back(it->path().filename().string());
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) names.push_back(it->path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
 }
@@ -78,8 +75,7 @@ std::map<std::string, PfCandidate> allPfs(const linux::Sysfs& sysfs) {
     return out;
 }
 
-std::map<std::string, PfCandidate> selectedPfs(const ResourceConfig& r, const linux::Sysfs& sysfs,
-                                               std::vector<std::string>& problems) {
+std::map<std::string, PfCandidate> selectedPfs(const ResourceConfig& r, const linux::Sysfs& sysfs, std::vector<std::string>& problems) {
     if (r.selectors.pfNames.empty()) return allPfs(sysfs);
     std::map<std::string, PfCandidate> out;
     for (const PfSelector& sel : r.selectors.pfNames) {
@@ -109,8 +105,7 @@ bool inSelectedPartition(const Selectors& s, const linux::Sysfs& sysfs, const fs
     });
 }
 
-bool matchesVf(const Selectors& s, const linux::Sysfs& sysfs, const fs::path& vfDir, const fs::path& pfDir,
-               const std::string& pfNetdev) {
+bool matchesVf(const Selectors& s, const linux::Sysfs& sysfs, const fs::path& vfDir, const fs::path& pfDir, const std::string& pfNetdev) {
     if (!s.vendors.empty() && !contains(s.vendors, pciId(vfDir / "vendor"))) return false;
     if (!s.devices.empty() && !contains(s.devices, pciId(vfDir / "device"))) return false;
     if (!s.drivers.empty() && !contains(s.drivers, driverOf(vfDir))) return false;

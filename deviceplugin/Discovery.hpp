@@ -10,14 +10,14 @@
 namespace ibvf::dp {
 
 struct DeviceRecord {
-    std::string id;            // VF PCI address (sriov) or "0".."999" (hca)
-    std::string pciAddress;    // empty in hca mode
+    std::string id;          // VF PCI address (sriov) or "0".."999" (hca)
+    std::string pciAddress;  // empty in hca mode
     std::string pfPciAddress;
-    std::string pfNetdev;      // whose link state decides health; empty: none to watch
+    std::string pfNetdev;  // whose link state decides health; empty: none to watch
     int vfIndex = -1;
-    int numaNode = -1;         // -1: unknown (no topology reported)
-    std::string rdmaDevice;    // "mlx5_3", empty when the VF has none
-    bool present = true;       // false: the PF still lists the VF but its PCI device is gone
+    int numaNode = -1;       // -1: unknown (no topology reported)
+    std::string rdmaDevice;  // "mlx5_3", empty when the VF has none
+    bool present = true;     // false: the PF still lists the VF but its PCI device is gone
 };
 
 struct Pool {

@@ -8,8 +8,8 @@
 
 namespace ibvf::dp {
 
-void registerWithKubelet(const std::filesystem::path& kubeletSocket, const std::string& endpoint,
-                         const ResourceConfig& resource, std::chrono::milliseconds timeout) {
+void registerWithKubelet(const std::filesystem::path& kubeletSocket, const std::string& endpoint, const ResourceConfig& resource,
+                         std::chrono::milliseconds timeout) {
     auto channel = grpc::CreateChannel("unix:" + kubeletSocket.string(), grpc::InsecureChannelCredentials());
     auto stub = v1beta1::Registration::NewStub(channel);
     v1beta1::RegisterRequest req;
@@ -26,9 +26,8 @@ void registerWithKubelet(const std::filesystem::path& kubeletSocket, const std::
     v1beta1::Empty resp;
     const grpc::Status status = stub->Register(&ctx, req, &resp);
     if (!status.ok())
-        throw std::runtime_error("register " + resource.resourceName() + " with kubelet at " + kubeletSocket.string() +
-                                 ": " + status.error_message() + " (gRPC code " +
-                                 std::to_string(static_cast<int>(status.error_code())) + ")");
+        throw std::runtime_error("register " + resource.resourceName() + " with kubelet at " + kubeletSocket.string() + ": " +
+                                 status.error_message() + " (gRPC code " + std::to_string(static_cast<int>(status.error_code())) + ")");
 }
 
 }  // namespace ibvf::dp

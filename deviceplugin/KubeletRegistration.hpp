@@ -12,7 +12,7 @@ inline constexpr const char* kDevicePluginApiVersion = "v1beta1";
 
 // Throws std::runtime_error with the gRPC status and the socket path when kubelet refuses or
 // does not answer within `timeout`.
-void registerWithKubelet(const std::filesystem::path& kubeletSocket, const std::string& endpoint,
-                         const ResourceConfig& resource, std::chrono::milliseconds timeout);
+void registerWithKubelet(const std::filesystem::path& kubeletSocket, const std::string& endpoint, const ResourceConfig& resource,
+                         std::chrono::milliseconds timeout);
 
 }  // namespace ibvf::dp

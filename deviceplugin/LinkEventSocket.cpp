@@ -11,8 +11,7 @@
 
 namespace ibvf::dp {
 
-LinkEventSocket::LinkEventSocket()
-    : fd_(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE)) {
+LinkEventSocket::LinkEventSocket() : fd_(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE)) {
     if (!fd_) linux::throwErrno("open NETLINK_ROUTE socket for link events");
     sockaddr_nl addr{};
     addr.nl_family = AF_NETLINK;

@@ -17,8 +17,7 @@ grpc::Status PluginWatcherService::GetInfo(grpc::ServerContext*, const pluginreg
     return grpc::Status::OK;
 }
 
-grpc::Status PluginWatcherService::NotifyRegistrationStatus(grpc::ServerContext*,
-                                                            const pluginregistration::RegistrationStatus* status,
+grpc::Status PluginWatcherService::NotifyRegistrationStatus(grpc::ServerContext*, const pluginregistration::RegistrationStatus* status,
                                                             pluginregistration::RegistrationStatusResponse*) {
     registered_ = status->plugin_registered();
     if (status->plugin_registered())

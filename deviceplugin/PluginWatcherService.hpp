@@ -16,8 +16,7 @@ class PluginWatcherService final : public pluginregistration::Registration::Serv
 public:
     explicit PluginWatcherService(std::string resourceName) : resourceName_(std::move(resourceName)) {}
 
-    grpc::Status GetInfo(grpc::ServerContext*, const pluginregistration::InfoRequest*,
-                         pluginregistration::PluginInfo*) override;
+    grpc::Status GetInfo(grpc::ServerContext*, const pluginregistration::InfoRequest*, pluginregistration::PluginInfo*) override;
     grpc::Status NotifyRegistrationStatus(grpc::ServerContext*, const pluginregistration::RegistrationStatus*,
                                           pluginregistration::RegistrationStatusResponse*) override;
 

@@ -10,7 +10,7 @@
 namespace ibvf::dp {
 
 struct PodRef {
-    std::string resource;   // as kubelet lists it ("rdma/vhca")
+    std::string resource;  // as kubelet lists it ("rdma/vhca")
     std::string namespace_;
     std::string pod;
     std::string container;

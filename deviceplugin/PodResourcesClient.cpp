@@ -16,8 +16,8 @@ AssignmentMap listPodDevices(const std::filesystem::path& socket, std::chrono::m
     v1::ListPodResourcesResponse resp;
     const grpc::Status status = stub->List(&ctx, v1::ListPodResourcesRequest(), &resp);
     if (!status.ok())
-        throw std::runtime_error("list pod resources at " + socket.string() + ": " + status.error_message() +
-                                 " (gRPC code " + std::to_string(static_cast<int>(status.error_code())) + ")");
+        throw std::runtime_error("list pod resources at " + socket.string() + ": " + status.error_message() + " (gRPC code " +
+                                 std::to_string(static_cast<int>(status.error_code())) + ")");
     AssignmentMap held;
     for (const auto& pod : resp.pod_resources())
         for (const auto& container : pod.containers())

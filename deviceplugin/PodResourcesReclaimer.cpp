@@ -14,11 +14,14 @@ constexpr std::chrono::milliseconds kListTimeout{2000};
 
 }  // namespace
 
-PodResourcesReclaimer::PodResourcesReclaimer(std::filesystem::path socket, AllocationPaths paths,
-                                             std::chrono::seconds interval, std::chrono::seconds grace,
-                                             PodAssignments* assignments, PoolMetrics* metrics)
-    : socket_(std::move(socket)), paths_(std::move(paths)), interval_(interval), grace_(grace),
-      assignments_(assignments), metrics_(metrics) {}
+PodResourcesReclaimer::PodResourcesReclaimer(std::filesystem::path socket, AllocationPaths paths, std::chrono::seconds interval,
+                                             std::chrono::seconds grace, PodAssignments* assignments, PoolMetrics* metrics)
+    : socket_(std::move(socket)),
+      paths_(std::move(paths)),
+      interval_(interval),
+      grace_(grace),
+      assignments_(assignments),
+      metrics_(metrics) {}
 
 void PodResourcesReclaimer::runIfDue(std::chrono::steady_clock::time_point now) {
     if (lastRun_ && now < *lastRun_ + interval_) return;
@@ -30,14 +33,14 @@ void PodResourcesReclaimer::noteCondition(const std::string& condition, bool pro
     if (condition == condition_) return;
     condition_ = condition;
     if (condition == "missing")
-        spdlog::info("kubelet pod-resources socket {} is missing: allocation records are kept until it can be asked",
-                     socket_.string());
+        spdlog::info("kubelet pod-resources socket {} is missing: allocation records are kept until it can be asked", socket_.string());
     else if (problem)
         spdlog::warn("{}: allocation records are kept until kubelet answers", condition);
     else
-        spdlog::info("kubelet pod-resources socket {} answers: records of VFs no container holds are reclaimed "
-                     "after {} s",
-                     socket_.string(), grace_.count());
+        spdlog::info(
+            "kubelet pod-resources socket {} answers: records of VFs no container holds are reclaimed "
+            "after {} s",
+            socket_.string(), grace_.count());
 }
 
 void PodResourcesReclaimer::run() {

@@ -17,8 +17,8 @@ namespace ibvf::dp {
 class PodResourcesReclaimer {
 public:
     // `assignments` and `metrics` (may be null) receive each round's List and reclaim count.
-    PodResourcesReclaimer(std::filesystem::path socket, AllocationPaths paths, std::chrono::seconds interval,
-                          std::chrono::seconds grace, PodAssignments* assignments = nullptr, PoolMetrics* metrics = nullptr);
+    PodResourcesReclaimer(std::filesystem::path socket, AllocationPaths paths, std::chrono::seconds interval, std::chrono::seconds grace,
+                          PodAssignments* assignments = nullptr, PoolMetrics* metrics = nullptr);
 
     // Runs a round when one is due (the first call always runs).
     void runIfDue(std::chrono::steady_clock::time_point now);

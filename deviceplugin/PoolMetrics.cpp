@@ -21,16 +21,15 @@ void PoolMetrics::addReclaimed(ReclaimReason reason, std::size_t n) {
 void PoolMetrics::collect(std::vector<Family>& out, const InventorySnapshot& inventory, const AllocationPaths& paths) const {
     Family total("ibvf_pool_devices", "Devices the pool advertises to kubelet.", MetricType::Gauge);
     Family healthy("ibvf_pool_healthy_devices", "Devices the pool reports Healthy to kubelet.", MetricType::Gauge);
-    Family allocated("ibvf_pool_allocated_devices",
-                     "VFs of the pool with an allocation record (kubelet gave them to a container).", MetricType::Gauge);
+    Family allocated("ibvf_pool_allocated_devices", "VFs of the pool with an allocation record (kubelet gave them to a container).",
+                     MetricType::Gauge);
     for (const auto& p : *inventory) {
         std::size_t h = 0;
         std::size_t a = 0;
         for (const auto& d : p.devices) {
             h += d.healthy ? 1 : 0;
             std::error_code ec;
-            if (!d.device.pciAddress.empty() && std::filesystem::exists(paths.allocationsDir / (d.device.pciAddress + ".json"), ec))
-                ++a;
+            if (!d.device.pciAddress.empty() && std::filesystem::exists(paths.allocationsDir / (d.device.pciAddress + ".json"), ec)) ++a;
         }
         total.add({{"resource", p.resource}}, static_cast<double>(p.devices.size()));
         healthy.add({{"resource", p.resource}}, static_cast<double>(h));
@@ -40,10 +39,8 @@ void PoolMetrics::collect(std::vector<Family>& out, const InventorySnapshot& inv
     out.push_back(std::move(healthy));
     out.push_back(std::move(allocated));
 
-    Family registrations("ibvf_kubelet_registrations_total", "Successful registrations of the pool with kubelet.",
-                         MetricType::Counter);
-    Family updates("ibvf_list_and_watch_updates_total", "Device lists sent to kubelet on ListAndWatch streams.",
-                   MetricType::Counter);
+    Family registrations("ibvf_kubelet_registrations_total", "Successful registrations of the pool with kubelet.", MetricType::Counter);
+    Family updates("ibvf_list_and_watch_updates_total", "Device lists sent to kubelet on ListAndWatch streams.", MetricType::Counter);
     Family failures("ibvf_allocate_failures_total", "Allocate calls answered with an error.", MetricType::Counter);
     Family allocate("ibvf_allocate_duration_seconds", "Time to answer kubelet's Allocate.", MetricType::Histogram);
     Family preferred("ibvf_preferred_allocation_duration_seconds", "Time to answer kubelet's GetPreferredAllocation.",
@@ -69,8 +66,7 @@ void PoolMetrics::collect(std::vector<Family>& out, const InventorySnapshot& inv
                      MetricType::Histogram);
     metrics::appendHistogram(discovery, {}, discoverySeconds_.snapshot());
     out.push_back(std::move(discovery));
-    Family reclaimed("ibvf_records_reclaimed_total",
-                     "Allocation records removed: their VF vanished, or no container holds it any more.",
+    Family reclaimed("ibvf_records_reclaimed_total", "Allocation records removed: their VF vanished, or no container holds it any more.",
                      MetricType::Counter);
     reclaimed.add({{"reason", "vf_vanished"}}, static_cast<double>(reclaimedVanished_.load()));
     reclaimed.add({{"reason", "not_held"}}, static_cast<double>(reclaimedNotHeld_.load()));

@@ -11,26 +11,22 @@ namespace {
 
 struct Candidate {
     std::string id;
-    std::string pf;     // empty when unknown
+    std::string pf;  // empty when unknown
     int numa = -1;
     int vfIndex = -1;
     bool known = false;
 };
 
-std::vector<std::string> takeFirst(std::vector<std::string> picked, const std::vector<Candidate>& ordered,
-                                   std::size_t need) {
+std::vector<std::string> takeFirst(std::vector<std::string> picked, const std::vector<Candidate>& ordered, std::size_t need) {
     for (std::size_t i = 0; i < ordered.size() && i < need; ++i) picked.push_back(ordered[i].id);
     return picked;
 }
 
-bool byPosition(const Candidate& a, const Candidate& b) {
-    return std::tie(a.pf, a.vfIndex, a.id) < std::tie(b.pf, b.vfIndex, b.id);
-}
+bool byPosition(const Candidate& a, const Candidate& b) { return std::tie(a.pf, a.vfIndex, a.id) < std::tie(b.pf, b.vfIndex, b.id); }
 
 }  // namespace
 
-std::vector<std::string> preferredAllocation(const std::vector<DeviceRecord>& known,
-                                             const std::vector<std::string>& available,
+std::vector<std::string> preferredAllocation(const std::vector<DeviceRecord>& known, const std::vector<std::string>& available,
                                              const std::vector<std::string>& mustInclude, std::size_t size) {
     std::map<std::string, const DeviceRecord*> byId;
     for (const auto& d : known) byId[d.id] = &d;

@@ -12,8 +12,7 @@ namespace ibvf::dp {
 // `known`: the pool's devices (for PF and NUMA of each ID); IDs not in it are used last.
 // Returns mustInclude (in order, duplicates dropped) followed by picks from `available`, at most
 // `size` in total unless mustInclude alone is larger. Deterministic for the same input.
-std::vector<std::string> preferredAllocation(const std::vector<DeviceRecord>& known,
-                                             const std::vector<std::string>& available,
+std::vector<std::string> preferredAllocation(const std::vector<DeviceRecord>& known, const std::vector<std::string>& available,
                                              const std::vector<std::string>& mustInclude, std::size_t size);
 
 }  // namespace ibvf::dp

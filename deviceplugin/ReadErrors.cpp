@@ -13,8 +13,7 @@ void ReadErrors::add(const std::string& source, const std::string& reason, std::
 
 void ReadErrors::collect(std::vector<metrics::Family>& out) const {
     metrics::Family f("ibvf_metrics_read_errors_total",
-                      "Readings a scrape could not make (their series are left out), by source and reason.",
-                      metrics::MetricType::Counter);
+                      "Readings a scrape could not make (their series are left out), by source and reason.", metrics::MetricType::Counter);
     {
         std::lock_guard lock(mutex_);
         for (const auto& [key, n] : counts_) f.add({{"source", key.first}, {"reason", key.second}}, static_cast<double>(n));

@@ -39,8 +39,8 @@ std::size_t reclaimVanishedRecords(const std::vector<Pool>& pools, const Allocat
     return removed;
 }
 
-std::size_t reclaimUnassignedRecords(const std::set<std::string>& assignedIds, const AllocationPaths& paths,
-                                     std::chrono::seconds grace, Clock::time_point now) {
+std::size_t reclaimUnassignedRecords(const std::set<std::string>& assignedIds, const AllocationPaths& paths, std::chrono::seconds grace,
+                                     Clock::time_point now) {
     // Held across read and remove: an Allocate rewriting a record in between would otherwise
     // lose its fresh record to a decision made on the old one.
     std::lock_guard lock(allocationRecordsMutex());

@@ -24,7 +24,7 @@ std::size_t reclaimVanishedRecords(const std::vector<Pool>& pools, const Allocat
 // `assignedIds`: every device ID kubelet lists for any container (any resource: a VF stays
 // assigned under the resource it was allocated from even after a config change renamed it).
 // Removes the other records whose time is before now - grace; returns how many.
-std::size_t reclaimUnassignedRecords(const std::set<std::string>& assignedIds, const AllocationPaths& paths,
-                                     std::chrono::seconds grace, std::chrono::system_clock::time_point now);
+std::size_t reclaimUnassignedRecords(const std::set<std::string>& assignedIds, const AllocationPaths& paths, std::chrono::seconds grace,
+                                     std::chrono::system_clock::time_point now);
 
 }  // namespace ibvf::dp

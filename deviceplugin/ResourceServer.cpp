@@ -12,9 +12,8 @@
 
 namespace ibvf::dp {
 
-ResourceServer::ResourceServer(ResourceConfig config, linux::Sysfs sysfs, AllocationPaths paths,
-                               std::filesystem::path socketPath, grpc::Service* alongside,
-                               std::shared_ptr<PoolCounters> counters)
+ResourceServer::ResourceServer(ResourceConfig config, linux::Sysfs sysfs, AllocationPaths paths, std::filesystem::path socketPath,
+                               grpc::Service* alongside, std::shared_ptr<PoolCounters> counters)
     : config_(std::move(config)),
       sysfs_(std::move(sysfs)),
       paths_(std::move(paths)),
@@ -68,8 +67,7 @@ class Timed {
 public:
     explicit Timed(metrics::Histogram* histogram) : histogram_(histogram) {}
     ~Timed() {
-        if (histogram_ != nullptr)
-            histogram_->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+        if (histogram_ != nullptr) histogram_->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
     }
     Timed(const Timed&) = delete;
     Timed& operator=(const Timed&) = delete;
@@ -112,8 +110,7 @@ bool ResourceServer::update(std::vector<DeviceHealth> devices) {
             return a.device.id == b.device.id && a.healthy == b.healthy && a.device.numaNode == b.device.numaNode &&
                    a.device.rdmaDevice == b.device.rdmaDevice && a.device.present == b.device.present;
         };
-        if (version_ != 0 && devices.size() == devices_.size() &&
-            std::equal(devices.begin(), devices.end(), devices_.begin(), same))
+        if (version_ != 0 && devices.size() == devices_.size() && std::equal(devices.begin(), devices.end(), devices_.begin(), same))
             return false;
         devices_ = std::move(devices);
         ++version_;
@@ -140,8 +137,7 @@ Pool ResourceServer::poolLocked() const {
     return pool;
 }
 
-grpc::Status ResourceServer::GetDevicePluginOptions(grpc::ServerContext*, const v1beta1::Empty*,
-                                                    v1beta1::DevicePluginOptions* options) {
+grpc::Status ResourceServer::GetDevicePluginOptions(grpc::ServerContext*, const v1beta1::Empty*, v1beta1::DevicePluginOptions* options) {
     options->set_pre_start_required(false);
     // Packing only means something for VFs; the hca pool's IDs are interchangeable.
     options->set_get_preferred_allocation_available(config_.mode == PoolMode::Sriov);
@@ -156,8 +152,7 @@ grpc::Status ResourceServer::ListAndWatch(grpc::ServerContext* context, const v1
         {
             std::unique_lock lock(mutex_);
             // Wake up now and then to notice a kubelet that went away.
-            changed_.wait_for(lock, std::chrono::seconds(1),
-                              [&] { return stopping_ || version_ != sent || context->IsCancelled(); });
+            changed_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || version_ != sent || context->IsCancelled(); });
             if (stopping_ || context->IsCancelled()) return grpc::Status::OK;
             if (version_ == sent) continue;
             sent = version_;
@@ -187,8 +182,7 @@ grpc::Status ResourceServer::GetPreferredAllocation(grpc::ServerContext*, const 
     return grpc::Status::OK;
 }
 
-grpc::Status ResourceServer::Allocate(grpc::ServerContext*, const v1beta1::AllocateRequest* req,
-                                      v1beta1::AllocateResponse* resp) {
+grpc::Status ResourceServer::Allocate(grpc::ServerContext*, const v1beta1::AllocateRequest* req, v1beta1::AllocateResponse* resp) {
     const Timed timed(counters_ ? &counters_->allocateSeconds : nullptr);
     Pool pool;
     CdiMode cdiMode = CdiMode::Off;
@@ -215,11 +209,12 @@ grpc::Status ResourceServer::Allocate(grpc::ServerContext*, const v1beta1::Alloc
                 spec->set_host_path(dev.path);
                 spec->set_permissions(dev.permissions);
             }
-            spdlog::info("{}: allocated {}", config_.resourceName(), ids.empty() ? std::string("nothing") : [&] {
-                std::string s;
-                for (const auto& id : ids) s += (s.empty() ? "" : ",") + id;
-                return s;
-            }());
+            spdlog::info(
+                "{}: allocated {}", config_.resourceName(), ids.empty() ? std::string("nothing") : [&] {
+                    std::string s;
+                    for (const auto& id : ids) s += (s.empty() ? "" : ",") + id;
+                    return s;
+                }());
         } catch (const std::invalid_argument& e) {
             spdlog::warn("{}: Allocate refused: {}", config_.resourceName(), e.what());
             if (counters_) ++counters_->allocateFailures;

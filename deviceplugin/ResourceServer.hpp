@@ -53,8 +53,7 @@ public:
     bool update(std::vector<DeviceHealth> devices);
 
     grpc::Status GetDevicePluginOptions(grpc::ServerContext*, const v1beta1::Empty*, v1beta1::DevicePluginOptions*) override;
-    grpc::Status ListAndWatch(grpc::ServerContext*, const v1beta1::Empty*,
-                              grpc::ServerWriter<v1beta1::ListAndWatchResponse>*) override;
+    grpc::Status ListAndWatch(grpc::ServerContext*, const v1beta1::Empty*, grpc::ServerWriter<v1beta1::ListAndWatchResponse>*) override;
     grpc::Status GetPreferredAllocation(grpc::ServerContext*, const v1beta1::PreferredAllocationRequest*,
                                         v1beta1::PreferredAllocationResponse*) override;
     grpc::Status Allocate(grpc::ServerContext*, const v1beta1::AllocateRequest*, v1beta1::AllocateResponse*) override;

@@ -81,8 +81,7 @@ void appendVfFamilies(std::vector<Family>& out, const std::vector<VfReading>& vf
     Family info("ibvf_vf_info", "A VF the device plugin offers; 1 for each, with its identity and holder in the labels.",
                 MetricType::Gauge);
     Family healthy("ibvf_vf_healthy", "1 when the VF is reported Healthy to kubelet, 0 when Unhealthy.", MetricType::Gauge);
-    Family allocated("ibvf_vf_allocated", "1 while the VF has an allocation record (kubelet gave it to a container).",
-                     MetricType::Gauge);
+    Family allocated("ibvf_vf_allocated", "1 while the VF has an allocation record (kubelet gave it to a container).", MetricType::Gauge);
     Family linkState("ibvf_vf_link_state", "The VF's administrative link state set through the PF (state label); always 1.",
                      MetricType::Gauge);
     Family guid("ibvf_vf_guid_info", "The VF's InfiniBand node and port GUIDs; always 1.", MetricType::Gauge);
@@ -90,13 +89,12 @@ void appendVfFamilies(std::vector<Family>& out, const std::vector<VfReading>& vf
     for (const auto& c : kNetdevCounters) netdev.emplace_back(c.name, c.help, MetricType::Counter);
     Family portState("ibvf_vf_port_state", "The VF's RDMA port state (1 DOWN, 2 INIT, 3 ARMED, 4 ACTIVE, 5 ACTIVE_DEFER).",
                      MetricType::Gauge);
-    Family physState("ibvf_vf_port_physical_state",
-                     "The VF's RDMA port physical state (1 Sleep, 2 Polling, 3 Disabled, 5 LinkUp, ...).", MetricType::Gauge);
+    Family physState("ibvf_vf_port_physical_state", "The VF's RDMA port physical state (1 Sleep, 2 Polling, 3 Disabled, 5 LinkUp, ...).",
+                     MetricType::Gauge);
     Family portInfo("ibvf_vf_port_info", "The VF's RDMA port: link layer and state names; always 1.", MetricType::Gauge);
     std::vector<Family> port;
     for (const auto& c : kPortCounters) port.emplace_back(c.name, c.help, MetricType::Counter);
-    Family hw("ibvf_vf_port_hw_counter_total", "The driver's hw_counters of the VF's RDMA port, by counter name.",
-              MetricType::Counter);
+    Family hw("ibvf_vf_port_hw_counter_total", "The driver's hw_counters of the VF's RDMA port, by counter name.", MetricType::Counter);
 
     for (const auto& vf : vfs) {
         const Labels l = vfLabels(vf);
@@ -107,8 +105,7 @@ void appendVfFamilies(std::vector<Family>& out, const std::vector<VfReading>& vf
         std::optional<linux::Guid> nodeGuid;
         std::optional<linux::Guid> portGuid;
         if (vf.settings) {
-            if (vf.settings->linkState)
-                linkState.add(sl, {{"state", std::string(linux::vfLinkStateName(*vf.settings->linkState))}}, 1);
+            if (vf.settings->linkState) linkState.add(sl, {{"state", std::string(linux::vfLinkStateName(*vf.settings->linkState))}}, 1);
             if (vf.settings->nodeGuid) nodeGuid = linux::Guid(*vf.settings->nodeGuid);
             if (vf.settings->portGuid) portGuid = linux::Guid(*vf.settings->portGuid);
         }

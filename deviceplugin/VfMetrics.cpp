@@ -17,9 +17,12 @@ PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir) {
     };
 }
 
-VfMetrics::VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements,
-                     linux::Sysfs sysfs, AllocationPaths paths)
-    : inventory_(inventory), assignments_(assignments), placements_(std::move(placements)), sysfs_(std::move(sysfs)),
+VfMetrics::VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements, linux::Sysfs sysfs,
+                     AllocationPaths paths)
+    : inventory_(inventory),
+      assignments_(assignments),
+      placements_(std::move(placements)),
+      sysfs_(std::move(sysfs)),
       paths_(std::move(paths)) {}
 
 void VfMetrics::collect(std::vector<metrics::Family>& out) {

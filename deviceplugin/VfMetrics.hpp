@@ -28,8 +28,8 @@ PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir);
 
 class VfMetrics {
 public:
-    VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements,
-              linux::Sysfs sysfs, AllocationPaths paths);
+    VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements, linux::Sysfs sysfs,
+              AllocationPaths paths);
 
     // Never throws: whatever cannot be read is left out and counted.
     void collect(std::vector<metrics::Family>& out);

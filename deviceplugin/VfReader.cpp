@@ -28,8 +28,10 @@ public:
             host_.emplace();
             try {
                 auto r = linux::LinkStatsReader::here().all();
-                if (r) *host_ = std::move(r).value();
-                else note("netdev", r.error());
+                if (r)
+                    *host_ = std::move(r).value();
+                else
+                    note("netdev", r.error());
             } catch (const std::exception& e) {
                 note("netdev", linux::ReadError{linux::ReadFailure::Failed, 0, e.what()});
             }
@@ -57,8 +59,10 @@ public:
         auto [it, fresh] = rdma_.try_emplace(netns);
         if (fresh) {
             auto reader = linux::RdmaCounterReader::open(netns);
-            if (reader) it->second = std::make_unique<linux::RdmaCounterReader>(std::move(reader).value());
-            else note("rdma", reader.error());
+            if (reader)
+                it->second = std::make_unique<linux::RdmaCounterReader>(std::move(reader).value());
+            else
+                note("rdma", reader.error());
         }
         return it->second.get();
     }
@@ -69,8 +73,10 @@ public:
             try {
                 if (!vfState_) vfState_.emplace();
                 auto r = vfState_->read(pfNetdev);
-                if (r) it->second = std::move(r).value();
-                else note("vf_state", r.error());
+                if (r)
+                    it->second = std::move(r).value();
+                else
+                    note("vf_state", r.error());
             } catch (const std::exception& e) {
                 errors_.add("vf_state", linux::ReadFailure::Failed);
                 spdlog::debug("metrics: VF states of {}: {}", pfNetdev, e.what());
@@ -93,28 +99,30 @@ private:
     std::optional<linux::VfStateReader> vfState_;
 };
 
-void readNetdev(VfReading& vf, const VfPlacement* placement, const linux::Sysfs& sysfs, ScrapeReaders& readers,
-                ReadErrors& errors) {
+void readNetdev(VfReading& vf, const VfPlacement* placement, const linux::Sysfs& sysfs, ScrapeReaders& readers, ReadErrors& errors) {
     if (placement != nullptr) {
         const LinkMap* links = readers.podLinks(placement->netnsPath);
         if (links == nullptr) return;
-        if (const auto it = links->find(placement->ifname); it != links->end()) vf.netdev = it->second.stats;
-        else errors.add("netdev", linux::ReadFailure::DeviceGone);
+        if (const auto it = links->find(placement->ifname); it != links->end())
+            vf.netdev = it->second.stats;
+        else
+            errors.add("netdev", linux::ReadFailure::DeviceGone);
         return;
     }
     // <vf>/net/ alone (Sysfs::vf would also walk the PF's virtfn links, for every VF).
     std::string name;
     std::error_code ec;
-    for (std::filesystem::directory_iterator it(sysfs.pciDeviceDir(vf.pciAddress) / "net", ec), end; !ec && it != end;
-         it.increment(ec)) {
+    for (std::filesystem::directory_iterator it(sysfs.pciDeviceDir(vf.pciAddress) / "net", ec), end; !ec && it != end; it.increment(ec)) {
         name = it->path().filename().string();
         break;
     }
     // No netdev on the host and no attachment: bound to vfio, or moved by someone else.
     if (name.empty()) return;
     const LinkMap* links = readers.hostLinks();
-    if (const auto it = links->find(name); it != links->end()) vf.netdev = it->second.stats;
-    else errors.add("netdev", linux::ReadFailure::DeviceGone);
+    if (const auto it = links->find(name); it != links->end())
+        vf.netdev = it->second.stats;
+    else
+        errors.add("netdev", linux::ReadFailure::DeviceGone);
 }
 
 // Counter files present but unreadable (or not a number) leave their series out; they count.
@@ -123,8 +131,7 @@ void noteUnreadable(const std::vector<linux::RdmaPortCounters>& ports, ReadError
         if (p.unreadable > 0) errors.add("rdma", "unreadable", p.unreadable);
 }
 
-void readRdma(VfReading& vf, const VfPlacement* placement, const linux::Sysfs& sysfs, ScrapeReaders& readers,
-              ReadErrors& errors) {
+void readRdma(VfReading& vf, const VfPlacement* placement, const linux::Sysfs& sysfs, ScrapeReaders& readers, ReadErrors& errors) {
     if (vf.rdmaDevice.empty()) return;
     auto r = linux::readRdmaPortCounters(sysfs, vf.rdmaDevice);
     if (r) {

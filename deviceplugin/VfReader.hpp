@@ -20,7 +20,6 @@
 namespace ibvf::dp {
 
 std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, const AssignmentMap& assignments,
-                               const PlacementMap& placements, const linux::Sysfs& sysfs, const AllocationPaths& paths,
-                               ReadErrors& errors);
+                               const PlacementMap& placements, const linux::Sysfs& sysfs, const AllocationPaths& paths, ReadErrors& errors);
 
 }  // namespace ibvf::dp

@@ -23,15 +23,15 @@ struct VfPlacement {
 using PlacementMap = std::map<std::string, VfPlacement>;  // VF PCI address -> placement
 
 struct VfReading {
-    std::string resource;    // "rdma/vhca"
+    std::string resource;  // "rdma/vhca"
     std::string pciAddress;
-    std::string pf;          // the PF's netdev ("ib0"), its PCI address when it has none
+    std::string pf;  // the PF's netdev ("ib0"), its PCI address when it has none
     int vfIndex = -1;
     int numaNode = -1;
-    std::string rdmaDevice;  // "mlx5_3", empty when the VF has none
+    std::string rdmaDevice;     // "mlx5_3", empty when the VF has none
     std::optional<PodRef> pod;  // while a container holds it
-    bool healthy = false;    // as reported to kubelet
-    bool allocated = false;  // an allocation record exists
+    bool healthy = false;       // as reported to kubelet
+    bool allocated = false;     // an allocation record exists
 
     std::optional<linux::LinkStats> netdev;
     std::vector<linux::RdmaPortCounters> ports;

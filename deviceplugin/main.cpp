@@ -98,8 +98,8 @@ int main(int argc, char** argv) {
         } else if (arg == "--device-plugin-dir" && (v = value())) {
             options.pluginDir = *v;
         } else if (arg == "--registration-mode" && (v = value()) && (*v == "kubelet-sock" || *v == "plugins-registry")) {
-            options.registrationMode = *v == "kubelet-sock" ? ibvf::dp::RegistrationMode::KubeletSock
-                                                            : ibvf::dp::RegistrationMode::PluginsRegistry;
+            options.registrationMode =
+                *v == "kubelet-sock" ? ibvf::dp::RegistrationMode::KubeletSock : ibvf::dp::RegistrationMode::PluginsRegistry;
         } else if (arg == "--plugins-registry-dir" && (v = value())) {
             pluginsRegistryDir = *v;
         } else if (arg == "--pod-resources-socket" && (v = value())) {
@@ -119,8 +119,7 @@ int main(int argc, char** argv) {
         }
     }
     options.pluginsRegistryDir = pluginsRegistryDir.value_or(ibvf::node::pluginsRegistryDirOf(options.pluginDir));
-    options.podResourcesSocket =
-        podResourcesSocket.value_or(ibvf::node::podResourcesSocketOf(options.pluginDir));
+    options.podResourcesSocket = podResourcesSocket.value_or(ibvf::node::podResourcesSocketOf(options.pluginDir));
     ibvf::log::setup(log);
 
     ibvf::dp::Config config;

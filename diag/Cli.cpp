@@ -46,8 +46,8 @@ int runCli(const std::vector<std::string>& argv, std::ostream& out, std::ostream
     const Subcommand* command = &subcommands().front();
     Args args(rest);
     if (!rest.empty() && rest.front().rfind('-', 0) != 0) {
-        const auto it = std::find_if(subcommands().begin(), subcommands().end(),
-                                     [&](const Subcommand& c) { return c.name == rest.front(); });
+        const auto it =
+            std::find_if(subcommands().begin(), subcommands().end(), [&](const Subcommand& c) { return c.name == rest.front(); });
         if (it == subcommands().end()) {
             err << "ibvf-diag: unknown subcommand \"" << rest.front() << "\"\n" << usageText();
             return kExitUsage;

@@ -22,11 +22,33 @@ namespace {
 
 // Top-level fields of a netconf, a conflist and a device plugin config: a message starting with
 // one of these (or a path below one) is about that field.
-constexpr std::array<std::string_view, 27> kFields = {
-    "cniVersion", "name",         "type",      "ipam",       "deviceID",      "pciBusID",     "pfNetdevice",
-    "mtu",        "link_state",   "guid",      "guidPool",   "guidSource",    "guidRange",    "runtimeConfig", "args", "dns",
-    "logLevel",   "logFile",      "plugins",   "prevResult", "capabilities",  "lockTimeoutMs", "cni.dev/valid-attachments",
-    "mode",       "pfNetdevices", "resources", "enableVfs"};
+constexpr std::array<std::string_view, 27> kFields = {"cniVersion",
+                                                      "name",
+                                                      "type",
+                                                      "ipam",
+                                                      "deviceID",
+                                                      "pciBusID",
+                                                      "pfNetdevice",
+                                                      "mtu",
+                                                      "link_state",
+                                                      "guid",
+                                                      "guidPool",
+                                                      "guidSource",
+                                                      "guidRange",
+                                                      "runtimeConfig",
+                                                      "args",
+                                                      "dns",
+                                                      "logLevel",
+                                                      "logFile",
+                                                      "plugins",
+                                                      "prevResult",
+                                                      "capabilities",
+                                                      "lockTimeoutMs",
+                                                      "cni.dev/valid-attachments",
+                                                      "mode",
+                                                      "pfNetdevices",
+                                                      "resources",
+                                                      "enableVfs"};
 
 // Messages that name their field other than by starting with it.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kPhrasedFields = {{
@@ -55,9 +77,8 @@ public:
     }
     void fail(const std::string& section, const char* checker, const std::string& message, std::string explanation,
               std::optional<std::string> field = std::nullopt) {
-        out_.findings.push_back(ConfigFinding{where(section), checker, false,
-                                              field ? *field : joinPath(section, fieldOfMessage(message)), message,
-                                              std::move(explanation)});
+        out_.findings.push_back(ConfigFinding{where(section), checker, false, field ? *field : joinPath(section, fieldOfMessage(message)),
+                                              message, std::move(explanation)});
     }
     void failWith(const std::string& section, const char* checker, const std::exception& e) {
         if (const auto* c = dynamic_cast<const cni::Error*>(&e)) {
@@ -80,7 +101,8 @@ public:
             const auto decision = log::confineLogPath(value, dir);
             if (decision.accepted()) continue;
             fail(section, "ibvf", std::string(field) + " '" + log::printable(value) + "' would be refused: " + decision.refusal,
-                 "only a file inside " + dir + " may be named (a name like \"net-a.log\", or a path beneath it); "
+                 "only a file inside " + dir +
+                     " may be named (a name like \"net-a.log\", or a path beneath it); "
                      "ibvf logs to the default file instead, with a warning",
                  joinPath(section, field));
         }
@@ -141,8 +163,9 @@ private:
             ours = true;
             try {
                 const auto cfg = plugin::PluginConfig::parse(conf);
-                pass(section, "ibvf", "type ibvf: settings valid" + std::string(cfg.deviceId ? ", deviceID " + *cfg.deviceId : "") +
-                                          (cfg.pfNetdevice ? ", pfNetdevice " + *cfg.pfNetdevice : ""));
+                pass(section, "ibvf",
+                     "type ibvf: settings valid" + std::string(cfg.deviceId ? ", deviceID " + *cfg.deviceId : "") +
+                         (cfg.pfNetdevice ? ", pfNetdevice " + *cfg.pfNetdevice : ""));
                 if (const auto risk = crossNodeGuidRisk(conf, cfg)) {
                     fail(section, "ibvf", risk->message, risk->explanation, joinPath(section, risk->field));
                 }
@@ -161,8 +184,9 @@ private:
             ours = true;
             try {
                 const auto ipam = ipam::parseIpamConfig(conf);
-                pass(section, "ibvf-ipam", "ipam type ibvf-ipam: " + std::to_string(ipam.rangeSets.size()) +
-                                               " range set(s), leases in " + ipam::describeBackend(ipam.backend));
+                pass(section, "ibvf-ipam",
+                     "ipam type ibvf-ipam: " + std::to_string(ipam.rangeSets.size()) + " range set(s), leases in " +
+                         ipam::describeBackend(ipam.backend));
             } catch (const std::exception& e) {
                 failWith(section, "ibvf-ipam", e);
             }
@@ -214,8 +238,8 @@ private:
             ours = netconf(cni::json::serialize(one), section, true) || ours;
         }
         if (!ours)
-            fail("", "conflist", "no plugin of this list is ibvf or uses ibvf-ipam",
-                 "check-config checks ibvf and ibvf-ipam configs", "plugins");
+            fail("", "conflist", "no plugin of this list is ibvf or uses ibvf-ipam", "check-config checks ibvf and ibvf-ipam configs",
+                 "plugins");
     }
 
     void devicePlugin(std::string_view text) {
@@ -225,14 +249,15 @@ private:
             const auto config = dp::parseConfig(text);
             std::string names;
             for (const auto& r : config.resources) names += (names.empty() ? "" : ", ") + r.resourceName();
-            pass("", "device-plugin", std::to_string(config.resources.size()) + " resource(s): " + names +
-                                          (config.enableVfs ? "; enableVfs" : ""));
+            pass("", "device-plugin",
+                 std::to_string(config.resources.size()) + " resource(s): " + names + (config.enableVfs ? "; enableVfs" : ""));
         } catch (const dp::ConfigError& e) {
             const std::string what = e.what();
             std::string explanation;
             if (what.find("unknown field") != std::string::npos)
-                explanation = "the device plugin refuses fields it does not know (a misspelt selector would otherwise widen a "
-                              "pool): check the spelling";
+                explanation =
+                    "the device plugin refuses fields it does not know (a misspelt selector would otherwise widen a "
+                    "pool): check the spelling";
             // Its messages are "<field>: <why>", except for the document as a whole ("config ...").
             const auto colon = what.find(": ");
             std::string field = colon == std::string::npos || what.rfind("config ", 0) == 0 ? "" : what.substr(0, colon);
@@ -285,10 +310,15 @@ ConfigCheck checkConfigText(std::string_view text) {
         for (auto& f : inner.findings) out.findings.push_back(std::move(f));
     }
     if (manifest->configs.empty())
-        out.findings.push_back(ConfigFinding{"", "manifest", false, "", "no network or device plugin config in this manifest",
-                                             "check-config reads spec.config of a NetworkAttachmentDefinition and JSON "
-                                             "entries under data of a ConfigMap",
-                                             });
+        out.findings.push_back(ConfigFinding{
+            "",
+            "manifest",
+            false,
+            "",
+            "no network or device plugin config in this manifest",
+            "check-config reads spec.config of a NetworkAttachmentDefinition and JSON "
+            "entries under data of a ConfigMap",
+        });
     return out;
 }
 

@@ -11,8 +11,8 @@
 namespace ibvf::diag {
 
 struct ConfigFinding {
-    std::string section;      // where in the file: "", "plugins[1]", "spec.config", ...
-    std::string checker;      // "json", "netconf", "ibvf", "ibvf-ipam", "device-plugin", "conflist", "manifest"
+    std::string section;  // where in the file: "", "plugins[1]", "spec.config", ...
+    std::string checker;  // "json", "netconf", "ibvf", "ibvf-ipam", "device-plugin", "conflist", "manifest"
     bool ok = true;
     std::string field;        // error only: the field path, e.g. "plugins[0].ipam.ranges[0][0].subnet"; "" = the document
     std::string message;      // error: what the parser said; ok: what was checked

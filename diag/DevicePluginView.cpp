@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <optional>
 #include <stdexcept>
-#include <utility>
 #include <system_error>
+#include <utility>
 
 #include "deviceplugin/CdiSpec.hpp"
 #include "deviceplugin/Config.hpp"
@@ -20,8 +20,7 @@ namespace {
 // or in plugins_registry (plugins-registry registration); the report does not know which mode
 // the daemon runs in, so it takes the socket that is served, else one that is left, else names
 // the device-plugins one as missing.
-std::pair<std::filesystem::path, SocketState> findSocket(const std::filesystem::path& devicePluginDir,
-                                                         const std::string& name) {
+std::pair<std::filesystem::path, SocketState> findSocket(const std::filesystem::path& devicePluginDir, const std::string& name) {
     const std::filesystem::path candidates[] = {devicePluginDir / name, node::pluginsRegistryDirOf(devicePluginDir) / name};
     std::optional<std::pair<std::filesystem::path, SocketState>> left;
     for (const auto& path : candidates) {
@@ -71,8 +70,7 @@ void inspectCdiSpec(const dp::Pool& pool, DevicePluginResourceFacts& res) {
 }  // namespace
 
 DevicePluginView inspectDevicePlugin(const std::optional<std::filesystem::path>& explicitConfig,
-                                     const std::optional<std::filesystem::path>& defaultConfig,
-                                     const std::filesystem::path& socketDir,
+                                     const std::optional<std::filesystem::path>& defaultConfig, const std::filesystem::path& socketDir,
                                      const linux::Sysfs& sysfs) {
     DevicePluginView view;
     view.facts.socketDir = socketDir.string();
@@ -107,8 +105,7 @@ DevicePluginView inspectDevicePlugin(const std::optional<std::filesystem::path>&
     // device plugin offers it.
     const auto pools = dp::discover(config, sysfs);
     if (config.cdi != dp::CdiMode::Off)
-        for (std::size_t i = 0; i < pools.size() && i < view.facts.resources.size(); ++i)
-            inspectCdiSpec(pools[i], view.facts.resources[i]);
+        for (std::size_t i = 0; i < pools.size() && i < view.facts.resources.size(); ++i) inspectCdiSpec(pools[i], view.facts.resources[i]);
     for (const auto& pool : pools) {
         for (const auto& p : pool.problems) view.facts.poolProblems.push_back(pool.config.resourceName() + ": " + p);
         for (const auto& d : pool.devices) {

@@ -23,8 +23,7 @@ struct DevicePluginView {
 // Each resource's socket is looked for in `socketDir` (kubelet's device-plugins directory) and in
 // plugins_registry beside it, the two places the daemon's registration modes put it.
 DevicePluginView inspectDevicePlugin(const std::optional<std::filesystem::path>& explicitConfig,
-                                     const std::optional<std::filesystem::path>& defaultConfig,
-                                     const std::filesystem::path& socketDir,
+                                     const std::optional<std::filesystem::path>& defaultConfig, const std::filesystem::path& socketDir,
                                      const linux::Sysfs& sysfs);
 
 }  // namespace ibvf::diag

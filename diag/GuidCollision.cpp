@@ -21,15 +21,18 @@ std::optional<GuidRisk> crossNodeGuidRisk(const cni::NetConf& conf, const plugin
                             "\" derives GUIDs from the PF's PCI address and the VF index: nodes with the same PCI "
                             "layout give their VFs the same GUIDs, duplicates on the subnet",
                         std::string("guidPool is node-local (one node, or a config applied to one node only); across "
-                                    "nodes ") + kInstead};
+                                    "nodes ") +
+                            kInstead};
     }
     const auto fixed = cni::json::optString(conf.doc, "guid").value_or("");
     if (!fixed.empty()) {
         return GuidRisk{"guid",
-                        "guid " + fixed + " is one fixed GUID: every attachment of this network, on every node, "
-                                          "gets the same one",
+                        "guid " + fixed +
+                            " is one fixed GUID: every attachment of this network, on every node, "
+                            "gets the same one",
                         "a fixed guid is for one pod on one node; per-pod GUIDs come from runtimeConfig.infinibandGUID "
-                        "(ib-kubernetes); for many pods " + std::string(kInstead)};
+                        "(ib-kubernetes); for many pods " +
+                            std::string(kInstead)};
     }
     return std::nullopt;
 }

@@ -11,7 +11,7 @@
 namespace ibvf::diag {
 
 struct GuidRisk {
-    std::string field;        // "guidPool" or "guid"
+    std::string field;  // "guidPool" or "guid"
     std::string message;
     std::string explanation;  // which source to use instead
 };

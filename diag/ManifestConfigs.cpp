@@ -66,7 +66,9 @@ std::string unquote(const std::string& v) {
         for (std::size_t i = 1; i + 1 < v.size(); ++i) {
             if (v[i] == '\\' && i + 2 < v.size()) {
                 const char c = v[++i];
-                if (c != '"' && c != '\\' && c != '/') throw std::invalid_argument(std::string("escape \\") + c + " in a double-quoted string is not read; use a literal block (|)");
+                if (c != '"' && c != '\\' && c != '/')
+                    throw std::invalid_argument(std::string("escape \\") + c +
+                                                " in a double-quoted string is not read; use a literal block (|)");
                 out += c;
                 continue;
             }

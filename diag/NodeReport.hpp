@@ -85,9 +85,9 @@ struct AllocationFacts {
 struct VfFacts {
     unsigned index = 0;
     std::string pciAddress;
-    bool present = true;  // false: the PF's virtfnN link points at a PCI device that is gone
+    bool present = true;               // false: the PF's virtfnN link points at a PCI device that is gone
     std::optional<std::string> error;  // its sysfs entry could not be read
-    std::string driver;   // empty: unbound
+    std::string driver;                // empty: unbound
     std::optional<std::string> rdmaDevice;
     int numaNode = -1;
     std::vector<std::string> hostNetdevs;  // sysfs <vf>/net/
@@ -117,12 +117,12 @@ struct PfFacts {
 
 struct RdmaFacts {
     std::optional<linux::RdmaNetnsMode> netnsMode;  // nullopt: could not be read
-    std::string detail;                              // why not
+    std::string detail;                             // why not
 };
 
 struct DevicePluginResourceFacts {
-    std::string name;    // "rdma/vhca"
-    std::string socket;  // <dir>/ibvf-rdma-vhca.sock
+    std::string name;         // "rdma/vhca"
+    std::string socket;       // <dir>/ibvf-rdma-vhca.sock
     std::string socketState;  // "listening", "not-listening" (a file nobody serves), "missing"
     // With the config's "cdi" not "off": the pool's CDI spec file and "current" (names every
     // device of the pool), "missing" or "unreadable"; empty with CDI off.

@@ -17,8 +17,7 @@ void addSource(std::vector<SelectedPf>& out, const std::string& netdev, const st
         out.push_back(SelectedPf{netdev, {}});
         it = out.end() - 1;
     }
-    if (std::find(it->selectedBy.begin(), it->selectedBy.end(), source) == it->selectedBy.end())
-        it->selectedBy.push_back(source);
+    if (std::find(it->selectedBy.begin(), it->selectedBy.end(), source) == it->selectedBy.end()) it->selectedBy.push_back(source);
 }
 
 }  // namespace

@@ -66,8 +66,7 @@ private:
                 "look for mlx5 errors in dmesg; echo 0, then the count again, into sriov_numvfs");
         }
         if (pf.link && !pf.link->adminUp) {
-            add(Severity::Warning, "pf-link-down", subject, pf.netdev + " is administratively down",
-                "ip link set " + pf.netdev + " up");
+            add(Severity::Warning, "pf-link-down", subject, pf.netdev + " is administratively down", "ip link set " + pf.netdev + " up");
         } else if (pf.link && !pf.link->carrier) {
             add(Severity::Warning, "pf-no-carrier", subject, pf.netdev + " is up but has no carrier (port not active)",
                 "check the cable and that a subnet manager runs on the fabric (ibstat shows the port state)");
@@ -92,10 +91,9 @@ private:
             const auto guid = linux::Guid::parse(seen->first);
             if (guid && !guid->valid()) {
                 add(Severity::Error, "vf-zero-guid", subject,
-                    "VF " + vf.pciAddress + " has GUID " + seen->first + " (read from the " + seen->second +
-                        "): it cannot join the fabric",
-                    "set \"guid\" (or runtimeConfig.infinibandGUID) in the netconf, or \"guidPool\"; by hand: ip link set " +
-                        pf.netdev + " vf " + std::to_string(vf.index) + " node_guid <guid> port_guid <guid>, then rebind the VF");
+                    "VF " + vf.pciAddress + " has GUID " + seen->first + " (read from the " + seen->second + "): it cannot join the fabric",
+                    "set \"guid\" (or runtimeConfig.infinibandGUID) in the netconf, or \"guidPool\"; by hand: ip link set " + pf.netdev +
+                        " vf " + std::to_string(vf.index) + " node_guid <guid> port_guid <guid>, then rebind the VF");
             }
         }
         if (vf.driver.empty()) {
@@ -119,15 +117,15 @@ private:
         const std::string who = "container " + pod.containerId + " (" + pod.ifname + ")";
         if (pod.guid && pod.phase == "attached") checkGuidAsked(*pod.guid, who, vf);
         if (pod.phase != "attached") {
-            add(Severity::Warning, "attachment-incomplete", subject,
-                "the ADD of " + who + " did not finish (phase " + pod.phase + ")",
+            add(Severity::Warning, "attachment-incomplete", subject, "the ADD of " + who + " did not finish (phase " + pod.phase + ")",
                 "if no ADD is running, the runtime's DEL or a CNI GC rolls it back (state " + pod.statePath + ")");
         }
         if (!pod.netnsExists) {
             add(Severity::Warning, "attachment-netns-gone", subject,
                 "VF " + vf.pciAddress + " is recorded as in " + who + " but its network namespace " + pod.netns + " is gone",
                 "the runtime's CNI DEL (or GC) returns the VF and releases its addresses; until then ibvf will not hand "
-                "the VF out again (state " + pod.statePath + ")");
+                "the VF out again (state " +
+                    pod.statePath + ")");
         }
         if (vf.lease && vf.lease->error) {
             add(Severity::Warning, "lease-unreadable", subject, "leases of network " + pod.network + ": " + *vf.lease->error,
@@ -156,8 +154,7 @@ private:
         }
         if (differing.empty()) return;
         add(Severity::Error, "vf-guid-mismatch", "VF " + vf.pciAddress,
-            "VF " + vf.pciAddress + " was given GUID " + want->str() + " by the attachment of " + who + " but has " +
-                differing,
+            "VF " + vf.pciAddress + " was given GUID " + want->str() + " by the attachment of " + who + " but has " + differing,
             "something changed the VF's GUID after ADD (another CNI plugin, a manual ip link set, a driver reload): "
             "restart the pod so ADD sets it again, and find what else writes VF GUIDs on this node");
     }
@@ -187,8 +184,8 @@ private:
                 continue;
             }
             add(Severity::Warning, "allocation-stale", "VF " + a.pciAddress,
-                "allocation record for a VF that no longer exists (" + a.pciAddress + ", resource " + a.resource +
-                    ", allocated " + a.time + ")",
+                "allocation record for a VF that no longer exists (" + a.pciAddress + ", resource " + a.resource + ", allocated " + a.time +
+                    ")",
                 "ibvf-device-plugin removes it on its next refresh; if it does not run any more, remove " + a.path);
         }
         for (const auto& p : facts_.staleAttachments) {
@@ -238,7 +235,8 @@ private:
                 add(Severity::Error, "device-plugin-socket-missing", "device plugin",
                     "device plugin socket missing: " + res.socket + " (resource " + res.name + ")",
                     "is ibvf-device-plugin running on this node? kubectl -n kube-system get pods -o wide | grep ibvf, then "
-                    "its log; kubelet must see the socket in " + dp.socketDir);
+                    "its log; kubelet must see the socket in " +
+                        dp.socketDir);
             } else if (res.socketState == "not-listening") {
                 add(Severity::Error, "device-plugin-socket-stale", "device plugin",
                     "nobody serves the device plugin socket " + res.socket + " (resource " + res.name + ")",

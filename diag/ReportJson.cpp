@@ -178,8 +178,8 @@ std::string reportJson(const NodeReport& report) {
             j.str("ipamDataDir", f.paths.ipamDataDir);
         });
         j.object("rdma", [&] {
-            j.optStr("netnsMode", f.rdma.netnsMode ? std::optional<std::string>(linux::rdmaNetnsModeName(*f.rdma.netnsMode))
-                                                   : std::nullopt);
+            j.optStr("netnsMode",
+                     f.rdma.netnsMode ? std::optional<std::string>(linux::rdmaNetnsModeName(*f.rdma.netnsMode)) : std::nullopt);
             j.optStr("detail", f.rdma.netnsMode ? std::nullopt : std::optional<std::string>(f.rdma.detail));
         });
         j.object("devicePlugin", [&] {

@@ -82,9 +82,9 @@ void printIdentity(const PfFacts& pf, std::ostream& out) {
     for (const auto& vf : pf.vfs) {
         if (!vf.present || vf.error) continue;
         const auto& id = vf.identity;
-        t.add({std::to_string(vf.index), vf.pciAddress, id.nodeGuid.value_or("-"), id.portGuid.value_or("-"),
-               id.pkey0.value_or("-"), id.pfNodeGuid.value_or("-"), id.pfPortGuid.value_or("-"),
-               vf.pod && vf.pod->guid ? *vf.pod->guid : "-", vf.pod && vf.pod->partition ? *vf.pod->partition : "-"});
+        t.add({std::to_string(vf.index), vf.pciAddress, id.nodeGuid.value_or("-"), id.portGuid.value_or("-"), id.pkey0.value_or("-"),
+               id.pfNodeGuid.value_or("-"), id.pfPortGuid.value_or("-"), vf.pod && vf.pod->guid ? *vf.pod->guid : "-",
+               vf.pod && vf.pod->partition ? *vf.pod->partition : "-"});
     }
     t.print(out, "  ");
 }

@@ -13,9 +13,12 @@ namespace ibvf::diag {
 
 std::string_view socketStateName(SocketState state) {
     switch (state) {
-        case SocketState::Listening: return "listening";
-        case SocketState::NotListening: return "not-listening";
-        case SocketState::Missing: return "missing";
+        case SocketState::Listening:
+            return "listening";
+        case SocketState::NotListening:
+            return "not-listening";
+        case SocketState::Missing:
+            return "missing";
     }
     return "missing";
 }

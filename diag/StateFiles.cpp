@@ -72,8 +72,7 @@ AttachmentScan readAttachments(const fs::path& dir) {
         }
         try {
             // Loaded by its key, as DEL loads it, so what reads as corrupt here fails DEL too.
-            if (auto state = store.load(key->containerId, key->ifname))
-                scan.attachments.push_back(podFactsOf(*state, path));
+            if (auto state = store.load(key->containerId, key->ifname)) scan.attachments.push_back(podFactsOf(*state, path));
         } catch (const cni::Error& e) {
             scan.corrupt.push_back(e.details().empty() ? path.string() + ": " + e.msg() : e.details());
         } catch (const std::exception& e) {
@@ -115,8 +114,7 @@ LeaseFacts leasesOf(const PodFacts& pod, const fs::path& ipamDataDir, std::chron
     lease.dir = dir.string();
     try {
         ipam::LeaseStore store(ipam::StoreLocation{dir, pod.network, lockTimeout});
-        for (const auto& a : store.leasesOf(ipam::AttachmentKey{pod.containerId, pod.ifname}))
-            lease.addresses.push_back(a.toString());
+        for (const auto& a : store.leasesOf(ipam::AttachmentKey{pod.containerId, pod.ifname})) lease.addresses.push_back(a.toString());
     } catch (const cni::Error& e) {
         lease.error = e.details().empty() ? e.msg() : e.msg() + ": " + e.details();
     } catch (const std::exception& e) {

@@ -13,8 +13,7 @@
 
 namespace {
 
-constexpr std::array<const char*, 6> kVariables = {"CNI_COMMAND", "CNI_CONTAINERID", "CNI_NETNS",
-                                                   "CNI_IFNAME",  "CNI_ARGS",        "CNI_PATH"};
+constexpr std::array<const char*, 6> kVariables = {"CNI_COMMAND", "CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_ARGS", "CNI_PATH"};
 
 }  // namespace
 

@@ -13,9 +13,7 @@
 
 namespace ibvf::fuzz {
 
-inline std::string_view asText(const std::uint8_t* data, std::size_t size) {
-    return {reinterpret_cast<const char*>(data), size};
-}
+inline std::string_view asText(const std::uint8_t* data, std::size_t size) { return {reinterpret_cast<const char*>(data), size}; }
 
 // The parts of `text` between separators (no separator: one part, the whole text).
 inline std::vector<std::string_view> split(std::string_view text, char separator) {
@@ -49,8 +47,7 @@ template <class Documented, class... More, class Fn>
 void rejectOnly(Fn&& fn) {
     try {
         rejectOnly<More...>(fn);
-    } catch (const Documented&) {
-    }
+    } catch (const Documented&) {}
 }
 
 }  // namespace ibvf::fuzz

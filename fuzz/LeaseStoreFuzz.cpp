@@ -16,14 +16,14 @@
 #include <string>
 #include <vector>
 
-#include "FuzzInput.hpp"
 #include "FuzzFiles.hpp"
-#include "support/ScratchDir.hpp"
+#include "FuzzInput.hpp"
 #include "cni/Error.hpp"
 #include "ipam/LeaseStore.hpp"
 #include "ipam/Range.hpp"
 #include "ipam/StoreDirectory.hpp"
 #include "ipam/StoreLocation.hpp"
+#include "support/ScratchDir.hpp"
 
 namespace {
 

@@ -86,8 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         try {
             const linux::Fd base = linux::openDirectory(layout.log.string());
             const auto slash = beneath.relative.rfind('/');
-            const linux::Fd parent = linux::directoryBeneath(
-                base.get(), slash == std::string::npos ? "" : beneath.relative.substr(0, slash), true);
+            const linux::Fd parent =
+                linux::directoryBeneath(base.get(), slash == std::string::npos ? "" : beneath.relative.substr(0, slash), true);
             const std::string leaf = slash == std::string::npos ? beneath.relative : beneath.relative.substr(slash + 1);
             (void)linux::openBeneath(parent.get(), leaf, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK, 0600);
         } catch (const std::system_error&) {

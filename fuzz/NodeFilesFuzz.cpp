@@ -15,14 +15,14 @@
 
 #include <rapidjson/document.h>
 
-#include "FuzzInput.hpp"
 #include "FuzzFiles.hpp"
-#include "support/ScratchDir.hpp"
+#include "FuzzInput.hpp"
 #include "cni/Error.hpp"
 #include "linux/AtomicFile.hpp"
 #include "node/AdvertisedVfs.hpp"
 #include "node/AllocationRecord.hpp"
 #include "plugin/DeviceInfoFile.hpp"
+#include "support/ScratchDir.hpp"
 
 namespace {
 
@@ -36,10 +36,8 @@ void checkConfinement(const std::string& requested, const fs::path& dir) {
     } catch (const cni::Error&) {
         return;
     }
-    if (accepted.parent_path() != dir || !accepted.has_filename() || accepted.filename() == "." ||
-        accepted.filename() == "..")
-        fuzz::finding("device-info path '" + requested + "' accepted as " + accepted.string() + ", outside " +
-                      dir.string());
+    if (accepted.parent_path() != dir || !accepted.has_filename() || accepted.filename() == "." || accepted.filename() == "..")
+        fuzz::finding("device-info path '" + requested + "' accepted as " + accepted.string() + ", outside " + dir.string());
 }
 
 void checkPublish(const fs::path& file, const std::string& content, const std::string& bdf) {
@@ -47,15 +45,14 @@ void checkPublish(const fs::path& file, const std::string& content, const std::s
     const auto write = plugin::publishDeviceInfo(file, bdf, "0000:3b:00.0", std::string("mlx5_7"));
     const auto published = linux::readFile(file);
     rapidjson::Document doc;
-    if (!published || doc.Parse<rapidjson::kParseIterativeFlag>(published->c_str(), published->size()).HasParseError() ||
-        !doc.IsObject())
+    if (!published || doc.Parse<rapidjson::kParseIterativeFlag>(published->c_str(), published->size()).HasParseError() || !doc.IsObject())
         fuzz::finding("published device-info is no JSON object");
     const auto pci = doc.FindMember("pci");
     const auto field = [&](const char* name) -> std::string {
         if (pci == doc.MemberEnd() || !pci->value.IsObject()) return {};
         const auto m = pci->value.FindMember(name);
         return m != pci->value.MemberEnd() && m->value.IsString() ? std::string(m->value.GetString(), m->value.GetStringLength())
-                                                                 : std::string();
+                                                                  : std::string();
     };
     if (field("pci-address") != bdf || field("rdma-device") != "mlx5_7")
         fuzz::finding("published device-info lacks the VF's fields: " + *published);
@@ -73,8 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string bdf(fields.size() > 1 ? fields[1] : std::string_view{});
     std::string content;  // everything after the second line
     if (const auto first = text.find('\n'); first != std::string_view::npos) {
-        if (const auto second = text.find('\n', first + 1); second != std::string_view::npos)
-            content = text.substr(second + 1);
+        if (const auto second = text.find('\n', first + 1); second != std::string_view::npos) content = text.substr(second + 1);
     }
 
     checkConfinement(requested, "/var/run/k8s.cni.cncf.io/devinfo/cni");

@@ -43,8 +43,8 @@ std::vector<Interval> walkOrder(const RangeSet& set, const std::optional<net::Ip
 
 }  // namespace
 
-std::optional<net::IpAddress> nextFree(const RangeSet& set, const Exclusions& exclusions,
-                                       const std::optional<net::IpAddress>& lastReserved, const IsTaken& isTaken) {
+std::optional<net::IpAddress> nextFree(const RangeSet& set, const Exclusions& exclusions, const std::optional<net::IpAddress>& lastReserved,
+                                       const IsTaken& isTaken) {
     if (set.empty()) return std::nullopt;
     for (const Interval& iv : walkOrder(set, lastReserved)) {
         const std::optional<std::size_t> rangeIdx = rangeIndexFor(set, iv.lo);
@@ -77,8 +77,7 @@ std::optional<std::string> whyUnassignable(const RangeSet& set, const Exclusions
     return std::nullopt;
 }
 
-std::vector<std::optional<net::IpAddress>> matchRequested(const std::vector<RangeSet>& sets,
-                                                          const std::vector<net::IpAddress>& requested,
+std::vector<std::optional<net::IpAddress>> matchRequested(const std::vector<RangeSet>& sets, const std::vector<net::IpAddress>& requested,
                                                           const std::string& network) {
     std::vector<std::optional<net::IpAddress>> out(sets.size());
     for (const auto& a : requested) {
@@ -86,10 +85,9 @@ std::vector<std::optional<net::IpAddress>> matchRequested(const std::vector<Rang
         for (std::size_t s = 0; s < sets.size() && !placed; ++s) {
             if (!rangeIndexFor(sets[s], a)) continue;
             if (out[s] && *out[s] != a) {
-                throw cni::Error(cni::ErrorCode::IpamFailure,
-                                 "network " + network + ": requested addresses " + out[s]->toString() + " and " +
-                                     a.toString() + " fall into the same range set " + std::to_string(s) +
-                                     "; one address per range set is handed out");
+                throw cni::Error(cni::ErrorCode::IpamFailure, "network " + network + ": requested addresses " + out[s]->toString() +
+                                                                  " and " + a.toString() + " fall into the same range set " +
+                                                                  std::to_string(s) + "; one address per range set is handed out");
             }
             out[s] = a;
             placed = true;
@@ -102,8 +100,8 @@ std::vector<std::optional<net::IpAddress>> matchRequested(const std::vector<Rang
                     ranges += r.describe();
                 }
             }
-            throw cni::Error(cni::ErrorCode::IpamFailure, "network " + network + ": requested address " +
-                                                              a.toString() + " is outside every range (" + ranges + ")");
+            throw cni::Error(cni::ErrorCode::IpamFailure,
+                             "network " + network + ": requested address " + a.toString() + " is outside every range (" + ranges + ")");
         }
     }
     return out;

@@ -19,8 +19,8 @@ using IsTaken = std::function<bool(const net::IpAddress&)>;
 // address when `lastReserved` is absent or no longer in the set. nullopt when the set is full.
 // Excluded blocks are skipped whole, so the cost is one probe per taken address passed over
 // (round robin keeps that near one), not one per address in the set.
-std::optional<net::IpAddress> nextFree(const RangeSet& set, const Exclusions& exclusions,
-                                       const std::optional<net::IpAddress>& lastReserved, const IsTaken& isTaken);
+std::optional<net::IpAddress> nextFree(const RangeSet& set, const Exclusions& exclusions, const std::optional<net::IpAddress>& lastReserved,
+                                       const IsTaken& isTaken);
 
 // Why `a` can never be handed out from `set` (outside its ranges, network/broadcast address,
 // gateway, excluded), or nullopt when it can (whether it is free is the store's business).
@@ -29,8 +29,7 @@ std::optional<std::string> whyUnassignable(const RangeSet& set, const Exclusions
 // Spreads requested addresses over the range sets: entry i is the address asked for in set i.
 // Throws cni::Error(IpamFailure) naming `network` when an address is in no set's ranges or two
 // addresses fall into the same set.
-std::vector<std::optional<net::IpAddress>> matchRequested(const std::vector<RangeSet>& sets,
-                                                          const std::vector<net::IpAddress>& requested,
+std::vector<std::optional<net::IpAddress>> matchRequested(const std::vector<RangeSet>& sets, const std::vector<net::IpAddress>& requested,
                                                           const std::string& network);
 
 }  // namespace ibvf::ipam

@@ -34,8 +34,8 @@ std::unique_ptr<LeaseBackend> openBackend(const BackendConfig& config) {
     if (const EtcdStoreOpener open = g_etcdStore.load()) return open(etcd);
     const std::string why = etcdHandoffFailure();
     throw cni::Error(cni::ErrorCode::IpamFailure,
-                     "network " + etcd.network + ": ipam.backend \"etcd\" is served by " + kEtcdIpamBinary +
-                         ", which could not be run" + (why.empty() ? "" : ": " + why),
+                     "network " + etcd.network + ": ipam.backend \"etcd\" is served by " + kEtcdIpamBinary + ", which could not be run" +
+                         (why.empty() ? "" : ": " + why),
                      std::string("install ") + kEtcdIpamBinary + " beside ibvf-ipam (e.g. in /opt/cni/bin)");
 }
 

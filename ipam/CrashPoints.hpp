@@ -13,19 +13,19 @@ inline void reach(std::string_view step) { fault::reach(step); }
 
 // Every step, in the order an operation passes them.
 inline constexpr std::array<std::string_view, 13> kSteps = {
-    "ipam.add.locked",                // lock held, nothing written
-    "ipam.pending.written",           // a replacement written under the temporary name, not renamed
-    "ipam.add.index-written",         // the attachment's index lists the addresses to take
-    "ipam.add.lease-created",         // one more lease created (after each one)
-    "ipam.add.cursor-written",        // a range set's round-robin cursor moved (after each one)
-    "ipam.add.stale-lease-removed",   // re-ADD: a lease the attachment no longer needs is gone
-    "ipam.add.index-final",           // re-ADD: the index lists exactly the kept addresses
-    "ipam.del.lease-removed",         // after each lease removed
-    "ipam.del.index-removed",         // DEL complete
-    "ipam.gc.lease-removed",          // GC: a lease of a vanished attachment removed
-    "ipam.gc.index-removed",          // GC: its index removed
-    "ipam.gc.orphan-removed",         // GC: a lease no index accounts for removed
-    "ipam.gc.pending-removed",        // GC: a leftover temporary name removed
+    "ipam.add.locked",               // lock held, nothing written
+    "ipam.pending.written",          // a replacement written under the temporary name, not renamed
+    "ipam.add.index-written",        // the attachment's index lists the addresses to take
+    "ipam.add.lease-created",        // one more lease created (after each one)
+    "ipam.add.cursor-written",       // a range set's round-robin cursor moved (after each one)
+    "ipam.add.stale-lease-removed",  // re-ADD: a lease the attachment no longer needs is gone
+    "ipam.add.index-final",          // re-ADD: the index lists exactly the kept addresses
+    "ipam.del.lease-removed",        // after each lease removed
+    "ipam.del.index-removed",        // DEL complete
+    "ipam.gc.lease-removed",         // GC: a lease of a vanished attachment removed
+    "ipam.gc.index-removed",         // GC: its index removed
+    "ipam.gc.orphan-removed",        // GC: a lease no index accounts for removed
+    "ipam.gc.pending-removed",       // GC: a leftover temporary name removed
 };
 
 }  // namespace ibvf::ipam::crash

@@ -52,7 +52,8 @@ etcd::TlsFiles tlsFilesOf(const rapidjson::Value& tls) {
 std::string prefixOf(const rapidjson::Value& backend) {
     std::string p = json::optString(backend, "prefix", "ipam.backend").value_or(kDefaultEtcdPrefix);
     while (p.size() > 1 && p.back() == '/') p.pop_back();
-    if (p.empty() || p.front() != '/' || p == "/") invalid("ipam.backend.prefix '" + p + "' must start with '/' and name a key prefix, e.g. \"/ibvf/ipam\"");
+    if (p.empty() || p.front() != '/' || p == "/")
+        invalid("ipam.backend.prefix '" + p + "' must start with '/' and name a key prefix, e.g. \"/ibvf/ipam\"");
     if (p.find('\0') != std::string::npos) invalid("ipam.backend.prefix contains a NUL byte");
     return p;
 }
@@ -61,8 +62,8 @@ std::string prefixOf(const rapidjson::Value& backend) {
 
 bool isValidNodeName(std::string_view name) {
     return !name.empty() && name.size() <= 253 && std::all_of(name.begin(), name.end(), [](char c) {
-               return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
-           });
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+    });
 }
 
 std::string hostNodeName() {
@@ -96,7 +97,8 @@ std::optional<EtcdBackendConfig> etcdBackendOf(const cni::NetConf& conf) {
     if (const auto* tls = json::optObject(*backend, "tls", "ipam.backend")) c.tls = tlsFilesOf(*tls);
 
     const auto endpoints = json::optStringArray(*backend, "endpoints", "ipam.backend");
-    if (!endpoints || endpoints->empty()) invalid("ipam.backend.endpoints: list at least one etcd client URL, e.g. \"https://10.0.0.1:2379\"");
+    if (!endpoints || endpoints->empty())
+        invalid("ipam.backend.endpoints: list at least one etcd client URL, e.g. \"https://10.0.0.1:2379\"");
     for (std::size_t i = 0; i < endpoints->size(); ++i) {
         try {
             c.endpoints.push_back(etcd::parseEndpoint((*endpoints)[i], c.tls.has_value()));

@@ -17,8 +17,8 @@ inline constexpr const char* kDefaultEtcdPrefix = "/ibvf/ipam";
 inline constexpr std::chrono::milliseconds kDefaultEtcdTimeout{5000};
 
 struct EtcdBackendConfig {
-    std::string network;                  // the config's name
-    std::string nodeName;                 // ipam.nodeName, else the host name
+    std::string network;                      // the config's name
+    std::string nodeName;                     // ipam.nodeName, else the host name
     std::string prefix = kDefaultEtcdPrefix;  // no trailing '/'
     std::vector<etcd::Endpoint> endpoints;
     std::optional<etcd::TlsFiles> tls;

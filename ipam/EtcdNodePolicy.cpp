@@ -63,13 +63,11 @@ std::optional<std::vector<Allowed>> readAllowList(const std::string& file) {
         if (line.empty()) continue;
         try {
             const auto e = etcd::parseEndpoint(line, false);
-            out.push_back({line.find("://") == std::string_view::npos ? std::nullopt : std::optional<bool>(e.tls),
-                           lower(e.host), e.port});
+            out.push_back({line.find("://") == std::string_view::npos ? std::nullopt : std::optional<bool>(e.tls), lower(e.host), e.port});
         } catch (const std::invalid_argument& ex) {
             // The message names the line's text: the admin's file, not a secret.
             throw Error(ErrorCode::InvalidNetworkConfig,
-                        "line " + std::to_string(lineNo) + " of the etcd endpoint allow-list " + file + " is not an endpoint",
-                        ex.what());
+                        "line " + std::to_string(lineNo) + " of the etcd endpoint allow-list " + file + " is not an endpoint", ex.what());
         }
     }
     return out;
@@ -96,9 +94,8 @@ void requireAllowedEndpoints(const std::vector<etcd::Endpoint>& endpoints) {
     for (std::size_t i = 0; i < endpoints.size(); ++i) {
         const auto& e = endpoints[i];
         const std::string host = lower(e.host);
-        const bool ok = std::any_of(allowed->begin(), allowed->end(), [&](const Allowed& a) {
-            return a.host == host && a.port == e.port && (!a.tls || *a.tls == e.tls);
-        });
+        const bool ok = std::any_of(allowed->begin(), allowed->end(),
+                                    [&](const Allowed& a) { return a.host == host && a.port == e.port && (!a.tls || *a.tls == e.tls); });
         if (!ok) {
             throw Error(ErrorCode::InvalidNetworkConfig,
                         "ipam.backend.endpoints[" + std::to_string(i) + "] '" + e.text + "' is not allowed on this node",

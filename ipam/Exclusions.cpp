@@ -17,8 +17,7 @@ Exclusions Exclusions::parse(const std::vector<std::string>& entries, std::strin
         }
         if (!p) {
             throw cni::Error(cni::ErrorCode::InvalidNetworkConfig,
-                             std::string(where) + "[" + std::to_string(i) + "]: '" + text +
-                                 "' is neither an IP address nor a CIDR");
+                             std::string(where) + "[" + std::to_string(i) + "]: '" + text + "' is neither an IP address nor a CIDR");
         }
         // "10.1.2.7/28" excludes the whole /28, as a route would.
         ex.prefixes_.push_back(net::IpPrefix{p->network(), p->length});

@@ -18,7 +18,7 @@ struct IpamConfig {
     std::vector<RangeSet> rangeSets;  // one address per set, in this order
     Exclusions exclusions;
     std::vector<cni::Route> routes;
-    cni::Dns dns;  // from resolvConf
+    cni::Dns dns;           // from resolvConf
     BackendConfig backend;  // where the leases are
 };
 

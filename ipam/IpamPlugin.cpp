@@ -21,9 +21,7 @@ const Range* rangeFor(const IpamConfig& cfg, const net::IpAddress& a) {
     return nullptr;
 }
 
-std::string who(const cni::Request& req) {
-    return "container " + req.env.containerId + " interface " + req.env.ifname;
-}
+std::string who(const cni::Request& req) { return "container " + req.env.containerId + " interface " + req.env.ifname; }
 
 }  // namespace
 
@@ -58,8 +56,7 @@ void IpamPlugin::check(const cni::Request& req) {
         throw cni::Error(cni::ErrorCode::IpamFailure, "network " + req.conf.name + ": " + what);
     };
     for (std::size_t i = 0; i < cfg.rangeSets.size(); ++i) {
-        const bool has = std::any_of(held.begin(), held.end(),
-                                     [&](const net::IpAddress& a) { return rangeIndexFor(cfg.rangeSets[i], a); });
+        const bool has = std::any_of(held.begin(), held.end(), [&](const net::IpAddress& a) { return rangeIndexFor(cfg.rangeSets[i], a); });
         if (!has) fail(who(req) + " holds no lease in range set " + std::to_string(i));
     }
     if (!req.conf.prevResult) return;

@@ -26,8 +26,8 @@ void setupIpamLogging(const cni::Request& req, const std::string& program, std::
     opts.file = s.file;
     opts.defaultFile = true;
     if (!req.env.containerId.empty()) {
-        opts.context = std::string(tag) + (tag.empty() ? "" : " ") + "net=" + req.conf.name +
-                       " cid=" + req.env.containerId.substr(0, 12) + " if=" + req.env.ifname;
+        opts.context = std::string(tag) + (tag.empty() ? "" : " ") + "net=" + req.conf.name + " cid=" + req.env.containerId.substr(0, 12) +
+                       " if=" + req.env.ifname;
     }
     log::setup(opts);
 }

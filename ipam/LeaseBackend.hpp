@@ -41,8 +41,7 @@ public:
     // network and range set on exhaustion or when a requested address is taken or unassignable,
     // cni::Error(TryAgainLater) when the store cannot be had now (lock timeout, etcd
     // unreachable), with nothing claimed.
-    virtual std::vector<net::IpAddress> allocate(const AttachmentKey& who, const std::vector<RangeSet>& sets,
-                                                 const Exclusions& exclusions,
+    virtual std::vector<net::IpAddress> allocate(const AttachmentKey& who, const std::vector<RangeSet>& sets, const Exclusions& exclusions,
                                                  const std::vector<std::optional<net::IpAddress>>& requested) = 0;
 
     // DEL: releases every lease of `who` on this node; returns how many. Nothing to release is not

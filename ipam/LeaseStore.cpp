@@ -28,13 +28,10 @@ std::string addressListText(const std::vector<net::IpAddress>& addrs) {
     return s;
 }
 
-bool contains(const std::vector<net::IpAddress>& v, const net::IpAddress& a) {
-    return std::find(v.begin(), v.end(), a) != v.end();
-}
+bool contains(const std::vector<net::IpAddress>& v, const net::IpAddress& a) { return std::find(v.begin(), v.end(), a) != v.end(); }
 
 std::int64_t nowSeconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 [[noreturn]] void ipamFailure(const StoreLocation& loc, const std::string& what) {
@@ -43,13 +40,12 @@ std::int64_t nowSeconds() {
 
 }  // namespace
 
-std::vector<net::IpAddress> LeaseStore::allocate(const AttachmentKey& who, const std::vector<RangeSet>& sets,
-                                                 const Exclusions& exclusions,
+std::vector<net::IpAddress> LeaseStore::allocate(const AttachmentKey& who, const std::vector<RangeSet>& sets, const Exclusions& exclusions,
                                                  const std::vector<std::optional<net::IpAddress>>& requested) {
     if (!isStorable(who)) {
-        throw Error(ErrorCode::InvalidEnvironment,
-                    "container ID '" + who.containerId + "' / interface '" + who.ifname +
-                        "' cannot key a lease (container IDs up to " + std::to_string(kMaxContainerId) + " bytes)");
+        throw Error(ErrorCode::InvalidEnvironment, "container ID '" + who.containerId + "' / interface '" + who.ifname +
+                                                       "' cannot key a lease (container IDs up to " + std::to_string(kMaxContainerId) +
+                                                       " bytes)");
     }
     auto store = StoreDirectory::open(loc_, true);
     crash::reach("ipam.add.locked");
@@ -88,14 +84,13 @@ std::vector<net::IpAddress> LeaseStore::allocate(const AttachmentKey& who, const
             chosen.push_back(want);
             continue;
         }
-        const auto keep = std::find_if(held.begin(), held.end(),
-                                       [&](const net::IpAddress& a) { return !whyUnassignable(set, exclusions, a); });
+        const auto keep =
+            std::find_if(held.begin(), held.end(), [&](const net::IpAddress& a) { return !whyUnassignable(set, exclusions, a); });
         if (keep != held.end()) {
             chosen.push_back(*keep);
             continue;
         }
-        const auto next = nextFree(set, exclusions, store->readCursor(i),
-                                   [&](const net::IpAddress& a) { return store->hasLease(a); });
+        const auto next = nextFree(set, exclusions, store->readCursor(i), [&](const net::IpAddress& a) { return store->hasLease(a); });
         if (!next) ipamFailure(loc_, "no free address left in range set " + std::to_string(i) + " (" + describeSet(set) + ")");
         chosen.push_back(*next);
         toLink.push_back(*next);

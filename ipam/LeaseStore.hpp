@@ -71,8 +71,7 @@ public:
     // requested, else any assignable one in the set). Throws cni::Error(IpamFailure) naming the
     // network and range set on exhaustion or when a requested address is taken or unassignable,
     // cni::Error(TryAgainLater) when the lock is not had within the timeout, with nothing changed.
-    std::vector<net::IpAddress> allocate(const AttachmentKey& who, const std::vector<RangeSet>& sets,
-                                         const Exclusions& exclusions,
+    std::vector<net::IpAddress> allocate(const AttachmentKey& who, const std::vector<RangeSet>& sets, const Exclusions& exclusions,
                                          const std::vector<std::optional<net::IpAddress>>& requested) override;
 
     // DEL: releases every lease of `who`; returns how many. Nothing to release is not an error.

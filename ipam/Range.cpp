@@ -15,16 +15,13 @@ using cni::ErrorCode;
 // Prefixes this long have no network/broadcast address to avoid.
 bool isPointToPoint(const net::IpPrefix& subnet) { return subnet.length + 1 >= subnet.address.bitLength(); }
 
-bool isNetworkAddress(const net::IpPrefix& subnet, const net::IpAddress& a) {
-    return !isPointToPoint(subnet) && a == subnet.network();
-}
+bool isNetworkAddress(const net::IpPrefix& subnet, const net::IpAddress& a) { return !isPointToPoint(subnet) && a == subnet.network(); }
 
 bool isBroadcast(const net::IpPrefix& subnet, const net::IpAddress& a) {
     return subnet.family() == net::Family::V4 && !isPointToPoint(subnet) && a == subnet.lastAddress();
 }
 
-net::IpAddress parseAddressIn(const net::IpPrefix& subnet, const std::string& text, std::string_view where,
-                              std::string_view field) {
+net::IpAddress parseAddressIn(const net::IpPrefix& subnet, const std::string& text, std::string_view where, std::string_view field) {
     const auto a = net::IpAddress::parse(text);
     if (!a) invalid(where, std::string(field) + " '" + text + "' is not an IP address");
     if (!subnet.contains(*a)) {
@@ -47,17 +44,15 @@ bool Range::isAssignable(const net::IpAddress& a) const {
     return contains(a) && !isNetworkAddress(subnet, a) && !isBroadcast(subnet, a) && gateway != a;
 }
 
-std::string Range::describe() const {
-    return subnet.toString() + " (" + start.toString() + "-" + end.toString() + ")";
-}
+std::string Range::describe() const { return subnet.toString() + " (" + start.toString() + "-" + end.toString() + ")"; }
 
 Range makeRange(const RangeSpec& spec, std::string_view where) {
     if (spec.subnet.empty()) invalid(where, "subnet is required");
     const auto parsed = net::IpPrefix::parse(spec.subnet);
     if (!parsed) invalid(where, "subnet '" + spec.subnet + "' is not a CIDR (address/length)");
     if (parsed->address != parsed->network()) {
-        invalid(where, "subnet " + spec.subnet + " has host bits set; the network is " + parsed->network().toString() +
-                           "/" + std::to_string(parsed->length));
+        invalid(where, "subnet " + spec.subnet + " has host bits set; the network is " + parsed->network().toString() + "/" +
+                           std::to_string(parsed->length));
     }
     Range r;
     r.subnet = *parsed;
@@ -65,8 +60,7 @@ Range makeRange(const RangeSpec& spec, std::string_view where) {
     const net::IpAddress network = r.subnet.network();
     const net::IpAddress last = r.subnet.lastAddress();
 
-    r.start = spec.rangeStart ? parseAddressIn(r.subnet, *spec.rangeStart, where, "rangeStart")
-                              : (p2p ? network : network.next());
+    r.start = spec.rangeStart ? parseAddressIn(r.subnet, *spec.rangeStart, where, "rangeStart") : (p2p ? network : network.next());
     if (spec.rangeEnd) {
         r.end = parseAddressIn(r.subnet, *spec.rangeEnd, where, "rangeEnd");
     } else {
@@ -118,8 +112,8 @@ void validateRangeSets(const std::vector<RangeSet>& sets) {
         if (sets[s].empty()) invalid(where, "a range set needs at least one range");
         for (std::size_t i = 0; i < sets[s].size(); ++i) {
             if (sets[s][i].family() != sets[s][0].family()) {
-                invalid(where, "mixes IPv4 and IPv6 ranges (" + sets[s][0].subnet.toString() + ", " +
-                                   sets[s][i].subnet.toString() + "); use one range set per family");
+                invalid(where, "mixes IPv4 and IPv6 ranges (" + sets[s][0].subnet.toString() + ", " + sets[s][i].subnet.toString() +
+                                   "); use one range set per family");
             }
             all.push_back({&sets[s][i], s, i});
         }
@@ -130,9 +124,8 @@ void validateRangeSets(const std::vector<RangeSet>& sets) {
             const Range& b = *all[j].range;
             if (a.family() != b.family()) continue;
             if (a.start <= b.end && b.start <= a.end) {
-                invalid("ipam.ranges", "range " + a.describe() + " (set " + std::to_string(all[i].set) +
-                                           ") overlaps range " + b.describe() + " (set " + std::to_string(all[j].set) +
-                                           ")");
+                invalid("ipam.ranges", "range " + a.describe() + " (set " + std::to_string(all[i].set) + ") overlaps range " +
+                                           b.describe() + " (set " + std::to_string(all[j].set) + ")");
             }
         }
     }

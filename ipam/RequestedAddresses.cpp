@@ -49,8 +49,7 @@ std::vector<net::IpAddress> requestedAddresses(const cni::Request& req) {
             if (!item.empty()) {
                 const auto a = parseEntry(item);
                 if (!a) {
-                    throw cni::Error(cni::ErrorCode::InvalidEnvironment,
-                                     "CNI_ARGS IP: '" + std::string(item) + "' is not an IP address");
+                    throw cni::Error(cni::ErrorCode::InvalidEnvironment, "CNI_ARGS IP: '" + std::string(item) + "' is not an IP address");
                 }
                 add(out, *a);
             }

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <iterator>
 #include <cstring>
+#include <iterator>
 #include <vector>
 
 #include "cni/Error.hpp"
@@ -36,8 +36,8 @@ std::vector<std::string> words(std::string_view line) {
 // some other file learns nothing of its content.
 bool isDnsName(std::string_view w) {
     return !w.empty() && w.size() <= 253 && std::all_of(w.begin(), w.end(), [](char c) {
-               return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
-           });
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
+    });
 }
 bool isResolverOption(std::string_view w) {  // "rotate", "ndots:5", "edns0", "no-aaaa"
     const auto colon = w.find(':');
@@ -49,8 +49,7 @@ bool isResolverOption(std::string_view w) {  // "rotate", "ndots:5", "edns0", "n
     }
     if (colon == std::string_view::npos) return true;
     const auto value = w.substr(colon + 1);
-    return !value.empty() && value.size() <= 5 &&
-           std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !value.empty() && value.size() <= 5 && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 }  // namespace
@@ -81,9 +80,7 @@ cni::Dns parseResolvConf(std::string_view text) {
 }
 
 cni::Dns readResolvConf(const std::string& path) {
-    const auto refuse = [&](const std::string& why) {
-        return cni::Error(cni::ErrorCode::InvalidNetworkConfig, "ipam.resolvConf: " + why);
-    };
+    const auto refuse = [&](const std::string& why) { return cni::Error(cni::ErrorCode::InvalidNetworkConfig, "ipam.resolvConf: " + why); };
     const auto cannotRead = [&] { return refuse("cannot read " + path + ": " + std::strerror(errno)); };
     // The path comes from a NetworkAttachmentDefinition and is read as root. A regular file of
     // bounded size only, opened without blocking: /dev/zero exhausted memory and a FIFO hung

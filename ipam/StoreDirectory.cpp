@@ -37,8 +37,7 @@ constexpr std::size_t kMaxTimeDigits = 18;
 std::string recordName(const AttachmentKey& k) { return k.containerId + ":" + k.ifname; }
 
 bool isStorable(const AttachmentKey& k) {
-    return k.containerId.size() <= kMaxContainerId && cni::isValidContainerId(k.containerId) &&
-           cni::isValidInterfaceName(k.ifname);
+    return k.containerId.size() <= kMaxContainerId && cni::isValidContainerId(k.containerId) && cni::isValidInterfaceName(k.ifname);
 }
 
 std::string recordText(const AttachmentKey& owner, std::int64_t takenAt, const std::vector<net::IpAddress>& addrs) {
@@ -85,9 +84,9 @@ std::optional<StoreDirectory> StoreDirectory::open(const StoreLocation& loc, boo
     }
     auto lock = linux::FileLock::tryAcquire(loc.dir / kLockFile, loc.lockTimeout);
     if (!lock) {
-        throw cni::Error(cni::ErrorCode::TryAgainLater,
-                         "network " + loc.network + ": the lease store is busy (lock " + (loc.dir / kLockFile).string() +
-                             " not acquired within " + std::to_string(loc.lockTimeout.count()) + " ms)");
+        throw cni::Error(cni::ErrorCode::TryAgainLater, "network " + loc.network + ": the lease store is busy (lock " +
+                                                            (loc.dir / kLockFile).string() + " not acquired within " +
+                                                            std::to_string(loc.lockTimeout.count()) + " ms)");
     }
     Fd dir(::open(loc.dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!dir) throw KernelError(errno, "open lease directory " + loc.dir.string());

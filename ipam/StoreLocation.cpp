@@ -62,9 +62,8 @@ fs::path resolveStoreDir(const fs::path& root, const std::optional<std::string>&
     }
     fs::path dir = resolve(base / network, "ipam.dataDir");
     if (!isStrictlyInside(dir, resolvedRoot)) {
-        throw Error(ErrorCode::InvalidNetworkConfig,
-                    "ipam.dataDir: the lease directory " + (base / network).string() + " resolves to " + dir.string() +
-                        ", outside the allowed root " + resolvedRoot.string());
+        throw Error(ErrorCode::InvalidNetworkConfig, "ipam.dataDir: the lease directory " + (base / network).string() + " resolves to " +
+                                                         dir.string() + ", outside the allowed root " + resolvedRoot.string());
     }
     return dir;
 }

@@ -4,8 +4,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <memory>
-#include <stdexcept>
 #include <optional>
+#include <stdexcept>
 
 #include <spdlog/spdlog.h>
 
@@ -20,12 +20,12 @@
 #include "plugin/IpamClient.hpp"
 #include "plugin/IpoibMtu.hpp"
 #include "plugin/PartitionChild.hpp"
+#include "plugin/PfDriver.hpp"
 #include "plugin/PodNetNs.hpp"
 #include "plugin/RdmaIsolation.hpp"
 #include "plugin/RouteResolution.hpp"
 #include "plugin/UndoStack.hpp"
 #include "plugin/VfResolver.hpp"
-#include "plugin/PfDriver.hpp"
 
 namespace ibvf::plugin {
 namespace {
@@ -52,8 +52,14 @@ linux::LinkInfo findVfNetdev(const linux::VfInfo& vf, const linux::Sysfs& sysfs,
 class AttachFlow {
 public:
     AttachFlow(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx)
-        : req_(req), env_(req.env), cfg_(cfg), ctx_(ctx), gcHeldOff_(holdOffGc()), podNs_(openPodNetNs(env_.netns)),
-          hostNs_(linux::NetNs::current()), pod_(linux::runInNetNs(podNs_, [] { return linux::RouteSocket(); })) {}
+        : req_(req),
+          env_(req.env),
+          cfg_(cfg),
+          ctx_(ctx),
+          gcHeldOff_(holdOffGc()),
+          podNs_(openPodNetNs(env_.netns)),
+          hostNs_(linux::NetNs::current()),
+          pod_(linux::runInNetNs(podNs_, [] { return linux::RouteSocket(); })) {}
 
     cni::Result run() {
         // Everything below would then happen to the host itself: the VF renamed, the pod's
@@ -92,9 +98,9 @@ private:
     linux::FileLock holdOffGc() const {
         auto lock = linux::FileLock::tryAcquire(ctx_.paths.gcLock(), cfg_.lockTimeout, linux::FileLock::Mode::Shared);
         if (!lock) {
-            throw Error(ErrorCode::TryAgainLater, "a GC is collecting IPAM leftovers",
-                        "lock " + ctx_.paths.gcLock().string() + " not acquired within " +
-                            std::to_string(cfg_.lockTimeout.count()) + " ms");
+            throw Error(
+                ErrorCode::TryAgainLater, "a GC is collecting IPAM leftovers",
+                "lock " + ctx_.paths.gcLock().string() + " not acquired within " + std::to_string(cfg_.lockTimeout.count()) + " ms");
         }
         return std::move(*lock);
     }
@@ -113,8 +119,7 @@ private:
         ctx_.store.save(state_);
         undo_.commit();
         faults::reach("attach.committed");
-        spdlog::info("attached {} ({}) to {} as {}", vf().pciAddress, cfg_.vfioPciMode ? "vfio-pci" : link_.name,
-                     env_.netns, env_.ifname);
+        spdlog::info("attached {} ({}) to {} as {}", vf().pciAddress, cfg_.vfioPciMode ? "vfio-pci" : link_.name, env_.netns, env_.ifname);
         return result;
     }
 
@@ -232,8 +237,7 @@ private:
         state_.driver = vf().driver;
         state_.guid = guid->str();
         ctx_.store.save(state_);
-        callPfDriver("set the GUID of VF " + vf().pciAddress,
-                     [&] { vfControl().setGuids(pf, index, guid->value(), guid->value()); });
+        callPfDriver("set the GUID of VF " + vf().pciAddress, [&] { vfControl().setGuids(pf, index, guid->value(), guid->value()); });
         undo_.push("restore the VF GUID", [this, pf, index, node, port] {
             vfControl().setGuids(pf, index, node.value(), port.value());
             rebind();
@@ -287,12 +291,10 @@ private:
         } catch (const linux::KernelError& e) {
             if (e.err() == EOPNOTSUPP) throw rdmaDriverCannotMove(*device, e);
             throw Error(ErrorCode::SystemFailure,
-                        "rdmaIsolation: cannot move RDMA device " + *device + " of VF " + vf().pciAddress + " into the pod",
-                        e.what());
+                        "rdmaIsolation: cannot move RDMA device " + *device + " of VF " + vf().pciAddress + " into the pod", e.what());
         }
-        undo_.push("move RDMA device " + *device + " back to the host", [this, device] {
-            linux::runInNetNs(podNs_, [&] { openRdmaNetns(ctx_)->moveToNetns(*device, hostNs_.fd()); });
-        });
+        undo_.push("move RDMA device " + *device + " back to the host",
+                   [this, device] { linux::runInNetNs(podNs_, [&] { openRdmaNetns(ctx_)->moveToNetns(*device, hostNs_.fd()); }); });
         adoptNetdev(waitForVfNetdev(ctx_.sysfs, host_, vf().pciAddress, "moving its RDMA device"));
         faults::reach("attach.rdma-moved");
         spdlog::info("RDMA device {} of VF {} moved into {}", *device, vf().pciAddress, env_.netns);
@@ -308,11 +310,8 @@ private:
         const auto original = before.linkState.value_or(linux::VfLinkState::Auto);
         state_.vfLinkState = static_cast<unsigned>(original);
         ctx_.store.save(state_);
-        callPfDriver("set the link state of VF " + vf().pciAddress,
-                     [&] { vfControl().setLinkState(pf, index, *cfg_.linkState); });
-        undo_.push("restore the VF link state", [this, pf, index, original] {
-            vfControl().setLinkState(pf, index, original);
-        });
+        callPfDriver("set the link state of VF " + vf().pciAddress, [&] { vfControl().setLinkState(pf, index, *cfg_.linkState); });
+        undo_.push("restore the VF link state", [this, pf, index, original] { vfControl().setLinkState(pf, index, original); });
         faults::reach("attach.link-state-set");
     }
 
@@ -328,8 +327,7 @@ private:
         } catch (const linux::KernelError&) {
             // The kernel can complete the move and then refuse the rename (a name clash that
             // appeared after our check): the VF is then in the pod under its host name.
-            if (auto stranded = pod_.linkByName(link_.name);
-                stranded && linux::formatHwaddr(stranded->hwaddr) == state_.hwaddr) {
+            if (auto stranded = pod_.linkByName(link_.name); stranded && linux::formatHwaddr(stranded->hwaddr) == state_.hwaddr) {
                 pod_.moveToNetNs(stranded->ifindex, hostNs_.fd(), link_.name);
                 if (auto back = host_.linkByName(link_.name)) hostIfindex_ = back->ifindex;
             }
@@ -360,14 +358,13 @@ private:
         try {
             child = linux::runInNetNs(podNs_, [&] { return ctx_.makeIpoibLinks()->createChild(spec); });
         } catch (const linux::KernelError& e) {
-            throw Error(e.err() == EOPNOTSUPP ? ErrorCode::HardwareUnsupported : ErrorCode::SystemFailure,
-                        "cannot create the IPoIB child " + env_.ifname + " for pkey " + cfg_.ipoibChild->str() + " on VF " +
-                            vf().pciAddress,
-                        e.what());
+            throw Error(
+                e.err() == EOPNOTSUPP ? ErrorCode::HardwareUnsupported : ErrorCode::SystemFailure,
+                "cannot create the IPoIB child " + env_.ifname + " for pkey " + cfg_.ipoibChild->str() + " on VF " + vf().pciAddress,
+                e.what());
         }
-        undo_.push("delete partition child " + env_.ifname, [this, child] {
-            linux::runInNetNs(podNs_, [&] { ctx_.makeIpoibLinks()->deleteChild(child); });
-        });
+        undo_.push("delete partition child " + env_.ifname,
+                   [this, child] { linux::runInNetNs(podNs_, [&] { ctx_.makeIpoibLinks()->deleteChild(child); }); });
         state_.childIfindex = child;
         ctx_.store.save(state_);
         auto link = pod_.linkByIndex(child);
@@ -385,8 +382,7 @@ private:
             } catch (const linux::KernelError& e) {
                 if (e.err() != EINVAL) throw;
                 throw Error(ErrorCode::InvalidNetworkConfig,
-                            "mtu " + std::to_string(*cfg_.mtu) + " is refused by " + env_.ifname + " (VF " +
-                                vf().pciAddress + ")",
+                            "mtu " + std::to_string(*cfg_.mtu) + " is refused by " + env_.ifname + " (VF " + vf().pciAddress + ")",
                             std::string(e.what()) + "; the netdev's limits are shown by `ip -d link show`");
             }
             undo_.push("restore the MTU", [this] { pod_.setMtu(iface_.ifindex, iface_.mtu); });
@@ -467,8 +463,10 @@ private:
             result.ips.push_back(std::move(ip));
         }
         result.routes.insert(result.routes.end(), ipamResult_.routes.begin(), ipamResult_.routes.end());
-        if (!cfg_.dns.empty()) result.dns = cfg_.dns;
-        else if (!ipamResult_.dns.empty()) result.dns = ipamResult_.dns;
+        if (!cfg_.dns.empty())
+            result.dns = cfg_.dns;
+        else if (!ipamResult_.dns.empty())
+            result.dns = ipamResult_.dns;
         return result;
     }
 
@@ -476,16 +474,16 @@ private:
     const cni::Env& env_;
     const PluginConfig& cfg_;
     const PluginContext& ctx_;
-    linux::FileLock gcHeldOff_;     // first taken, last released: held through any rollback
+    linux::FileLock gcHeldOff_;  // first taken, last released: held through any rollback
     linux::NetNs podNs_;
     linux::NetNs hostNs_;
     linux::RouteSocket host_;
     linux::RouteSocket pod_;
-    std::optional<ResolvedVf> vf_;   // holds the VF lock until the flow (and any rollback) is over
+    std::optional<ResolvedVf> vf_;  // holds the VF lock until the flow (and any rollback) is over
     linux::LinkInfo link_;          // the VF netdev as found on the host
     int hostIfindex_ = 0;
-    linux::LinkInfo podLink_;       // the VF netdev in the pod
-    linux::LinkInfo iface_;         // CNI_IFNAME: the VF netdev, or its partition child
+    linux::LinkInfo podLink_;  // the VF netdev in the pod
+    linux::LinkInfo iface_;    // CNI_IFNAME: the VF netdev, or its partition child
     node::AttachmentState state_;
     std::unique_ptr<linux::VfControl> vfControl_;
     std::unique_ptr<IpamClient> ipam_;

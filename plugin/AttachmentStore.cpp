@@ -24,9 +24,7 @@ std::filesystem::path AttachmentStore::statePath(const std::string& containerId,
     return node::attachmentStateFileIn(dir_, containerId, ifname);
 }
 
-std::filesystem::path AttachmentStore::claimPath(const std::string& pciAddress) const {
-    return node::vfClaimFileIn(dir_, pciAddress);
-}
+std::filesystem::path AttachmentStore::claimPath(const std::string& pciAddress) const { return node::vfClaimFileIn(dir_, pciAddress); }
 
 std::optional<node::AttachmentState> AttachmentStore::load(const std::string& containerId, const std::string& ifname) const {
     const auto path = statePath(containerId, ifname);
@@ -77,15 +75,12 @@ std::optional<node::AttachmentState> AttachmentStore::holderOf(const std::string
     return load(holder->containerId, holder->ifname);
 }
 
-void AttachmentStore::claim(const std::string& pciAddress, const std::string& containerId,
-                            const std::string& ifname) const {
+void AttachmentStore::claim(const std::string& pciAddress, const std::string& containerId, const std::string& ifname) const {
     linux::makeDirectories(node::vfClaimsDirIn(dir_));
     linux::writeFileAtomic(claimPath(pciAddress), node::attachmentKey(containerId, ifname), 0600, kStateDurability);
 }
 
-void AttachmentStore::releaseClaim(const std::string& pciAddress) const {
-    linux::removeFile(claimPath(pciAddress));
-}
+void AttachmentStore::releaseClaim(const std::string& pciAddress) const { linux::removeFile(claimPath(pciAddress)); }
 
 std::vector<std::string> AttachmentStore::claimsOf(const std::string& containerId, const std::string& ifname) const {
     std::vector<std::string> vfs;

@@ -21,8 +21,7 @@ using cni::ErrorCode;
 }
 
 bool sameRoute(const linux::RouteSpec& want, const linux::RouteSpec& have) {
-    return want.dst.network() == have.dst.network() && want.dst.length == have.dst.length &&
-           (!want.gw || want.gw == have.gw);
+    return want.dst.network() == have.dst.network() && want.dst.length == have.dst.length && (!want.gw || want.gw == have.gw);
 }
 
 // CNI_IFNAME is the child ADD made, and the VF is still in the pod as its parent.
@@ -68,8 +67,8 @@ void check(const cni::Request& req, const PluginConfig& cfg, const PluginContext
     if (state->pkey) {
         checkPartitionChild(*state, pod, *link);
     } else if (linux::formatHwaddr(link->hwaddr) != state->hwaddr) {
-        mismatch(env.ifname + " is not the attached VF", "expected hardware address " + state->hwaddr + ", found " +
-                                                              linux::formatHwaddr(link->hwaddr));
+        mismatch(env.ifname + " is not the attached VF",
+                 "expected hardware address " + state->hwaddr + ", found " + linux::formatHwaddr(link->hwaddr));
     }
     int ourIndex = -1;
     for (std::size_t i = 0; i < expected.interfaces.size(); ++i) {
@@ -87,9 +86,8 @@ void check(const cni::Request& req, const PluginConfig& cfg, const PluginContext
     const auto present = pod.addresses(link->ifindex);
     for (const auto& ip : expected.ips) {
         if (ip.interfaceIndex && *ip.interfaceIndex != ourIndex) continue;
-        const bool found = std::any_of(present.begin(), present.end(), [&](const linux::AddressInfo& a) {
-            return a.address == ip.address;
-        });
+        const bool found =
+            std::any_of(present.begin(), present.end(), [&](const linux::AddressInfo& a) { return a.address == ip.address; });
         if (!found) mismatch("address " + ip.address.toString() + " missing from " + env.ifname, env.netns);
     }
     for (const auto& route : expected.routes) {

@@ -12,10 +12,10 @@
 #include "plugin/FaultPoints.hpp"
 #include "plugin/IpamClient.hpp"
 #include "plugin/PartitionChild.hpp"
+#include "plugin/PfDriver.hpp"
 #include "plugin/RdmaIsolation.hpp"
 #include "plugin/VfResolver.hpp"
 #include "plugin/VfRestore.hpp"
-#include "plugin/PfDriver.hpp"
 
 namespace ibvf::plugin {
 namespace {
@@ -86,9 +86,8 @@ void dropClaimsWithoutState(const PluginContext& ctx) {
 }
 
 bool listed(const std::vector<cni::Attachment>& valid, const node::AttachmentState& state) {
-    return std::any_of(valid.begin(), valid.end(), [&](const cni::Attachment& a) {
-        return a.containerId == state.containerId && a.ifname == state.ifname;
-    });
+    return std::any_of(valid.begin(), valid.end(),
+                       [&](const cni::Attachment& a) { return a.containerId == state.containerId && a.ifname == state.ifname; });
 }
 
 }  // namespace
@@ -115,8 +114,7 @@ void detach(const cni::Request& req, const PluginConfig& cfg, const PluginContex
     if (cfg.guidSource.source == GuidSource::Etcd) releaseEtcdGuid(req);
 }
 
-void collectGarbage(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx,
-                    const std::vector<cni::Attachment>& valid) {
+void collectGarbage(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx, const std::vector<cni::Attachment>& valid) {
     for (const auto& seen : ctx.store.all()) {
         if (seen.network != req.conf.name || listed(valid, seen)) continue;
         // The runtime's list cannot name an ADD that has not reported its result yet. Such an
@@ -126,8 +124,7 @@ void collectGarbage(const cni::Request& req, const PluginConfig& cfg, const Plug
         auto lock = linux::FileLock::tryAcquire(ctx.paths.vfLock(seen.pciAddress), 0ms);
         auto state = ctx.store.load(seen.containerId, seen.ifname);
         if (!lock || (state && state->phase != seen.phase)) {
-            spdlog::info("GC: {} of container {} ({}) is busy; left alone", seen.pciAddress, seen.containerId,
-                         seen.ifname);
+            spdlog::info("GC: {} of container {} ({}) is busy; left alone", seen.pciAddress, seen.containerId, seen.ifname);
             continue;
         }
         spdlog::info("GC: releasing {} of container {} ({})", seen.pciAddress, seen.containerId, seen.ifname);
@@ -139,12 +136,10 @@ void collectGarbage(const cni::Request& req, const PluginConfig& cfg, const Plug
     // With no ADD in flight, every allocation belongs to an attachment whose state can be read
     // now (ADD records its state before it allocates): the IPAM keeps those besides the
     // runtime's list, which cannot name ADDs that finished while this GC ran.
-    auto noAddInFlight =
-        linux::FileLock::tryAcquire(ctx.paths.gcLock(), cfg.lockTimeout, linux::FileLock::Mode::Exclusive);
+    auto noAddInFlight = linux::FileLock::tryAcquire(ctx.paths.gcLock(), cfg.lockTimeout, linux::FileLock::Mode::Exclusive);
     if (!noAddInFlight) {
         throw cni::Error(cni::ErrorCode::TryAgainLater, "ADDs kept running; the IPAM part of GC did not start",
-                         "lock " + ctx.paths.gcLock().string() + " not acquired within " +
-                             std::to_string(cfg.lockTimeout.count()) + " ms");
+                         "lock " + ctx.paths.gcLock().string() + " not acquired within " + std::to_string(cfg.lockTimeout.count()) + " ms");
     }
     auto keep = valid;
     for (const auto& state : ctx.store.all()) {

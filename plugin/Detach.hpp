@@ -15,7 +15,6 @@ void detach(const cni::Request& req, const PluginConfig& cfg, const PluginContex
 
 // GC: every attachment not in `valid` is detached (its VF returned); the IPAM is then told the
 // valid set so it can release the rest.
-void collectGarbage(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx,
-                    const std::vector<cni::Attachment>& valid);
+void collectGarbage(const cni::Request& req, const PluginConfig& cfg, const PluginContext& ctx, const std::vector<cni::Attachment>& valid);
 
 }  // namespace ibvf::plugin

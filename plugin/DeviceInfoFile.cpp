@@ -20,8 +20,10 @@ namespace fs = std::filesystem;
 
 void setString(rapidjson::Value& obj, const char* key, const std::string& value, rapidjson::Document::AllocatorType& a) {
     rapidjson::Value v(value.c_str(), static_cast<rapidjson::SizeType>(value.size()), a);
-    if (auto it = obj.FindMember(key); it != obj.MemberEnd()) it->value = v;
-    else obj.AddMember(rapidjson::StringRef(key), v, a);
+    if (auto it = obj.FindMember(key); it != obj.MemberEnd())
+        it->value = v;
+    else
+        obj.AddMember(rapidjson::StringRef(key), v, a);
 }
 
 }  // namespace
@@ -31,8 +33,7 @@ fs::path confineDeviceInfoPath(const std::string& requested, const fs::path& dir
     const bool inside = path.is_absolute() && path.parent_path() == dir.lexically_normal() && path.has_filename() &&
                         path.filename() != "." && path.filename() != "..";
     if (!inside) {
-        throw Error(ErrorCode::InvalidNetworkConfig,
-                    "runtimeConfig.CNIDeviceInfoFile '" + requested + "' is outside " + dir.string(),
+        throw Error(ErrorCode::InvalidNetworkConfig, "runtimeConfig.CNIDeviceInfoFile '" + requested + "' is outside " + dir.string(),
                     "Multus names a file in its devinfo/cni directory; any other path is refused");
     }
     return path;
@@ -61,8 +62,7 @@ DeviceInfoWrite publishDeviceInfo(const fs::path& path, const std::string& pciAd
     doc.Accept(w);
     try {
         linux::makeDirectories(path.parent_path(), 0755);
-        linux::writeFileAtomic(path, std::string_view(buf.GetString(), buf.GetSize()), 0644,
-                                linux::Durability::CrashSafe);
+        linux::writeFileAtomic(path, std::string_view(buf.GetString(), buf.GetSize()), 0644, linux::Durability::CrashSafe);
     } catch (const linux::KernelError& e) {
         throw Error(ErrorCode::SystemFailure, "cannot write the device-info file " + path.string(), e.what());
     }

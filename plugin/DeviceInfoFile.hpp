@@ -20,8 +20,8 @@ struct DeviceInfoWrite {
 
 // Sets type "pci", version, pci-address, pf-pci-address and (when given) rdma-device, keeping every
 // other field of a file already there. cni::Error(SystemFailure) naming the path.
-DeviceInfoWrite publishDeviceInfo(const std::filesystem::path& path, const std::string& pciAddress,
-                                  const std::string& pfPciAddress, const std::optional<std::string>& rdmaDevice);
+DeviceInfoWrite publishDeviceInfo(const std::filesystem::path& path, const std::string& pciAddress, const std::string& pfPciAddress,
+                                  const std::optional<std::string>& rdmaDevice);
 
 // Puts back what publishDeviceInfo replaced (or removes what it created).
 void revertDeviceInfo(const DeviceInfoWrite& write);

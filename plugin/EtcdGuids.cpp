@@ -10,8 +10,8 @@
 #include "cni/Error.hpp"
 #include "cni/Json.hpp"
 #include "ipam/EtcdHandoff.hpp"
-#include "linux/KernelError.hpp"
 #include "linux/ChildProcess.hpp"
+#include "linux/KernelError.hpp"
 #include "plugin/ExecIpam.hpp"
 
 namespace ibvf::plugin {

@@ -8,8 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "cni/Error.hpp"
-#include "linux/KernelError.hpp"
 #include "linux/ChildProcess.hpp"
+#include "linux/KernelError.hpp"
 
 namespace ibvf::plugin {
 namespace {
@@ -76,8 +76,7 @@ void throwDelegateError(const std::string& type, const linux::ProcessResult& r) 
         std::string details = doc.HasMember("details") && doc["details"].IsString() ? doc["details"].GetString() : "";
         throw Error(code, "IPAM plugin '" + type + "': " + msg, details);
     }
-    std::string how = r.signal != 0 ? "killed by signal " + std::to_string(r.signal)
-                                    : "exited with status " + std::to_string(r.exitCode);
+    std::string how = r.signal != 0 ? "killed by signal " + std::to_string(r.signal) : "exited with status " + std::to_string(r.exitCode);
     throw Error(ErrorCode::IpamFailure, "IPAM plugin '" + type + "' " + how, r.err.empty() ? r.out : r.err);
 }
 

@@ -24,8 +24,7 @@ constexpr const char* kFormatHint =
 
 class EntryReader {
 public:
-    EntryReader(const rapidjson::Value& v, std::size_t position, const std::string& path)
-        : v_(v), path_(path) {
+    EntryReader(const rapidjson::Value& v, std::size_t position, const std::string& path) : v_(v), path_(path) {
         entry_.position = position;
     }
 
@@ -145,8 +144,7 @@ GuidFile GuidFile::parse(std::string_view text, const std::string& path) {
     doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
     if (doc.HasParseError()) {
         throw Error(ErrorCode::InvalidNetworkConfig, "GUID file " + path + " is not JSON",
-                    std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " at offset " +
-                        std::to_string(doc.GetErrorOffset()));
+                    std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " at offset " + std::to_string(doc.GetErrorOffset()));
     }
     if (!doc.IsArray()) throw Error(ErrorCode::InvalidNetworkConfig, "GUID file " + path + " is not a JSON list", kFormatHint);
     GuidFile file;
@@ -171,8 +169,7 @@ GuidFile GuidFile::read(const std::filesystem::path& path) {
     return parse(*text, path.string());
 }
 
-linux::Guid GuidFile::guidFor(const std::string& pfPciAddress, const std::optional<linux::Guid>& pfGuid,
-                               unsigned vfIndex) const {
+linux::Guid GuidFile::guidFor(const std::string& pfPciAddress, const std::optional<linux::Guid>& pfGuid, unsigned vfIndex) const {
     const auto it = std::find_if(entries_.begin(), entries_.end(), [&](const GuidFileEntry& e) {
         return (e.pciAddress && *e.pciAddress == pfPciAddress) || (e.pfGuid && pfGuid && *e.pfGuid == *pfGuid);
     });
@@ -185,14 +182,12 @@ linux::Guid GuidFile::guidFor(const std::string& pfPciAddress, const std::option
     if (!it->guids.empty()) {
         if (vfIndex < it->guids.size()) return it->guids[vfIndex];
         throw Error(ErrorCode::InvalidNetworkConfig,
-                    "GUID file " + path_ + ": " + it->describe() + " has " + std::to_string(it->guids.size()) +
-                        " GUID(s), none for " + who,
+                    "GUID file " + path_ + ": " + it->describe() + " has " + std::to_string(it->guids.size()) + " GUID(s), none for " + who,
                     "VF n takes the n-th GUID of its PF's entry: list at least " + std::to_string(vfIndex + 1));
     }
     const std::uint64_t room = it->rangeEnd->value() - it->rangeStart->value();
     if (vfIndex <= room) return linux::Guid(it->rangeStart->value() + vfIndex);
-    throw Error(ErrorCode::InvalidNetworkConfig,
-                "GUID file " + path_ + ": the range of " + it->describe() + " has no GUID for " + who,
+    throw Error(ErrorCode::InvalidNetworkConfig, "GUID file " + path_ + ": the range of " + it->describe() + " has no GUID for " + who,
                 "VF n takes rangeStart + n: widen the range to at least " + std::to_string(vfIndex + 1) + " GUIDs");
 }
 

@@ -18,13 +18,13 @@
 namespace ibvf::plugin {
 
 struct GuidFileEntry {
-    std::size_t position = 0;              // in the file's list, for messages
+    std::size_t position = 0;  // in the file's list, for messages
     std::optional<std::string> pciAddress;
     std::optional<linux::Guid> pfGuid;
-    std::vector<linux::Guid> guids;       // the list form
+    std::vector<linux::Guid> guids;                   // the list form
     std::optional<linux::Guid> rangeStart, rangeEnd;  // the range form (inclusive)
 
-    std::string describe() const;          // "entry 2 (pci_address 0000:3b:00.0)"
+    std::string describe() const;  // "entry 2 (pci_address 0000:3b:00.0)"
 };
 
 class GuidFile {

@@ -21,8 +21,8 @@ std::optional<linux::Guid> pfNodeGuid(const linux::Sysfs& sysfs, const linux::Vf
     try {
         const auto pf = sysfs.pfByPci(vf.pfPciAddress);
         if (!pf.rdmaDevice) {
-            seen = "PF " + vf.pfPciAddress + " has no RDMA device (" +
-                   (sysfs.pciDeviceDir(vf.pfPciAddress) / "infiniband").string() + " is empty)";
+            seen = "PF " + vf.pfPciAddress + " has no RDMA device (" + (sysfs.pciDeviceDir(vf.pfPciAddress) / "infiniband").string() +
+                   " is empty)";
             return std::nullopt;
         }
         const auto text = sysfs.rdmaNodeGuid(*pf.rdmaDevice);
@@ -44,9 +44,12 @@ std::optional<linux::Guid> pfNodeGuid(const linux::Sysfs& sysfs, const linux::Vf
 GuidSourceConfig GuidSourceConfig::parse(const cni::NetConf& conf) {
     GuidSourceConfig cfg;
     const auto text = cni::json::optString(conf.doc, "guidSource").value_or("");
-    if (text == "pf") cfg.source = GuidSource::Pf;
-    else if (text == "file") cfg.source = GuidSource::File;
-    else if (text == "etcd") cfg.source = GuidSource::Etcd;
+    if (text == "pf")
+        cfg.source = GuidSource::Pf;
+    else if (text == "file")
+        cfg.source = GuidSource::File;
+    else if (text == "etcd")
+        cfg.source = GuidSource::Etcd;
     else if (!text.empty()) {
         throw Error(ErrorCode::InvalidNetworkConfig, "guidSource '" + text + "' is not a GUID source",
                     "use \"pf\" (derived from the PF's GUID), \"file\" (the node's GUID file) or \"etcd\" (leased from guidRange)");
@@ -80,10 +83,14 @@ GuidSourceConfig GuidSourceConfig::parse(const cni::NetConf& conf) {
 
 const char* guidSourceName(GuidSource source) {
     switch (source) {
-        case GuidSource::Pf: return "pf";
-        case GuidSource::File: return "file";
-        case GuidSource::Etcd: return "etcd";
-        case GuidSource::None: break;
+        case GuidSource::Pf:
+            return "pf";
+        case GuidSource::File:
+            return "file";
+        case GuidSource::Etcd:
+            return "etcd";
+        case GuidSource::None:
+            break;
     }
     return "none";
 }
@@ -99,8 +106,7 @@ linux::Guid nodeLocalSourceGuid(GuidSource source, const linux::Sysfs& sysfs, co
     try {
         return linux::deriveVfGuid(*pfGuid, index);
     } catch (const std::invalid_argument& e) {
-        throw Error(ErrorCode::HardwareUnsupported,
-                    "guidSource \"pf\" cannot derive a GUID for VF " + vf.pciAddress + ": " + e.what(),
+        throw Error(ErrorCode::HardwareUnsupported, "guidSource \"pf\" cannot derive a GUID for VF " + vf.pciAddress + ": " + e.what(),
                     "derived GUIDs need a manufactured PF GUID (OUI:03:00:xx:xx:xx); use guidSource \"file\" or \"etcd\"");
     }
 }

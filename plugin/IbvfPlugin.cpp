@@ -27,9 +27,7 @@ void IbvfPlugin::status(const cni::Request& req) {
     if (auto ipam = makeIpamClient(cfg_->ipamType)) ipam->status(req);
 }
 
-void IbvfPlugin::gc(const cni::Request& req, const std::vector<cni::Attachment>& valid) {
-    collectGarbage(req, *cfg_, ctx_, valid);
-}
+void IbvfPlugin::gc(const cni::Request& req, const std::vector<cni::Attachment>& valid) { collectGarbage(req, *cfg_, ctx_, valid); }
 
 std::vector<std::string_view> IbvfPlugin::knownCniArgs() const {
     // What containerd and CRI-O pass, plus IP= for requested addresses (handled by the IPAM).

@@ -6,7 +6,7 @@
 namespace ibvf::plugin {
 namespace {
 constexpr unsigned kArphrdInfiniband = 32;
-constexpr unsigned kDatagramMax = 4092;   // IPOIB_UD_MTU(4096)
+constexpr unsigned kDatagramMax = 4092;    // IPOIB_UD_MTU(4096)
 constexpr unsigned kConnectedMax = 65520;  // IPOIB_CM_MTU
 }  // namespace
 
@@ -28,12 +28,12 @@ void requireMtuFits(unsigned mtu, const linux::LinkInfo& link, const linux::Sysf
     if (!max || mtu <= *max) return;
     const std::string modeName = mode.value_or("datagram");
     throw cni::Error(cni::ErrorCode::InvalidNetworkConfig,
-                     "mtu " + std::to_string(mtu) + " is above the IPoIB " + modeName + "-mode limit of " +
-                         std::to_string(*max) + " for VF " + pciAddress + " (" + link.name + ")",
-                     modeName == "datagram"
-                         ? "use mtu <= 4092 (2044 on a fabric with a 2 KiB IB MTU), or switch the VF to connected "
-                           "mode (echo connected > /sys/class/net/" + link.name + "/mode) for up to 65520"
-                         : "use mtu <= 65520");
+                     "mtu " + std::to_string(mtu) + " is above the IPoIB " + modeName + "-mode limit of " + std::to_string(*max) +
+                         " for VF " + pciAddress + " (" + link.name + ")",
+                     modeName == "datagram" ? "use mtu <= 4092 (2044 on a fabric with a 2 KiB IB MTU), or switch the VF to connected "
+                                              "mode (echo connected > /sys/class/net/" +
+                                                  link.name + "/mode) for up to 65520"
+                                            : "use mtu <= 65520");
 }
 
 }  // namespace ibvf::plugin

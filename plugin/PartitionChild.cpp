@@ -12,8 +12,7 @@ std::string partitionParentName(std::string_view ifname) {
     return std::string(ifname.substr(0, kMaxName - kSuffix.size())) + std::string(kSuffix);
 }
 
-void removePartitionChild(const node::AttachmentState& state, const std::optional<linux::NetNs>& podNs,
-                          const PluginContext& ctx) {
+void removePartitionChild(const node::AttachmentState& state, const std::optional<linux::NetNs>& podNs, const PluginContext& ctx) {
     if (!state.pkey || !podNs) return;
     linux::runInNetNs(*podNs, [&] {
         linux::RouteSocket pod;

@@ -16,7 +16,6 @@ std::string partitionParentName(std::string_view ifname);
 
 // DEL: deletes the child recorded in `state` from the pod, before the VF leaves: a child must
 // not outlive its parent's move. Tolerates "already gone" (it dies with its namespace).
-void removePartitionChild(const node::AttachmentState& state, const std::optional<linux::NetNs>& podNs,
-                          const PluginContext& ctx);
+void removePartitionChild(const node::AttachmentState& state, const std::optional<linux::NetNs>& podNs, const PluginContext& ctx);
 
 }  // namespace ibvf::plugin

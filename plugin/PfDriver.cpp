@@ -5,8 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include "cni/Error.hpp"
-#include "linux/KernelError.hpp"
 #include "linux/Guid.hpp"
+#include "linux/KernelError.hpp"
 #include "linux/VfControl.hpp"
 
 namespace ibvf::plugin {
@@ -25,8 +25,7 @@ int pfIfindexOf(const linux::Sysfs& sysfs, linux::RouteSocket& host, const std::
         if (auto link = host.linkByName(name)) return link->ifindex;
     }
     throw Error(ErrorCode::DeviceNotFound, "PF " + pfPciAddress + " has no netdev in the host namespace",
-                "VF settings are sent to the PF's netdev; sysfs lists: " +
-                    (pf.netdevs.empty() ? std::string("none") : pf.netdevs.front()));
+                "VF settings are sent to the PF's netdev; sysfs lists: " + (pf.netdevs.empty() ? std::string("none") : pf.netdevs.front()));
 }
 
 void requireUsableGuid(const linux::LinkInfo& link, const std::string& pciAddress, int vfIndex) {
@@ -34,14 +33,14 @@ void requireUsableGuid(const linux::LinkInfo& link, const std::string& pciAddres
     if (link.arptype != kArphrdInfiniband) return;
     const auto current = linux::Guid::fromIpoibHwaddr(link.hwaddr);
     if (current && current->valid()) return;
-    throw Error(ErrorCode::InvalidNetworkConfig,
-                "VF " + pciAddress + " has no usable GUID (" + (current ? current->str() : "none") + ")",
+    throw Error(ErrorCode::InvalidNetworkConfig, "VF " + pciAddress + " has no usable GUID (" + (current ? current->str() : "none") + ")",
                 "give one with \"guid\", runtimeConfig.infinibandGUID or \"guidPool\", or set it on the PF "
-                "(ip link set <pf> vf " + std::to_string(vfIndex) + " node_guid <guid> port_guid <guid>)");
+                "(ip link set <pf> vf " +
+                    std::to_string(vfIndex) + " node_guid <guid> port_guid <guid>)");
 }
 
 std::pair<linux::Guid, linux::Guid> guidsToRestore(const linux::VfSettings& before, const linux::LinkInfo& link,
-                                                     const std::string& pciAddress) {
+                                                   const std::string& pciAddress) {
     constexpr unsigned kArphrdInfiniband = 32;
     std::optional<linux::Guid> fromHwaddr;
     if (link.arptype == kArphrdInfiniband) {
@@ -55,12 +54,10 @@ std::pair<linux::Guid, linux::Guid> guidsToRestore(const linux::VfSettings& befo
     const auto node = pick(before.nodeGuid);
     const auto port = pick(before.portGuid);
     if (!node || !port) {
-        throw Error(ErrorCode::HardwareUnsupported,
-                    "cannot read the current GUID of VF " + pciAddress + ", so it could not be restored",
+        throw Error(ErrorCode::HardwareUnsupported, "cannot read the current GUID of VF " + pciAddress + ", so it could not be restored",
                     std::string("the PF reports no GUIDs for its VFs (its driver has no ndo_get_vf_guid) and the "
                                 "VF's netdev ") +
-                        (link.arptype == kArphrdInfiniband ? "carries no GUID in its IPoIB address"
-                                                           : "is not IPoIB"));
+                        (link.arptype == kArphrdInfiniband ? "carries no GUID in its IPoIB address" : "is not IPoIB"));
     }
     return {*node, *port};
 }
@@ -70,8 +67,7 @@ void callPfDriver(const std::string& what, const std::function<void()>& call) {
         call();
     } catch (const linux::KernelError& e) {
         if (e.err() == EOPNOTSUPP) {
-            throw Error(ErrorCode::HardwareUnsupported, "cannot " + what + ": the PF's driver does not support it",
-                        e.what());
+            throw Error(ErrorCode::HardwareUnsupported, "cannot " + what + ": the PF's driver does not support it", e.what());
         }
         if (e.err() == ENODEV) {
             throw Error(ErrorCode::DeviceNotFound, "cannot " + what + ": the PF does not report that VF", e.what());
@@ -90,7 +86,7 @@ void rebindDriver(const linux::Sysfs& sysfs, const std::string& pciAddress, cons
 }
 
 linux::LinkInfo waitForVfNetdev(const linux::Sysfs& sysfs, linux::RouteSocket& host, const std::string& pciAddress,
-                                 const std::string& after) {
+                                const std::string& after) {
     constexpr int kTimeoutMs = 10000;
     auto link = host.waitForLinkNamedBy(
         [&]() -> std::optional<std::string> {
@@ -111,8 +107,7 @@ linux::LinkInfo waitForVfNetdev(const linux::Sysfs& sysfs, linux::RouteSocket& h
     return *link;
 }
 
-linux::LinkInfo rebindVf(const linux::Sysfs& sysfs, linux::RouteSocket& host, const std::string& pciAddress,
-                          const std::string& driver) {
+linux::LinkInfo rebindVf(const linux::Sysfs& sysfs, linux::RouteSocket& host, const std::string& pciAddress, const std::string& driver) {
     rebindDriver(sysfs, pciAddress, driver);
     auto link = waitForVfNetdev(sysfs, host, pciAddress, "rebinding it to " + driver);
     spdlog::info("VF {} rebound to {}: netdev {} (ifindex {})", pciAddress, driver, link.name, link.ifindex);
@@ -130,8 +125,7 @@ void restoreVfGuids(const node::AttachmentState& state, const PluginContext& ctx
     linux::RouteSocket host;
     const int pf = pfIfindexOf(ctx.sysfs, host, state.pfPciAddress);
     auto control = ctx.makeVfControl();
-    callPfDriver("restore the GUID of VF " + state.pciAddress,
-                 [&] { control->setGuids(pf, state.vfIndex, node->value(), port->value()); });
+    callPfDriver("restore the GUID of VF " + state.pciAddress, [&] { control->setGuids(pf, state.vfIndex, node->value(), port->value()); });
     if (state.vfioPciMode) {
         rebindDriver(ctx.sysfs, state.pciAddress, state.driver);  // vfio-pci: no netdev to wait for
     } else if (!state.driver.empty()) {
@@ -153,8 +147,7 @@ void restoreVfLinkState(const node::AttachmentState& state, const PluginContext&
     const int pf = pfIfindexOf(ctx.sysfs, host, state.pfPciAddress);
     const auto original = static_cast<linux::VfLinkState>(*state.vfLinkState);
     auto control = ctx.makeVfControl();
-    callPfDriver("restore the link state of VF " + state.pciAddress,
-                 [&] { control->setLinkState(pf, state.vfIndex, original); });
+    callPfDriver("restore the link state of VF " + state.pciAddress, [&] { control->setLinkState(pf, state.vfIndex, original); });
     spdlog::info("VF {} link state back to {}", state.pciAddress, linux::vfLinkStateName(original));
 }
 

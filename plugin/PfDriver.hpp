@@ -30,7 +30,7 @@ void requireUsableGuid(const linux::LinkInfo& link, const std::string& pciAddres
 // taken from the IPoIB hardware address (bytes 12..19); with neither, nothing could be restored:
 // cni::Error(HardwareUnsupported) naming the VF.
 std::pair<linux::Guid, linux::Guid> guidsToRestore(const linux::VfSettings& before, const linux::LinkInfo& link,
-                                                     const std::string& pciAddress);
+                                                   const std::string& pciAddress);
 
 // Runs a VfControl call; a KernelError becomes a cni::Error saying what was attempted:
 // EOPNOTSUPP -> HardwareUnsupported (the PF's driver cannot do it), ENODEV -> DeviceNotFound
@@ -43,13 +43,12 @@ void rebindDriver(const linux::Sysfs& sysfs, const std::string& pciAddress, cons
 // The VF's netdev, found by its PCI address (sysfs) once it is registered, woken by netlink events;
 // cni::Error after 10 s saying what it was waiting `after` ("rebinding it to mlx5_core").
 linux::LinkInfo waitForVfNetdev(const linux::Sysfs& sysfs, linux::RouteSocket& host, const std::string& pciAddress,
-                                 const std::string& after);
+                                const std::string& after);
 
 // Unbinds the VF from `driver` and binds it again, so the driver takes new GUIDs, then waits for
 // its netdev by the VF's PCI address (sysfs), woken by netlink events: the netdev comes back with
 // a new ifindex and maybe another name, so nothing read before the rebind is trusted.
-linux::LinkInfo rebindVf(const linux::Sysfs& sysfs, linux::RouteSocket& host, const std::string& pciAddress,
-                          const std::string& driver);
+linux::LinkInfo rebindVf(const linux::Sysfs& sysfs, linux::RouteSocket& host, const std::string& pciAddress, const std::string& driver);
 
 // DEL: puts back the VF GUIDs recorded at ADD (then rebinds), when ADD changed them.
 void restoreVfGuids(const node::AttachmentState& state, const PluginContext& ctx);

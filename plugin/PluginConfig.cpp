@@ -187,8 +187,7 @@ void requireIbKubernetesHandover(const cni::NetConf& conf, const PluginConfig& c
     const auto* args = conf.argsCni();
     const auto status = args ? cni::json::optString(*args, kStatusKey, "args.cni") : std::nullopt;
     if (status.value_or("") != "configured") {
-        throw Error(ErrorCode::TryAgainLater,
-                    "ibKubernetesEnabled: ib-kubernetes has not configured this pod yet",
+        throw Error(ErrorCode::TryAgainLater, "ibKubernetesEnabled: ib-kubernetes has not configured this pod yet",
                     std::string("args.cni \"") + kStatusKey + "\" is \"" + status.value_or("") +
                         "\", expected \"configured\"; check that ib-kubernetes runs and reaches the subnet manager");
     }

@@ -41,10 +41,10 @@ struct PluginConfig {
     // runtimeConfig.CNIDeviceInfoFile (capability "CNIDeviceInfoFile"): Multus publishes what we
     // write there (the RDMA device with rdmaIsolation) in the pod's network-status.
     std::optional<std::string> deviceInfoFile;
-    std::string ipamType;                    // empty: no IPAM
+    std::string ipamType;  // empty: no IPAM
     cni::Dns dns;
     std::optional<std::string> logLevel;
-    std::optional<std::string> logFile;     // confined by log::setup (LogPath.hpp)
+    std::optional<std::string> logFile;  // confined by log::setup (LogPath.hpp)
     std::chrono::milliseconds lockTimeout{10000};
 
     // Throws cni::Error(InvalidNetworkConfig) naming the field.

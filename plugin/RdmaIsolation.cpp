@@ -53,8 +53,10 @@ void returnRdmaDevice(const node::AttachmentState& state, const std::optional<li
         rdma->moveToNetns(device, hostNs.fd());
         return true;
     });
-    if (moved) spdlog::info("RDMA device {} back on the host", device);
-    else spdlog::info("RDMA device {} is not in the pod namespace; nothing to return", device);
+    if (moved)
+        spdlog::info("RDMA device {} back on the host", device);
+    else
+        spdlog::info("RDMA device {} is not in the pod namespace; nothing to return", device);
 }
 
 }  // namespace ibvf::plugin

@@ -22,9 +22,7 @@ struct StatePaths {
     // GC then sees no allocation whose attachment state it could not have read.
     std::filesystem::path gcLock() const { return node::gcLockIn(locks); }
     // Written by ibvf-device-plugin on Allocate.
-    std::filesystem::path allocationRecord(std::string_view pciAddress) const {
-        return node::allocationRecordIn(allocations, pciAddress);
-    }
+    std::filesystem::path allocationRecord(std::string_view pciAddress) const { return node::allocationRecordIn(allocations, pciAddress); }
     // ibvf-device-plugin's list of the VFs it offers kubelet, beside the records.
     std::filesystem::path advertisedVfs() const { return node::advertisedVfsFileBeside(allocations); }
 };

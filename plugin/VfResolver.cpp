@@ -20,8 +20,7 @@ linux::FileLock VfResolver::lockVf(const std::string& pciAddress, std::chrono::m
     auto lock = linux::FileLock::tryAcquire(paths_.vfLock(pciAddress), timeout);
     if (!lock) {
         throw Error(ErrorCode::TryAgainLater, "VF " + pciAddress + " is busy with another ADD or DEL",
-                    "lock " + paths_.vfLock(pciAddress).string() + " not acquired within " +
-                        std::to_string(timeout.count()) + " ms");
+                    "lock " + paths_.vfLock(pciAddress).string() + " not acquired within " + std::to_string(timeout.count()) + " ms");
     }
     return std::move(*lock);
 }
@@ -70,9 +69,10 @@ void VfResolver::warnIfNotAllocated(const std::string& bdf) const {
         return;
     }
     if (!resource) return;
-    spdlog::warn("deviceID {} is a VF ibvf-device-plugin offers as {}, but kubelet has not allocated it (no record in "
-                 "{}): kubelet may give it to another pod, whose ADD will then fail with the VF busy",
-                 bdf, *resource, paths_.allocations.string());
+    spdlog::warn(
+        "deviceID {} is a VF ibvf-device-plugin offers as {}, but kubelet has not allocated it (no record in "
+        "{}): kubelet may give it to another pod, whose ADD will then fail with the VF busy",
+        bdf, *resource, paths_.allocations.string());
 }
 
 ResolvedVf VfResolver::fromPf(const std::string& pfNetdev, const PluginConfig& cfg, const std::string& containerId,

@@ -25,18 +25,16 @@ public:
     // With a deviceID: that VF, locked; busy when an attachment (even this one) holds it. Without: the first
     // VF of pfNetdevice that no attachment holds and whose netdev is in the host namespace,
     // chosen under the PF's lock. Either way the VF is claimed for (containerId, ifname).
-    ResolvedVf resolve(const PluginConfig& cfg, const std::string& containerId, const std::string& ifname,
-                       linux::RouteSocket& host) const;
+    ResolvedVf resolve(const PluginConfig& cfg, const std::string& containerId, const std::string& ifname, linux::RouteSocket& host) const;
 
     // The VF of an existing attachment, locked (for DEL/GC). Throws cni::Error(TryAgainLater).
     linux::FileLock lockVf(const std::string& pciAddress, std::chrono::milliseconds timeout) const;
 
 private:
-    ResolvedVf byDeviceId(const std::string& bdf, const PluginConfig& cfg, const std::string& containerId,
-                          const std::string& ifname) const;
+    ResolvedVf byDeviceId(const std::string& bdf, const PluginConfig& cfg, const std::string& containerId, const std::string& ifname) const;
     void warnIfNotAllocated(const std::string& bdf) const;
-    ResolvedVf fromPf(const std::string& pfNetdev, const PluginConfig& cfg, const std::string& containerId,
-                      const std::string& ifname, linux::RouteSocket& host) const;
+    ResolvedVf fromPf(const std::string& pfNetdev, const PluginConfig& cfg, const std::string& containerId, const std::string& ifname,
+                      linux::RouteSocket& host) const;
 
     const linux::Sysfs& sysfs_;
     const StatePaths& paths_;

@@ -37,8 +37,7 @@ std::optional<linux::NetNs> openAttachmentNetNs(const node::AttachmentState& sta
 namespace {
 
 // Moves the netdev out of the pod. Returns false when it is not there.
-bool moveBackFromPod(const node::AttachmentState& state, const linux::NetNs& podNs, const linux::NetNs& hostNs,
-                     linux::RouteSocket& host) {
+bool moveBackFromPod(const node::AttachmentState& state, const linux::NetNs& podNs, const linux::NetNs& hostNs, linux::RouteSocket& host) {
     auto pod = linux::runInNetNs(podNs, [] { return linux::RouteSocket(); });
     auto link = pod.linkByName(state.ifname);
     if (!isOurs(link, state)) {
@@ -51,8 +50,8 @@ bool moveBackFromPod(const node::AttachmentState& state, const linux::NetNs& pod
     const bool nameFree = !host.linkByName(state.hostName);
     // With the original name taken on the host, move it unrenamed: the kernel refuses a clash, and
     // a VF back on the host under a pod name beats a VF stranded in a pod.
-    pod.moveToNetNs(link->ifindex, hostNs.fd(), nameFree ? std::optional<std::string_view>(state.hostName)
-                                                         : std::optional<std::string_view>(std::nullopt));
+    pod.moveToNetNs(link->ifindex, hostNs.fd(),
+                    nameFree ? std::optional<std::string_view>(state.hostName) : std::optional<std::string_view>(std::nullopt));
     return true;
 }
 
@@ -97,8 +96,7 @@ void restoreVfNetdev(const node::AttachmentState& state, const std::optional<lin
         restoreOnHost(state, host, *link);
         spdlog::info("VF {} back on the host as {}", state.pciAddress, state.hostName);
     } else {
-        spdlog::warn("VF {} netdev ({}) not found in the pod or on the host; nothing to restore", state.pciAddress,
-                     state.hwaddr);
+        spdlog::warn("VF {} netdev ({}) not found in the pod or on the host; nothing to restore", state.pciAddress, state.hwaddr);
     }
 }
 

@@ -5,19 +5,19 @@
 namespace ibvf::bench {
 
 ValueOption intOption(std::string_view flag, int& into, int min) {
-    return {flag, [flag, &into, min](const std::string& text) {
-                std::size_t used = 0;
-                int value = 0;
-                try {
-                    value = std::stoi(text, &used);
-                } catch (const std::exception&) {
-                    used = 0;
-                }
-                if (text.empty() || used != text.size() || value < min)
-                    throw std::invalid_argument(std::string(flag) + " wants an integer >= " + std::to_string(min) +
-                                                ", got \"" + text + "\"");
-                into = value;
-            }};
+    return {
+        flag, [flag, &into, min](const std::string& text) {
+            std::size_t used = 0;
+            int value = 0;
+            try {
+                value = std::stoi(text, &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            if (text.empty() || used != text.size() || value < min)
+                throw std::invalid_argument(std::string(flag) + " wants an integer >= " + std::to_string(min) + ", got \"" + text + "\"");
+            into = value;
+        }};
 }
 
 ValueOption textOption(std::string_view flag, std::string& into) {

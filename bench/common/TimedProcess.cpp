@@ -1,15 +1,15 @@
 #include "TimedProcess.hpp"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <fcntl.h>
-#include <filesystem>
 #include <spawn.h>
-#include <stdexcept>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
 
 #include "linux/Fd.hpp"
 
@@ -18,9 +18,7 @@ namespace {
 
 using linux::Fd;
 
-[[noreturn]] void fail(const std::string& what, int err) {
-    throw std::runtime_error(what + ": " + std::strerror(err));
-}
+[[noreturn]] void fail(const std::string& what, int err) { throw std::runtime_error(what + ": " + std::strerror(err)); }
 
 Fd memfd(const char* name) {
     Fd fd(::memfd_create(name, MFD_CLOEXEC));
@@ -55,8 +53,7 @@ const std::string& meterPath() {
     static const std::string path = [] {
         const auto self = std::filesystem::read_symlink("/proc/self/exe");
         const auto meter = self.parent_path() / "ibvf-bench-spawn";
-        if (::access(meter.c_str(), X_OK) != 0)
-            throw std::runtime_error(meter.string() + " missing: build the ibvf-bench-spawn target");
+        if (::access(meter.c_str(), X_OK) != 0) throw std::runtime_error(meter.string() + " missing: build the ibvf-bench-spawn target");
         return meter.string();
     }();
     return path;

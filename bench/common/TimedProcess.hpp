@@ -16,7 +16,7 @@ struct TimedRun {
     // ru_maxrss of the reaped child. wait4() reports RUSAGE_BOTH: the maximum over the child and
     // every descendant it waited for, so a plugin that execs its IPAM reports the larger of the two.
     long maxRssKb = 0;
-    double cpuMs = 0;  // user + system, the child and its waited-for descendants
+    double cpuMs = 0;   // user + system, the child and its waited-for descendants
     int exitCode = -1;  // -1 when killed by a signal
     int signal = 0;
     std::string out;

@@ -52,12 +52,12 @@ void addPortFiles(test::FakeSysfs& sysfs, const std::string& rdma) {
     sysfs.setRdmaPortFile(rdma, 1, "link_layer", "InfiniBand");
     for (const char* c : {"port_xmit_data", "port_rcv_data", "port_xmit_packets", "port_rcv_packets", "port_rcv_errors",
                           "port_xmit_discards", "link_downed", "symbol_error", "port_xmit_wait", "port_rcv_remote_physical_errors",
-                          "port_rcv_switch_relay_errors", "local_link_integrity_errors", "excessive_buffer_overrun_errors",
-                          "VL15_dropped", "port_rcv_constraint_errors", "port_xmit_constraint_errors"})
+                          "port_rcv_switch_relay_errors", "local_link_integrity_errors", "excessive_buffer_overrun_errors", "VL15_dropped",
+                          "port_rcv_constraint_errors", "port_xmit_constraint_errors"})
         sysfs.setRdmaPortFile(rdma, 1, std::string("counters/") + c, "123456789");
-    for (const char* c : {"out_of_buffer", "out_of_sequence", "duplicate_request", "rnr_nak_retry_err", "packet_seq_err",
-                          "implied_nak_seq_err", "local_ack_timeout_err", "resp_local_length_error", "rx_write_requests",
-                          "rx_read_requests", "rx_atomic_requests", "lifespan"})
+    for (const char* c :
+         {"out_of_buffer", "out_of_sequence", "duplicate_request", "rnr_nak_retry_err", "packet_seq_err", "implied_nak_seq_err",
+          "local_ack_timeout_err", "resp_local_length_error", "rx_write_requests", "rx_read_requests", "rx_atomic_requests", "lifespan"})
         sysfs.setRdmaPortFile(rdma, 1, std::string("hw_counters/") + c, "42");
 }
 
@@ -93,19 +93,19 @@ int main(int argc, char** argv) {
         samples.push_back(ms(Clock::now() - t0));
         devices = pools.at(0).devices.size();
     }
-    std::printf("discovery %u PFs x %u VFs: %zu devices, median %.2f ms, p90 %.2f ms, min %.2f ms (%d runs)\n", kPfs,
-                kVfsPerPf, devices, percentile(samples, 0.5), percentile(samples, 0.9), percentile(samples, 0.0), runs);
+    std::printf("discovery %u PFs x %u VFs: %zu devices, median %.2f ms, p90 %.2f ms, min %.2f ms (%d runs)\n", kPfs, kVfsPerPf, devices,
+                percentile(samples, 0.5), percentile(samples, 0.9), percentile(samples, 0.0), runs);
 
     test::dp::TempDir dir;
     const auto kubeletDir = dir.path() / "device-plugins";
     std::filesystem::create_directories(kubeletDir);
     { std::ofstream(dir.path() / "config.json") << configJson; }
     const auto t0 = Clock::now();
-    test::dp::DaemonProcess daemon({"--config", (dir.path() / "config.json").string()},
-                                   {"IBVF_SYSFS_ROOT=" + sysfs.root().string(), "IBVF_KUBELET_DIR=" + kubeletDir.string(),
-                                    "IBVF_RUN_DIR=" + (dir.path() / "run").string(),
-                                    "IBVF_DEVINFO_DIR=" + (dir.path() / "devinfo").string()},
-                                   dir.path() / "daemon.log");
+    test::dp::DaemonProcess daemon(
+        {"--config", (dir.path() / "config.json").string()},
+        {"IBVF_SYSFS_ROOT=" + sysfs.root().string(), "IBVF_KUBELET_DIR=" + kubeletDir.string(),
+         "IBVF_RUN_DIR=" + (dir.path() / "run").string(), "IBVF_DEVINFO_DIR=" + (dir.path() / "devinfo").string()},
+        dir.path() / "daemon.log");
     const auto socket = kubeletDir / "ibvf-rdma-vhca.sock";
     if (!test::dp::waitUntil([&] { return std::filesystem::exists(socket); }, 10s)) {
         std::fprintf(stderr, "daemon did not serve %s:\n%s\n", socket.c_str(), daemon.log().c_str());
@@ -126,12 +126,11 @@ int main(int argc, char** argv) {
 
     // The same daemon serving metrics: scrapes, then what the endpoint added to its RSS.
     const std::uint16_t port = test::LoopbackSocket::open(0).port;
-    test::dp::DaemonProcess metrics({"--config", (dir.path() / "config.json").string(), "--metrics-address",
-                                     "127.0.0.1:" + std::to_string(port)},
-                                    {"IBVF_SYSFS_ROOT=" + sysfs.root().string(), "IBVF_KUBELET_DIR=" + kubeletDir.string(),
-                                     "IBVF_RUN_DIR=" + (dir.path() / "run").string(),
-                                     "IBVF_DEVINFO_DIR=" + (dir.path() / "devinfo").string()},
-                                    dir.path() / "daemon-metrics.log");
+    test::dp::DaemonProcess metrics(
+        {"--config", (dir.path() / "config.json").string(), "--metrics-address", "127.0.0.1:" + std::to_string(port)},
+        {"IBVF_SYSFS_ROOT=" + sysfs.root().string(), "IBVF_KUBELET_DIR=" + kubeletDir.string(),
+         "IBVF_RUN_DIR=" + (dir.path() / "run").string(), "IBVF_DEVINFO_DIR=" + (dir.path() / "devinfo").string()},
+        dir.path() / "daemon-metrics.log");
     const std::string full = "ibvf_pool_devices{resource=\"rdma/vhca\"} " + std::to_string(devices) + "\n";
     if (!test::dp::waitUntil(
             [&] {
@@ -158,9 +157,10 @@ int main(int argc, char** argv) {
         series = static_cast<std::size_t>(std::count(reply.body.begin(), reply.body.end(), '\n'));
     }
     const long rssWith = statusKb(metrics.pid(), "VmRSS");
-    std::printf("metrics: scrape of %zu VFs (%zu lines, %zu bytes): median %.2f ms, p90 %.2f ms, min %.2f ms (%d runs); "
-                "VmRSS %ld kB with the endpoint after the scrapes vs %ld kB without: +%ld kB; VmHWM%s\n",
-                devices, series, bytes, percentile(scrapes, 0.5), percentile(scrapes, 0.9), percentile(scrapes, 0.0), runs,
-                rssWith, rssWithout, rssWith - rssWithout, statusField(metrics.pid(), "VmHWM").c_str());
+    std::printf(
+        "metrics: scrape of %zu VFs (%zu lines, %zu bytes): median %.2f ms, p90 %.2f ms, min %.2f ms (%d runs); "
+        "VmRSS %ld kB with the endpoint after the scrapes vs %ld kB without: +%ld kB; VmHWM%s\n",
+        devices, series, bytes, percentile(scrapes, 0.5), percentile(scrapes, 0.9), percentile(scrapes, 0.0), runs, rssWith, rssWithout,
+        rssWith - rssWithout, statusField(metrics.pid(), "VmHWM").c_str());
     return metrics.terminate() == std::optional<int>(0) ? 0 : 1;
 }

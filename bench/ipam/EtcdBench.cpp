@@ -71,8 +71,8 @@ std::string config(const Contender& c, const std::string& network, const std::st
     std::string s = R"({"cniVersion":"1.0.0","name":")" + network + R"(","type":"bench","ipam":{"type":"ibvf-ipam",)" +
                     R"("ranges":[[{"subnet":")" + subnet + R"("}]],"routes":[{"dst":"0.0.0.0/0"}])" + extra;
     if (c.etcd) {
-        s += R"(,"nodeName":")" + node + R"(","backend":{"type":"etcd","endpoints":[")" + g_endpoint + R"("],"prefix":")" +
-             kPrefix + R"("})";
+        s += R"(,"nodeName":")" + node + R"(","backend":{"type":"etcd","endpoints":[")" + g_endpoint + R"("],"prefix":")" + kPrefix +
+             R"("})";
     } else {
         s += R"(,"dataDir":")" + (g_workdir / "local" / node).string() + "\"";
     }
@@ -80,8 +80,8 @@ std::string config(const Contender& c, const std::string& network, const std::st
 }
 
 std::vector<std::string> cniEnv(const std::string& command, const std::string& cid) {
-    return {"CNI_COMMAND=" + command, "CNI_CONTAINERID=" + cid, "CNI_NETNS=/proc/self/ns/net", "CNI_IFNAME=net1",
-            "CNI_PATH=/opt/cni/bin", "PATH=/usr/bin:/bin", "IBVF_STATE_DIR=" + g_workdir.string()};
+    return {"CNI_COMMAND=" + command, "CNI_CONTAINERID=" + cid, "CNI_NETNS=/proc/self/ns/net",         "CNI_IFNAME=net1",
+            "CNI_PATH=/opt/cni/bin",  "PATH=/usr/bin:/bin",     "IBVF_STATE_DIR=" + g_workdir.string()};
 }
 
 double runOnce(const Contender& c, const std::string& command, const std::string& cid, const std::string& conf) {
@@ -158,11 +158,9 @@ Options parseOptions(int argc, char** argv) {
     Options o;
     if (!ibvf::bench::parseCommandLine(
             argc, argv,
-            {ibvf::bench::intOption("--iterations", o.iterations, 1),
-             ibvf::bench::intOption("--concurrent-rounds", o.concurrentRounds, 1),
-             ibvf::bench::intOption("--curve-samples", o.curveSamples, 1),
-             ibvf::bench::pathOption("--etcd-data", o.etcdData), ibvf::bench::pathOption("--workdir", o.workdir),
-             ibvf::bench::textOption("--build-dir", o.buildDir)})) {
+            {ibvf::bench::intOption("--iterations", o.iterations, 1), ibvf::bench::intOption("--concurrent-rounds", o.concurrentRounds, 1),
+             ibvf::bench::intOption("--curve-samples", o.curveSamples, 1), ibvf::bench::pathOption("--etcd-data", o.etcdData),
+             ibvf::bench::pathOption("--workdir", o.workdir), ibvf::bench::textOption("--build-dir", o.buildDir)})) {
         std::cout << kUsage;
         std::exit(0);
     }
@@ -244,8 +242,8 @@ int main(int argc, char** argv) try {
             for (int i = 0; i < 300; ++i) {
                 const std::string& node = nodes[static_cast<std::size_t>(i % 3)];
                 // The same /22 everywhere: one pool for the etcd nodes, one store per node otherwise.
-                jobs.push_back({c.binary, cniEnv(command, cids[static_cast<std::size_t>(i)]),
-                                config(c, "burst", "10.60.0.0/22", node, extra)});
+                jobs.push_back(
+                    {c.binary, cniEnv(command, cids[static_cast<std::size_t>(i)]), config(c, "burst", "10.60.0.0/22", node, extra)});
             }
             return jobs;
         };
@@ -269,8 +267,8 @@ int main(int argc, char** argv) try {
         printRow("300 ADDs median", {percentile(wallAdd[local.name], 0.5), percentile(wallAdd[direct.name], 0.5)}, "ms");
         printRow("300 ADDs max", {percentile(wallAdd[local.name], 1), percentile(wallAdd[direct.name], 1)}, "ms");
         printRow("300 DELs median", {percentile(wallDel[local.name], 0.5), percentile(wallDel[direct.name], 0.5)}, "ms");
-        std::cout << "\nClaim transactions per ADD in one logged etcd round: " << histogramText(h) << "; whole-set reads: "
-                  << scans << "\n";
+        std::cout << "\nClaim transactions per ADD in one logged etcd round: " << histogramText(h) << "; whole-set reads: " << scans
+                  << "\n";
         std::cout.flush();
     }
 
@@ -291,8 +289,8 @@ int main(int argc, char** argv) try {
                 runOnce(direct, "DEL", "c" + std::to_string(i), conf);
             }
             const fs::path log = g_workdir / (network + ".log");
-            const std::string conf = config(direct, network, "10.70.0.0/22", "node-0",
-                                            R"(,"logLevel":"debug","logFile":")" + log.string() + "\"");
+            const std::string conf =
+                config(direct, network, "10.70.0.0/22", "node-0", R"(,"logLevel":"debug","logFile":")" + log.string() + "\"");
             for (int i = 0; i < opt.curveSamples; ++i) {
                 runOnce(direct, "ADD", "l" + std::to_string(i), conf);
                 runOnce(direct, "DEL", "l" + std::to_string(i), conf);

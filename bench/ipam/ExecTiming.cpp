@@ -59,8 +59,7 @@ Child::Child(Child&& o) noexcept : pid_(std::exchange(o.pid_, -1)), outFd_(std::
 Child::~Child() {
     if (outFd_ >= 0) ::close(outFd_);
     if (pid_ > 0) {
-        while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
-        }
+        while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {}
     }
 }
 
@@ -71,8 +70,7 @@ int Child::wait(std::string& out) {
     ::close(outFd_);
     outFd_ = -1;
     int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
     pid_ = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -28,8 +28,8 @@
 #include <vector>
 
 #include "CommandLine.hpp"
-#include "TimedProcess.hpp"
 #include "ExecTiming.hpp"
+#include "TimedProcess.hpp"
 #include "ipam/LeaseStore.hpp"
 #include "ipam/Range.hpp"
 
@@ -58,21 +58,25 @@ struct Options {
 struct Plugin {
     std::string name;
     std::string binary;
-    std::string type;     // ipam.type
-    fs::path dataDir;     // parent of <network>/
+    std::string type;  // ipam.type
+    fs::path dataDir;  // parent of <network>/
 };
 
 std::string config(const Plugin& p, const std::string& network, const std::string& subnet) {
-    return R"({"cniVersion":"1.0.0","name":")" + network + R"(","type":"bench","ipam":{"type":")" + p.type +
-           R"(","dataDir":")" + p.dataDir.string() + R"(","ranges":[[{"subnet":")" + subnet +
-           R"("}]],"routes":[{"dst":"0.0.0.0/0"}]}})";
+    return R"({"cniVersion":"1.0.0","name":")" + network + R"(","type":"bench","ipam":{"type":")" + p.type + R"(","dataDir":")" +
+           p.dataDir.string() + R"(","ranges":[[{"subnet":")" + subnet + R"("}]],"routes":[{"dst":"0.0.0.0/0"}]}})";
 }
 
 std::string g_stateDirEnv;  // "IBVF_STATE_DIR=<workdir>": ibvf-ipam only writes under its allowed root
 
 std::vector<std::string> cniEnv(const std::string& command, const std::string& cid) {
-    return {"CNI_COMMAND=" + command, "CNI_CONTAINERID=" + cid, "CNI_NETNS=/proc/self/ns/net", "CNI_IFNAME=net1",
-            "CNI_PATH=/usr/lib/cni", "PATH=/usr/bin:/bin", g_stateDirEnv};
+    return {"CNI_COMMAND=" + command,
+            "CNI_CONTAINERID=" + cid,
+            "CNI_NETNS=/proc/self/ns/net",
+            "CNI_IFNAME=net1",
+            "CNI_PATH=/usr/lib/cni",
+            "PATH=/usr/bin:/bin",
+            g_stateDirEnv};
 }
 
 // Runs one command; returns its wall time in ms. Throws with the output when it fails.
@@ -111,8 +115,8 @@ void printTable(const std::string& title, const std::vector<Row>& rows, const st
     std::cout << "\n### " << title << "\n\n| | ibvf-ipam | host-local | ratio |\n|---|---:|---:|---:|\n";
     for (const auto& r : rows) {
         char line[256];
-        std::snprintf(line, sizeof line, "| %s | %.2f %s | %.2f %s | %.2fx |\n", r.what.c_str(), r.ibvf, unit.c_str(),
-                      r.hostLocal, unit.c_str(), r.hostLocal > 0 ? r.ibvf / r.hostLocal : 0.0);
+        std::snprintf(line, sizeof line, "| %s | %.2f %s | %.2f %s | %.2fx |\n", r.what.c_str(), r.ibvf, unit.c_str(), r.hostLocal,
+                      unit.c_str(), r.hostLocal > 0 ? r.ibvf / r.hostLocal : 0.0);
         std::cout << line;
     }
     std::cout.flush();
@@ -156,8 +160,7 @@ int main(int argc, char** argv) try {
     std::vector<Plugin> plugins{{"ibvf-ipam", opt.ibvf, "ibvf-ipam", opt.workdir / "ibvf"},
                                 {"host-local", opt.hostLocal, "host-local", opt.workdir / "host-local"}};
 
-    std::cout << "# ibvf-ipam vs host-local (" << opt.hostLocal << ")\n\nworkdir " << opt.workdir
-              << ", medians unless marked\n";
+    std::cout << "# ibvf-ipam vs host-local (" << opt.hostLocal << ")\n\nworkdir " << opt.workdir << ", medians unless marked\n";
 
     // 0. Start-up: VERSION (no store access) and /bin/true, to separate exec cost from IPAM work.
     {
@@ -176,9 +179,7 @@ int main(int argc, char** argv) try {
         }
         char title[128];
         std::snprintf(title, sizeof title, "Start-up: VERSION (exec, no store); /bin/true: %.2f ms", percentile(trueRuns, 0.5));
-        printTable(title,
-                   {{"VERSION median", percentile(version["ibvf-ipam"], 0.5), percentile(version["host-local"], 0.5)}},
-                   "ms");
+        printTable(title, {{"VERSION median", percentile(version["ibvf-ipam"], 0.5), percentile(version["host-local"], 0.5)}}, "ms");
     }
 
     // 1. ADD+DEL pairs.
@@ -226,8 +227,8 @@ int main(int argc, char** argv) try {
                    {{"ADD peak RSS median", percentile(addRss["ibvf-ipam"], 0.5), percentile(addRss["host-local"], 0.5)},
                     {"DEL peak RSS median", percentile(delRss["ibvf-ipam"], 0.5), percentile(delRss["host-local"], 0.5)}},
                    "MB");
-        printTable("CPU of an ADD (user + system)", {{"ADD CPU median", percentile(addCpu["ibvf-ipam"], 0.5), percentile(addCpu["host-local"], 0.5)}},
-                   "ms");
+        printTable("CPU of an ADD (user + system)",
+                   {{"ADD CPU median", percentile(addCpu["ibvf-ipam"], 0.5), percentile(addCpu["host-local"], 0.5)}}, "ms");
         const auto mb = [](const std::string& path) { return static_cast<double>(fs::file_size(path)) / (1024.0 * 1024.0); };
         printTable("Binary size", {{"size", mb(opt.ibvf), mb(opt.hostLocal)}}, "MB");
     }
@@ -247,8 +248,7 @@ int main(int argc, char** argv) try {
                 }
             }
         }
-        printTable("64 concurrent ADDs (then 64 DELs) on one /24, wall time, " + std::to_string(opt.concurrentRounds) +
-                       " rounds",
+        printTable("64 concurrent ADDs (then 64 DELs) on one /24, wall time, " + std::to_string(opt.concurrentRounds) + " rounds",
                    {{"64 ADDs median", percentile(wallAdd["ibvf-ipam"], 0.5), percentile(wallAdd["host-local"], 0.5)},
                     {"64 ADDs p95", percentile(wallAdd["ibvf-ipam"], 0.95), percentile(wallAdd["host-local"], 0.95)},
                     {"64 DELs median", percentile(wallDel["ibvf-ipam"], 0.5), percentile(wallDel["host-local"], 0.5)}},
@@ -281,13 +281,12 @@ int main(int argc, char** argv) try {
                     runOnce(p, "DEL", cid, conf);
                 }
             }
-            rows.push_back({std::to_string(target) + " leases: ADD median", percentile(add["ibvf-ipam"], 0.5),
-                            percentile(add["host-local"], 0.5)});
-            rows.push_back({std::to_string(target) + " leases: ADD p95", percentile(add["ibvf-ipam"], 0.95),
-                            percentile(add["host-local"], 0.95)});
+            rows.push_back(
+                {std::to_string(target) + " leases: ADD median", percentile(add["ibvf-ipam"], 0.5), percentile(add["host-local"], 0.5)});
+            rows.push_back(
+                {std::to_string(target) + " leases: ADD p95", percentile(add["ibvf-ipam"], 0.95), percentile(add["host-local"], 0.95)});
         }
-        printTable("Allocation time vs existing leases in a /16 (" + std::to_string(opt.curveSamples) + " ADDs each)",
-                   rows, "ms");
+        printTable("Allocation time vs existing leases in a /16 (" + std::to_string(opt.curveSamples) + " ADDs each)", rows, "ms");
     }
 
     return 0;

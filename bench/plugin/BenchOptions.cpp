@@ -22,8 +22,8 @@ const char* usage() {
            "                         [--ablate-state-dir DIR]\n"
            "Runs ibvf (host-local and ibvf-ipam), Go host-device + host-local and the bare netns move\n"
            "side by side on fresh veth stand-ins and namespaces, interleaved; prints a markdown table.\n"
-           "Needs root. Defaults: 40 iterations, 300 VERSION runs, 100 ms settle, binaries from\n"
-           IBVF_BUILD_DIR " and /usr/lib/cni.\n"
+           "Needs root. Defaults: 40 iterations, 300 VERSION runs, 100 ms settle, binaries from\n" IBVF_BUILD_DIR
+           " and /usr/lib/cni.\n"
            "State (ibvf's, the IPAM stores, the fake sysfs) goes to a fresh directory under $TMPDIR\n"
            "(default /tmp). --ablate-state-dir /dev/shm adds both ibvf contenders a second time with\n"
            "their state there, interleaved with the rest: what the state directory's fsyncs cost.\n";
@@ -31,12 +31,12 @@ const char* usage() {
 
 BenchOptions parseOptions(int argc, char** argv) {
     BenchOptions o;
-    o.help = !parseCommandLine(argc, argv,
-                               {intOption("--iterations", o.iterations, 1), intOption("--version-runs", o.versionRuns, 1),
-                                intOption("--settle-ms", o.settleMs, 0), pathOption("--json", o.jsonPath),
-                                pathOption("--plot-data", o.plotDataPath), pathOption("--build-dir", o.buildDir),
-                                pathOption("--cni-dir", o.cniDir), pathOption("--ip", o.ip),
-                                pathOption("--true", o.trueBinary), pathOption("--ablate-state-dir", o.ablateStateDir)});
+    o.help = !parseCommandLine(
+        argc, argv,
+        {intOption("--iterations", o.iterations, 1), intOption("--version-runs", o.versionRuns, 1), intOption("--settle-ms", o.settleMs, 0),
+         pathOption("--json", o.jsonPath), pathOption("--plot-data", o.plotDataPath), pathOption("--build-dir", o.buildDir),
+         pathOption("--cni-dir", o.cniDir), pathOption("--ip", o.ip), pathOption("--true", o.trueBinary),
+         pathOption("--ablate-state-dir", o.ablateStateDir)});
     if (o.ip.empty()) o.ip = defaultIp();
     return o;
 }

@@ -109,8 +109,7 @@ public:
         : CniContender(key, label, o.buildDir / "ibvf",
                        {kHostPath, "CNI_PATH=" + o.cniDir.string(), "IBVF_STATE_DIR=" + (home / "state").string(),
                         "IBVF_RUN_DIR=" + (home / "run").string()}),
-          ipam_(ipam == IbvfIpam::HostLocal ? ipamConfig("host-local", home / "host-local")
-                                            : ipamConfig("ibvf-ipam", std::nullopt)) {
+          ipam_(ipam == IbvfIpam::HostLocal ? ipamConfig("host-local", home / "host-local") : ipamConfig("ibvf-ipam", std::nullopt)) {
         addFixedEnv(sysfs_.envEntry());
         sysfs_.addPf(kPfPci, "ibbenchpf", 8);
         sysfs_.addVf(kPfPci, 0, kVfPci);
@@ -122,8 +121,8 @@ protected:
     void beforeAdd(const Stage& stage) override { sysfs_.setVfNetdev(kVfPci, stage.vfName()); }
 
     std::string netconf(const Stage&) const override {
-        return std::string(R"({"cniVersion":"1.0.0","name":")") + kNetwork + R"(","type":"ibvf","deviceID":")" + kVfPci +
-               R"(","ipam":)" + ipam_ + "}";
+        return std::string(R"({"cniVersion":"1.0.0","name":")") + kNetwork + R"(","type":"ibvf","deviceID":")" + kVfPci + R"(","ipam":)" +
+               ipam_ + "}";
     }
 
 private:
@@ -134,8 +133,7 @@ private:
 class HostDeviceContender : public CniContender {
 public:
     HostDeviceContender(const BenchOptions& o, const BenchDir& dir)
-        : CniContender("host-device", "host-device + host-local", o.cniDir / "host-device",
-                       {kHostPath, "CNI_PATH=" + o.cniDir.string()}),
+        : CniContender("host-device", "host-device + host-local", o.cniDir / "host-device", {kHostPath, "CNI_PATH=" + o.cniDir.string()}),
           ipam_(ipamConfig("host-local", dir.path() / "host-device" / "host-local")) {
         if (::access((o.cniDir / "host-local").c_str(), X_OK) != 0)
             throw std::runtime_error("host-local not found in " + o.cniDir.string());
@@ -143,8 +141,8 @@ public:
 
 protected:
     std::string netconf(const Stage& stage) const override {
-        return std::string(R"({"cniVersion":"1.0.0","name":")") + kNetwork + R"(","type":"host-device","device":")" +
-               stage.vfName() + R"(","ipam":)" + ipam_ + "}";
+        return std::string(R"({"cniVersion":"1.0.0","name":")") + kNetwork + R"(","type":"host-device","device":")" + stage.vfName() +
+               R"(","ipam":)" + ipam_ + "}";
     }
 
 private:
@@ -202,9 +200,7 @@ public:
 
 private:
     using Clock = std::chrono::steady_clock;
-    static double elapsedMs(Clock::time_point start) {
-        return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    }
+    static double elapsedMs(Clock::time_point start) { return std::chrono::duration<double, std::milli>(Clock::now() - start).count(); }
     linux::RouteSocket& host_;
     linux::NetNs hostNs_;
 };
@@ -215,8 +211,7 @@ BenchDir::BenchDir() : BenchDir(fs::temp_directory_path()) {}
 
 BenchDir::BenchDir(const fs::path& base) {
     std::string pattern = (base / "ibvf-bench-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr)
-        throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
     path_ = pattern;
 }
 

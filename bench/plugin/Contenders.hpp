@@ -63,8 +63,7 @@ inline constexpr const char* kVfPci = "0000:3b:00.2";
 enum class IbvfIpam { HostLocal, InProcess };
 
 // `variant` (e.g. "state in /dev/shm") makes a second ibvf contender with its own key and label.
-std::unique_ptr<Contender> makeIbvf(const BenchOptions& options, const BenchDir& dir, IbvfIpam ipam,
-                                    const std::string& variant = {});
+std::unique_ptr<Contender> makeIbvf(const BenchOptions& options, const BenchDir& dir, IbvfIpam ipam, const std::string& variant = {});
 std::unique_ptr<Contender> makeHostDevice(const BenchOptions& options, const BenchDir& dir);
 // `ip link set <vf> netns <pod>` exec'd; DEL: `ip -n <pod> link set <vf> netns <bench pid>`.
 std::unique_ptr<Contender> makeIpFloor(const BenchOptions& options);

@@ -66,14 +66,13 @@ std::vector<Target> judgeTargets(const Results& r) {
     for (const char* key : {kIbvfInProcess, kIbvfHostLocal}) {
         const double rss = at(r.add, key).medianRssKb();
         const std::string note = std::string(key) == kIbvfHostLocal ? " (max of ibvf and the host-local it execs)" : "";
-        t.push_back({"issue 2", "peak RSS of an ADD, " + r.labels.at(key) + note + " < host-device's",
-                     mb(rss) + " vs " + mb(hdRss), rss < hdRss});
+        t.push_back(
+            {"issue 2", "peak RSS of an ADD, " + r.labels.at(key) + note + " < host-device's", mb(rss) + " vs " + mb(hdRss), rss < hdRss});
     }
     t.push_back({"issue 3", "ibvf (ibvf-ipam) ADD median <= 0.6x host-device + host-local",
                  fixed(inproc) + " ms vs " + fixed(hd) + " ms = " + ratio(inproc, hd), inproc <= 0.6 * hd});
     t.push_back({"issue 3", "ibvf (ibvf-ipam) ADD median within 5 ms of the bare netns move (`ip link set netns`, exec'd)",
-                 fixed(inproc) + " ms vs " + fixed(floorIp) + " ms: " + signedMs(inproc - floorIp) + " ms",
-                 inproc - floorIp <= 5.0});
+                 fixed(inproc) + " ms vs " + fixed(floorIp) + " ms: " + signedMs(inproc - floorIp) + " ms", inproc - floorIp <= 5.0});
     return t;
 }
 
@@ -106,16 +105,16 @@ std::string markdownReport(const Results& r, const std::vector<Target>& targets)
     s += "|---|---|---|---|---|\n";
     s += row("ADD median", withFloor(perCni([&](auto& k) { return fixed(at(r.add, k).median()); }),
                                      floors(fixed(ipAdd.median()), fixed(nlAdd.median()))));
-    s += row("ADD p95", withFloor(perCni([&](auto& k) { return fixed(at(r.add, k).p95()); }),
-                                  floors(fixed(ipAdd.p95()), fixed(nlAdd.p95()))));
-    s += row("ADD mean", withFloor(perCni([&](auto& k) { return fixed(at(r.add, k).mean()); }),
-                                   floors(fixed(ipAdd.mean()), fixed(nlAdd.mean()))));
+    s += row("ADD p95",
+             withFloor(perCni([&](auto& k) { return fixed(at(r.add, k).p95()); }), floors(fixed(ipAdd.p95()), fixed(nlAdd.p95()))));
+    s += row("ADD mean",
+             withFloor(perCni([&](auto& k) { return fixed(at(r.add, k).mean()); }), floors(fixed(ipAdd.mean()), fixed(nlAdd.mean()))));
     s += row("DEL median", withFloor(perCni([&](auto& k) { return fixed(at(r.del, k).median()); }),
                                      floors(fixed(ipDel.median()), fixed(nlDel.median()))));
-    s += row("DEL p95", withFloor(perCni([&](auto& k) { return fixed(at(r.del, k).p95()); }),
-                                  floors(fixed(ipDel.p95()), fixed(nlDel.p95()))));
-    s += row("DEL mean", withFloor(perCni([&](auto& k) { return fixed(at(r.del, k).mean()); }),
-                                   floors(fixed(ipDel.mean()), fixed(nlDel.mean()))));
+    s += row("DEL p95",
+             withFloor(perCni([&](auto& k) { return fixed(at(r.del, k).p95()); }), floors(fixed(ipDel.p95()), fixed(nlDel.p95()))));
+    s += row("DEL mean",
+             withFloor(perCni([&](auto& k) { return fixed(at(r.del, k).mean()); }), floors(fixed(ipDel.mean()), fixed(nlDel.mean()))));
     s += row("CHECK median", withFloor(perCni([&](auto& k) { return fixed(at(r.check, k).median()); }), "n/a"));
     s += row("CHECK p95", withFloor(perCni([&](auto& k) { return fixed(at(r.check, k).p95()); }), "n/a"));
     s += row("ADD median / host-device's", withFloor(perCni([&](auto& k) { return ratio(at(r.add, k).median(), hdAdd.median()); }),
@@ -130,9 +129,11 @@ std::string markdownReport(const Results& r, const std::vector<Target>& targets)
     const auto& vIbvf = at(r.version, kIbvf);
     const auto& vHd = at(r.version, kHostDevice);
     const auto& vTrue = at(r.version, kTrue);
-    const std::string ibvfVersion = fixed(vIbvf.median(), 3) + " / " + fixed(vIbvf.p95(), 3) + " (" + ratio(vIbvf.median(), vTrue.median()) + " /bin/true)";
+    const std::string ibvfVersion =
+        fixed(vIbvf.median(), 3) + " / " + fixed(vIbvf.p95(), 3) + " (" + ratio(vIbvf.median(), vTrue.median()) + " /bin/true)";
     s += row("VERSION median / p95 (" + std::to_string(r.versionRuns) + " runs each)",
-             {ibvfVersion, "same binary", fixed(vHd.median(), 3) + " / " + fixed(vHd.p95(), 3) + " (" + ratio(vHd.median(), vTrue.median()) + " /bin/true)",
+             {ibvfVersion, "same binary",
+              fixed(vHd.median(), 3) + " / " + fixed(vHd.p95(), 3) + " (" + ratio(vHd.median(), vTrue.median()) + " /bin/true)",
               "/bin/true " + fixed(vTrue.median(), 3) + " / " + fixed(vTrue.p95(), 3)});
     s += row("binary size", {sizeOf(r, "ibvf") + " + " + sizeOf(r, "host-local"),
                              sizeOf(r, "ibvf") + " (standalone " + sizeOf(r, "ibvf-ipam") + ", not exec'd)",
@@ -140,23 +141,20 @@ std::string markdownReport(const Results& r, const std::vector<Target>& targets)
     if (!r.ablateStateDir.empty()) {
         const auto alt = [](const std::string& k) { return k + kAltSuffix; };
         const auto both = [&](auto cell) { return std::vector<std::string>{cell(kIbvfHostLocal), cell(kIbvfInProcess)}; };
-        s += "\nAblation, same run: ibvf's state (attachments, claims, ibvf-ipam leases, host-local's files) in " +
-             r.ablateStateDir + " instead of the default temp dir.\n\n";
+        s += "\nAblation, same run: ibvf's state (attachments, claims, ibvf-ipam leases, host-local's files) in " + r.ablateStateDir +
+             " instead of the default temp dir.\n\n";
         s += row("operation", both([&](const std::string& k) { return r.labels.at(alt(k)); }));
         s += "|---|---|---|\n";
-        s += row("ADD median / mean", both([&](const std::string& k) {
-                     return fixed(at(r.add, alt(k)).median()) + " / " + fixed(at(r.add, alt(k)).mean());
-                 }));
-        s += row("same, state in the default temp dir", both([&](const std::string& k) {
-                     return fixed(at(r.add, k).median()) + " / " + fixed(at(r.add, k).mean());
-                 }));
-        s += row("DEL median / mean", both([&](const std::string& k) {
-                     return fixed(at(r.del, alt(k)).median()) + " / " + fixed(at(r.del, alt(k)).mean());
-                 }));
-        s += row("same, state in the default temp dir", both([&](const std::string& k) {
-                     return fixed(at(r.del, k).median()) + " / " + fixed(at(r.del, k).mean());
-                 }));
-        s += row("ADD median - `ip` floor", both([&](const std::string& k) { return signedMs(at(r.add, alt(k)).median() - ipAdd.median()); }));
+        s += row("ADD median / mean",
+                 both([&](const std::string& k) { return fixed(at(r.add, alt(k)).median()) + " / " + fixed(at(r.add, alt(k)).mean()); }));
+        s += row("same, state in the default temp dir",
+                 both([&](const std::string& k) { return fixed(at(r.add, k).median()) + " / " + fixed(at(r.add, k).mean()); }));
+        s += row("DEL median / mean",
+                 both([&](const std::string& k) { return fixed(at(r.del, alt(k)).median()) + " / " + fixed(at(r.del, alt(k)).mean()); }));
+        s += row("same, state in the default temp dir",
+                 both([&](const std::string& k) { return fixed(at(r.del, k).median()) + " / " + fixed(at(r.del, k).mean()); }));
+        s += row("ADD median - `ip` floor",
+                 both([&](const std::string& k) { return signedMs(at(r.add, alt(k)).median() - ipAdd.median()); }));
     }
     s += "\nTargets:\n\n";
     for (const auto& t : targets)
@@ -179,15 +177,23 @@ void writeJsonReport(const std::filesystem::path& path, const Results& r, const 
         for (const auto& [name, samples] : m) {
             key(name);
             w.StartObject();
-            key("median_ms"); w.Double(samples.median());
-            key("p95_ms"); w.Double(samples.p95());
-            key("mean_ms"); w.Double(samples.mean());
-            key("wall_ms"); numbers(samples.wallMs);
+            key("median_ms");
+            w.Double(samples.median());
+            key("p95_ms");
+            w.Double(samples.p95());
+            key("mean_ms");
+            w.Double(samples.mean());
+            key("wall_ms");
+            numbers(samples.wallMs);
             if (!samples.maxRssKb.empty()) {
-                key("median_max_rss_kb"); w.Double(samples.medianRssKb());
-                key("max_rss_kb"); numbers(samples.maxRssKb);
-                key("median_cpu_ms"); w.Double(samples.medianCpuMs());
-                key("cpu_ms"); numbers(samples.cpuMs);
+                key("median_max_rss_kb");
+                w.Double(samples.medianRssKb());
+                key("max_rss_kb");
+                numbers(samples.maxRssKb);
+                key("median_cpu_ms");
+                w.Double(samples.medianCpuMs());
+                key("cpu_ms");
+                numbers(samples.cpuMs);
             }
             w.EndObject();
         }
@@ -197,14 +203,22 @@ void writeJsonReport(const std::filesystem::path& path, const Results& r, const 
     w.StartObject();
     key("config");
     w.StartObject();
-    key("iterations"); w.Int(r.iterations);
-    key("warmup_rounds"); w.Int(r.warmupRounds);
-    key("version_runs"); w.Int(r.versionRuns);
-    key("settle_ms"); w.Int(r.settleMs);
-    key("kernel"); str(r.kernel);
-    key("ablate_state_dir"); str(r.ablateStateDir);
-    key("loadavg_before"); str(r.loadBefore);
-    key("loadavg_after"); str(r.loadAfter);
+    key("iterations");
+    w.Int(r.iterations);
+    key("warmup_rounds");
+    w.Int(r.warmupRounds);
+    key("version_runs");
+    w.Int(r.versionRuns);
+    key("settle_ms");
+    w.Int(r.settleMs);
+    key("kernel");
+    str(r.kernel);
+    key("ablate_state_dir");
+    str(r.ablateStateDir);
+    key("loadavg_before");
+    str(r.loadBefore);
+    key("loadavg_after");
+    str(r.loadAfter);
     w.EndObject();
     key("labels");
     w.StartObject();
@@ -213,10 +227,14 @@ void writeJsonReport(const std::filesystem::path& path, const Results& r, const 
         str(label);
     }
     w.EndObject();
-    key("add"); series(r.add);
-    key("del"); series(r.del);
-    key("check"); series(r.check);
-    key("version"); series(r.version);
+    key("add");
+    series(r.add);
+    key("del");
+    series(r.del);
+    key("check");
+    series(r.check);
+    key("version");
+    series(r.version);
     key("version_binaries");
     w.StartObject();
     for (const auto& [k, p] : r.versionBinaries) {
@@ -229,8 +247,10 @@ void writeJsonReport(const std::filesystem::path& path, const Results& r, const 
     for (const auto& [k, size] : r.sizes) {
         key(k);
         w.StartObject();
-        key("path"); str(size.path.string());
-        key("bytes"); w.Uint64(size.bytes);
+        key("path");
+        str(size.path.string());
+        key("bytes");
+        w.Uint64(size.bytes);
         w.EndObject();
     }
     w.EndObject();
@@ -238,10 +258,14 @@ void writeJsonReport(const std::filesystem::path& path, const Results& r, const 
     w.StartArray();
     for (const auto& t : targets) {
         w.StartObject();
-        key("source"); str(t.source);
-        key("what"); str(t.what);
-        key("measured"); str(t.measured);
-        key("met"); w.Bool(t.met);
+        key("source");
+        str(t.source);
+        key("what");
+        str(t.what);
+        key("measured");
+        str(t.measured);
+        key("met");
+        w.Bool(t.met);
         w.EndObject();
     }
     w.EndArray();
@@ -261,8 +285,10 @@ void writePlotData(const std::filesystem::path& path, const Results& r) {
         out += op;
         for (const auto& key : columns) {
             const auto it = series.find(key);
-            if (it == series.end() || it->second.wallMs.empty()) out += " NaN NaN";
-            else out += " " + fixed(it->second.median()) + " " + fixed(it->second.p95());
+            if (it == series.end() || it->second.wallMs.empty())
+                out += " NaN NaN";
+            else
+                out += " " + fixed(it->second.median()) + " " + fixed(it->second.p95());
         }
         out += "\n";
     };

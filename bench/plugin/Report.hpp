@@ -35,13 +35,13 @@ struct Results {
     int versionRuns = 0;
     int settleMs = 0;
     std::string kernel;
-    std::string loadBefore;  // /proc/loadavg when the run started and ended: a busy machine
-    std::string loadAfter;   // (parallel builds, other benchmarks) makes every number noisy
+    std::string loadBefore;                     // /proc/loadavg when the run started and ended: a busy machine
+    std::string loadAfter;                      // (parallel builds, other benchmarks) makes every number noisy
     std::map<std::string, std::string> labels;  // contender key -> label
     std::map<std::string, Samples> add;         // contender key -> samples
     std::map<std::string, Samples> del;
-    std::map<std::string, Samples> check;       // CNI contenders only
-    std::map<std::string, Samples> version;     // "ibvf", "host-device", "true"
+    std::map<std::string, Samples> check;    // CNI contenders only
+    std::map<std::string, Samples> version;  // "ibvf", "host-device", "true"
     std::map<std::string, std::filesystem::path> versionBinaries;
     std::map<std::string, BinarySize> sizes;
     std::string ablateStateDir;  // empty: no ablation contenders    // "ibvf", "ibvf-ipam", "host-device", "host-local", "ip"

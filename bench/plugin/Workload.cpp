@@ -24,8 +24,7 @@ Stage::Stage(linux::RouteSocket& host) : podNs_(openPod(pod_)) {
 void expectInPod(const Stage& stage, const std::string& podName, const std::string& who) {
     if (!test::linkExistsIn(stage.podPath(), podName))
         throw std::runtime_error(who + ": " + podName + " is not in " + stage.podPath() + " after ADD");
-    if (test::linkExistsIn("", stage.vfName()))
-        throw std::runtime_error(who + ": " + stage.vfName() + " is still on the host after ADD");
+    if (test::linkExistsIn("", stage.vfName())) throw std::runtime_error(who + ": " + stage.vfName() + " is still on the host after ADD");
 }
 
 void expectBackOnHost(const Stage& stage, const std::string& podName, const std::string& who) {

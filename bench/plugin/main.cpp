@@ -10,10 +10,10 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -68,8 +68,7 @@ std::string loadAverage() {
 void warnIfBusy(const std::string& load) {
     double oneMinute = 0;
     std::istringstream(load) >> oneMinute;
-    if (oneMinute >= 1.0)
-        std::cerr << "warning: load average " << load << ": something else is running, expect noisy numbers\n";
+    if (oneMinute >= 1.0) std::cerr << "warning: load average " << load << ": something else is running, expect noisy numbers\n";
 }
 
 void record(Samples& s, const OpResult& r) {
@@ -78,8 +77,8 @@ void record(Samples& s, const OpResult& r) {
     if (r.cpuMs) s.cpuMs.push_back(*r.cpuMs);
 }
 
-void addDelRounds(const BenchOptions& o, std::vector<std::unique_ptr<Contender>>& contenders,
-                  ibvf::linux::RouteSocket& host, Results& results) {
+void addDelRounds(const BenchOptions& o, std::vector<std::unique_ptr<Contender>>& contenders, ibvf::linux::RouteSocket& host,
+                  Results& results) {
     const std::string pid = std::to_string(::getpid());
     const int total = kWarmupRounds + o.iterations;
     for (int round = 0; round < total; ++round) {
@@ -112,9 +111,8 @@ void addDelRounds(const BenchOptions& o, std::vector<std::unique_ptr<Contender>>
 
 // Start-up cost: a CNI VERSION call does no work beyond printing a constant.
 void versionRounds(const BenchOptions& o, Results& results) {
-    results.versionBinaries = {{keys::kIbvf, o.buildDir / "ibvf"},
-                               {keys::kHostDevice, o.cniDir / "host-device"},
-                               {keys::kTrue, o.trueBinary}};
+    results.versionBinaries = {
+        {keys::kIbvf, o.buildDir / "ibvf"}, {keys::kHostDevice, o.cniDir / "host-device"}, {keys::kTrue, o.trueBinary}};
     const std::vector<std::string> order = {keys::kIbvf, keys::kHostDevice, keys::kTrue};
     const std::vector<std::string> env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "CNI_COMMAND=VERSION"};
     const std::string input = R"({"cniVersion":"1.0.0"})";
@@ -132,10 +130,10 @@ void versionRounds(const BenchOptions& o, Results& results) {
 
 void measureSizes(const BenchOptions& o, Results& results) {
     const std::vector<std::pair<std::string, fs::path>> binaries = {{"ibvf", o.buildDir / "ibvf"},
-                                                                     {"ibvf-ipam", o.buildDir / "ibvf-ipam"},
-                                                                     {"host-device", o.cniDir / "host-device"},
-                                                                     {"host-local", o.cniDir / "host-local"},
-                                                                     {"ip", fs::canonical(o.ip)}};
+                                                                    {"ibvf-ipam", o.buildDir / "ibvf-ipam"},
+                                                                    {"host-device", o.cniDir / "host-device"},
+                                                                    {"host-local", o.cniDir / "host-local"},
+                                                                    {"ip", fs::canonical(o.ip)}};
     for (const auto& [name, path] : binaries) results.sizes[name] = {name, path, fs::file_size(path)};
 }
 

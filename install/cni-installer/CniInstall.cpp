@@ -31,8 +31,7 @@ InstallOutcome installOne(const fs::path& sourceDir, const fs::path& destDir, co
         // An empty source is a broken image, and copying it would break every pod start on the node.
         if (content->empty()) throw InstallError("install " + what + ": " + source.string() + " is empty");
 
-        if (linux::readFile(dest) == content && hasExecutableMode(dest))
-            return {name, InstallAction::AlreadyCurrent, content->size()};
+        if (linux::readFile(dest) == content && hasExecutableMode(dest)) return {name, InstallAction::AlreadyCurrent, content->size()};
 
         linux::writeFileAtomic(dest, *content, kExecutableMode, linux::Durability::Durable);
         // Read back through a fresh open: a filesystem that lost or mangled the write (full disk

@@ -17,9 +17,9 @@ public:
 };
 
 struct InstallRequest {
-    std::filesystem::path sourceDir;   // where the image keeps them, e.g. /usr/lib/cni
-    std::filesystem::path destDir;     // the node's directory as mounted, e.g. /host/opt/cni/bin
-    std::vector<std::string> binaries; // file names, e.g. {"ibvf", "ibvf-ipam"}
+    std::filesystem::path sourceDir;    // where the image keeps them, e.g. /usr/lib/cni
+    std::filesystem::path destDir;      // the node's directory as mounted, e.g. /host/opt/cni/bin
+    std::vector<std::string> binaries;  // file names, e.g. {"ibvf", "ibvf-ipam"}
 };
 
 enum class InstallAction { Copied, AlreadyCurrent };

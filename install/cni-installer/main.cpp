@@ -73,8 +73,7 @@ int main(int argc, char** argv) {
     try {
         for (const auto& outcome : ibvf::install::installBinaries(request)) {
             spdlog::info("{} {} ({} bytes)", (request.destDir / outcome.binary).string(),
-                         outcome.action == ibvf::install::InstallAction::Copied ? "installed" : "already current",
-                         outcome.bytes);
+                         outcome.action == ibvf::install::InstallAction::Copied ? "installed" : "already current", outcome.bytes);
         }
     } catch (const ibvf::install::InstallError& e) {
         spdlog::error("{}", e.what());
@@ -84,8 +83,7 @@ int main(int argc, char** argv) {
 
     spdlog::info("installed; waiting for SIGTERM");
     int sig = 0;
-    while (sigwait(&stop, &sig) != 0) {
-    }
+    while (sigwait(&stop, &sig) != 0) {}
     spdlog::info("stopping on signal {}; the installed binaries stay for the pods that use them", sig);
     return 0;
 }

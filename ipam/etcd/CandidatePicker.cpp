@@ -45,8 +45,7 @@ std::optional<net::IpAddress> CandidatePicker::next() {
     return pickIn(set_);
 }
 
-void CandidatePicker::missed(const net::IpAddress& candidate, const net::IpAddress& through,
-                             const std::vector<net::IpAddress>& taken) {
+void CandidatePicker::missed(const net::IpAddress& candidate, const net::IpAddress& through, const std::vector<net::IpAddress>& taken) {
     taken_.insert(candidate);
     taken_.insert(taken.begin(), taken.end());
     window_.emplace(candidate, through);

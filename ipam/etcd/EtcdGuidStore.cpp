@@ -38,8 +38,10 @@ std::optional<linux::Guid> parseHex16(std::string_view s) {
     std::uint64_t v = 0;
     for (char c : s) {
         int d = -1;
-        if (c >= '0' && c <= '9') d = c - '0';
-        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            d = c - 'a' + 10;
         if (d < 0) return std::nullopt;
         v = (v << 4) | static_cast<std::uint64_t>(d);
     }
@@ -48,22 +50,17 @@ std::optional<linux::Guid> parseHex16(std::string_view s) {
 
 std::string guidBase(const std::string& prefix) { return prefix + "/_guid"; }
 
-bool keyable(const AttachmentKey& who) {
-    return cni::isValidContainerId(who.containerId) && cni::isValidInterfaceName(who.ifname);
-}
+bool keyable(const AttachmentKey& who) { return cni::isValidContainerId(who.containerId) && cni::isValidInterfaceName(who.ifname); }
 
 }  // namespace
 
-std::string EtcdGuidStore::leaseKey(const std::string& prefix, linux::Guid guid) {
-    return guidBase(prefix) + "/leases/" + hex16(guid);
-}
+std::string EtcdGuidStore::leaseKey(const std::string& prefix, linux::Guid guid) { return guidBase(prefix) + "/leases/" + hex16(guid); }
 
 std::string EtcdGuidStore::nodePrefix(const std::string& prefix, const std::string& node, const std::string& network) {
     return guidBase(prefix) + "/nodes/" + node + "/" + network + "/";
 }
 
-EtcdGuidStore::EtcdGuidStore(EtcdBackendConfig config)
-    : cfg_(std::move(config)), client_(connectEtcd(cfg_)), rng_(randomSeed()) {}
+EtcdGuidStore::EtcdGuidStore(EtcdBackendConfig config) : cfg_(std::move(config)), client_(connectEtcd(cfg_)), rng_(randomSeed()) {}
 
 EtcdGuidStore::~EtcdGuidStore() = default;
 
@@ -119,8 +116,7 @@ linux::Guid EtcdGuidStore::allocate(const AttachmentKey& who, const linux::GuidR
             }
             const std::uint64_t span = range.last.value() - range.first.value();  // size - 1
             if (taken.size() > span) {
-                throw Error(ErrorCode::IpamFailure,
-                            "network " + cfg_.network + ": every GUID of guidRange " + range.str() + " is leased",
+                throw Error(ErrorCode::IpamFailure, "network " + cfg_.network + ": every GUID of guidRange " + range.str() + " is leased",
                             "widen guidRange, or free GUIDs: DEL or GC the attachments that hold them");
             }
             // From a random start, the first free GUID: concurrent ADDs rarely pick the same one.

@@ -87,9 +87,7 @@ std::optional<net::IpAddress> EtcdLayout::addressOfLeaseKey(std::string_view key
     return a;
 }
 
-std::string EtcdLayout::attachmentPrefix(const AttachmentKey& who) const {
-    return nodePrefix() + who.containerId + "/" + who.ifname + "/";
-}
+std::string EtcdLayout::attachmentPrefix(const AttachmentKey& who) const { return nodePrefix() + who.containerId + "/" + who.ifname + "/"; }
 
 std::string EtcdLayout::indexKey(const AttachmentKey& who, const net::IpAddress& a) const {
     return attachmentPrefix(who) + sortableAddress(a);

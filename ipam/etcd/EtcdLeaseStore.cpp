@@ -10,9 +10,9 @@
 #include "cni/Env.hpp"
 #include "cni/Error.hpp"
 #include "etcd/EtcdClient.hpp"
-#include "ipam/etcd/EtcdSession.hpp"
 #include "ipam/Allocator.hpp"
 #include "ipam/etcd/CandidatePicker.hpp"
+#include "ipam/etcd/EtcdSession.hpp"
 
 namespace ibvf::ipam {
 namespace {
@@ -36,9 +36,7 @@ std::int64_t nowSeconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-bool keyable(const AttachmentKey& who) {
-    return cni::isValidContainerId(who.containerId) && cni::isValidInterfaceName(who.ifname);
-}
+bool keyable(const AttachmentKey& who) { return cni::isValidContainerId(who.containerId) && cni::isValidInterfaceName(who.ifname); }
 
 // "every key under [key, end) has create_revision 0", i.e. there is none.
 Compare noKeyIn(std::string key, std::string end) {
@@ -52,20 +50,15 @@ Compare noKeyIn(std::string key, std::string end) {
 // One range set's address in a claim attempt.
 struct EtcdLeaseStore::Claim {
     net::IpAddress address;
-    bool fresh = true;               // to be created; else one the attachment holds already
-    std::int64_t heldRevision = 0;   // !fresh: its index entry's create_revision
-    std::string value;               // fresh: the lease value written
+    bool fresh = true;              // to be created; else one the attachment holds already
+    std::int64_t heldRevision = 0;  // !fresh: its index entry's create_revision
+    std::string value;              // fresh: the lease value written
 };
 
-std::unique_ptr<LeaseBackend> openEtcdStore(const EtcdBackendConfig& config) {
-    return std::make_unique<EtcdLeaseStore>(config);
-}
+std::unique_ptr<LeaseBackend> openEtcdStore(const EtcdBackendConfig& config) { return std::make_unique<EtcdLeaseStore>(config); }
 
 EtcdLeaseStore::EtcdLeaseStore(EtcdBackendConfig config)
-    : cfg_(std::move(config)),
-      layout_(cfg_.prefix, cfg_.network, cfg_.nodeName),
-      client_(connectEtcd(cfg_)),
-      rng_(randomSeed()) {}
+    : cfg_(std::move(config)), layout_(cfg_.prefix, cfg_.network, cfg_.nodeName), client_(connectEtcd(cfg_)), rng_(randomSeed()) {}
 
 EtcdLeaseStore::~EtcdLeaseStore() = default;
 
@@ -98,8 +91,7 @@ std::vector<net::IpAddress> EtcdLeaseStore::allocate(const AttachmentKey& who, c
     }
 }
 
-std::vector<net::IpAddress> EtcdLeaseStore::claim(const AttachmentKey& who, const std::vector<RangeSet>& sets,
-                                                  const Exclusions& exclusions,
+std::vector<net::IpAddress> EtcdLeaseStore::claim(const AttachmentKey& who, const std::vector<RangeSet>& sets, const Exclusions& exclusions,
                                                   const std::vector<std::optional<net::IpAddress>>& requested,
                                                   std::vector<MaybeClaimed>& uncertain) {
     const std::string attPrefix = layout_.attachmentPrefix(who);
@@ -147,8 +139,8 @@ std::vector<net::IpAddress> EtcdLeaseStore::claim(const AttachmentKey& who, cons
                 next = picker.next();
             }
             if (!next) {
-                throw Error(ErrorCode::IpamFailure, "network " + cfg_.network + ": no free address left in range set " +
-                                                        std::to_string(i) + " (" + describeSet(sets[i]) + ")");
+                throw Error(ErrorCode::IpamFailure, "network " + cfg_.network + ": no free address left in range set " + std::to_string(i) +
+                                                        " (" + describeSet(sets[i]) + ")");
             }
             plan[i] = Claim{*next, true, 0, {}};
         }
@@ -232,10 +224,11 @@ std::vector<net::IpAddress> EtcdLeaseStore::claim(const AttachmentKey& who, cons
             if (wanted(i)) {
                 if (read.kvs.empty() || holds(c.address)) continue;  // free now, or ours after a lost reply
                 const auto owner = EtcdLayout::parseLeaseValue(read.kvs.front().value);
-                throw Error(ErrorCode::IpamFailure,
-                            "network " + cfg_.network + ": requested address " + c.address.toString() + " is already leased to " +
-                                (owner ? "container " + owner->who.containerId + " interface " + owner->who.ifname + " on node " + owner->node
-                                       : "another holder (unreadable lease " + layout_.leaseKey(c.address) + ")"));
+                throw Error(
+                    ErrorCode::IpamFailure,
+                    "network " + cfg_.network + ": requested address " + c.address.toString() + " is already leased to " +
+                        (owner ? "container " + owner->who.containerId + " interface " + owner->who.ifname + " on node " + owner->node
+                               : "another holder (unreadable lease " + layout_.leaseKey(c.address) + ")"));
             }
             std::vector<net::IpAddress> taken;
             for (const auto& kv : read.kvs) {
@@ -287,8 +280,8 @@ void EtcdLeaseStore::undo(const AttachmentKey& who, const std::vector<MaybeClaim
     } catch (const std::exception& e) {
         std::string list;
         for (const auto& m : uncertain) list += (list.empty() ? "" : " ") + m.address.toString();
-        spdlog::warn("network {}: the failed ADD may hold {} ({}); DEL or GC of {} {} releases it", cfg_.network, list,
-                     e.what(), who.containerId, who.ifname);
+        spdlog::warn("network {}: the failed ADD may hold {} ({}); DEL or GC of {} {} releases it", cfg_.network, list, e.what(),
+                     who.containerId, who.ifname);
     }
 }
 

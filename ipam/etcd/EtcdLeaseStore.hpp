@@ -42,8 +42,8 @@
 
 #include "ipam/BackendConfig.hpp"
 #include "ipam/EtcdConfig.hpp"
-#include "ipam/etcd/EtcdLayout.hpp"
 #include "ipam/LeaseBackend.hpp"
+#include "ipam/etcd/EtcdLayout.hpp"
 
 namespace ibvf::etcd {
 class EtcdClient;
@@ -61,8 +61,7 @@ public:
     EtcdLeaseStore(const EtcdLeaseStore&) = delete;
     EtcdLeaseStore& operator=(const EtcdLeaseStore&) = delete;
 
-    std::vector<net::IpAddress> allocate(const AttachmentKey& who, const std::vector<RangeSet>& sets,
-                                         const Exclusions& exclusions,
+    std::vector<net::IpAddress> allocate(const AttachmentKey& who, const std::vector<RangeSet>& sets, const Exclusions& exclusions,
                                          const std::vector<std::optional<net::IpAddress>>& requested) override;
     std::size_t release(const AttachmentKey& who) override;
     std::size_t releaseAllExcept(const std::vector<AttachmentKey>& keep) override;
@@ -85,10 +84,8 @@ private:
         std::string value;
     };
 
-    std::vector<net::IpAddress> claim(const AttachmentKey& who, const std::vector<RangeSet>& sets,
-                                      const Exclusions& exclusions,
-                                      const std::vector<std::optional<net::IpAddress>>& requested,
-                                      std::vector<MaybeClaimed>& uncertain);
+    std::vector<net::IpAddress> claim(const AttachmentKey& who, const std::vector<RangeSet>& sets, const Exclusions& exclusions,
+                                      const std::vector<std::optional<net::IpAddress>>& requested, std::vector<MaybeClaimed>& uncertain);
     void scan(std::size_t set, const RangeSet& ranges, class CandidatePicker& picker);
     void undo(const AttachmentKey& who, const std::vector<MaybeClaimed>& uncertain);
     std::vector<Entry> readEntries(const std::string& prefix);

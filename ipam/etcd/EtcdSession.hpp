@@ -21,8 +21,7 @@ std::uint64_t randomSeed();
 // Runs `body` with a fresh deadline; etcd's failures become the cni::Error for them, their
 // message prefixed with `where` ("network ib-net: ADD: ").
 template <class F>
-auto guardEtcd(etcd::EtcdClient& client, const EtcdBackendConfig& config, const std::string& where, F&& body)
-    -> decltype(body()) {
+auto guardEtcd(etcd::EtcdClient& client, const EtcdBackendConfig& config, const std::string& where, F&& body) -> decltype(body()) {
     using cni::Error;
     using cni::ErrorCode;
     client.setDeadline(etcd::Deadline(config.timeout));

@@ -72,8 +72,7 @@ void requireCommandSupported(Command command, Version version) {
     if (version < minimum) {
         throw Error(ErrorCode::IncompatibleVersion,
                     std::string(toString(command)) + " is not supported by cniVersion " + std::string(toString(version)),
-                    std::string(toString(command)) + " needs cniVersion " + std::string(toString(minimum)) +
-                        " or later");
+                    std::string(toString(command)) + " needs cniVersion " + std::string(toString(minimum)) + " or later");
     }
 }
 
@@ -138,8 +137,7 @@ std::string readStdin() {
         } else if (n == 0 || errno == EBADF) {  // end of input, or no stdin at all
             return text;
         } else {
-            throw Error(ErrorCode::IoFailure, "failed to read the network configuration from stdin",
-                        std::strerror(errno));
+            throw Error(ErrorCode::IoFailure, "failed to read the network configuration from stdin", std::strerror(errno));
         }
     }
 }
@@ -260,7 +258,8 @@ int runMain(std::string_view program, int argc, const char* const* argv, Plugin&
             return 1;
         }
         if (onInput) onInput(in);
-        rc = dispatchToString(plugin, [](const char* name) -> const char* { return std::getenv(name); }, in, out);
+        rc = dispatchToString(
+            plugin, [](const char* name) -> const char* { return std::getenv(name); }, in, out);
     } catch (const std::bad_alloc&) {
         // Building the error JSON itself ran out of memory: emit a fixed one.
         writeAll(STDOUT_FILENO, R"({"cniVersion":"1.1.0","code":100,"msg":"out of memory"})");

@@ -126,9 +126,9 @@ CniArgs parseCniArgs(std::string_view text) {
         if (!pair.empty()) {
             const auto eq = pair.find('=');
             if (eq == std::string_view::npos || eq == 0) {
-                throw Error(ErrorCode::InvalidEnvironment, "invalid CNI_ARGS",
-                            "pair " + std::to_string(index) + " (" + quoted(pair) + ") " +
-                                (eq == 0 ? "has an empty key" : "is not KEY=VALUE"));
+                throw Error(
+                    ErrorCode::InvalidEnvironment, "invalid CNI_ARGS",
+                    "pair " + std::to_string(index) + " (" + quoted(pair) + ") " + (eq == 0 ? "has an empty key" : "is not KEY=VALUE"));
             }
             const auto key = pair.substr(0, eq);
             const auto value = pair.substr(eq + 1);
@@ -161,8 +161,7 @@ CniArgs parseCniArgs(std::string_view text) {
 std::string interfaceNameProblem(std::string_view name) {
     if (name.empty()) return "is empty";
     if (name.size() > kMaxInterfaceName) {
-        return "is " + std::to_string(name.size()) + " bytes long; Linux allows at most " +
-               std::to_string(kMaxInterfaceName);
+        return "is " + std::to_string(name.size()) + " bytes long; Linux allows at most " + std::to_string(kMaxInterfaceName);
     }
     if (name == "." || name == "..") return "is a reserved name";
     for (char c : name) {
@@ -195,8 +194,7 @@ Env parseEnv(const EnvLookup& lookup) {
     Env env;
     const std::string commandText = lookupString(lookup, "CNI_COMMAND");
     if (commandText.empty()) {
-        throw Error(ErrorCode::InvalidEnvironment, "CNI_COMMAND is required",
-                    "set it to ADD, DEL, CHECK, STATUS, GC or VERSION");
+        throw Error(ErrorCode::InvalidEnvironment, "CNI_COMMAND is required", "set it to ADD, DEL, CHECK, STATUS, GC or VERSION");
     }
     const auto command = parseCommand(commandText);
     if (!command) {
@@ -207,21 +205,17 @@ Env parseEnv(const EnvLookup& lookup) {
     // VERSION must answer whatever else the environment holds.
     if (env.command == Command::Version) return env;
 
-    const bool perAttachment = env.command == Command::Add || env.command == Command::Check ||
-                               env.command == Command::Del;
+    const bool perAttachment = env.command == Command::Add || env.command == Command::Check || env.command == Command::Del;
     if (perAttachment) {
         env.containerId = requireVar(lookup, "CNI_CONTAINERID", env.command);
         if (auto why = containerIdProblem(env.containerId); !why.empty()) {
-            throw Error(ErrorCode::InvalidEnvironment, "invalid CNI_CONTAINERID " + quoted(env.containerId),
-                        "container ID " + why);
+            throw Error(ErrorCode::InvalidEnvironment, "invalid CNI_CONTAINERID " + quoted(env.containerId), "container ID " + why);
         }
         // DEL must work after the namespace is gone, when runtimes pass an empty CNI_NETNS.
-        env.netns = env.command == Command::Del ? lookupString(lookup, "CNI_NETNS")
-                                                : requireVar(lookup, "CNI_NETNS", env.command);
+        env.netns = env.command == Command::Del ? lookupString(lookup, "CNI_NETNS") : requireVar(lookup, "CNI_NETNS", env.command);
         env.ifname = requireVar(lookup, "CNI_IFNAME", env.command);
         if (auto why = interfaceNameProblem(env.ifname); !why.empty()) {
-            throw Error(ErrorCode::InvalidEnvironment, "invalid CNI_IFNAME " + quoted(env.ifname),
-                        "interface name " + why);
+            throw Error(ErrorCode::InvalidEnvironment, "invalid CNI_IFNAME " + quoted(env.ifname), "interface name " + why);
         }
     }
     env.args = parseCniArgs(lookupString(lookup, "CNI_ARGS"));

@@ -27,7 +27,7 @@ CniArgs parseCniArgs(std::string_view text);
 struct Env {
     Command command = Command::Version;
     std::string containerId;
-    std::string netns;   // may be empty on DEL
+    std::string netns;  // may be empty on DEL
     std::string ifname;
     CniArgs args;
     std::vector<std::string> path;  // CNI_PATH split on ':'

@@ -19,10 +19,10 @@ enum class ErrorCode : unsigned {
     PluginNotAvailable = 50,
     LimitedConnectivity = 51,
     // ibvf-specific (the spec reserves 100+ for plugins)
-    SystemFailure = 100,     // a kernel or filesystem operation failed
-    DeviceNotFound = 101,    // deviceID / netdev / PF not where sysfs or netlink says
-    DeviceBusy = 102,        // the VF is attached elsewhere or in a state we must not touch
-    IpamFailure = 103,       // address allocation failed (exhausted, requested IP taken, ...)
+    SystemFailure = 100,        // a kernel or filesystem operation failed
+    DeviceNotFound = 101,       // deviceID / netdev / PF not where sysfs or netlink says
+    DeviceBusy = 102,           // the VF is attached elsewhere or in a state we must not touch
+    IpamFailure = 103,          // address allocation failed (exhausted, requested IP taken, ...)
     HardwareUnsupported = 104,  // the device refused an operation it would need (e.g. VF GUIDs)
 };
 

@@ -54,8 +54,7 @@ std::optional<long long> optInt(const rapidjson::Value& obj, std::string_view ke
     return static_cast<long long>(v->GetInt64());
 }
 
-std::optional<std::vector<std::string>> optStringArray(const rapidjson::Value& obj, std::string_view key,
-                                                       std::string_view where) {
+std::optional<std::vector<std::string>> optStringArray(const rapidjson::Value& obj, std::string_view key, std::string_view where) {
     const auto* v = member(obj, key);
     if (!v) return std::nullopt;
     if (!v->IsArray()) wrongType(where, key, "an array of strings");
@@ -64,8 +63,7 @@ std::optional<std::vector<std::string>> optStringArray(const rapidjson::Value& o
     for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
         const auto& e = (*v)[i];
         if (!e.IsString()) {
-            throw Error(ErrorCode::InvalidNetworkConfig,
-                        fieldName(where, key) + "[" + std::to_string(i) + "] must be a string");
+            throw Error(ErrorCode::InvalidNetworkConfig, fieldName(where, key) + "[" + std::to_string(i) + "] must be a string");
         }
         out.emplace_back(e.GetString(), e.GetStringLength());
     }

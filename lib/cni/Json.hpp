@@ -17,8 +17,7 @@ namespace ibvf::cni::json {
 std::optional<std::string> optString(const rapidjson::Value& obj, std::string_view key, std::string_view where = {});
 std::optional<bool> optBool(const rapidjson::Value& obj, std::string_view key, std::string_view where = {});
 std::optional<long long> optInt(const rapidjson::Value& obj, std::string_view key, std::string_view where = {});
-std::optional<std::vector<std::string>> optStringArray(const rapidjson::Value& obj, std::string_view key,
-                                                       std::string_view where = {});
+std::optional<std::vector<std::string>> optStringArray(const rapidjson::Value& obj, std::string_view key, std::string_view where = {});
 const rapidjson::Value* optObject(const rapidjson::Value& obj, std::string_view key, std::string_view where = {});
 const rapidjson::Value* optArray(const rapidjson::Value& obj, std::string_view key, std::string_view where = {});
 std::string requireString(const rapidjson::Value& obj, std::string_view key, std::string_view where = {});

@@ -39,24 +39,21 @@ NetConf parseNetConf(std::string_view text, bool requireName) {
     // of a million '[' crashed the plugin; found by fuzzing).
     conf.doc.Parse<rapidjson::kParseIterativeFlag>(conf.rawText.data(), conf.rawText.size());
     if (conf.doc.HasParseError()) {
-        throw Error(ErrorCode::DecodeFailure, "failed to parse the network configuration",
-                    std::string(rapidjson::GetParseError_En(conf.doc.GetParseError())) + " at offset " +
-                        std::to_string(conf.doc.GetErrorOffset()));
+        throw Error(
+            ErrorCode::DecodeFailure, "failed to parse the network configuration",
+            std::string(rapidjson::GetParseError_En(conf.doc.GetParseError())) + " at offset " + std::to_string(conf.doc.GetErrorOffset()));
     }
     if (!conf.doc.IsObject()) {
-        throw Error(ErrorCode::DecodeFailure, "failed to parse the network configuration",
-                    "the configuration must be a JSON object");
+        throw Error(ErrorCode::DecodeFailure, "failed to parse the network configuration", "the configuration must be a JSON object");
     }
 
     auto version = json::optString(conf.doc, "cniVersion");
     if (!version || version->empty()) {
-        throw Error(ErrorCode::IncompatibleVersion, "the network configuration has no cniVersion",
-                    supportedVersionsText());
+        throw Error(ErrorCode::IncompatibleVersion, "the network configuration has no cniVersion", supportedVersionsText());
     }
     const auto parsed = parseVersion(*version);
     if (!parsed) {
-        throw Error(ErrorCode::IncompatibleVersion, "unsupported cniVersion \"" + *version + "\"",
-                    supportedVersionsText());
+        throw Error(ErrorCode::IncompatibleVersion, "unsupported cniVersion \"" + *version + "\"", supportedVersionsText());
     }
     conf.cniVersion = std::move(*version);
     conf.version = *parsed;

@@ -18,13 +18,13 @@ struct NetConf {
     Version version = kLatestVersion;
     std::string name;
     std::string type;
-    std::string rawText;     // the exact stdin bytes (handed to delegated plugins)
-    rapidjson::Document doc; // the whole config
+    std::string rawText;      // the exact stdin bytes (handed to delegated plugins)
+    rapidjson::Document doc;  // the whole config
     std::optional<Result> prevResult;
 
     // Objects, or nullptr when absent. Throw Error(InvalidNetworkConfig) when present but not an object.
     const rapidjson::Value* runtimeConfig() const;
-    const rapidjson::Value* args() const;   // top-level "args"
+    const rapidjson::Value* args() const;  // top-level "args"
     const rapidjson::Value* ipam() const;
     // "args": {"cni": {...}}
     const rapidjson::Value* argsCni() const;

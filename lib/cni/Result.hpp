@@ -15,11 +15,11 @@ namespace ibvf::cni {
 
 struct Interface {
     std::string name;
-    std::string mac;      // "aa:bb:.." any length (20 bytes for IPoIB)
-    std::optional<unsigned> mtu;   // emitted for >= 1.1.0
-    std::string sandbox;  // netns path; empty for host interfaces
-    std::string pciId;    // emitted as "pciID" for >= 1.1.0
-    std::string socketPath;  // emitted for >= 1.1.0
+    std::string mac;              // "aa:bb:.." any length (20 bytes for IPoIB)
+    std::optional<unsigned> mtu;  // emitted for >= 1.1.0
+    std::string sandbox;          // netns path; empty for host interfaces
+    std::string pciId;            // emitted as "pciID" for >= 1.1.0
+    std::string socketPath;       // emitted for >= 1.1.0
     friend bool operator==(const Interface&, const Interface&) = default;
 };
 

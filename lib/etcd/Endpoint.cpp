@@ -23,9 +23,8 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 // A host name as DNS allows it (letters, digits, '-', '.'), so nothing odd reaches a TLS name
 // check or a Host header.
 bool isHostName(std::string_view s) {
-    return !s.empty() && s.size() <= 253 && std::all_of(s.begin(), s.end(), [](char c) {
-               return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
-           });
+    return !s.empty() && s.size() <= 253 &&
+           std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.'; });
 }
 
 }  // namespace

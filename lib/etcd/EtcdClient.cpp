@@ -15,8 +15,7 @@ constexpr std::chrono::milliseconds kMinAttemptBudget{100};
 
 }  // namespace
 
-EtcdClient::EtcdClient(ClientSettings settings, const Deadline& deadline)
-    : settings_(std::move(settings)), deadline_(deadline) {
+EtcdClient::EtcdClient(ClientSettings settings, const Deadline& deadline) : settings_(std::move(settings)), deadline_(deadline) {
     if (settings_.endpoints.empty()) throw std::invalid_argument("etcd client without endpoints");
     current_ = settings_.firstEndpoint % settings_.endpoints.size();
 }
@@ -46,9 +45,7 @@ void EtcdClient::connect(const Endpoint& e, const Deadline& by) {
 std::string EtcdClient::exchange(const char* path, const std::string& body, bool idempotent) {
     const std::size_t n = settings_.endpoints.size();
     std::string failures;
-    const auto note = [&](const Endpoint& e, const std::string& why) {
-        failures += (failures.empty() ? "" : "; ") + e.text + ": " + why;
-    };
+    const auto note = [&](const Endpoint& e, const std::string& why) { failures += (failures.empty() ? "" : "; ") + e.text + ": " + why; };
     // A failed write is not repeated here, but the caller's next request goes to the next member.
     const auto giveUp = [&](const Endpoint& e, const std::string& why) {
         note(e, why);
@@ -88,8 +85,8 @@ std::string EtcdClient::exchange(const char* path, const std::string& body, bool
         const bool transient = gw ? isTransient(gw->code) : reply.status >= 500;
         if (!transient) {
             if (reply.status == 404 && !gw) {
-                throw EtcdRejected("etcd " + e.text + " does not serve the v3 JSON gateway (HTTP 404 for " +
-                                   std::string(path) + "): etcd 3.4 or later with the gRPC gateway enabled is needed");
+                throw EtcdRejected("etcd " + e.text + " does not serve the v3 JSON gateway (HTTP 404 for " + std::string(path) +
+                                   "): etcd 3.4 or later with the gRPC gateway enabled is needed");
             }
             throw EtcdRejected("etcd " + e.text + " refused " + std::string(path) + ": " + why);
         }

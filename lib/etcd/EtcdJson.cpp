@@ -29,20 +29,28 @@ void int64(Writer& w, const char* name, std::int64_t v) {
 
 const char* targetName(CompareTarget t) {
     switch (t) {
-        case CompareTarget::Version: return "VERSION";
-        case CompareTarget::Create: return "CREATE";
-        case CompareTarget::Mod: return "MOD";
-        case CompareTarget::Value: return "VALUE";
+        case CompareTarget::Version:
+            return "VERSION";
+        case CompareTarget::Create:
+            return "CREATE";
+        case CompareTarget::Mod:
+            return "MOD";
+        case CompareTarget::Value:
+            return "VALUE";
     }
     return "CREATE";
 }
 
 const char* resultName(CompareResult r) {
     switch (r) {
-        case CompareResult::Equal: return "EQUAL";
-        case CompareResult::Greater: return "GREATER";
-        case CompareResult::Less: return "LESS";
-        case CompareResult::NotEqual: return "NOT_EQUAL";
+        case CompareResult::Equal:
+            return "EQUAL";
+        case CompareResult::Greater:
+            return "GREATER";
+        case CompareResult::Less:
+            return "LESS";
+        case CompareResult::NotEqual:
+            return "NOT_EQUAL";
     }
     return "EQUAL";
 }
@@ -109,10 +117,18 @@ void writeTxn(Writer& w, const TxnRequest& t) {
             bytes(w, "key", c.key);
             if (!c.rangeEnd.empty()) bytes(w, "range_end", c.rangeEnd);
             switch (c.target) {
-                case CompareTarget::Version: int64(w, "version", c.revision); break;
-                case CompareTarget::Create: int64(w, "create_revision", c.revision); break;
-                case CompareTarget::Mod: int64(w, "mod_revision", c.revision); break;
-                case CompareTarget::Value: bytes(w, "value", c.value); break;
+                case CompareTarget::Version:
+                    int64(w, "version", c.revision);
+                    break;
+                case CompareTarget::Create:
+                    int64(w, "create_revision", c.revision);
+                    break;
+                case CompareTarget::Mod:
+                    int64(w, "mod_revision", c.revision);
+                    break;
+                case CompareTarget::Value:
+                    bytes(w, "value", c.value);
+                    break;
             }
             w.EndObject();
         }

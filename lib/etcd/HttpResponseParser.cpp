@@ -187,7 +187,7 @@ void HttpResponseParser::endOfStream() {
     }
     if (state_ != State::Done) {
         throw HttpProtocolError(state_ == State::Head && head_.empty() ? "connection closed before any reply"
-                                                                         : "connection closed in the middle of the reply");
+                                                                       : "connection closed in the middle of the reply");
     }
 }
 

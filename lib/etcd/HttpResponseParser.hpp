@@ -45,8 +45,8 @@ private:
 
     std::size_t maxBody_;
     State state_ = State::Head;
-    std::string head_;       // status line and headers, until the blank line
-    std::string line_;       // a chunk-size or trailer line being assembled
+    std::string head_;           // status line and headers, until the blank line
+    std::string line_;           // a chunk-size or trailer line being assembled
     std::size_t remaining_ = 0;  // body bytes (State::Body) or chunk bytes (State::ChunkData) still due
     bool chunked_ = false;
     bool hasLength_ = false;

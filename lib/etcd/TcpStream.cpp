@@ -18,8 +18,7 @@ namespace {
 
 }  // namespace
 
-TcpStream TcpStream::connect(const net::IpAddress& address, std::uint16_t port, const std::string& peer,
-                             const Deadline& deadline) {
+TcpStream TcpStream::connect(const net::IpAddress& address, std::uint16_t port, const std::string& peer, const Deadline& deadline) {
     sockaddr_storage ss{};
     socklen_t len = 0;
     if (address.isV4()) {

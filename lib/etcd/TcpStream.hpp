@@ -13,8 +13,7 @@ namespace ibvf::etcd {
 class TcpStream final : public ByteStream {
 public:
     // Throws TransportError naming `peer` ("connect 127.0.0.1:2379: Connection refused").
-    static TcpStream connect(const net::IpAddress& address, std::uint16_t port, const std::string& peer,
-                             const Deadline& deadline);
+    static TcpStream connect(const net::IpAddress& address, std::uint16_t port, const std::string& peer, const Deadline& deadline);
 
     void writeAll(std::string_view data, const Deadline& deadline) override;
     std::size_t readSome(char* buf, std::size_t size, const Deadline& deadline) override;

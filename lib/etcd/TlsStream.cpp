@@ -163,8 +163,7 @@ TlsContext::~TlsContext() {
     if (ctx_) SSL_CTX_free(ctx_);
 }
 
-std::unique_ptr<TlsStream> TlsStream::connect(TcpStream tcp, const TlsContext& ctx, const std::string& host,
-                                              const Deadline& deadline) {
+std::unique_ptr<TlsStream> TlsStream::connect(TcpStream tcp, const TlsContext& ctx, const std::string& host, const Deadline& deadline) {
     ssl_st* ssl = SSL_new(ctx.get());
     if (!ssl) throw TransportError("TLS to " + tcp.peer() + ": " + openSslErrors());
     std::unique_ptr<TlsStream> s(new TlsStream(std::move(tcp), ssl));

@@ -43,8 +43,7 @@ class TlsStream final : public ByteStream {
 public:
     // Handshakes over `tcp`, verifying the server's chain and that it is `host`. Throws
     // TransportError with OpenSSL's reason (e.g. the certificate verification error).
-    static std::unique_ptr<TlsStream> connect(TcpStream tcp, const TlsContext& ctx, const std::string& host,
-                                              const Deadline& deadline);
+    static std::unique_ptr<TlsStream> connect(TcpStream tcp, const TlsContext& ctx, const std::string& host, const Deadline& deadline);
     ~TlsStream() override;
     TlsStream(const TlsStream&) = delete;
     TlsStream& operator=(const TlsStream&) = delete;

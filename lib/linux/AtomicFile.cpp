@@ -98,9 +98,7 @@ bool createFileAtomic(const fs::path& path, std::string_view content, unsigned m
 }
 
 bool isAtomicTempFileName(std::string_view filename) {
-    const auto isDigits = [](std::string_view s) {
-        return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
-    };
+    const auto isDigits = [](std::string_view s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos; };
     const auto marker = filename.rfind(".tmp.");
     if (marker == std::string_view::npos || marker == 0) return false;
     const std::string_view tail = filename.substr(marker + 5);

@@ -1,8 +1,5 @@
 #include "linux/ChildProcess.hpp"
 
-#include <cerrno>
-#include <csignal>
-#include <ctime>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -10,6 +7,9 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cerrno>
+#include <csignal>
+#include <ctime>
 #include <utility>
 
 #include "linux/Fd.hpp"
@@ -43,8 +43,7 @@ public:
     void consumeOurs() {
         if (alreadyPending_) return;
         const timespec zero{};
-        while (sigtimedwait(&pipe_, nullptr, &zero) < 0 && errno == EINTR) {
-        }
+        while (sigtimedwait(&pipe_, nullptr, &zero) < 0 && errno == EINTR) {}
     }
 
 private:
@@ -132,8 +131,8 @@ ChildProcess ChildProcess::spawn(const std::string& path, const std::vector<std:
     return spawn(path, {}, env, std::move(stdinData));
 }
 
-ChildProcess ChildProcess::spawn(const std::string& path, const std::vector<std::string>& args,
-                                 const std::vector<std::string>& env, std::string stdinData) {
+ChildProcess ChildProcess::spawn(const std::string& path, const std::vector<std::string>& args, const std::vector<std::string>& env,
+                                 std::string stdinData) {
     const std::string what = "exec " + path;
     // glibc's posix_spawn reports a failed exec itself (below), but not where the vfork-style
     // clone is emulated as a plain fork (valgrind, some emulators): there a missing binary would
@@ -225,8 +224,7 @@ ChildProcess::~ChildProcess() {
     closeFd(stderrFd_);
     if (pid_ > 0) {
         ::kill(pid_, SIGKILL);
-        while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
-        }
+        while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {}
         pid_ = -1;
     }
 }
@@ -249,9 +247,12 @@ ProcessResult ChildProcess::wait() {
             }
             for (nfds_t i = 0; i < n; ++i) {
                 if (!fds[i].revents) continue;
-                if (fds[i].fd == stdinFd_) feed(stdinFd_, stdinData_, stdinOffset_, sigpipe, "write stdin of " + what);
-                else if (fds[i].fd == stdoutFd_) drain(stdoutFd_, result.out, "read stdout of " + what);
-                else if (fds[i].fd == stderrFd_) drain(stderrFd_, result.err, "read stderr of " + what);
+                if (fds[i].fd == stdinFd_)
+                    feed(stdinFd_, stdinData_, stdinOffset_, sigpipe, "write stdin of " + what);
+                else if (fds[i].fd == stdoutFd_)
+                    drain(stdoutFd_, result.out, "read stdout of " + what);
+                else if (fds[i].fd == stderrFd_)
+                    drain(stderrFd_, result.err, "read stderr of " + what);
             }
         }
     }

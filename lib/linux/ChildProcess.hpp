@@ -4,16 +4,16 @@
 // SIGPIPE (a child that stops reading its stdin) is blocked in the calling thread while we write
 // and the one we caused is consumed; the process-wide disposition is left alone. The child
 // starts with default signal handling and an empty signal mask.
+#include <sys/types.h>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 #include <vector>
 
 namespace ibvf::linux {
 
 struct ProcessResult {
-    int exitCode = -1;   // -1 when killed by a signal
-    int signal = 0;      // terminating signal, 0 when it exited
+    int exitCode = -1;  // -1 when killed by a signal
+    int signal = 0;     // terminating signal, 0 when it exited
     std::string out;
     std::string err;
 };
@@ -30,8 +30,8 @@ public:
     // (ENOENT for a missing binary is reported as such, not as a child exit code).
     static ChildProcess spawn(const std::string& path, const std::vector<std::string>& env, std::string stdinData);
     // The same with arguments after argv[0] (a CNI plugin gets none; other programs do).
-    static ChildProcess spawn(const std::string& path, const std::vector<std::string>& args,
-                              const std::vector<std::string>& env, std::string stdinData);
+    static ChildProcess spawn(const std::string& path, const std::vector<std::string>& args, const std::vector<std::string>& env,
+                              std::string stdinData);
     ChildProcess(ChildProcess&&) noexcept;
     ChildProcess& operator=(ChildProcess&&) noexcept;
     ChildProcess(const ChildProcess&) = delete;

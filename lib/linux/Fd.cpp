@@ -9,9 +9,7 @@ Fd& Fd::operator=(Fd&& o) noexcept {
     return *this;
 }
 
-Fd::~Fd() {
-    reset();
-}
+Fd::~Fd() { reset(); }
 
 void Fd::reset(int fd) {
     // close() is not retried on EINTR: on Linux the descriptor is released either way, and a

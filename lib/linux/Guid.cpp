@@ -61,9 +61,7 @@ std::optional<PciAddress> parsePci(std::string_view text) {
     return PciAddress{*domain, *bus, *device, *function};
 }
 
-unsigned bitWidth(std::uint64_t v) {
-    return static_cast<unsigned>(std::bit_width(v));
-}
+unsigned bitWidth(std::uint64_t v) { return static_cast<unsigned>(std::bit_width(v)); }
 
 }  // namespace
 
@@ -134,9 +132,7 @@ GuidRange GuidRange::parse(std::string_view text) {
 // ---------------------------------------------------------------------------------------------
 
 GuidPool GuidPool::parse(std::string_view spec) {
-    const auto bad = [&](const std::string& why) {
-        return std::invalid_argument("GUID pool \"" + std::string(spec) + "\": " + why);
-    };
+    const auto bad = [&](const std::string& why) { return std::invalid_argument("GUID pool \"" + std::string(spec) + "\": " + why); };
     GuidPool pool;
     pool.spec_ = std::string(spec);
     if (const auto dash = spec.find('-'); dash != std::string_view::npos) {
@@ -175,7 +171,8 @@ Guid GuidPool::guidFor(std::string_view pfPciAddress, unsigned vfIndex) const {
     if (bits_ < 64 && (slot >> bits_) != 0) {
         const unsigned need = bitWidth(slot);
         throw std::invalid_argument("GUID pool \"" + spec_ + "\" has room for " + std::to_string(bits_) + " bits per VF but " + who +
-                                    " needs " + std::to_string(need) + " (PCI domain, bus, device.function and VF index): use a prefix of at most " +
+                                    " needs " + std::to_string(need) +
+                                    " (PCI domain, bus, device.function and VF index): use a prefix of at most " +
                                     std::to_string(8 - (need + 7) / 8) + " bytes or a larger range");
     }
     const Guid guid(base_ + slot);

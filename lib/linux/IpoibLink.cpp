@@ -27,9 +27,7 @@ Pkey Pkey::fromValue(std::uint16_t value) {
 }
 
 Pkey Pkey::parse(std::string_view text) {
-    const auto bad = [&](const char* why) {
-        return std::invalid_argument("pkey \"" + std::string(text) + "\": " + why);
-    };
+    const auto bad = [&](const char* why) { return std::invalid_argument("pkey \"" + std::string(text) + "\": " + why); };
     std::string_view digits = text;
     int base = 10;
     if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
@@ -123,7 +121,8 @@ NetlinkIpoibLinks::~NetlinkIpoibLinks() = default;
 int NetlinkIpoibLinks::createChild(const IpoibChildSpec& spec) {
     const auto outcome = impl_->sock.request(ipoibmsg::newChild(spec));
     if (outcome.error) {
-        std::string what = "create IPoIB child " + spec.name + " (pkey " + spec.pkey.str() + ") on parent " + impl_->label(spec.parentIfindex);
+        std::string what =
+            "create IPoIB child " + spec.name + " (pkey " + spec.pkey.str() + ") on parent " + impl_->label(spec.parentIfindex);
         // What the kernel says when no driver registered the "ipoib" kind.
         if (outcome.error == EOPNOTSUPP) what += " (is the ib_ipoib module loaded?)";
         throwNetlinkFailure(outcome, what);

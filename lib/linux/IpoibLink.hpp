@@ -18,7 +18,7 @@ namespace ibvf::linux {
 // "0x0001" and "0x8001" name the same child; forKernel() is that value and is what is sent.
 class Pkey {
 public:
-    static Pkey parse(std::string_view text);  // throws std::invalid_argument naming the text
+    static Pkey parse(std::string_view text);    // throws std::invalid_argument naming the text
     static Pkey fromValue(std::uint16_t value);  // same validation as parse()
 
     std::uint16_t value() const { return value_; }  // as configured

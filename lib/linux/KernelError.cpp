@@ -4,12 +4,8 @@
 
 namespace ibvf::linux {
 
-void throwErrno(const std::string& what) {
-    throw KernelError(errno, what);
-}
+void throwErrno(const std::string& what) { throw KernelError(errno, what); }
 
-void throwErr(int err, const std::string& what) {
-    throw KernelError(err, what);
-}
+void throwErr(int err, const std::string& what) { throw KernelError(err, what); }
 
 }  // namespace ibvf::linux

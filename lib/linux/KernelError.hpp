@@ -13,7 +13,7 @@ public:
     int err() const { return code().value(); }
 };
 
-[[noreturn]] void throwErrno(const std::string& what);          // uses errno
-[[noreturn]] void throwErr(int err, const std::string& what);   // err > 0
+[[noreturn]] void throwErrno(const std::string& what);         // uses errno
+[[noreturn]] void throwErr(int err, const std::string& what);  // err > 0
 
 }  // namespace ibvf::linux

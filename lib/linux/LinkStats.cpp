@@ -11,8 +11,8 @@
 #include <cstring>
 
 #include "linux/NetNs.hpp"
-#include "linux/NetnsSocket.hpp"
 #include "linux/NetlinkSocket.hpp"
+#include "linux/NetnsSocket.hpp"
 
 namespace ibvf::linux {
 
@@ -36,9 +36,7 @@ std::vector<std::uint8_t> dumpLinks() {
     return getLinkRequest(NLM_F_REQUEST | NLM_F_DUMP, 0).putU32(IFLA_EXT_MASK, 0).finish();
 }
 
-std::vector<std::uint8_t> getLink(int ifindex) {
-    return getLinkRequest(NLM_F_REQUEST, ifindex).putU32(IFLA_EXT_MASK, 0).finish();
-}
+std::vector<std::uint8_t> getLink(int ifindex) { return getLinkRequest(NLM_F_REQUEST, ifindex).putU32(IFLA_EXT_MASK, 0).finish(); }
 
 std::vector<std::uint8_t> getLink(std::string_view name) {
     return getLinkRequest(NLM_F_REQUEST, 0).putString(IFLA_IFNAME, name).putU32(IFLA_EXT_MASK, 0).finish();
@@ -121,9 +119,7 @@ LinkStatsReader LinkStatsReader::here() {
     return LinkStatsReader(std::make_unique<Impl>(Impl{NetlinkSocket(NETLINK_ROUTE, "rtnetlink"), {}}));
 }
 
-const std::string& LinkStatsReader::netnsPath() const {
-    return impl_->netnsPath;
-}
+const std::string& LinkStatsReader::netnsPath() const { return impl_->netnsPath; }
 
 ReadResult<std::map<std::string, LinkCounters>> LinkStatsReader::all() {
     std::map<std::string, LinkCounters> links;

@@ -1,15 +1,15 @@
 #include "linux/NetNs.hpp"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <exception>
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
 
 #include "linux/KernelError.hpp"
 
@@ -27,13 +27,9 @@ const std::string kProcSys = "/proc/sys/";
 
 }  // namespace
 
-NetNs NetNs::open(const std::string& path) {
-    return *openChecked(path, true);
-}
+NetNs NetNs::open(const std::string& path) { return *openChecked(path, true); }
 
-std::optional<NetNs> NetNs::openIfPresent(const std::string& path) {
-    return openChecked(path, false);
-}
+std::optional<NetNs> NetNs::openIfPresent(const std::string& path) { return openChecked(path, false); }
 
 std::optional<NetNs> NetNs::openChecked(const std::string& path, bool goneIsError) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -62,9 +58,7 @@ NetNs NetNs::current() {
     return NetNs(std::move(fd), self);
 }
 
-ino_t NetNs::inode() const {
-    return statOf(*this).st_ino;
-}
+ino_t NetNs::inode() const { return statOf(*this).st_ino; }
 
 bool NetNs::sameAs(const NetNs& other) const {
     const struct stat a = statOf(*this);

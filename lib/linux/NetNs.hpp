@@ -2,9 +2,9 @@
 // Network namespaces as handles. Entering one is scoped: the guard always switches the calling
 // thread back, even when the body throws. Netlink sockets keep the namespace they were created
 // in, so the usual pattern is: enter, open a socket, leave, then drive the socket from the host.
+#include <sys/types.h>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 
 #include "linux/Fd.hpp"
 

@@ -9,9 +9,7 @@ namespace ibvf::linux {
 
 namespace {
 
-constexpr std::size_t align4(std::size_t n) {
-    return (n + 3) & ~std::size_t{3};
-}
+constexpr std::size_t align4(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
 
 }  // namespace
 
@@ -102,6 +100,5 @@ std::string nlAttrString(const NlAttr& a) {
     const auto* p = reinterpret_cast<const char*>(a.payload.data());
     return std::string(p, ::strnlen(p, a.payload.size()));
 }
-
 
 }  // namespace ibvf::linux

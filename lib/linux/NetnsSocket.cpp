@@ -8,9 +8,7 @@ namespace ibvf::linux {
 
 namespace {
 
-ReadError failedWith(const KernelError& e) {
-    return ReadError{ReadFailure::Failed, e.err(), e.what()};
-}
+ReadError failedWith(const KernelError& e) { return ReadError{ReadFailure::Failed, e.err(), e.what()}; }
 
 }  // namespace
 

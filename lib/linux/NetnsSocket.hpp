@@ -17,7 +17,6 @@ ReadResult<NetlinkSocket> openNetlinkSocketIn(const std::string& netnsPath, int 
 ReadResult<NetlinkSocket> openNetlinkSocketIn(const NetNs& ns, int protocol, const std::string& what);
 
 // ReadError{Failed} from a netlink outcome: "what [kernel: extack]: strerror".
-ReadError netlinkReadError(const NetlinkSocket::Outcome& outcome, const std::string& what,
-                           ReadFailure kind = ReadFailure::Failed);
+ReadError netlinkReadError(const NetlinkSocket::Outcome& outcome, const std::string& what, ReadFailure kind = ReadFailure::Failed);
 
 }  // namespace ibvf::linux

@@ -7,8 +7,8 @@
 
 #include "linux/KernelError.hpp"
 #include "linux/NetNs.hpp"
-#include "linux/NetnsSocket.hpp"
 #include "linux/NetlinkSocket.hpp"
+#include "linux/NetnsSocket.hpp"
 #include "linux/RdmaNetns.hpp"
 
 namespace ibvf::linux {
@@ -17,9 +17,7 @@ namespace rdmastatmsg {
 
 namespace {
 
-constexpr std::uint16_t nldevType(int cmd) {
-    return static_cast<std::uint16_t>(RDMA_NL_GET_TYPE(RDMA_NL_NLDEV, cmd));
-}
+constexpr std::uint16_t nldevType(int cmd) { return static_cast<std::uint16_t>(RDMA_NL_GET_TYPE(RDMA_NL_NLDEV, cmd)); }
 
 }  // namespace
 
@@ -143,7 +141,8 @@ ReadResult<std::vector<RdmaPortCounters>> RdmaCounterReader::read(std::string_vi
         if (auto p = rdmastatmsg::parsePort(msg)) ports.push_back(*p);
     });
     // The kernel answers EINVAL for a device index it no longer knows.
-    if (outcome.error == EINVAL || outcome.error == ENODEV) return netlinkReadError(outcome, what + ": list ports", ReadFailure::DeviceGone);
+    if (outcome.error == EINVAL || outcome.error == ENODEV)
+        return netlinkReadError(outcome, what + ": list ports", ReadFailure::DeviceGone);
     if (outcome.error) return netlinkReadError(outcome, what + ": list ports");
 
     std::vector<RdmaPortCounters> out;

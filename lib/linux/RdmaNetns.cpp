@@ -13,27 +13,19 @@ namespace ibvf::linux {
 
 RdmaNetns::~RdmaNetns() = default;
 
-std::string_view rdmaNetnsModeName(RdmaNetnsMode mode) {
-    return mode == RdmaNetnsMode::Exclusive ? "exclusive" : "shared";
-}
+std::string_view rdmaNetnsModeName(RdmaNetnsMode mode) { return mode == RdmaNetnsMode::Exclusive ? "exclusive" : "shared"; }
 
 namespace rdmamsg {
 
 namespace {
 
-constexpr std::uint16_t nldevType(int cmd) {
-    return static_cast<std::uint16_t>(RDMA_NL_GET_TYPE(RDMA_NL_NLDEV, cmd));
-}
+constexpr std::uint16_t nldevType(int cmd) { return static_cast<std::uint16_t>(RDMA_NL_GET_TYPE(RDMA_NL_NLDEV, cmd)); }
 
 }  // namespace
 
-std::vector<std::uint8_t> sysGet() {
-    return NlMessageBuilder(nldevType(RDMA_NLDEV_CMD_SYS_GET), NLM_F_REQUEST | NLM_F_ACK).finish();
-}
+std::vector<std::uint8_t> sysGet() { return NlMessageBuilder(nldevType(RDMA_NLDEV_CMD_SYS_GET), NLM_F_REQUEST | NLM_F_ACK).finish(); }
 
-std::vector<std::uint8_t> deviceDump() {
-    return NlMessageBuilder(nldevType(RDMA_NLDEV_CMD_GET), NLM_F_REQUEST | NLM_F_DUMP).finish();
-}
+std::vector<std::uint8_t> deviceDump() { return NlMessageBuilder(nldevType(RDMA_NLDEV_CMD_GET), NLM_F_REQUEST | NLM_F_DUMP).finish(); }
 
 std::vector<std::uint8_t> moveToNetns(std::uint32_t deviceIndex, int netnsFd) {
     NlMessageBuilder b(nldevType(RDMA_NLDEV_CMD_SET), NLM_F_REQUEST | NLM_F_ACK);

@@ -36,8 +36,8 @@ public:
 // The requests NetlinkRdmaNetns sends, as bytes (exposed for exact-bytes tests). Nldev messages
 // are a bare nlmsghdr (type RDMA_NL_GET_TYPE(RDMA_NL_NLDEV, cmd)) followed by attributes.
 namespace rdmamsg {
-std::vector<std::uint8_t> sysGet();                 // CMD_SYS_GET, NLM_F_REQUEST|NLM_F_ACK
-std::vector<std::uint8_t> deviceDump();             // CMD_GET, NLM_F_REQUEST|NLM_F_DUMP
+std::vector<std::uint8_t> sysGet();      // CMD_SYS_GET, NLM_F_REQUEST|NLM_F_ACK
+std::vector<std::uint8_t> deviceDump();  // CMD_GET, NLM_F_REQUEST|NLM_F_DUMP
 // CMD_SET, NLM_F_REQUEST|NLM_F_ACK: RDMA_NLDEV_ATTR_DEV_INDEX u32, RDMA_NLDEV_NET_NS_FD u32.
 std::vector<std::uint8_t> moveToNetns(std::uint32_t deviceIndex, int netnsFd);
 

@@ -45,8 +45,10 @@ void readCounterDir(const fs::path& dir, std::map<std::string, std::uint64_t>& o
             ++unreadable;  // some drivers refuse counters they do not implement (EINVAL, ENOSYS)
             continue;
         }
-        if (const auto v = parseDecimal<std::uint64_t>(trimmedAttribute(text))) out.emplace(name, *v);
-        else ++unreadable;
+        if (const auto v = parseDecimal<std::uint64_t>(trimmedAttribute(text)))
+            out.emplace(name, *v);
+        else
+            ++unreadable;
     }
 }
 
@@ -75,8 +77,8 @@ ReadResult<std::vector<RdmaPortCounters>> readRdmaPortCounters(const Sysfs& sysf
     const fs::path deviceDir = sysfs.root() / "class/infiniband" / std::string(rdmaDevice);
     std::error_code ec;
     if (!fs::exists(deviceDir, ec))
-        return ReadError{ReadFailure::NotVisible, ENOENT, "RDMA device " + std::string(rdmaDevice) + " is not in this namespace's sysfs: " +
-                                                              deviceDir.string()};
+        return ReadError{ReadFailure::NotVisible, ENOENT,
+                         "RDMA device " + std::string(rdmaDevice) + " is not in this namespace's sysfs: " + deviceDir.string()};
 
     unsigned deviceUnreadable = 0;
     std::optional<Guid> nodeGuid;
@@ -99,12 +101,16 @@ ReadResult<std::vector<RdmaPortCounters>> readRdmaPortCounters(const Sysfs& sysf
         readCounterDir(dir / "counters", p.counters, p.unreadable);
         readCounterDir(dir / "hw_counters", p.hwCounters, p.unreadable);
         if (const auto text = readText(dir / "state", p.unreadable)) {
-            if (auto s = parsePortStateText(*text)) std::tie(p.state, p.stateName) = std::move(*s);
-            else ++p.unreadable;
+            if (auto s = parsePortStateText(*text))
+                std::tie(p.state, p.stateName) = std::move(*s);
+            else
+                ++p.unreadable;
         }
         if (const auto text = readText(dir / "phys_state", p.unreadable)) {
-            if (auto s = parsePortStateText(*text)) std::tie(p.physState, p.physStateName) = std::move(*s);
-            else ++p.unreadable;
+            if (auto s = parsePortStateText(*text))
+                std::tie(p.physState, p.physStateName) = std::move(*s);
+            else
+                ++p.unreadable;
         }
         if (auto text = readText(dir / "link_layer", p.unreadable)) p.linkLayer = std::move(*text);
         if (const auto text = readText(dir / "gids/0", p.unreadable)) p.portGuid = portGuidOfGid(*text);

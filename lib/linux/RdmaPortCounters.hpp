@@ -34,8 +34,8 @@ struct RdmaPortCounters {
     // counters, empty when the driver has none.
     std::map<std::string, std::uint64_t> hwCounters;
 
-    std::optional<unsigned> state;  // "4: ACTIVE" -> 4 (IB_PORT_ACTIVE)
-    std::string stateName;          // "ACTIVE"
+    std::optional<unsigned> state;      // "4: ACTIVE" -> 4 (IB_PORT_ACTIVE)
+    std::string stateName;              // "ACTIVE"
     std::optional<unsigned> physState;  // "5: LinkUp" -> 5
     std::string physStateName;          // "LinkUp" (empty over netlink: only the number is sent)
     std::string linkLayer;              // "InfiniBand", "Ethernet"

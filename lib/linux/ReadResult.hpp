@@ -28,8 +28,8 @@ template <class T>
 class ReadResult {
 public:
     // Implicit on purpose: `return stats;` and `return ReadError{...};` both read naturally.
-    ReadResult(T value) : v_(std::move(value)) {}           // NOLINT(google-explicit-constructor)
-    ReadResult(ReadError error) : v_(std::move(error)) {}   // NOLINT(google-explicit-constructor)
+    ReadResult(T value) : v_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
+    ReadResult(ReadError error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
     bool ok() const { return std::holds_alternative<T>(v_); }
     explicit operator bool() const { return ok(); }

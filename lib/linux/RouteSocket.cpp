@@ -1,16 +1,16 @@
 #include "linux/RouteSocket.hpp"
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
-#include <initializer_list>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <initializer_list>
 #include <new>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <linux/if.h>
 #include <linux/if_arp.h>
@@ -38,12 +38,24 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // libnl ownership
 
-struct MsgFree { void operator()(nl_msg* m) const { nlmsg_free(m); } };
-struct SockFree { void operator()(nl_sock* s) const { nl_socket_free(s); } };
-struct CbPut { void operator()(nl_cb* c) const { nl_cb_put(c); } };
-struct AddrPut { void operator()(nl_addr* a) const { nl_addr_put(a); } };
-struct RtnlAddrPut { void operator()(rtnl_addr* a) const { rtnl_addr_put(a); } };
-struct RoutePut { void operator()(rtnl_route* r) const { rtnl_route_put(r); } };
+struct MsgFree {
+    void operator()(nl_msg* m) const { nlmsg_free(m); }
+};
+struct SockFree {
+    void operator()(nl_sock* s) const { nl_socket_free(s); }
+};
+struct CbPut {
+    void operator()(nl_cb* c) const { nl_cb_put(c); }
+};
+struct AddrPut {
+    void operator()(nl_addr* a) const { nl_addr_put(a); }
+};
+struct RtnlAddrPut {
+    void operator()(rtnl_addr* a) const { rtnl_addr_put(a); }
+};
+struct RoutePut {
+    void operator()(rtnl_route* r) const { rtnl_route_put(r); }
+};
 using Msg = std::unique_ptr<nl_msg, MsgFree>;
 using NlAddr = std::unique_ptr<nl_addr, AddrPut>;
 
@@ -72,13 +84,9 @@ void putString(nl_msg* m, int type, std::string_view s) {
     data[s.size()] = '\0';
 }
 
-int afOf(net::Family f) {
-    return f == net::Family::V4 ? AF_INET : AF_INET6;
-}
+int afOf(net::Family f) { return f == net::Family::V4 ? AF_INET : AF_INET6; }
 
-std::size_t byteLength(net::Family f) {
-    return f == net::Family::V4 ? 4 : 16;
-}
+std::size_t byteLength(net::Family f) { return f == net::Family::V4 ? 4 : 16; }
 
 NlAddr toNlAddr(const net::IpAddress& a, unsigned prefixLength) {
     NlAddr out(nl_addr_build(afOf(a.family()), a.bytes().data(), byteLength(a.family())));
@@ -91,27 +99,46 @@ NlAddr toNlAddr(const net::IpAddress& a, unsigned prefixLength) {
 // libnl folds it); map them back so callers can still switch on errno.
 int errnoFromNl(int nlerr) {
     switch (nlerr < 0 ? -nlerr : nlerr) {
-    case NLE_NOMEM: return ENOMEM;
-    case NLE_AGAIN: return EAGAIN;
-    case NLE_INTR: return EINTR;
-    case NLE_BAD_SOCK: return EBADF;
-    case NLE_MSGSIZE:
-    case NLE_MSG_TRUNC: return EMSGSIZE;
-    case NLE_MSG_OVERFLOW: return ENOBUFS;
-    case NLE_PERM: return EPERM;
-    case NLE_NOACCESS: return EACCES;
-    case NLE_INVAL:
-    case NLE_MISSING_ATTR: return EINVAL;
-    case NLE_RANGE: return ERANGE;
-    case NLE_OPNOTSUPP: return EOPNOTSUPP;
-    case NLE_AF_NOSUPPORT: return EAFNOSUPPORT;
-    case NLE_NOADDR: return EADDRNOTAVAIL;
-    case NLE_OBJ_NOTFOUND: return ENOENT;
-    case NLE_NODEV: return ENODEV;
-    case NLE_BUSY: return EBUSY;
-    case NLE_EXIST: return EEXIST;
-    case NLE_SEQ_MISMATCH: return EPROTO;
-    default: return EIO;
+        case NLE_NOMEM:
+            return ENOMEM;
+        case NLE_AGAIN:
+            return EAGAIN;
+        case NLE_INTR:
+            return EINTR;
+        case NLE_BAD_SOCK:
+            return EBADF;
+        case NLE_MSGSIZE:
+        case NLE_MSG_TRUNC:
+            return EMSGSIZE;
+        case NLE_MSG_OVERFLOW:
+            return ENOBUFS;
+        case NLE_PERM:
+            return EPERM;
+        case NLE_NOACCESS:
+            return EACCES;
+        case NLE_INVAL:
+        case NLE_MISSING_ATTR:
+            return EINVAL;
+        case NLE_RANGE:
+            return ERANGE;
+        case NLE_OPNOTSUPP:
+            return EOPNOTSUPP;
+        case NLE_AF_NOSUPPORT:
+            return EAFNOSUPPORT;
+        case NLE_NOADDR:
+            return EADDRNOTAVAIL;
+        case NLE_OBJ_NOTFOUND:
+            return ENOENT;
+        case NLE_NODEV:
+            return ENODEV;
+        case NLE_BUSY:
+            return EBUSY;
+        case NLE_EXIST:
+            return EEXIST;
+        case NLE_SEQ_MISMATCH:
+            return EPROTO;
+        default:
+            return EIO;
     }
 }
 
@@ -218,8 +245,7 @@ std::optional<RouteSpec> parseRoute(const nlmsghdr* h) {
     const net::Family family = rtm->rtm_family == AF_INET ? net::Family::V4 : net::Family::V6;
     RouteSpec r;
     const auto dst = addressOf(tb[RTA_DST], rtm->rtm_family);
-    r.dst = net::IpPrefix{dst ? *dst : net::IpAddress::fromBytes(family, std::array<std::uint8_t, 16>{}.data()),
-                          rtm->rtm_dst_len};
+    r.dst = net::IpPrefix{dst ? *dst : net::IpAddress::fromBytes(family, std::array<std::uint8_t, 16>{}.data()), rtm->rtm_dst_len};
     r.gw = addressOf(tb[RTA_GATEWAY], rtm->rtm_family);
     r.ifindex = static_cast<int>(u32Of(tb[RTA_OIF]).value_or(0));
     r.priority = u32Of(tb[RTA_PRIORITY]);
@@ -560,8 +586,7 @@ void RouteSocket::rename(int ifindex, std::string_view newName) {
 void RouteSocket::setMtu(int ifindex, unsigned mtu) {
     Msg m = linkChange(ifindex);
     ensure(nla_put_u32(m.get(), IFLA_MTU, mtu));
-    impl_->apply(m.get(), ifindex, {},
-                 [&](const std::string& link) { return "set MTU of " + link + " to " + std::to_string(mtu); });
+    impl_->apply(m.get(), ifindex, {}, [&](const std::string& link) { return "set MTU of " + link + " to " + std::to_string(mtu); });
 }
 
 void RouteSocket::moveToNetNs(int ifindex, int netnsFd, std::optional<std::string_view> newName) {
@@ -581,8 +606,10 @@ void RouteSocket::moveToNetNs(int ifindex, int netnsFd, std::optional<std::strin
         // The kernel only applies the new name before the move when the old one is taken in
         // the target; otherwise it moves first and then fails the rename, leaving the link in
         // the target namespace under its old name.
-        impl_->fail(err, describe("link (ifindex " + std::to_string(ifindex) + ")") +
-                             ": the link was moved under its old name before the rename failed", extack);
+        impl_->fail(
+            err,
+            describe("link (ifindex " + std::to_string(ifindex) + ")") + ": the link was moved under its old name before the rename failed",
+            extack);
     }
     impl_->fail(err, describe(impl_->linkLabel(ifindex)), extack);
 }
@@ -605,14 +632,12 @@ Msg altnameRequest(int type, int ifindex, std::string_view altname) {
 
 void RouteSocket::deleteAltname(int ifindex, std::string_view altname) {
     Msg m = altnameRequest(RTM_DELLINKPROP, ifindex, altname);
-    impl_->apply(m.get(), ifindex, {},
-                 [&](const std::string& link) { return "delete altname " + std::string(altname) + " of " + link; });
+    impl_->apply(m.get(), ifindex, {}, [&](const std::string& link) { return "delete altname " + std::string(altname) + " of " + link; });
 }
 
 void RouteSocket::addAltname(int ifindex, std::string_view altname) {
     Msg m = altnameRequest(RTM_NEWLINKPROP, ifindex, altname);
-    impl_->apply(m.get(), ifindex, {},
-                 [&](const std::string& link) { return "add altname " + std::string(altname) + " to " + link; });
+    impl_->apply(m.get(), ifindex, {}, [&](const std::string& link) { return "add altname " + std::string(altname) + " to " + link; });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -620,9 +645,7 @@ void RouteSocket::addAltname(int ifindex, std::string_view altname) {
 std::vector<AddressInfo> RouteSocket::addresses(int ifindex, std::optional<net::Family> family) {
     return impl_->dump<AddressInfo>(
         RTM_GETADDR, family ? afOf(*family) : AF_UNSPEC, parseAddress,
-        [&](const AddressInfo& a) {
-            return (ifindex == 0 || a.ifindex == ifindex) && (!family || a.address.family() == *family);
-        },
+        [&](const AddressInfo& a) { return (ifindex == 0 || a.ifindex == ifindex) && (!family || a.address.family() == *family); },
         "list addresses");
 }
 
@@ -641,9 +664,7 @@ std::unique_ptr<rtnl_addr, RtnlAddrPut> addressObject(int ifindex, const net::Ip
 
 }  // namespace
 
-void RouteSocket::addAddress(int ifindex, const net::IpPrefix& address) {
-    addAddress(ifindex, address, AddressOptions{});
-}
+void RouteSocket::addAddress(int ifindex, const net::IpPrefix& address) { addAddress(ifindex, address, AddressOptions{}); }
 
 void RouteSocket::addAddress(int ifindex, const net::IpPrefix& address, const AddressOptions& options) {
     auto a = addressObject(ifindex, address);
@@ -657,8 +678,7 @@ void RouteSocket::addAddress(int ifindex, const net::IpPrefix& address, const Ad
     nl_msg* raw = nullptr;
     if (const int rc = rtnl_addr_build_add_request(a.get(), NLM_F_EXCL, &raw); rc < 0) throwErr(errnoFromNl(rc), "build address request");
     Msg m(raw);
-    impl_->apply(m.get(), ifindex, {},
-                 [&](const std::string& link) { return "add address " + address.toString() + " to " + link; });
+    impl_->apply(m.get(), ifindex, {}, [&](const std::string& link) { return "add address " + address.toString() + " to " + link; });
 }
 
 void RouteSocket::deleteAddress(int ifindex, const net::IpPrefix& address) {
@@ -710,8 +730,8 @@ Msg routeRequest(const RouteSpec& spec, RouteOp op) {
     rtnl_route_add_nexthop(r.get(), nh);  // the route owns it now
 
     nl_msg* raw = nullptr;
-    const int rc = op == RouteOp::Add ? rtnl_route_build_add_request(r.get(), NLM_F_EXCL, &raw)
-                                      : rtnl_route_build_del_request(r.get(), 0, &raw);
+    const int rc =
+        op == RouteOp::Add ? rtnl_route_build_add_request(r.get(), NLM_F_EXCL, &raw) : rtnl_route_build_del_request(r.get(), 0, &raw);
     if (rc < 0) throwErr(errnoFromNl(rc), "build " + describeRoute(spec) + " request");
     return Msg(raw);
 }
@@ -734,9 +754,7 @@ std::vector<RouteSpec> RouteSocket::routes(int ifindex, net::Family family, std:
     const std::uint32_t wanted = table.value_or(RT_TABLE_MAIN);
     return impl_->dump<RouteSpec>(
         RTM_GETROUTE, afOf(family), parseRoute,
-        [&](const RouteSpec& r) {
-            return r.dst.family() == family && r.table == wanted && (ifindex == 0 || r.ifindex == ifindex);
-        },
+        [&](const RouteSpec& r) { return r.dst.family() == family && r.table == wanted && (ifindex == 0 || r.ifindex == ifindex); },
         "list routes");
 }
 
@@ -750,8 +768,7 @@ class LinkEventSubscription {
 public:
     explicit LinkEventSubscription(int fd) : fd_(fd) {
         const int group = RTNLGRP_LINK;
-        if (::setsockopt(fd_, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) != 0)
-            throwErrno("subscribe to link events");
+        if (::setsockopt(fd_, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) != 0) throwErrno("subscribe to link events");
     }
     ~LinkEventSubscription() {
         const int group = RTNLGRP_LINK;
@@ -821,8 +838,7 @@ std::optional<LinkInfo> RouteSocket::waitForLink(std::string_view name, int time
     }
 }
 
-std::optional<LinkInfo> RouteSocket::waitForLinkNamedBy(const std::function<std::optional<std::string>()>& currentName,
-                                                        int timeoutMs) {
+std::optional<LinkInfo> RouteSocket::waitForLinkNamedBy(const std::function<std::optional<std::string>()>& currentName, int timeoutMs) {
     using Clock = std::chrono::steady_clock;
     const auto deadline = Clock::now() + std::chrono::milliseconds(std::max(timeoutMs, 0));
     const int fd = impl_->events.get();
@@ -845,8 +861,7 @@ std::optional<LinkInfo> RouteSocket::waitForLinkNamedBy(const std::function<std:
         const int ready = ::poll(&pfd, 1, static_cast<int>(left));
         if (ready < 0 && errno != EINTR) throwErrno("wait for a link event");
         // Whatever the events say, the answer comes from asking again: drain them first.
-        while (::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT | MSG_TRUNC) > 0 || errno == EINTR || errno == ENOBUFS) {
-        }
+        while (::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT | MSG_TRUNC) > 0 || errno == EINTR || errno == ENOBUFS) {}
     }
 }
 

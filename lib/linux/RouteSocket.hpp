@@ -40,9 +40,9 @@ struct AddressOptions {
 };
 
 struct RouteSpec {
-    net::IpPrefix dst;                 // 0.0.0.0/0 or ::/0 for default
+    net::IpPrefix dst;  // 0.0.0.0/0 or ::/0 for default
     std::optional<net::IpAddress> gw;
-    int ifindex = 0;                   // output device
+    int ifindex = 0;  // output device
     std::optional<std::uint32_t> mtu;
     std::optional<std::uint32_t> advmss;
     std::optional<std::uint32_t> priority;
@@ -84,7 +84,7 @@ public:
     void addAddress(int ifindex, const net::IpPrefix& address, const AddressOptions& options);
     void deleteAddress(int ifindex, const net::IpPrefix& address);  // ENOENT/EADDRNOTAVAIL tolerated
 
-    void addRoute(const RouteSpec& route);  // EEXIST is an error
+    void addRoute(const RouteSpec& route);     // EEXIST is an error
     void deleteRoute(const RouteSpec& route);  // ESRCH tolerated
     // Routes of the main table (or `table`) whose output device is `ifindex` (0 = any).
     std::vector<RouteSpec> routes(int ifindex, net::Family family, std::optional<std::uint32_t> table = std::nullopt);
@@ -95,8 +95,7 @@ public:
     // Blocks until `currentName()` names a link that exists, asking it again after every link
     // event (RTNLGRP_LINK), never on a timer. For a device whose netdev name is only known once
     // its driver has probed it (read from sysfs after a rebind). nullopt on timeout.
-    std::optional<LinkInfo> waitForLinkNamedBy(const std::function<std::optional<std::string>()>& currentName,
-                                               int timeoutMs);
+    std::optional<LinkInfo> waitForLinkNamedBy(const std::function<std::optional<std::string>()>& currentName, int timeoutMs);
 
 private:
     struct Impl;

@@ -267,8 +267,8 @@ VfInfo Sysfs::vf(std::string_view bdf) const {
         return false;
     });
     if (info.vfIndex < 0) {
-        throw KernelError(ENOENT, info.pciAddress + ": no virtfnN link of PF " + info.pfPciAddress + " points to it (looked in " +
-                                      pfDir.string() + ")");
+        throw KernelError(
+            ENOENT, info.pciAddress + ": no virtfnN link of PF " + info.pfPciAddress + " points to it (looked in " + pfDir.string() + ")");
     }
 
     info.netdevs = listDirectory(dir / "net");

@@ -1,6 +1,7 @@
 #pragma once
 // PCI / SR-IOV / RDMA topology read from sysfs, rooted at IBVF_SYSFS_ROOT (default "/sys") so tests
-// can point it at a fake tree shaped exactly like the real one. Paths are the kernel's (Documentation/ABI/testing/sysfs-bus-pci, sysfs-class-infiniband).
+// can point it at a fake tree shaped exactly like the real one. Paths are the kernel's (Documentation/ABI/testing/sysfs-bus-pci,
+// sysfs-class-infiniband).
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -21,10 +22,10 @@ std::string_view trimmedAttribute(std::string_view s);
 struct VfInfo {
     std::string pciAddress;
     std::string pfPciAddress;
-    int vfIndex = -1;                    // N of the PF's virtfnN pointing at this VF
-    std::vector<std::string> netdevs;    // names under <vf>/net/ (empty when moved away or vfio)
+    int vfIndex = -1;                       // N of the PF's virtfnN pointing at this VF
+    std::vector<std::string> netdevs;       // names under <vf>/net/ (empty when moved away or vfio)
     std::optional<std::string> rdmaDevice;  // name under <vf>/infiniband/
-    std::string driver;                  // basename of <vf>/driver, empty when unbound
+    std::string driver;                     // basename of <vf>/driver, empty when unbound
     int numaNode = -1;
 };
 

@@ -17,9 +17,12 @@ VfControl::~VfControl() = default;
 
 std::string_view vfLinkStateName(VfLinkState state) {
     switch (state) {
-        case VfLinkState::Auto: return "auto";
-        case VfLinkState::Enable: return "enable";
-        case VfLinkState::Disable: return "disable";
+        case VfLinkState::Auto:
+            return "auto";
+        case VfLinkState::Enable:
+            return "enable";
+        case VfLinkState::Disable:
+            return "disable";
     }
     return "unknown";
 }
@@ -97,10 +100,14 @@ std::vector<VfSettings> parseVfList(std::span<const std::uint8_t> newlinkMessage
         const auto node = nlAttrAs<ifla_vf_guid>(findNlAttr(vfAttrs, IFLA_VF_IB_NODE_GUID));
         const auto port = nlAttrAs<ifla_vf_guid>(findNlAttr(vfAttrs, IFLA_VF_IB_PORT_GUID));
         VfSettings vf;
-        if (mac) vf.vfIndex = static_cast<int>(mac->vf);
-        else if (state) vf.vfIndex = static_cast<int>(state->vf);
-        else continue;
-        if (state && state->link_state <= static_cast<std::uint32_t>(VfLinkState::Disable)) vf.linkState = static_cast<VfLinkState>(state->link_state);
+        if (mac)
+            vf.vfIndex = static_cast<int>(mac->vf);
+        else if (state)
+            vf.vfIndex = static_cast<int>(state->vf);
+        else
+            continue;
+        if (state && state->link_state <= static_cast<std::uint32_t>(VfLinkState::Disable))
+            vf.linkState = static_cast<VfLinkState>(state->link_state);
         if (node) vf.nodeGuid = node->guid;
         if (port) vf.portGuid = port->guid;
         out.push_back(vf);

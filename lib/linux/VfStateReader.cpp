@@ -9,8 +9,8 @@
 #include <cerrno>
 #include <optional>
 
-#include "linux/NetnsSocket.hpp"
 #include "linux/NetlinkSocket.hpp"
+#include "linux/NetnsSocket.hpp"
 
 namespace ibvf::linux {
 

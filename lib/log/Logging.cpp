@@ -50,8 +50,7 @@ std::string patternLiteral(std::string_view text) {
     return out;
 }
 
-spdlog::level::level_enum parseLevel(const std::optional<std::string>& text, spdlog::level::level_enum fallback,
-                                     bool& valid) {
+spdlog::level::level_enum parseLevel(const std::optional<std::string>& text, spdlog::level::level_enum fallback, bool& valid) {
     valid = true;
     if (!text || text->empty()) return fallback;
     const auto level = spdlog::level::from_str(*text);
@@ -85,7 +84,7 @@ std::shared_ptr<SharedRotatingFileSink> openSink(const std::filesystem::path& di
     const auto slash = relative.rfind('/');
     const std::string leaf = slash == std::string::npos ? relative : relative.substr(slash + 1);
     linux::Fd parent = linux::directoryBeneath(base.get(), slash == std::string::npos ? "" : relative.substr(0, slash),
-                                                 /*create=*/true);
+                                               /*create=*/true);
     return std::make_shared<SharedRotatingFileSink>(std::move(parent), leaf, kLogFileMaxBytes, kLogFilesKept);
 }
 
@@ -153,8 +152,8 @@ void setup(const LogOptions& options) {
     // A node without /var/log/ibvf (read-only, or not root) is not worth a warning on every call.
     const std::string where = usedFile.empty() ? std::string("stderr") : usedFile;
     if (!refusal.empty()) {
-        spdlog::warn("logFile '{}' refused ({}): only a file inside {} may be named; logging to {}",
-                     printable(*options.file), printable(refusal), logDir, where);
+        spdlog::warn("logFile '{}' refused ({}): only a file inside {} may be named; logging to {}", printable(*options.file),
+                     printable(refusal), logDir, where);
     } else if (!fileError.empty()) {
         spdlog::warn("cannot open log file {}: {}; logging to {}", printable(*options.file), printable(fileError), where);
     }

@@ -9,12 +9,12 @@
 namespace ibvf::log {
 
 struct LogOptions {
-    std::string program;                // "ibvf", "ibvf-ipam"
-    std::optional<std::string> level;   // trace|debug|info|warn|error|off (invalid -> warning, "info")
+    std::string program;               // "ibvf", "ibvf-ipam"
+    std::optional<std::string> level;  // trace|debug|info|warn|error|off (invalid -> warning, "info")
     // From a network config (written by namespace users): only a file inside the log directory,
     // LogPath.hpp; anything else is refused with a warning and the default file is used.
     std::optional<std::string> file;
-    std::string context;                // e.g. "cid=1234abcd if=net1"; added to every line
+    std::string context;  // e.g. "cid=1234abcd if=net1"; added to every line
     // Without `file`: log to <IBVF_LOG_DIR or /var/log/ibvf>/<program>.log at info (what helps on
     // a node), falling back to stderr when that cannot be opened. The CNI binaries ask for this;
     // the device plugin, a pod's process, logs to stderr for `kubectl logs`.

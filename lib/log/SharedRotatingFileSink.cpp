@@ -85,8 +85,7 @@ void SharedRotatingFileSink::rotateIfStillTooBig() {
     if (!lock || ::flock(lock.get(), LOCK_EX) != 0) return;
     struct stat mine {};
     struct stat named {};
-    const bool sameFile = ::fstat(fd_.get(), &mine) == 0 &&
-                          ::fstatat(dir_.get(), name_.c_str(), &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+    const bool sameFile = ::fstat(fd_.get(), &mine) == 0 && ::fstatat(dir_.get(), name_.c_str(), &named, AT_SYMLINK_NOFOLLOW) == 0 &&
                           mine.st_ino == named.st_ino && mine.st_dev == named.st_dev;
     if (sameFile && static_cast<std::size_t>(named.st_size) > maxBytes_) {
         // renameat never follows a symlink in the last component: a planted one is replaced.

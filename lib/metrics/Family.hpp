@@ -33,12 +33,9 @@ struct Family {
     MetricType type = MetricType::Gauge;
     std::vector<Sample> samples;
 
-    Family(std::string name_, std::string help_, MetricType type_)
-        : name(std::move(name_)), help(std::move(help_)), type(type_) {}
+    Family(std::string name_, std::string help_, MetricType type_) : name(std::move(name_)), help(std::move(help_)), type(type_) {}
     void add(Labels labels, double value) { samples.push_back(Sample{"", std::move(labels), value, nullptr}); }
-    void add(SharedLabels shared, Labels more, double value) {
-        samples.push_back(Sample{"", std::move(more), value, std::move(shared)});
-    }
+    void add(SharedLabels shared, Labels more, double value) { samples.push_back(Sample{"", std::move(more), value, std::move(shared)}); }
 };
 
 }  // namespace ibvf::metrics

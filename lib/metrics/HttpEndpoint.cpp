@@ -71,8 +71,7 @@ linux::Fd listenOn(const ListenAddress& address, std::uint16_t& boundPort) {
 }  // namespace
 
 HttpEndpoint::HttpEndpoint(const ListenAddress& address, std::map<std::string, Route> routes, EndpointLimits limits)
-    : routes_(std::move(routes)), limits_(limits), listen_(listenOn(address, port_)),
-      stop_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    : routes_(std::move(routes)), limits_(limits), listen_(listenOn(address, port_)), stop_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
     if (!stop_) linux::throwErrno("metrics endpoint: eventfd");
     thread_ = std::thread([this] { serve(); });
 }
@@ -174,8 +173,10 @@ void HttpEndpoint::serve() {
                 msg.msg_iov = iov;
                 msg.msg_iovlen = static_cast<std::size_t>(parts);
                 const ssize_t put = ::sendmsg(c.fd.get(), &msg, MSG_NOSIGNAL);
-                if (put > 0) c.sent += static_cast<std::size_t>(put);
-                else if (put < 0 && errno != EAGAIN && errno != EINTR) c.fd.reset();
+                if (put > 0)
+                    c.sent += static_cast<std::size_t>(put);
+                else if (put < 0 && errno != EAGAIN && errno != EINTR)
+                    c.fd.reset();
             }
             if (c.fd && c.responding && c.sent == c.size()) c.fd.reset();  // done: Connection: close
         }

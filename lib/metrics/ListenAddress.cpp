@@ -5,9 +5,7 @@
 
 namespace ibvf::metrics {
 
-std::string ListenAddress::toString() const {
-    return (ip.isV4() ? ip.toString() : "[" + ip.toString() + "]") + ":" + std::to_string(port);
-}
+std::string ListenAddress::toString() const { return (ip.isV4() ? ip.toString() : "[" + ip.toString() + "]") + ":" + std::to_string(port); }
 
 ListenAddress parseListenAddress(std::string_view text) {
     const std::string expected = " (expected host:port with an IP address, e.g. 0.0.0.0:9101, [::1]:9101 or :9101)";
@@ -27,7 +25,9 @@ ListenAddress parseListenAddress(std::string_view text) {
         throw std::invalid_argument("metrics address '" + std::string(text) + "': put an IPv6 address in brackets" + expected);
     }
     const auto ip = net::IpAddress::parse(host.empty() ? std::string_view("::") : host);
-    if (!ip) throw std::invalid_argument("metrics address '" + std::string(text) + "': '" + std::string(host) + "' is not an IP address" + expected);
+    if (!ip)
+        throw std::invalid_argument("metrics address '" + std::string(text) + "': '" + std::string(host) + "' is not an IP address" +
+                                    expected);
     return ListenAddress{*ip, static_cast<std::uint16_t>(port)};
 }
 

@@ -11,7 +11,7 @@
 namespace ibvf::metrics {
 
 struct ListenAddress {
-    net::IpAddress ip;  // "::" for ":port"
+    net::IpAddress ip;       // "::" for ":port"
     std::uint16_t port = 0;  // 0: any free port (tests)
 
     std::string toString() const;  // "127.0.0.1:9101", "[::1]:9101"

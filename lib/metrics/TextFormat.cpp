@@ -8,9 +8,12 @@ namespace {
 
 const char* typeName(MetricType type) {
     switch (type) {
-        case MetricType::Counter: return "counter";
-        case MetricType::Histogram: return "histogram";
-        case MetricType::Gauge: break;
+        case MetricType::Counter:
+            return "counter";
+        case MetricType::Histogram:
+            return "histogram";
+        case MetricType::Gauge:
+            break;
     }
     return "gauge";
 }
@@ -19,10 +22,14 @@ std::string escape(std::string_view text, bool quotes) {
     std::string out;
     out.reserve(text.size());
     for (const char c : text) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '\n') out += "\\n";
-        else if (c == '"' && quotes) out += "\\\"";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else if (c == '"' && quotes)
+            out += "\\\"";
+        else
+            out += c;
     }
     return out;
 }
@@ -55,8 +62,7 @@ std::string formatValue(double value) {
     if (std::isnan(value)) return "NaN";
     if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
     // Counters of bytes pass 2^53 only after petabytes; below that they print exactly.
-    if (value == std::trunc(value) && std::fabs(value) < 9.007199254740992e15)
-        return std::to_string(static_cast<long long>(value));
+    if (value == std::trunc(value) && std::fabs(value) < 9.007199254740992e15) return std::to_string(static_cast<long long>(value));
     char buf[32];
     const auto res = std::to_chars(buf, buf + sizeof buf, value);
     return std::string(buf, res.ptr);

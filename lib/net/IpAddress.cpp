@@ -72,8 +72,7 @@ std::string formatV6(const std::array<std::uint8_t, 16>& b) {
     if (bestLen < 2) bestStart = 8;
 
     // IPv4-mapped addresses keep the dotted quad (RFC 5952 section 5).
-    const bool mapped = words[0] == 0 && words[1] == 0 && words[2] == 0 && words[3] == 0 && words[4] == 0 &&
-                        words[5] == 0xFFFF;
+    const bool mapped = words[0] == 0 && words[1] == 0 && words[2] == 0 && words[3] == 0 && words[4] == 0 && words[5] == 0xFFFF;
     const std::size_t hexWords = mapped ? 6 : 8;
 
     static constexpr char kHex[] = "0123456789abcdef";
@@ -201,22 +200,16 @@ std::optional<IpPrefix> IpPrefix::parse(std::string_view text) {
     return IpPrefix{*addr, len};
 }
 
-IpAddress IpPrefix::network() const {
-    return IpAddress::fromBytes(address.family(), hostBits(address, length, false).data());
-}
+IpAddress IpPrefix::network() const { return IpAddress::fromBytes(address.family(), hostBits(address, length, false).data()); }
 
-IpAddress IpPrefix::lastAddress() const {
-    return IpAddress::fromBytes(address.family(), hostBits(address, length, true).data());
-}
+IpAddress IpPrefix::lastAddress() const { return IpAddress::fromBytes(address.family(), hostBits(address, length, true).data()); }
 
 bool IpPrefix::contains(const IpAddress& a) const {
     if (a.family() != address.family()) return false;
     return IpPrefix{a, length}.network() == network();
 }
 
-bool IpPrefix::contains(const IpPrefix& p) const {
-    return p.family() == family() && p.length >= length && contains(p.address);
-}
+bool IpPrefix::contains(const IpPrefix& p) const { return p.family() == family() && p.length >= length && contains(p.address); }
 
 std::string IpPrefix::toString() const { return address.toString() + "/" + std::to_string(length); }
 

@@ -33,8 +33,7 @@ std::map<std::string, std::string> parseAdvertisedVfs(std::string_view json, con
     std::map<std::string, std::string> out;
     for (const auto& m : doc["vfs"].GetObject()) {
         if (!m.value.IsString()) continue;
-        out.emplace(std::string(m.name.GetString(), m.name.GetStringLength()),
-                    std::string(m.value.GetString(), m.value.GetStringLength()));
+        out.emplace(std::string(m.name.GetString(), m.name.GetStringLength()), std::string(m.value.GetString(), m.value.GetStringLength()));
     }
     return out;
 }

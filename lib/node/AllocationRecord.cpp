@@ -22,8 +22,7 @@ constexpr std::string_view kRecordSuffix = ".json";
 
 std::string stringMember(const rapidjson::Value& doc, const char* key) {
     const auto it = doc.FindMember(key);
-    if (it == doc.MemberEnd() || !it->value.IsString())
-        throw std::runtime_error(std::string("\"") + key + "\" is missing or not a string");
+    if (it == doc.MemberEnd() || !it->value.IsString()) throw std::runtime_error(std::string("\"") + key + "\" is missing or not a string");
     return std::string(it->value.GetString(), it->value.GetStringLength());
 }
 

@@ -24,9 +24,12 @@ template <class T>
 T num(const rapidjson::Value& o, const char* key) {
     auto it = o.FindMember(key);
     if (it == o.MemberEnd() || !it->value.IsNumber()) throw std::runtime_error(std::string("state field ") + key);
-    if constexpr (std::is_same_v<T, std::uint64_t>) return it->value.GetUint64();
-    else if constexpr (std::is_same_v<T, unsigned>) return it->value.GetUint();
-    else return it->value.GetInt();
+    if constexpr (std::is_same_v<T, std::uint64_t>)
+        return it->value.GetUint64();
+    else if constexpr (std::is_same_v<T, unsigned>)
+        return it->value.GetUint();
+    else
+        return it->value.GetInt();
 }
 
 }  // namespace

@@ -20,15 +20,15 @@ struct AttachmentState {
     std::string containerId;
     std::string ifname;
     std::string network;
-    std::string netns;              // path given at ADD
-    std::uint64_t netnsInode = 0;   // tells a recycled path from the namespace we used
+    std::string netns;             // path given at ADD
+    std::uint64_t netnsInode = 0;  // tells a recycled path from the namespace we used
     std::string pciAddress;
     std::string pfPciAddress;
     int vfIndex = -1;
     // The VF netdev as found on the host before ADD.
     std::string hostName;
     int hostIfindex = 0;
-    std::string hwaddr;             // identifies the netdev wherever it is, whatever its name
+    std::string hwaddr;  // identifies the netdev wherever it is, whatever its name
     unsigned mtu = 0;
     bool adminUp = false;
     std::string ipamType;
@@ -48,7 +48,7 @@ struct AttachmentState {
     std::optional<std::string> pkey;
     int childIfindex = 0;
     std::string podParentName;
-    bool vfioPciMode = false;          // no netdev was touched
+    bool vfioPciMode = false;  // no netdev was touched
     AttachPhase phase = AttachPhase::Attaching;
     std::optional<cni::Result> result;  // the result returned by ADD (for CHECK)
 

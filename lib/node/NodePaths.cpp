@@ -51,9 +51,7 @@ fs::path attachmentStateFileIn(const fs::path& attachmentsDir, const std::string
     return attachmentsDir / (attachmentKey(containerId, ifname) + ".json");
 }
 fs::path vfClaimsDirIn(const fs::path& attachmentsDir) { return attachmentsDir / "vf"; }
-fs::path vfClaimFileIn(const fs::path& attachmentsDir, std::string_view pciAddress) {
-    return vfClaimsDirIn(attachmentsDir) / pciAddress;
-}
+fs::path vfClaimFileIn(const fs::path& attachmentsDir, std::string_view pciAddress) { return vfClaimsDirIn(attachmentsDir) / pciAddress; }
 
 fs::path locksDirIn(const fs::path& runDir) { return runDir / "locks"; }
 fs::path allocationsDirIn(const fs::path& runDir) { return runDir / "allocations"; }
@@ -62,9 +60,7 @@ fs::path allocationRecordIn(const fs::path& allocationsDir, std::string_view pci
     return allocationsDir / (std::string(pciAddress) + ".json");
 }
 
-fs::path vfLockIn(const fs::path& locksDir, std::string_view pciAddress) {
-    return locksDir / (std::string(pciAddress) + ".lock");
-}
+fs::path vfLockIn(const fs::path& locksDir, std::string_view pciAddress) { return locksDir / (std::string(pciAddress) + ".lock"); }
 fs::path pfLockIn(const fs::path& locksDir, std::string_view pfPciAddress) {
     return locksDir / ("pf-" + std::string(pfPciAddress) + ".lock");
 }

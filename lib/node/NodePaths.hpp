@@ -41,13 +41,13 @@ inline constexpr const char* kDevicePluginConfig = "/etc/ibvf/device-plugin.json
 
 std::filesystem::path fromEnvironment(const PathOverride& path);
 
-std::filesystem::path stateRoot();           // IBVF_STATE_DIR or /var/lib/cni
-std::filesystem::path runDir();              // IBVF_RUN_DIR or /run/ibvf
+std::filesystem::path stateRoot();  // IBVF_STATE_DIR or /var/lib/cni
+std::filesystem::path runDir();     // IBVF_RUN_DIR or /run/ibvf
 std::filesystem::path kubeletDevicePluginsDir();
 std::filesystem::path devicePluginDevinfoDir();
-std::filesystem::path cniDevinfoDir();       // the only directory runtimeConfig.CNIDeviceInfoFile may name
+std::filesystem::path cniDevinfoDir();  // the only directory runtimeConfig.CNIDeviceInfoFile may name
 std::filesystem::path cdiDir();
-std::string logDir();                        // without trailing '/'
+std::string logDir();  // without trailing '/'
 std::string etcdTlsDir();
 std::string etcdEndpointsFile();
 std::filesystem::path guidFile();

@@ -11,8 +11,7 @@ namespace ibvf::node {
 
 std::optional<VfAttachment> findAttachmentOfVf(const std::filesystem::path& attachmentsDir, const std::string& pciAddress) {
     // The address becomes a file name: nothing but a PCI address may choose it.
-    if (!linux::isValidPciAddress(pciAddress))
-        throw std::invalid_argument("'" + pciAddress + "' is not a PCI address (dddd:bb:dd.f)");
+    if (!linux::isValidPciAddress(pciAddress)) throw std::invalid_argument("'" + pciAddress + "' is not a PCI address (dddd:bb:dd.f)");
     const auto claimFile = vfClaimFileIn(attachmentsDir, pciAddress);
     const auto key = linux::readFile(claimFile);
     if (!key) return std::nullopt;

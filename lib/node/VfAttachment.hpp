@@ -12,15 +12,15 @@ namespace ibvf::node {
 
 struct VfAttachment {
     std::string containerId;
-    std::string ifname;                  // CNI_IFNAME: the interface the pod was given
+    std::string ifname;  // CNI_IFNAME: the interface the pod was given
     // The VF's own netdev in the pod: `ifname`, or the IPoIB child's parent when the pod got a
     // child; none in vfio-pci mode (no netdev was touched).
     std::optional<std::string> vfNetdev;
-    std::string netns;                   // the namespace path given at ADD
-    std::uint64_t netnsInode = 0;        // tells a recycled path from the namespace ADD used
+    std::string netns;             // the namespace path given at ADD
+    std::uint64_t netnsInode = 0;  // tells a recycled path from the namespace ADD used
     // rdmaIsolation: the VF's RDMA device, moved into the pod's namespace.
     std::optional<std::string> rdmaDevice;
-    bool attached = false;               // ADD finished (else it is running, or was killed)
+    bool attached = false;  // ADD finished (else it is running, or was killed)
 };
 
 // nullopt when no attachment claims the VF or the claimed attachment's state is gone. Throws

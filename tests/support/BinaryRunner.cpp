@@ -9,9 +9,7 @@ extern char** environ;
 
 namespace ibvf::test {
 
-std::string builtBinary(std::string_view name) {
-    return std::string(IBVF_BUILD_DIR) + "/" + std::string(name);
-}
+std::string builtBinary(std::string_view name) { return std::string(IBVF_BUILD_DIR) + "/" + std::string(name); }
 
 std::string RunResult::summary() const {
     std::string s = signal ? "killed by signal " + std::to_string(signal) : "exit " + std::to_string(exitCode);

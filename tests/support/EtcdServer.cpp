@@ -16,8 +16,7 @@ namespace {
 constexpr const char* kEtcdBinary = "/usr/bin/etcd";
 
 std::filesystem::path dataRoot() {
-    return std::filesystem::is_directory("/dev/shm") ? std::filesystem::path("/dev/shm")
-                                                     : std::filesystem::temp_directory_path();
+    return std::filesystem::is_directory("/dev/shm") ? std::filesystem::path("/dev/shm") : std::filesystem::temp_directory_path();
 }
 
 // A port nothing listens on now, from the kernel's ephemeral range.
@@ -112,8 +111,7 @@ void EtcdServer::waitUntilServing() {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     process_.reset();
-    throw std::runtime_error("etcd did not serve on " + endpoint() + " within 30 s (" + last + "); log tail:\n" +
-                             tail(log_, 2000));
+    throw std::runtime_error("etcd did not serve on " + endpoint() + " within 30 s (" + last + "); log tail:\n" + tail(log_, 2000));
 }
 
 std::vector<etcd::KeyValue> EtcdServer::keysUnder(const std::string& prefix) {

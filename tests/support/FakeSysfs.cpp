@@ -149,8 +149,7 @@ void FakeSysfs::setIbIdentity(const std::string& rdmaDevice, std::uint64_t nodeG
     }
 }
 
-void FakeSysfs::setRdmaPortFile(const std::string& rdmaDevice, unsigned port, const std::string& relPath,
-                                const std::string& content) {
+void FakeSysfs::setRdmaPortFile(const std::string& rdmaDevice, unsigned port, const std::string& relPath, const std::string& content) {
     const fs::path dir = root_ / "class/infiniband" / rdmaDevice;
     if (!fs::exists(dir)) throw std::logic_error("FakeSysfs: no RDMA device " + rdmaDevice);
     const fs::path file = dir / "ports" / std::to_string(port) / relPath;

@@ -14,11 +14,11 @@
 // destructor. Misuse (unknown PF, duplicate device) throws std::logic_error.
 #include <cstdint>
 #include <filesystem>
-#include <vector>
 #include <map>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace ibvf::test {
 
@@ -27,13 +27,25 @@ namespace ibvf::test {
 struct FakePfOptions {
     std::optional<std::string> rdmaDevice;  // e.g. "mlx5_0"
     int numaNode = 0;
-    std::string driver = "mlx5_core";       // empty: unbound
-    int netType = 32;                       // ARPHRD_INFINIBAND
+    std::string driver = "mlx5_core";  // empty: unbound
+    int netType = 32;                  // ARPHRD_INFINIBAND
 
-    FakePfOptions& withRdma(std::string name) { rdmaDevice = std::move(name); return *this; }
-    FakePfOptions& withNumaNode(int node) { numaNode = node; return *this; }
-    FakePfOptions& withDriver(std::string name) { driver = std::move(name); return *this; }
-    FakePfOptions& withNetType(int type) { netType = type; return *this; }
+    FakePfOptions& withRdma(std::string name) {
+        rdmaDevice = std::move(name);
+        return *this;
+    }
+    FakePfOptions& withNumaNode(int node) {
+        numaNode = node;
+        return *this;
+    }
+    FakePfOptions& withDriver(std::string name) {
+        driver = std::move(name);
+        return *this;
+    }
+    FakePfOptions& withNetType(int type) {
+        netType = type;
+        return *this;
+    }
 };
 
 struct FakeVfOptions {
@@ -43,11 +55,26 @@ struct FakeVfOptions {
     std::optional<int> numaNode;            // default: the PF's
     int netType = 32;
 
-    FakeVfOptions& withNetdev(std::string name) { netdev = std::move(name); return *this; }
-    FakeVfOptions& withRdma(std::string name) { rdmaDevice = std::move(name); return *this; }
-    FakeVfOptions& withDriver(std::string name) { driver = std::move(name); return *this; }
-    FakeVfOptions& withNumaNode(int node) { numaNode = node; return *this; }
-    FakeVfOptions& withNetType(int type) { netType = type; return *this; }
+    FakeVfOptions& withNetdev(std::string name) {
+        netdev = std::move(name);
+        return *this;
+    }
+    FakeVfOptions& withRdma(std::string name) {
+        rdmaDevice = std::move(name);
+        return *this;
+    }
+    FakeVfOptions& withDriver(std::string name) {
+        driver = std::move(name);
+        return *this;
+    }
+    FakeVfOptions& withNumaNode(int node) {
+        numaNode = node;
+        return *this;
+    }
+    FakeVfOptions& withNetType(int type) {
+        netType = type;
+        return *this;
+    }
 };
 
 class FakeSysfs {

@@ -39,7 +39,8 @@ HttpReply httpExchange(std::uint16_t port, const std::string& rawRequest, std::c
 }
 
 HttpReply httpGet(std::uint16_t port, const std::string& path, std::chrono::milliseconds timeout) {
-    return httpExchange(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ibvf-test\r\nConnection: close\r\n\r\n", timeout);
+    return httpExchange(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ibvf-test\r\nConnection: close\r\n\r\n",
+                        timeout);
 }
 
 }  // namespace ibvf::test

@@ -14,8 +14,7 @@ struct HttpReply {
 };
 
 // `rawRequest` is sent as is (tests send malformed ones); httpGet builds a well-formed GET.
-HttpReply httpExchange(std::uint16_t port, const std::string& rawRequest,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(5));
+HttpReply httpExchange(std::uint16_t port, const std::string& rawRequest, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 HttpReply httpGet(std::uint16_t port, const std::string& path, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 }  // namespace ibvf::test

@@ -24,8 +24,7 @@ struct LoopbackSocket {
         sockaddr_in a = address(0);
         socklen_t len = sizeof a;
         if (!s.fd || ::bind(s.fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-            (backlog > 0 && ::listen(s.fd.get(), backlog) != 0) ||
-            ::getsockname(s.fd.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+            (backlog > 0 && ::listen(s.fd.get(), backlog) != 0) || ::getsockname(s.fd.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0) {
             throw std::runtime_error("loopback socket");
         }
         s.port = ntohs(a.sin_port);

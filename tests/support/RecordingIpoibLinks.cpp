@@ -28,17 +28,11 @@ std::string IpoibCall::str() const {
     return s;
 }
 
-void RecordingIpoibLinks::failCall(int n, int err) {
-    plan_.failCall(static_cast<int>(calls_.size()), n, err);
-}
+void RecordingIpoibLinks::failCall(int n, int err) { plan_.failCall(static_cast<int>(calls_.size()), n, err); }
 
-void RecordingIpoibLinks::failOperation(std::string op, int err, int times) {
-    plan_.failOperation(std::move(op), err, times);
-}
+void RecordingIpoibLinks::failOperation(std::string op, int err, int times) { plan_.failOperation(std::move(op), err, times); }
 
-void RecordingIpoibLinks::clearFailures() {
-    plan_.clear();
-}
+void RecordingIpoibLinks::clearFailures() { plan_.clear(); }
 
 std::vector<std::string> RecordingIpoibLinks::callStrings() const {
     std::vector<std::string> out;
@@ -49,7 +43,8 @@ std::vector<std::string> RecordingIpoibLinks::callStrings() const {
 void RecordingIpoibLinks::record(IpoibCall call) {
     const int err = plan_.take(static_cast<int>(calls_.size()) + 1, call.op);
     call.failedWith = err;
-    const std::string what = call.op + " " + (call.op == "createChild" ? call.spec.name : std::to_string(call.ifindex)) + " (recording fake)";
+    const std::string what =
+        call.op + " " + (call.op == "createChild" ? call.spec.name : std::to_string(call.ifindex)) + " (recording fake)";
     calls_.push_back(std::move(call));
     if (err) throw KernelError(err, what);
 }

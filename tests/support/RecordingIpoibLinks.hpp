@@ -14,9 +14,9 @@
 namespace ibvf::test {
 
 struct IpoibCall {
-    std::string op;  // "createChild", "deleteChild"
+    std::string op;              // "createChild", "deleteChild"
     linux::IpoibChildSpec spec;  // createChild
-    int ifindex = 0;              // deleteChild: the argument; createChild: the result
+    int ifindex = 0;             // deleteChild: the argument; createChild: the result
     int failedWith = 0;
     // "createChild net1 parent=7 pkey=0x8001 mode=datagram umcast=0", "deleteChild 12"
     std::string str() const;

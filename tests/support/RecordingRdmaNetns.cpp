@@ -14,9 +14,7 @@ namespace {
 
 // "net:[<inode>]" as the kernel prints it. By inode, not readlink: an fd opened through a
 // /run/netns bind mount reads back as that path.
-std::string idOf(const struct stat& st) {
-    return "net:[" + std::to_string(st.st_ino) + "]";
-}
+std::string idOf(const struct stat& st) { return "net:[" + std::to_string(st.st_ino) + "]"; }
 
 }  // namespace
 
@@ -42,21 +40,13 @@ std::string RecordingRdmaNetns::currentNetnsId() {
     return idOf(st);
 }
 
-void RecordingRdmaNetns::addDevice(std::string name, std::uint32_t index) {
-    devices_[std::move(name)] = Device{index, home_};
-}
+void RecordingRdmaNetns::addDevice(std::string name, std::uint32_t index) { devices_[std::move(name)] = Device{index, home_}; }
 
-void RecordingRdmaNetns::failCall(int n, int err) {
-    plan_.failCall(static_cast<int>(calls_.size()), n, err);
-}
+void RecordingRdmaNetns::failCall(int n, int err) { plan_.failCall(static_cast<int>(calls_.size()), n, err); }
 
-void RecordingRdmaNetns::failOperation(std::string op, int err, int times) {
-    plan_.failOperation(std::move(op), err, times);
-}
+void RecordingRdmaNetns::failOperation(std::string op, int err, int times) { plan_.failOperation(std::move(op), err, times); }
 
-void RecordingRdmaNetns::clearFailures() {
-    plan_.clear();
-}
+void RecordingRdmaNetns::clearFailures() { plan_.clear(); }
 
 std::vector<std::string> RecordingRdmaNetns::callStrings() const {
     std::vector<std::string> out;

@@ -18,21 +18,13 @@ std::string VfCall::str() const {
     return s;
 }
 
-void RecordingVfControl::addVf(int pfIfindex, VfSettings initial) {
-    vfs_[{pfIfindex, initial.vfIndex}] = initial;
-}
+void RecordingVfControl::addVf(int pfIfindex, VfSettings initial) { vfs_[{pfIfindex, initial.vfIndex}] = initial; }
 
-void RecordingVfControl::failCall(int n, int err) {
-    plan_.failCall(static_cast<int>(calls_.size()), n, err);
-}
+void RecordingVfControl::failCall(int n, int err) { plan_.failCall(static_cast<int>(calls_.size()), n, err); }
 
-void RecordingVfControl::failOperation(std::string op, int err, int times) {
-    plan_.failOperation(std::move(op), err, times);
-}
+void RecordingVfControl::failOperation(std::string op, int err, int times) { plan_.failOperation(std::move(op), err, times); }
 
-void RecordingVfControl::clearFailures() {
-    plan_.clear();
-}
+void RecordingVfControl::clearFailures() { plan_.clear(); }
 
 std::vector<std::string> RecordingVfControl::callStrings() const {
     std::vector<std::string> out;
@@ -49,8 +41,8 @@ std::optional<VfSettings> RecordingVfControl::settings(int pfIfindex, int vfInde
 void RecordingVfControl::record(VfCall call) {
     const int err = plan_.take(static_cast<int>(calls_.size()) + 1, call.op);
     call.failedWith = err;
-    const std::string what = call.op + " of VF " + std::to_string(call.vfIndex) + " on PF ifindex " + std::to_string(call.pfIfindex) +
-                             " (recording fake)";
+    const std::string what =
+        call.op + " of VF " + std::to_string(call.vfIndex) + " on PF ifindex " + std::to_string(call.pfIfindex) + " (recording fake)";
     calls_.push_back(std::move(call));
     if (err) throw KernelError(err, what);
 }

@@ -17,10 +17,10 @@ struct VfCall {
     std::string op;  // "setGuids", "setLinkState", "get"
     int pfIfindex = 0;
     int vfIndex = 0;
-    std::uint64_t nodeGuid = 0;  // setGuids
-    std::uint64_t portGuid = 0;  // setGuids
+    std::uint64_t nodeGuid = 0;               // setGuids
+    std::uint64_t portGuid = 0;               // setGuids
     std::optional<linux::VfLinkState> state;  // setLinkState
-    int failedWith = 0;  // the errno it was made to fail with, 0 when it succeeded
+    int failedWith = 0;                       // the errno it was made to fail with, 0 when it succeeded
 
     // "setGuids pf=5 vf=3 node=00:11:.. port=00:11:..", "setLinkState pf=5 vf=3 enable",
     // "get pf=5 vf=3", with " -> errno 95" when it failed. Handy for CHECKs on the whole sequence.

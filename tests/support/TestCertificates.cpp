@@ -45,8 +45,8 @@ void addExtension(X509* cert, X509* issuer, int nid, const char* value) {
 }
 
 // `issuer`/`issuerKey` null: self-signed.
-Cert makeCert(EVP_PKEY* key, const char* commonName, long serial, X509* issuer, EVP_PKEY* issuerKey, bool ca,
-              const char* extendedUsage, const char* subjectAltName) {
+Cert makeCert(EVP_PKEY* key, const char* commonName, long serial, X509* issuer, EVP_PKEY* issuerKey, bool ca, const char* extendedUsage,
+              const char* subjectAltName) {
     Cert cert(X509_new());
     check(cert != nullptr, "X509_new");
     X509_set_version(cert.get(), 2);
@@ -99,8 +99,7 @@ TestCertificates TestCertificates::generate(const std::filesystem::path& dir) {
     const Key caKey = newKey();
     const Cert ca = makeCert(caKey.get(), "ibvf test CA", 1, nullptr, nullptr, true, nullptr, nullptr);
     const Key serverKey = newKey();
-    const Cert server = makeCert(serverKey.get(), "etcd", 2, ca.get(), caKey.get(), false, "serverAuth,clientAuth",
-                                 "IP:127.0.0.1");
+    const Cert server = makeCert(serverKey.get(), "etcd", 2, ca.get(), caKey.get(), false, "serverAuth,clientAuth", "IP:127.0.0.1");
     const Key clientKey = newKey();
     const Cert client = makeCert(clientKey.get(), "ibvf-ipam", 3, ca.get(), caKey.get(), false, "clientAuth", nullptr);
     const Key otherKey = newKey();

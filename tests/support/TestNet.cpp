@@ -1,23 +1,23 @@
 #include "support/TestNet.hpp"
 
-#include <algorithm>
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
 #include <iterator>
 #include <memory>
-#include <sched.h>
 #include <set>
 #include <stdexcept>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <system_error>
 #include <thread>
-#include <unistd.h>
 
 #include <linux/if.h>
 #include <linux/if_link.h>
@@ -38,22 +38,26 @@ namespace ibvf::test {
 
 namespace {
 
-struct SockFree { void operator()(nl_sock* s) const { nl_socket_free(s); } };
-struct CacheFree { void operator()(nl_cache* c) const { nl_cache_free(c); } };
-struct LinkPut { void operator()(rtnl_link* l) const { rtnl_link_put(l); } };
-struct MsgFree { void operator()(nl_msg* m) const { nlmsg_free(m); } };
+struct SockFree {
+    void operator()(nl_sock* s) const { nl_socket_free(s); }
+};
+struct CacheFree {
+    void operator()(nl_cache* c) const { nl_cache_free(c); }
+};
+struct LinkPut {
+    void operator()(rtnl_link* l) const { rtnl_link_put(l); }
+};
+struct MsgFree {
+    void operator()(nl_msg* m) const { nlmsg_free(m); }
+};
 using NlSock = std::unique_ptr<nl_sock, SockFree>;
 using Cache = std::unique_ptr<nl_cache, CacheFree>;
 using Link = std::unique_ptr<rtnl_link, LinkPut>;
 using Msg = std::unique_ptr<nl_msg, MsgFree>;
 
-[[noreturn]] void failNl(int rc, const std::string& what) {
-    throw std::runtime_error(what + ": " + nl_geterror(rc));
-}
+[[noreturn]] void failNl(int rc, const std::string& what) { throw std::runtime_error(what + ": " + nl_geterror(rc)); }
 
-[[noreturn]] void failErrno(const std::string& what) {
-    throw std::system_error(errno, std::generic_category(), what);
-}
+[[noreturn]] void failErrno(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
 
 NlSock connectHere() {
     NlSock s(nl_socket_alloc());
@@ -144,8 +148,7 @@ std::string routeLine(rtnl_route* r, nl_cache* links, int* oif) {
     nl_addr* dst = rtnl_route_get_dst(r);
     rtnl_nexthop* nh = rtnl_route_nexthop_n(r, 0);
     *oif = rtnl_route_nh_get_ifindex(nh);
-    std::string s = nl_addr_get_prefixlen(dst) != 0 ? addrText(dst, true)
-                    : nl_addr_get_family(dst) == AF_INET6 ? "::/0" : "0.0.0.0/0";
+    std::string s = nl_addr_get_prefixlen(dst) != 0 ? addrText(dst, true) : nl_addr_get_family(dst) == AF_INET6 ? "::/0" : "0.0.0.0/0";
     if (nl_addr* gw = rtnl_route_nh_get_gateway(nh)) s += " via " + addrText(gw, false);
     s += " dev " + ifname(links, *oif) + " metric " + std::to_string(rtnl_route_get_priority(r));
     unsigned mtu = 0;
@@ -300,9 +303,7 @@ std::optional<LinkState> linkIn(const std::string& netnsPath, const std::string&
     return out;
 }
 
-bool linkExistsIn(const std::string& netnsPath, const std::string& name) {
-    return linkIn(netnsPath, name).has_value();
-}
+bool linkExistsIn(const std::string& netnsPath, const std::string& name) { return linkIn(netnsPath, name).has_value(); }
 
 void addAltname(int ifindex, const std::string& altname, const std::string& netnsPath) {
     NlSock sk = socketIn(netnsPath);
@@ -311,8 +312,7 @@ void addAltname(int ifindex, const std::string& altname, const std::string& netn
     ifi.ifi_index = ifindex;
     if (!m || nlmsg_append(m.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0) throw std::bad_alloc();
     nlattr* list = nla_nest_start(m.get(), IFLA_PROP_LIST);
-    if (!list || nla_put_string(m.get(), IFLA_ALT_IFNAME, altname.c_str()) < 0 || nla_nest_end(m.get(), list) < 0)
-        throw std::bad_alloc();
+    if (!list || nla_put_string(m.get(), IFLA_ALT_IFNAME, altname.c_str()) < 0 || nla_nest_end(m.get(), list) < 0) throw std::bad_alloc();
     // nl_send_sync frees the message whatever happens.
     if (const int rc = nl_send_sync(sk.get(), m.release()); rc < 0)
         failNl(rc, "add altname " + altname + " to ifindex " + std::to_string(ifindex));

@@ -30,11 +30,11 @@ std::string field(const fs::path& deb, const std::string& name) {
 
 TEST_CASE("cpack -G DEB: an ibvf package with the binaries where Debian keeps them") {
     ibvf::test::ScratchDir out;
-    const auto cpack = ChildProcess::spawn("/usr/bin/cpack",
-                                           {"-G", "DEB", "--config", std::string(IBVF_BUILD_DIR) + "/CPackConfig.cmake", "-B",
-                                            out.path().string()},
-                                           {kPath}, "")
-                           .wait();
+    const auto cpack =
+        ChildProcess::spawn("/usr/bin/cpack",
+                            {"-G", "DEB", "--config", std::string(IBVF_BUILD_DIR) + "/CPackConfig.cmake", "-B", out.path().string()},
+                            {kPath}, "")
+            .wait();
     REQUIRE_MESSAGE(cpack.exitCode == 0, "cpack: " << describe(cpack));
 
     const fs::path deb = out / ("ibvf_" IBVF_VERSION "_amd64.deb");
@@ -42,10 +42,14 @@ TEST_CASE("cpack -G DEB: an ibvf package with the binaries where Debian keeps th
 
     const auto listing = ChildProcess::spawn("/usr/bin/dpkg-deb", {"--contents", deb.string()}, {kPath}, "").wait();
     REQUIRE_MESSAGE(listing.exitCode == 0, describe(listing));
-    std::vector<std::string> expected{"-rwxr-xr-x root/root", "./usr/lib/cni/ibvf\n", "./usr/lib/cni/ibvf-ipam\n",
+    std::vector<std::string> expected{"-rwxr-xr-x root/root",
+                                      "./usr/lib/cni/ibvf\n",
+                                      "./usr/lib/cni/ibvf-ipam\n",
                                       "./usr/lib/cni/ibvf-ipam-etcd\n",
-                                      "./usr/sbin/ibvf-device-plugin\n", "./usr/sbin/ibvf-cni-installer\n",
-                                      "./usr/share/doc/ibvf/README.md\n", "./usr/share/doc/ibvf/examples/nad/ib-net-ibvf-ipam.yaml\n",
+                                      "./usr/sbin/ibvf-device-plugin\n",
+                                      "./usr/sbin/ibvf-cni-installer\n",
+                                      "./usr/share/doc/ibvf/README.md\n",
+                                      "./usr/share/doc/ibvf/examples/nad/ib-net-ibvf-ipam.yaml\n",
                                       "./usr/share/ibvf/manifests/device-plugin-daemonset.yaml\n",
                                       "./usr/share/ibvf/manifests/cni-installer-daemonset.yaml\n"};
     if (fs::exists(ibvf::test::builtBinary("ibvf-diag"))) expected.push_back("./usr/bin/ibvf-diag\n");

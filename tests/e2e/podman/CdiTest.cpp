@@ -72,8 +72,8 @@ TEST_CASE("podman: --device <kind>=<VF> from the device plugin's CDI spec gives 
     fs::create_directories(lab.sysfs().root() / "class/misc/rdma_cm");
     std::ofstream(lab.sysfs().root() / "class/misc/rdma_cm/dev") << "10:58\n";
     const std::string name = "p" + std::to_string(::getpid());
-    lab.writeConfig(R"({"cdi":"devices","resources":[{"prefix":"ibvfe2e","name":")" + name +
-                    R"(","selectors":{"pfNames":[")" + lab.pfNetdev() + R"("]}}]})");
+    lab.writeConfig(R"({"cdi":"devices","resources":[{"prefix":"ibvfe2e","name":")" + name + R"(","selectors":{"pfNames":[")" +
+                    lab.pfNetdev() + R"("]}}]})");
     auto daemon = lab.startDaemon();
     const fs::path written = lab.cdiDir() / ("ibvfe2e.ibvf-" + name + ".json");
     REQUIRE_MESSAGE(waitUntil([&] { return fs::exists(written); }, 10s), daemon->log());
@@ -82,8 +82,8 @@ TEST_CASE("podman: --device <kind>=<VF> from the device plugin's CDI spec gives 
     PodmanLab podman({});
     podman.importBusybox();
     const std::string device = "ibvfe2e.ibvf/" + name + "=" + cdiName(vfAddress(0, 1));
-    const auto r = podman.run({"run", "--rm", "--pull", "never", "--network", "none", "--device", device,
-                               ibvf::test::kBusyboxImage, "/bin/sh", "-c", "ls -ln /dev/infiniband"});
+    const auto r = podman.run({"run", "--rm", "--pull", "never", "--network", "none", "--device", device, ibvf::test::kBusyboxImage,
+                               "/bin/sh", "-c", "ls -ln /dev/infiniband"});
     REQUIRE_MESSAGE(r.exitCode == 0, ibvf::test::describe(r));
     // VF 1 is mlx5_2 with uverbs2, umad2, issm2 (fake sysfs numbers 231:2); rdma_cm 10:58.
     const std::map<std::string, std::string> expected{

@@ -24,8 +24,8 @@ constexpr const char* kNetwork = "ibvf-e2e";
 
 std::string conflist(const PluginLab& lab) {
     // cniVersion 1.0.0: the newest Debian's podman 4.3 (libcni 1.1) speaks.
-    return R"({"cniVersion":"1.0.0","name":")" + std::string(kNetwork) + R"(","plugins":[{"type":"ibvf","pfNetdevice":")" +
-           lab.pfNetdev() + R"(","ipam":{"type":"ibvf-ipam","ranges":[[{"subnet":"10.77.0.0/24","gateway":"10.77.0.1"}]]}}]})";
+    return R"({"cniVersion":"1.0.0","name":")" + std::string(kNetwork) + R"(","plugins":[{"type":"ibvf","pfNetdevice":")" + lab.pfNetdev() +
+           R"(","ipam":{"type":"ibvf-ipam","ranges":[[{"subnet":"10.77.0.0/24","gateway":"10.77.0.1"}]]}}]})";
 }
 
 std::string hostMacOf(const std::string& ifname) {
@@ -36,9 +36,7 @@ std::string hostMacOf(const std::string& ifname) {
 }
 
 // The plugin's per-network lease files (one per address handed out).
-std::size_t leaseCount(const PluginLab& lab) {
-    return ibvf::test::countEntries(lab.leasesDir(kNetwork) / "leases");
-}
+std::size_t leaseCount(const PluginLab& lab) { return ibvf::test::countEntries(lab.leasesDir(kNetwork) / "leases"); }
 
 template <typename Pred>
 bool eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
@@ -65,8 +63,8 @@ struct Node {
         return env;
     }
     std::vector<std::string> runArgs(const std::string& name, const std::string& script) const {
-        return {"run", "--rm", "--pull", "never", "--name", name, "--network", kNetwork, ibvf::test::kBusyboxImage,
-                "/bin/sh", "-c", script};
+        return {"run",     "--rm", "--pull", "never", "--name", name, "--network", kNetwork, ibvf::test::kBusyboxImage,
+                "/bin/sh", "-c",   script};
     }
 };
 
@@ -78,8 +76,8 @@ TEST_CASE("podman: a container gets the VF with its address; on exit the VF and 
     const std::string vfMac = hostMacOf(vf);
     REQUIRE(!vfMac.empty());
 
-    const auto r = node.podman.run(node.runArgs(ibvf::test::uniqueName("ibvfc"),
-                                                "ip -o -4 addr show dev eth0; cat /sys/class/net/eth0/address; ls /sys/class/net"));
+    const auto r = node.podman.run(
+        node.runArgs(ibvf::test::uniqueName("ibvfc"), "ip -o -4 addr show dev eth0; cat /sys/class/net/eth0/address; ls /sys/class/net"));
     INFO("podman run: " << ibvf::test::describe(r));
     REQUIRE(r.exitCode == 0);
     // Inside: eth0 is the VF (its hardware address), with the first address of the range.

@@ -30,9 +30,9 @@ fs::path buildRootfs(const fs::path& work) {
         ChildProcess::spawn("/usr/bin/cmake", {"--install", IBVF_BUILD_DIR, "--prefix", "/usr"}, {kPath, "DESTDIR=" + staging.string()}, "")
             .wait();
     REQUIRE_MESSAGE(installed.exitCode == 0, "cmake --install: " << describe(installed));
-    const auto assembled = ChildProcess::spawn(std::string(IBVF_SOURCE_DIR) + "/install/runtime-rootfs.sh",
-                                               {staging.string(), rootfs.string()}, {kPath}, "")
-                               .wait();
+    const auto assembled =
+        ChildProcess::spawn(std::string(IBVF_SOURCE_DIR) + "/install/runtime-rootfs.sh", {staging.string(), rootfs.string()}, {kPath}, "")
+            .wait();
     REQUIRE_MESSAGE(assembled.exitCode == 0, "runtime-rootfs.sh: " << describe(assembled));
     return rootfs;
 }
@@ -47,7 +47,8 @@ TEST_CASE("image: the runtime root filesystem holds the binaries and their libra
     // Only binaries and libraries: no shell, no docs, examples or manifests.
     CHECK_FALSE(fs::exists(rootfs / "bin" / "sh"));
     CHECK_FALSE(fs::exists(rootfs / "usr" / "share"));
-    for (const char* bin : {"usr/lib/cni/ibvf", "usr/lib/cni/ibvf-ipam", "usr/lib/cni/ibvf-ipam-etcd", "usr/sbin/ibvf-device-plugin", "usr/sbin/ibvf-cni-installer"}) {
+    for (const char* bin : {"usr/lib/cni/ibvf", "usr/lib/cni/ibvf-ipam", "usr/lib/cni/ibvf-ipam-etcd", "usr/sbin/ibvf-device-plugin",
+                            "usr/sbin/ibvf-cni-installer"}) {
         INFO(bin);
         CHECK(fs::exists(rootfs / bin));
     }

@@ -44,8 +44,7 @@ PodmanLab::PodmanLab(std::map<std::string, std::string> ibvfEnv) : ibvfEnv_(std:
     requireExecutable("/usr/bin/conmon", "conmon");
     requireExecutable("/bin/busybox", "busybox-static");
 
-    for (const char* sub : {"cni-bin", "net.d", "root", "runroot", "tmp", "libpod-tmp", "home"})
-        fs::create_directories(dir_ / sub);
+    for (const char* sub : {"cni-bin", "net.d", "root", "runroot", "tmp", "libpod-tmp", "home"}) fs::create_directories(dir_ / sub);
 
     // conmon starts `podman container cleanup` (and so the CNI DEL) with only these variables.
     std::vector<std::string> conmonEnv{std::string("PATH=") + kPath};
@@ -59,16 +58,27 @@ PodmanLab::PodmanLab(std::map<std::string, std::string> ibvfEnv) : ibvfEnv_(std:
               "default_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n"
               "[network]\n"
               "network_backend = \"cni\"\n"
-              "cni_plugin_dirs = [\"" + d + "/cni-bin\"]\n"
-              "network_config_dir = \"" + d + "/net.d\"\n"
-              "[engine]\n"
-              "runtime = \"runc\"\n"
-              "cgroup_manager = \"cgroupfs\"\n"
-              "events_logger = \"file\"\n"
-              "events_logfile_path = \"" + d + "/events.log\"\n"
-              "tmp_dir = \"" + d + "/libpod-tmp\"\n"
-              "image_copy_tmp_dir = \"" + d + "/tmp\"\n"
-              "conmon_env_vars = " + tomlList(conmonEnv) + "\n");
+              "cni_plugin_dirs = [\"" +
+                  d +
+                  "/cni-bin\"]\n"
+                  "network_config_dir = \"" +
+                  d +
+                  "/net.d\"\n"
+                  "[engine]\n"
+                  "runtime = \"runc\"\n"
+                  "cgroup_manager = \"cgroupfs\"\n"
+                  "events_logger = \"file\"\n"
+                  "events_logfile_path = \"" +
+                  d +
+                  "/events.log\"\n"
+                  "tmp_dir = \"" +
+                  d +
+                  "/libpod-tmp\"\n"
+                  "image_copy_tmp_dir = \"" +
+                  d +
+                  "/tmp\"\n"
+                  "conmon_env_vars = " +
+                  tomlList(conmonEnv) + "\n");
 }
 
 PodmanLab::~PodmanLab() {
@@ -106,8 +116,7 @@ void PodmanLab::addNetwork(const std::string& name, const std::string& conflist)
 
 void PodmanLab::installCniBinaries() const {
     const auto r = linux::ChildProcess::spawn(builtBinary("ibvf-cni-installer"),
-                                               {"--once", "--source-dir", IBVF_BUILD_DIR, "--dest-dir", cniBinDir().string()},
-                                               {}, "")
+                                              {"--once", "--source-dir", IBVF_BUILD_DIR, "--dest-dir", cniBinDir().string()}, {}, "")
                        .wait();
     if (r.exitCode != 0) throw std::runtime_error("ibvf-cni-installer: " + describe(r));
 }

@@ -42,8 +42,7 @@ public:
     void installCniBinaries() const;
     // Imports the directory `rootfs` as image `ref` (tar + `podman import`), with Containerfile
     // instructions such as `CMD [...]` applied (`--change`).
-    void importRootfs(const std::filesystem::path& rootfs, const std::string& ref,
-                      const std::vector<std::string>& changes = {}) const;
+    void importRootfs(const std::filesystem::path& rootfs, const std::string& ref, const std::vector<std::string>& changes = {}) const;
     void importBusybox() const;
 
     const std::filesystem::path& dir() const { return dir_.path(); }

@@ -18,9 +18,9 @@
 namespace {
 
 struct ElfFacts {
-    bool relro = false;        // PT_GNU_RELRO
-    bool dynamic = false;      // PT_DYNAMIC: loaded by ld.so
-    bool bindNow = false;      // DF_BIND_NOW or DF_1_NOW
+    bool relro = false;             // PT_GNU_RELRO
+    bool dynamic = false;           // PT_DYNAMIC: loaded by ld.so
+    bool bindNow = false;           // DF_BIND_NOW or DF_1_NOW
     std::set<std::string> symbols;  // .symtab and .dynsym names
 };
 
@@ -72,8 +72,8 @@ ElfFacts readElf(const std::string& path) {
 
 bool hasFortifiedCall(const ElfFacts& facts) {
     for (const auto& s : facts.symbols) {
-        if (s.size() > 6 && s.rfind("__", 0) == 0 && s.compare(s.size() - 4, 4, "_chk") == 0 &&
-            s != "__stack_chk_fail" && s != "__stack_chk_guard") {
+        if (s.size() > 6 && s.rfind("__", 0) == 0 && s.compare(s.size() - 4, 4, "_chk") == 0 && s != "__stack_chk_fail" &&
+            s != "__stack_chk_guard") {
             return true;
         }
     }

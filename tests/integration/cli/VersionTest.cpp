@@ -48,8 +48,7 @@ TEST_CASE("a CNI plugin run without CNI_COMMAND prints its about text on stderr 
         CHECK_MESSAGE(r.exitCode == 0, r.summary());
         CHECK(r.out.empty());
         CHECK(r.err == "CNI " + name + " plugin version " + IBVF_VERSION + " (commit " +
-                           r.err.substr(r.err.find("(commit ") + 8, r.err.find(')') - r.err.find("(commit ") - 8) +
-                           ")\n" + kSupported);
+                           r.err.substr(r.err.find("(commit ") + 8, r.err.find(')') - r.err.find("(commit ") - 8) + ")\n" + kSupported);
     }
 }
 

@@ -103,7 +103,7 @@ TEST_CASE("cdi devices: a spec per pool with each VF's char devices, Allocate na
     CHECK(kind == "rdma.ibvf/vhca");
     REQUIRE_MESSAGE(devices.size() == 4, run.daemon->log());
     CHECK(devices[cdiName(vfAddress(0, 1))] == std::set<std::string>{"/dev/infiniband/uverbs2 231:2 rw", "/dev/infiniband/umad2 231:2 rw",
-                                                                   "/dev/infiniband/issm2 231:2 rw", "/dev/infiniband/rdma_cm 10:58 rw"});
+                                                                     "/dev/infiniband/issm2 231:2 rw", "/dev/infiniband/rdma_cm 10:58 rw"});
 
     const auto r = allocate(client, {vfAddress(0, 1), vfAddress(0, 2)});
     REQUIRE(r.cdi_devices_size() == 2);
@@ -192,8 +192,7 @@ TEST_CASE("cdi: an older spec of the pool is replaced, specs of gone pools remov
     writeText(lab.cdiDir() / "nvidia.com-gpu.json", "{}");
     lab.writeConfig(sriovConfig(lab, "devices"));
     auto run = startAndRegister(lab);
-    CHECK_MESSAGE(waitUntil([&] { return specDevices(lab.cdiDir() / "rdma.ibvf-vhca.json").size() == 2; }, kSoon),
-                  run.daemon->log());
+    CHECK_MESSAGE(waitUntil([&] { return specDevices(lab.cdiDir() / "rdma.ibvf-vhca.json").size() == 2; }, kSoon), run.daemon->log());
     CHECK(waitUntil([&] { return !fs::exists(lab.cdiDir() / "rdma.ibvf-old.json"); }, kSoon));
     CHECK(fs::exists(lab.cdiDir() / "nvidia.com-gpu.json"));
     std::size_t files = 0;

@@ -33,8 +33,7 @@ std::set<std::string> idsOf(const v1beta1::ListAndWatchResponse& r) {
 }
 
 bool allHealth(const v1beta1::ListAndWatchResponse& r, const std::string& health) {
-    return r.devices_size() > 0 &&
-           std::all_of(r.devices().begin(), r.devices().end(), [&](const auto& d) { return d.health() == health; });
+    return r.devices_size() > 0 && std::all_of(r.devices().begin(), r.devices().end(), [&](const auto& d) { return d.health() == health; });
 }
 
 // Starts the daemon and waits for its registration; the plugin socket is then usable.
@@ -289,8 +288,10 @@ TEST_CASE("hca seed config: 1000 shareable IDs, Allocate hands every RDMA device
 TEST_CASE("resources list: two pools from one PF by VF range, one socket and registration each") {
     DevicePluginLab lab(4);
     lab.writeConfig(R"({"resources":[
-        {"name":"low","prefix":"ib.example.com","selectors":{"pfNames":[")" + lab.pfNetdev() + R"(#0-1"],"linkTypes":["infiniband"]}},
-        {"name":"high","selectors":{"pfNames":[")" + lab.pfNetdev() + R"(#2-3"],"drivers":["mlx5_core"],"vendors":["15b3"]}}]})");
+        {"name":"low","prefix":"ib.example.com","selectors":{"pfNames":[")" +
+                    lab.pfNetdev() + R"(#0-1"],"linkTypes":["infiniband"]}},
+        {"name":"high","selectors":{"pfNames":[")" +
+                    lab.pfNetdev() + R"(#2-3"],"drivers":["mlx5_core"],"vendors":["15b3"]}}]})");
     auto daemon = lab.startDaemon();
     const auto regs = lab.kubelet().waitForRegistrations(2, kSoon);
     REQUIRE_MESSAGE(regs.size() == 2, daemon->log());

@@ -1,16 +1,16 @@
 #include "DevicePluginLab.hpp"
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fcntl.h>
 #include <fstream>
-#include <spawn.h>
 #include <sstream>
 #include <stdexcept>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "linux/RouteSocket.hpp"
 #include "support/BinaryRunner.hpp"
@@ -92,8 +92,7 @@ FakePodResources::~FakePodResources() {
     fs::remove(socket_, ec);
 }
 
-grpc::Status FakePodResources::List(grpc::ServerContext*, const v1::ListPodResourcesRequest*,
-                                    v1::ListPodResourcesResponse* resp) {
+grpc::Status FakePodResources::List(grpc::ServerContext*, const v1::ListPodResourcesRequest*, v1::ListPodResourcesResponse* resp) {
     std::lock_guard lock(mutex_);
     ++calls_;
     for (const auto& [name, ids] : pods_) {
@@ -119,8 +118,7 @@ std::size_t FakePodResources::listCalls() {
     return calls_;
 }
 
-DaemonProcess::DaemonProcess(std::vector<std::string> args, std::vector<std::string> env, fs::path logFile,
-                             const std::string& program)
+DaemonProcess::DaemonProcess(std::vector<std::string> args, std::vector<std::string> env, fs::path logFile, const std::string& program)
     : logFile_(std::move(logFile)) {
     const std::string path = program.empty() ? builtBinary("ibvf-device-plugin") : program;
     args.insert(args.begin(), path);
@@ -269,12 +267,8 @@ void DevicePluginLab::writeConfig(const std::string& json) const {
 }
 
 std::vector<std::string> DevicePluginLab::env() const {
-    return {"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-            "IBVF_SYSFS_ROOT=" + sysfs_.root().string(),
-            "IBVF_KUBELET_DIR=" + kubeletDir().string(),
-            "IBVF_RUN_DIR=" + runDir().string(),
-            "IBVF_DEVINFO_DIR=" + devinfoDir().string(),
-            "IBVF_CDI_DIR=" + cdiDir().string()};
+    return {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "IBVF_SYSFS_ROOT=" + sysfs_.root().string(), "IBVF_KUBELET_DIR=" + kubeletDir().string(),
+            "IBVF_RUN_DIR=" + runDir().string(),  "IBVF_DEVINFO_DIR=" + devinfoDir().string(), "IBVF_CDI_DIR=" + cdiDir().string()};
 }
 
 std::unique_ptr<DaemonProcess> DevicePluginLab::startDaemon(std::vector<std::string> extraArgs) const {

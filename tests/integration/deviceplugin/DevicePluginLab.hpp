@@ -18,8 +18,8 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include "support/FakeSysfs.hpp"
 #include "podresources_v1.grpc.pb.h"
+#include "support/FakeSysfs.hpp"
 #include "support/TestNet.hpp"
 #include "v1beta1.grpc.pb.h"
 
@@ -110,8 +110,8 @@ public:
     v1beta1::DevicePlugin::Stub& stub() { return *stub_; }
 
     // Latest ListAndWatch response satisfying `pred` within the timeout (nullopt otherwise).
-    std::optional<v1beta1::ListAndWatchResponse> waitForList(
-        const std::function<bool(const v1beta1::ListAndWatchResponse&)>& pred, std::chrono::milliseconds timeout);
+    std::optional<v1beta1::ListAndWatchResponse> waitForList(const std::function<bool(const v1beta1::ListAndWatchResponse&)>& pred,
+                                                             std::chrono::milliseconds timeout);
     std::size_t responsesSeen();
     bool streamEnded();
 

@@ -120,11 +120,13 @@ TEST_CASE("metrics: /readyz is 503 until kubelet registered the pool, /healthz 2
     // First "not serving its socket" while the pool starts (long enough to see under ASan), then
     // "not registered" for as long as kubelet is away.
     CHECK(httpGet(port, "/readyz").status == 503);
-    CHECK_MESSAGE(waitUntil([&] {
-                      const auto notReady = httpGet(port, "/readyz");
-                      return notReady.status == 503 &&
-                             notReady.body.find("rdma/vhca: not registered with kubelet") != std::string::npos;
-                  }, kSoon),
+    CHECK_MESSAGE(waitUntil(
+                      [&] {
+                          const auto notReady = httpGet(port, "/readyz");
+                          return notReady.status == 503 &&
+                                 notReady.body.find("rdma/vhca: not registered with kubelet") != std::string::npos;
+                      },
+                      kSoon),
                   httpGet(port, "/readyz").body);
     lab.restartKubelet();
     CHECK_MESSAGE(waitUntil([&] { return statusOf(port, "/readyz") == 200; }, kSoon), daemon->log());

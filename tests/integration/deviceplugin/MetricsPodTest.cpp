@@ -36,14 +36,11 @@ TEST_CASE("metrics per VF: after an ADD the VF's netdev is read inside the pod's
     FakeKubelet kubelet(dir.path() / "device-plugins");
     std::ofstream(dir.path() / "config.json") << R"({"mode":"sriov","pfNetdevices":[")" << node.pfNetdev() << R"("]})";
     const std::uint16_t port = freePort();
-    DaemonProcess daemon({"--config", (dir.path() / "config.json").string(), "--metrics-address",
-                          "127.0.0.1:" + std::to_string(port)},
+    DaemonProcess daemon({"--config", (dir.path() / "config.json").string(), "--metrics-address", "127.0.0.1:" + std::to_string(port)},
                          {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "IBVF_SYSFS_ROOT=" + node.sysfs().root().string(),
                           "IBVF_KUBELET_DIR=" + (dir.path() / "device-plugins").string(),
-                          "IBVF_STATE_DIR=" + (node.stateDir() / "state").string(),
-                          "IBVF_RUN_DIR=" + (node.stateDir() / "run").string(),
-                          "IBVF_DEVINFO_DIR=" + (dir.path() / "devinfo").string(),
-                          "IBVF_CDI_DIR=" + (dir.path() / "cdi").string()},
+                          "IBVF_STATE_DIR=" + (node.stateDir() / "state").string(), "IBVF_RUN_DIR=" + (node.stateDir() / "run").string(),
+                          "IBVF_DEVINFO_DIR=" + (dir.path() / "devinfo").string(), "IBVF_CDI_DIR=" + (dir.path() / "cdi").string()},
                          dir.path() / "daemon.log");
     REQUIRE_MESSAGE(kubelet.waitForRegistrations(1, kSoon).size() == 1, daemon.log());
 
@@ -54,10 +51,12 @@ TEST_CASE("metrics per VF: after an ADD the VF's netdev is read inside the pod's
 
     const std::string series = "ibvf_vf_netdev_receive_bytes_total{resource=\"rdma/vhca\",vf=\"" + vfPci(0) + "\"";
     std::string text;
-    REQUIRE_MESSAGE(waitUntil([&] { return sampleStartingWith(text = scrapeOrEmpty(port), series).has_value(); }, kSoon), text << daemon.log());
+    REQUIRE_MESSAGE(waitUntil([&] { return sampleStartingWith(text = scrapeOrEmpty(port), series).has_value(); }, kSoon),
+                    text << daemon.log());
     const double before = *sampleStartingWith(text, series);
     sendFrames(node.veth(0).b(), 40, 300);  // the host end sends; net1 in the pod receives
-    CHECK_MESSAGE(waitUntil([&] { return sampleStartingWith(scrapeOrEmpty(port), series).value_or(0) >= before + 40 * 300; }, kSoon), scrapeOrEmpty(port));
+    CHECK_MESSAGE(waitUntil([&] { return sampleStartingWith(scrapeOrEmpty(port), series).value_or(0) >= before + 40 * 300; }, kSoon),
+                  scrapeOrEmpty(port));
     CHECK(scrapeOrEmpty(port).find("source=\"netdev\"") == std::string::npos);  // no read error on the way
 
     // After DEL the netdev is back on the host, and read there: the counters keep counting.

@@ -52,8 +52,8 @@ inline void sendFrames(const std::string& ifname, int count, std::size_t size) {
     REQUIRE(to.sll_ifindex > 0);
     std::string frame(size, '\0');
     for (std::size_t i = 0; i < 6; ++i) frame[i] = '\xff';  // broadcast
-    frame[6] = '\x02';                                       // locally administered source
-    frame[12] = '\x88';                                      // local experimental ethertype
+    frame[6] = '\x02';                                      // locally administered source
+    frame[12] = '\x88';                                     // local experimental ethertype
     frame[13] = '\xb5';
     for (int i = 0; i < count; ++i)
         REQUIRE(::sendto(fd.get(), frame.data(), frame.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to) ==

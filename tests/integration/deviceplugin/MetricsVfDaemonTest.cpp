@@ -68,12 +68,12 @@ struct VfLab {
     VfLab() : vf0(uniqueName("ibtvf"), uniqueName("ibtvp")) {
         lab.sysfs().setVfNetdev(vfAddress(0, 0), vf0.a());
         for (const auto& [file, value] : std::map<std::string, std::string>{{"state", "4: ACTIVE"},
-                                                                             {"phys_state", "5: LinkUp"},
-                                                                             {"link_layer", "InfiniBand"},
-                                                                             {"counters/port_xmit_data", "1000"},
-                                                                             {"counters/port_rcv_data", "2000"},
-                                                                             {"counters/symbol_error", "0"},
-                                                                             {"hw_counters/out_of_buffer", "7"}})
+                                                                            {"phys_state", "5: LinkUp"},
+                                                                            {"link_layer", "InfiniBand"},
+                                                                            {"counters/port_xmit_data", "1000"},
+                                                                            {"counters/port_rcv_data", "2000"},
+                                                                            {"counters/symbol_error", "0"},
+                                                                            {"hw_counters/out_of_buffer", "7"}})
             lab.sysfs().setRdmaPortFile("mlx5_1", 1, file, value);
         setLinkUp(vf0.a(), true);
         setLinkUp(vf0.b(), true);
@@ -97,11 +97,11 @@ TEST_CASE("metrics per VF: veth counters move with traffic, pod labels while hel
     CHECK_MESSAGE(waitUntil([&] { return sampleStartingWith(scrapeOrEmpty(v.port), kVf0).value_or(0) >= before + 50 * 200; }, kSoon),
                   scrapeOrEmpty(v.port));
     text = scrapeOrEmpty(v.port);
-    const std::string labels = R"({resource="rdma/vhca",vf="0000:3b:01.0",pf=")" + v.lab.pfNetdev() +
-                               R"(",vf_index="0",numa_node="1",rdma_device="mlx5_1"})";
+    const std::string labels =
+        R"({resource="rdma/vhca",vf="0000:3b:01.0",pf=")" + v.lab.pfNetdev() + R"(",vf_index="0",numa_node="1",rdma_device="mlx5_1"})";
     CHECK(sampleStartingWith(text, "ibvf_vf_netdev_receive_packets_total" + labels + " ").value_or(0) >= 50);
-    CHECK(sampleStartingWith(text, "ibvf_vf_port_transmit_data_bytes_total" + labels.substr(0, labels.size() - 1) +
-                                       ",port=\"1\"} ") == 4000);
+    CHECK(sampleStartingWith(text, "ibvf_vf_port_transmit_data_bytes_total" + labels.substr(0, labels.size() - 1) + ",port=\"1\"} ") ==
+          4000);
     CHECK(sampleStartingWith(text, "ibvf_vf_port_state" + labels.substr(0, labels.size() - 1) + ",port=\"1\"} ") == 4);
     CHECK(sampleStartingWith(text, "ibvf_vf_port_hw_counter_total" + labels.substr(0, labels.size() - 1) +
                                        ",port=\"1\",counter=\"out_of_buffer\"} ") == 7);
@@ -139,8 +139,8 @@ TEST_CASE("metrics per VF: a silent client and an unreadable counter fail neithe
     const auto reply = httpGet(v.port, "/metrics");
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
     CHECK(reply.status == 200);
-    const std::string labels =
-        R"({resource="rdma/vhca",vf="0000:3b:01.0",pf=")" + v.lab.pfNetdev() + R"(",vf_index="0",numa_node="1",rdma_device="mlx5_1",port="1"} )";
+    const std::string labels = R"({resource="rdma/vhca",vf="0000:3b:01.0",pf=")" + v.lab.pfNetdev() +
+                               R"(",vf_index="0",numa_node="1",rdma_device="mlx5_1",port="1"} )";
     CHECK(reply.body.find("ibvf_vf_port_receive_data_bytes_total" + labels) == std::string::npos);
     CHECK(sampleStartingWith(reply.body, "ibvf_vf_port_transmit_data_bytes_total" + labels) == 4000);
     CHECK(sampleStartingWith(reply.body, R"(ibvf_metrics_read_errors_total{source="rdma",reason="unreadable"} )").value_or(0) >= 1);
@@ -169,10 +169,10 @@ TEST_CASE("a real Prometheus scrapes the plugin and answers for a VF's series wi
     std::ofstream(dir.path() / "prometheus.yml") << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
                                                  << "scrape_configs:\n  - job_name: ibvf\n    static_configs:\n"
                                                  << "      - targets: ['127.0.0.1:" << v.port << "']\n";
-    DaemonProcess prom({"--config.file=" + (dir.path() / "prometheus.yml").string(),
-                        "--storage.tsdb.path=" + (dir.path() / "data").string(),
-                        "--web.listen-address=127.0.0.1:" + std::to_string(promPort)},
-                       {"PATH=/usr/bin:/bin", "HOME=" + dir.path().string()}, dir.path() / "prometheus.log", prometheus);
+    DaemonProcess prom(
+        {"--config.file=" + (dir.path() / "prometheus.yml").string(), "--storage.tsdb.path=" + (dir.path() / "data").string(),
+         "--web.listen-address=127.0.0.1:" + std::to_string(promPort)},
+        {"PATH=/usr/bin:/bin", "HOME=" + dir.path().string()}, dir.path() / "prometheus.log", prometheus);
     auto query = [&](const std::string& expr) -> rapidjson::Document {
         rapidjson::Document doc;
         try {
@@ -209,8 +209,7 @@ TEST_CASE("a real Prometheus scrapes the plugin and answers for a VF's series wi
     REQUIRE(!expr.empty());
     CHECK(resultCount(query(expr)) == 0);
     v.lab.sysfs().setRdmaPortFile("mlx5_1", 1, "state", "1: DOWN");
-    CHECK_MESSAGE(waitUntil([&] { return resultCount(query(expr)) == 1; }, ibvf::test::scaled(std::chrono::seconds(8))),
-                  expr);
+    CHECK_MESSAGE(waitUntil([&] { return resultCount(query(expr)) == 1; }, ibvf::test::scaled(std::chrono::seconds(8))), expr);
     CHECK(prom.terminate() == std::optional<int>(0));
     CHECK(v.daemon->terminate() == std::optional<int>(0));
 }

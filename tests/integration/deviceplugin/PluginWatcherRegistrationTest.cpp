@@ -32,8 +32,7 @@ TEST_CASE("plugins-registry mode: GetInfo, NotifyRegistrationStatus, DevicePlugi
         status.set_plugin_registered(true);
         pluginregistration::RegistrationStatusResponse resp;
         REQUIRE(registration->NotifyRegistrationStatus(&ctx, status, &resp).ok());
-        CHECK(waitUntil([&] { return daemon->log().find("registered rdma/vhca through the kubelet plugin watcher") !=
-                                     std::string::npos; },
+        CHECK(waitUntil([&] { return daemon->log().find("registered rdma/vhca through the kubelet plugin watcher") != std::string::npos; },
                         2s));
     }
     SUBCASE("a refusal is logged with kubelet's reason") {

@@ -4,9 +4,9 @@
 #include <fstream>
 
 #include "DevicePluginLab.hpp"
-#include "support/TimeScale.hpp"
 #include "deviceplugin/Allocation.hpp"
 #include "node/AllocationRecord.hpp"
+#include "support/TimeScale.hpp"
 
 namespace fs = std::filesystem;
 using namespace ibvf::test::dp;
@@ -16,9 +16,7 @@ namespace {
 
 const auto kSoon = ibvf::test::scaled(std::chrono::seconds(8));
 
-fs::path recordPath(const DevicePluginLab& lab, const std::string& bdf) {
-    return lab.runDir() / "allocations" / (bdf + ".json");
-}
+fs::path recordPath(const DevicePluginLab& lab, const std::string& bdf) { return lab.runDir() / "allocations" / (bdf + ".json"); }
 
 void writeRecord(const DevicePluginLab& lab, const std::string& bdf, Clock::time_point at) {
     fs::create_directories(lab.runDir() / "allocations");
@@ -38,10 +36,10 @@ TEST_CASE("records of VFs no container holds are reclaimed; held and young ones 
     DevicePluginLab lab(4);
     lab.writeConfig(R"({"mode":"sriov","pfNetdevices":[")" + lab.pfNetdev() + R"("]})");
     const auto old = Clock::now() - 1h;
-    writeRecord(lab, vfAddress(0, 0), old);            // held by pod-a
-    writeRecord(lab, vfAddress(0, 1), old);            // its pod is gone
-    writeRecord(lab, vfAddress(0, 2), Clock::now());   // Allocate just happened, container not yet listed
-    writeRecord(lab, vfAddress(0, 3), old);            // held by pod-b
+    writeRecord(lab, vfAddress(0, 0), old);           // held by pod-a
+    writeRecord(lab, vfAddress(0, 1), old);           // its pod is gone
+    writeRecord(lab, vfAddress(0, 2), Clock::now());  // Allocate just happened, container not yet listed
+    writeRecord(lab, vfAddress(0, 3), old);           // held by pod-b
     FakePodResources kubelet(lab.podResourcesSocket());
     kubelet.setPods({{"pod-a", {vfAddress(0, 0)}}, {"pod-b", {vfAddress(0, 3)}}});
 

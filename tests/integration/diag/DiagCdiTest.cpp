@@ -55,8 +55,8 @@ TEST_CASE("diag: the pool's CDI spec missing, naming one VF of two, then both") 
     REQUIRE(unnamed.Size() == 1);
     CHECK(std::string(unnamed[0].GetString()) == cdiName(vfPci(1)));
 
-    std::ofstream(spec) << R"({"cdiVersion":"0.5.0","kind":"rdma.ibvf/vhca","devices":[{"name":")" + cdiName(vfPci(0)) +
-                               R"("},{"name":")" + cdiName(vfPci(1)) + R"("}]})";
+    std::ofstream(spec) << R"({"cdiVersion":"0.5.0","kind":"rdma.ibvf/vhca","devices":[{"name":")" + cdiName(vfPci(0)) + R"("},{"name":")" +
+                               cdiName(vfPci(1)) + R"("}]})";
     r = run();
     CHECK(kindsBut(*r.json, "rdma-netns-shared").empty());
     CHECK(std::string((*r.json)["devicePlugin"]["resources"][0]["cdiSpecState"].GetString()) == "current");

@@ -113,7 +113,8 @@ TEST_CASE("the default device plugin config is read when it exists, and not with
     CHECK((*text.json)["devicePlugin"]["config"].IsNull());
 }
 
-TEST_CASE("identity: a VF's GUIDs and pkey entry 0 from sysfs and the PF next to what ADD gave it; a GUID changed since is vf-guid-mismatch") {
+TEST_CASE(
+    "identity: a VF's GUIDs and pkey entry 0 from sysfs and the PF next to what ADD gave it; a GUID changed since is vf-guid-mismatch") {
     DiagLab d(1);
     ScopedNetns pod;
     d.lab.veth(0).alsoSearch(pod.path());

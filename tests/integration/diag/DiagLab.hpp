@@ -98,8 +98,6 @@ inline std::vector<std::string> problemKinds(const rapidjson::Document& report) 
     return kinds;
 }
 
-inline const rapidjson::Value& vfOf(const rapidjson::Document& report, unsigned index) {
-    return report["pfs"][0]["vfs"][index];
-}
+inline const rapidjson::Value& vfOf(const rapidjson::Document& report, unsigned index) { return report["pfs"][0]["vfs"][index]; }
 
 }  // namespace ibvf::test

@@ -38,9 +38,7 @@ void allocate(DiagLab& d, const std::string& vfBdf) {
                           dp::AllocationPaths{d.runDir() / "devinfo", d.allocationsDir()});
 }
 
-std::string conf(unsigned vf) {
-    return netconf("1.1.0", R"(,"deviceID":")" + vfPci(vf) + "\"", bundledIpam());
-}
+std::string conf(unsigned vf) { return netconf("1.1.0", R"(,"deviceID":")" + vfPci(vf) + "\"", bundledIpam()); }
 
 }  // namespace
 
@@ -189,7 +187,8 @@ TEST_CASE("device plugin: its PFs, pools and allocations; socket missing, served
     bool fromConfig = false;
     for (const auto& pf : (*r.json)["pfs"].GetArray())
         if (std::string(pf["netdev"].GetString()) == d.lab.pfNetdev()) {
-            for (const auto& by : pf["selectedBy"].GetArray()) fromConfig = fromConfig || std::string(by.GetString()) == "device-plugin-config";
+            for (const auto& by : pf["selectedBy"].GetArray())
+                fromConfig = fromConfig || std::string(by.GetString()) == "device-plugin-config";
             CHECK(std::string(pf["vfs"][1]["resources"][0].GetString()) == "rdma/vhca");
             CHECK(std::string(pf["vfs"][0]["allocation"]["resource"].GetString()) == "rdma/vhca");
             CHECK(pf["vfs"][1]["allocation"].IsNull());

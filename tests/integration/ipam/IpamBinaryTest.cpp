@@ -21,8 +21,8 @@ class Ipam {
 public:
     Ipam() : runner_("ibvf-ipam"), root_(fs::weakly_canonical(tmp_.path())) {}
 
-    RunResult run(const std::string& command, const std::string& config, const std::string& cid,
-                  const std::string& ifname = "net1", const std::string& cniArgs = {}) const {
+    RunResult run(const std::string& command, const std::string& config, const std::string& cid, const std::string& ifname = "net1",
+                  const std::string& cniArgs = {}) const {
         return runner_.run({{"CNI_COMMAND", command},
                             {"CNI_CONTAINERID", cid},
                             {"CNI_NETNS", "/proc/self/ns/net"},
@@ -60,8 +60,8 @@ private:
     fs::path root_;
 };
 
-std::string config(const std::string& version, const std::string& network, const std::string& subnet,
-                   const std::string& ipamExtra = {}, const std::string& topExtra = {}) {
+std::string config(const std::string& version, const std::string& network, const std::string& subnet, const std::string& ipamExtra = {},
+                   const std::string& topExtra = {}) {
     return R"({"cniVersion":")" + version + R"(","name":")" + network + R"(","type":"ibvf")" + topExtra +
            R"(,"ipam":{"type":"ibvf-ipam","subnet":")" + subnet + "\"" + (ipamExtra.empty() ? "" : "," + ipamExtra) + "}}";
 }
@@ -71,9 +71,7 @@ std::string addressOf(const RunResult& r, std::size_t i = 0) {
     return (*r.json)["ips"][static_cast<rapidjson::SizeType>(i)]["address"].GetString();
 }
 
-unsigned codeOf(const RunResult& r) {
-    return r.json && r.json->IsObject() && r.json->HasMember("code") ? (*r.json)["code"].GetUint() : 0;
-}
+unsigned codeOf(const RunResult& r) { return r.json && r.json->IsObject() && r.json->HasMember("code") ? (*r.json)["code"].GetUint() : 0; }
 
 std::string msgOf(const RunResult& r) {
     return r.json && r.json->IsObject() && r.json->HasMember("msg") ? (*r.json)["msg"].GetString() : "";
@@ -166,9 +164,8 @@ TEST_CASE("DEL is idempotent and prints nothing") {
     // DEL without CNI_NETNS (the netns is gone) still releases.
     REQUIRE(ipam.run("ADD", conf, "c2").exitCode == 0);
     BinaryRunner runner("ibvf-ipam");
-    const auto r = runner.run({{"CNI_COMMAND", "DEL"}, {"CNI_CONTAINERID", "c2"}, {"CNI_IFNAME", "net1"},
-                               {"IBVF_STATE_DIR", ipam.root().string()}},
-                              conf);
+    const auto r = runner.run(
+        {{"CNI_COMMAND", "DEL"}, {"CNI_CONTAINERID", "c2"}, {"CNI_IFNAME", "net1"}, {"IBVF_STATE_DIR", ipam.root().string()}}, conf);
     CHECK_MESSAGE(r.exitCode == 0, r.summary());
     CHECK(RawStore::read(ipam.storeDir("idem")).leases.empty());
 }
@@ -250,9 +247,7 @@ TEST_CASE("errors are one JSON object on stdout; logs go to logFile, never stdou
     CHECK(msgOf(r).find("outside every range") != std::string::npos);
 
     const fs::path log = ipam.root() / "log" / "ipam.log";
-    r = ipam.run("ADD",
-                 config("1.0.0", "logged", "10.39.0.0/24", R"("logLevel":"debug","logFile":")" + log.string() + "\""),
-                 "c1");
+    r = ipam.run("ADD", config("1.0.0", "logged", "10.39.0.0/24", R"("logLevel":"debug","logFile":")" + log.string() + "\""), "c1");
     REQUIRE_MESSAGE(r.exitCode == 0, r.summary());
     CHECK(addressOf(r) == "10.39.0.2/24");  // stdout is the result and nothing else
     REQUIRE(fs::exists(log));
@@ -267,8 +262,7 @@ TEST_CASE("a logFile outside the log directory: the ADD succeeds, logs to the de
     fs::create_directories(outside);
     fs::create_directories(ipam.root() / "log");
     fs::create_directory_symlink(outside, ipam.root() / "log" / "via-link");
-    const std::vector<std::string> refused = {(outside / "sudoers.d" / "x").string(), "../etc/cron.d/x",
-                                              "via-link/ld.so.preload"};
+    const std::vector<std::string> refused = {(outside / "sudoers.d" / "x").string(), "../etc/cron.d/x", "via-link/ld.so.preload"};
     int n = 0;
     for (const auto& path : refused) {
         CAPTURE(path);

@@ -3,8 +3,8 @@
 // ibvf-ipam binary run as a runtime runs it, once per simulated node (a node is a nodeName).
 #include <cstdlib>
 #include <latch>
-#include <optional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -28,16 +28,15 @@ inline constexpr const char* kPrefix = "/ibvf-test";
 struct NetSpec {
     std::string network = "ibnet";
     std::string ipam = R"("subnet":"10.44.0.0/22")";  // the ipam section's address fields
-    std::string backendExtra;                          // more "backend" fields (",\"tls\":...")
+    std::string backendExtra;                         // more "backend" fields (",\"tls\":...")
     std::string version = "1.1.0";
-    std::string topExtra;                              // e.g. cni.dev/valid-attachments
+    std::string topExtra;  // e.g. cni.dev/valid-attachments
 };
 
 inline std::string clusterConfig(const std::string& endpoint, const std::string& node, const NetSpec& n = {}) {
     return R"({"cniVersion":")" + n.version + R"(","name":")" + n.network + R"(","type":"ibvf")" + n.topExtra +
-           R"(,"ipam":{"type":"ibvf-ipam",)" + n.ipam + R"(,"nodeName":")" + node +
-           R"(","backend":{"type":"etcd","endpoints":[")" + endpoint + R"("],"prefix":")" + kPrefix + "\"" + n.backendExtra +
-           "}}}";
+           R"(,"ipam":{"type":"ibvf-ipam",)" + n.ipam + R"(,"nodeName":")" + node + R"(","backend":{"type":"etcd","endpoints":[")" +
+           endpoint + R"("],"prefix":")" + kPrefix + "\"" + n.backendExtra + "}}}";
 }
 
 class Node {
@@ -46,8 +45,8 @@ public:
     explicit Node(std::string name, std::string binary = "ibvf-ipam") : name_(std::move(name)), runner_(std::move(binary)) {}
     const std::string& name() const { return name_; }
 
-    RunResult run(const std::string& command, const std::string& config, const std::string& cid,
-                  const std::string& ifname = "net1", const std::string& cniArgs = {}) const {
+    RunResult run(const std::string& command, const std::string& config, const std::string& cid, const std::string& ifname = "net1",
+                  const std::string& cniArgs = {}) const {
         return runner_.run({{"CNI_COMMAND", command},
                             {"CNI_CONTAINERID", cid},
                             {"CNI_NETNS", "/proc/self/ns/net"},

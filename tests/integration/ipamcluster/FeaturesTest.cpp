@@ -72,9 +72,9 @@ TEST_CASE("requested addresses: granted when free, refused naming the holder and
 
     r = b.run("ADD", confB, "c2", "net1", "IP=10.44.1.77");
     CHECK(codeOf(r) == 103);
-    CHECK_MESSAGE(msgOf(r).find("requested address 10.44.1.77 is already leased to container c1 interface net1 on node node-a") !=
-                      std::string::npos,
-                  r.summary());
+    CHECK_MESSAGE(
+        msgOf(r).find("requested address 10.44.1.77 is already leased to container c1 interface net1 on node node-a") != std::string::npos,
+        r.summary());
     r = b.run("ADD", confB, "c2", "net1", "IP=10.44.0.1");
     CHECK(codeOf(r) == 103);
     CHECK(msgOf(r).find("gateway") != std::string::npos);
@@ -120,7 +120,8 @@ TEST_CASE("every cniVersion; ibvf-ipam-etcd serves node-local configs too; inter
     ibvf::ipam::test::TempDir root;
     const Node direct("node-a", "ibvf-ipam-etcd");
     const std::string local = R"({"cniVersion":"1.0.0","name":"localnet","type":"ibvf","ipam":{"type":"ibvf-ipam",)"
-                              R"("subnet":"10.47.0.0/24","dataDir":")" + (root.path() / "leases").string() + "\"}}";
+                              R"("subnet":"10.47.0.0/24","dataDir":")" +
+                              (root.path() / "leases").string() + "\"}}";
     ::setenv("IBVF_STATE_DIR", root.path().c_str(), 1);
     const auto l = direct.run("ADD", local, "loc");
     ::unsetenv("IBVF_STATE_DIR");

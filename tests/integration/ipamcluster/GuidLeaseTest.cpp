@@ -66,8 +66,11 @@ struct GuidNode {
 
     // The runtime's variables, which the exec'd IPAM reads from the environment.
     RuntimeEnv runtime(const std::string& cid, unsigned vf = 0) const {
-        return RuntimeEnv({{"CNI_CONTAINERID", cid}, {"CNI_NETNS", pod.path()}, {"CNI_IFNAME", ifnameOf(vf)},
-                           {"CNI_PATH", buildDir()}, {"CNI_ARGS", ""}});
+        return RuntimeEnv({{"CNI_CONTAINERID", cid},
+                           {"CNI_NETNS", pod.path()},
+                           {"CNI_IFNAME", ifnameOf(vf)},
+                           {"CNI_PATH", buildDir()},
+                           {"CNI_ARGS", ""}});
     }
 
     // The GUID the VF carries after the ADD.
@@ -165,8 +168,11 @@ TEST_CASE("guidSource etcd: concurrent claims from two nodes never share a GUID,
     auto claim = [&](std::size_t i) {
         const std::string node = i % 2 ? "node-b" : "node-a";
         return helper.run({"guid"},
-                          {{"CNI_COMMAND", "ADD"}, {"CNI_CONTAINERID", "k" + std::to_string(i)}, {"CNI_NETNS", "/proc/self/ns/net"},
-                           {"CNI_IFNAME", "net1"}, {"CNI_PATH", buildDir()}},
+                          {{"CNI_COMMAND", "ADD"},
+                           {"CNI_CONTAINERID", "k" + std::to_string(i)},
+                           {"CNI_NETNS", "/proc/self/ns/net"},
+                           {"CNI_IFNAME", "net1"},
+                           {"CNI_PATH", buildDir()}},
                           guidConf(etcd.endpoint(), node, 0, small));
     };
     const auto results = runTogether(8, claim);
@@ -196,10 +202,9 @@ TEST_CASE("guidSource etcd: GC releases the leases of attachments the runtime no
     // A lease whose attachment this node forgot (its ADD died before writing state, or the
     // state was lost): only GC can find it.
     const BinaryRunner helper("ibvf-ipam-etcd");
-    const auto ghost = helper.run({"guid"},
-                                  {{"CNI_COMMAND", "ADD"}, {"CNI_CONTAINERID", "ghost"}, {"CNI_NETNS", "/proc/self/ns/net"},
-                                   {"CNI_IFNAME", "net1"}},
-                                  guidConf(etcd.endpoint(), "node-a", 1));
+    const auto ghost = helper.run(
+        {"guid"}, {{"CNI_COMMAND", "ADD"}, {"CNI_CONTAINERID", "ghost"}, {"CNI_NETNS", "/proc/self/ns/net"}, {"CNI_IFNAME", "net1"}},
+        guidConf(etcd.endpoint(), "node-a", 1));
     REQUIRE_MESSAGE(ghost.exitCode == 0, ghost.summary());
     REQUIRE(leasesIn(etcd).size() == 3);
 

@@ -15,8 +15,8 @@
 using namespace ibvf;
 using namespace ibvf::ipam;
 using namespace ibvf::ipam::cluster;
-using linux::Fd;
 using ibvf::test::LoopbackSocket;
+using linux::Fd;
 
 namespace {
 

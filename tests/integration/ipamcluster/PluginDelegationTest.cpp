@@ -13,8 +13,11 @@ using namespace ibvf::ipam::cluster;
 TEST_CASE("the plugin's bundled IPAM client hands an etcd network to ibvf-ipam-etcd") {
     EtcdServer etcd;
     const std::string buildDir = std::filesystem::path(ibvf::test::builtBinary("ibvf-ipam")).parent_path().string();
-    const RuntimeEnv env({{"CNI_CONTAINERID", "plug1"}, {"CNI_NETNS", "/proc/self/ns/net"}, {"CNI_IFNAME", "net1"},
-                          {"CNI_PATH", buildDir}, {"CNI_ARGS", ""}});
+    const RuntimeEnv env({{"CNI_CONTAINERID", "plug1"},
+                          {"CNI_NETNS", "/proc/self/ns/net"},
+                          {"CNI_IFNAME", "net1"},
+                          {"CNI_PATH", buildDir},
+                          {"CNI_ARGS", ""}});
     cni::Request req{cni::Env{}, cni::parseNetConf(clusterConfig(etcd.endpoint(), "node-p"))};
     req.env.command = cni::Command::Add;
     req.env.containerId = "plug1";

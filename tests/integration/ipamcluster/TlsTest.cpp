@@ -93,8 +93,8 @@ TEST_CASE("TLS files from a NAD: outside the node's TLS directory, or a symlink 
     for (const auto& [tls, fragment] : std::vector<std::pair<std::string, std::string>>{
              {tlsField(pki.caCert, pki.clientCert, pki.clientKey), "is refused: it is outside " + nodeDir.string()},
              {tlsField("ca.pem", "client.pem", "../client-key.pem"), "is refused: it contains \"..\""},
-             {tlsField("ca.pem", "client.pem", "client-key.pem"), "client key " + (nodeDir / "client-key.pem").string() +
-                                                                       " is refused: a symlink on the way"}}) {
+             {tlsField("ca.pem", "client.pem", "client-key.pem"),
+              "client key " + (nodeDir / "client-key.pem").string() + " is refused: a symlink on the way"}}) {
         CAPTURE(tls);
         spec.backendExtra = tls;
         const auto r = node.run("ADD", clusterConfig(etcd.endpoint(), node.name(), spec), "c1");

@@ -2,16 +2,16 @@
 // codes and signals, exec failures reported as errno.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <string>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "linux/KernelError.hpp"
 #include "linux/ChildProcess.hpp"
+#include "linux/KernelError.hpp"
 
 using namespace ibvf;
 using linux::ChildProcess;

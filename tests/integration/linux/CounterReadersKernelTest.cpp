@@ -2,8 +2,8 @@
 // the test sends through a veth pair between two throw-away namespaces; namespaces and links
 // that are gone come back as typed results; the VF list and RDMA readers answer cleanly on
 // links and namespaces without SR-IOV or RDMA devices.
-#include <doctest/doctest.h>
 #include <arpa/inet.h>
+#include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -117,7 +117,7 @@ TEST_CASE("LinkStatsReader: b's counters inside the pod's namespace move by at l
     CHECK(a.stats.txPackets >= static_cast<std::uint64_t>(count));
     CHECK(a.stats.txBytes >= count * payload);
     CHECK(a.stats.txPackets >= after.stats.rxPackets);  // b received only what a sent
-    CHECK(all.value().count(t.veth->b()) == 0);          // b is in the other namespace
+    CHECK(all.value().count(t.veth->b()) == 0);         // b is in the other namespace
 
     // By index, the same link.
     auto byIndex = senderReader.value().byIndex(a.ifindex);

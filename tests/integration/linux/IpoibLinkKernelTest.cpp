@@ -18,9 +18,7 @@ using namespace ibvf::test;
 
 namespace {
 
-bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-}
+bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
 std::unique_ptr<linux::NetlinkIpoibLinks> ipoibIn(const ScopedNetns& ns) {
     return linux::runInNetNs(ns.open(), [] { return std::make_unique<linux::NetlinkIpoibLinks>(); });
@@ -87,7 +85,8 @@ TEST_CASE("RecordingIpoibLinks: a real link stands in for the child, in the call
     CHECK_FALSE(linux::runInNetNs(ns.open(), [&] { return links.deleteChild(ifindex); }));
     CHECK(links.callStrings() == std::vector<std::string>{"createChild " + spec.name + " parent=7 pkey=0x8002 mode=datagram umcast=0",
                                                           "deleteChild " + std::to_string(ifindex) + " -> errno 16",
-                                                          "deleteChild " + std::to_string(ifindex), "deleteChild " + std::to_string(ifindex)});
+                                                          "deleteChild " + std::to_string(ifindex),
+                                                          "deleteChild " + std::to_string(ifindex)});
 
     RecordingIpoibLinks noStandIn(false);
     const int fake = noStandIn.createChild(spec);

@@ -1,10 +1,10 @@
 // KernelError, Fd, NetNs handles, NetNsGuard and /proc/sys access in a namespace.
 #include <doctest/doctest.h>
 
-#include <cerrno>
 #include <fcntl.h>
-#include <stdexcept>
 #include <unistd.h>
+#include <cerrno>
+#include <stdexcept>
 
 #include "Lab.hpp"
 #include "linux/Fd.hpp"
@@ -100,10 +100,10 @@ TEST_CASE("NetNsGuard enters for its scope and restores, also when the body thro
     CHECK(linux::NetNs::current().sameAs(before));
 
     CHECK_THROWS_WITH_AS(linux::runInNetNs(target,
-                                            [&]() -> int {
-                                                REQUIRE(linux::NetNs::current().sameAs(target));
-                                                throw std::runtime_error("boom inside");
-                                            }),
+                                           [&]() -> int {
+                                               REQUIRE(linux::NetNs::current().sameAs(target));
+                                               throw std::runtime_error("boom inside");
+                                           }),
                          "boom inside", std::runtime_error);
     CHECK(linux::NetNs::current().sameAs(before));
 

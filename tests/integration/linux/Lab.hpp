@@ -4,8 +4,8 @@
 #include <memory>
 #include <string>
 
-#include "linux/RouteSocket.hpp"
 #include "linux/NetNs.hpp"
+#include "linux/RouteSocket.hpp"
 #include "net/IpAddress.hpp"
 #include "support/TestNet.hpp"
 
@@ -20,12 +20,8 @@ inline std::unique_ptr<VethPair> vethIn(const ScopedNetns& ns) {
     return linux::runInNetNs(ns.open(), [] { return std::make_unique<VethPair>(); });
 }
 
-inline net::IpPrefix prefix(const char* text) {
-    return net::IpPrefix::parse(text).value();
-}
+inline net::IpPrefix prefix(const char* text) { return net::IpPrefix::parse(text).value(); }
 
-inline net::IpAddress ip(const char* text) {
-    return net::IpAddress::parse(text).value();
-}
+inline net::IpAddress ip(const char* text) { return net::IpAddress::parse(text).value(); }
 
 }  // namespace ibvf::test::lab

@@ -2,9 +2,9 @@
 // checked with libnl caches (support/TestNet), independently of the code under test.
 #include <doctest/doctest.h>
 
+#include <linux/rtnetlink.h>
 #include <algorithm>
 #include <cerrno>
-#include <linux/rtnetlink.h>
 #include <string>
 #include <vector>
 
@@ -19,9 +19,7 @@ using Strings = std::vector<std::string>;
 
 namespace {
 
-bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-}
+bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
 // A veth end that is up (routes need an up device), in its own namespace.
 struct UpLink {
@@ -122,7 +120,11 @@ TEST_CASE("routes: link-scope, via gateway, default, metrics, another table; del
     l.sock.addAddress(l.ifindex, prefix("10.77.3.2/24"));
 
     const linux::RouteSpec onLink = route("10.88.0.0/16", l.ifindex);
-    const linux::RouteSpec viaGw = with(route("10.99.0.0/16", l.ifindex, "10.77.3.1"), [](auto& r) { r.mtu = 1400; r.advmss = 1360; r.priority = 50; });
+    const linux::RouteSpec viaGw = with(route("10.99.0.0/16", l.ifindex, "10.77.3.1"), [](auto& r) {
+        r.mtu = 1400;
+        r.advmss = 1360;
+        r.priority = 50;
+    });
     const linux::RouteSpec dflt = route("0.0.0.0/0", l.ifindex, "10.77.3.1");
     const linux::RouteSpec other = with(route("10.66.0.0/16", l.ifindex, "10.77.3.1"), [](auto& r) { r.table = 100; });
 

@@ -1,13 +1,13 @@
 // RouteSocket link operations against real veths in throw-away namespaces.
 #include <doctest/doctest.h>
 
-#include <algorithm>
-#include <cerrno>
 #include <fcntl.h>
 #include <linux/if_arp.h>
+#include <sys/utsname.h>
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <string>
-#include <sys/utsname.h>
 
 #include "Lab.hpp"
 #include "linux/Fd.hpp"
@@ -18,9 +18,7 @@ using namespace ibvf::test;
 
 namespace {
 
-bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-}
+bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
 bool kernelAtLeast(int major, int minor) {
     utsname u{};
@@ -244,7 +242,8 @@ TEST_CASE("move to another namespace, with and without a rename in the same requ
         } catch (const linux::KernelError& e) {
             CHECK(e.err() == EEXIST);
             INFO(std::string(e.what()));
-            CHECK(contains(e.what(), "move link " + veth->a() + " (ifindex " + std::to_string(veth->aIndex()) + ") to netns " + pod.path() + " as "));
+            CHECK(contains(e.what(),
+                           "move link " + veth->a() + " (ifindex " + std::to_string(veth->aIndex()) + ") to netns " + pod.path() + " as "));
         }
         CHECK(linkIn(host.path(), veth->a())->ifindex == veth->aIndex());
     }

@@ -1,10 +1,10 @@
 // The test helpers themselves: other suites rely on them to clean up and to see the truth.
 #include <doctest/doctest.h>
 
-#include <algorithm>
-#include <cstdlib>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cstdlib>
 
 #include "Lab.hpp"
 #include "linux/KernelError.hpp"
@@ -57,9 +57,7 @@ TEST_CASE("VethPair: peer in another namespace; cleaned up wherever the end went
     std::string a;
     std::string b;
     {
-        auto veth = linux::runInNetNs(home.open(), [&] {
-            return std::make_unique<VethPair>(uniqueName(), uniqueName(), peerNs.path());
-        });
+        auto veth = linux::runInNetNs(home.open(), [&] { return std::make_unique<VethPair>(uniqueName(), uniqueName(), peerNs.path()); });
         a = veth->a();
         b = veth->b();
         CHECK(linkExistsIn(home.path(), a));

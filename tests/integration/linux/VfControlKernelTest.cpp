@@ -17,15 +17,12 @@ using namespace ibvf::test;
 
 namespace {
 
-bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-}
+bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
 struct VethPf {
     ScopedNetns ns;
     std::unique_ptr<VethPair> veth = lab::vethIn(ns);
-    std::unique_ptr<linux::NetlinkVfControl> vfc =
-        linux::runInNetNs(ns.open(), [] { return std::make_unique<linux::NetlinkVfControl>(); });
+    std::unique_ptr<linux::NetlinkVfControl> vfc = linux::runInNetNs(ns.open(), [] { return std::make_unique<linux::NetlinkVfControl>(); });
     std::string pfLabel() const { return "PF " + veth->a() + " (ifindex " + std::to_string(veth->aIndex()) + ")"; }
 };
 

@@ -14,9 +14,7 @@ using std::chrono::milliseconds;
 
 namespace {
 
-long long msSince(Clock::time_point t) {
-    return std::chrono::duration_cast<milliseconds>(Clock::now() - t).count();
-}
+long long msSince(Clock::time_point t) { return std::chrono::duration_cast<milliseconds>(Clock::now() - t).count(); }
 
 }  // namespace
 

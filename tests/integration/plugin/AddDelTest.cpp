@@ -107,9 +107,8 @@ TEST_CASE("a chained plugin's prevResult is passed on, our entries after it") {
     PluginLab lab;
     ScopedNetns pod;
     lab.veth(0).alsoSearch(pod.path());
-    const std::string prev =
-        R"(,"prevResult":{"cniVersion":"1.0.0","interfaces":[{"name":"eth0","sandbox":"/x"}],)"
-        R"("ips":[{"address":"192.0.2.5/24","interface":0}],"dns":{"nameservers":["192.0.2.53"]}})";
+    const std::string prev = R"(,"prevResult":{"cniVersion":"1.0.0","interfaces":[{"name":"eth0","sandbox":"/x"}],)"
+                             R"("ips":[{"address":"192.0.2.5/24","interface":0}],"dns":{"nameservers":["192.0.2.53"]}})";
     const auto conf = netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + "\"" + prev, bundledIpam());
     auto add = lab.run("ADD", "cid-chain", pod.path(), conf);
     REQUIRE_MESSAGE(add.exitCode == 0, add.summary());
@@ -126,9 +125,7 @@ TEST_CASE("a chained plugin's prevResult is passed on, our entries after it") {
 
 TEST_CASE("DEL is idempotent: twice, for a container never added, with empty CNI_NETNS, after the netns died") {
     PluginLab lab(3);
-    const auto conf = [&](unsigned vf) {
-        return netconf("1.0.0", R"(,"deviceID":")" + vfPci(vf) + "\"", bundledIpam());
-    };
+    const auto conf = [&](unsigned vf) { return netconf("1.0.0", R"(,"deviceID":")" + vfPci(vf) + "\"", bundledIpam()); };
 
     SUBCASE("second DEL and a DEL for a container never added") {
         ScopedNetns pod;
@@ -232,9 +229,8 @@ TEST_CASE("logs go to logFile at logLevel, each line naming the container and th
     ScopedNetns pod;
     lab.veth(0).alsoSearch(pod.path());
     const auto logFile = lab.stateDir() / "log" / "ibvf.log";
-    const auto conf = netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + R"(","logLevel":"debug","logFile":")" +
-                                           logFile.string() + "\"",
-                              bundledIpam());
+    const auto conf =
+        netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + R"(","logLevel":"debug","logFile":")" + logFile.string() + "\"", bundledIpam());
     auto add = lab.run("ADD", "cid-logging-0123456789", pod.path(), conf);
     REQUIRE_MESSAGE(add.exitCode == 0, add.summary());
     REQUIRE(add.json);  // nothing but the result on stdout

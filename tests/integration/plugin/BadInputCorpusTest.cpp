@@ -87,15 +87,16 @@ private:
 struct BadInput {
     const char* area;
     const char* what;
-    unsigned code;          // CNI error code; the device plugin's exit code for its config
-    const char* fragment;   // in msg or details (CNI), in stderr (device plugin)
+    unsigned code;         // CNI error code; the device plugin's exit code for its config
+    const char* fragment;  // in msg or details (CNI), in stderr (device plugin)
     std::function<Invocation(const Corpus&)> make;
 };
 
 // An etcd-backed IPAM section pointing at an address nothing listens on, with `extra` in the backend.
 std::string etcdIpam(const std::string& extra) {
     return R"({"type":"ibvf-ipam","subnet":"10.56.0.0/24","nodeName":"n1","backend":{"type":"etcd",)"
-           R"("endpoints":["https://10.255.0.1:2379"])" + extra + "}}";
+           R"("endpoints":["https://10.255.0.1:2379"])" +
+           extra + "}}";
 }
 
 // Ranges in the IPAM section, for the IPAM rows.
@@ -109,36 +110,62 @@ std::vector<BadInput> corpus() {
         // CNI_COMMAND unset is a person at a terminal, answered with the about text
         // (tests/integration/cli/VersionTest.cpp).
         {"env", "CNI_COMMAND in lower case", 4, "unknown CNI_COMMAND \"add\"",
-         [](const Corpus& c) { return c.addEnv({{"CNI_COMMAND", "add"}}); }},
+         [](const Corpus& c) {
+             return c.addEnv({{"CNI_COMMAND", "add"}});
+         }},
         {"env", "CNI_COMMAND not a CNI verb", 4, "unknown CNI_COMMAND \"ATTACH\"",
-         [](const Corpus& c) { return c.addEnv({{"CNI_COMMAND", "ATTACH"}}); }},
+         [](const Corpus& c) {
+             return c.addEnv({{"CNI_COMMAND", "ATTACH"}});
+         }},
         {"env", "CNI_CONTAINERID unset", 4, "CNI_CONTAINERID is required",
          [](const Corpus& c) { return c.addEnv({}, {"CNI_CONTAINERID"}); }},
         {"env", "CNI_CONTAINERID starting with a dot", 4, "must start with a letter or digit",
-         [](const Corpus& c) { return c.addEnv({{"CNI_CONTAINERID", ".hidden"}}); }},
+         [](const Corpus& c) {
+             return c.addEnv({{"CNI_CONTAINERID", ".hidden"}});
+         }},
         {"env", "CNI_CONTAINERID with a non-ASCII byte", 4, "may contain only",
-         [](const Corpus& c) { return c.addEnv({{"CNI_CONTAINERID", "ctr-\xc3\xa9"}}); }},
+         [](const Corpus& c) {
+             return c.addEnv({{"CNI_CONTAINERID", "ctr-\xc3\xa9"}});
+         }},
         {"env", "CNI_CONTAINERID too long to key a lease", 4, "cannot key a lease",
-         [](const Corpus& c) { return c.addEnv({{"CNI_CONTAINERID", std::string(220, 'a')}}); }},
+         [](const Corpus& c) {
+             return c.addEnv({{"CNI_CONTAINERID", std::string(220, 'a')}});
+         }},
         {"env", "CNI_CONTAINERID longer than a file name", 4, "at most 255 are allowed",
-         [](const Corpus& c) { return c.addEnv({{"CNI_CONTAINERID", std::string(300, 'a')}}); }},
+         [](const Corpus& c) {
+             return c.addEnv({{"CNI_CONTAINERID", std::string(300, 'a')}});
+         }},
         {"env", "CNI_IFNAME with an escape sequence", 4, "contains a control character",
-         [](const Corpus& c) { return c.addEnv({{"CNI_IFNAME", "n\x1b[2J"}}); }},
-        {"env", "CNI_IFNAME unset", 4, "CNI_IFNAME is required",
-         [](const Corpus& c) { return c.addEnv({}, {"CNI_IFNAME"}); }},
+         [](const Corpus& c) {
+             return c.addEnv({{"CNI_IFNAME", "n\x1b[2J"}});
+         }},
+        {"env", "CNI_IFNAME unset", 4, "CNI_IFNAME is required", [](const Corpus& c) { return c.addEnv({}, {"CNI_IFNAME"}); }},
         {"env", "CNI_IFNAME with a tab", 4, "contains whitespace",
-         [](const Corpus& c) { return c.addEnv({{"CNI_IFNAME", "net\t1"}}); }},
+         [](const Corpus& c) {
+             return c.addEnv({{"CNI_IFNAME", "net\t1"}});
+         }},
         {"env", "CNI_IFNAME with a Latin-1 no-break space", 4, "contains whitespace",
-         [](const Corpus& c) { return c.addEnv({{"CNI_IFNAME", "net\xa0"}}); }},
+         [](const Corpus& c) {
+             return c.addEnv({{"CNI_IFNAME", "net\xa0"}});
+         }},
         {"env", "CNI_NETNS a regular file", 4, "not a namespace file",
-         [](const Corpus& c) { return c.addEnv({{"CNI_NETNS", "/etc/hostname"}}); }},
+         [](const Corpus& c) {
+             return c.addEnv({{"CNI_NETNS", "/etc/hostname"}});
+         }},
         {"env", "CNI_NETNS a directory", 4, "cannot open network namespace /tmp",
-         [](const Corpus& c) { return c.addEnv({{"CNI_NETNS", "/tmp"}}); }},
+         [](const Corpus& c) {
+             return c.addEnv({{"CNI_NETNS", "/tmp"}});
+         }},
         {"env", "CNI_NETNS a mount namespace", 4, "not a network namespace",
-         [](const Corpus& c) { return c.addEnv({{"CNI_NETNS", "/proc/self/ns/mnt"}}); }},
+         [](const Corpus& c) {
+             return c.addEnv({{"CNI_NETNS", "/proc/self/ns/mnt"}});
+         }},
         {"env", "CNI_NETNS the plugin's own (host) namespace", 4, "host network namespace",
-         [](const Corpus& c) { return c.addEnv({{"CNI_NETNS", "/proc/self/ns/net"}}); }},
-        {"env", "CNI_PATH without the exec'd IPAM", 103, "host-local", [](const Corpus& c) {
+         [](const Corpus& c) {
+             return c.addEnv({{"CNI_NETNS", "/proc/self/ns/net"}});
+         }},
+        {"env", "CNI_PATH without the exec'd IPAM", 103, "host-local",
+         [](const Corpus& c) {
              auto inv = c.add("", hostLocalIpam((c.lab().stateDir() / "hl").string()));
              inv.env["CNI_PATH"] = "/nonexistent";
              return inv;
@@ -149,15 +176,15 @@ std::vector<BadInput> corpus() {
              inv.stdinText = netconf("1.0.0", R"(,"cni.dev/valid-attachments":[])", bundledIpam());
              return inv;
          }},
-        {"env", "STATUS with a 0.4.0 config", 1, "STATUS is not supported by cniVersion 0.4.0", [](const Corpus& c) {
+        {"env", "STATUS with a 0.4.0 config", 1, "STATUS is not supported by cniVersion 0.4.0",
+         [](const Corpus& c) {
              auto inv = c.node("STATUS", "");
              inv.stdinText = netconf("0.4.0", "", bundledIpam());
              return inv;
          }},
 
         // --- CNI_ARGS
-        {"CNI_ARGS", "a pair without '='", 4, "is not KEY=VALUE",
-         [](const Corpus& c) { return c.addArgs("K8S_POD_NAME"); }},
+        {"CNI_ARGS", "a pair without '='", 4, "is not KEY=VALUE", [](const Corpus& c) { return c.addArgs("K8S_POD_NAME"); }},
         {"CNI_ARGS", "an empty key", 4, "has an empty key", [](const Corpus& c) { return c.addArgs("=x"); }},
         {"CNI_ARGS", "IgnoreUnknown neither 0/1 nor true/false", 4, "IgnoreUnknown must be",
          [](const Corpus& c) { return c.addArgs("IgnoreUnknown=maybe"); }},
@@ -177,23 +204,19 @@ std::vector<BadInput> corpus() {
          [](const Corpus& c) { return c.addArgs("IP=not-an-ip"); }},
         {"CNI_ARGS", "IP with a prefix length above 32", 4, "'10.56.0.5/33' is not an IP address",
          [](const Corpus& c) { return c.addArgs("IP=10.56.0.5/33"); }},
-        {"CNI_ARGS", "IP outside the subnet", 103, "10.99.0.5",
-         [](const Corpus& c) { return c.addArgs("IP=10.99.0.5"); }},
+        {"CNI_ARGS", "IP outside the subnet", 103, "10.99.0.5", [](const Corpus& c) { return c.addArgs("IP=10.99.0.5"); }},
         {"CNI_ARGS", "IP the network address", 103, "10.56.0.0 is outside every range",
          [](const Corpus& c) { return c.addArgs("IP=10.56.0.0"); }},
         {"CNI_ARGS", "IP the broadcast address", 103, "10.56.0.255 is outside every range",
          [](const Corpus& c) { return c.addArgs("IP=10.56.0.255"); }},
         {"CNI_ARGS", "IP the gateway", 103, "gateway", [](const Corpus& c) { return c.addArgs("IP=10.56.0.1"); }},
-        {"CNI_ARGS", "IP of a family no range has", 103, "fd00::5",
-         [](const Corpus& c) { return c.addArgs("IP=fd00::5"); }},
+        {"CNI_ARGS", "IP of a family no range has", 103, "fd00::5", [](const Corpus& c) { return c.addArgs("IP=fd00::5"); }},
         {"CNI_ARGS", "two IPs for one IPv4 range set", 103, "10.56.0.6",
          [](const Corpus& c) { return c.addArgs("IP=10.56.0.5,10.56.0.6"); }},
 
         // --- the network config
-        {"netconf", "empty stdin", 6, "failed to parse the network configuration",
-         [](const Corpus& c) { return c.addConf(""); }},
-        {"netconf", "a JSON array", 6, "failed to parse the network configuration",
-         [](const Corpus& c) { return c.addConf("[]"); }},
+        {"netconf", "empty stdin", 6, "failed to parse the network configuration", [](const Corpus& c) { return c.addConf(""); }},
+        {"netconf", "a JSON array", 6, "failed to parse the network configuration", [](const Corpus& c) { return c.addConf("[]"); }},
         {"netconf", "trailing garbage", 6, "failed to parse the network configuration",
          [](const Corpus& c) { return c.addConf(netconf("1.1.0", "", "") + " x"); }},
         {"netconf", "no cniVersion", 1, "has no cniVersion",
@@ -202,8 +225,7 @@ std::vector<BadInput> corpus() {
          [](const Corpus& c) { return c.addConf(R"({"cniVersion":1.0,"name":"ibnet","type":"ibvf"})"); }},
         {"netconf", "cniVersion \"1.0\"", 1, "unsupported cniVersion \"1.0\"",
          [](const Corpus& c) { return c.addConf(netconf("1.0", "", "")); }},
-        {"netconf", "no name", 7, "name is required",
-         [](const Corpus& c) { return c.addConf(R"({"cniVersion":"1.1.0","type":"ibvf"})"); }},
+        {"netconf", "no name", 7, "name is required", [](const Corpus& c) { return c.addConf(R"({"cniVersion":"1.1.0","type":"ibvf"})"); }},
         {"netconf", "a name with '/'", 7, "invalid network name",
          [](const Corpus& c) { return c.addConf(R"({"cniVersion":"1.1.0","name":"ib/net","type":"ibvf"})"); }},
         {"netconf", "no type", 7, "type is required",
@@ -226,10 +248,8 @@ std::vector<BadInput> corpus() {
          [](const Corpus& c) { return c.addConf(netconf("1.1.0", R"(,"deviceID":")" + vfPci(1) + "\"", bundledIpam())); }},
         {"netconf", "pfNetdevice that is no PF", 101, "pfNetdevice ibvf-no-pf0 is not an SR-IOV PF",
          [](const Corpus& c) { return c.addConf(netconf("1.1.0", R"(,"pfNetdevice":"ibvf-no-pf0")", bundledIpam())); }},
-        {"netconf", "mtu below 68", 7, "mtu 67 is out of range",
-         [](const Corpus& c) { return c.add(R"(,"mtu":67)"); }},
-        {"netconf", "mtu above 65520", 7, "mtu 70000 is out of range",
-         [](const Corpus& c) { return c.add(R"(,"mtu":70000)"); }},
+        {"netconf", "mtu below 68", 7, "mtu 67 is out of range", [](const Corpus& c) { return c.add(R"(,"mtu":67)"); }},
+        {"netconf", "mtu above 65520", 7, "mtu 70000 is out of range", [](const Corpus& c) { return c.add(R"(,"mtu":70000)"); }},
         {"netconf", "mtu a string", 7, "mtu must be", [](const Corpus& c) { return c.add(R"(,"mtu":"1500")"); }},
         {"netconf", "link_state not a VF link state", 7, "link_state 'up' is not a VF link state",
          [](const Corpus& c) { return c.add(R"(,"link_state":"up")"); }},
@@ -241,10 +261,8 @@ std::vector<BadInput> corpus() {
          [](const Corpus& c) { return c.add(R"(,"runtimeConfig":{"infinibandGUID":"ff:ff:ff:ff:ff:ff:ff:ff"})"); }},
         {"netconf", "guidPool not a pool", 7, "guidPool 'nonsense' is not a GUID pool",
          [](const Corpus& c) { return c.add(R"(,"guidPool":"nonsense")"); }},
-        {"netconf", "pkey above 16 bits", 7, "pkey is not a partition key",
-         [](const Corpus& c) { return c.add(R"(,"pkey":"0x10000")"); }},
-        {"netconf", "pkey a boolean", 7, "pkey is not a partition key",
-         [](const Corpus& c) { return c.add(R"(,"pkey":true)"); }},
+        {"netconf", "pkey above 16 bits", 7, "pkey is not a partition key", [](const Corpus& c) { return c.add(R"(,"pkey":"0x10000")"); }},
+        {"netconf", "pkey a boolean", 7, "pkey is not a partition key", [](const Corpus& c) { return c.add(R"(,"pkey":true)"); }},
         {"netconf", "ipoibChild with vfioPciMode", 7, "ipoibChild cannot be used with vfioPciMode",
          [](const Corpus& c) { return c.add(R"(,"ipoibChild":{"pkey":"0x8001"},"vfioPciMode":true)"); }},
         {"netconf", "ipoibChild without a pkey", 7, "ipoibChild.pkey is missing",
@@ -265,12 +283,10 @@ std::vector<BadInput> corpus() {
          [](const Corpus& c) { return c.node("GC", R"(,"cni.dev/valid-attachments":[{"ifname":"net1"}])"); }},
 
         // --- the IPAM section
-        {"ipam", "settings but no type", 7, "ipam.type is missing",
-         [](const Corpus& c) { return c.ipam(R"({"subnet":"10.1.0.0/24"})"); }},
+        {"ipam", "settings but no type", 7, "ipam.type is missing", [](const Corpus& c) { return c.ipam(R"({"subnet":"10.1.0.0/24"})"); }},
         {"ipam", "type with a path", 7, "ipam.type '../sbin/evil' is not a plugin name",
          [](const Corpus& c) { return c.ipam(R"({"type":"../sbin/evil"})"); }},
-        {"ipam", "no ranges and no subnet", 7, "no address ranges",
-         [](const Corpus& c) { return c.ipam(R"({"type":"ibvf-ipam"})"); }},
+        {"ipam", "no ranges and no subnet", 7, "no address ranges", [](const Corpus& c) { return c.ipam(R"({"type":"ibvf-ipam"})"); }},
         {"ipam", "subnet prefix above 32", 7, "is not a CIDR",
          [](const Corpus& c) { return c.ipam(ranges(R"({"subnet":"10.56.0.0/33"})")); }},
         {"ipam", "subnet with host bits", 7, "has host bits set",
@@ -288,11 +304,15 @@ std::vector<BadInput> corpus() {
         {"ipam", "a range set mixing families", 7, "mixes IPv4 and IPv6",
          [](const Corpus& c) { return c.ipam(ranges(R"({"subnet":"10.56.0.0/24"},{"subnet":"fd00::/120"})")); }},
         {"ipam", "overlapping range sets", 7, "overlaps",
-         [](const Corpus& c) { return c.ipam(R"({"type":"ibvf-ipam","ranges":[[{"subnet":"10.56.0.0/24"}],[{"subnet":"10.56.0.0/25"}]]})"); }},
+         [](const Corpus& c) {
+             return c.ipam(R"({"type":"ibvf-ipam","ranges":[[{"subnet":"10.56.0.0/24"}],[{"subnet":"10.56.0.0/25"}]]})");
+         }},
         {"ipam", "route dst not a CIDR", 7, ".dst 'nowhere' is not a CIDR",
          [](const Corpus& c) { return c.ipam(R"({"type":"ibvf-ipam","subnet":"10.56.0.0/24","routes":[{"dst":"nowhere"}]})"); }},
         {"ipam", "route gw of the other family", 7, "is not of the family of dst",
-         [](const Corpus& c) { return c.ipam(R"({"type":"ibvf-ipam","subnet":"10.56.0.0/24","routes":[{"dst":"10.9.0.0/16","gw":"fd00::1"}]})"); }},
+         [](const Corpus& c) {
+             return c.ipam(R"({"type":"ibvf-ipam","subnet":"10.56.0.0/24","routes":[{"dst":"10.9.0.0/16","gw":"fd00::1"}]})");
+         }},
         {"ipam", "rangeStart without subnet", 7, "ipam.rangeStart needs ipam.subnet",
          [](const Corpus& c) { return c.ipam(R"({"type":"ibvf-ipam","rangeStart":"10.56.0.10"})"); }},
         {"ipam", "dataDir relative", 7, "must be an absolute path",
@@ -317,12 +337,9 @@ std::vector<BadInput> corpus() {
          [](const Corpus& c) { return c.ipam(R"({"type":"ibvf-ipam","subnet":"10.56.0.0/24","exclude":["ten"]})"); }},
 
         // --- the device plugin's config (exit code 2, nothing registered, nothing enabled)
-        {kDp.c_str(), "not JSON", 2, "config is not valid JSON",
-         [](const Corpus& c) { return c.devicePlugin("{mode: sriov}"); }},
-        {kDp.c_str(), "a JSON array", 2, "config must be a JSON object",
-         [](const Corpus& c) { return c.devicePlugin("[]"); }},
-        {kDp.c_str(), "no mode and no resources", 2, "mode: is required",
-         [](const Corpus& c) { return c.devicePlugin("{}"); }},
+        {kDp.c_str(), "not JSON", 2, "config is not valid JSON", [](const Corpus& c) { return c.devicePlugin("{mode: sriov}"); }},
+        {kDp.c_str(), "a JSON array", 2, "config must be a JSON object", [](const Corpus& c) { return c.devicePlugin("[]"); }},
+        {kDp.c_str(), "no mode and no resources", 2, "mode: is required", [](const Corpus& c) { return c.devicePlugin("{}"); }},
         {kDp.c_str(), "an unknown mode", 2, "mode: must be \"sriov\" or \"hca\", not \"vhca\"",
          [](const Corpus& c) { return c.devicePlugin(R"({"mode":"vhca"})"); }},
         {kDp.c_str(), "sriov without pfNetdevices", 2, "pfNetdevices: is required with mode \"sriov\"",
@@ -351,7 +368,8 @@ std::vector<BadInput> corpus() {
          [](const Corpus& c) { return c.devicePlugin(R"({"enableVfs":"yes","mode":"hca"})"); }},
         {kDp.c_str(), "mode and resources together", 2, "use either the top-level mode/pfNetdevices or resources",
          [](const Corpus& c) { return c.devicePlugin(R"({"mode":"hca","resources":[{"name":"a","mode":"hca"}]})"); }},
-        {kDp.c_str(), "the config file missing", 2, "no such file", [](const Corpus& c) {
+        {kDp.c_str(), "the config file missing", 2, "no such file",
+         [](const Corpus& c) {
              auto inv = c.devicePlugin("");
              inv.args[1] += ".missing";
              return inv;
@@ -441,14 +459,15 @@ std::map<std::string, std::string> logDirExtras(const fs::path& logDir) {
 
 struct UntrustedLogFile {
     const char* what;
-    std::string logFile;   // as JSON string content
-    std::string shown;     // how the warning names it
+    std::string logFile;  // as JSON string content
+    std::string shown;    // how the warning names it
 };
 
 }  // namespace
 
-TEST_CASE("bad-input corpus, untrusted paths: a logFile outside the log directory is refused with a warning; the ADD "
-          "succeeds and nothing outside changes") {
+TEST_CASE(
+    "bad-input corpus, untrusted paths: a logFile outside the log directory is refused with a warning; the ADD "
+    "succeeds and nothing outside changes") {
     Corpus c;
     const fs::path logDir = c.lab().stateDir() / "log";  // IBVF_LOG_DIR of the lab's env
     const fs::path trap = c.lab().stateDir() / "trap";   // stands in for the node's /etc
@@ -466,8 +485,7 @@ TEST_CASE("bad-input corpus, untrusted paths: a logFile outside the log director
     const std::string etcText = etc.string();
     const std::vector<UntrustedLogFile> rows = {
         {"an absolute path outside the log directory", etcText + "/sudoers.d/ibvf", etcText + "/sudoers.d/ibvf"},
-        {"'..' out of the log directory", logDir.string() + "/../trap/etc/ld.so.preload",
-         logDir.string() + "/../trap/etc/ld.so.preload"},
+        {"'..' out of the log directory", logDir.string() + "/../trap/etc/ld.so.preload", logDir.string() + "/../trap/etc/ld.so.preload"},
         {"a relative path with '..'", "../trap/etc/cron.d/evil", "../trap/etc/cron.d/evil"},
         {"through a directory symlink in the log directory", "etc-link/sudoers.d/x", "etc-link/sudoers.d/x"},
         {"a file symlink in the log directory", "passwd.log", "passwd.log"},

@@ -49,23 +49,18 @@ TEST_CASE("bad input: each error code, nothing changed") {
     };
 
     SUBCASE("malformed JSON") { check(lab.run("ADD", "c1", pod.path(), "{\"cniVersion\":"), 6, "parse"); }
-    SUBCASE("unknown cniVersion") {
-        check(lab.run("ADD", "c1", pod.path(), netconf("0.2.0", dev0, bundledIpam())), 1, "0.2.0");
-    }
+    SUBCASE("unknown cniVersion") { check(lab.run("ADD", "c1", pod.path(), netconf("0.2.0", dev0, bundledIpam())), 1, "0.2.0"); }
     SUBCASE("no deviceID and no pfNetdevice") {
         check(lab.run("ADD", "c1", pod.path(), netconf("1.0.0", "", bundledIpam())), 7, "deviceID");
     }
     SUBCASE("malformed deviceID") {
-        check(lab.run("ADD", "c1", pod.path(), netconf("1.0.0", R"(,"deviceID":"3b:00.2")", bundledIpam())), 7,
-              "3b:00.2");
+        check(lab.run("ADD", "c1", pod.path(), netconf("1.0.0", R"(,"deviceID":"3b:00.2")", bundledIpam())), 7, "3b:00.2");
     }
     SUBCASE("deviceID that is a PF, not a VF: the error names the path looked at") {
-        check(lab.run("ADD", "c1", pod.path(), netconf("1.0.0", R"(,"deviceID":"0000:3b:00.0")", bundledIpam())),
-              101, "physfn");
+        check(lab.run("ADD", "c1", pod.path(), netconf("1.0.0", R"(,"deviceID":"0000:3b:00.0")", bundledIpam())), 101, "physfn");
     }
     SUBCASE("deviceID absent from sysfs") {
-        check(lab.run("ADD", "c1", pod.path(), netconf("1.0.0", R"(,"deviceID":"0000:99:00.1")", bundledIpam())),
-              101, "0000:99:00.1");
+        check(lab.run("ADD", "c1", pod.path(), netconf("1.0.0", R"(,"deviceID":"0000:99:00.1")", bundledIpam())), 101, "0000:99:00.1");
     }
     SUBCASE("invalid CNI_IFNAME") {
         for (const std::string name : {"", "abcdefghijklmnop", "ne/t1", "net 1", "..", "net:1"}) {
@@ -83,12 +78,9 @@ TEST_CASE("bad input: each error code, nothing changed") {
         check(lab.run("ADD", "c1", "/run/netns/ibvf-no-such-ns", ok), 4, "ibvf-no-such-ns");
         check(lab.run("ADD", "c1", "", ok), 4, "CNI_NETNS");
     }
-    SUBCASE("interface name already taken in the pod") {
-        check(lab.run("ADD", "c1", pod.path(), ok, "net9"), 4, "net9");
-    }
+    SUBCASE("interface name already taken in the pod") { check(lab.run("ADD", "c1", pod.path(), ok, "net9"), 4, "net9"); }
     SUBCASE("IPAM plugin not found") {
-        check(lab.run("ADD", "c1", pod.path(), netconf("1.0.0", dev0, R"({"type":"ibvf-no-such-ipam"})")), 103,
-              "ibvf-no-such-ipam");
+        check(lab.run("ADD", "c1", pod.path(), netconf("1.0.0", dev0, R"({"type":"ibvf-no-such-ipam"})")), 103, "ibvf-no-such-ipam");
     }
     SUBCASE("IPAM fails after the VF was moved: everything is rolled back") {
         // A /30 with its gateway leaves one address: the first ADD takes it, the second fails
@@ -106,8 +98,7 @@ TEST_CASE("bad input: each error code, nothing changed") {
         const auto podAfter = HostSnapshot::capture(pod.path());
         CHECK_MESSAGE(podBefore == podAfter, podBefore.diff(podAfter));
         CHECK(linkExistsIn("", lab.vfNetdev(0)));
-        CHECK(lab.run("DEL", "c-first", other.path(), netconf("1.0.0", R"(,"deviceID":")" + vfPci(1) + "\"", tiny))
-                  .exitCode == 0);
+        CHECK(lab.run("DEL", "c-first", other.path(), netconf("1.0.0", R"(,"deviceID":")" + vfPci(1) + "\"", tiny)).exitCode == 0);
         CHECK(lab.attachmentFiles().empty());
     }
     SUBCASE("a step after a successful allocation fails: the lease is released with the rest") {

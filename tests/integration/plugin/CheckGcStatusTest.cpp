@@ -30,7 +30,8 @@ TEST_CASE("CHECK passes on a healthy attachment and names what differs otherwise
     CHECK_MESSAGE(ok.exitCode == 0, ok.summary());
     CHECK(ok.out.empty());
 
-    auto old = lab.run("CHECK", "cid-chk", pod.path(), withPrevResult(netconf("0.3.1", R"(,"deviceID":")" + vfPci(0) + "\"", bundledIpam()), add.out));
+    auto old = lab.run("CHECK", "cid-chk", pod.path(),
+                       withPrevResult(netconf("0.3.1", R"(,"deviceID":")" + vfPci(0) + "\"", bundledIpam()), add.out));
     CHECK(old.exitCode != 0);
     REQUIRE(old.json);
     CHECK((*old.json)["code"].GetUint() == 1);
@@ -71,8 +72,7 @@ TEST_CASE("GC releases every attachment not listed as valid, and only those") {
     REQUIRE(lab.run("ADD", "cid-keep", podA.path(), conf(0)).exitCode == 0);
     REQUIRE(lab.run("ADD", "cid-stale", podB.path(), conf(1)).exitCode == 0);
 
-    const auto gcConf = netconf("1.1.0", R"(,"cni.dev/valid-attachments":[{"containerID":"cid-keep","ifname":"net1"}])",
-                                bundledIpam());
+    const auto gcConf = netconf("1.1.0", R"(,"cni.dev/valid-attachments":[{"containerID":"cid-keep","ifname":"net1"}])", bundledIpam());
     auto env = lab.nodeEnv("GC");
     auto gc = BinaryRunner("ibvf").run(env, gcConf);
     REQUIRE_MESSAGE(gc.exitCode == 0, gc.summary());

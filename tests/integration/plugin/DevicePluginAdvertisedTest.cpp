@@ -29,12 +29,10 @@ TEST_CASE("deviceID the device plugin offers without an allocation record: warne
     const auto run = lab.stateDir() / "run";
     std::filesystem::create_directories(run / "allocations");
     // What a running ibvf-device-plugin publishes: both VFs offered as rdma/vhca.
-    std::ofstream(run / "advertised.json") << R"({"vfs":{")" << vfPci(0) << R"(":"rdma/vhca",")" << vfPci(1)
-                                           << R"(":"rdma/vhca"}})";
+    std::ofstream(run / "advertised.json") << R"({"vfs":{")" << vfPci(0) << R"(":"rdma/vhca",")" << vfPci(1) << R"(":"rdma/vhca"}})";
     const auto logFile = lab.stateDir() / "log" / "ibvf.log";
     auto conf = [&](unsigned vf) {
-        return netconf("1.1.0", R"(,"deviceID":")" + vfPci(vf) + R"(","logFile":")" + logFile.string() + "\"",
-                       bundledIpam());
+        return netconf("1.1.0", R"(,"deviceID":")" + vfPci(vf) + R"(","logFile":")" + logFile.string() + "\"", bundledIpam());
     };
     const std::string warning = "is a VF ibvf-device-plugin offers as rdma/vhca, but kubelet has not allocated it";
 

@@ -136,10 +136,11 @@ struct HwBench {
     }
 
     std::string conf() const {
-        return netconf("1.1.0",
-                       R"(,"deviceID":")" + vfPci(0) +
-                           R"(","guid":"00:11:22:33:44:55:66:77","link_state":"enable","rdmaIsolation":true,"ipoibChild":{"pkey":"0x8001"})",
-                       bundledIpam());
+        return netconf(
+            "1.1.0",
+            R"(,"deviceID":")" + vfPci(0) +
+                R"(","guid":"00:11:22:33:44:55:66:77","link_state":"enable","rdmaIsolation":true,"ipoibChild":{"pkey":"0x8001"})",
+            bundledIpam());
     }
     void run(Op op) {
         if (op == Op::Gc) {
@@ -229,8 +230,7 @@ std::string killAt(const Scenario& sc, const FaultSite& site, Op recovery) {
     CHECK_MESSAGE((recorded || !changed), site.label() << ": changed without a record:\n" << b.before.diff(mid));
     b.run(recovery);
     const bool ok = b.restored(std::string(opName(recovery)) + " after a kill at " + site.label());
-    return ok && (recorded || !changed) ? std::string(recorded ? "recorded; " : "clean; ") + opName(recovery) + " ok"
-                                        : "FAILED";
+    return ok && (recorded || !changed) ? std::string(recorded ? "recorded; " : "clean; ") + opName(recovery) + " ok" : "FAILED";
 }
 
 std::vector<FaultSite> hardwareSites(const Scenario& sc) {

@@ -168,8 +168,7 @@ TEST_CASE("fault injection: fail or kill ibvf at every point of ADD, DEL and GC;
         CHECK_MESSAGE(reached.count(std::string(point)), "never reached: " << point);
     }
     for (const auto* step : {"ipam.add.locked", "ipam.add.index-written", "ipam.add.lease-created", "ipam.add.cursor-written",
-                             "ipam.del.lease-removed", "ipam.del.index-removed", "ipam.gc.lease-removed",
-                             "ipam.gc.index-removed"}) {
+                             "ipam.del.lease-removed", "ipam.del.index-removed", "ipam.gc.lease-removed", "ipam.gc.index-removed"}) {
         CHECK_MESSAGE(reached.count(step), "never reached: " << step);
     }
 }

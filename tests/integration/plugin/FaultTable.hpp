@@ -58,8 +58,8 @@ inline std::vector<FaultSite> sitesInTrace(const std::filesystem::path& trace) {
 // Points only an InfiniBand VF passes: the veth node of the binary test cannot reach them.
 inline bool hardwareOnlyPoint(std::string_view point) {
     static constexpr std::string_view kHardware[] = {
-        "attach.guid-set",       "attach.link-state-set",      "attach.rdma-moved",    "attach.child-created",
-        "detach.child-removed",  "detach.rdma-returned",       "detach.link-state-restored", "detach.guid-restored",
+        "attach.guid-set",      "attach.link-state-set", "attach.rdma-moved",          "attach.child-created",
+        "detach.child-removed", "detach.rdma-returned",  "detach.link-state-restored", "detach.guid-restored",
     };
     return std::find(std::begin(kHardware), std::end(kHardware), point) != std::end(kHardware);
 }

@@ -95,14 +95,13 @@ TEST_CASE("guidSource file with the real binary: the node's file is read, a bad 
     std::ofstream(file) << R"([{"pci_address": "0000:3b:00.0", "guids": ["02:00:00:00:00:00:00:01"],
                                 "rangeStart": "02:00:00:00:00:00:01:00", "rangeEnd": "02:00:00:00:00:00:01:ff"}])";
     // A NAD cannot point ibvf at another file: the field does not exist.
-    auto r = lab.run("ADD", "cid-file", pod.path(), netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) +
-                                                                          R"(","guidSource":"file","guidFile":"/etc/shadow")",
-                                                                      bundledIpam()));
+    auto r = lab.run("ADD", "cid-file", pod.path(),
+                     netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + R"(","guidSource":"file","guidFile":"/etc/shadow")", bundledIpam()));
     REQUIRE_MESSAGE(r.exitCode != 0, r.summary());
     REQUIRE(r.json);
     CHECK((*r.json)["code"].GetUint() == 7);
-    CHECK(jsonString(*r.json, "msg") == "GUID file " + file.string() +
-                                            ": entry 0 (pci_address 0000:3b:00.0) gives both a GUID list and a range: keep one");
+    CHECK(jsonString(*r.json, "msg") ==
+          "GUID file " + file.string() + ": entry 0 (pci_address 0000:3b:00.0) gives both a GUID list and a range: keep one");
     CHECK(lab.attachmentFiles().empty());
     CHECK(countEntries(lab.leasesDir("ibnet") / "leases") == 0);
 

@@ -172,8 +172,7 @@ TEST_CASE("CNIDeviceInfoFile: the RDMA device is published where Multus reads it
     const auto file = dir / "ibnet-cid-inproc-net1-device.json";
     SUBCASE("merged into what Multus copied from the device plugin") {
         linux::makeDirectories(dir, 0755);
-        std::ofstream(file) << R"({"type":"pci","version":"1.1.0","pci":{"pci-address":")" << vfPci(0)
-                            << R"(","extra":"kept"}})";
+        std::ofstream(file) << R"({"type":"pci","version":"1.1.0","pci":{"pci-address":")" << vfPci(0) << R"(","extra":"kept"}})";
         const auto text = t.conf(R"(,"rdmaIsolation":true,"runtimeConfig":{"CNIDeviceInfoFile":")" + file.string() + "\"}");
         t.add(text);
         rapidjson::Document doc;
@@ -187,14 +186,14 @@ TEST_CASE("CNIDeviceInfoFile: the RDMA device is published where Multus reads it
         t.del(text, t.pod.path());
     }
     SUBCASE("a failed ADD puts the file back as it was") {
-        const auto text = t.conf(R"(,"rdmaIsolation":true,"runtimeConfig":{"CNIDeviceInfoFile":")" + file.string() + "\"}",
-                                 kFailingIpam);
+        const auto text = t.conf(R"(,"rdmaIsolation":true,"runtimeConfig":{"CNIDeviceInfoFile":")" + file.string() + "\"}", kFailingIpam);
         CHECK(t.addFails(text));
         CHECK_FALSE(std::filesystem::exists(file));
         t.requireHostUnchanged();
     }
     SUBCASE("a path outside the devinfo directory is refused") {
-        for (const std::string& bad : {std::string("/etc/ibvf-test-devinfo.json"), (dir / ".." / "x.json").string(), std::string("relative.json")}) {
+        for (const std::string& bad :
+             {std::string("/etc/ibvf-test-devinfo.json"), (dir / ".." / "x.json").string(), std::string("relative.json")}) {
             auto err = t.addError(t.conf(R"(,"runtimeConfig":{"CNIDeviceInfoFile":")" + bad + "\"}"));
             REQUIRE_MESSAGE(err, bad);
             CHECK(static_cast<int>(err->code()) == 7);
@@ -294,9 +293,9 @@ TEST_CASE("vfioPciMode: a VM's VF gets its GUID through the PF and no netdev ste
     initial.portGuid = 0x0011223344556677ULL;
     node.recorder.addVf(pf, initial);
     const auto before = HostSnapshot::capture();
-    const auto text = netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) +
-                                           R"(","vfioPciMode":true,"guid":"02:00:00:00:00:00:00:07","link_state":"enable")",
-                              bundledIpam());
+    const auto text =
+        netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + R"(","vfioPciMode":true,"guid":"02:00:00:00:00:00:00:07","link_state":"enable")",
+                bundledIpam());
     auto add = node.request(cni::Command::Add, pod.path(), text);
     const auto cfg = plugin::PluginConfig::parse(add.conf);
     const auto result = plugin::attach(add, cfg, node.ctx);
@@ -339,8 +338,7 @@ TEST_CASE("the real kernel without InfiniBand: rdmaIsolation and ipoibChild fail
         const auto code = (*r.json)["code"].GetUint();
         CHECK_MESSAGE((code == 100 || code == 104), r.summary());
         const auto msg = jsonString(*r.json, "msg");
-        CHECK_MESSAGE((msg.find("rdmaIsolation") != std::string::npos || msg.find("pkey 0x8001") != std::string::npos),
-                      r.summary());
+        CHECK_MESSAGE((msg.find("rdmaIsolation") != std::string::npos || msg.find("pkey 0x8001") != std::string::npos), r.summary());
         CHECK_FALSE(linkExistsIn(pod.path(), "net1"));
         CHECK_FALSE(linkExistsIn(pod.path(), "net1-vf"));
         CHECK(lab.attachmentFiles().empty());

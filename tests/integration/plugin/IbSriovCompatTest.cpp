@@ -41,46 +41,82 @@ struct Network {
     // The first step a veth PF cannot do, as the binary's error names it; nullptr: none.
     const char* refusedAt;
     bool rdmaMove;
-    bool guid;                    // Multus/ib-kubernetes hand over kGuid
-    const char* partition;        // the pkey recorded, or nullptr
+    bool guid;                                         // Multus/ib-kubernetes hand over kGuid
+    const char* partition;                             // the pkey recorded, or nullptr
     std::map<std::string, std::string> runtimeConfig;  // what Multus adds
     std::map<std::string, std::string> argsCni;        // what ib-kubernetes puts in the pod's annotation
 };
 
 const std::vector<Network>& networks() {
     static const std::vector<Network> list = {
-        {"ib-sriov-cni README: the minimal network", R"({
+        {"ib-sriov-cni README: the minimal network",
+         R"({
             "cniVersion": "0.3.1", "name": "mynet", "type": "ib-sriov",
             "ipam": {"type": "host-local", "dataDir": "@DATADIR@", "subnet": "10.56.217.0/24",
                      "rangeStart": "10.56.217.171", "rangeEnd": "10.56.217.181",
                      "routes": [{"dst": "0.0.0.0/0"}], "gateway": "10.56.217.1"}})",
-         nullptr, false, false, nullptr, {}, {}},
-        {"ib-sriov-cni README: pkey, link_state, rdmaIsolation, no ib-kubernetes", R"({
+         nullptr,
+         false,
+         false,
+         nullptr,
+         {},
+         {}},
+        {"ib-sriov-cni README: pkey, link_state, rdmaIsolation, no ib-kubernetes",
+         R"({
             "cniVersion": "0.3.1", "name": "ib-sriov-network", "type": "ib-sriov", "pkey": "0x6",
             "link_state": "enable", "rdmaIsolation": true, "ibKubernetesEnabled": false,
             "ipam": {"type": "host-local", "dataDir": "@DATADIR@", "subnet": "10.56.217.0/24",
                      "routes": [{"dst": "0.0.0.0/0"}], "gateway": "10.56.217.1"}})",
-         "link state of VF", true, false, "0x0006", {}, {}},
-        {"ib-kubernetes: the GUID and the configured mark in args.cni", R"({
+         "link state of VF",
+         true,
+         false,
+         "0x0006",
+         {},
+         {}},
+        {"ib-kubernetes: the GUID and the configured mark in args.cni",
+         R"({
             "cniVersion": "0.3.1", "name": "ib-sriov-network", "type": "ib-sriov", "pkey": "0x6",
             "link_state": "enable", "ibKubernetesEnabled": true,
             "ipam": {"type": "host-local", "dataDir": "@DATADIR@", "subnet": "10.56.218.0/24",
                      "routes": [{"dst": "0.0.0.0/0"}], "gateway": "10.56.218.1"}})",
-         "GUID of VF", false, true, "0x0006", {}, {{"guid", kGuid}, {"mellanox.infiniband.app", "configured"}}},
-        {"sriov-network-operator SriovIBNetwork: no IPAM, GUID from the pod through runtimeConfig", R"({
+         "GUID of VF",
+         false,
+         true,
+         "0x0006",
+         {},
+         {{"guid", kGuid}, {"mellanox.infiniband.app", "configured"}}},
+        {"sriov-network-operator SriovIBNetwork: no IPAM, GUID from the pod through runtimeConfig",
+         R"({
             "cniVersion": "1.0.0", "name": "ib-net-operator", "type": "ib-sriov",
             "capabilities": {"infinibandGUID": true}, "link_state": "enable", "logLevel": "info",
             "ipam": {}})",
-         "GUID of VF", false, true, nullptr, {{"infinibandGUID", kGuid}}, {}},
-        {"sriov-network-operator SriovIBNetwork: IPAM, no link state, no GUID annotation", R"({
+         "GUID of VF",
+         false,
+         true,
+         nullptr,
+         {{"infinibandGUID", kGuid}},
+         {}},
+        {"sriov-network-operator SriovIBNetwork: IPAM, no link state, no GUID annotation",
+         R"({
             "cniVersion": "1.0.0", "name": "ib-net-operator-ipam", "type": "ib-sriov",
             "capabilities": {"infinibandGUID": true}, "logLevel": "info",
             "ipam": {"type": "host-local", "dataDir": "@DATADIR@", "subnet": "10.56.219.0/24"}})",
-         nullptr, false, false, nullptr, {}, {}},
-        {"templates that render unset fields as empty strings", R"({
+         nullptr,
+         false,
+         false,
+         nullptr,
+         {},
+         {}},
+        {"templates that render unset fields as empty strings",
+         R"({
             "cniVersion": "0.3.1", "name": "ib-net-empty", "type": "ib-sriov", "pkey": "", "guid": "",
             "link_state": "", "kubeconfig": "", "ipam": {}})",
-         nullptr, false, false, nullptr, {{"infinibandGUID", ""}}, {{"guid", ""}}},
+         nullptr,
+         false,
+         false,
+         nullptr,
+         {{"infinibandGUID", ""}},
+         {{"guid", ""}}},
     };
     return list;
 }

@@ -8,8 +8,8 @@
 
 #include "PluginLab.hpp"
 #include "cni/Dispatch.hpp"
-#include "cni/NetConf.hpp"
 #include "cni/Error.hpp"
+#include "cni/NetConf.hpp"
 #include "plugin/Attach.hpp"
 #include "plugin/PluginConfig.hpp"
 #include "plugin/PluginContext.hpp"
@@ -57,15 +57,15 @@ private:
 struct InProcessNode {
     PluginLab& lab;
     RecordingVfControl recorder;
-    RecordingRdmaNetns rdma;      // devices start in the host namespace
-    RecordingIpoibLinks ipoib;    // children are real veth stand-ins
+    RecordingRdmaNetns rdma;    // devices start in the host namespace
+    RecordingIpoibLinks ipoib;  // children are real veth stand-ins
     plugin::PluginContext ctx;
 
     explicit InProcessNode(PluginLab& l)
-        : lab(l), ctx{linux::Sysfs(l.sysfs().root()),
-                      plugin::StatePaths{l.stateDir() / "state" / "ibvf", l.stateDir() / "run" / "locks",
-                                         l.stateDir() / "run" / "allocations"},
-                      plugin::AttachmentStore(l.stateDir() / "state" / "ibvf")} {
+        : lab(l),
+          ctx{linux::Sysfs(l.sysfs().root()),
+              plugin::StatePaths{l.stateDir() / "state" / "ibvf", l.stateDir() / "run" / "locks", l.stateDir() / "run" / "allocations"},
+              plugin::AttachmentStore(l.stateDir() / "state" / "ibvf")} {
         ctx.makeVfControl = [this] { return std::make_unique<SharedRecorder>(recorder); };
         ctx.makeRdmaNetns = [this] { return std::make_unique<SharedRdma>(rdma); };
         ctx.makeIpoibLinks = [this] { return std::make_unique<SharedIpoib>(ipoib); };

@@ -17,8 +17,8 @@ namespace ibvf::test {
 inline std::vector<std::string> filesUnder(const std::filesystem::path& dir) {
     std::vector<std::string> out;
     std::error_code ec;
-    for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
-         it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); it != std::filesystem::recursive_directory_iterator();
+         it.increment(ec)) {
         if (!it->is_directory(ec) || it->is_symlink(ec)) out.push_back(it->path().lexically_relative(dir).string());
     }
     std::sort(out.begin(), out.end());

@@ -18,7 +18,6 @@
 
 namespace ibvf::test {
 
-
 inline std::string vfPci(unsigned i) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "0000:3b:%02x.%x", (1 + (i + 2) / 8) & 0x1fU, (i + 2) % 8);
@@ -51,13 +50,11 @@ public:
     FakeSysfs& sysfs() { return sysfs_; }
     const std::filesystem::path& stateDir() const { return dir_.path(); }
     std::filesystem::path attachmentsDir() const { return dir_.path() / "state" / "ibvf"; }
-    std::filesystem::path leasesDir(const std::string& network) const {
-        return dir_.path() / "state" / "ibvf-ipam" / network;
-    }
+    std::filesystem::path leasesDir(const std::string& network) const { return dir_.path() / "state" / "ibvf-ipam" / network; }
     std::filesystem::path hostLocalDir() const { return dir_.path() / "host-local"; }
 
-    std::map<std::string, std::string> env(const std::string& command, const std::string& containerId,
-                                           const std::string& netns, const std::string& ifname = "net1") const {
+    std::map<std::string, std::string> env(const std::string& command, const std::string& containerId, const std::string& netns,
+                                           const std::string& ifname = "net1") const {
         return {{"CNI_COMMAND", command},
                 {"CNI_CONTAINERID", containerId},
                 {"CNI_NETNS", netns},
@@ -76,8 +73,8 @@ public:
         return e;
     }
 
-    RunResult run(const std::string& command, const std::string& containerId, const std::string& netns,
-                  const std::string& conf, const std::string& ifname = "net1") const {
+    RunResult run(const std::string& command, const std::string& containerId, const std::string& netns, const std::string& conf,
+                  const std::string& ifname = "net1") const {
         return BinaryRunner("ibvf").run(env(command, containerId, netns, ifname), conf);
     }
 

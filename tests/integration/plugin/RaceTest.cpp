@@ -41,13 +41,10 @@ struct RaceLab {
         before = footprint();
     }
     NodeFootprint footprint() const { return NodeFootprint::capture(lab, {podA.path(), podB.path()}); }
-    static std::string conf(unsigned vf) {
-        return netconf("1.1.0", R"(,"deviceID":")" + vfPci(vf) + "\"", bundledIpam());
-    }
+    static std::string conf(unsigned vf) { return netconf("1.1.0", R"(,"deviceID":")" + vfPci(vf) + "\"", bundledIpam()); }
     std::string pfConf() const { return netconf("1.1.0", R"(,"pfNetdevice":")" + lab.pfNetdev() + "\"", bundledIpam()); }
     RunResult gc(const std::string& validJson) const {
-        return BinaryRunner("ibvf").run(lab.nodeEnv("GC"),
-                                        netconf("1.1.0", R"(,"cni.dev/valid-attachments":)" + validJson, bundledIpam()));
+        return BinaryRunner("ibvf").run(lab.nodeEnv("GC"), netconf("1.1.0", R"(,"cni.dev/valid-attachments":)" + validJson, bundledIpam()));
     }
     bool stateOf(const std::string& cid) const { return fs::exists(lab.attachmentsDir() / (cid + ":net1.json")); }
     // The attachment a successful ADD reported is whole: interface with its address in the pod,
@@ -139,8 +136,7 @@ TEST_CASE("race: DEL of the VF's holder against a second ADD for that VF") {
         CHECK(t.lab.run("DEL", "cid-next", t.podB.path(), RaceLab::conf(0)).exitCode == 0);
         t.requireClean();
     }
-    std::cout << "DEL vs second ADD for one VF, " << kRounds << " rounds: handed over " << handedOver << ", busy " << busy
-              << "\n";
+    std::cout << "DEL vs second ADD for one VF, " << kRounds << " rounds: handed over " << handedOver << ", busy " << busy << "\n";
 }
 
 TEST_CASE("race: a GC whose valid list cannot name an ADD yet, run while that ADD is stopped at each of its points") {
@@ -168,10 +164,8 @@ TEST_CASE("race: a GC whose valid list cannot name an ADD yet, run while that AD
         t.requireIntact(added, "cid-new", t.podA);
         CHECK_FALSE(t.stateOf("cid-stale"));
         CHECK(linkExistsIn("", t.lab.vfNetdev(1)));
-        const bool intact = added.exitCode == 0 && linkExistsIn(t.podA.path(), "net1") && t.stateOf("cid-new") &&
-                            !t.stateOf("cid-stale");
-        table.set(site.label(), "ADD stopped here, GC runs, ADD resumes",
-                  intact ? "ADD intact, stale one collected" : "FAILED");
+        const bool intact = added.exitCode == 0 && linkExistsIn(t.podA.path(), "net1") && t.stateOf("cid-new") && !t.stateOf("cid-stale");
+        table.set(site.label(), "ADD stopped here, GC runs, ADD resumes", intact ? "ADD intact, stale one collected" : "FAILED");
         CHECK(t.lab.run("DEL", "cid-new", t.podA.path(), RaceLab::conf(0)).exitCode == 0);
         t.requireClean();
     }
@@ -238,10 +232,9 @@ TEST_CASE("race: a second ADD for the same container and interface, while the fi
             CHECK(files == std::vector<std::string>{"cid-twice:net1.json", "vf/" + pci});
             const bool ok = files == std::vector<std::string>{"cid-twice:net1.json", "vf/" + pci} &&
                             linkExistsIn("", t.lab.vfNetdev(home)) && linkExistsIn(t.podA.path(), "net1");
-            table.set(site.label(), column,
-                      ok ? std::string(first.exitCode == 0 ? "first" : "second") + " won, other " +
-                               std::to_string(codeOf(loser))
-                         : "FAILED");
+            table.set(
+                site.label(), column,
+                ok ? std::string(first.exitCode == 0 ? "first" : "second") + " won, other " + std::to_string(codeOf(loser)) : "FAILED");
             CHECK(t.lab.run("DEL", "cid-twice", t.podA.path(), conf).exitCode == 0);
             t.requireClean();
         }

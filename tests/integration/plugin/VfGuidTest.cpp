@@ -49,7 +49,6 @@ std::string conf(const std::string& extra, const std::string& ipam = "") {
 }  // namespace
 
 TEST_CASE_FIXTURE(GuidLab, "guid is set on the PF for the VF, the VF is rebound, and DEL restores the original") {
-
     const auto text = conf(R"(,"guid":"00:11:22:33:44:55:66:77")", bundledIpam());
     auto add = node.request(cni::Command::Add, pod.path(), text);
     const auto cfg = plugin::PluginConfig::parse(add.conf);
@@ -76,8 +75,9 @@ TEST_CASE_FIXTURE(GuidLab, "guid is set on the PF for the VF, the VF is rebound,
 TEST_CASE_FIXTURE(GuidLab, "GUID sources: runtimeConfig.infinibandGUID, then args.cni.guid, then guid; guidPool derives one") {
     auto parse = [](const std::string& text) { return plugin::PluginConfig::parse(cni::parseNetConf(text)); };
     const std::string base = R"({"cniVersion":"1.0.0","name":"n","type":"ibvf","guid":"00:00:00:00:00:00:00:03")";
-    CHECK(parse(base + R"(,"args":{"cni":{"guid":"00:00:00:00:00:00:00:02"}},"runtimeConfig":{"infinibandGUID":"00:00:00:00:00:00:00:01"}})")
-              .guid->value() == 1);
+    CHECK(
+        parse(base + R"(,"args":{"cni":{"guid":"00:00:00:00:00:00:00:02"}},"runtimeConfig":{"infinibandGUID":"00:00:00:00:00:00:00:01"}})")
+            .guid->value() == 1);
     CHECK(parse(base + R"(,"args":{"cni":{"guid":"00:00:00:00:00:00:00:02"}}})").guid->value() == 2);
     CHECK(parse(base + "}").guid->value() == 3);
     for (const std::string bad : {"00:11:22", "00:00:00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff:ff:ff", "zz:11:22:33:44:55:66:77"}) {

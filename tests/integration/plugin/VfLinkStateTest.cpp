@@ -18,7 +18,6 @@
 using namespace ibvf;
 using namespace ibvf::test;
 
-
 TEST_CASE("link_state on a PF without SR-IOV: the real kernel's refusal reaches the user, nothing changed") {
     PluginLab lab;
     ScopedNetns pod;

@@ -35,9 +35,9 @@ namespace {
 
 constexpr unsigned kVfs = 16;
 constexpr unsigned kWorkers = 8;
-constexpr unsigned kCycles = 2000;            // ADD + DEL each, over all workers (IBVF_SOAK_CYCLES overrides)
-constexpr unsigned kInProcessWorkers = 1;     // the last worker(s)
-constexpr long kRssSlackKb = 1024;            // "flat": final RSS within 1 MB of the warmed-up one
+constexpr unsigned kCycles = 2000;         // ADD + DEL each, over all workers (IBVF_SOAK_CYCLES overrides)
+constexpr unsigned kInProcessWorkers = 1;  // the last worker(s)
+constexpr long kRssSlackKb = 1024;         // "flat": final RSS within 1 MB of the warmed-up one
 constexpr unsigned kAllocateWarmUp = 200;
 
 std::size_t openDescriptors() {
@@ -160,7 +160,9 @@ TEST_CASE("soak: 2,000 ADD/DEL cycles over 16 VFs, 8 in parallel; nothing leaks,
     const auto before = NodeFootprint::capture(lab, podPaths);
     const auto namespacesBefore = ourNamespaces();
 
-    auto conf = [](unsigned vf) { return netconf("1.1.0", R"(,"deviceID":")" + vfPci(vf) + "\"", bundledIpam("10.70.0.0/24", "10.70.0.1")); };
+    auto conf = [](unsigned vf) {
+        return netconf("1.1.0", R"(,"deviceID":")" + vfPci(vf) + "\"", bundledIpam("10.70.0.0/24", "10.70.0.1"));
+    };
     std::atomic<unsigned> failures{0};
     std::vector<std::string> firstFailure(kWorkers);
     // This process's descriptors with the device plugin client up and no worker running, and
@@ -188,8 +190,10 @@ TEST_CASE("soak: 2,000 ADD/DEL cycles over 16 VFs, 8 in parallel; nothing leaks,
                     } else {
                         const auto add = lab.run("ADD", cid, podPaths[w], conf(vf));
                         const auto del = lab.run("DEL", cid, podPaths[w], conf(vf));
-                        if (add.exitCode != 0) failure = "ADD: " + add.summary();
-                        else if (del.exitCode != 0) failure = "DEL: " + del.summary();
+                        if (add.exitCode != 0)
+                            failure = "ADD: " + add.summary();
+                        else if (del.exitCode != 0)
+                            failure = "DEL: " + del.summary();
                     }
                     if (!failure.empty() && failures++ == 0) firstFailure[w] = cid + ": " + failure;
                 }
@@ -235,8 +239,8 @@ TEST_CASE("soak: 2,000 ADD/DEL cycles over 16 VFs, 8 in parallel; nothing leaks,
     std::cout << "\nsoak: " << total / kWorkers * kWorkers << " ADD/DEL cycles (" << total / kWorkers * kInProcessWorkers
               << " in-process) over " << kVfs << " VFs, " << kWorkers << " workers: " << elapsed << " s, "
               << total / kWorkers * kWorkers / elapsed << " cycles/s\n"
-              << "device plugin: " << dp.calls() << " Allocate calls, RSS " << warm << " kB after " << kAllocateWarmUp
-              << ", peak " << dp.peakRssKb() << " kB, final " << end << " kB\n"
+              << "device plugin: " << dp.calls() << " Allocate calls, RSS " << warm << " kB after " << kAllocateWarmUp << ", peak "
+              << dp.peakRssKb() << " kB, final " << end << " kB\n"
               << "descriptors of this process: " << fdsBefore << " before, " << fdsAfter << " after\n"
               << std::flush;
 }

@@ -91,9 +91,12 @@ TEST_CASE("device plugin with a real rxe device: Allocate hands out its real uve
         CHECK_FALSE(number.empty());
         const fs::path name = fs::path(p).filename();
         // The node is the kernel's device: the number its class entry reports.
-        if (name == "rdma_cm") CHECK(number == firstLine("/sys/class/misc/rdma_cm/dev"));
-        else if (name.string().rfind("uverbs", 0) == 0) CHECK(number == firstLine("/sys/class/infiniband_verbs" / name / "dev"));
-        else CHECK(number == firstLine("/sys/class/infiniband_mad" / name / "dev"));
+        if (name == "rdma_cm")
+            CHECK(number == firstLine("/sys/class/misc/rdma_cm/dev"));
+        else if (name.string().rfind("uverbs", 0) == 0)
+            CHECK(number == firstLine("/sys/class/infiniband_verbs" / name / "dev"));
+        else
+            CHECK(number == firstLine("/sys/class/infiniband_mad" / name / "dev"));
     }
     for (const auto& p : kernelCharDevices(other.name())) CHECK_FALSE(paths.count(p));
     CHECK(daemon->terminate() == std::optional<int>(0));

@@ -32,8 +32,7 @@ public:
     std::filesystem::path attachmentsDir() const { return dir_.path() / "state" / "ibvf"; }
     std::filesystem::path leasesDir() const { return dir_.path() / "state" / "ibvf-ipam" / "ibnet" / "leases"; }
 
-    std::map<std::string, std::string> env(const std::string& command, const std::string& containerId,
-                                           const std::string& netns) const {
+    std::map<std::string, std::string> env(const std::string& command, const std::string& containerId, const std::string& netns) const {
         return {{"CNI_COMMAND", command},
                 {"CNI_CONTAINERID", containerId},
                 {"CNI_NETNS", netns},
@@ -54,8 +53,8 @@ public:
         std::vector<std::string> files;
         for (const auto& dir : {attachmentsDir(), leasesDir()}) {
             std::error_code ec;
-            for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
-                 it != std::filesystem::recursive_directory_iterator(); ++it)
+            for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); it != std::filesystem::recursive_directory_iterator();
+                 ++it)
                 if (it->is_regular_file()) files.push_back(it->path().string());
         }
         return files;
@@ -70,8 +69,8 @@ private:
 // made to fail after every VF setting (a gateway the pod cannot reach).
 inline std::string labConf(const std::string& extra, bool failingRoute = false) {
     const std::string routes = failingRoute ? R"([{"dst":"10.99.0.0/16","gw":"192.0.2.77"}])" : R"([{"dst":"10.200.0.0/16"}])";
-    return R"({"cniVersion":"1.0.0","name":"ibnet","type":"ibvf","deviceID":")" + std::string(HardwareNode::kVf) + "\"" +
-           extra + R"(,"ipam":{"type":"ibvf-ipam","ranges":[[{"subnet":"10.56.0.0/24"}]],"routes":)" + routes + "}}";
+    return R"({"cniVersion":"1.0.0","name":"ibnet","type":"ibvf","deviceID":")" + std::string(HardwareNode::kVf) + "\"" + extra +
+           R"(,"ipam":{"type":"ibvf-ipam","ranges":[[{"subnet":"10.56.0.0/24"}]],"routes":)" + routes + "}}";
 }
 
 // The CNI error's code and fields ("msg", "details") from ibvf's stdout.

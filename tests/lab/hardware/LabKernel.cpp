@@ -99,9 +99,8 @@ RxeDevice::~RxeDevice() {
 }
 
 std::vector<std::string> rdmaDevicesIn(const std::string& netnsPath) {
-    const std::string out = netnsPath.empty()
-                                ? mustRun("rdma", {"-j", "dev"})
-                                : mustRun("nsenter", {"--net=" + netnsPath, "rdma", "-j", "dev"});
+    const std::string out =
+        netnsPath.empty() ? mustRun("rdma", {"-j", "dev"}) : mustRun("nsenter", {"--net=" + netnsPath, "rdma", "-j", "dev"});
     rapidjson::Document doc;
     doc.Parse(out.c_str());
     std::vector<std::string> names;
@@ -133,8 +132,7 @@ NetdevsimPf::NetdevsimPf(bool ibPf, unsigned numVfs) {
     const fs::path param = "/sys/module/netdevsim/parameters/ib_pf";
     if (moduleLoaded("netdevsim") && (!fs::exists(param) || (readTrimmed(param) == "Y") != ibPf)) unloadModule("netdevsim");
     loadModule("netdevsim", {std::string("ib_pf=") + (ibPf ? "1" : "0")});
-    if (!fs::exists(param))
-        throw std::runtime_error("kernel lab: netdevsim has no ib_pf parameter (not the lab's build)");
+    if (!fs::exists(param)) throw std::runtime_error("kernel lab: netdevsim has no ib_pf parameter (not the lab's build)");
     writeSysfs("/sys/bus/netdevsim/new_device", std::to_string(id_) + " 1");
     const fs::path dev = "/sys/bus/netdevsim/devices/netdevsim" + std::to_string(id_);
     // Without udev the PF keeps a kernel name (eth0, ...): found through the bus device.

@@ -237,8 +237,7 @@ TEST_CASE("oracle: RDMA netlink (netns mode, device list, device move) as the rd
     test::VethPair vf;
     vf.alsoSearch(pod.path());
     HardwareNode node("", 0, test::FakeVfOptions().withNetdev(vf.a()).withRdma(rxe.name()));
-    const auto add = straced(test::builtBinary("ibvf"), {}, node.env("ADD", "cid-oracle", pod.path()),
-                             labConf(R"(,"rdmaIsolation":true)"));
+    const auto add = straced(test::builtBinary("ibvf"), {}, node.env("ADD", "cid-oracle", pod.path()), labConf(R"(,"rdmaIsolation":true)"));
     REQUIRE_MESSAGE(add.result.json, add.result.summary());
     CHECK((*add.result.json)["code"].GetUint() == 104);  // the kernel's EOPNOTSUPP, as for the tool
 

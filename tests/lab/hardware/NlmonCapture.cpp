@@ -5,8 +5,8 @@
 #include <cstring>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <span>
+#include <sstream>
 #include <stdexcept>
 
 #include <arpa/inet.h>
@@ -16,8 +16,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
-#include <rdma/rdma_netlink.h>
 #include <poll.h>
+#include <rdma/rdma_netlink.h>
 #include <sys/socket.h>
 
 #include "LabKernel.hpp"
@@ -46,10 +46,9 @@ std::string hex(std::span<const std::uint8_t> bytes) {
 
 // Attributes that are nests, by path, per protocol: the VF list and the link info.
 bool isNest(int protocol, const std::string& path) {
-    static const std::set<std::string> route{std::to_string(IFLA_VFINFO_LIST),
-                                             std::to_string(IFLA_VFINFO_LIST) + "/" + std::to_string(IFLA_VF_INFO),
-                                             std::to_string(IFLA_LINKINFO),
-                                             std::to_string(IFLA_LINKINFO) + "/" + std::to_string(IFLA_INFO_DATA)};
+    static const std::set<std::string> route{
+        std::to_string(IFLA_VFINFO_LIST), std::to_string(IFLA_VFINFO_LIST) + "/" + std::to_string(IFLA_VF_INFO),
+        std::to_string(IFLA_LINKINFO), std::to_string(IFLA_LINKINFO) + "/" + std::to_string(IFLA_INFO_DATA)};
     return protocol == NETLINK_ROUTE && route.count(path) > 0;
 }
 
@@ -115,7 +114,8 @@ std::vector<NlMessage> NlmonCapture::take() {
     for (;;) {
         sockaddr_ll from{};
         socklen_t len = sizeof from;
-        const ssize_t n = ::recvfrom(fd_.get(), buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+        const ssize_t n = ::recvfrom(fd_.get(), buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from),
+                                     &len);  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN) break;
@@ -171,8 +171,8 @@ int answerTo(const std::vector<NlMessage>& messages, const NlMessage& request) {
     return -1;
 }
 
-Traced straced(const std::string& program, const std::vector<std::string>& args,
-               const std::map<std::string, std::string>& env, const std::string& stdinText) {
+Traced straced(const std::string& program, const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+               const std::string& stdinText) {
     test::ScratchDir dir;
     const std::string log = (dir.path() / "strace.log").string();
     std::vector<std::string> all{"-f", "-qq", "-e", "trace=sendmsg,sendto", "-e", "write=all", "-o", log, program};

@@ -14,7 +14,7 @@
 namespace ibvf::labtest {
 
 struct NlMessage {
-    int protocol = 0;  // NETLINK_ROUTE, NETLINK_RDMA, ...
+    int protocol = 0;                 // NETLINK_ROUTE, NETLINK_RDMA, ...
     std::vector<std::uint8_t> bytes;  // one nlmsghdr and its payload
 
     std::uint16_t type() const;
@@ -63,7 +63,7 @@ struct Traced {
     test::RunResult result;
     std::vector<NlMessage> sent;
 };
-Traced straced(const std::string& program, const std::vector<std::string>& args,
-               const std::map<std::string, std::string>& env = {}, const std::string& stdinText = {});
+Traced straced(const std::string& program, const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
+               const std::string& stdinText = {});
 
 }  // namespace ibvf::labtest

@@ -51,9 +51,7 @@ struct PfLab {
     }
 };
 
-std::string guidConf(const std::string& guid, bool failingRoute = false) {
-    return labConf(R"(,"guid":")" + guid + "\"", failingRoute);
-}
+std::string guidConf(const std::string& guid, bool failingRoute = false) { return labConf(R"(,"guid":")" + guid + "\"", failingRoute); }
 
 // ADD sets kWanted on VF 2 only (read back from the kernel), DEL puts `before` back, and an ADD
 // that fails after the GUID (at its routes) leaves `before` and the host as they were.

@@ -74,10 +74,8 @@ struct Outcome {
 };
 
 struct Invocation {
-    std::map<std::string, std::string> env{{"CNI_CONTAINERID", "c0ffee"},
-                                           {"CNI_NETNS", "/var/run/netns/t"},
-                                           {"CNI_IFNAME", "net1"},
-                                           {"CNI_PATH", "/opt/cni/bin"}};
+    std::map<std::string, std::string> env{
+        {"CNI_CONTAINERID", "c0ffee"}, {"CNI_NETNS", "/var/run/netns/t"}, {"CNI_IFNAME", "net1"}, {"CNI_PATH", "/opt/cni/bin"}};
     std::string stdinText;
 
     Outcome run(FakePlugin& plugin, const std::string& command) {
@@ -95,9 +93,7 @@ struct Invocation {
     }
 };
 
-std::string conf(const char* version) {
-    return std::string(R"({"cniVersion":")") + version + R"(","name":"ibnet","type":"ibvf"})";
-}
+std::string conf(const char* version) { return std::string(R"({"cniVersion":")") + version + R"(","name":"ibnet","type":"ibvf"})"; }
 
 struct ParsedError {
     std::string cniVersion;
@@ -143,9 +139,8 @@ TEST_CASE("ADD prints the result in the config's version") {
     inv.stdinText = conf("0.4.0");
     auto o = inv.run(plugin, "ADD");
     CHECK(o.rc == 0);
-    CHECK(o.out ==
-          R"({"cniVersion":"0.4.0","interfaces":[{"name":"net1","sandbox":"/var/run/netns/t"}],)"
-          R"("ips":[{"version":"4","interface":0,"address":"10.0.0.5/24"}]})");
+    CHECK(o.out == R"({"cniVersion":"0.4.0","interfaces":[{"name":"net1","sandbox":"/var/run/netns/t"}],)"
+                   R"("ips":[{"version":"4","interface":0,"address":"10.0.0.5/24"}]})");
     CHECK(plugin.calls == std::vector<std::string>{"configure", "add"});
     CHECK(plugin.lastIfname == "net1");
     CHECK(plugin.lastName == "ibnet");
@@ -172,8 +167,7 @@ TEST_CASE("DEL, CHECK, STATUS and GC print nothing on success") {
     CHECK(o.rc == 0);
     CHECK(o.out.empty());
     CHECK(plugin.gcValid == std::vector<Attachment>{{"c1", "net1"}});
-    CHECK(plugin.calls ==
-          std::vector<std::string>{"configure", "del", "configure", "check", "configure", "status", "configure", "gc"});
+    CHECK(plugin.calls == std::vector<std::string>{"configure", "del", "configure", "check", "configure", "status", "configure", "gc"});
 }
 
 TEST_CASE("DEL succeeds without CNI_NETNS") {
@@ -288,9 +282,7 @@ TEST_CASE("config errors") {
         REQUIRE(e.details.has_value());
         CHECK(e.details->find("offset") != std::string::npos);
     }
-    SUBCASE("empty stdin for ADD is 6") {
-        CHECK(parseErrorJson(inv.run(plugin, "ADD").out).code == 6);
-    }
+    SUBCASE("empty stdin for ADD is 6") { CHECK(parseErrorJson(inv.run(plugin, "ADD").out).code == 6); }
     SUBCASE("unsupported version is 1") {
         inv.stdinText = conf("0.2.0");
         const auto e = parseErrorJson(inv.run(plugin, "ADD").out);
@@ -398,8 +390,7 @@ TEST_CASE("exceptions from the plugin become one error JSON") {
 TEST_CASE("errorJson") {
     CHECK(errorJson("1.1.0", Error(ErrorCode::IoFailure, "read \"x\"", "EIO")) ==
           R"({"cniVersion":"1.1.0","code":5,"msg":"read \"x\"","details":"EIO"})");
-    CHECK(errorJson("0.4.0", Error(ErrorCode::UnknownContainer, "gone")) ==
-          R"({"cniVersion":"0.4.0","code":3,"msg":"gone"})");
+    CHECK(errorJson("0.4.0", Error(ErrorCode::UnknownContainer, "gone")) == R"({"cniVersion":"0.4.0","code":3,"msg":"gone"})");
 }
 
 namespace {
@@ -451,10 +442,8 @@ TEST_CASE("runMain reads stdin and the process environment and writes stdout") {
     CHECK(o.rc == 0);
     CHECK(o.out == R"({"cniVersion":"1.1.0","supportedVersions":["0.3.0","0.3.1","0.4.0","1.0.0","1.1.0"]})");
 
-    o = runMainInChild(conf("1.0.0"), {{"CNI_COMMAND", "ADD"},
-                                       {"CNI_CONTAINERID", "c1"},
-                                       {"CNI_NETNS", "/var/run/netns/t"},
-                                       {"CNI_IFNAME", "net1"}});
+    o = runMainInChild(conf("1.0.0"),
+                       {{"CNI_COMMAND", "ADD"}, {"CNI_CONTAINERID", "c1"}, {"CNI_NETNS", "/var/run/netns/t"}, {"CNI_IFNAME", "net1"}});
     CHECK(o.rc == 0);
     CHECK(o.out == R"({"cniVersion":"1.0.0","interfaces":[{"name":"net1","sandbox":"/var/run/netns/t"}],)"
                    R"("ips":[{"interface":0,"address":"10.0.0.5/24"}]})");

@@ -210,9 +210,7 @@ TEST_CASE("CNI_ARGS parsing") {
         CHECK(a.get("C") == "");
         CHECK(a.get("D") == std::nullopt);
     }
-    SUBCASE("the last occurrence of a key wins") {
-        CHECK(parseCniArgs("IP=10.0.0.1;IP=10.0.0.2").get("IP") == "10.0.0.2");
-    }
+    SUBCASE("the last occurrence of a key wins") { CHECK(parseCniArgs("IP=10.0.0.1;IP=10.0.0.2").get("IP") == "10.0.0.2"); }
     SUBCASE("IgnoreUnknown spellings") {
         CHECK(parseCniArgs("IgnoreUnknown=1").ignoreUnknown);
         CHECK(parseCniArgs("IgnoreUnknown=true").ignoreUnknown);
@@ -223,9 +221,7 @@ TEST_CASE("CNI_ARGS parsing") {
         CHECK(parseCniArgs("IgnoreUnknown=1").pairs.empty());
         CHECK_THROWS_AS(parseCniArgs("IgnoreUnknown=yes"), Error);
     }
-    SUBCASE("empty segments are tolerated") {
-        CHECK(parseCniArgs("A=1;;B=2;").pairs.size() == 2);
-    }
+    SUBCASE("empty segments are tolerated") { CHECK(parseCniArgs("A=1;;B=2;").pairs.size() == 2); }
     SUBCASE("control characters anywhere, and K8S_POD_* values with '/' or too long, are code 4") {
         CHECK(parseCniArgs("K8S_POD_NAME=web-0;K8S_POD_NAMESPACE=team-a;K8S_POD_UID=0f1e").get("K8S_POD_NAME") == "web-0");
         CHECK(parseCniArgs("K8S_POD_NAME=" + std::string(253, 'p')).get("K8S_POD_NAME")->size() == 253);

@@ -59,8 +59,7 @@ TEST_CASE("wrong types name the field and give code 7") {
     CHECK(e.msg() == "ipam.s must be a string");
     CHECK(errorOf([&] { json::optBool(d, "b"); }).msg() == "b must be a boolean");
     CHECK(errorOf([&] { json::optInt(d, "i"); }).msg() == "i must be an integer");
-    CHECK(errorOf([&] { json::optStringArray(d, "a", "ipam.ranges[0]"); }).msg() ==
-          "ipam.ranges[0].a[1] must be a string");
+    CHECK(errorOf([&] { json::optStringArray(d, "a", "ipam.ranges[0]"); }).msg() == "ipam.ranges[0].a[1] must be a string");
     CHECK(errorOf([&] { json::optObject(d, "o"); }).msg() == "o must be an object");
     CHECK(errorOf([&] { json::optArray(d, "arr"); }).msg() == "arr must be an array");
     CHECK(errorOf([&] { json::requireString(d, "missing", "x"); }).msg() == "x.missing is required");

@@ -76,8 +76,8 @@ TEST_CASE("malformed JSON is code 6 with the parser's reason and offset") {
 // stack and killed the plugin before it could answer.
 TEST_CASE("deeply nested JSON is parsed without recursion") {
     const std::size_t depth = 1'000'000;
-    const std::string deep = R"({"cniVersion":"1.0.0","name":"n","type":"t","x":)" + std::string(depth, '[') +
-                             std::string(depth, ']') + "}";
+    const std::string deep =
+        R"({"cniVersion":"1.0.0","name":"n","type":"t","x":)" + std::string(depth, '[') + std::string(depth, ']') + "}";
     CHECK(parseNetConf(deep).name == "n");
     CHECK(confError(deep.substr(0, deep.size() - 1)).code() == ErrorCode::DecodeFailure);
 }
@@ -151,12 +151,13 @@ TEST_CASE("valid attachments for GC") {
     CHECK(a[1] == Attachment{"c2", "net2"});
 
     CHECK(validAttachments(parseNetConf(R"({"cniVersion":"1.1.0","name":"n","type":"t",
-        "cni.dev/valid-attachments":[]})")).empty());
+        "cni.dev/valid-attachments":[]})"))
+              .empty());
 
     for (const char* list : {R"({})", R"([1])", R"([{"containerID":"c1"}])", R"([{"containerID":1,"ifname":"x"}])"}) {
         CAPTURE(list);
-        const auto bad = parseNetConf(std::string(R"({"cniVersion":"1.1.0","name":"n","type":"t",)") +
-                                      R"("cni.dev/valid-attachments":)" + list + "}");
+        const auto bad =
+            parseNetConf(std::string(R"({"cniVersion":"1.1.0","name":"n","type":"t",)") + R"("cni.dev/valid-attachments":)" + list + "}");
         try {
             validAttachments(bad);
             FAIL("expected an error");

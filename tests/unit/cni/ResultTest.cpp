@@ -22,8 +22,7 @@ Interface iface(const char* name) {
     return i;
 }
 
-IpConfig ipConfig(const char* address, std::optional<IpAddress> gateway = std::nullopt,
-                  std::optional<int> index = std::nullopt) {
+IpConfig ipConfig(const char* address, std::optional<IpAddress> gateway = std::nullopt, std::optional<int> index = std::nullopt) {
     IpConfig c;
     c.address = prefix(address);
     c.gateway = gateway;
@@ -108,7 +107,8 @@ Error parseError(const char* text, std::string_view where = {}) {
 TEST_CASE("1.1.0 result: exact JSON with every field") {
     CHECK(toJson(fullResult(), Version::V1_1_0) ==
           std::string(R"({"cniVersion":"1.1.0","interfaces":[)"
-                       R"({"name":"net1","mac":")") + kMac +
+                      R"({"name":"net1","mac":")") +
+              kMac +
               R"(","mtu":2044,"sandbox":"/var/run/netns/x","pciID":"0000:3b:00.2"},)"
               R"({"name":"vhost","socketPath":"/run/vhost.sock"}],)"
               R"("ips":[{"interface":0,"address":"10.1.2.3/24","gateway":"10.1.2.1"},)"
@@ -121,7 +121,8 @@ TEST_CASE("1.1.0 result: exact JSON with every field") {
 TEST_CASE("0.4.0 result: exact JSON with ips[].version and without 1.1 fields") {
     CHECK(toJson(fullResult(), Version::V0_4_0) ==
           std::string(R"({"cniVersion":"0.4.0","interfaces":[)"
-                       R"({"name":"net1","mac":")") + kMac +
+                      R"({"name":"net1","mac":")") +
+              kMac +
               R"(","sandbox":"/var/run/netns/x"},{"name":"vhost"}],)"
               R"("ips":[{"version":"4","interface":0,"address":"10.1.2.3/24","gateway":"10.1.2.1"},)"
               R"({"version":"6","interface":0,"address":"2001:db8::5/64"}],)"
@@ -167,8 +168,7 @@ TEST_CASE("empty fields are omitted") {
     Result r;
     r.interfaces.push_back(iface("net1"));
     r.ips.push_back(ipConfig("10.0.0.2/24"));
-    CHECK(toJson(r, Version::V1_1_0) ==
-          R"({"cniVersion":"1.1.0","interfaces":[{"name":"net1"}],"ips":[{"address":"10.0.0.2/24"}]})");
+    CHECK(toJson(r, Version::V1_1_0) == R"({"cniVersion":"1.1.0","interfaces":[{"name":"net1"}],"ips":[{"address":"10.0.0.2/24"}]})");
     r.dns.options = {"ndots:5"};
     CHECK(toJson(r, Version::V1_1_0).find(R"("dns":{"options":["ndots:5"]})") != std::string::npos);
 }

@@ -101,8 +101,8 @@ TEST_CASE("cdi spec: version, kind, one device per VF with its char devices and 
         seen.insert(std::string(n["path"].GetString()) + " " + std::to_string(n["major"].GetUint()) + ":" +
                     std::to_string(n["minor"].GetUint()));
     }
-    CHECK(seen == std::set<std::string>{"/dev/infiniband/uverbs1 231:1", "/dev/infiniband/umad1 231:1",
-                                        "/dev/infiniband/issm1 231:1", "/dev/infiniband/rdma_cm 10:58"});
+    CHECK(seen == std::set<std::string>{"/dev/infiniband/uverbs1 231:1", "/dev/infiniband/umad1 231:1", "/dev/infiniband/issm1 231:1",
+                                        "/dev/infiniband/rdma_cm 10:58"});
     // No RDMA device: rdma_cm only, never an empty edit (invalid CDI).
     CHECK(devices[1]["containerEdits"]["deviceNodes"].Size() == 1);
 
@@ -122,8 +122,7 @@ TEST_CASE("config: cdi is off by default, devices or annotations when asked, any
     CHECK(parseConfig(R"({"mode":"hca","cdi":"devices"})").cdi == CdiMode::Devices);
     CHECK(parseConfig(R"({"mode":"hca","cdi":"annotations"})").cdi == CdiMode::Annotations);
     CHECK(parseConfig(R"({"mode":"hca","cdi":"off"})").cdi == CdiMode::Off);
-    CHECK_THROWS_WITH_AS(parseConfig(R"({"mode":"hca","cdi":"both"})"), doctest::Contains("cdi: \"both\" is not one of"),
-                         ConfigError);
+    CHECK_THROWS_WITH_AS(parseConfig(R"({"mode":"hca","cdi":"both"})"), doctest::Contains("cdi: \"both\" is not one of"), ConfigError);
 }
 
 TEST_CASE("cdi: the device names a spec declares (what ibvf-diag compares with the pool)") {

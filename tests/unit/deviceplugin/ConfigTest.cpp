@@ -92,17 +92,15 @@ TEST_CASE("bad configs name the field") {
     CHECK(errorOf(R"({"resources":[{"name":"a","prefix":"x/y"}]})").find("resources[0].prefix:") == 0);
     CHECK(errorOf(R"({"resources":[{"name":"a","mode":"x"}]})").find("resources[0].mode:") == 0);
     CHECK(errorOf(R"({"resources":[{"name":"a","selectors":[]}]})").find("resources[0].selectors:") == 0);
-    CHECK(errorOf(R"({"resources":[{"name":"a","selectors":{"pfNames":["ib0#x"]}}]})")
-              .find("resources[0].selectors.pfNames[0]:") == 0);
+    CHECK(errorOf(R"({"resources":[{"name":"a","selectors":{"pfNames":["ib0#x"]}}]})").find("resources[0].selectors.pfNames[0]:") == 0);
     CHECK(errorOf(R"({"resources":[{"name":"a","selectors":{"pfNames":["ib0#5-1"]}}]})").find("reversed") != std::string::npos);
-    CHECK(errorOf(R"({"resources":[{"name":"a","selectors":{"linkTypes":["token-ring"]}}]})")
-              .find("resources[0].selectors.linkTypes[0]:") == 0);
-    CHECK(errorOf(R"({"resources":[{"name":"a","selectors":{"vendors":["15b3x"]}}]})")
-              .find("resources[0].selectors.vendors[0]:") == 0);
-    CHECK(errorOf(R"({"resources":[{"name":"a","selectors":{"devices":[""]}}]})")
-              .find("resources[0].selectors.devices[0]:") == 0);
-    CHECK(errorOf(R"({"resources":[{"name":"a","mode":"hca","selectors":{"pfNames":["ib0"]}}]})")
-              .find("resources[0].selectors.pfNames:") == 0);
+    CHECK(
+        errorOf(R"({"resources":[{"name":"a","selectors":{"linkTypes":["token-ring"]}}]})").find("resources[0].selectors.linkTypes[0]:") ==
+        0);
+    CHECK(errorOf(R"({"resources":[{"name":"a","selectors":{"vendors":["15b3x"]}}]})").find("resources[0].selectors.vendors[0]:") == 0);
+    CHECK(errorOf(R"({"resources":[{"name":"a","selectors":{"devices":[""]}}]})").find("resources[0].selectors.devices[0]:") == 0);
+    CHECK(errorOf(R"({"resources":[{"name":"a","mode":"hca","selectors":{"pfNames":["ib0"]}}]})").find("resources[0].selectors.pfNames:") ==
+          0);
 }
 
 TEST_CASE("loadConfig names the file") {

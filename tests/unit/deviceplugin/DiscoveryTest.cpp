@@ -168,8 +168,8 @@ TEST_CASE("allocateContainer: env, char devices, devinfo file, record; reclaim d
     CHECK(a.envs[0].second == vf(0x3b, 2));
     std::vector<std::string> devs;
     for (const auto& d : a.devices) devs.push_back(d.path + " " + d.permissions);
-    CHECK(devs == std::vector<std::string>{"/dev/infiniband/issm12 rwm", "/dev/infiniband/rdma_cm rwm",
-                                           "/dev/infiniband/umad12 rwm", "/dev/infiniband/uverbs12 rwm"});
+    CHECK(devs == std::vector<std::string>{"/dev/infiniband/issm12 rwm", "/dev/infiniband/rdma_cm rwm", "/dev/infiniband/umad12 rwm",
+                                           "/dev/infiniband/uverbs12 rwm"});
     rapidjson::Document info;
     info.Parse(readAll(paths.devinfoDir / ("rdma-vhca-" + vf(0x3b, 2) + "-device.json")).c_str());
     REQUIRE(info.IsObject());

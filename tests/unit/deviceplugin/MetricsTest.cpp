@@ -74,8 +74,7 @@ bool has(const std::string& text, const std::string& line) { return text.find(li
 
 const std::string kVf0Labels = R"(resource="rdma/vhca",vf="0000:3b:00.2",pf="ibtmetric0",vf_index="0",numa_node="0",)"
                                R"(rdma_device="mlx5_1",pod_namespace="team-a",pod="trainer-0",container="main")";
-const std::string kVf1Labels =
-    R"(resource="rdma/vhca",vf="0000:3b:00.3",pf="ibtmetric0",vf_index="1",numa_node="0",rdma_device="mlx5_2")";
+const std::string kVf1Labels = R"(resource="rdma/vhca",vf="0000:3b:00.3",pf="ibtmetric0",vf_index="1",numa_node="0",rdma_device="mlx5_2")";
 
 }  // namespace
 
@@ -87,8 +86,9 @@ TEST_CASE("every family the device plugin exports follows the naming rules, once
     counters->allocateSeconds.observe(0.002);
     pools.observeDiscovery(0.01);
     pools.addReclaimed(ReclaimReason::NotHeld, 2);
-    VfMetrics vfs(node.inventory, node.assignments, [](const std::string&) { return std::optional<VfPlacement>(); }, linux::Sysfs(node.sysfs.root()),
-                  node.paths);
+    VfMetrics vfs(
+        node.inventory, node.assignments, [](const std::string&) { return std::optional<VfPlacement>(); }, linux::Sysfs(node.sysfs.root()),
+        node.paths);
     const auto registry = makePluginRegistry(pools, node.inventory, node.paths, vfs);
     const auto families = registry->collect();
     std::set<std::string> names;
@@ -100,14 +100,29 @@ TEST_CASE("every family the device plugin exports follows the naming rules, once
         samples += f.samples.size();
     }
     // The walk covers what the issue asks for (a family dropped from the registry fails here).
-    for (const char* expected :
-         {"ibvf_pool_devices", "ibvf_pool_healthy_devices", "ibvf_pool_allocated_devices", "ibvf_kubelet_registrations_total",
-          "ibvf_list_and_watch_updates_total", "ibvf_allocate_duration_seconds", "ibvf_preferred_allocation_duration_seconds",
-          "ibvf_discovery_duration_seconds", "ibvf_records_reclaimed_total", "ibvf_vf_info", "ibvf_vf_healthy",
-          "ibvf_vf_allocated", "ibvf_vf_link_state", "ibvf_vf_guid_info", "ibvf_vf_netdev_receive_bytes_total",
-          "ibvf_vf_netdev_transmit_drops_total", "ibvf_vf_port_state", "ibvf_vf_port_physical_state", "ibvf_vf_port_info",
-          "ibvf_vf_port_transmit_data_bytes_total", "ibvf_vf_port_symbol_errors_total", "ibvf_vf_port_hw_counter_total",
-          "ibvf_metrics_read_errors_total"}) {
+    for (const char* expected : {"ibvf_pool_devices",
+                                 "ibvf_pool_healthy_devices",
+                                 "ibvf_pool_allocated_devices",
+                                 "ibvf_kubelet_registrations_total",
+                                 "ibvf_list_and_watch_updates_total",
+                                 "ibvf_allocate_duration_seconds",
+                                 "ibvf_preferred_allocation_duration_seconds",
+                                 "ibvf_discovery_duration_seconds",
+                                 "ibvf_records_reclaimed_total",
+                                 "ibvf_vf_info",
+                                 "ibvf_vf_healthy",
+                                 "ibvf_vf_allocated",
+                                 "ibvf_vf_link_state",
+                                 "ibvf_vf_guid_info",
+                                 "ibvf_vf_netdev_receive_bytes_total",
+                                 "ibvf_vf_netdev_transmit_drops_total",
+                                 "ibvf_vf_port_state",
+                                 "ibvf_vf_port_physical_state",
+                                 "ibvf_vf_port_info",
+                                 "ibvf_vf_port_transmit_data_bytes_total",
+                                 "ibvf_vf_port_symbol_errors_total",
+                                 "ibvf_vf_port_hw_counter_total",
+                                 "ibvf_metrics_read_errors_total"}) {
         CHECK_MESSAGE(names.count(expected) == 1, expected);
     }
     CHECK(samples > 40);
@@ -119,8 +134,8 @@ TEST_CASE("every family the device plugin exports follows the naming rules, once
     CHECK(has(text, "ibvf_vf_port_hw_counter_total{" + kVf1Labels + ",port=\"1\",counter=\"out_of_buffer\"} 3"));
     CHECK(text.find("lifespan") == std::string::npos);
     CHECK(has(text, "ibvf_vf_port_state{" + kVf1Labels + ",port=\"1\"} 4"));
-    CHECK(has(text, "ibvf_vf_port_info{" + kVf0Labels +
-                        ",port=\"1\",link_layer=\"InfiniBand\",state=\"ACTIVE\",physical_state=\"LinkUp\"} 1"));
+    CHECK(has(text,
+              "ibvf_vf_port_info{" + kVf0Labels + ",port=\"1\",link_layer=\"InfiniBand\",state=\"ACTIVE\",physical_state=\"LinkUp\"} 1"));
     // VF 0's netdev is this namespace's "lo": its counters are there; VF 1 has no netdev and none.
     CHECK(text.find("ibvf_vf_netdev_receive_bytes_total{" + kVf0Labels + "} ") != std::string::npos);
     CHECK(text.find("ibvf_vf_netdev_receive_bytes_total{" + kVf1Labels) == std::string::npos);
@@ -178,8 +193,8 @@ TEST_CASE("a namespace gone between listing and reading, or a counter that is no
     const PlacementMap placements{{kVf0, VfPlacement{(node.dir.path() / "netns-gone").string(), "net1", ""}}};
     const auto vfs = node.read(placements, errors);
     REQUIRE(vfs.size() == 2);
-    CHECK_FALSE(vfs[0].netdev);            // its namespace is gone
-    CHECK(vfs[0].ports.size() == 1);       // its RDMA device is still on the host: read there
+    CHECK_FALSE(vfs[0].netdev);       // its namespace is gone
+    CHECK(vfs[0].ports.size() == 1);  // its RDMA device is still on the host: read there
     REQUIRE(vfs[1].ports.size() == 1);
     CHECK(vfs[1].ports[0].counters.count("port_rcv_packets") == 0);
     CHECK(vfs[1].ports[0].counters.at("port_xmit_data") == 100);

@@ -18,9 +18,8 @@ DeviceRecord vf(const std::string& id, const std::string& pf, int numa, int inde
 
 // PF A (numa 0): a0..a3; PF B (numa 0): b0..b1; PF C (numa 1): c0..c2.
 std::vector<DeviceRecord> pool() {
-    return {vf("a0", "A", 0, 0), vf("a1", "A", 0, 1), vf("a2", "A", 0, 2), vf("a3", "A", 0, 3),
-            vf("b0", "B", 0, 0), vf("b1", "B", 0, 1),
-            vf("c0", "C", 1, 0), vf("c1", "C", 1, 1), vf("c2", "C", 1, 2)};
+    return {vf("a0", "A", 0, 0), vf("a1", "A", 0, 1), vf("a2", "A", 0, 2), vf("a3", "A", 0, 3), vf("b0", "B", 0, 0),
+            vf("b1", "B", 0, 1), vf("c0", "C", 1, 0), vf("c1", "C", 1, 1), vf("c2", "C", 1, 2)};
 }
 
 std::vector<std::string> all() { return {"c2", "a0", "b1", "a1", "c0", "a2", "b0", "a3", "c1"}; }

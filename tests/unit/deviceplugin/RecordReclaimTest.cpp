@@ -34,9 +34,9 @@ TEST_CASE("reclaimUnassignedRecords: listed stay, unlisted old go, young stay wh
     ibvf::test::ScratchDir dir;
     const AllocationPaths paths{dir / "devinfo", dir / "allocations"};
     const auto now = Clock::now();
-    writeRecord(paths.allocationsDir, kVfA, recordAt(kVfA, now - 1h));    // listed, old
-    writeRecord(paths.allocationsDir, kVfB, recordAt(kVfB, now - 1h));    // unlisted, old
-    writeRecord(paths.allocationsDir, kVfC, recordAt(kVfC, now - 30s));   // unlisted, within grace
+    writeRecord(paths.allocationsDir, kVfA, recordAt(kVfA, now - 1h));            // listed, old
+    writeRecord(paths.allocationsDir, kVfB, recordAt(kVfB, now - 1h));            // unlisted, old
+    writeRecord(paths.allocationsDir, kVfC, recordAt(kVfC, now - 30s));           // unlisted, within grace
     writeRecord(paths.allocationsDir, kVfD, R"({"pciAddress":"0000:3b:01.3"})");  // no time: its mtime counts
     fs::last_write_time(paths.allocationsDir / (std::string(kVfD) + ".json"), fs::file_time_type::clock::now() - 1h);
     std::ofstream(paths.allocationsDir / (std::string(kVfB) + ".json.tmp.1.1")) << "{}";  // a writer's temp file

@@ -48,9 +48,8 @@ TEST_CASE("a valid ibvf netconf with ibvf-ipam passes both parsers") {
 
 TEST_CASE("a logFile the binaries would refuse is reported with its field; one inside the log directory is not") {
     ::setenv("IBVF_LOG_DIR", "/var/log/ibvf", 1);
-    const auto c = checkConfigText(
-        R"({"cniVersion":"1.0.0","name":"n","type":"ibvf","logFile":"/etc/cron.d/x",)"
-        R"("ipam":{"type":"ibvf-ipam","subnet":"10.0.0.0/24","logFile":"../x.log"}})");
+    const auto c = checkConfigText(R"({"cniVersion":"1.0.0","name":"n","type":"ibvf","logFile":"/etc/cron.d/x",)"
+                                   R"("ipam":{"type":"ibvf-ipam","subnet":"10.0.0.0/24","logFile":"../x.log"}})");
     const auto errors = errorsOf(c);
     REQUIRE(errors.size() == 2);
     CHECK(errors[0]->field == "logFile");

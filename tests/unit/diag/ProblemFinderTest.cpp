@@ -62,7 +62,8 @@ NodeReport healthyNode() {
     inPod.pod = attachedPod("0000:3b:00.3");
     inPod.linkInPod = true;
     inPod.lease = LeaseFacts{"ibnet", "/var/lib/cni/ibvf-ipam/ibnet", {"10.56.0.2"}, std::nullopt};
-    inPod.allocation = AllocationFacts{"0000:3b:00.3", "rdma/vhca", "2026-01-01T00:00:00Z", "/run/ibvf/allocations/0000:3b:00.3.json", std::nullopt};
+    inPod.allocation =
+        AllocationFacts{"0000:3b:00.3", "rdma/vhca", "2026-01-01T00:00:00Z", "/run/ibvf/allocations/0000:3b:00.3.json", std::nullopt};
     pf.vfs.push_back(inPod);
     f.pfs.push_back(pf);
     return r;
@@ -332,8 +333,9 @@ TEST_CASE("device plugin CDI: a missing spec and a device named in no spec are w
     const auto& missing = only(r);
     CHECK(missing.kind == "cdi-spec-missing");
     CHECK(missing.severity == Severity::Warning);
-    CHECK(missing.message == "CDI spec /var/run/cdi/rdma.ibvf-vhca.json is missing (resource rdma/vhca): Allocate "
-                             "answers with device specs instead of CDI names");
+    CHECK(missing.message ==
+          "CDI spec /var/run/cdi/rdma.ibvf-vhca.json is missing (resource rdma/vhca): Allocate "
+          "answers with device specs instead of CDI names");
 
     r = healthyNode();
     r.facts.devicePlugin.resources[0].cdiSpec = "/var/run/cdi/rdma.ibvf-vhca.json";

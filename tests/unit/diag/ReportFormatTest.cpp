@@ -43,13 +43,16 @@ NodeReport sampleReport() {
     held.link = LinkFacts{"net1", true, true, 2044, 32, ""};
     held.linkInPod = true;
     held.resources = {"rdma/vhca"};
-    held.pod = PodFacts{"0123456789abcdef0123", "net1", "ibnet", "/var/run/netns/p", "attached", "0000:3b:00.3", "ibvf-ipam",
-                        true, {"10.56.0.2/24"}, "/var/lib/cni/ibvf/x.json", std::nullopt, std::nullopt};
-    held.allocation = AllocationFacts{"0000:3b:00.3", "rdma/vhca", "2026-01-02T03:04:05Z", "/run/ibvf/allocations/0000:3b:00.3.json", std::nullopt};
+    held.pod = PodFacts{"0123456789abcdef0123", "net1",      "ibnet", "/var/run/netns/p", "attached",
+                        "0000:3b:00.3",         "ibvf-ipam", true,    {"10.56.0.2/24"},   "/var/lib/cni/ibvf/x.json",
+                        std::nullopt,           std::nullopt};
+    held.allocation =
+        AllocationFacts{"0000:3b:00.3", "rdma/vhca", "2026-01-02T03:04:05Z", "/run/ibvf/allocations/0000:3b:00.3.json", std::nullopt};
     held.lease = LeaseFacts{"ibnet", "/var/lib/cni/ibvf-ipam/ibnet", {"10.56.0.2"}, std::nullopt};
     pf.vfs = {free, held};
     f.pfs.push_back(pf);
-    f.staleAllocations.push_back(AllocationFacts{"0000:5e:00.2", "rdma/vhca", "t", "/run/ibvf/allocations/0000:5e:00.2.json", std::nullopt});
+    f.staleAllocations.push_back(
+        AllocationFacts{"0000:5e:00.2", "rdma/vhca", "t", "/run/ibvf/allocations/0000:5e:00.2.json", std::nullopt});
     findProblems(r);
     return r;
 }
@@ -76,8 +79,8 @@ TEST_CASE("--json: one document with the documented fields, nulls for what is un
     for (const char* key : {"sysfsRoot", "attachments", "allocations", "ipamDataDir"}) member(member(doc, "paths"), key);
 
     const auto& pf = member(doc, "pfs")[0];
-    for (const char* key : {"netdev", "selectedBy", "error", "pciAddress", "rdmaDevice", "linkType", "link", "sriovTotalVfs",
-                            "sriovNumVfs", "vfs"})
+    for (const char* key :
+         {"netdev", "selectedBy", "error", "pciAddress", "rdmaDevice", "linkType", "link", "sriovTotalVfs", "sriovNumVfs", "vfs"})
         member(pf, key);
     CHECK(member(pf, "sriovNumVfs").GetUint() == 2);
     CHECK(std::string(member(member(pf, "link"), "state").GetString()) == "up");

@@ -33,16 +33,11 @@ TEST_CASE("endpoints: scheme, host, port, TLS default") {
 
 TEST_CASE("endpoints: what is refused, and why") {
     const std::pair<const char*, const char*> bad[] = {
-        {"ftp://10.0.0.1:2379", "scheme"},
-        {"http://10.0.0.1:2379/v3", "no path"},
-        {"http://user@10.0.0.1:2379", "no path"},
-        {"http://10.0.0.1:0", "port"},
-        {"http://10.0.0.1:65536", "port"},
-        {"http://10.0.0.1:23x", "port"},
-        {"http://fd00::1:2379", "brackets"},
-        {"http://[10.0.0.1]:2379", "IPv6"},
-        {"http://[fd00::1", "unclosed"},
-        {"http://:2379", "host"},
+        {"ftp://10.0.0.1:2379", "scheme"},        {"http://10.0.0.1:2379/v3", "no path"},
+        {"http://user@10.0.0.1:2379", "no path"}, {"http://10.0.0.1:0", "port"},
+        {"http://10.0.0.1:65536", "port"},        {"http://10.0.0.1:23x", "port"},
+        {"http://fd00::1:2379", "brackets"},      {"http://[10.0.0.1]:2379", "IPv6"},
+        {"http://[fd00::1", "unclosed"},          {"http://:2379", "host"},
         {"http://bad_host!:2379", "host name"},
     };
     for (const auto& [text, why] : bad) {

@@ -37,8 +37,8 @@ struct Reply {
 };
 
 Reply json(int status, const std::string& body) {
-    return {"HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\nContent-Length: " +
-                std::to_string(body.size()) + "\r\n\r\n" + body,
+    return {"HTTP/1.1 " + std::to_string(status) +
+                " X\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body,
             false};
 }
 
@@ -118,9 +118,8 @@ private:
     std::vector<Request> requests_;
 };
 
-const std::string kRangeReply =
-    R"({"header":{"revision":"9"},"kvs":[{"key":")" + base64Encode("/k") + R"(","create_revision":"3","value":")" +
-    base64Encode("v") + R"("}],"count":"1"})";
+const std::string kRangeReply = R"({"header":{"revision":"9"},"kvs":[{"key":")" + base64Encode("/k") +
+                                R"(","create_revision":"3","value":")" + base64Encode("v") + R"("}],"count":"1"})";
 
 // A port with no listener: bound, never listening, so connects are refused.
 struct RefusingPort {
@@ -215,8 +214,7 @@ TEST_CASE("refusals are not retried; something that is not the gateway is named 
     CHECK_THROWS_WITH_AS(clientOf({notEtcd.endpoint()}).range({"/k", {}, 0, false, false}),
                          doctest::Contains("does not serve the v3 JSON gateway"), EtcdRejected);
     ScriptedServer garbage([](const Request&) { return json(200, "{\"kvs\":7}"); });
-    CHECK_THROWS_WITH_AS(clientOf({garbage.endpoint()}).range({"/k", {}, 0, false, false}),
-                         doctest::Contains("unreadable"), EtcdRejected);
+    CHECK_THROWS_WITH_AS(clientOf({garbage.endpoint()}).range({"/k", {}, 0, false, false}), doctest::Contains("unreadable"), EtcdRejected);
 }
 
 TEST_CASE("every endpoint down: one EtcdUnavailable naming each, nothing sent") {

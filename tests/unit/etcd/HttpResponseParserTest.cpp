@@ -45,9 +45,10 @@ TEST_CASE("chunked bodies (Go switches to them above a few KB), with extensions 
 }
 
 TEST_CASE("a 1xx reply is skipped, Connection: close and HTTP/1.0 end keep-alive, a close-delimited body") {
-    auto r = parseInPieces("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Service Unavailable\r\nContent-Length: 2\r\n"
-                           "Connection: keep-alive, close\r\n\r\n{}",
-                           5);
+    auto r = parseInPieces(
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Service Unavailable\r\nContent-Length: 2\r\n"
+        "Connection: keep-alive, close\r\n\r\n{}",
+        5);
     CHECK(r.status == 503);
     CHECK(r.body == "{}");
     CHECK_FALSE(r.keepAlive);
@@ -61,12 +62,11 @@ TEST_CASE("a 1xx reply is skipped, Connection: close and HTTP/1.0 end keep-alive
 }
 
 TEST_CASE("malformed or cut-short replies are errors, never a partial body") {
-    for (const char* bad : {"HTTP/1.1 2x0 OK\r\n\r\n", "SSH-2.0-OpenSSH\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
-                            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n",
-                            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", "HTTP/1.1 200 OK\r\nno colon\r\n\r\n",
-                            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-                            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX\r\n",
-                            "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nab"}) {
+    for (const char* bad :
+         {"HTTP/1.1 2x0 OK\r\n\r\n", "SSH-2.0-OpenSSH\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+          "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+          "HTTP/1.1 200 OK\r\nno colon\r\n\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nab"}) {
         CAPTURE(bad);
         HttpResponseParser p;
         CHECK_THROWS_AS(p.feed(bad), HttpProtocolError);

@@ -147,8 +147,7 @@ std::optional<std::string> YamlDocument::find(const std::vector<std::string>& pa
 std::vector<const YamlScalar*> YamlDocument::childrenOf(const std::vector<std::string>& prefix) const {
     std::vector<const YamlScalar*> out;
     for (const auto& s : scalars) {
-        if (s.path.size() == prefix.size() + 1 && std::equal(prefix.begin(), prefix.end(), s.path.begin()))
-            out.push_back(&s);
+        if (s.path.size() == prefix.size() + 1 && std::equal(prefix.begin(), prefix.end(), s.path.begin())) out.push_back(&s);
     }
     return out;
 }

@@ -20,15 +20,13 @@
 
 namespace fs = std::filesystem;
 using ibvf::install::InstallAction;
+using ibvf::install::installBinaries;
 using ibvf::install::InstallError;
 using ibvf::install::InstallRequest;
-using ibvf::install::installBinaries;
 
 namespace {
 
-void writeText(const fs::path& p, const std::string& text) {
-    std::ofstream(p, std::ios::binary) << text;
-}
+void writeText(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
 
 unsigned modeOf(const fs::path& p) {
     struct stat st {};

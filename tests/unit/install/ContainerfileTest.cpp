@@ -95,8 +95,8 @@ TEST_CASE("install/Containerfile: multi-stage, Debian 12 build, only binaries an
     // The rootfs script ships every binary the manifests and the CMD run, from where the install
     // rules put them.
     const std::string rootfsScript = readText(install / "runtime-rootfs.sh");
-    for (const char* path : {"usr/lib/cni/ibvf ", "usr/lib/cni/ibvf-ipam ", "usr/sbin/ibvf-device-plugin ",
-                             "usr/sbin/ibvf-cni-installer)", "usr/bin/ibvf-diag"}) {
+    for (const char* path : {"usr/lib/cni/ibvf ", "usr/lib/cni/ibvf-ipam ", "usr/sbin/ibvf-device-plugin ", "usr/sbin/ibvf-cni-installer)",
+                             "usr/bin/ibvf-diag"}) {
         INFO(path);
         CHECK(rootfsScript.find(path) != std::string::npos);
     }

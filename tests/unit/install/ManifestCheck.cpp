@@ -75,8 +75,8 @@ std::string namespaceOf(const YAML::Node& doc) {
     return ns.empty() ? "default" : ns;
 }
 
-void checkVolumes(const YAML::Node& volumes, const std::string& path, const std::string& ns,
-                  const ConfigMapIndex& configMaps, std::set<std::string>& names, Problems& p) {
+void checkVolumes(const YAML::Node& volumes, const std::string& path, const std::string& ns, const ConfigMapIndex& configMaps,
+                  std::set<std::string>& names, Problems& p) {
     if (!volumes) return;
     if (!volumes.IsSequence()) return p.add(path, "must be a list");
     for (std::size_t i = 0; i < volumes.size(); ++i) {
@@ -92,8 +92,8 @@ void checkVolumes(const YAML::Node& volumes, const std::string& path, const std:
         if (const auto hp = at(v, {"hostPath"})) {
             const std::string hostPath = str(at(hp, {"path"}));
             if (hostPath.empty() || hostPath.front() != '/') p.add(where + ".hostPath.path", "'" + hostPath + "' is not absolute");
-            static const std::set<std::string> types{"",          "DirectoryOrCreate", "Directory", "FileOrCreate",
-                                                     "File",      "Socket",            "CharDevice", "BlockDevice"};
+            static const std::set<std::string> types{"",       "DirectoryOrCreate", "Directory",  "FileOrCreate", "File",
+                                                     "Socket", "CharDevice",        "BlockDevice"};
             if (!types.count(str(at(hp, {"type"})))) p.add(where + ".hostPath.type", "unknown type '" + str(at(hp, {"type"})) + "'");
         }
         if (const auto cm = at(v, {"configMap"})) {
@@ -107,7 +107,8 @@ void checkVolumes(const YAML::Node& volumes, const std::string& path, const std:
             for (std::size_t j = 0; items && j < items.size(); ++j) {
                 const std::string key = str(at(items[j], {"key"}));
                 const std::string itemPath = str(at(items[j], {"path"}));
-                if (!found->second.count(key)) p.add(where + ".configMap.items[" + std::to_string(j) + "].key", "ConfigMap has no key '" + key + "'");
+                if (!found->second.count(key))
+                    p.add(where + ".configMap.items[" + std::to_string(j) + "].key", "ConfigMap has no key '" + key + "'");
                 if (itemPath.empty() || itemPath.front() == '/' || itemPath.find("..") != std::string::npos)
                     p.add(where + ".configMap.items[" + std::to_string(j) + "].path", "'" + itemPath + "' must be relative");
             }
@@ -115,8 +116,7 @@ void checkVolumes(const YAML::Node& volumes, const std::string& path, const std:
     }
 }
 
-void checkPodSpec(const YAML::Node& spec, const std::string& path, const std::string& ns, const ConfigMapIndex& configMaps,
-                  Problems& p) {
+void checkPodSpec(const YAML::Node& spec, const std::string& path, const std::string& ns, const ConfigMapIndex& configMaps, Problems& p) {
     if (!spec || !spec.IsMap()) return p.add(path, "missing pod spec");
     std::set<std::string> volumes;
     checkVolumes(at(spec, {"volumes"}), path + ".volumes", ns, configMaps, volumes, p);
@@ -124,7 +124,8 @@ void checkPodSpec(const YAML::Node& spec, const std::string& path, const std::st
         p.add(path + ".hostNetwork", "must be true or false");
 
     const auto containers = at(spec, {"containers"});
-    if (!containers || !containers.IsSequence() || containers.size() == 0) return p.add(path + ".containers", "needs at least one container");
+    if (!containers || !containers.IsSequence() || containers.size() == 0)
+        return p.add(path + ".containers", "needs at least one container");
     std::set<std::string> names;
     for (std::size_t i = 0; i < containers.size(); ++i) {
         const auto c = containers[i];
@@ -286,7 +287,8 @@ std::vector<std::string> checkManifests(const std::vector<Manifest>& manifests) 
                 continue;
             }
             for (const auto& kv : node)
-                if (!isString(kv.second)) p.add(std::string("metadata.") + map + "." + kv.first.as<std::string>(), "values must be strings");
+                if (!isString(kv.second))
+                    p.add(std::string("metadata.") + map + "." + kv.first.as<std::string>(), "values must be strings");
         }
 
         const auto known = knownKinds().find(kind);

@@ -68,21 +68,11 @@ TEST_CASE("manifest check: each mistake is reported with where it is") {
     SUBCASE("a mount names no volume") {
         CHECK(mentions(problemsWith("{name: sys, mountPath: /sys}", "{name: sysfs, mountPath: /sys}"), "no volume 'sysfs'"));
     }
-    SUBCASE("relative hostPath") {
-        CHECK(mentions(problemsWith("path: /sys,", "path: sys,"), "hostPath.path"));
-    }
-    SUBCASE("relative mountPath") {
-        CHECK(mentions(problemsWith("mountPath: /etc/ibvf", "mountPath: etc/ibvf"), "mountPath"));
-    }
-    SUBCASE("container without image") {
-        CHECK(mentions(problemsWith("image: ibvf:0.1.0", "imagePullPolicy: Always"), ".image: missing"));
-    }
-    SUBCASE("no metadata.name") {
-        CHECK(mentions(problemsWith("{name: dp, namespace", "{namespace"), "metadata.name"));
-    }
-    SUBCASE("wrong apiVersion for the kind") {
-        CHECK(mentions(problemsWith("apps/v1", "extensions/v1beta1"), "DaemonSet is apps/v1"));
-    }
+    SUBCASE("relative hostPath") { CHECK(mentions(problemsWith("path: /sys,", "path: sys,"), "hostPath.path")); }
+    SUBCASE("relative mountPath") { CHECK(mentions(problemsWith("mountPath: /etc/ibvf", "mountPath: etc/ibvf"), "mountPath")); }
+    SUBCASE("container without image") { CHECK(mentions(problemsWith("image: ibvf:0.1.0", "imagePullPolicy: Always"), ".image: missing")); }
+    SUBCASE("no metadata.name") { CHECK(mentions(problemsWith("{name: dp, namespace", "{namespace"), "metadata.name")); }
+    SUBCASE("wrong apiVersion for the kind") { CHECK(mentions(problemsWith("apps/v1", "extensions/v1beta1"), "DaemonSet is apps/v1")); }
     SUBCASE("ConfigMap missing, or without the key") {
         CHECK(mentions(problemsWith("", "", "{}"), "no ConfigMap 'rdma-devices'"));
         CHECK(mentions(problemsWith("key: config.json", "key: other.json"), "no key 'other.json'"));
@@ -93,26 +83,26 @@ TEST_CASE("manifest check: each mistake is reported with where it is") {
         CHECK(mentions(problemsWith("", "", bad), "ibvf-device-plugin refuses it"));
     }
     SUBCASE("unknown kind") {
-        CHECK(mentions(checkManifests(loadManifests("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n", "t.yaml")),
-                       "has no checks"));
+        CHECK(mentions(checkManifests(loadManifests("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n", "t.yaml")), "has no checks"));
     }
     SUBCASE("a NAD whose config is not CNI JSON") {
-        const auto nad = "apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: n}\n"
-                         "spec: {config: '{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}'}\n";
+        const auto nad =
+            "apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: n}\n"
+            "spec: {config: '{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}'}\n";
         CHECK(mentions(checkManifests(loadManifests(nad, "t.yaml")), "spec.config"));
     }
     SUBCASE("PrometheusRule: a rule without expr, with both alert and record, a bad duration") {
         const std::string head = "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: r}\n";
-        CHECK(checkManifests(loadManifests(head + "spec: {groups: [{name: g, rules: [{alert: A, expr: up == 0, for: 2m}]}]}\n",
-                                           "t.yaml")).empty());
+        CHECK(checkManifests(loadManifests(head + "spec: {groups: [{name: g, rules: [{alert: A, expr: up == 0, for: 2m}]}]}\n", "t.yaml"))
+                  .empty());
         CHECK(mentions(checkManifests(loadManifests(head + "spec: {groups: [{name: g, rules: [{alert: A}]}]}\n", "t.yaml")),
                        ".expr: missing"));
-        CHECK(mentions(checkManifests(loadManifests(head + "spec: {groups: [{name: g, rules: [{alert: A, record: b, expr: x}]}]}\n",
-                                                    "t.yaml")),
-                       "exactly one of alert and record"));
-        CHECK(mentions(checkManifests(loadManifests(head + "spec: {groups: [{name: g, rules: [{alert: A, expr: x, for: 2 min}]}]}\n",
-                                                    "t.yaml")),
-                       "is not a duration"));
+        CHECK(mentions(
+            checkManifests(loadManifests(head + "spec: {groups: [{name: g, rules: [{alert: A, record: b, expr: x}]}]}\n", "t.yaml")),
+            "exactly one of alert and record"));
+        CHECK(mentions(
+            checkManifests(loadManifests(head + "spec: {groups: [{name: g, rules: [{alert: A, expr: x, for: 2 min}]}]}\n", "t.yaml")),
+            "is not a duration"));
         CHECK(mentions(checkManifests(loadManifests(head + "spec: {groups: []}\n", "t.yaml")), "at least one group"));
     }
 }

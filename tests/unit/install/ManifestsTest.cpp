@@ -133,7 +133,8 @@ TEST_CASE("the device plugin DaemonSet: host network, privileged, the mounts ibv
     // Both seed-format ConfigMaps exist under that name, one per mode.
     std::map<std::string, int> modes;
     for (const auto& m : all) {
-        if (m.doc["kind"].as<std::string>("") != "ConfigMap" || m.doc["metadata"]["name"].as<std::string>("") != cm["name"].as<std::string>(""))
+        if (m.doc["kind"].as<std::string>("") != "ConfigMap" ||
+            m.doc["metadata"]["name"].as<std::string>("") != cm["name"].as<std::string>(""))
             continue;
         for (const auto& kv : m.doc["data"]) {
             const auto parsed = ibvf::dp::parseConfig(kv.second.as<std::string>());

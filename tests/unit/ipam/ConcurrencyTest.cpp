@@ -41,8 +41,7 @@ std::vector<int> forkAll(int count, F&& body) {
             int rc = 1;
             try {
                 rc = body(i);
-            } catch (...) {
-            }
+            } catch (...) {}
             ::_exit(rc);
         }
         pids.push_back(pid);
@@ -50,8 +49,7 @@ std::vector<int> forkAll(int count, F&& body) {
     std::vector<int> statuses;
     for (const pid_t pid : pids) {
         int status = 0;
-        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
         statuses.push_back(status);
     }
     return statuses;
@@ -130,8 +128,7 @@ TEST_CASE("threads of one process are serialized by the lock too (in-process IPA
             threads.emplace_back([&, t] {
                 LeaseStore store(loc);
                 for (int j = 0; j < 25; ++j) {
-                    results[static_cast<std::size_t>(t)].push_back(
-                        store.allocate({cidOf("t", t, j), "net1"}, sets, {}, {})[0]);
+                    results[static_cast<std::size_t>(t)].push_back(store.allocate({cidOf("t", t, j), "net1"}, sets, {}, {})[0]);
                 }
             });
         }

@@ -42,8 +42,8 @@ void recordingHook(std::string_view step) {
 
 struct Scenario {
     const char* name;
-    std::function<void(LeaseStore&)> setUp;     // in the parent, before the operation
-    std::function<void(LeaseStore&)> operation; // in the child
+    std::function<void(LeaseStore&)> setUp;      // in the parent, before the operation
+    std::function<void(LeaseStore&)> operation;  // in the child
 };
 
 // Other attachments that must come through every crash untouched.
@@ -53,20 +53,23 @@ void populateBystanders(LeaseStore& store) {
 
 std::vector<Scenario> scenarios() {
     return {
-        {"fresh dual-stack ADD", populateBystanders,
-         [](LeaseStore& s) { s.allocate(kVictim, kDual, {}, {}); }},
+        {"fresh dual-stack ADD", populateBystanders, [](LeaseStore& s) { s.allocate(kVictim, kDual, {}, {}); }},
         {"re-ADD moving to a requested address",
          [](LeaseStore& s) {
              populateBystanders(s);
              s.allocate(kVictim, kDual, {}, {});
          },
-         [](LeaseStore& s) { s.allocate(kVictim, kDual, {}, {ip("10.1.2.200"), ip("fd00::c8")}); }},
-        {"DEL", [](LeaseStore& s) {
+         [](LeaseStore& s) {
+             s.allocate(kVictim, kDual, {}, {ip("10.1.2.200"), ip("fd00::c8")});
+         }},
+        {"DEL",
+         [](LeaseStore& s) {
              populateBystanders(s);
              s.allocate(kVictim, kDual, {}, {});
          },
          [](LeaseStore& s) { s.release(kVictim); }},
-        {"GC", [](LeaseStore& s) {
+        {"GC",
+         [](LeaseStore& s) {
              populateBystanders(s);
              s.allocate(kVictim, kDual, {}, {});
              const fs::path dir = s.location().dir;

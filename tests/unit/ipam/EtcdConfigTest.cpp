@@ -16,8 +16,8 @@ using namespace ibvf::ipam::test;
 namespace {
 
 std::string withBackend(const std::string& backend, const std::string& ipamExtra = {}) {
-    return R"({"cniVersion":"1.0.0","name":"ibnet","type":"ibvf","ipam":{"type":"ibvf-ipam","subnet":"10.9.0.0/22")" +
-           ipamExtra + R"(,"backend":)" + backend + "}}";
+    return R"({"cniVersion":"1.0.0","name":"ibnet","type":"ibvf","ipam":{"type":"ibvf-ipam","subnet":"10.9.0.0/22")" + ipamExtra +
+           R"(,"backend":)" + backend + "}}";
 }
 
 void expectError(const std::string& backend, const std::string& fragment, const std::string& ipamExtra = {}) {
@@ -31,10 +31,10 @@ void expectError(const std::string& backend, const std::string& fragment, const 
 }  // namespace
 
 TEST_CASE("an etcd backend with every field") {
-    const auto cfg = parseIpamConfig(conf(withBackend(
-        R"({"type":"etcd","endpoints":["https://10.0.0.1:2379","[fd00::2]:2380"],"prefix":"/cluster/ipam/",)"
-        R"("tls":{"ca":"/etc/ibvf/etcd-tls/ca.pem","cert":"c.pem","key":"./node/k.pem"},"timeoutMs":1500})",
-        R"(,"nodeName":"node-7.rack_2")")));
+    const auto cfg = parseIpamConfig(
+        conf(withBackend(R"({"type":"etcd","endpoints":["https://10.0.0.1:2379","[fd00::2]:2380"],"prefix":"/cluster/ipam/",)"
+                         R"("tls":{"ca":"/etc/ibvf/etcd-tls/ca.pem","cert":"c.pem","key":"./node/k.pem"},"timeoutMs":1500})",
+                         R"(,"nodeName":"node-7.rack_2")")));
     const auto& e = std::get<EtcdBackendConfig>(cfg.backend);
     CHECK(e.network == "ibnet");
     CHECK(e.nodeName == "node-7.rack_2");
@@ -49,8 +49,7 @@ TEST_CASE("an etcd backend with every field") {
     CHECK(e.tls->key == "/etc/ibvf/etcd-tls/node/k.pem");
     CHECK(e.tls->dir == "/etc/ibvf/etcd-tls");
     CHECK(e.timeout == std::chrono::milliseconds(1500));
-    CHECK(describeBackend(cfg.backend) ==
-          "etcd https://10.0.0.1:2379, [fd00::2]:2380 under /cluster/ipam/ibnet (node node-7.rack_2)");
+    CHECK(describeBackend(cfg.backend) == "etcd https://10.0.0.1:2379, [fd00::2]:2380 under /cluster/ipam/ibnet (node node-7.rack_2)");
 }
 
 TEST_CASE("etcd defaults: prefix, timeout, node name from the host name; type local is the node-local store") {
@@ -121,10 +120,10 @@ TEST_CASE("etcd endpoints: with the node's allow-list file, only endpoints it li
     CHECK_NOTHROW(backendConfigOf(conf(endpoints(R"("http://10.6.6.6:2379")"))));
     std::ofstream(list) << "# etcd of this cluster\n  http://10.0.0.1:2379  # first\n\nETCD-2.example:2380\n";
     CHECK_NOTHROW(backendConfigOf(conf(endpoints(R"("http://10.0.0.1:2379","https://etcd-2.EXAMPLE:2380")"))));
-    for (const auto& [bad, index] : std::vector<std::pair<std::string, std::string>>{
-             {R"("http://10.6.6.6:2379")", "[0] 'http://10.6.6.6:2379'"},
-             {R"("http://10.0.0.1:2379","10.0.0.1:2380")", "[1] '10.0.0.1:2380'"},
-             {R"("https://10.0.0.1:2379")", "[0] 'https://10.0.0.1:2379'"}}) {
+    for (const auto& [bad, index] :
+         std::vector<std::pair<std::string, std::string>>{{R"("http://10.6.6.6:2379")", "[0] 'http://10.6.6.6:2379'"},
+                                                          {R"("http://10.0.0.1:2379","10.0.0.1:2380")", "[1] '10.0.0.1:2380'"},
+                                                          {R"("https://10.0.0.1:2379")", "[0] 'https://10.0.0.1:2379'"}}) {
         CAPTURE(bad);
         const auto c = conf(endpoints(bad));
         const auto e = errorOf([&] { backendConfigOf(c); });
@@ -146,13 +145,11 @@ TEST_CASE("selectsEtcdStore: only a backend of type etcd; configs without \"back
     CHECK_FALSE(selectsEtcdStore(withBackend(R"({"type":"local"})")));
     CHECK_FALSE(selectsEtcdStore(R"({"name":"n","ipam":{"type":"ibvf-ipam","subnet":"10.0.0.0/24"}})"));
     CHECK_FALSE(selectsEtcdStore(R"({"name":"n","backend":{"type":"etcd"},"ipam":{}})"));  // top level: not ours
-    CHECK_FALSE(selectsEtcdStore(R"({"ipam":{"backend":{"type":"etcd"})"));            // not JSON
+    CHECK_FALSE(selectsEtcdStore(R"({"ipam":{"backend":{"type":"etcd"})"));                // not JSON
 }
 
 TEST_CASE("a program without the etcd store says which one has it") {
-    const auto e = errorOf([] {
-        openBackend(backendConfigOf(conf(withBackend(R"({"type":"etcd","endpoints":["10.0.0.1"]})"))));
-    });
+    const auto e = errorOf([] { openBackend(backendConfigOf(conf(withBackend(R"({"type":"etcd","endpoints":["10.0.0.1"]})")))); });
     CHECK(e.code() == cni::ErrorCode::IpamFailure);
     CHECK(e.msg().find("ibvf-ipam-etcd") != std::string::npos);
 }

@@ -33,12 +33,12 @@ void expectConfigError(const std::string& ipamBody, cni::ErrorCode code, const s
 TEST_CASE("host-local shaped config: shorthand first, then ranges, routes, exclude") {
     TempDir root;
     StateRootGuard guard(root.path());
-    const auto cfg = parseIpamConfig(conf(withIpam(
-        R"("subnet":"10.1.2.0/24","rangeStart":"10.1.2.10","gateway":"10.1.2.254",)"
-        R"("ranges":[[{"subnet":"10.2.0.0/16"},{"subnet":"10.3.0.0/16"}],[{"subnet":"fd00::/64"}]],)"
-        R"("exclude":["10.2.0.0/24"],)"
-        R"("routes":[{"dst":"0.0.0.0/0"},{"dst":"192.168.7.9/24","gw":"10.1.2.254","mtu":2044,"advmss":1400,)"
-        R"("priority":10,"table":100,"scope":253}])")));
+    const auto cfg =
+        parseIpamConfig(conf(withIpam(R"("subnet":"10.1.2.0/24","rangeStart":"10.1.2.10","gateway":"10.1.2.254",)"
+                                      R"("ranges":[[{"subnet":"10.2.0.0/16"},{"subnet":"10.3.0.0/16"}],[{"subnet":"fd00::/64"}]],)"
+                                      R"("exclude":["10.2.0.0/24"],)"
+                                      R"("routes":[{"dst":"0.0.0.0/0"},{"dst":"192.168.7.9/24","gw":"10.1.2.254","mtu":2044,"advmss":1400,)"
+                                      R"("priority":10,"table":100,"scope":253}])")));
     REQUIRE(cfg.rangeSets.size() == 3);
     CHECK(cfg.rangeSets[0].size() == 1);
     CHECK(cfg.rangeSets[0][0].start == ip("10.1.2.10"));
@@ -70,18 +70,15 @@ TEST_CASE("config validation errors carry code 7 and the field") {
     expectConfigError("", C::InvalidNetworkConfig, "no address ranges");
     expectConfigError(R"("ranges":[])", C::InvalidNetworkConfig, "no address ranges");
     expectConfigError(R"("ranges":{})", C::InvalidNetworkConfig, "ipam.ranges must be an array");
-    expectConfigError(R"("ranges":[{"subnet":"10.0.0.0/24"}])", C::InvalidNetworkConfig,
-                      "ipam.ranges[0] must be an array of ranges");
+    expectConfigError(R"("ranges":[{"subnet":"10.0.0.0/24"}])", C::InvalidNetworkConfig, "ipam.ranges[0] must be an array of ranges");
     expectConfigError(R"("ranges":[[]])", C::InvalidNetworkConfig, "ipam.ranges[0]: a range set needs at least one range");
     expectConfigError(R"("ranges":[["10.0.0.0/24"]])", C::InvalidNetworkConfig, "ipam.ranges[0][0] must be an object");
     expectConfigError(R"("ranges":[[{"subnet":24}]])", C::InvalidNetworkConfig, "ipam.ranges[0][0].subnet must be a string");
     expectConfigError(R"("ranges":[[{"rangeStart":"10.0.0.1"}]])", C::InvalidNetworkConfig, "ipam.ranges[0][0]: subnet is required");
-    expectConfigError(R"("ranges":[[{"subnet":"10.0.0.0/24"}],[{"subnet":"10.0.0.128/25"}]])", C::InvalidNetworkConfig,
-                      "overlaps");
+    expectConfigError(R"("ranges":[[{"subnet":"10.0.0.0/24"}],[{"subnet":"10.0.0.128/25"}]])", C::InvalidNetworkConfig, "overlaps");
     expectConfigError(R"("rangeStart":"10.0.0.1")", C::InvalidNetworkConfig, "ipam.rangeStart needs ipam.subnet");
     expectConfigError(R"("subnet":"10.0.0.1/24")", C::InvalidNetworkConfig, "ipam: subnet 10.0.0.1/24 has host bits set");
-    expectConfigError(R"("subnet":"10.0.0.0/24","routes":[{"gw":"10.0.0.1"}])", C::InvalidNetworkConfig,
-                      "ipam.routes[0].dst");
+    expectConfigError(R"("subnet":"10.0.0.0/24","routes":[{"gw":"10.0.0.1"}])", C::InvalidNetworkConfig, "ipam.routes[0].dst");
     expectConfigError(R"("subnet":"10.0.0.0/24","routes":[{"dst":"default"}])", C::InvalidNetworkConfig,
                       "ipam.routes[0].dst 'default' is not a CIDR");
     expectConfigError(R"("subnet":"10.0.0.0/24","routes":[{"dst":"0.0.0.0/0","gw":"fd00::1"}])", C::InvalidNetworkConfig,
@@ -93,8 +90,7 @@ TEST_CASE("config validation errors carry code 7 and the field") {
     expectConfigError(R"("subnet":"10.0.0.0/24","routes":[{"dst":"0.0.0.0/0","table":"main"}])", C::InvalidNetworkConfig,
                       "ipam.routes[0].table must be an integer");
     expectConfigError(R"("subnet":"10.0.0.0/24","exclude":["10.0.0.300"])", C::InvalidNetworkConfig, "ipam.exclude[0]");
-    expectConfigError(R"("subnet":"10.0.0.0/24","exclude":"10.0.0.3")", C::InvalidNetworkConfig,
-                      "ipam.exclude must be an array");
+    expectConfigError(R"("subnet":"10.0.0.0/24","exclude":"10.0.0.3")", C::InvalidNetworkConfig, "ipam.exclude must be an array");
     expectConfigError(R"("subnet":"10.0.0.0/24","resolvConf":"/nonexistent/resolv.conf")", C::InvalidNetworkConfig,
                       "ipam.resolvConf: cannot read /nonexistent/resolv.conf");
     expectConfigError(R"("subnet":"10.0.0.0/24","dataDir":"relative/dir")", C::InvalidNetworkConfig,

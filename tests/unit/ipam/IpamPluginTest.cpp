@@ -21,11 +21,10 @@ struct Outcome {
     rapidjson::Document json;
 };
 
-Outcome run(const std::string& command, const std::string& config, const std::string& cid = "c1",
-            const std::string& ifname = "net1", const std::string& cniArgs = {}) {
-    std::map<std::string, std::string> env{{"CNI_COMMAND", command}, {"CNI_CONTAINERID", cid},
-                                           {"CNI_NETNS", "/proc/self/ns/net"}, {"CNI_IFNAME", ifname},
-                                           {"CNI_PATH", "/opt/cni/bin"}, {"CNI_ARGS", cniArgs}};
+Outcome run(const std::string& command, const std::string& config, const std::string& cid = "c1", const std::string& ifname = "net1",
+            const std::string& cniArgs = {}) {
+    std::map<std::string, std::string> env{{"CNI_COMMAND", command}, {"CNI_CONTAINERID", cid},     {"CNI_NETNS", "/proc/self/ns/net"},
+                                           {"CNI_IFNAME", ifname},   {"CNI_PATH", "/opt/cni/bin"}, {"CNI_ARGS", cniArgs}};
     const cni::EnvLookup lookup = [&env](const char* name) -> const char* {
         const auto it = env.find(name);
         return it == env.end() ? nullptr : it->second.c_str();
@@ -115,8 +114,7 @@ TEST_CASE("DEL still works when the ranges were since edited into something inva
     TempDir root;
     StateRootGuard guard(root.path());
     REQUIRE(run("ADD", config("1.0.0"), "c1").rc == 0);
-    const std::string broken =
-        R"({"cniVersion":"1.0.0","name":"plug","type":"ibvf","ipam":{"type":"ibvf-ipam","subnet":"nonsense"}})";
+    const std::string broken = R"({"cniVersion":"1.0.0","name":"plug","type":"ibvf","ipam":{"type":"ibvf-ipam","subnet":"nonsense"}})";
     CHECK(codeOf(run("ADD", broken, "c2")) == 7);
     CHECK(run("DEL", broken, "c1").rc == 0);
     CHECK(RawStore::read(fs::weakly_canonical(root.path()) / "ibvf-ipam" / "plug").leases.empty());

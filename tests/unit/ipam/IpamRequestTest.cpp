@@ -26,12 +26,10 @@ cni::Request request(const std::string& containerId) {
 
 TEST_CASE("the attachment of a request, GC's keep-list and the accepted CNI_ARGS") {
     CHECK(ipam::attachmentKeyOf(request("0123456789abcdef")) == ipam::AttachmentKey{"0123456789abcdef", "net1"});
-    CHECK(ipam::keepListOf({{"c1", "net1"}, {"c2", "net2"}}) ==
-          std::vector<ipam::AttachmentKey>{{"c1", "net1"}, {"c2", "net2"}});
+    CHECK(ipam::keepListOf({{"c1", "net1"}, {"c2", "net2"}}) == std::vector<ipam::AttachmentKey>{{"c1", "net1"}, {"c2", "net2"}});
     CHECK(ipam::keepListOf({}).empty());
     const auto args = ipam::ipamCniArgs();
-    CHECK(args == std::vector<std::string_view>{"IP", "K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_INFRA_CONTAINER_ID",
-                                                "K8S_POD_UID"});
+    CHECK(args == std::vector<std::string_view>{"IP", "K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID"});
 }
 
 TEST_CASE("IPAM logging: <program>.log in the log directory, lines tagged with network, container and interface") {

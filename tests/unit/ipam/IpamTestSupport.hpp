@@ -88,13 +88,11 @@ int runInChild(F&& body) {
         int rc = 99;
         try {
             rc = body();
-        } catch (...) {
-        }
+        } catch (...) {}
         ::_exit(rc);
     }
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     return status;
 }
 
@@ -108,10 +106,10 @@ struct RawStore {
         std::string ifname;
         std::string takenAt;
     };
-    std::map<std::string, RawLease> leases;                     // address -> owner
-    std::map<std::string, std::vector<std::string>> indexes;     // "cid:ifname" -> addresses its record lists
-    std::map<std::size_t, std::string> cursors;                 // range set -> address
-    std::vector<std::string> malformed;                         // records that do not parse whole
+    std::map<std::string, RawLease> leases;                   // address -> owner
+    std::map<std::string, std::vector<std::string>> indexes;  // "cid:ifname" -> addresses its record lists
+    std::map<std::size_t, std::string> cursors;               // range set -> address
+    std::vector<std::string> malformed;                       // records that do not parse whole
     bool pending = false;
 
     static std::vector<std::string> split(const std::string& text) {

@@ -173,7 +173,7 @@ TEST_CASE("GC removes leases no index accounts for, and a stale .pending") {
     LeaseStore store(locationIn(root.path()));
     store.allocate({"c1", "net1"}, kDual, {}, kNone);
     const fs::path dir = store.location().dir;
-    fs::create_symlink("c1 net1 1700000000", dir / "leases" / "10.1.2.77");  // owner kept, not in its index
+    fs::create_symlink("c1 net1 1700000000", dir / "leases" / "10.1.2.77");     // owner kept, not in its index
     fs::create_symlink("ghost net1 1700000000", dir / "leases" / "10.1.2.78");  // no index at all
     fs::create_symlink("10.1.2.9", dir / ".pending");
     CHECK(store.releaseAllExcept({{"c1", "net1"}}) == 2);
@@ -207,8 +207,7 @@ TEST_CASE("attachment keys that cannot be stored") {
     const std::string longId(201, 'a');
     const auto e = errorOf([&] { store.allocate({longId, "net1"}, kDual, {}, kNone); });
     CHECK(e.code() == cni::ErrorCode::InvalidEnvironment);
-    CHECK(errorOf([&] { store.allocate({"bad id", "net1"}, kDual, {}, kNone); }).code() ==
-          cni::ErrorCode::InvalidEnvironment);
+    CHECK(errorOf([&] { store.allocate({"bad id", "net1"}, kDual, {}, kNone); }).code() == cni::ErrorCode::InvalidEnvironment);
     CHECK(store.release({longId, "net1"}) == 0);
     CHECK(store.allocate({std::string(200, 'b'), "ib0.8001"}, kDual, {}, kNone).size() == 2);
 }
@@ -218,7 +217,7 @@ TEST_CASE("round robin continues past a thousand leases instead of reusing a fre
     LeaseStore store(locationIn(root.path()));
     const std::vector<RangeSet> big{{range("10.20.0.0/16")}};
     for (int i = 0; i < 1000; ++i) store.allocate({numbered("c", i), "net1"}, big, {}, kNone);
-    store.release({"c5", "net1"});  // far behind the cursor
+    store.release({"c5", "net1"});                                                 // far behind the cursor
     CHECK(store.allocate({"x", "net1"}, big, {}, kNone)[0] == ip("10.20.3.234"));  // offset 2 + 1000
     const auto raw = RawStore::read(store.location().dir);
     raw.checkInvariants();

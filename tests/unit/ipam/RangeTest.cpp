@@ -30,11 +30,11 @@ TEST_CASE("range defaults follow host-local on an IPv4 /24") {
     CHECK(r.end == ip("10.1.2.254"));
     REQUIRE(r.gateway);
     CHECK(*r.gateway == ip("10.1.2.1"));
-    CHECK_FALSE(r.isAssignable(ip("10.1.2.0")));    // network
-    CHECK_FALSE(r.isAssignable(ip("10.1.2.1")));    // gateway
+    CHECK_FALSE(r.isAssignable(ip("10.1.2.0")));  // network
+    CHECK_FALSE(r.isAssignable(ip("10.1.2.1")));  // gateway
     CHECK(r.isAssignable(ip("10.1.2.2")));
     CHECK(r.isAssignable(ip("10.1.2.254")));
-    CHECK_FALSE(r.contains(ip("10.1.2.255")));       // broadcast is past the end
+    CHECK_FALSE(r.contains(ip("10.1.2.255")));  // broadcast is past the end
     CHECK_FALSE(r.isAssignable(ip("10.1.3.2")));
     CHECK_FALSE(r.contains(ip("fd00::2")));
     CHECK(r.describe() == "10.1.2.0/24 (10.1.2.1-10.1.2.254)");
@@ -128,8 +128,7 @@ TEST_CASE("range sets: one family per set, no overlaps anywhere") {
     validateRangeSets({{range("10.1.0.0/24"), range("10.2.0.0/24")}, {range("fd00::/64")}});
     expectSetsInvalid({{range("10.1.0.0/24"), range("fd00::/64")}}, "mixes IPv4 and IPv6");
     expectSetsInvalid({{range("10.1.0.0/24")}, {range("10.1.0.0/25")}}, "overlaps");
-    expectSetsInvalid({{range("10.1.0.0/24", "10.1.0.10", "10.1.0.20"), range("10.1.0.0/24", "10.1.0.20", "10.1.0.30")}},
-                      "overlaps");
+    expectSetsInvalid({{range("10.1.0.0/24", "10.1.0.10", "10.1.0.20"), range("10.1.0.0/24", "10.1.0.20", "10.1.0.30")}}, "overlaps");
     expectSetsInvalid({{}}, "at least one range");
     // Disjoint pieces of one subnet are fine.
     validateRangeSets({{range("10.1.0.0/24", "10.1.0.10", "10.1.0.19"), range("10.1.0.0/24", "10.1.0.20", "10.1.0.30")}});

@@ -5,17 +5,17 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <optional>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "ForkedChild.hpp"
-#include "support/ScratchDir.hpp"
 #include "linux/AtomicFile.hpp"
 #include "linux/KernelError.hpp"
+#include "support/ScratchDir.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;

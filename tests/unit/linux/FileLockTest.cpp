@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "ForkedChild.hpp"
-#include "support/ScratchDir.hpp"
 #include "linux/FileLock.hpp"
 #include "linux/KernelError.hpp"
+#include "support/ScratchDir.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;

@@ -32,8 +32,7 @@ public:
             int rc = 99;
             try {
                 rc = body();
-            } catch (...) {
-            }
+            } catch (...) {}
             ::_exit(rc);
         }
     }
@@ -51,8 +50,7 @@ public:
     // Raw wait status.
     int wait() {
         int status = 0;
-        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-        }
+        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
         pid_ = -1;
         return status;
     }

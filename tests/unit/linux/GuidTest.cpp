@@ -32,9 +32,7 @@ std::string parseErrorOf(const char* spec) {
     return "(no error)";
 }
 
-bool contains(const std::string& s, const std::string& part) {
-    return s.find(part) != std::string::npos;
-}
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 }  // namespace
 
@@ -53,9 +51,9 @@ TEST_CASE("Guid: text is read big-endian and printed lower case") {
 }
 
 TEST_CASE("Guid: anything but eight hex pairs is refused") {
-    for (const char* bad : {"", "00:11:22:33:44:55:66", "00:11:22:33:44:55:66:77:88", "00-11-22-33-44-55-66-77",
-                            "0:11:22:33:44:55:66:777", "00:11:22:33:44:55:66:7g", " 00:11:22:33:44:55:66:77",
-                            "00:11:22:33:44:55:66:77 ", "0011:2233:4455:6677", "00:11:22:33:44:55:66:+7"}) {
+    for (const char* bad : {"", "00:11:22:33:44:55:66", "00:11:22:33:44:55:66:77:88", "00-11-22-33-44-55-66-77", "0:11:22:33:44:55:66:777",
+                            "00:11:22:33:44:55:66:7g", " 00:11:22:33:44:55:66:77", "00:11:22:33:44:55:66:77 ", "0011:2233:4455:6677",
+                            "00:11:22:33:44:55:66:+7"}) {
         INFO(bad);
         CHECK_FALSE(Guid::parse(bad));
     }

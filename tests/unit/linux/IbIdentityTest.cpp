@@ -9,8 +9,8 @@ using namespace ibvf;
 TEST_CASE("sysfs GUID, GID and pkey texts") {
     CHECK(linux::parseSysfsGuid("0002:c903:0000:1234\n")->value() == 0x0002c90300001234ULL);
     CHECK(linux::parseSysfsGuid("0000:0000:0000:0000")->value() == 0);
-    for (const char* bad : {"", "0002:c903:0000", "0002:c903:0000:1234:5678", "02:c903:0000:1234", "zzzz:c903:0000:1234",
-                            "0002:c903:0000:1234:"}) {
+    for (const char* bad :
+         {"", "0002:c903:0000", "0002:c903:0000:1234:5678", "02:c903:0000:1234", "zzzz:c903:0000:1234", "0002:c903:0000:1234:"}) {
         CHECK_MESSAGE(!linux::parseSysfsGuid(bad), bad);
     }
     CHECK(linux::portGuidOfGid("fe80:0000:0000:0000:0002:c903:0000:1234\n")->value() == 0x0002c90300001234ULL);

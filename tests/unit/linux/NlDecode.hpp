@@ -51,9 +51,7 @@ inline std::vector<Attr> attrs(const std::uint8_t* p, std::size_t len) {
     return out;
 }
 
-inline std::vector<Attr> nested(const Attr& a) {
-    return attrs(a.payload.data(), a.payload.size());
-}
+inline std::vector<Attr> nested(const Attr& a) { return attrs(a.payload.data(), a.payload.size()); }
 
 struct Message {
     nlmsghdr header{};

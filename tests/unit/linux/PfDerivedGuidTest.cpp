@@ -89,16 +89,15 @@ TEST_CASE("PF GUIDs outside the hardware assumption are refused, never folded on
     CHECK(unfitReason(0).find("unassigned") != std::string::npos);
     CHECK(unfitReason(~std::uint64_t{0}).find("unassigned") != std::string::npos);
     CHECK_THROWS_AS(deriveVfGuid(Guid(0x0202c90300001111ULL), 0), std::invalid_argument);
-    CHECK_THROWS_WITH_AS(deriveVfGuid(Guid(0x0002c90300001111ULL), 0x10000), "VF index 65536 does not fit 16 bits",
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(deriveVfGuid(Guid(0x0002c90300001111ULL), 0x10000), "VF index 65536 does not fit 16 bits", std::invalid_argument);
 }
 
 TEST_CASE("GUID spellings of sysfs and ibstat") {
     CHECK(Guid::parseAnyForm("9803:9b03:0012:3456")->str() == "98:03:9b:03:00:12:34:56");
     CHECK(Guid::parseAnyForm("0x98039b0300123456")->str() == "98:03:9b:03:00:12:34:56");
     CHECK(Guid::parseAnyForm("98:03:9b:03:00:12:34:56")->str() == "98:03:9b:03:00:12:34:56");
-    for (const char* bad : {"", "9803:9b03:0012:345", "9803-9b03-0012-3456", "0x98039b030012345g", "98039b0300123456",
-                            "9803:9b03:0012:34567"}) {
+    for (const char* bad :
+         {"", "9803:9b03:0012:345", "9803-9b03-0012-3456", "0x98039b030012345g", "98039b0300123456", "9803:9b03:0012:34567"}) {
         CAPTURE(bad);
         CHECK_FALSE(Guid::parseAnyForm(bad).has_value());
     }

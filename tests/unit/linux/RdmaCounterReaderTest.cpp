@@ -18,9 +18,7 @@ namespace nl = ibvf::test::nl;
 namespace {
 
 // RDMA_NL_GET_TYPE(RDMA_NL_NLDEV = 5, cmd), spelled out.
-constexpr std::uint16_t nldev(std::uint16_t cmd) {
-    return static_cast<std::uint16_t>(0x1400 + cmd);
-}
+constexpr std::uint16_t nldev(std::uint16_t cmd) { return static_cast<std::uint16_t>(0x1400 + cmd); }
 
 // nla_put_u64_64bit: a RDMA_NLDEV_ATTR_PAD attribute first when the value would be unaligned;
 // the builder keeps 4-byte alignment, so put one to look like the kernel's.

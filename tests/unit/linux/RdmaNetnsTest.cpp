@@ -19,9 +19,7 @@ namespace {
 
 // RDMA_NL_GET_TYPE(RDMA_NL_NLDEV = 5, cmd) = 5 << 10 | cmd, spelled out so a wrong macro use
 // in the code would not be mirrored here.
-constexpr std::uint16_t nldev(std::uint16_t cmd) {
-    return static_cast<std::uint16_t>(0x1400 + cmd);
-}
+constexpr std::uint16_t nldev(std::uint16_t cmd) { return static_cast<std::uint16_t>(0x1400 + cmd); }
 
 }  // namespace
 

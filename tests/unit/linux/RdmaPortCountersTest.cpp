@@ -43,8 +43,9 @@ TEST_CASE("readRdmaPortCounters: every counter file, hw_counters, state, GUIDs; 
     CHECK(p.device == "mlx5_1");
     CHECK(p.port == 1u);
     CHECK(p.source == linux::CounterSource::Sysfs);
-    CHECK(p.counters == std::map<std::string, std::uint64_t>{
-                            {"link_downed", 3}, {"port_rcv_data", 2000}, {"port_xmit_data", 1000}, {"symbol_error", 18446744073709551615ULL}});
+    CHECK(p.counters ==
+          std::map<std::string, std::uint64_t>{
+              {"link_downed", 3}, {"port_rcv_data", 2000}, {"port_xmit_data", 1000}, {"symbol_error", 18446744073709551615ULL}});
     CHECK(p.hwCounters == std::map<std::string, std::uint64_t>{{"out_of_buffer", 7}});
     CHECK(p.state == 4u);
     CHECK(p.stateName == "ACTIVE");

@@ -202,8 +202,8 @@ TEST_CASE("lookup errors name the exact path looked at") {
         fs::remove_all(t.fake.deviceDir(kPf));
         const auto e = kernelErrorOf([&] { t.sysfs.vf(kVf0); });
         CHECK(e.err() == ENOENT);
-        CHECK(std::string(e.what()) == std::string(kVf0) + ": dangling physfn " + t.dev(kVf0) + "/physfn -> ../" + kPf +
-                                           ": No such file or directory");
+        CHECK(std::string(e.what()) ==
+              std::string(kVf0) + ": dangling physfn " + t.dev(kVf0) + "/physfn -> ../" + kPf + ": No such file or directory");
     }
     SUBCASE("a VF that none of the PF's virtfn links points at") {
         fs::remove(t.fake.deviceDir(kPf) / "virtfn0");
@@ -214,8 +214,8 @@ TEST_CASE("lookup errors name the exact path looked at") {
     SUBCASE("a VF is not a PF") {
         const auto e = kernelErrorOf([&] { t.sysfs.pfByPci(kVf0); });
         CHECK(e.err() == ENOENT);
-        CHECK(std::string(e.what()) == std::string(kVf0) + " is not an SR-IOV PF: " + t.dev(kVf0) +
-                                           "/sriov_totalvfs: No such file or directory");
+        CHECK(std::string(e.what()) ==
+              std::string(kVf0) + " is not an SR-IOV PF: " + t.dev(kVf0) + "/sriov_totalvfs: No such file or directory");
         const auto n = kernelErrorOf([&] { t.sysfs.pfByNetdev("ib0v0"); });
         CHECK(std::string(n.what()).find(t.dev(kVf0) + "/sriov_totalvfs") != std::string::npos);
     }
@@ -289,8 +289,7 @@ TEST_CASE("RDMA char devices are matched by their ibdev") {
     t.fake.addRdmaCharDevices("mlx5_2", 2, 2);
     t.fake.addRdmaCharDevices("mlx5_20", 10, 12);
     CHECK(t.sysfs.rdmaCharDevices("mlx5_2") == Strings{"/dev/infiniband/uverbs2", "/dev/infiniband/issm2", "/dev/infiniband/umad2"});
-    CHECK(t.sysfs.rdmaCharDevices("mlx5_20") ==
-          Strings{"/dev/infiniband/uverbs10", "/dev/infiniband/issm12", "/dev/infiniband/umad12"});
+    CHECK(t.sysfs.rdmaCharDevices("mlx5_20") == Strings{"/dev/infiniband/uverbs10", "/dev/infiniband/issm12", "/dev/infiniband/umad12"});
     CHECK(t.sysfs.rdmaCharDevices("mlx5_") == Strings{});
     CHECK(t.sysfs.rdmaCharDevices("mlx5_9") == Strings{});
 }
@@ -331,12 +330,16 @@ TEST_CASE("isValidPciAddress accepts exactly dddd:bb:dd.f") {
         bool valid;
     };
     const Case cases[] = {
-        {"0000:3b:00.2", true},  {"0000:00:00.0", true},   {"ffff:ff:1f.7", true},  {"0001:af:10.3", true},
+        {"0000:3b:00.2", true},   {"0000:00:00.0", true},
+        {"ffff:ff:1f.7", true},   {"0001:af:10.3", true},
         {"0000:3b:20.0", false},  // device > 0x1f
         {"0000:3b:1f.8", false},  // function > 7
-        {"0000:3b:00.a", false},  {"3b:00.2", false},      {"0000:3b:00.20", false}, {"00000:3b:00.2", false},
-        {"0000:3B:00.2", false},  {"0000-3b:00.2", false}, {"0000:3b-00.2", false}, {"0000:3b:00:2", false},
-        {"0000:3g:00.2", false},  {"", false},             {"0000:3b:0.2", false},  {" 0000:3b:00.2", false},
+        {"0000:3b:00.a", false},  {"3b:00.2", false},
+        {"0000:3b:00.20", false}, {"00000:3b:00.2", false},
+        {"0000:3B:00.2", false},  {"0000-3b:00.2", false},
+        {"0000:3b-00.2", false},  {"0000:3b:00:2", false},
+        {"0000:3g:00.2", false},  {"", false},
+        {"0000:3b:0.2", false},   {" 0000:3b:00.2", false},
     };
     for (const auto& c : cases) {
         CAPTURE(c.text);

@@ -80,13 +80,66 @@ TEST_CASE("setGuid request: the exact bytes on a little-endian host") {
     if (std::uint16_t one = 1; *reinterpret_cast<std::uint8_t*>(&one) != 1) return;  // host order is the point
     const auto bytes = vfmsg::setGuid(5, 3, vfmsg::GuidKind::Node, 0x0011223344556677ULL);
     const std::vector<std::uint8_t> expected = {
-        60, 0, 0, 0, RTM_SETLINK, 0, NLM_F_REQUEST | NLM_F_ACK, 0, 0, 0, 0, 0, 0, 0, 0, 0,  // nlmsghdr
-        0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,                                    // ifinfomsg, index 5
-        28, 0, IFLA_VFINFO_LIST, 0,                                                        //
-        24, 0, IFLA_VF_INFO, 0,                                                            //
-        20, 0, IFLA_VF_IB_NODE_GUID, 0,                                                    //
-        3, 0, 0, 0, 0, 0, 0, 0,                                                            // vf 3 + padding
-        0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0x00,                                    // guid, host order
+        60,
+        0,
+        0,
+        0,
+        RTM_SETLINK,
+        0,
+        NLM_F_REQUEST | NLM_F_ACK,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,  // nlmsghdr
+        0,
+        0,
+        0,
+        0,
+        5,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,  // ifinfomsg, index 5
+        28,
+        0,
+        IFLA_VFINFO_LIST,
+        0,  //
+        24,
+        0,
+        IFLA_VF_INFO,
+        0,  //
+        20,
+        0,
+        IFLA_VF_IB_NODE_GUID,
+        0,  //
+        3,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,  // vf 3 + padding
+        0x77,
+        0x66,
+        0x55,
+        0x44,
+        0x33,
+        0x22,
+        0x11,
+        0x00,  // guid, host order
     };
     CHECK(bytes == expected);
 }

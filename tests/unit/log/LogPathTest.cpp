@@ -92,7 +92,7 @@ TEST_CASE("setup: a symlink anywhere on the way is not followed; the default fil
     fs::create_directories(etc);
     fs::create_directories(logDir);
     std::ofstream(etc / "passwd") << "root:x:0:0\n";
-    fs::create_directory_symlink(etc, logDir / "d");         // a directory symlink on the way
+    fs::create_directory_symlink(etc, logDir / "d");        // a directory symlink on the way
     fs::create_symlink(etc / "passwd", logDir / "pw.log");  // the file itself a symlink
     fs::create_symlink(etc / "newfile", logDir / "dangling.log");
     const LogDirEnv env(logDir);

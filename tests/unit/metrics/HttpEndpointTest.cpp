@@ -26,9 +26,8 @@ TEST_CASE("a request head is complete at the empty line; its path drops the quer
 }
 
 TEST_CASE("malformed heads are Bad, oversized ones TooLarge") {
-    for (const char* bad : {"GET\r\n\r\n", "GET /x\r\n\r\n", "GET x HTTP/1.1\r\n\r\n", "GET /x HTTP/2\r\n\r\n",
-                            "G(T /x HTTP/1.1\r\n\r\n", "GET /x HTTP/1.1\r\nno colon\r\n\r\n", "GET  /x HTTP/1.1\r\n\r\n",
-                            "GET /x HTTP/1.1\r\n: v\r\n\r\n"}) {
+    for (const char* bad : {"GET\r\n\r\n", "GET /x\r\n\r\n", "GET x HTTP/1.1\r\n\r\n", "GET /x HTTP/2\r\n\r\n", "G(T /x HTTP/1.1\r\n\r\n",
+                            "GET /x HTTP/1.1\r\nno colon\r\n\r\n", "GET  /x HTTP/1.1\r\n\r\n", "GET /x HTTP/1.1\r\n: v\r\n\r\n"}) {
         CAPTURE(bad);
         CHECK(parseRequestHead(bad, 8192).status == HeadStatus::Bad);
     }
@@ -50,8 +49,8 @@ TEST_CASE("listen addresses: IP literals with a port, IPv6 in brackets, :port fo
     CHECK(parseListenAddress("127.0.0.1:9101").toString() == "127.0.0.1:9101");
     CHECK(parseListenAddress("[::1]:0").toString() == "[::1]:0");
     CHECK(parseListenAddress(":9101").toString() == "[::]:9101");
-    for (const char* bad : {"9101", "127.0.0.1", "127.0.0.1:", "127.0.0.1:70000", "::1:9101", "[127.0.0.1]:1",
-                            "localhost:9101", "1.2.3.4:9x"}) {
+    for (const char* bad :
+         {"9101", "127.0.0.1", "127.0.0.1:", "127.0.0.1:70000", "::1:9101", "[127.0.0.1]:1", "localhost:9101", "1.2.3.4:9x"}) {
         CAPTURE(bad);
         CHECK_THROWS_AS(parseListenAddress(bad), std::invalid_argument);
     }
@@ -79,8 +78,14 @@ HttpEndpoint makeEndpoint(EndpointLimits limits = {}) {
 
 TEST_CASE("the endpoint serves its routes, 404 for others, 405 for other methods, 400/431 for bad heads") {
     HttpEndpoint ep(parseListenAddress("127.0.0.1:0"),
-                    {{"/healthz", [] { return HttpResponse{200, "text/plain", "ok\n", {}}; }},
-                     {"/metrics", [] { return HttpResponse{200, "text/plain", std::string(300000, 'm'), {}}; }},
+                    {{"/healthz",
+                      [] {
+                          return HttpResponse{200, "text/plain", "ok\n", {}};
+                      }},
+                     {"/metrics",
+                      [] {
+                          return HttpResponse{200, "text/plain", std::string(300000, 'm'), {}};
+                      }},
                      {"/boom", []() -> HttpResponse { throw std::runtime_error("collector failed"); }}},
                     EndpointLimits{});
     REQUIRE(ep.port() != 0);

@@ -26,7 +26,8 @@ TEST_CASE("a family renders as HELP, TYPE and one line per sample") {
 }
 
 TEST_CASE("label values escape backslash, double quote and newline; HELP escapes backslash and newline") {
-    CHECK(escapeLabelValue(R"(a\b"c)" "\nd") == R"(a\\b\"c\nd)");
+    CHECK(escapeLabelValue(R"(a\b"c)"
+                           "\nd") == R"(a\\b\"c\nd)");
     CHECK(escapeLabelValue("plain/0000:3b:00.2") == "plain/0000:3b:00.2");
     CHECK(escapeHelp("a \"quoted\" \\ help\nline") == "a \"quoted\" \\\\ help\\nline");
     Family f("ibvf_e", "h", MetricType::Gauge);
@@ -74,7 +75,7 @@ TEST_CASE("naming rules: prefix, _total for counters only, _info gauges of 1, ba
     auto problems = [](const Family& f) { return namingProblems(f, "ibvf_"); };
     CHECK(problems(Family("ibvf_netdev_received_bytes_total", "h", MetricType::Counter)).empty());
     CHECK(problems(Family("ibvf_vf_info", "h", MetricType::Gauge)).empty());
-    CHECK(problems(Family("netdev_bytes_total", "h", MetricType::Counter)).size() == 1);       // prefix
+    CHECK(problems(Family("netdev_bytes_total", "h", MetricType::Counter)).size() == 1);      // prefix
     CHECK(problems(Family("ibvf_bytes", "h", MetricType::Counter)).size() == 1);              // no _total
     CHECK(problems(Family("ibvf_devices_total", "h", MetricType::Gauge)).size() == 1);        // _total on a gauge
     CHECK(problems(Family("ibvf_x", "", MetricType::Gauge)).size() == 1);                     // no HELP

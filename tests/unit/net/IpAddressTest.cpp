@@ -42,8 +42,8 @@ TEST_CASE("IPv4 parses dotted quads and formats them back") {
 }
 
 TEST_CASE("IPv4 rejects malformed text") {
-    for (const char* bad : {"", "10.1.2", "10.1.2.3.4", "256.1.1.1", "10.1.2.3 ", " 10.1.2.3", "10.1.2.x",
-                            "010.1.2.3", "10.1.2.3/24", "1.2.3.-1"}) {
+    for (const char* bad :
+         {"", "10.1.2", "10.1.2.3.4", "256.1.1.1", "10.1.2.3 ", " 10.1.2.3", "10.1.2.x", "010.1.2.3", "10.1.2.3/24", "1.2.3.-1"}) {
         CHECK_MESSAGE(!IpAddress::parse(bad).has_value(), bad);
     }
     // An embedded NUL must not let "1.2.3.4" with trailing junk through.
@@ -143,8 +143,8 @@ TEST_CASE("prefix parsing") {
     CHECK(prefix("2001:DB8::1/64").toString() == "2001:db8::1/64");
     CHECK(prefix("0.0.0.0/0").length == 0);
     CHECK(prefix("::/128").length == 128);
-    for (const char* bad : {"10.1.2.3", "10.1.2.3/", "10.1.2.3/33", "10.1.2.3/-1", "10.1.2.3/2a", "/24",
-                            "::/129", "10.1.2.3/24/1", "10.1.2.3/ 24", "10.1.2.3/+24", "10.1.2.3/0024"}) {
+    for (const char* bad : {"10.1.2.3", "10.1.2.3/", "10.1.2.3/33", "10.1.2.3/-1", "10.1.2.3/2a", "/24", "::/129", "10.1.2.3/24/1",
+                            "10.1.2.3/ 24", "10.1.2.3/+24", "10.1.2.3/0024"}) {
         CHECK_MESSAGE(!IpPrefix::parse(bad).has_value(), bad);
     }
 }

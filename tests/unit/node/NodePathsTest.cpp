@@ -62,7 +62,7 @@ TEST_CASE("each node path is its default, or the environment's value when that i
         {node::kEtcdTlsDir, "/etc/ibvf/etcd-tls", [] { return node::etcdTlsDir(); }},
         {node::kEtcdEndpointsFile, "/etc/ibvf/etcd-endpoints", [] { return node::etcdEndpointsFile(); }},
     };
-    const std::vector<std::string> names = {"IBVF_STATE_DIR",   "IBVF_RUN_DIR", "IBVF_KUBELET_DIR",
+    const std::vector<std::string> names = {"IBVF_STATE_DIR",   "IBVF_RUN_DIR",         "IBVF_KUBELET_DIR",
                                             "IBVF_DEVINFO_DIR", "IBVF_CNI_DEVINFO_DIR", "IBVF_CDI_DIR",
                                             "IBVF_LOG_DIR",     "IBVF_ETCD_TLS_DIR",    "IBVF_ETCD_ENDPOINTS_FILE"};
     REQUIRE(paths.size() == names.size());

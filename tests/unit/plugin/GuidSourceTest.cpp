@@ -20,7 +20,8 @@ using ibvf::plugin::PluginConfig;
 
 namespace {
 
-constexpr const char* kEtcdIpam = R"("ipam":{"type":"ibvf-ipam","subnet":"10.1.0.0/24","backend":{"type":"etcd","endpoints":["http://127.0.0.1:1"]}})";
+constexpr const char* kEtcdIpam =
+    R"("ipam":{"type":"ibvf-ipam","subnet":"10.1.0.0/24","backend":{"type":"etcd","endpoints":["http://127.0.0.1:1"]}})";
 constexpr const char* kRange = R"("guidRange":"02:00:00:00:00:01:00:00-02:00:00:00:00:01:ff:ff")";
 
 PluginConfig parse(const std::string& fields) {
@@ -113,7 +114,8 @@ TEST_CASE("guidSource file: the node's file decides, matched by PCI address or b
     ibvf::test::ScratchDir dir;
     const auto path = dir / "guids";
     ::setenv("IBVF_GUID_FILE", path.c_str(), 1);
-    std::ofstream(path) << R"([{"pf_guid": "0x98039b0300123456", "rangeStart": "02:00:00:00:00:00:10:00", "rangeEnd": "02:00:00:00:00:00:10:ff"},
+    std::ofstream(path)
+        << R"([{"pf_guid": "0x98039b0300123456", "rangeStart": "02:00:00:00:00:00:10:00", "rangeEnd": "02:00:00:00:00:00:10:ff"},
                                {"pci_address": "0000:3b:00.0", "guids": ["02:00:00:00:00:00:20:00", "02:00:00:00:00:00:20:01"]}])";
     const FakeNode byGuid("9803:9b03:0012:3456");
     CHECK(byGuid.guidOf(GuidSource::File, 3).str() == "02:00:00:00:00:00:10:03");

@@ -103,7 +103,7 @@ TEST_CASE("CNIDeviceInfoFile is confined to the devinfo directory") {
     CHECK(plugin::confineDeviceInfoPath((dir / "net-cid-net1-device.json").string(), dir) == dir / "net-cid-net1-device.json");
     CHECK(plugin::confineDeviceInfoPath(dir.string() + "/./a.json", dir) == dir / "a.json");
     for (const std::string& bad : {std::string("/etc/passwd"), dir.string() + "/../dp/x.json", dir.string() + "/sub/x.json",
-                                  std::string("x.json"), dir.string() + "/", dir.string() + "/.."}) {
+                                   std::string("x.json"), dir.string() + "/", dir.string() + "/.."}) {
         CHECK_MESSAGE(codeOf([&] { plugin::confineDeviceInfoPath(bad, dir); }) == ErrorCode::InvalidNetworkConfig, bad);
     }
 }

@@ -85,8 +85,8 @@ TEST_CASE("ib-sriov-cni fields: rdmaIsolation, pkey, vfioPciMode, CNIDeviceInfoF
 }
 
 TEST_CASE("bad pkeys and a pkey with vfioPciMode are invalid configs") {
-    for (const char* bad : {R"(,"pkey":"0x10000")", R"(,"pkey":"0x8000")", R"(,"pkey":"0x0")", R"(,"pkey":"partition")",
-                            R"(,"pkey":70000)", R"(,"pkey":-1)", R"(,"pkey":true)"}) {
+    for (const char* bad : {R"(,"pkey":"0x10000")", R"(,"pkey":"0x8000")", R"(,"pkey":"0x0")", R"(,"pkey":"partition")", R"(,"pkey":70000)",
+                            R"(,"pkey":-1)", R"(,"pkey":true)"}) {
         CHECK_MESSAGE(codeOf(bad) == ErrorCode::InvalidNetworkConfig, bad);
     }
     // ib-sriov-cni's pkey is a partition at the subnet manager, which a VM's VF has too.
@@ -150,8 +150,7 @@ TEST_CASE("ibKubernetesEnabled: try again until ib-kubernetes has configured the
     // parse() alone accepts it: DEL and CHECK must not depend on ib-kubernetes.
     CHECK(parse(R"(,"ibKubernetesEnabled":true)").ibKubernetesEnabled);
     CHECK(handoverCode(R"(,"ibKubernetesEnabled":true)") == ErrorCode::TryAgainLater);
-    CHECK(handoverCode(R"(,"ibKubernetesEnabled":true,"args":{"cni":{"mellanox.infiniband.app":"pending"}})") ==
-          ErrorCode::TryAgainLater);
+    CHECK(handoverCode(R"(,"ibKubernetesEnabled":true,"args":{"cni":{"mellanox.infiniband.app":"pending"}})") == ErrorCode::TryAgainLater);
     CHECK(handoverCode(R"(,"ibKubernetesEnabled":true,"args":{"cni":{"mellanox.infiniband.app":"configured"}})") ==
           ErrorCode::InvalidNetworkConfig);
     const std::string ready = R"(,"ibKubernetesEnabled":true,"args":{"cni":{"mellanox.infiniband.app":"configured",)"

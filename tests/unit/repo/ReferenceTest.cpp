@@ -19,7 +19,8 @@ namespace {
 const fs::path kRoot = IBVF_SOURCE_DIR;
 
 // Top-level directories a path-like reference starts with.
-const char* const kTopDirs = R"((?:\.ci|\.hardening|bench|deviceplugin|diag|docs|fuzz|install|ipam|lib|netconf-examples|plugin|scripts|tests)/)";
+const char* const kTopDirs =
+    R"((?:\.ci|\.hardening|bench|deviceplugin|diag|docs|fuzz|install|ipam|lib|netconf-examples|plugin|scripts|tests)/)";
 
 bool skippedDir(const fs::path& rel) {
     const std::string first = rel.begin()->string();
@@ -30,11 +31,10 @@ bool skippedDir(const fs::path& rel) {
 }
 
 bool scannedFile(const fs::path& p) {
-    static const std::set<std::string> exts = {".cpp", ".hpp", ".h",    ".in",  ".sh",   ".md",
+    static const std::set<std::string> exts = {".cpp", ".hpp",   ".h",    ".in",  ".sh",   ".md",
                                                ".txt", ".cmake", ".yaml", ".yml", ".json", ".proto"};
     const std::string name = p.filename().string();
-    return exts.count(p.extension().string()) != 0 || name == "Containerfile" || name == "run" ||
-           name == ".clang-tidy";
+    return exts.count(p.extension().string()) != 0 || name == "Containerfile" || name == "run" || name == ".clang-tidy";
 }
 
 std::string readAll(const fs::path& p) {
@@ -115,7 +115,10 @@ TEST_CASE("the scan sees the repository") {
     REQUIRE(files.size() > 100);
     // A reference the scanner must recognise, and one it must flag.
     CHECK(danglingPathReferences("x.md", "see lib/cni/Dispatch.hpp.").empty());
-    CHECK(danglingPathReferences("x.md", "see `lib/cni/" "NoSuchFile.hpp`").size() == 1);
+    CHECK(danglingPathReferences("x.md",
+                                 "see `lib/cni/"
+                                 "NoSuchFile.hpp`")
+              .size() == 1);
     CHECK(danglingPathReferences("x.md", "/var/lib/cni/ibvf and ibvf-ipam/<network>").empty());
     CHECK(danglingMarkdownLinks(fs::path("docs") / "x.md", "[a](../README.md) [b](nothere.md) [c](https://x/y)").size() == 1);
 }
