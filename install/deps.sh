@@ -31,7 +31,7 @@ fi
 # scripts/hardening.sh: clang with libFuzzer and the sanitizer runtimes, the static checkers, and
 # PyYAML for seeding the fuzz corpus from netconf-examples/.
 if [ "${1:-}" = --hardening ]; then
-  packages+=(clang libclang-rt-14-dev clang-tidy cppcheck python3 python3-yaml)
+  packages+=(clang libclang-rt-14-dev clang-tidy clang-format cppcheck python3 python3-yaml)
 fi
 # tests/kernel-lab: qemu boots Debian's kernel (fetched by tests/kernel-lab/setup.sh with
 # apt-get download, never installed); static busybox is the initramfs; gcc and make (above),

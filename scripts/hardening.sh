@@ -7,7 +7,8 @@
 #          IBVF_FUZZ_SECONDS (default 30), two at a time, on a corpus seeded from
 #          fuzz/corpus/<target>/ and netconf-examples/; its compile database also drives
 #          clang-tidy (.clang-tidy) and cppcheck (.hardening/cppcheck-suppressions.txt).
-# Any sanitizer report, tidy or cppcheck diagnostic, fuzz crash, leak or timeout fails the stage.
+# Before the builds, every C++ file is checked against .clang-format.
+# Any format difference, sanitizer report, tidy or cppcheck diagnostic, fuzz crash, leak or timeout fails the stage.
 # All stages run even when one fails; the closing line counts them. Findings (crashing inputs) are
 # left in build-hardening/fuzz/fuzz-findings/.
 set -euo pipefail
@@ -41,6 +42,16 @@ end() {
     echo "=== hardening: $1 FAILED"
   fi
 }
+
+begin clang-format
+status=0
+# The tree as .clang-format (clang-format 14, Debian 12's) writes it; `clang-format -i <file>` mends.
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  git ls-files -z '*.cpp' '*.hpp' '*.h'
+else
+  find . -path './build*' -prune -o -type f \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' \) -print0
+fi | xargs -0 clang-format --dry-run --Werror || status=1
+end clang-format "$status"
 
 begin "build (gcc, sanitizers)"
 cmake --preset sanitizers -B "$asan" >/dev/null
