@@ -17,7 +17,7 @@ std::filesystem::path defaultIp() {
 
 const char* usage() {
     return "usage: ibvf-bench-plugin [--iterations N] [--version-runs N] [--settle-ms N] [--json FILE]\n"
-           "                         [--plot-data FILE]\n"
+           "                         [--plot-data FILE] [--pod-life-ms N] [--burst N] [--burst-rounds N]\n"
            "                         [--build-dir DIR] [--cni-dir DIR] [--ip PATH] [--true PATH]\n"
            "                         [--ablate-state-dir DIR]\n"
            "Runs ibvf (host-local and ibvf-ipam), Go host-device + host-local and the bare netns move\n"
@@ -26,7 +26,12 @@ const char* usage() {
            " and /usr/lib/cni.\n"
            "State (ibvf's, the IPAM stores, the fake sysfs) goes to a fresh directory under $TMPDIR\n"
            "(default /tmp). --ablate-state-dir /dev/shm adds both ibvf contenders a second time with\n"
-           "their state there, interleaved with the rest: what the state directory's fsyncs cost.\n";
+           "their state there, interleaved with the rest: what the state directory's fsyncs cost.\n"
+           "--pod-life-ms N pauses N ms (untimed) between each CHECK and its DEL, as a pod lives before\n"
+           "its DEL (default 0). Then the node-full case: --burst N (default 32, 0: none) concurrent\n"
+           "ADDs on N stand-in VFs and namespaces, then N concurrent DELs, --burst-rounds times (default\n"
+           "5) for each of ibvf (ibvf-ipam), ibvf (host-local), host-device + host-local and N bare netns\n"
+           "moves, interleaved.\n";
 }
 
 BenchOptions parseOptions(int argc, char** argv) {
@@ -34,6 +39,7 @@ BenchOptions parseOptions(int argc, char** argv) {
     o.help = !parseCommandLine(
         argc, argv,
         {intOption("--iterations", o.iterations, 1), intOption("--version-runs", o.versionRuns, 1), intOption("--settle-ms", o.settleMs, 0),
+         intOption("--pod-life-ms", o.podLifeMs, 0), intOption("--burst", o.burstSize, 0), intOption("--burst-rounds", o.burstRounds, 1),
          pathOption("--json", o.jsonPath), pathOption("--plot-data", o.plotDataPath), pathOption("--build-dir", o.buildDir),
          pathOption("--cni-dir", o.cniDir), pathOption("--ip", o.ip), pathOption("--true", o.trueBinary),
          pathOption("--ablate-state-dir", o.ablateStateDir)});

@@ -3,8 +3,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <stdexcept>
 #include <system_error>
 
@@ -30,51 +32,57 @@ std::string ipamConfig(const std::string& type, const std::optional<fs::path>& d
                R"("routes":[{"dst":"10.200.0.0/16","gw":"10.77.0.1"}]})";
 }
 
-OpResult fromRun(const TimedRun& r) { return {r.wallMs, static_cast<double>(r.maxRssKb), r.cpuMs}; }
+OpResult fromRun(const TimedRun& r, const std::string& who, const char* op) {
+    OpResult result{r.wallMs, static_cast<double>(r.maxRssKb), r.cpuMs, r.out, {}};
+    if (!r.ok()) result.failure = who + " " + op + " failed: " + r.summary();
+    return result;
+}
 
-void requireOk(const TimedRun& r, const std::string& who, const char* op) {
-    if (!r.ok()) throw std::runtime_error(who + " " + op + " failed: " + r.summary());
+void requireOk(const OpResult& r) {
+    if (!r.failure.empty()) throw std::runtime_error(r.failure);
 }
 
 // A CNI ADD result must name the interface and carry the address IPAM handed out.
-void requireAddResult(const TimedRun& r, const std::string& who) {
+void requireAddResult(const OpResult& r, const std::string& who) {
     rapidjson::Document doc;
-    doc.Parse(r.out.c_str());
+    doc.Parse(r.output.c_str());
     const auto nonEmptyArray = [&](const char* key) {
         const auto it = doc.FindMember(key);
         return it != doc.MemberEnd() && it->value.IsArray() && !it->value.Empty();
     };
     if (doc.HasParseError() || !doc.IsObject() || !nonEmptyArray("interfaces") || !nonEmptyArray("ips"))
-        throw std::runtime_error(who + " ADD returned no usable result: " + r.summary());
+        throw std::runtime_error(who + " ADD returned no usable result: " + r.output);
 }
 
 // A CNI plugin exec'd as a runtime execs it: environment, netconf on stdin, nothing inherited.
 class CniContender : public Contender {
 public:
     OpResult add(const Stage& stage, const std::string& containerId) override {
-        beforeAdd(stage);
-        const auto r = runTimed(binary_.string(), {}, env("ADD", stage, containerId), netconf(stage));
-        requireOk(r, label(), "ADD");
-        requireAddResult(r, label());
-        expectInPod(stage, kPodIfname, label());
-        lastResult_ = r.out;
-        return fromRun(r);
+        return fromRun(runTimed(binary_.string(), {}, env("ADD", stage, containerId), netconf(stage)), label(), "ADD");
     }
 
-    std::optional<OpResult> check(const Stage& stage, const std::string& containerId) override {
+    void verifyAdd(const Stage& stage, const OpResult& add) const override {
+        requireOk(add);
+        requireAddResult(add, label());
+        expectInPod(stage, kPodIfname, label());
+    }
+
+    std::optional<OpResult> check(const Stage& stage, const std::string& containerId, const OpResult& add) override {
         std::string conf = netconf(stage);
         conf.pop_back();  // the closing brace: prevResult goes inside
-        conf += R"(,"prevResult":)" + lastResult_ + "}";
-        const auto r = runTimed(binary_.string(), {}, env("CHECK", stage, containerId), conf);
-        requireOk(r, label(), "CHECK");
-        return fromRun(r);
+        conf += R"(,"prevResult":)" + add.output + "}";
+        auto r = fromRun(runTimed(binary_.string(), {}, env("CHECK", stage, containerId), conf), label(), "CHECK");
+        requireOk(r);
+        return r;
     }
 
     OpResult del(const Stage& stage, const std::string& containerId) override {
-        const auto r = runTimed(binary_.string(), {}, env("DEL", stage, containerId), netconf(stage));
-        requireOk(r, label(), "DEL");
+        return fromRun(runTimed(binary_.string(), {}, env("DEL", stage, containerId), netconf(stage)), label(), "DEL");
+    }
+
+    void verifyDel(const Stage& stage, const OpResult& del) const override {
+        requireOk(del);
         expectBackOnHost(stage, kPodIfname, label());
-        return fromRun(r);
     }
 
 protected:
@@ -84,7 +92,6 @@ protected:
             throw std::runtime_error(this->label() + ": " + binary_.string() + " is not an executable file");
     }
     virtual std::string netconf(const Stage& stage) const = 0;
-    virtual void beforeAdd(const Stage&) {}
     // For variables that come from members of the derived class, built after this base.
     void addFixedEnv(std::string entry) { fixedEnv_.push_back(std::move(entry)); }
 
@@ -100,7 +107,6 @@ private:
 
     fs::path binary_;
     std::vector<std::string> fixedEnv_;
-    std::string lastResult_;
 };
 
 class IbvfContender : public CniContender {
@@ -111,18 +117,19 @@ public:
                         "IBVF_RUN_DIR=" + (home / "run").string()}),
           ipam_(ipam == IbvfIpam::HostLocal ? ipamConfig("host-local", home / "host-local") : ipamConfig("ibvf-ipam", std::nullopt)) {
         addFixedEnv(sysfs_.envEntry());
-        sysfs_.addPf(kPfPci, "ibbenchpf", 8);
-        sysfs_.addVf(kPfPci, 0, kVfPci);
+        const auto vfs = static_cast<unsigned>(std::max(1, o.burstSize));
+        sysfs_.addPf(kPfPci, "ibbenchpf", std::max(8U, vfs));
+        for (unsigned i = 0; i < vfs; ++i) sysfs_.addVf(kPfPci, i, vfPci(i));
     }
 
-protected:
-    // Each round's VF is a fresh veth: the fake tree points VF 0000:3b:00.2 at it, as the
-    // kernel's sysfs points a VF at its netdev.
-    void beforeAdd(const Stage& stage) override { sysfs_.setVfNetdev(kVfPci, stage.vfName()); }
+    // Each round's VF is a fresh veth: the fake tree points the VF of the stage's slot at it, as
+    // the kernel's sysfs points a VF at its netdev.
+    void prepare(const Stage& stage) override { sysfs_.setVfNetdev(vfPci(stage.slot()), stage.vfName()); }
 
-    std::string netconf(const Stage&) const override {
-        return std::string(R"({"cniVersion":"1.0.0","name":")") + kNetwork + R"(","type":"ibvf","deviceID":")" + kVfPci + R"(","ipam":)" +
-               ipam_ + "}";
+protected:
+    std::string netconf(const Stage& stage) const override {
+        return std::string(R"({"cniVersion":"1.0.0","name":")") + kNetwork + R"(","type":"ibvf","deviceID":")" + vfPci(stage.slot()) +
+               R"(","ipam":)" + ipam_ + "}";
     }
 
 private:
@@ -156,17 +163,22 @@ public:
     }
 
     OpResult add(const Stage& stage, const std::string&) override {
-        const auto r = runTimed(ip_, {"link", "set", stage.vfName(), "netns", stage.podName()}, {kHostPath}, "");
-        requireOk(r, label(), "ADD");
-        expectInPod(stage, stage.vfName(), label());
-        return fromRun(r);
+        return fromRun(runTimed(ip_, {"link", "set", stage.vfName(), "netns", stage.podName()}, {kHostPath}, ""), label(), "ADD");
     }
 
     OpResult del(const Stage& stage, const std::string&) override {
-        const auto r = runTimed(ip_, {"-n", stage.podName(), "link", "set", stage.vfName(), "netns", self_}, {kHostPath}, "");
-        requireOk(r, label(), "DEL");
+        return fromRun(runTimed(ip_, {"-n", stage.podName(), "link", "set", stage.vfName(), "netns", self_}, {kHostPath}, ""), label(),
+                       "DEL");
+    }
+
+    void verifyAdd(const Stage& stage, const OpResult& add) const override {
+        requireOk(add);
+        expectInPod(stage, stage.vfName(), label());
+    }
+
+    void verifyDel(const Stage& stage, const OpResult& del) const override {
+        requireOk(del);
         expectBackOnHost(stage, stage.vfName(), label());
-        return fromRun(r);
     }
 
 private:
@@ -176,32 +188,50 @@ private:
 
 class NetlinkFloor : public Contender {
 public:
-    explicit NetlinkFloor(linux::RouteSocket& host)
-        : Contender("floor-netlink", "netns move, one netlink call in-process"), host_(host), hostNs_(linux::NetNs::current()) {}
+    NetlinkFloor() : Contender("floor-netlink", "netns move, one netlink call in-process"), hostNs_(linux::NetNs::current()) {}
 
+    // Each call opens its own socket before the clock starts: calls may run concurrently.
     OpResult add(const Stage& stage, const std::string&) override {
-        const auto start = Clock::now();
-        host_.moveToNetNs(stage.vfHostIndex(), stage.podNs().fd());
-        const OpResult r{elapsedMs(start), std::nullopt, std::nullopt};
-        expectInPod(stage, stage.vfName(), label());
-        return r;
+        linux::RouteSocket host;
+        return timed([&] { host.moveToNetNs(stage.vfHostIndex(), stage.podNs().fd()); });
     }
 
     OpResult del(const Stage& stage, const std::string&) override {
-        auto pod = linux::runInNetNs(stage.podNs(), [] { return linux::RouteSocket(); });
-        const auto link = pod.linkByName(stage.vfName());
-        if (!link) throw std::runtime_error(label() + ": " + stage.vfName() + " is not in " + stage.podPath());
-        const auto start = Clock::now();
-        pod.moveToNetNs(link->ifindex, hostNs_.fd());
-        const OpResult r{elapsedMs(start), std::nullopt, std::nullopt};
+        try {
+            auto pod = linux::runInNetNs(stage.podNs(), [] { return linux::RouteSocket(); });
+            const auto link = pod.linkByName(stage.vfName());
+            if (!link) return failed(stage.vfName() + " is not in " + stage.podPath());
+            return timed([&] { pod.moveToNetNs(link->ifindex, hostNs_.fd()); });
+        } catch (const std::exception& e) {
+            return failed(e.what());
+        }
+    }
+
+    void verifyAdd(const Stage& stage, const OpResult& add) const override {
+        requireOk(add);
+        expectInPod(stage, stage.vfName(), label());
+    }
+
+    void verifyDel(const Stage& stage, const OpResult& del) const override {
+        requireOk(del);
         expectBackOnHost(stage, stage.vfName(), label());
-        return r;
     }
 
 private:
     using Clock = std::chrono::steady_clock;
-    static double elapsedMs(Clock::time_point start) { return std::chrono::duration<double, std::milli>(Clock::now() - start).count(); }
-    linux::RouteSocket& host_;
+
+    template <typename Move>
+    OpResult timed(Move move) const {
+        const auto start = Clock::now();
+        try {
+            move();
+        } catch (const std::exception& e) {
+            return failed(e.what());
+        }
+        return {std::chrono::duration<double, std::milli>(Clock::now() - start).count(), std::nullopt, std::nullopt, {}, {}};
+    }
+    OpResult failed(const std::string& what) const { return {0, std::nullopt, std::nullopt, {}, label() + ": " + what}; }
+
     linux::NetNs hostNs_;
 };
 
@@ -236,6 +266,13 @@ std::unique_ptr<Contender> makeHostDevice(const BenchOptions& options, const Ben
 
 std::unique_ptr<Contender> makeIpFloor(const BenchOptions& options) { return std::make_unique<IpFloor>(options); }
 
-std::unique_ptr<Contender> makeNetlinkFloor(linux::RouteSocket& host) { return std::make_unique<NetlinkFloor>(host); }
+std::unique_ptr<Contender> makeNetlinkFloor() { return std::make_unique<NetlinkFloor>(); }
+
+std::string vfPci(std::size_t slot) {
+    // Functions 2..7 of device 00, then 8 per device: slot 0 is 0000:3b:00.2.
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "0000:3b:%02zx.%zx", (slot + 2) / 8, (slot + 2) % 8);
+    return buf;
+}
 
 }  // namespace ibvf::bench

@@ -1,5 +1,5 @@
 #pragma once
-// What a run measured, the targets of issues 2 and 3 judged against it, and the two outputs:
+// What a run measured, the targets of issues 2, 3 and 17 judged against it, and the two outputs:
 // a markdown table for people and a JSON file with every raw sample for tools.
 #include <cstdint>
 #include <filesystem>
@@ -29,6 +29,12 @@ struct BinarySize {
     std::uintmax_t bytes = 0;
 };
 
+// N operations started together (the node-full case, Burst.hpp).
+struct Burst {
+    std::vector<double> wallMs;  // per burst: from the start signal to the end of its last operation
+    Samples ops;                 // every operation's own time
+};
+
 struct Results {
     int iterations = 0;
     int warmupRounds = 0;
@@ -43,12 +49,19 @@ struct Results {
     std::map<std::string, Samples> check;    // CNI contenders only
     std::map<std::string, Samples> version;  // "ibvf", "host-device", "true"
     std::map<std::string, std::filesystem::path> versionBinaries;
-    std::map<std::string, BinarySize> sizes;
-    std::string ablateStateDir;  // empty: no ablation contenders    // "ibvf", "ibvf-ipam", "host-device", "host-local", "ip"
+    std::map<std::string, BinarySize> sizes;  // "ibvf", "ibvf-ipam", "host-device", "host-local", "ip"
+    std::string ablateStateDir;               // empty: no ablation contenders
+    int podLifeMs = 0;
+    int burstSize = 0;  // 0: no bursts
+    int burstRounds = 0;
+    std::string burstLoadBefore;
+    std::string burstLoadAfter;
+    std::map<std::string, Burst> burstAdd;  // contender key -> bursts
+    std::map<std::string, Burst> burstDel;
 };
 
 struct Target {
-    std::string source;  // "issue 2", "issue 3"
+    std::string source;  // "issue 2", "issue 3", "issue 17"
     std::string what;
     std::string measured;
     bool met = false;

@@ -16,7 +16,7 @@ void raisePeer(linux::RouteSocket& host, const std::string& peer) {
 
 }  // namespace
 
-Stage::Stage(linux::RouteSocket& host) : podNs_(openPod(pod_)) {
+Stage::Stage(linux::RouteSocket& host, std::size_t slot) : podNs_(openPod(pod_)), slot_(slot) {
     vf_.alsoSearch(pod_.path());
     raisePeer(host, vf_.b());
 }

@@ -7,6 +7,7 @@
 // workqueue, under locks an ADD also takes). So a round's stages are torn down together at the
 // end of the round, and the bench pauses (--settle-ms) before the next one; the rotating order
 // spreads whatever remains over every contender.
+#include <cstddef>
 #include <string>
 
 #include "linux/NetNs.hpp"
@@ -17,7 +18,8 @@ namespace ibvf::bench {
 
 class Stage {
 public:
-    explicit Stage(linux::RouteSocket& host);
+    // `slot` tells apart the stages of one burst of concurrent operations (each its own VF).
+    explicit Stage(linux::RouteSocket& host, std::size_t slot = 0);
     Stage(const Stage&) = delete;
     Stage& operator=(const Stage&) = delete;
 
@@ -26,6 +28,7 @@ public:
     const std::string& podPath() const { return pod_.path(); }
     const std::string& podName() const { return pod_.name(); }
     const linux::NetNs& podNs() const { return podNs_; }
+    std::size_t slot() const { return slot_; }
 
 private:
     // Destroyed in reverse: the handle first, then the pair (wherever its ends are), then the
@@ -33,6 +36,7 @@ private:
     test::ScopedNetns pod_;
     test::VethPair vf_;
     linux::NetNs podNs_;
+    std::size_t slot_;
 };
 
 // Each throws std::runtime_error saying what is where instead: a benchmark of an operation that

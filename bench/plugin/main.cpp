@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "BenchOptions.hpp"
+#include "Burst.hpp"
 #include "Contenders.hpp"
 #include "Report.hpp"
 #include "TimedProcess.hpp"
@@ -94,10 +95,14 @@ void addDelRounds(const BenchOptions& o, std::vector<std::unique_ptr<Contender>>
             auto& c = *contenders[i];
             const std::string cid = "ibvf-bench-" + pid + "-" + std::to_string(round) + "-" + std::to_string(i);
             stopIfAsked();
+            c.prepare(*stages[i]);
             const OpResult add = c.add(*stages[i], cid);
+            c.verifyAdd(*stages[i], add);
             stopIfAsked();
-            const auto check = c.check(*stages[i], cid);
+            const auto check = c.check(*stages[i], cid, add);
+            if (o.podLifeMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(o.podLifeMs));
             const OpResult del = c.del(*stages[i], cid);
+            c.verifyDel(*stages[i], del);
             if (!warmup) {
                 record(results.add[c.key()], add);
                 if (check) record(results.check[c.key()], *check);
@@ -123,7 +128,7 @@ void versionRounds(const BenchOptions& o, Results& results) {
             const auto r = runTimed(results.versionBinaries.at(key).string(), {}, env, input);
             if (!r.ok() || (key != keys::kTrue && r.out.find("supportedVersions") == std::string::npos))
                 throw std::runtime_error(key + " VERSION failed: " + r.summary());
-            if (round >= kWarmupRounds) record(results.version[key], {r.wallMs, static_cast<double>(r.maxRssKb), r.cpuMs});
+            if (round >= kWarmupRounds) record(results.version[key], {r.wallMs, static_cast<double>(r.maxRssKb), r.cpuMs, {}, {}});
         }
     }
 }
@@ -147,6 +152,7 @@ int run(const BenchOptions& o) {
     results.warmupRounds = kWarmupRounds;
     results.versionRuns = o.versionRuns;
     results.settleMs = o.settleMs;
+    results.podLifeMs = o.podLifeMs;
     results.kernel = kernelRelease();
     results.loadBefore = loadAverage();
     warnIfBusy(results.loadBefore);
@@ -158,7 +164,7 @@ int run(const BenchOptions& o) {
     contenders.push_back(makeIbvf(o, dir, IbvfIpam::InProcess));
     contenders.push_back(makeHostDevice(o, dir));
     contenders.push_back(makeIpFloor(o));
-    contenders.push_back(makeNetlinkFloor(host));
+    contenders.push_back(makeNetlinkFloor());
     std::optional<BenchDir> ablationDir;
     if (!o.ablateStateDir.empty()) {
         ablationDir.emplace(o.ablateStateDir);
@@ -170,6 +176,16 @@ int run(const BenchOptions& o) {
     for (const auto& c : contenders) results.labels[c->key()] = c->label();
 
     addDelRounds(o, contenders, host, results);
+    if (o.burstSize > 0) {
+        std::vector<Contender*> bursting;
+        for (const auto& c : contenders) {
+            for (const char* key : {keys::kIbvfInProcess, keys::kIbvfHostLocal, keys::kHostDevice, keys::kFloorNetlink})
+                if (c->key() == key) bursting.push_back(c.get());
+        }
+        results.burstLoadBefore = loadAverage();
+        burstRounds(o, bursting, host, results, stopIfAsked);
+        results.burstLoadAfter = loadAverage();
+    }
     std::cerr << "VERSION: " << o.versionRuns << " runs each\n";
     versionRounds(o, results);
     measureSizes(o, results);
