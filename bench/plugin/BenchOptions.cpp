@@ -19,7 +19,7 @@ const char* usage() {
     return "usage: ibvf-bench-plugin [--iterations N] [--version-runs N] [--settle-ms N] [--json FILE]\n"
            "                         [--plot-data FILE] [--pod-life-ms N] [--burst N] [--burst-rounds N]\n"
            "                         [--build-dir DIR] [--cni-dir DIR] [--ip PATH] [--true PATH]\n"
-           "                         [--ablate-state-dir DIR]\n"
+           "                         [--ablate-state-dir DIR] [--compare-ibvf BINARY]\n"
            "Runs ibvf (host-local and ibvf-ipam), Go host-device + host-local and the bare netns move\n"
            "side by side on fresh veth stand-ins and namespaces, interleaved; prints a markdown table.\n"
            "Needs root. Defaults: 40 iterations, 300 VERSION runs, 100 ms settle, binaries from\n" IBVF_BUILD_DIR
@@ -27,6 +27,7 @@ const char* usage() {
            "State (ibvf's, the IPAM stores, the fake sysfs) goes to a fresh directory under $TMPDIR\n"
            "(default /tmp). --ablate-state-dir /dev/shm adds both ibvf contenders a second time with\n"
            "their state there, interleaved with the rest: what the state directory's fsyncs cost.\n"
+           "--compare-ibvf BINARY adds ibvf (ibvf-ipam) run from another build, interleaved: A/B of a change.\n"
            "--pod-life-ms N pauses N ms (untimed) between each CHECK and its DEL, as a pod lives before\n"
            "its DEL (default 0). Then the node-full case: --burst N (default 32, 0: none) concurrent\n"
            "ADDs on N stand-in VFs and namespaces, then N concurrent DELs, --burst-rounds times (default\n"
@@ -42,7 +43,7 @@ BenchOptions parseOptions(int argc, char** argv) {
          intOption("--pod-life-ms", o.podLifeMs, 0), intOption("--burst", o.burstSize, 0), intOption("--burst-rounds", o.burstRounds, 1),
          pathOption("--json", o.jsonPath), pathOption("--plot-data", o.plotDataPath), pathOption("--build-dir", o.buildDir),
          pathOption("--cni-dir", o.cniDir), pathOption("--ip", o.ip), pathOption("--true", o.trueBinary),
-         pathOption("--ablate-state-dir", o.ablateStateDir)});
+         pathOption("--ablate-state-dir", o.ablateStateDir), pathOption("--compare-ibvf", o.compareIbvf)});
     if (o.ip.empty()) o.ip = defaultIp();
     return o;
 }

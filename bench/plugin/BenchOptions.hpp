@@ -21,6 +21,8 @@ struct BenchOptions {
     // Non-empty: two more ibvf contenders keep their state here (e.g. /dev/shm), interleaved with
     // the rest, to show what the state directory's filesystem (fsync) costs.
     std::filesystem::path ablateStateDir;
+    // Non-empty: one more contender, ibvf (ibvf-ipam) run from this binary (another build).
+    std::filesystem::path compareIbvf;
     bool help = false;
 };
 

@@ -111,8 +111,9 @@ private:
 
 class IbvfContender : public CniContender {
 public:
-    IbvfContender(const BenchOptions& o, IbvfIpam ipam, const std::string& key, const std::string& label, const fs::path& home)
-        : CniContender(key, label, o.buildDir / "ibvf",
+    IbvfContender(const BenchOptions& o, IbvfIpam ipam, const std::string& key, const std::string& label, const fs::path& home,
+                  const fs::path& binary)
+        : CniContender(key, label, binary,
                        {kHostPath, "CNI_PATH=" + o.cniDir.string(), "IBVF_STATE_DIR=" + (home / "state").string(),
                         "IBVF_RUN_DIR=" + (home / "run").string()}),
           ipam_(ipam == IbvfIpam::HostLocal ? ipamConfig("host-local", home / "host-local") : ipamConfig("ibvf-ipam", std::nullopt)) {
@@ -257,7 +258,13 @@ std::unique_ptr<Contender> makeIbvf(const BenchOptions& options, const BenchDir&
         key += "-alt";
         label.insert(label.size() - 1, ", " + variant);
     }
-    return std::make_unique<IbvfContender>(options, ipam, key, label, dir.path() / key);
+    return std::make_unique<IbvfContender>(options, ipam, key, label, dir.path() / key, options.buildDir / "ibvf");
+}
+
+std::unique_ptr<Contender> makeIbvfBinary(const BenchOptions& options, const BenchDir& dir, const fs::path& binary) {
+    const std::string key = "ibvf-ibvf-ipam-cmp";
+    return std::make_unique<IbvfContender>(options, IbvfIpam::InProcess, key, "ibvf (ibvf-ipam), " + binary.string(), dir.path() / key,
+                                           binary);
 }
 
 std::unique_ptr<Contender> makeHostDevice(const BenchOptions& options, const BenchDir& dir) {

@@ -75,6 +75,8 @@ enum class IbvfIpam { HostLocal, InProcess };
 
 // `variant` (e.g. "state in /dev/shm") makes a second ibvf contender with its own key and label.
 std::unique_ptr<Contender> makeIbvf(const BenchOptions& options, const BenchDir& dir, IbvfIpam ipam, const std::string& variant = {});
+// ibvf (ibvf-ipam) from another build (--compare-ibvf): two versions of the plugin, same run.
+std::unique_ptr<Contender> makeIbvfBinary(const BenchOptions& options, const BenchDir& dir, const std::filesystem::path& binary);
 std::unique_ptr<Contender> makeHostDevice(const BenchOptions& options, const BenchDir& dir);
 // `ip link set <vf> netns <pod>` exec'd; DEL: `ip -n <pod> link set <vf> netns <bench pid>`.
 std::unique_ptr<Contender> makeIpFloor(const BenchOptions& options);

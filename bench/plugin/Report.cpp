@@ -250,6 +250,24 @@ std::string markdownReport(const Results& r, const std::vector<Target>& targets)
         s += row("ADD median - `ip` floor",
                  both([&](const std::string& k) { return signedMs(at(r.add, alt(k)).median() - ipAdd.median()); }));
     }
+    if (!r.compareKey.empty()) {
+        const std::vector<std::string> both = {kIbvfInProcess, r.compareKey};
+        const auto cells = [&](auto cell) {
+            std::vector<std::string> v;
+            for (const auto& k : both) v.push_back(cell(k));
+            return v;
+        };
+        s += "\nComparison, same run: ibvf (ibvf-ipam) of this build and of another.\n\n";
+        s += row("operation", cells([&](const std::string& k) { return r.labels.at(k); }));
+        s += "|---|---|---|\n";
+        s += row("ADD median / mean",
+                 cells([&](const std::string& k) { return fixed(at(r.add, k).median()) + " / " + fixed(at(r.add, k).mean()); }));
+        s += row("DEL median / mean",
+                 cells([&](const std::string& k) { return fixed(at(r.del, k).median()) + " / " + fixed(at(r.del, k).mean()); }));
+        s +=
+            row("ADD / DEL CPU, median",
+                cells([&](const std::string& k) { return fixed(at(r.add, k).medianCpuMs()) + " / " + fixed(at(r.del, k).medianCpuMs()); }));
+    }
     s += burstReport(r);
     s += "\nTargets:\n\n";
     for (const auto& t : targets)

@@ -51,6 +51,7 @@ struct Results {
     std::map<std::string, std::filesystem::path> versionBinaries;
     std::map<std::string, BinarySize> sizes;  // "ibvf", "ibvf-ipam", "host-device", "host-local", "ip"
     std::string ablateStateDir;               // empty: no ablation contenders
+    std::string compareKey;                   // empty: no --compare-ibvf contender
     int podLifeMs = 0;
     int burstSize = 0;  // 0: no bursts
     int burstRounds = 0;

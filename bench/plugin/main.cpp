@@ -173,6 +173,10 @@ int run(const BenchOptions& o) {
         contenders.push_back(makeIbvf(o, *ablationDir, IbvfIpam::InProcess, variant));
         results.ablateStateDir = o.ablateStateDir.string();
     }
+    if (!o.compareIbvf.empty()) {
+        contenders.push_back(makeIbvfBinary(o, dir, o.compareIbvf));
+        results.compareKey = contenders.back()->key();
+    }
     for (const auto& c : contenders) results.labels[c->key()] = c->label();
 
     addDelRounds(o, contenders, host, results);
