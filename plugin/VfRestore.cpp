@@ -46,7 +46,8 @@ bool moveBackFromPod(const node::AttachmentState& state, const linux::NetNs& pod
         }
     }
     if (!isOurs(link, state)) return false;
-    pod.setAdminUp(link->ifindex, false);
+    // No separate "down" first: the kernel closes a running netdev as part of the move, and every
+    // request that takes the RTNL lock waits behind the other pods' moves on a busy node.
     const bool nameFree = !host.linkByName(state.hostName);
     // With the original name taken on the host, move it unrenamed: the kernel refuses a clash, and
     // a VF back on the host under a pod name beats a VF stranded in a pod.

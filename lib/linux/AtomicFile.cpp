@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 
 #include "linux/Fd.hpp"
 #include "linux/KernelError.hpp"
@@ -76,6 +77,7 @@ bool publish(const fs::path& path, std::string_view content, unsigned mode, Dura
     if (durable && ::fsync(fd.get()) != 0) throw KernelError(errno, "fsync " + temp.string());
     // close() can report a deferred write error (NFS); do not rename a file that failed.
     if (::close(fd.release()) != 0) throw KernelError(errno, "close " + temp.string());
+    if (replace && !durable && exchangeFiles(temp, path)) return true;  // the guard removes the old content
     if (replace) {
         if (::rename(temp.c_str(), path.c_str()) != 0) throw KernelError(errno, "rename " + temp.string() + " to " + path.string());
         guard.disarm();
@@ -88,6 +90,12 @@ bool publish(const fs::path& path, std::string_view content, unsigned mode, Dura
 }
 
 }  // namespace
+
+bool exchangeFiles(const fs::path& a, const fs::path& b) {
+    if (::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0) return true;
+    if (errno == ENOENT || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) return false;
+    throw KernelError(errno, "exchange " + a.string() + " and " + b.string());
+}
 
 void writeFileAtomic(const fs::path& path, std::string_view content, unsigned mode, Durability durability) {
     publish(path, content, mode, durability, true);

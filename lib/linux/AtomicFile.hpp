@@ -15,6 +15,11 @@ namespace ibvf::linux {
 // Durable also survives power loss (fsync of the file and the directory, which costs
 // milliseconds on a busy disk). CrashSafe survives the writer being killed at any point, which is all that state
 // about namespaces and netdevs needs: a reboot takes those away anyway.
+//
+// A CrashSafe replace swaps the new file with the old one (renameat2 RENAME_EXCHANGE) and then
+// removes the old content, instead of renaming over it: ext4 starts writing out a file renamed over
+// another at once (its auto_da_alloc guard against unsynced replaces), and removing that file
+// later then waits for the disk (docs/performance.md). Readers still see either content, whole.
 enum class Durability { Durable, CrashSafe };
 void writeFileAtomic(const std::filesystem::path& path, std::string_view content, unsigned mode = 0600,
                      Durability durability = Durability::Durable);
@@ -22,6 +27,9 @@ void writeFileAtomic(const std::filesystem::path& path, std::string_view content
 // fails if the name is taken (returns false, nothing written). Two racing creators: one wins.
 bool createFileAtomic(const std::filesystem::path& path, std::string_view content, unsigned mode = 0600,
                       Durability durability = Durability::Durable);
+// Swaps the names `a` and `b` in one step. False, with nothing changed, when either does not exist
+// or the filesystem cannot swap; throws KernelError on other errors.
+bool exchangeFiles(const std::filesystem::path& a, const std::filesystem::path& b);
 // True for writeFileAtomic's temp names, so directory scans can skip them.
 bool isAtomicTempFileName(std::string_view filename);
 // Removes temp files in `dir` whose writer process no longer exists; returns how many.

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,6 +22,7 @@
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using ibvf::linux::createFileAtomic;
+using ibvf::linux::exchangeFiles;
 using ibvf::linux::isAtomicTempFileName;
 using ibvf::linux::KernelError;
 using ibvf::linux::makeDirectories;
@@ -88,6 +91,48 @@ TEST_CASE("writeFileAtomic without fsync still replaces whole files and leaves n
     // A failed write (no such directory) names the path and creates nothing.
     CHECK_THROWS_WITH_AS(writeFileAtomic(dir / "missing" / "x", "y", 0600, ibvf::linux::Durability::CrashSafe),
                          doctest::Contains("missing"), KernelError);
+}
+
+TEST_CASE("exchangeFiles swaps two names in one step, and changes nothing when one is missing") {
+    ScratchDir dir;
+    writeFileAtomic(dir / "a", "A");
+    writeFileAtomic(dir / "b", "B");
+    REQUIRE(exchangeFiles(dir / "a", dir / "b"));
+    CHECK(readFile(dir / "a") == "B");
+    CHECK(readFile(dir / "b") == "A");
+    CHECK_FALSE(exchangeFiles(dir / "a", dir / "missing"));
+    CHECK(readFile(dir / "a") == "B");
+    CHECK(entries(dir.path()) == std::vector<std::string>{"a", "b"});
+}
+
+// ext4 writes out at once a file renamed over another, and a later unlink of it waits for the
+// disk; so the old content must leave by an unlink of its own after a swap, never by a rename over it.
+TEST_CASE("a CrashSafe replace swaps the new content in and then removes the old, instead of renaming over it") {
+    ScratchDir dir;
+    const fs::path path = dir / "attachment.json";
+    writeFileAtomic(path, "old", 0600, ibvf::linux::Durability::CrashSafe);
+    const int watch = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    REQUIRE(watch >= 0);
+    REQUIRE(::inotify_add_watch(watch, dir.path().c_str(), IN_DELETE | IN_MOVED_TO) >= 0);
+    writeFileAtomic(path, "new", 0600, ibvf::linux::Durability::CrashSafe);
+    alignas(inotify_event) char buf[4096];
+    const ssize_t n = ::read(watch, buf, sizeof buf);
+    ::close(watch);
+    REQUIRE(n > 0);
+    std::vector<std::string> deleted;
+    int movedToTarget = 0;
+    for (ssize_t at = 0; at < n;) {
+        const auto* ev = reinterpret_cast<const inotify_event*>(buf + at);
+        const std::string name = ev->len ? ev->name : "";
+        if ((ev->mask & IN_DELETE) != 0U) deleted.push_back(name);
+        if ((ev->mask & IN_MOVED_TO) != 0U && name == "attachment.json") ++movedToTarget;
+        at += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+    }
+    CHECK(readFile(path) == "new");
+    CHECK(movedToTarget == 1);
+    REQUIRE(deleted.size() == 1);
+    CHECK(isAtomicTempFileName(deleted.front()));
+    CHECK(entries(dir.path()) == std::vector<std::string>{"attachment.json"});
 }
 
 TEST_CASE("createFileAtomic writes only a name that does not exist yet, and leaves no temp files") {
@@ -263,18 +308,20 @@ TEST_CASE("a writer killed mid-way leaves the old content or the new, never a mi
     MESSAGE("old " << sawOld << ", new " << sawNew);
 }
 
-TEST_CASE("concurrent writers and a reader: every read is one whole version") {
+namespace {
+
+void concurrentWritersAndReader(ibvf::linux::Durability durability) {
     ScratchDir dir;
     const fs::path path = dir / "state";
     const std::string a(256 * 1024, 'a');
     const std::string b(128 * 1024, 'b');
     writeFileAtomic(path, a);
     ForkedChild writerA([&] {
-        for (int i = 0; i < 40; ++i) writeFileAtomic(path, a);
+        for (int i = 0; i < 40; ++i) writeFileAtomic(path, a, 0600, durability);
         return 0;
     });
     ForkedChild writerB([&] {
-        for (int i = 0; i < 40; ++i) writeFileAtomic(path, b);
+        for (int i = 0; i < 40; ++i) writeFileAtomic(path, b, 0600, durability);
         return 0;
     });
     int reads = 0;
@@ -297,4 +344,12 @@ TEST_CASE("concurrent writers and a reader: every read is one whole version") {
     CHECK((WIFEXITED(*statusA) && WEXITSTATUS(*statusA) == 0));
     CHECK((WIFEXITED(*statusB) && WEXITSTATUS(*statusB) == 0));
     CHECK(tempFiles(dir.path()).empty());
+}
+
+}  // namespace
+
+TEST_CASE("concurrent writers and a reader: every read is one whole version") {
+    // Durable renames over the file; CrashSafe swaps it in (exchangeFiles) and removes the old one.
+    SUBCASE("durable") { concurrentWritersAndReader(ibvf::linux::Durability::Durable); }
+    SUBCASE("crash-safe") { concurrentWritersAndReader(ibvf::linux::Durability::CrashSafe); }
 }
