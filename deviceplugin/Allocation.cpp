@@ -84,12 +84,16 @@ ContainerAllocation allocateContainer(const Pool& pool, const std::vector<std::s
         linux::makeDirectories(paths.devinfoDir, 0755);
         linux::makeDirectories(paths.allocationsDir, 0755);
         std::lock_guard records(allocationRecordsMutex());
+        // Both files sit under /run and describe an allocation, which a reboot ends (kubelet
+        // allocates again): they must survive a killed daemon, not a power cut. The fsyncs of a
+        // Durable write cost an Allocate tens of ms on a busy disk (docs/performance.md).
         for (const DeviceRecord* d : chosen) {
-            linux::writeFileAtomic(paths.devinfoDir / devinfoFileName(pool.config, d->pciAddress), devinfoJson(*d), 0644);
+            linux::writeFileAtomic(paths.devinfoDir / devinfoFileName(pool.config, d->pciAddress), devinfoJson(*d), 0644,
+                                   linux::Durability::CrashSafe);
             linux::writeFileAtomic(node::allocationRecordIn(paths.allocationsDir, d->pciAddress),
                                    node::allocationRecordJson(
                                        {d->pciAddress, pool.config.resourceName(), node::recordTimeText(std::chrono::system_clock::now())}),
-                                   0644);
+                                   0644, linux::Durability::CrashSafe);
         }
     }
     // rdma_cm is node-wide and needed by every RDMA application that resolves addresses.

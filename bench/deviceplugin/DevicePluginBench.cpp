@@ -3,8 +3,10 @@
 // daemon on the same tree: spawn to the first complete ListAndWatch list, and its VmRSS/VmHWM;
 // then the daemon again with --metrics-address: `runs` scrapes of /metrics (every VF with RDMA
 // port counters, state and hw_counters files, and a netdev name), median and p90, and the RSS
-// the endpoint adds. Targets: discovery under 50 ms, plugin RSS under 15 MB (issue 5); a scrape
-// of 512 VFs under 50 ms, under 5 MB RSS added (issue 16).
+// the endpoint adds. Before that, kubelet's calls on the pod-start path against the first daemon:
+// Allocate p50/p99 and GetPreferredAllocation p50/p99 with every VF advertised (issue 17).
+// Targets: discovery under 50 ms, plugin RSS under 15 MB (issue 5); a scrape of 512 VFs under
+// 50 ms, under 5 MB RSS added (issue 16).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -59,6 +61,51 @@ void addPortFiles(test::FakeSysfs& sysfs, const std::string& rdma) {
          {"out_of_buffer", "out_of_sequence", "duplicate_request", "rnr_nak_retry_err", "packet_seq_err", "implied_nak_seq_err",
           "local_ack_timeout_err", "resp_local_length_error", "rx_write_requests", "rx_read_requests", "rx_atomic_requests", "lifespan"})
         sysfs.setRdmaPortFile(rdma, 1, std::string("hw_counters/") + c, "42");
+}
+
+// kubelet's calls on the pod-start path, against the daemon serving every VF: Allocate of one VF
+// (a different one each time) and GetPreferredAllocation of one out of all of them. Each reply is
+// checked, so a failing call cannot pass for a fast one.
+constexpr int kPodStartCalls = 200;
+
+bool podStartCalls(test::dp::PluginClient& client, const v1beta1::ListAndWatchResponse& list, int calls) {
+    std::vector<double> allocate;
+    std::vector<double> preferred;
+    for (int i = 0; i < calls; ++i) {
+        const std::string& id = list.devices(i % list.devices_size()).id();
+        grpc::ClientContext ctx;
+        v1beta1::AllocateRequest req;
+        req.add_container_requests()->add_devices_ids(id);
+        v1beta1::AllocateResponse resp;
+        const auto t0 = Clock::now();
+        const auto status = client.stub().Allocate(&ctx, req, &resp);
+        allocate.push_back(ms(Clock::now() - t0));
+        if (!status.ok() || resp.container_responses_size() != 1) {
+            std::fprintf(stderr, "Allocate of %s failed: %s\n", id.c_str(), status.error_message().c_str());
+            return false;
+        }
+    }
+    for (int i = 0; i < calls; ++i) {
+        grpc::ClientContext ctx;
+        v1beta1::PreferredAllocationRequest req;
+        auto* cr = req.add_container_requests();
+        for (const auto& d : list.devices()) cr->add_available_deviceids(d.id());
+        cr->set_allocation_size(1);
+        v1beta1::PreferredAllocationResponse resp;
+        const auto t0 = Clock::now();
+        const auto status = client.stub().GetPreferredAllocation(&ctx, req, &resp);
+        preferred.push_back(ms(Clock::now() - t0));
+        if (!status.ok() || resp.container_responses_size() != 1 || resp.container_responses(0).deviceids_size() != 1) {
+            std::fprintf(stderr, "GetPreferredAllocation failed: %s\n", status.error_message().c_str());
+            return false;
+        }
+    }
+    std::printf(
+        "pod start, %d devices advertised: Allocate of one VF p50 %.2f ms, p99 %.2f ms; GetPreferredAllocation of 1 of %d "
+        "p50 %.2f ms, p99 %.2f ms (%d calls each)\n",
+        list.devices_size(), percentile(allocate, 0.5), percentile(allocate, 0.99), list.devices_size(), percentile(preferred, 0.5),
+        percentile(preferred, 0.99), calls);
+    return true;
 }
 
 }  // namespace
@@ -122,6 +169,7 @@ int main(int argc, char** argv) {
     std::printf("daemon: spawn to full ListAndWatch (%zu devices) %.1f ms; VmRSS%s, VmHWM%s\n", devices, ready,
                 statusField(daemon.pid(), "VmRSS").c_str(), statusField(daemon.pid(), "VmHWM").c_str());
     const long rssWithout = statusKb(daemon.pid(), "VmRSS");
+    if (!podStartCalls(client, *list, std::max(runs, kPodStartCalls))) return 1;
     if (daemon.terminate() != std::optional<int>(0)) return 1;
 
     // The same daemon serving metrics: scrapes, then what the endpoint added to its RSS.

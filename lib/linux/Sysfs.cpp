@@ -328,11 +328,14 @@ std::optional<std::string> Sysfs::pciAddressOfNetdev(std::string_view ifname) co
     return bdf;
 }
 
-std::vector<std::string> Sysfs::rdmaCharDevices(std::string_view rdmaDevice) const {
+namespace {
+
+// The char devices under base/infiniband_verbs and base/infiniband_mad whose ibdev is `rdmaDevice`.
+std::vector<std::string> charDevicesUnder(const fs::path& base, std::string_view rdmaDevice) {
     std::vector<std::string> devices;
     std::string ibdev;
-    for (const char* cls : {"class/infiniband_verbs", "class/infiniband_mad"}) {
-        const fs::path classDir = root_ / cls;
+    for (const char* cls : {"infiniband_verbs", "infiniband_mad"}) {
+        const fs::path classDir = base / cls;
         for (const auto& name : listDirectory(classDir)) {
             const fs::path file = classDir / name / "ibdev";
             if (const int err = readSysfsAttribute(file, ibdev)) {
@@ -343,6 +346,20 @@ std::vector<std::string> Sysfs::rdmaCharDevices(std::string_view rdmaDevice) con
             if (trimmedAttribute(ibdev) == rdmaDevice) devices.push_back("/dev/infiniband/" + name);
         }
     }
+    return devices;
+}
+
+}  // namespace
+
+std::vector<std::string> Sysfs::rdmaCharDevices(std::string_view rdmaDevice) const {
+    if (rdmaDevice.empty() || rdmaDevice.find('/') != std::string_view::npos || rdmaDevice == "." || rdmaDevice == "..") {
+        throw KernelError(EINVAL, "not an RDMA device name: \"" + std::string(rdmaDevice) + "\"");
+    }
+    // The kernel puts a device's char devices beside it, under its parent (the PCI function): a
+    // few reads there instead of every entry of the class directories (1,024 with 512 VFs, on
+    // each Allocate). A device without a parent (rxe) is looked for in the class directories.
+    auto devices = charDevicesUnder(root_ / "class/infiniband" / rdmaDevice / "device", rdmaDevice);
+    if (devices.empty()) devices = charDevicesUnder(root_ / "class", rdmaDevice);
     return devices;
 }
 

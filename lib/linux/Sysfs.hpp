@@ -73,8 +73,9 @@ public:
     // nullopt when the device or the attribute does not exist.
     std::optional<std::string> rdmaNodeGuid(std::string_view rdmaDevice) const;
 
-    // RDMA char devices (/dev/infiniband/uverbsN, umadN, issmN) whose ibdev is `rdmaDevice`,
-    // discovered under class/infiniband_verbs and class/infiniband_mad.
+    // RDMA char devices (/dev/infiniband/uverbsN, umadN, issmN) whose ibdev is `rdmaDevice`:
+    // those beside it under its parent device, else those under class/infiniband_verbs and
+    // class/infiniband_mad. Throws KernelError(EINVAL) for a name that is not one path component.
     std::vector<std::string> rdmaCharDevices(std::string_view rdmaDevice) const;
 
     // Driver rebind: writes bdf to <dev>/driver/unbind, then to drivers/<driver>/bind.

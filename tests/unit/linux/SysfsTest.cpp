@@ -294,6 +294,25 @@ TEST_CASE("RDMA char devices are matched by their ibdev") {
     CHECK(t.sysfs.rdmaCharDevices("mlx5_9") == Strings{});
 }
 
+TEST_CASE("RDMA char devices are read beside the device, and in the class directories for one without a parent") {
+    Topology t;
+    t.fake.addRdmaCharDevices("mlx5_2", 2, 2);
+    // Beside the device: found without the class directories' entries (what 512 VFs would cost).
+    for (const char* entry : {"class/infiniband_verbs/uverbs2", "class/infiniband_mad/umad2", "class/infiniband_mad/issm2"})
+        fs::remove(t.fake.root() / entry);
+    CHECK(t.sysfs.rdmaCharDevices("mlx5_2") == Strings{"/dev/infiniband/uverbs2", "/dev/infiniband/issm2", "/dev/infiniband/umad2"});
+    // A software device (rxe) has no parent device: only the class directories know its char devices.
+    const fs::path rxe = t.fake.root() / "devices/virtual/infiniband/rxe0";
+    fs::create_directories(rxe);
+    fs::create_directory_symlink("../../devices/virtual/infiniband/rxe0", t.fake.root() / "class/infiniband/rxe0");
+    const fs::path uverbs = t.fake.root() / "devices/virtual/infiniband_verbs/uverbs7";
+    fs::create_directories(uverbs);
+    std::ofstream(uverbs / "ibdev") << "rxe0\n";
+    fs::create_directory_symlink("../../devices/virtual/infiniband_verbs/uverbs7", t.fake.root() / "class/infiniband_verbs/uverbs7");
+    CHECK(t.sysfs.rdmaCharDevices("rxe0") == Strings{"/dev/infiniband/uverbs7"});
+    CHECK(kernelErrorOf([&] { t.sysfs.rdmaCharDevices("../mlx5_2"); }).err() == EINVAL);
+}
+
 TEST_CASE("driver unbind and bind write the PCI address to the right files") {
     Topology t;
     CHECK(t.sysfs.unbindDriver(kVf0));
