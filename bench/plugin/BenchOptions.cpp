@@ -29,10 +29,11 @@ const char* usage() {
            "their state there, interleaved with the rest: what the state directory's fsyncs cost.\n"
            "--compare-ibvf BINARY adds ibvf (ibvf-ipam) run from another build, interleaved: A/B of a change.\n"
            "--pod-life-ms N pauses N ms (untimed) between each CHECK and its DEL, as a pod lives before\n"
-           "its DEL (default 0). Then the node-full case: --burst N (default 32, 0: none) concurrent\n"
-           "ADDs on N stand-in VFs and namespaces, then N concurrent DELs, --burst-rounds times (default\n"
-           "5) for each of ibvf (ibvf-ipam), ibvf (host-local), host-device + host-local and N bare netns\n"
-           "moves, interleaved.\n";
+           "its DEL (default 50; a DEL right after its ADD waits for the ADD's RCU grace period, so\n"
+           "with 0 a contender with a quicker CHECK gets a slower DEL: bench/notes/floor.md).\n"
+           "The node-full case: --burst N (default 32, 0: none) concurrent ADDs on N stand-in VFs and\n"
+           "namespaces, then N concurrent DELs, --burst-rounds times (default 5) for each of ibvf\n"
+           "(ibvf-ipam), ibvf (host-local), host-device + host-local and N bare netns moves, interleaved.\n";
 }
 
 BenchOptions parseOptions(int argc, char** argv) {

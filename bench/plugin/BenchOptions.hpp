@@ -9,7 +9,7 @@ struct BenchOptions {
     int iterations = 40;                              // ADD/DEL rounds; each round runs every contender once
     int versionRuns = 300;                            // VERSION rounds; each round runs every binary once
     int settleMs = 100;                               // pause after each round's teardown (see Workload.hpp)
-    int podLifeMs = 0;                                // pause between a contender's CHECK and its DEL (untimed)
+    int podLifeMs = 50;                               // pause between a contender's CHECK and its DEL (untimed)
     int burstSize = 32;                               // concurrent ADDs (then DELs) per burst; 0: no bursts
     int burstRounds = 5;                              // bursts per contender, interleaved
     std::filesystem::path buildDir = IBVF_BUILD_DIR;  // ibvf, ibvf-ipam
