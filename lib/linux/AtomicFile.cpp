@@ -77,7 +77,16 @@ bool publish(const fs::path& path, std::string_view content, unsigned mode, Dura
     if (durable && ::fsync(fd.get()) != 0) throw KernelError(errno, "fsync " + temp.string());
     // close() can report a deferred write error (NFS); do not rename a file that failed.
     if (::close(fd.release()) != 0) throw KernelError(errno, "close " + temp.string());
-    if (replace && !durable && exchangeFiles(temp, path)) return true;  // the guard removes the old content
+    if (replace && !durable && exchangeFiles(temp, path)) {
+        if (::unlink(temp.c_str()) == 0 || errno == ENOENT) {
+            guard.disarm();
+            return true;
+        }
+        // `path` was not a file (a directory): put it back and fail as a rename over it would.
+        const int err = errno;
+        exchangeFiles(temp, path);
+        throw KernelError(err, "replace " + path.string());
+    }
     if (replace) {
         if (::rename(temp.c_str(), path.c_str()) != 0) throw KernelError(errno, "rename " + temp.string() + " to " + path.string());
         guard.disarm();

@@ -133,6 +133,11 @@ TEST_CASE("a CrashSafe replace swaps the new content in and then removes the old
     REQUIRE(deleted.size() == 1);
     CHECK(isAtomicTempFileName(deleted.front()));
     CHECK(entries(dir.path()) == std::vector<std::string>{"attachment.json"});
+    // A directory in the way is left in place, as a rename over it would leave it.
+    fs::create_directory(dir / "busy");
+    CHECK_THROWS_AS(writeFileAtomic(dir / "busy", "x", 0600, ibvf::linux::Durability::CrashSafe), KernelError);
+    CHECK(fs::is_directory(dir / "busy"));
+    CHECK(entries(dir.path()) == std::vector<std::string>{"attachment.json", "busy"});
 }
 
 TEST_CASE("createFileAtomic writes only a name that does not exist yet, and leaves no temp files") {
