@@ -41,7 +41,8 @@ std::chrono::seconds positiveSeconds(const std::string& text) {
     } catch (const std::exception&) {
         used = 0;
     }
-    if (text.empty() || used != text.size() || v <= 0) throw std::invalid_argument("wants a whole number of seconds above 0, got \"" + text + "\"");
+    if (text.empty() || used != text.size() || v <= 0)
+        throw std::invalid_argument("wants a whole number of seconds above 0, got \"" + text + "\"");
     return std::chrono::seconds(v);
 }
 
@@ -65,7 +66,8 @@ int main(int argc, char** argv) {
     log.level = "info";
 
     const std::vector<ibvf::cli::Option> cliOptions = {
-        ibvf::cli::pathOption("--config", "PATH", std::string("the device plugin's config (default ") + ibvf::node::kDevicePluginConfig + ")",
+        ibvf::cli::pathOption("--config", "PATH",
+                              std::string("the device plugin's config (default ") + ibvf::node::kDevicePluginConfig + ")",
                               options.configPath),
         ibvf::cli::pathOption("--device-plugin-dir", "DIR",
                               "kubelet's device plugin directory (default " + options.pluginDir.string() + ")", options.pluginDir),
@@ -93,7 +95,8 @@ int main(int argc, char** argv) {
              options.metricsAddress = v;
          }},
         {"--log-level", "LEVEL", "trace, debug, info (the default), warn, error or off", [&](const std::string& v) { log.level = v; }},
-        {"--log-file", "PATH", "also log to PATH", [&](const std::string& v) {
+        {"--log-file", "PATH", "also log to PATH",
+         [&](const std::string& v) {
              log.file = v;
              log.fileTrusted = true;  // the DaemonSet's command line: the cluster admin's
          }},

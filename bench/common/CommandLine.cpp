@@ -9,9 +9,7 @@ ValueOption intOption(std::string_view flag, int& into, int min) { return cli::i
 
 ValueOption textOption(std::string_view flag, std::string& into) { return cli::textOption(std::string(flag), "TEXT", {}, into); }
 
-ValueOption pathOption(std::string_view flag, std::filesystem::path& into) {
-    return cli::pathOption(std::string(flag), "PATH", {}, into);
-}
+ValueOption pathOption(std::string_view flag, std::filesystem::path& into) { return cli::pathOption(std::string(flag), "PATH", {}, into); }
 
 bool parseCommandLine(int argc, char** argv, std::initializer_list<ValueOption> options) {
     const cli::Program program{argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "bench", "a benchmark", {}, {}, {}};

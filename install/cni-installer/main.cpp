@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
         "exit codes: 0 stopped by SIGTERM or SIGINT (or --once after installing), 1 install failed, 2 bad usage",
     };
     const std::vector<ibvf::cli::Option> options = {
-        ibvf::cli::pathOption("--source-dir", "DIR", "where the binaries are (default " + request.sourceDir.string() + ")", request.sourceDir),
+        ibvf::cli::pathOption("--source-dir", "DIR", "where the binaries are (default " + request.sourceDir.string() + ")",
+                              request.sourceDir),
         ibvf::cli::pathOption("--dest-dir", "DIR", "the node's CNI bin directory as mounted (default " + request.destDir.string() + ")",
                               request.destDir),
         ibvf::cli::switchOption("--once", "exit after installing instead of waiting for SIGTERM", once),
