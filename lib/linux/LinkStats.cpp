@@ -79,15 +79,10 @@ std::optional<LinkCounters> parseLink(std::span<const std::uint8_t> newlinkMessa
 
 // ---------------------------------------------------------------------------------------------
 
-struct LinkStatsReader::Impl {
-    NetlinkSocket sock;
-    std::string netnsPath;
-
-    std::string where() const { return netnsPath.empty() ? std::string() : " in netns " + netnsPath; }
-
+struct LinkStatsReader::Impl : NamespacedSocket {
     ReadResult<LinkCounters> one(std::vector<std::uint8_t> request, const std::string& link) {
         std::optional<LinkCounters> found;
-        const auto outcome = sock.request(std::move(request), [&](std::span<const std::uint8_t> msg, std::uint16_t type) {
+        const auto outcome = socket.request(std::move(request), [&](std::span<const std::uint8_t> msg, std::uint16_t type) {
             if (type == RTM_NEWLINK && !found) found = linkstatsmsg::parseLink(msg);
         });
         const std::string what = "read stats of link " + link + where();
@@ -104,26 +99,25 @@ LinkStatsReader::LinkStatsReader(LinkStatsReader&&) noexcept = default;
 LinkStatsReader& LinkStatsReader::operator=(LinkStatsReader&&) noexcept = default;
 
 ReadResult<LinkStatsReader> LinkStatsReader::open(const std::string& netnsPath) {
-    auto sock = openNetlinkSocketIn(netnsPath, NETLINK_ROUTE, "rtnetlink");
-    if (!sock) return sock.error();
-    return LinkStatsReader(std::make_unique<Impl>(Impl{std::move(sock).value(), netnsPath}));
+    return over(openNetlinkSocketIn(netnsPath, NETLINK_ROUTE, "rtnetlink"));
 }
 
-ReadResult<LinkStatsReader> LinkStatsReader::open(const NetNs& ns) {
-    auto sock = openNetlinkSocketIn(ns, NETLINK_ROUTE, "rtnetlink");
-    if (!sock) return sock.error();
-    return LinkStatsReader(std::make_unique<Impl>(Impl{std::move(sock).value(), ns.path()}));
-}
+ReadResult<LinkStatsReader> LinkStatsReader::open(const NetNs& ns) { return over(openNetlinkSocketIn(ns, NETLINK_ROUTE, "rtnetlink")); }
 
 LinkStatsReader LinkStatsReader::here() {
-    return LinkStatsReader(std::make_unique<Impl>(Impl{NetlinkSocket(NETLINK_ROUTE, "rtnetlink"), {}}));
+    return LinkStatsReader(std::make_unique<Impl>(Impl{{NetlinkSocket(NETLINK_ROUTE, "rtnetlink"), {}}}));
+}
+
+ReadResult<LinkStatsReader> LinkStatsReader::over(ReadResult<NamespacedSocket> opened) {
+    if (!opened) return opened.error();
+    return LinkStatsReader(std::make_unique<Impl>(Impl{std::move(opened).value()}));
 }
 
 const std::string& LinkStatsReader::netnsPath() const { return impl_->netnsPath; }
 
 ReadResult<std::map<std::string, LinkCounters>> LinkStatsReader::all() {
     std::map<std::string, LinkCounters> links;
-    const auto outcome = impl_->sock.request(linkstatsmsg::dumpLinks(), [&](std::span<const std::uint8_t> msg, std::uint16_t type) {
+    const auto outcome = impl_->socket.request(linkstatsmsg::dumpLinks(), [&](std::span<const std::uint8_t> msg, std::uint16_t type) {
         if (type != RTM_NEWLINK) return;
         if (auto link = linkstatsmsg::parseLink(msg)) {
             std::string name = link->name;
