@@ -29,6 +29,27 @@ NlMessageBuilder getLinkRequest(std::uint16_t flags, int ifindex) {
     return b;
 }
 
+// Which of the kernel's counters each LinkStats field holds.
+struct StatField {
+    std::uint64_t LinkStats::*ours;
+    __u64 rtnl_link_stats64::*kernels;
+};
+constexpr StatField kStatFields[] = {
+    {&LinkStats::rxBytes, &rtnl_link_stats64::rx_bytes},
+    {&LinkStats::txBytes, &rtnl_link_stats64::tx_bytes},
+    {&LinkStats::rxPackets, &rtnl_link_stats64::rx_packets},
+    {&LinkStats::txPackets, &rtnl_link_stats64::tx_packets},
+    {&LinkStats::rxErrors, &rtnl_link_stats64::rx_errors},
+    {&LinkStats::txErrors, &rtnl_link_stats64::tx_errors},
+    {&LinkStats::rxDropped, &rtnl_link_stats64::rx_dropped},
+    {&LinkStats::txDropped, &rtnl_link_stats64::tx_dropped},
+    {&LinkStats::multicast, &rtnl_link_stats64::multicast},
+    {&LinkStats::rxMissedErrors, &rtnl_link_stats64::rx_missed_errors},
+    {&LinkStats::rxOverErrors, &rtnl_link_stats64::rx_over_errors},
+    {&LinkStats::rxCrcErrors, &rtnl_link_stats64::rx_crc_errors},
+    {&LinkStats::rxFrameErrors, &rtnl_link_stats64::rx_frame_errors},
+};
+
 }  // namespace
 
 std::vector<std::uint8_t> dumpLinks() {
@@ -59,19 +80,7 @@ std::optional<LinkCounters> parseLink(std::span<const std::uint8_t> newlinkMessa
     out.name = nlAttrString(*name);
     out.adminUp = (ifi.ifi_flags & IFF_UP) != 0;
     out.lowerUp = (ifi.ifi_flags & IFF_LOWER_UP) != 0;
-    out.stats.rxBytes = s.rx_bytes;
-    out.stats.txBytes = s.tx_bytes;
-    out.stats.rxPackets = s.rx_packets;
-    out.stats.txPackets = s.tx_packets;
-    out.stats.rxErrors = s.rx_errors;
-    out.stats.txErrors = s.tx_errors;
-    out.stats.rxDropped = s.rx_dropped;
-    out.stats.txDropped = s.tx_dropped;
-    out.stats.multicast = s.multicast;
-    out.stats.rxMissedErrors = s.rx_missed_errors;
-    out.stats.rxOverErrors = s.rx_over_errors;
-    out.stats.rxCrcErrors = s.rx_crc_errors;
-    out.stats.rxFrameErrors = s.rx_frame_errors;
+    for (const auto& [ours, kernels] : kStatFields) out.stats.*ours = s.*kernels;
     return out;
 }
 
