@@ -16,7 +16,14 @@ std::string NamespacedSocket::where() const { return netnsPath.empty() ? std::st
 
 ReadResult<NamespacedSocket> openNetlinkSocketIn(const NetNs& ns, int protocol, const std::string& what) {
     try {
-        return NamespacedSocket{runInNetNs(ns, [&] { return NetlinkSocket(protocol, what + " in netns " + ns.path()); }), ns.path()};
+        return runInNetNs(ns, [&]() -> ReadResult<NamespacedSocket> {
+            try {
+                return NamespacedSocket{NetlinkSocket(protocol, what), ns.path()};
+            } catch (const KernelError& e) {
+                // Named with the namespace: the socket's own message does not know it.
+                return failedWith(KernelError(e.err(), "open " + what + " socket in netns " + ns.path()));
+            }
+        });
     } catch (const KernelError& e) {
         return failedWith(e);
     }
