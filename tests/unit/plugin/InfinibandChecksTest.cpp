@@ -9,7 +9,7 @@
 #include "plugin/DeviceInfoFile.hpp"
 #include "plugin/IpoibMtu.hpp"
 #include "plugin/PartitionChild.hpp"
-#include "plugin/PfDriver.hpp"
+#include "plugin/VfGuid.hpp"
 #include "support/ScratchDir.hpp"
 
 using namespace ibvf;
