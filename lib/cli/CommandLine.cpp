@@ -63,7 +63,8 @@ Request parse(const Program& program, const std::vector<Option>& options, int ar
             }
             continue;
         }
-        if (!program.operand) throw std::invalid_argument("unexpected argument \"" + std::string(arg) + "\": " + program.name + " takes none");
+        if (!program.operand)
+            throw std::invalid_argument("unexpected argument \"" + std::string(arg) + "\": " + program.name + " takes none");
         program.operand(std::string(arg));
     }
     return Request::Run;
