@@ -9,7 +9,6 @@
 
 #include "linux/LinkStats.hpp"
 #include "linux/RdmaCounterReader.hpp"
-#include "linux/RdmaPortCounters.hpp"
 #include "linux/VfStateReader.hpp"
 
 namespace ibvf::dp {
@@ -131,9 +130,10 @@ void noteUnreadable(const std::vector<linux::RdmaPortCounters>& ports, ReadError
         if (p.unreadable > 0) errors.add("rdma", "unreadable", p.unreadable);
 }
 
-void readRdma(VfReading& vf, const VfPlacement* placement, const linux::Sysfs& sysfs, ScrapeReaders& readers, ReadErrors& errors) {
+void readRdma(VfReading& vf, const VfPlacement* placement, linux::RdmaPortCounterCache& rdmaSysfs, ScrapeReaders& readers,
+              ReadErrors& errors) {
     if (vf.rdmaDevice.empty()) return;
-    auto r = linux::readRdmaPortCounters(sysfs, vf.rdmaDevice);
+    auto r = rdmaSysfs.read(vf.rdmaDevice);
     if (r) {
         vf.ports = std::move(r).value();
         noteUnreadable(vf.ports, errors);
@@ -158,8 +158,8 @@ void readRdma(VfReading& vf, const VfPlacement* placement, const linux::Sysfs& s
 }  // namespace
 
 std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, const AssignmentMap& assignments,
-                               const PlacementMap& placements, const linux::Sysfs& sysfs, const AllocationPaths& paths,
-                               ReadErrors& errors) {
+                               const PlacementMap& placements, const linux::Sysfs& sysfs, linux::RdmaPortCounterCache& rdmaSysfs,
+                               const AllocationPaths& paths, ReadErrors& errors) {
     std::vector<VfReading> out;
     ScrapeReaders readers(errors);
     for (const auto& pool : inventory) {
@@ -183,7 +183,7 @@ std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, cons
             if (placement != nullptr && vf.rdmaDevice.empty()) vf.rdmaDevice = placement->rdmaDevice;
             if (!dev.present) continue;  // the PF lists it, its PCI device is gone: nothing to read
             readNetdev(vf, placement, sysfs, readers, errors);
-            readRdma(vf, placement, sysfs, readers, errors);
+            readRdma(vf, placement, rdmaSysfs, readers, errors);
             if (!dev.pfNetdev.empty()) {
                 if (const auto* states = readers.vfStates(dev.pfNetdev)) {
                     for (const auto& s : *states)
@@ -192,6 +192,7 @@ std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, cons
             }
         }
     }
+    rdmaSysfs.sweep();
     return out;
 }
 

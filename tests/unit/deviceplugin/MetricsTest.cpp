@@ -32,6 +32,7 @@ struct Node {
     AllocationPaths paths;
     DeviceInventory inventory;
     PodAssignments assignments;
+    linux::RdmaPortCounterCache rdmaSysfs{linux::Sysfs(sysfs.root())};
 
     Node() : paths{dir.path() / "devinfo", dir.path() / "allocations"} {
         sysfs.addPf(kPf, "ibtmetric0", 8, test::FakePfOptions().withRdma("mlx5_0"));
@@ -64,7 +65,7 @@ struct Node {
     }
 
     std::vector<VfReading> read(const PlacementMap& placements, ReadErrors& errors) {
-        return readVfs(*inventory.snapshot(), *assignments.snapshot(), placements, linux::Sysfs(sysfs.root()), paths, errors);
+        return readVfs(*inventory.snapshot(), *assignments.snapshot(), placements, linux::Sysfs(sysfs.root()), rdmaSysfs, paths, errors);
     }
 };
 
