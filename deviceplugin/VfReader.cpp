@@ -4,10 +4,12 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
 #include "linux/LinkStats.hpp"
+#include "linux/NetnsSocket.hpp"
 #include "linux/RdmaCounterReader.hpp"
 #include "linux/VfStateReader.hpp"
 
@@ -39,10 +41,11 @@ public:
     }
 
     // nullptr when the namespace cannot be read (counted once per scrape and namespace).
-    const LinkMap* podLinks(const std::string& netns) {
-        auto [it, fresh] = pods_.try_emplace(netns);
+    const LinkMap* podLinks(const VfPlacement& placement) {
+        auto [it, fresh] = pods_.try_emplace(NsKey{placement.netnsPath, placement.netnsInode});
         if (fresh) {
-            auto reader = linux::LinkStatsReader::open(netns);
+            auto ns = linux::openRecordedNetns(placement.netnsPath, placement.netnsInode);
+            auto reader = ns ? linux::LinkStatsReader::open(ns.value()) : linux::ReadResult<linux::LinkStatsReader>(ns.error());
             if (!reader) {
                 note("netdev", reader.error());
             } else if (auto all = reader.value().all(); all) {
@@ -54,10 +57,11 @@ public:
         return it->second ? &*it->second : nullptr;
     }
 
-    linux::RdmaCounterReader* podRdma(const std::string& netns) {
-        auto [it, fresh] = rdma_.try_emplace(netns);
+    linux::RdmaCounterReader* podRdma(const VfPlacement& placement) {
+        auto [it, fresh] = rdma_.try_emplace(NsKey{placement.netnsPath, placement.netnsInode});
         if (fresh) {
-            auto reader = linux::RdmaCounterReader::open(netns);
+            auto ns = linux::openRecordedNetns(placement.netnsPath, placement.netnsInode);
+            auto reader = ns ? linux::RdmaCounterReader::open(ns.value()) : linux::ReadResult<linux::RdmaCounterReader>(ns.error());
             if (reader)
                 it->second = std::make_unique<linux::RdmaCounterReader>(std::move(reader).value());
             else
@@ -92,15 +96,16 @@ public:
 private:
     ReadErrors& errors_;
     std::optional<LinkMap> host_;
-    std::map<std::string, std::optional<LinkMap>> pods_;
-    std::map<std::string, std::unique_ptr<linux::RdmaCounterReader>> rdma_;
+    using NsKey = std::pair<std::string, std::uint64_t>;  // path, recorded inode
+    std::map<NsKey, std::optional<LinkMap>> pods_;
+    std::map<NsKey, std::unique_ptr<linux::RdmaCounterReader>> rdma_;
     std::map<std::string, std::optional<std::vector<linux::VfSettings>>> pfs_;
     std::optional<linux::VfStateReader> vfState_;
 };
 
 void readNetdev(VfReading& vf, const VfPlacement* placement, const linux::Sysfs& sysfs, ScrapeReaders& readers, ReadErrors& errors) {
     if (placement != nullptr) {
-        const LinkMap* links = readers.podLinks(placement->netnsPath);
+        const LinkMap* links = readers.podLinks(*placement);
         if (links == nullptr) return;
         if (const auto it = links->find(placement->ifname); it != links->end())
             vf.netdev = it->second.stats;
@@ -141,7 +146,7 @@ void readRdma(VfReading& vf, const VfPlacement* placement, linux::RdmaPortCounte
     }
     // Moved into the pod's namespace (exclusive RDMA netns mode): ask the kernel there.
     if (r.error().kind == linux::ReadFailure::NotVisible && placement != nullptr) {
-        linux::RdmaCounterReader* reader = readers.podRdma(placement->netnsPath);
+        linux::RdmaCounterReader* reader = readers.podRdma(*placement);
         if (reader == nullptr) return;
         auto inPod = reader->read(vf.rdmaDevice);
         if (inPod) {
