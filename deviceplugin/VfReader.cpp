@@ -167,6 +167,12 @@ std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, cons
                                const AllocationPaths& paths, ReadErrors& errors) {
     std::vector<VfReading> out;
     ScrapeReaders readers(errors);
+    std::vector<std::string> rdmaDevices;
+    for (const auto& pool : inventory)
+        for (const auto& d : pool.devices)
+            if (pool.mode == PoolMode::Sriov && d.device.present && !d.device.rdmaDevice.empty())
+                rdmaDevices.push_back(d.device.rdmaDevice);
+    rdmaSysfs.open(rdmaDevices);
     for (const auto& pool : inventory) {
         if (pool.mode != PoolMode::Sriov) continue;
         for (const auto& d : pool.devices) {

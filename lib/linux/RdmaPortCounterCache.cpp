@@ -241,18 +241,22 @@ RdmaPortCounterCache::~RdmaPortCounterCache() = default;
 RdmaPortCounterCache::RdmaPortCounterCache(RdmaPortCounterCache&&) noexcept = default;
 RdmaPortCounterCache& RdmaPortCounterCache::operator=(RdmaPortCounterCache&&) noexcept = default;
 
-ReadResult<std::vector<RdmaPortCounters>> RdmaPortCounterCache::read(std::string_view rdmaDevice) {
-    if (rdmaDevice.empty() || rdmaDevice == "." || rdmaDevice == ".." || rdmaDevice.find('/') != std::string_view::npos ||
-        rdmaDevice.find('\0') != std::string_view::npos)
-        return ReadError{ReadFailure::Failed, EINVAL, "not an RDMA device name: \"" + std::string(rdmaDevice) + "\""};
-    const std::string name(rdmaDevice);
+namespace {
+
+bool isDeviceName(std::string_view name) {
+    return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
+           name.find('\0') == std::string_view::npos;
+}
+
+}  // namespace
+
+ReadResult<RdmaPortCounterCache::Device*> RdmaPortCounterCache::entry(const std::string& name) {
     const auto notVisible = [&] {
         devices_.erase(name);
         return ReadError{
             ReadFailure::NotVisible, ENOENT,
             "RDMA device " + name + " is not in this namespace's sysfs: " + (sysfs_.root() / "class/infiniband" / name).string()};
     };
-
     // class/infiniband itself is opened once; looked up again only when a device seems missing
     // (ib_core reloaded makes a new directory).
     std::optional<std::string> link;
@@ -260,32 +264,37 @@ ReadResult<std::vector<RdmaPortCounters>> RdmaPortCounterCache::read(std::string
         if (!classDir_ || attempt > 0) classDir_.reset(::open((sysfs_.root() / "class/infiniband").c_str(), kPathDir));
         if (!classDir_) return notVisible();
         link = linkText(classDir_.get(), name.c_str());
-        if (!link && errno == EINVAL) link = std::string();  // a directory, not a link: no identity to compare, never cached
+        if (!link && errno == EINVAL) link = std::string();  // a directory, not a link: no identity to compare, never kept
     }
     if (!link) return notVisible();
-
     auto it = devices_.find(name);
-    if (it != devices_.end() && (link->empty() || it->second->link != *link)) {  // renamed, removed, or another device now
-        devices_.erase(it);
-        it = devices_.end();
-    }
+    if (it != devices_.end() && !link->empty() && it->second->link == *link) return it->second.get();
+    // Not open yet; or renamed, removed, or another device under this name now.
+    Fd dir(::openat(classDir_.get(), name.c_str(), kPathDir));
+    if (!dir) return notVisible();
+    return devices_.insert_or_assign(name, std::make_unique<Device>(Device::open(name, *link, std::move(dir), pmaCounters_, counterNames_)))
+        .first->second.get();
+}
+
+void RdmaPortCounterCache::open(const std::vector<std::string>& rdmaDevices) {
+    for (const auto& name : rdmaDevices)
+        if (isDeviceName(name) && !devices_.contains(name)) (void)entry(name);
+}
+
+ReadResult<std::vector<RdmaPortCounters>> RdmaPortCounterCache::read(std::string_view rdmaDevice) {
+    if (!isDeviceName(rdmaDevice))
+        return ReadError{ReadFailure::Failed, EINVAL, "not an RDMA device name: \"" + std::string(rdmaDevice) + "\""};
+    const std::string name(rdmaDevice);
     for (int attempt = 0; attempt < 2; ++attempt) {
-        if (it == devices_.end()) {
-            Fd dir(::openat(classDir_.get(), name.c_str(), kPathDir));
-            if (!dir) return notVisible();
-            it = devices_
-                     .insert_or_assign(name,
-                                       std::make_unique<Device>(Device::open(name, *link, std::move(dir), pmaCounters_, counterNames_)))
-                     .first;
-        }
-        it->second->used = true;
+        auto device = entry(name);
+        if (!device) return device.error();
+        Device& d = *device.value();
+        d.used = true;
         std::vector<RdmaPortCounters> out;
-        if (it->second->read(out) == Outcome::Read) {
-            if (link->empty()) devices_.erase(it);
-            return out;
-        }
-        devices_.erase(it);  // removed since it was opened: open it again, once
-        it = devices_.end();
+        const Outcome outcome = d.read(out);
+        if (outcome == Outcome::Read && d.link.empty()) devices_.erase(name);  // not a link: nothing to check it by next time
+        if (outcome == Outcome::Read) return out;
+        devices_.erase(name);  // removed since it was opened: open it again, once
     }
     return ReadError{ReadFailure::DeviceGone, ENOENT, "RDMA device " + name + " went away while its counters were read"};
 }

@@ -44,6 +44,12 @@ public:
     // the device went away while it was being read.
     ReadResult<std::vector<RdmaPortCounters>> read(std::string_view rdmaDevice);
 
+    // Opens the devices not open yet, without reading them. Called with every device before a
+    // scrape's first reading, so that what is kept between scrapes is allocated together rather
+    // than among the scrape's short-lived allocations (whose pages it would keep from being
+    // given back to the kernel).
+    void open(const std::vector<std::string>& rdmaDevices);
+
     // Closes the directories of devices not read since the previous sweep (one call per scrape),
     // so devices that left the inventory hold no descriptors.
     void sweep();
@@ -52,6 +58,8 @@ public:
     struct Device;  // the open directories of one RDMA device (RdmaPortCounterCache.cpp)
 
 private:
+    ReadResult<Device*> entry(const std::string& name);  // open, and still the same device
+
     Sysfs sysfs_;
     std::vector<std::string> pmaCounters_;
     std::set<std::string, std::less<>> counterNames_;  // every device's counter files, by name, once
