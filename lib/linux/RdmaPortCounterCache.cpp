@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "linux/IbIdentity.hpp"
+#include "linux/KernelError.hpp"
 
 namespace ibvf::linux {
 
@@ -84,31 +85,28 @@ FileList listEntries(int parent, const char* name, unsigned char type) {
     return out;
 }
 
-// A counters directory, open, and its files' names (interned: every device has the same ones).
-struct CounterDir {
-    Fd dir;
-    std::vector<const std::string*> names;
-};
+// The files of a counters directory, as paths relative to the port directory ("counters/<name>"),
+// interned: every device has the same ones.
+using CounterFiles = std::vector<const std::string*>;
 
-CounterDir counterDir(int portDir, const char* name, std::set<std::string, std::less<>>& interned,
-                      const std::vector<std::string>& only = {}) {
-    FileList files = listEntries(portDir, name, DT_REG);
-    CounterDir out{std::move(files.dir), {}};
-    for (auto& file : files.names) {
+CounterFiles counterFiles(int portDir, const std::string& dir, std::set<std::string, std::less<>>& interned,
+                          const std::vector<std::string>& only = {}) {
+    CounterFiles out;
+    for (const auto& file : listEntries(portDir, dir.c_str(), DT_REG).names) {
         if (file == "lifespan") continue;  // hw_counters/lifespan: the driver's cache time in ms, a setting
         if (!only.empty() && std::find(only.begin(), only.end(), file) == only.end()) continue;
-        out.names.push_back(&*interned.insert(std::move(file)).first);
+        out.push_back(&*interned.insert(dir + "/" + file).first);
     }
     return out;
 }
 
 struct PortDir {
     unsigned number = 0;
-    Fd dir;
-    CounterDir counters;     // counters/
-    CounterDir hwCounters;   // hw_counters/, without lifespan (the driver's cache time in ms, a setting)
-    unsigned seenFiles = 0;  // state, phys_state, gids/0 (bits 1, 2, 4) at the first read
-    std::string linkLayer;   // link_layer, as read at the first read
+    Fd dir;                   // the one descriptor kept per port
+    CounterFiles counters;    // counters/
+    CounterFiles hwCounters;  // hw_counters/, without lifespan (the driver's cache time in ms, a setting)
+    unsigned seenFiles = 0;   // state, phys_state, gids/0 (bits 1, 2, 4) at the first read
+    std::string linkLayer;    // link_layer, as read at the first read
     unsigned linkLayerUnreadable = 0;
 };
 
@@ -155,8 +153,8 @@ struct RdmaPortCounterCache::Device {
             p.number = n;
             p.dir.reset(::openat(ports.dir.get(), entry.c_str(), kPathDir));
             if (!p.dir) continue;
-            p.counters = counterDir(p.dir.get(), "counters", interned, pmaCounters);
-            p.hwCounters = counterDir(p.dir.get(), "hw_counters", interned);
+            p.counters = counterFiles(p.dir.get(), "counters", interned, pmaCounters);
+            p.hwCounters = counterFiles(p.dir.get(), "hw_counters", interned);
             d.ports.push_back(std::move(p));
         }
         std::sort(d.ports.begin(), d.ports.end(), [](const PortDir& a, const PortDir& b) { return a.number < b.number; });
@@ -196,8 +194,8 @@ struct RdmaPortCounterCache::Device {
             p.nodeGuid = nodeGuid;
             p.linkLayer = port.linkLayer;
             p.unreadable = (out.size() == 1 ? nodeGuidUnreadable : 0) + port.linkLayerUnreadable;
-            if (readCounters(port.counters, p.counters, p.unreadable, attr) == Outcome::Gone ||
-                readCounters(port.hwCounters, p.hwCounters, p.unreadable, attr) == Outcome::Gone)
+            if (readCounters(port.dir.get(), port.counters, p.counters, p.unreadable, attr) == Outcome::Gone ||
+                readCounters(port.dir.get(), port.hwCounters, p.hwCounters, p.unreadable, attr) == Outcome::Gone)
                 return Outcome::Gone;
             if (optional(port.dir.get(), "state", 1U, port.seenFiles, p.unreadable)) {
                 if (auto s = parsePortStateText(attr.text()))
@@ -214,20 +212,21 @@ struct RdmaPortCounterCache::Device {
             if (optional(port.dir.get(), "gids/0", 4U, port.seenFiles, p.unreadable)) p.portGuid = portGuidOfGid(attr.text());
         }
         firstRead = false;
+        dir.reset();  // node_guid was its only use: one descriptor per port is what stays open
         return gone ? Outcome::Gone : Outcome::Read;
     }
 
-    static Outcome readCounters(const CounterDir& files, std::map<std::string, std::uint64_t>& into, unsigned& unreadable,
+    static Outcome readCounters(int portDir, const CounterFiles& files, std::map<std::string, std::uint64_t>& into, unsigned& unreadable,
                                 AttributeReader& attr) {
-        for (const std::string* file : files.names) {
-            const int err = attr.read(files.dir.get(), file->c_str());
+        for (const std::string* file : files) {
+            const int err = attr.read(portDir, file->c_str());
             if (isGone(err)) return Outcome::Gone;
             if (err != 0) {
                 ++unreadable;  // some drivers refuse counters they do not implement (EINVAL, ENOSYS)
                 continue;
             }
             if (const auto v = parseCounter(attr.text()))
-                into.emplace(*file, *v);
+                into.emplace(file->substr(file->find('/') + 1), *v);
             else
                 ++unreadable;
         }
@@ -271,7 +270,13 @@ ReadResult<RdmaPortCounterCache::Device*> RdmaPortCounterCache::entry(const std:
     if (it != devices_.end() && !link->empty() && it->second->link == *link) return it->second.get();
     // Not open yet; or renamed, removed, or another device under this name now.
     Fd dir(::openat(classDir_.get(), name.c_str(), kPathDir));
-    if (!dir) return notVisible();
+    if (!dir && (errno == ENOENT || errno == ENOTDIR)) return notVisible();
+    if (!dir) {  // EMFILE, ...: say so rather than call the device gone
+        const int err = errno;
+        devices_.erase(name);
+        return ReadError{ReadFailure::Failed, err,
+                         KernelError(err, "open RDMA device directory " + (sysfs_.root() / "class/infiniband" / name).string()).what()};
+    }
     return devices_.insert_or_assign(name, std::make_unique<Device>(Device::open(name, *link, std::move(dir), pmaCounters_, counterNames_)))
         .first->second.get();
 }

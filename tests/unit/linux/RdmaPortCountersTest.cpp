@@ -1,6 +1,10 @@
 // RDMA port counters and state read from a fake sysfs tree (class/infiniband/<dev>/ports/<n>).
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "linux/RdmaPortCounterCache.hpp"
@@ -169,6 +173,23 @@ TEST_CASE("RdmaPortCounterCache: values read afresh each time; a device renamed,
         REQUIRE_FALSE(gone.ok());
         CHECK(gone.error().kind == linux::ReadFailure::NotVisible);
         CHECK(cache.cachedDevices() == 0);
+    }
+    SUBCASE("out of descriptors: Failed with the reason, not a device that went away") {
+        sysfs.addVf("0000:3b:00.0", 1, "0000:3b:00.3", test::FakeVfOptions().withRdma("mlx5_4"));
+        rlimit saved{};
+        REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+        const int lowest = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        REQUIRE(lowest >= 0);
+        ::close(lowest);
+        rlimit tight = saved;
+        tight.rlim_cur = static_cast<rlim_t>(lowest);  // the next descriptor is over the limit
+        REQUIRE(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
+        const auto r = cache.read("mlx5_4");
+        ::setrlimit(RLIMIT_NOFILE, &saved);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().kind == linux::ReadFailure::Failed);
+        CHECK(r.error().err == EMFILE);
+        CHECK(cache.read("mlx5_4").ok());
     }
     SUBCASE("a device not read between two sweeps is closed") {
         cache.sweep();
