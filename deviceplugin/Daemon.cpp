@@ -9,6 +9,8 @@
 #include <set>
 #include <system_error>
 
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
@@ -23,7 +25,6 @@
 #include "deviceplugin/Discovery.hpp"
 #include "deviceplugin/HealthState.hpp"
 #include "deviceplugin/KubeletRegistration.hpp"
-#include "deviceplugin/LinkEventSocket.hpp"
 #include "deviceplugin/MetricsServer.hpp"
 #include "deviceplugin/PluginRegistry.hpp"
 #include "deviceplugin/PluginWatcherService.hpp"
@@ -36,6 +37,7 @@
 #include "linux/AtomicFile.hpp"
 #include "linux/Fd.hpp"
 #include "linux/KernelError.hpp"
+#include "linux/NetlinkSocket.hpp"
 #include "linux/RouteSocket.hpp"
 #include "linux/Sysfs.hpp"
 #include "node/NodePaths.hpp"
@@ -97,7 +99,8 @@ public:
         if (!inotifyFd) linux::throwErrno("inotify_init1");
         if (::inotify_add_watch(inotifyFd.get(), socketDir.c_str(), IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM) < 0)
             linux::throwErrno("watch " + socketDir.string());
-        LinkEventSocket links;
+        // Only that some link changed matters: the PF states are re-read, so an overrun counts too.
+        auto links = linux::NetlinkSocket::subscribed(NETLINK_ROUTE, {RTNLGRP_LINK}, "link event");
         startMetrics();
 
         if (const unsigned n = enableVfs(config_, sysfs_)) spdlog::info("enabled VFs on {} PF(s)", n);
@@ -125,7 +128,7 @@ public:
                 return 0;
             }
             if (n > 0 && (fds[1].revents & POLLIN) != 0) readDirectoryEvents(inotifyFd.get());
-            const bool linkEvent = n > 0 && (fds[2].revents & POLLIN) != 0 && links.drain();
+            const bool linkEvent = n > 0 && (fds[2].revents & POLLIN) != 0 && links.drain().any();
             if (linkEvent || std::chrono::steady_clock::now() >= lastRefresh + options_.refreshInterval) {
                 reloadConfigIfChanged();
                 refresh();

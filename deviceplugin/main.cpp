@@ -7,14 +7,14 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <string_view>
+#include <vector>
 
 #include <malloc.h>
 #include <sys/resource.h>
 
 #include <spdlog/spdlog.h>
 
-#include "cli/Version.hpp"
+#include "cli/CommandLine.hpp"
 #include "deviceplugin/Config.hpp"
 #include "deviceplugin/Daemon.hpp"
 #include "log/Logging.hpp"
@@ -25,41 +25,26 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kUsage =
-    "usage: ibvf-device-plugin [--config PATH] [--device-plugin-dir DIR] [--registration-mode MODE]\n"
-    "                          [--plugins-registry-dir DIR] [--pod-resources-socket PATH]\n"
-    "                          [--reclaim-interval SECONDS] [--metrics-address HOST:PORT]\n"
-    "                          [--log-level LEVEL] [--log-file PATH]\n"
-    "       ibvf-device-plugin --version | --help\n"
-    "  --config                default /etc/ibvf/device-plugin.json\n"
-    "  --device-plugin-dir     default /var/lib/kubelet/device-plugins (IBVF_KUBELET_DIR overrides the default)\n"
-    "  --registration-mode     kubelet-sock (default: Register on <device-plugin-dir>/kubelet.sock) or\n"
-    "                          plugins-registry (sockets in --plugins-registry-dir, found by kubelet's plugin watcher)\n"
-    "  --plugins-registry-dir  default <device-plugin-dir>/../plugins_registry\n"
-    "  --pod-resources-socket  default <device-plugin-dir>/../pod-resources/kubelet.sock\n"
-    "  --reclaim-interval      seconds between asking kubelet which VFs containers hold, default 30\n"
-    "  --metrics-address       serve Prometheus metrics (/metrics) and probes (/healthz, /readyz) on HOST:PORT,\n"
-    "                          e.g. 0.0.0.0:9101 or [::1]:9101; overrides the config's metricsAddress; default off\n";
+const ibvf::cli::Program kProgram{
+    "ibvf-device-plugin",
+    "the kubelet device plugin for InfiniBand VFs (sriov mode) and shared HCAs (hca mode)",
+    {},
+    {},
+    "exit codes: 0 stopped by SIGTERM or SIGINT, 1 runtime failure, 2 bad usage or config\n"
+    "environment: IBVF_KUBELET_DIR moves the default --device-plugin-dir (tests)",
+};
 
-std::optional<std::chrono::seconds> positiveSeconds(const std::string& text) {
+std::chrono::seconds positiveSeconds(const std::string& text) {
+    std::size_t used = 0;
+    long v = 0;
     try {
-        std::size_t used = 0;
-        const long v = std::stol(text, &used);
-        if (used != text.size() || v <= 0) return std::nullopt;
-        return std::chrono::seconds(v);
+        v = std::stol(text, &used);
     } catch (const std::exception&) {
-        return std::nullopt;
+        used = 0;
     }
-}
-
-bool validAddress(const std::string& text) {
-    try {
-        (void)ibvf::metrics::parseListenAddress(text);
-        return true;
-    } catch (const std::invalid_argument& e) {
-        std::cerr << "ibvf-device-plugin: --metrics-address: " << e.what() << "\n";
-        return false;
-    }
+    if (text.empty() || used != text.size() || v <= 0)
+        throw std::invalid_argument("wants a whole number of seconds above 0, got \"" + text + "\"");
+    return std::chrono::seconds(v);
 }
 
 }  // namespace
@@ -87,44 +72,43 @@ int main(int argc, char** argv) {
     log.program = "ibvf-device-plugin";
     log.level = "info";
 
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        auto value = [&]() -> std::optional<std::string> {
-            if (i + 1 >= argc) return std::nullopt;
-            return std::string(argv[++i]);
-        };
-        std::optional<std::string> v;
-        if (arg == "--help" || arg == "-h") {
-            std::cout << kUsage;
-            return 0;
-        } else if (arg == "--version") {
-            std::cout << ibvf::cli::versionLine("ibvf-device-plugin");
-            return 0;
-        } else if (arg == "--config" && (v = value())) {
-            options.configPath = *v;
-        } else if (arg == "--device-plugin-dir" && (v = value())) {
-            options.pluginDir = *v;
-        } else if (arg == "--registration-mode" && (v = value()) && (*v == "kubelet-sock" || *v == "plugins-registry")) {
-            options.registrationMode =
-                *v == "kubelet-sock" ? ibvf::dp::RegistrationMode::KubeletSock : ibvf::dp::RegistrationMode::PluginsRegistry;
-        } else if (arg == "--plugins-registry-dir" && (v = value())) {
-            pluginsRegistryDir = *v;
-        } else if (arg == "--pod-resources-socket" && (v = value())) {
-            podResourcesSocket = *v;
-        } else if (arg == "--reclaim-interval" && (v = value()) && positiveSeconds(*v)) {
-            options.reclaimInterval = *positiveSeconds(*v);
-        } else if (arg == "--metrics-address" && (v = value()) && validAddress(*v)) {
-            options.metricsAddress = *v;
-        } else if (arg == "--log-level" && (v = value())) {
-            log.level = *v;
-        } else if (arg == "--log-file" && (v = value())) {
-            log.file = *v;
-            log.fileTrusted = true;  // the DaemonSet's command line: the cluster admin's
-        } else {
-            std::cerr << "ibvf-device-plugin: bad argument " << arg << "\n" << kUsage;
-            return 2;
-        }
-    }
+    const std::vector<ibvf::cli::Option> cliOptions = {
+        ibvf::cli::pathOption("--config", "PATH",
+                              std::string("the device plugin's config (default ") + ibvf::node::kDevicePluginConfig + ")",
+                              options.configPath),
+        ibvf::cli::pathOption("--device-plugin-dir", "DIR",
+                              "kubelet's device plugin directory (default " + options.pluginDir.string() + ")", options.pluginDir),
+        {"--registration-mode", "MODE",
+         "kubelet-sock (the default: Register on <device-plugin-dir>/kubelet.sock) or\n"
+         "plugins-registry (sockets in --plugins-registry-dir, found by kubelet's plugin watcher)",
+         [&](const std::string& v) {
+             if (v != "kubelet-sock" && v != "plugins-registry")
+                 throw std::invalid_argument("wants kubelet-sock or plugins-registry, got \"" + v + "\"");
+             options.registrationMode =
+                 v == "kubelet-sock" ? ibvf::dp::RegistrationMode::KubeletSock : ibvf::dp::RegistrationMode::PluginsRegistry;
+         }},
+        {"--plugins-registry-dir", "DIR", "default <device-plugin-dir>/../plugins_registry",
+         [&](const std::string& v) { pluginsRegistryDir = v; }},
+        {"--pod-resources-socket", "PATH", "default <device-plugin-dir>/../pod-resources/kubelet.sock",
+         [&](const std::string& v) { podResourcesSocket = v; }},
+        {"--reclaim-interval", "SECONDS",
+         "seconds between asking kubelet which VFs containers hold (default " + std::to_string(options.reclaimInterval.count()) + ")",
+         [&](const std::string& v) { options.reclaimInterval = positiveSeconds(v); }},
+        {"--metrics-address", "HOST:PORT",
+         "serve Prometheus metrics (/metrics) and probes (/healthz, /readyz), e.g. 0.0.0.0:9809\n"
+         "or [::1]:9809; overrides the config's metricsAddress (default off)",
+         [&](const std::string& v) {
+             (void)ibvf::metrics::parseListenAddress(v);  // throws std::invalid_argument with the reason
+             options.metricsAddress = v;
+         }},
+        {"--log-level", "LEVEL", "trace, debug, info (the default), warn, error or off", [&](const std::string& v) { log.level = v; }},
+        {"--log-file", "PATH", "also log to PATH",
+         [&](const std::string& v) {
+             log.file = v;
+             log.fileTrusted = true;  // the DaemonSet's command line: the cluster admin's
+         }},
+    };
+    if (const int rc = ibvf::cli::handle(kProgram, cliOptions, argc, argv, std::cout, std::cerr); rc >= 0) return rc;
     options.pluginsRegistryDir = pluginsRegistryDir.value_or(ibvf::node::pluginsRegistryDirOf(options.pluginDir));
     options.podResourcesSocket = podResourcesSocket.value_or(ibvf::node::podResourcesSocketOf(options.pluginDir));
     ibvf::log::setup(log);

@@ -8,19 +8,11 @@ namespace ibvf::diag {
 int runCheckConfig(Args args, std::ostream& out, std::ostream& err) {
     bool json = false;
     std::vector<std::string> paths;
-    for (const auto& a : args) {
-        if (a == "--json") {
-            json = true;
-        } else if (a == "--help" || a == "-h") {
-            out << usageText();
-            return kExitClean;
-        } else if (a.rfind('-', 0) == 0 && a != "-") {
-            err << "ibvf-diag check-config: bad argument \"" << a << "\"\n" << usageText();
-            return kExitUsage;
-        } else {
-            paths.push_back(a);
-        }
-    }
+    const std::vector<cli::Option> cliOptions = {cli::switchOption("--json", "", json)};
+    if (const int rc = parseSubcommandArgs(
+            "check-config", args, cliOptions, [&](const std::string& path) { paths.push_back(path); }, out, err);
+        rc >= 0)
+        return rc;
     if (paths.empty()) {
         err << "ibvf-diag check-config: name the file(s) to check\n" << usageText();
         return kExitUsage;

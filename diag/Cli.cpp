@@ -1,6 +1,8 @@
 #include "diag/Cli.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <utility>
 
 #include "cli/Version.hpp"
 #include "node/NodePaths.hpp"
@@ -31,6 +33,28 @@ std::string usageText() {
     }
     s += "environment: " + names + " (test overrides of " + defaults + ")\n";
     return s;
+}
+
+int parseSubcommandArgs(std::string_view subcommand, Args args, const std::vector<cli::Option>& options,
+                        std::function<void(const std::string&)> operand, std::ostream& out, std::ostream& err) {
+    const cli::Program program{"ibvf-diag " + std::string(subcommand), {}, {}, std::move(operand), {}};
+    std::vector<const char*> argv{"ibvf-diag"};
+    for (const auto& a : args) argv.push_back(a.c_str());
+    try {
+        switch (cli::parse(program, options, static_cast<int>(argv.size()), argv.data())) {
+            case cli::Request::Run:
+                return -1;
+            case cli::Request::Help:
+                out << usageText();
+                return kExitClean;
+            case cli::Request::Version:
+                out << cli::versionLine("ibvf-diag");
+                return kExitClean;
+        }
+    } catch (const std::invalid_argument& e) {
+        err << program.name << ": " << e.what() << "\n(ibvf-diag --help lists the options)\n";
+    }
+    return kExitUsage;
 }
 
 int runCli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {

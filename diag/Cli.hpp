@@ -1,11 +1,14 @@
 #pragma once
 // ibvf-diag's command line: a table of subcommands, each a function from its arguments to an exit
 // code. A new subcommand is one more entry in subcommands() (Cli.cpp) and its own file.
+#include <functional>
 #include <ostream>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "cli/CommandLine.hpp"
 
 namespace ibvf::diag {
 
@@ -29,6 +32,12 @@ std::string usageText();
 // argv[1] names a subcommand, or is an option of the default one ("report"), which also runs
 // with no arguments at all. Any exception escaping a subcommand is an internal error (exit 2).
 int runCli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err);
+
+// A subcommand's options, through the parser every ibvf program uses: -1 to run it, or the exit
+// code after printing the usage (--help) or why an argument is refused. `operand` takes the
+// arguments that are not options; null when the subcommand takes none.
+int parseSubcommandArgs(std::string_view subcommand, Args args, const std::vector<cli::Option>& options,
+                        std::function<void(const std::string&)> operand, std::ostream& out, std::ostream& err);
 
 // The subcommands (ReportCommand.cpp, CheckConfigCommand.cpp).
 int runReport(Args args, std::ostream& out, std::ostream& err);

@@ -9,7 +9,7 @@
 
 #include "cni/Error.hpp"
 #include "ipam/Allocator.hpp"
-#include "ipam/CrashPoints.hpp"
+#include "ipam/FaultPoints.hpp"
 #include "ipam/StoreDirectory.hpp"
 #include "linux/KernelError.hpp"
 
@@ -48,7 +48,7 @@ std::vector<net::IpAddress> LeaseStore::allocate(const AttachmentKey& who, const
                                                        " bytes)");
     }
     auto store = StoreDirectory::open(loc_, true);
-    crash::reach("ipam.add.locked");
+    faults::reach("ipam.add.locked");
     const std::string name = recordName(who);
     const auto record = store->readRecord(name);
 
@@ -111,27 +111,27 @@ std::vector<net::IpAddress> LeaseStore::allocate(const AttachmentKey& who, const
         // read as the attachment's.
         if (listed != record->addresses || !(record->owner == who)) store->replaceRecord(name, recordText(who, now, listed));
     }
-    crash::reach("ipam.add.index-written");
+    faults::reach("ipam.add.index-written");
     for (const auto& a : toLink) {
         // Chosen free under the lock: an existing name means something writes without the lock.
         if (!store->linkLease(a, name)) {
             throw linux::KernelError(EEXIST, "lease " + store->leasePath(a).string() + " appeared while the store was locked");
         }
-        crash::reach("ipam.add.lease-created");
+        faults::reach("ipam.add.lease-created");
     }
     for (const auto& [set, a] : cursorMoves) {
         store->writeCursor(set, a);
-        crash::reach("ipam.add.cursor-written");
+        faults::reach("ipam.add.cursor-written");
     }
     if (record) {
         for (const auto& a : held) {
             if (contains(chosen, a)) continue;
             store->removeLease(a);
-            crash::reach("ipam.add.stale-lease-removed");
+            faults::reach("ipam.add.stale-lease-removed");
         }
         if (listed != chosen) {
             store->replaceRecord(name, recordText(who, now, chosen));
-            crash::reach("ipam.add.index-final");
+            faults::reach("ipam.add.index-final");
         }
     }
     spdlog::debug("network {}: {} {} -> {}", loc_.network, who.containerId, who.ifname, addressListText(chosen));
@@ -151,10 +151,10 @@ std::size_t LeaseStore::release(const AttachmentKey& who) {
         if (!lease || !(lease->owner == who)) continue;  // never taken, or re-taken by another (I3)
         store->removeLease(a);
         ++released;
-        crash::reach("ipam.del.lease-removed");
+        faults::reach("ipam.del.lease-removed");
     }
     store->removeRecord(name);
-    crash::reach("ipam.del.index-removed");
+    faults::reach("ipam.del.index-removed");
     spdlog::debug("network {}: released {} lease(s) of {} {}", loc_.network, released, who.containerId, who.ifname);
     return released;
 }
@@ -174,10 +174,10 @@ std::size_t LeaseStore::releaseAllExcept(const std::vector<AttachmentKey>& keep)
             if (!lease || recordName(lease->owner) != name) continue;
             store->removeLease(a);
             ++released;
-            crash::reach("ipam.gc.lease-removed");
+            faults::reach("ipam.gc.lease-removed");
         }
         store->removeRecord(name);
-        crash::reach("ipam.gc.index-removed");
+        faults::reach("ipam.gc.index-removed");
     }
 
     // Leases no kept record accounts for: only tampering or an older layout leaves these, but GC
@@ -201,9 +201,9 @@ std::size_t LeaseStore::releaseAllExcept(const std::vector<AttachmentKey>& keep)
         if (accounted) continue;
         store->removeLease(*a);
         ++released;
-        crash::reach("ipam.gc.orphan-removed");
+        faults::reach("ipam.gc.orphan-removed");
     }
-    if (store->removePending()) crash::reach("ipam.gc.pending-removed");
+    if (store->removePending()) faults::reach("ipam.gc.pending-removed");
     if (released) spdlog::info("network {}: GC released {} lease(s)", loc_.network, released);
     return released;
 }

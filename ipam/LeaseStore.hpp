@@ -42,11 +42,11 @@
 // DEL     lock; unlink the leases the record lists that are the attachment's; unlink the record.
 // GC      as DEL for every record not in the keep list; then unlink any lease no kept record
 //         accounts for; then a leftover .pending.
-// A crash after any step leaves a state where I1-I3 hold. DEL and GC then finish the job; a
+// A crash at any fault point leaves a state where I1-I3 hold. DEL and GC then finish the job; a
 // repeated ADD of the same attachment reuses the leases it holds, links the ones whose record
 // entry was written but whose lease was not, and never hands out an address that has a lease.
 // A leftover .pending is removed before the name is used again. Everything is read and written
-// under the lock. CrashPoints.hpp names each step; tests kill a child at each one and check all
+// under the lock. FaultPoints.hpp names each point; tests kill a child at each one and check all
 // of this.
 #include <cstdint>
 #include <optional>

@@ -12,7 +12,7 @@
 
 #include "cni/Env.hpp"
 #include "cni/Error.hpp"
-#include "ipam/CrashPoints.hpp"
+#include "ipam/FaultPoints.hpp"
 #include "linux/KernelError.hpp"
 
 namespace ibvf::ipam {
@@ -117,7 +117,7 @@ void StoreDirectory::replaceRecord(const std::string& name, const std::string& t
             throw KernelError(errno, "create " + (root_ / kPending).string());
         }
     }
-    crash::reach("ipam.pending.written");
+    faults::reach("ipam.pending.written");
     if (::renameat(dir_.get(), kPending, attachments_.get(), name.c_str()) != 0) {
         throw KernelError(errno, "rename " + (root_ / kPending).string() + " to " + path(kAttachmentsDir, name).string());
     }

@@ -25,6 +25,8 @@
 #include "plugin/RdmaIsolation.hpp"
 #include "plugin/RouteResolution.hpp"
 #include "plugin/UndoStack.hpp"
+#include "plugin/VfGuid.hpp"
+#include "plugin/VfLinkState.hpp"
 #include "plugin/VfResolver.hpp"
 
 namespace ibvf::plugin {
@@ -227,19 +229,15 @@ private:
         }
         const int pf = pfIfindexOf(ctx_.sysfs, host_, vf().pfPciAddress);
         const int index = vf().vfIndex;
-        linux::VfSettings before;
-        callPfDriver("read the GUID of VF " + vf().pciAddress, [&] { before = vfControl().get(pf, index); });
-        const auto original = guidsToRestore(before, link_, vf().pciAddress);
-        const linux::Guid node = original.first;
-        const linux::Guid port = original.second;
+        const auto [node, port] = readGuidsToRestore(vfControl(), pf, index, link_, vf().pciAddress);
         state_.originalNodeGuid = node.str();
         state_.originalPortGuid = port.str();
         state_.driver = vf().driver;
         state_.guid = guid->str();
         ctx_.store.save(state_);
-        callPfDriver("set the GUID of VF " + vf().pciAddress, [&] { vfControl().setGuids(pf, index, guid->value(), guid->value()); });
-        undo_.push("restore the VF GUID", [this, pf, index, node, port] {
-            vfControl().setGuids(pf, index, node.value(), port.value());
+        setVfGuids(vfControl(), pf, index, *guid, *guid, vf().pciAddress);
+        undo_.push("restore the VF GUID", [this, pf, index, node = node, port = port] {
+            setVfGuids(vfControl(), pf, index, node, port, vf().pciAddress);
             rebind();
         });
         rebind();
@@ -273,31 +271,15 @@ private:
         if (!cfg_.rdmaIsolation) return;
         auto rdma = openRdmaNetns(ctx_);
         requireExclusiveRdmaNetns(*rdma);
-        std::optional<std::string> device;
-        try {
-            device = ctx_.sysfs.vf(vf().pciAddress).rdmaDevice;  // read again: a rebind renames it
-        } catch (const linux::KernelError& e) {
-            throw Error(ErrorCode::DeviceNotFound, "VF " + vf().pciAddress + " vanished from sysfs", e.what());
-        }
-        if (!device) {
-            throw Error(ErrorCode::DeviceNotFound, "rdmaIsolation: VF " + vf().pciAddress + " has no RDMA device",
-                        (ctx_.sysfs.pciDeviceDir(vf().pciAddress) / "infiniband").string() +
-                            " is empty; is the VF's RDMA driver (mlx5_ib) loaded?");
-        }
-        state_.rdmaDevice = *device;
+        const auto device = rdmaDeviceOfVf(ctx_.sysfs, vf().pciAddress);  // read again: a rebind renames it
+        state_.rdmaDevice = device;
         ctx_.store.save(state_);
-        try {
-            rdma->moveToNetns(*device, podNs_.fd());
-        } catch (const linux::KernelError& e) {
-            if (e.err() == EOPNOTSUPP) throw rdmaDriverCannotMove(*device, e);
-            throw Error(ErrorCode::SystemFailure,
-                        "rdmaIsolation: cannot move RDMA device " + *device + " of VF " + vf().pciAddress + " into the pod", e.what());
-        }
-        undo_.push("move RDMA device " + *device + " back to the host",
-                   [this, device] { linux::runInNetNs(podNs_, [&] { openRdmaNetns(ctx_)->moveToNetns(*device, hostNs_.fd()); }); });
+        moveRdmaDeviceToPod(*rdma, device, podNs_, vf().pciAddress);
+        undo_.push("move RDMA device " + device + " back to the host",
+                   [this, device] { linux::runInNetNs(podNs_, [&] { openRdmaNetns(ctx_)->moveToNetns(device, hostNs_.fd()); }); });
         adoptNetdev(waitForVfNetdev(ctx_.sysfs, host_, vf().pciAddress, "moving its RDMA device"));
         faults::reach("attach.rdma-moved");
-        spdlog::info("RDMA device {} of VF {} moved into {}", *device, vf().pciAddress, env_.netns);
+        spdlog::info("RDMA device {} of VF {} moved into {}", device, vf().pciAddress, env_.netns);
     }
 
     // Through the PF, with the original on record first so DEL and GC can restore it.
@@ -305,13 +287,12 @@ private:
         if (!cfg_.linkState) return;
         const int pf = pfIfindexOf(ctx_.sysfs, host_, vf().pfPciAddress);
         const int index = vf().vfIndex;
-        linux::VfSettings before;
-        callPfDriver("read the link state of VF " + vf().pciAddress, [&] { before = vfControl().get(pf, index); });
-        const auto original = before.linkState.value_or(linux::VfLinkState::Auto);
+        const auto original = readVfLinkState(vfControl(), pf, index, vf().pciAddress);
         state_.vfLinkState = static_cast<unsigned>(original);
         ctx_.store.save(state_);
-        callPfDriver("set the link state of VF " + vf().pciAddress, [&] { vfControl().setLinkState(pf, index, *cfg_.linkState); });
-        undo_.push("restore the VF link state", [this, pf, index, original] { vfControl().setLinkState(pf, index, original); });
+        setVfLinkState(vfControl(), pf, index, *cfg_.linkState, vf().pciAddress);
+        undo_.push("restore the VF link state",
+                   [this, pf, index, original] { setVfLinkState(vfControl(), pf, index, original, vf().pciAddress); });
         faults::reach("attach.link-state-set");
     }
 
@@ -353,16 +334,7 @@ private:
         state_.podParentName = podLink_.name;
         ctx_.store.save(state_);
         pod_.setAdminUp(podLink_.ifindex, true);
-        const linux::IpoibChildSpec spec{podLink_.ifindex, env_.ifname, *cfg_.ipoibChild, linux::IpoibMode::Datagram, false};
-        int child = 0;
-        try {
-            child = linux::runInNetNs(podNs_, [&] { return ctx_.makeIpoibLinks()->createChild(spec); });
-        } catch (const linux::KernelError& e) {
-            throw Error(
-                e.err() == EOPNOTSUPP ? ErrorCode::HardwareUnsupported : ErrorCode::SystemFailure,
-                "cannot create the IPoIB child " + env_.ifname + " for pkey " + cfg_.ipoibChild->str() + " on VF " + vf().pciAddress,
-                e.what());
-        }
+        const int child = plugin::createPartitionChild(podNs_, podLink_.ifindex, env_.ifname, *cfg_.ipoibChild, vf().pciAddress, ctx_);
         undo_.push("delete partition child " + env_.ifname,
                    [this, child] { linux::runInNetNs(podNs_, [&] { ctx_.makeIpoibLinks()->deleteChild(child); }); });
         state_.childIfindex = child;

@@ -12,8 +12,9 @@
 #include "plugin/FaultPoints.hpp"
 #include "plugin/IpamClient.hpp"
 #include "plugin/PartitionChild.hpp"
-#include "plugin/PfDriver.hpp"
 #include "plugin/RdmaIsolation.hpp"
+#include "plugin/VfGuid.hpp"
+#include "plugin/VfLinkState.hpp"
 #include "plugin/VfResolver.hpp"
 #include "plugin/VfRestore.hpp"
 

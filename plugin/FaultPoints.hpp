@@ -1,6 +1,6 @@
 #pragma once
 // Named points of ADD and DEL where a test can make the process fail or die (the mechanism:
-// lib/fault/FaultPoint.hpp; the lease store's own points: ipam/CrashPoints.hpp). Each point is
+// lib/fault/FaultPoint.hpp; the lease store's own points: ipam/FaultPoints.hpp). Each point is
 // passed right after the change it names was made, and only when the configuration asked for
 // that change, so "fail at X" always means "X happened, the next step did not".
 #include <array>

@@ -1,5 +1,7 @@
 #include "plugin/RdmaIsolation.hpp"
 
+#include <cerrno>
+
 #include <spdlog/spdlog.h>
 
 #include "cni/Error.hpp"
@@ -30,13 +32,35 @@ void requireExclusiveRdmaNetns(linux::RdmaNetns& rdma) {
                      "with `options ib_core netns_mode=0` in /etc/modprobe.d; or drop rdmaIsolation");
 }
 
-cni::Error rdmaDriverCannotMove(const std::string& device, const linux::KernelError& cause) {
-    // In Linux 6.1 only mlx4, mlx5, irdma and hns implement it; rxe and siw do not.
-    return cni::Error(cni::ErrorCode::HardwareUnsupported,
-                      "rdmaIsolation: the driver of RDMA device " + device + " cannot change network namespace",
-                      std::string(cause.what()) +
-                          "; the kernel moves an RDMA device only when its driver implements disassociate_ucontext "
-                          "(mlx4, mlx5, irdma and hns do; rxe and siw do not): drop rdmaIsolation for this network");
+std::string rdmaDeviceOfVf(const linux::Sysfs& sysfs, const std::string& pciAddress) {
+    std::optional<std::string> device;
+    try {
+        device = sysfs.vf(pciAddress).rdmaDevice;
+    } catch (const linux::KernelError& e) {
+        throw cni::Error(cni::ErrorCode::DeviceNotFound, "VF " + pciAddress + " vanished from sysfs", e.what());
+    }
+    if (!device) {
+        throw cni::Error(cni::ErrorCode::DeviceNotFound, "rdmaIsolation: VF " + pciAddress + " has no RDMA device",
+                         (sysfs.pciDeviceDir(pciAddress) / "infiniband").string() + " is empty; is the VF's RDMA driver (mlx5_ib) loaded?");
+    }
+    return *device;
+}
+
+void moveRdmaDeviceToPod(linux::RdmaNetns& rdma, const std::string& device, const linux::NetNs& podNs, const std::string& pciAddress) {
+    try {
+        rdma.moveToNetns(device, podNs.fd());
+    } catch (const linux::KernelError& e) {
+        if (e.err() == EOPNOTSUPP) {
+            // In Linux 6.1 only mlx4, mlx5, irdma and hns implement it; rxe and siw do not.
+            throw cni::Error(cni::ErrorCode::HardwareUnsupported,
+                             "rdmaIsolation: the driver of RDMA device " + device + " cannot change network namespace",
+                             std::string(e.what()) +
+                                 "; the kernel moves an RDMA device only when its driver implements disassociate_ucontext "
+                                 "(mlx4, mlx5, irdma and hns do; rxe and siw do not): drop rdmaIsolation for this network");
+        }
+        throw cni::Error(cni::ErrorCode::SystemFailure,
+                         "rdmaIsolation: cannot move RDMA device " + device + " of VF " + pciAddress + " into the pod", e.what());
+    }
 }
 
 void returnRdmaDevice(const node::AttachmentState& state, const std::optional<linux::NetNs>& podNs, const PluginContext& ctx) {

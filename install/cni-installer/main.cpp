@@ -7,24 +7,15 @@
 #include <csignal>
 #include <iostream>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include "CniInstall.hpp"
-#include "cli/Version.hpp"
+#include "cli/CommandLine.hpp"
 #include "log/Logging.hpp"
 
 namespace {
-
-constexpr const char* kUsage =
-    "usage: ibvf-cni-installer [--source-dir DIR] [--dest-dir DIR] [--once] [BINARY...]\n"
-    "       ibvf-cni-installer --version | --help\n"
-    "  --source-dir  where the binaries are (default /usr/lib/cni)\n"
-    "  --dest-dir    the node's CNI bin directory as mounted (default /host/opt/cni/bin)\n"
-    "  --once        exit after installing instead of waiting for SIGTERM\n"
-    "  BINARY        file names to install (default: ibvf ibvf-ipam ibvf-ipam-etcd)\n";
 
 // Blocked before anything else, so the signal is queued for sigwait. This also works as PID 1 of
 // a container, where an unhandled SIGTERM would be ignored by the kernel.
@@ -44,25 +35,22 @@ int main(int argc, char** argv) {
 
     ibvf::install::InstallRequest request{"/usr/lib/cni", "/host/opt/cni/bin", {}};
     bool once = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        if (arg == "--help" || arg == "-h") {
-            std::cout << kUsage;
-            return 0;
-        } else if (arg == "--version") {
-            std::cout << ibvf::cli::versionLine("ibvf-cni-installer");
-            return 0;
-        } else if ((arg == "--source-dir" || arg == "--dest-dir") && i + 1 < argc) {
-            (arg == "--source-dir" ? request.sourceDir : request.destDir) = argv[++i];
-        } else if (arg == "--once") {
-            once = true;
-        } else if (!arg.empty() && arg.front() != '-') {
-            request.binaries.emplace_back(arg);
-        } else {
-            std::cerr << "ibvf-cni-installer: bad argument " << arg << "\n" << kUsage;
-            return 2;
-        }
-    }
+    const ibvf::cli::Program program{
+        "ibvf-cni-installer",
+        "copies the ibvf CNI binaries into the node's CNI directory, then waits for SIGTERM",
+        "[BINARY...]",
+        [&](const std::string& binary) { request.binaries.emplace_back(binary); },
+        "BINARY: file names to install (default: ibvf ibvf-ipam ibvf-ipam-etcd)\n"
+        "exit codes: 0 stopped by SIGTERM or SIGINT (or --once after installing), 1 install failed, 2 bad usage",
+    };
+    const std::vector<ibvf::cli::Option> options = {
+        ibvf::cli::pathOption("--source-dir", "DIR", "where the binaries are (default " + request.sourceDir.string() + ")",
+                              request.sourceDir),
+        ibvf::cli::pathOption("--dest-dir", "DIR", "the node's CNI bin directory as mounted (default " + request.destDir.string() + ")",
+                              request.destDir),
+        ibvf::cli::switchOption("--once", "exit after installing instead of waiting for SIGTERM", once),
+    };
+    if (const int rc = ibvf::cli::handle(program, options, argc, argv, std::cout, std::cerr); rc >= 0) return rc;
     if (request.binaries.empty()) request.binaries = {"ibvf", "ibvf-ipam", "ibvf-ipam-etcd"};
 
     ibvf::log::LogOptions log;

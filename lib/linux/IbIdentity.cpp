@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 #include <system_error>
@@ -20,11 +19,11 @@ bool validDeviceName(std::string_view name) {
     return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos;
 }
 
-std::optional<std::string> readFile(const fs::path& path) {
-    std::ifstream in(path);
-    std::string line;
-    if (!in || !std::getline(in, line)) return std::nullopt;
-    return std::string(trimmedAttribute(line));
+// Unreadable (no such port, an unused pkey slot failing) is left out, like an unparsable value.
+std::optional<std::string> readAttribute(const fs::path& path) {
+    std::string text;
+    if (readSysfsAttribute(path, text) != 0) return std::nullopt;
+    return std::string(trimmedAttribute(text));
 }
 
 fs::path portDir(const Sysfs& sysfs, std::string_view rdmaDevice) {
@@ -61,8 +60,8 @@ IbIdentity readIbIdentity(const Sysfs& sysfs, std::string_view rdmaDevice) {
         // unreadable: left out, as documented
     }
     const auto port = portDir(sysfs, rdmaDevice);
-    if (auto text = readFile(port / "gids/0")) id.portGuid = portGuidOfGid(*text);
-    if (auto text = readFile(port / "pkeys/0")) id.pkey0 = parseSysfsPkey(*text);
+    if (auto text = readAttribute(port / "gids/0")) id.portGuid = portGuidOfGid(*text);
+    if (auto text = readAttribute(port / "pkeys/0")) id.pkey0 = parseSysfsPkey(*text);
     return id;
 }
 
@@ -76,7 +75,7 @@ std::vector<std::uint16_t> readPkeyTable(const Sysfs& sysfs, std::string_view rd
         const auto [end, err] = std::from_chars(name.data(), name.data() + name.size(), index);
         if (err != std::errc() || end != name.data() + name.size()) continue;
         // An unused entry reads as 0x0000 (or fails): the table is sparse.
-        if (auto text = readFile(entry.path())) {
+        if (auto text = readAttribute(entry.path())) {
             if (auto pkey = parseSysfsPkey(*text); pkey && (*pkey & 0x7fffU) != 0) byIndex[index] = *pkey;
         }
     }

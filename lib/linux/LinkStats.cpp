@@ -29,6 +29,27 @@ NlMessageBuilder getLinkRequest(std::uint16_t flags, int ifindex) {
     return b;
 }
 
+// Which of the kernel's counters each LinkStats field holds.
+struct StatField {
+    std::uint64_t LinkStats::*ours;
+    __u64 rtnl_link_stats64::*kernels;
+};
+constexpr StatField kStatFields[] = {
+    {&LinkStats::rxBytes, &rtnl_link_stats64::rx_bytes},
+    {&LinkStats::txBytes, &rtnl_link_stats64::tx_bytes},
+    {&LinkStats::rxPackets, &rtnl_link_stats64::rx_packets},
+    {&LinkStats::txPackets, &rtnl_link_stats64::tx_packets},
+    {&LinkStats::rxErrors, &rtnl_link_stats64::rx_errors},
+    {&LinkStats::txErrors, &rtnl_link_stats64::tx_errors},
+    {&LinkStats::rxDropped, &rtnl_link_stats64::rx_dropped},
+    {&LinkStats::txDropped, &rtnl_link_stats64::tx_dropped},
+    {&LinkStats::multicast, &rtnl_link_stats64::multicast},
+    {&LinkStats::rxMissedErrors, &rtnl_link_stats64::rx_missed_errors},
+    {&LinkStats::rxOverErrors, &rtnl_link_stats64::rx_over_errors},
+    {&LinkStats::rxCrcErrors, &rtnl_link_stats64::rx_crc_errors},
+    {&LinkStats::rxFrameErrors, &rtnl_link_stats64::rx_frame_errors},
+};
+
 }  // namespace
 
 std::vector<std::uint8_t> dumpLinks() {
@@ -59,19 +80,7 @@ std::optional<LinkCounters> parseLink(std::span<const std::uint8_t> newlinkMessa
     out.name = nlAttrString(*name);
     out.adminUp = (ifi.ifi_flags & IFF_UP) != 0;
     out.lowerUp = (ifi.ifi_flags & IFF_LOWER_UP) != 0;
-    out.stats.rxBytes = s.rx_bytes;
-    out.stats.txBytes = s.tx_bytes;
-    out.stats.rxPackets = s.rx_packets;
-    out.stats.txPackets = s.tx_packets;
-    out.stats.rxErrors = s.rx_errors;
-    out.stats.txErrors = s.tx_errors;
-    out.stats.rxDropped = s.rx_dropped;
-    out.stats.txDropped = s.tx_dropped;
-    out.stats.multicast = s.multicast;
-    out.stats.rxMissedErrors = s.rx_missed_errors;
-    out.stats.rxOverErrors = s.rx_over_errors;
-    out.stats.rxCrcErrors = s.rx_crc_errors;
-    out.stats.rxFrameErrors = s.rx_frame_errors;
+    for (const auto& [ours, kernels] : kStatFields) out.stats.*ours = s.*kernels;
     return out;
 }
 
@@ -79,15 +88,10 @@ std::optional<LinkCounters> parseLink(std::span<const std::uint8_t> newlinkMessa
 
 // ---------------------------------------------------------------------------------------------
 
-struct LinkStatsReader::Impl {
-    NetlinkSocket sock;
-    std::string netnsPath;
-
-    std::string where() const { return netnsPath.empty() ? std::string() : " in netns " + netnsPath; }
-
+struct LinkStatsReader::Impl : NamespacedSocket {
     ReadResult<LinkCounters> one(std::vector<std::uint8_t> request, const std::string& link) {
         std::optional<LinkCounters> found;
-        const auto outcome = sock.request(std::move(request), [&](std::span<const std::uint8_t> msg, std::uint16_t type) {
+        const auto outcome = socket.request(std::move(request), [&](std::span<const std::uint8_t> msg, std::uint16_t type) {
             if (type == RTM_NEWLINK && !found) found = linkstatsmsg::parseLink(msg);
         });
         const std::string what = "read stats of link " + link + where();
@@ -104,26 +108,25 @@ LinkStatsReader::LinkStatsReader(LinkStatsReader&&) noexcept = default;
 LinkStatsReader& LinkStatsReader::operator=(LinkStatsReader&&) noexcept = default;
 
 ReadResult<LinkStatsReader> LinkStatsReader::open(const std::string& netnsPath) {
-    auto sock = openNetlinkSocketIn(netnsPath, NETLINK_ROUTE, "rtnetlink");
-    if (!sock) return sock.error();
-    return LinkStatsReader(std::make_unique<Impl>(Impl{std::move(sock).value(), netnsPath}));
+    return over(openNetlinkSocketIn(netnsPath, NETLINK_ROUTE, "rtnetlink"));
 }
 
-ReadResult<LinkStatsReader> LinkStatsReader::open(const NetNs& ns) {
-    auto sock = openNetlinkSocketIn(ns, NETLINK_ROUTE, "rtnetlink");
-    if (!sock) return sock.error();
-    return LinkStatsReader(std::make_unique<Impl>(Impl{std::move(sock).value(), ns.path()}));
-}
+ReadResult<LinkStatsReader> LinkStatsReader::open(const NetNs& ns) { return over(openNetlinkSocketIn(ns, NETLINK_ROUTE, "rtnetlink")); }
 
 LinkStatsReader LinkStatsReader::here() {
-    return LinkStatsReader(std::make_unique<Impl>(Impl{NetlinkSocket(NETLINK_ROUTE, "rtnetlink"), {}}));
+    return LinkStatsReader(std::make_unique<Impl>(Impl{{NetlinkSocket(NETLINK_ROUTE, "rtnetlink"), {}}}));
+}
+
+ReadResult<LinkStatsReader> LinkStatsReader::over(ReadResult<NamespacedSocket> opened) {
+    if (!opened) return opened.error();
+    return LinkStatsReader(std::make_unique<Impl>(Impl{std::move(opened).value()}));
 }
 
 const std::string& LinkStatsReader::netnsPath() const { return impl_->netnsPath; }
 
 ReadResult<std::map<std::string, LinkCounters>> LinkStatsReader::all() {
     std::map<std::string, LinkCounters> links;
-    const auto outcome = impl_->sock.request(linkstatsmsg::dumpLinks(), [&](std::span<const std::uint8_t> msg, std::uint16_t type) {
+    const auto outcome = impl_->socket.request(linkstatsmsg::dumpLinks(), [&](std::span<const std::uint8_t> msg, std::uint16_t type) {
         if (type != RTM_NEWLINK) return;
         if (auto link = linkstatsmsg::parseLink(msg)) {
             std::string name = link->name;

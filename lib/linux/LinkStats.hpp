@@ -21,6 +21,7 @@
 namespace ibvf::linux {
 
 class NetNs;
+struct NamespacedSocket;
 
 // The fields of the kernel's struct rtnl_link_stats64 a collector needs. Monotonic until the
 // netdev is recreated (a new netdev starts at 0).
@@ -86,6 +87,7 @@ public:
 private:
     struct Impl;
     explicit LinkStatsReader(std::unique_ptr<Impl> impl);
+    static ReadResult<LinkStatsReader> over(ReadResult<NamespacedSocket> opened);
     std::unique_ptr<Impl> impl_;
 };
 

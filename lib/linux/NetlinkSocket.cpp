@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "linux/KernelError.hpp"
 
@@ -26,14 +27,30 @@ std::string extackOf(std::span<const std::uint8_t> msg) {
     return text ? nlAttrString(*text) : std::string();
 }
 
+// Each whole message of one datagram, in order, while `each` returns true; a malformed length
+// ends the walk.
+template <class Each>
+void forEachMessage(std::span<const std::uint8_t> datagram, Each&& each) {
+    std::size_t off = 0;
+    while (off + NLMSG_HDRLEN <= datagram.size()) {
+        const auto h = nlReadAt<nlmsghdr>(datagram, off);
+        if (h.nlmsg_len < NLMSG_HDRLEN || off + h.nlmsg_len > datagram.size()) return;
+        if (!each(h, datagram.subspan(off, h.nlmsg_len))) return;
+        off += NLMSG_ALIGN(h.nlmsg_len);
+    }
+}
+
 }  // namespace
 
-NetlinkSocket::NetlinkSocket(int protocol, std::string what) : what_(std::move(what)) {
-    fd_.reset(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol));
+NetlinkSocket::NetlinkSocket(int protocol, std::string what) : NetlinkSocket(protocol, std::move(what), false) {}
+
+NetlinkSocket::NetlinkSocket(int protocol, std::string what, bool events) : what_(std::move(what)) {
+    fd_.reset(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | (events ? SOCK_NONBLOCK : 0), protocol));
     if (!fd_) throwErrno("open " + what_ + " socket");
     sockaddr_nl local{};
-    local.nl_family = AF_NETLINK;
+    local.nl_family = AF_NETLINK;  // port 0: the kernel picks one
     if (::bind(fd_.get(), reinterpret_cast<const sockaddr*>(&local), sizeof local) < 0) throwErrno("bind " + what_ + " socket");
+    if (events) return;
     const int on = 1;
     // Both optional: the kernel's reason text, and errors that do not echo our request back.
     ::setsockopt(fd_.get(), SOL_NETLINK, NETLINK_EXT_ACK, &on, sizeof on);
@@ -73,29 +90,73 @@ NetlinkSocket::Outcome NetlinkSocket::request(std::vector<std::uint8_t> message,
         if (n < 0) return {errno, {}};
         if (from.nl_pid != 0) continue;  // only the kernel answers requests
 
-        const std::span<const std::uint8_t> data(buf.data(), static_cast<std::size_t>(n));
-        std::size_t off = 0;
-        while (off + NLMSG_HDRLEN <= data.size()) {
-            const auto r = nlReadAt<nlmsghdr>(data, off);
-            if (r.nlmsg_len < NLMSG_HDRLEN || off + r.nlmsg_len > data.size()) break;
-            const auto msg = data.subspan(off, r.nlmsg_len);
-            off += NLMSG_ALIGN(r.nlmsg_len);
+        std::optional<Outcome> outcome;
+        forEachMessage({buf.data(), static_cast<std::size_t>(n)}, [&](const nlmsghdr& r, std::span<const std::uint8_t> msg) {
             // Leftovers of an earlier exchange abandoned part way (a sink threw).
-            if (r.nlmsg_seq != h.nlmsg_seq) continue;
+            if (r.nlmsg_seq != h.nlmsg_seq || r.nlmsg_type == NLMSG_NOOP) return true;
             if (r.nlmsg_type == NLMSG_ERROR) {
-                if (msg.size() < NLMSG_HDRLEN + sizeof(int)) return {EPROTO, {}};
-                const int code = nlReadAt<int>(msg, NLMSG_HDRLEN);
-                return {-code, code ? extackOf(msg) : std::string()};
+                if (msg.size() < NLMSG_HDRLEN + sizeof(int)) {
+                    outcome = Outcome{EPROTO, {}};
+                } else {
+                    const int code = nlReadAt<int>(msg, NLMSG_HDRLEN);
+                    outcome = Outcome{-code, code ? extackOf(msg) : std::string()};
+                }
+                return false;
             }
             if (r.nlmsg_type == NLMSG_DONE) {
                 int status = 0;
                 if (msg.size() >= NLMSG_HDRLEN + sizeof(int)) status = nlReadAt<int>(msg, NLMSG_HDRLEN);
-                return {status < 0 ? -status : 0, {}};
+                outcome = Outcome{status < 0 ? -status : 0, {}};
+                return false;
             }
-            if (r.nlmsg_type == NLMSG_NOOP) continue;
             if (sink) sink(msg, r.nlmsg_type);
-        }
+            return true;
+        });
+        if (outcome) return std::move(*outcome);
     }
+}
+
+NetlinkSocket NetlinkSocket::subscribed(int protocol, std::initializer_list<unsigned> groups, std::string what) {
+    NetlinkSocket s(protocol, std::move(what), true);
+    for (const unsigned group : groups) s.join(group);
+    return s;
+}
+
+void NetlinkSocket::join(unsigned group) {
+    if (::setsockopt(fd_.get(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) != 0)
+        throwErrno("subscribe " + what_ + " socket to group " + std::to_string(group));
+}
+
+void NetlinkSocket::leave(unsigned group) noexcept { ::setsockopt(fd_.get(), SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, &group, sizeof group); }
+
+NetlinkSocket::Drained NetlinkSocket::drain(const ReplySink& sink) {
+    Drained out;
+    // Events are small (a link's RTM_NEWLINK is a few KiB with its VF list skipped); a bigger one
+    // is read truncated and reported as an overrun.
+    std::vector<std::uint8_t> buf(32768);
+    for (int i = 0; i < kDrainBatch; ++i) {
+        const ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), MSG_DONTWAIT | MSG_TRUNC);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == ENOBUFS) {
+                out.overrun = true;
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+            throwErrno("read " + what_ + " socket");
+        }
+        if (static_cast<std::size_t>(n) > buf.size()) {
+            out.overrun = true;
+            continue;
+        }
+        forEachMessage({buf.data(), static_cast<std::size_t>(n)}, [&](const nlmsghdr& h, std::span<const std::uint8_t> msg) {
+            if (h.nlmsg_type == NLMSG_NOOP || h.nlmsg_type == NLMSG_DONE || h.nlmsg_type == NLMSG_ERROR) return true;
+            ++out.messages;
+            if (sink) sink(msg, h.nlmsg_type);
+            return true;
+        });
+    }
+    return out;
 }
 
 void throwNetlinkFailure(const NetlinkSocket::Outcome& outcome, const std::string& what) {

@@ -13,19 +13,36 @@ ReadError failedWith(const KernelError& e) { return ReadError{ReadFailure::Faile
 
 }  // namespace
 
-ReadResult<NetlinkSocket> openNetlinkSocketIn(const NetNs& ns, int protocol, const std::string& what) {
+std::string NamespacedSocket::where() const { return netnsPath.empty() ? std::string() : " in netns " + netnsPath; }
+
+ReadResult<NamespacedSocket> openNetlinkSocketIn(const NetNs& ns, int protocol, const std::string& what) {
     try {
-        return runInNetNs(ns, [&] { return NetlinkSocket(protocol, what + " in netns " + ns.path()); });
+        return runInNetNs(ns, [&]() -> ReadResult<NamespacedSocket> {
+            try {
+                return NamespacedSocket{NetlinkSocket(protocol, what), ns.path()};
+            } catch (const KernelError& e) {
+                // Named with the namespace: the socket's own message does not know it.
+                return failedWith(KernelError(e.err(), "open " + what + " socket in netns " + ns.path()));
+            }
+        });
     } catch (const KernelError& e) {
         return failedWith(e);
     }
 }
 
-ReadResult<NetlinkSocket> openNetlinkSocketIn(const std::string& netnsPath, int protocol, const std::string& what) {
+ReadResult<NamespacedSocket> openNetlinkSocketIn(const std::string& netnsPath, int protocol, const std::string& what) {
     try {
         const auto ns = NetNs::openIfPresent(netnsPath);
         if (!ns) return ReadError{ReadFailure::NamespaceGone, ENOENT, "netns " + netnsPath + " is gone"};
         return openNetlinkSocketIn(*ns, protocol, what);
+    } catch (const KernelError& e) {
+        return failedWith(e);
+    }
+}
+
+ReadResult<NamespacedSocket> openNetlinkSocketHere(int protocol, const std::string& what) {
+    try {
+        return NamespacedSocket{NetlinkSocket(protocol, what), {}};
     } catch (const KernelError& e) {
         return failedWith(e);
     }

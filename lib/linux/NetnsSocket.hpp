@@ -1,8 +1,8 @@
 #pragma once
 // A netlink socket opened inside another network namespace, for the scrape-time readers
 // (LinkStatsReader, RdmaCounterReader): the calling thread enters the namespace only for the
-// socket() call and is back before this returns. A namespace that is gone is a ReadResult, not
-// an exception: pods end between listing and reading all the time.
+// socket() call and is back before this returns; the socket keeps answering for that namespace. A namespace that is gone is a ReadResult,
+// not an exception: pods end between listing and reading all the time.
 #include <cstdint>
 #include <string>
 
@@ -12,10 +12,20 @@
 
 namespace ibvf::linux {
 
+// A request socket and the namespace it answers for, as the scrape-time readers keep it.
+struct NamespacedSocket {
+    NetlinkSocket socket;
+    std::string netnsPath;  // "" for a socket opened where the caller is
+
+    std::string where() const;  // " in netns <path>", or "" here: for messages
+};
+
 // NamespaceGone when `netnsPath` is missing or only a stale pin file; Failed (with the errno and
 // the path) for anything else, e.g. EPERM entering it or EPROTONOSUPPORT for the protocol.
-ReadResult<NetlinkSocket> openNetlinkSocketIn(const std::string& netnsPath, int protocol, const std::string& what);
-ReadResult<NetlinkSocket> openNetlinkSocketIn(const NetNs& ns, int protocol, const std::string& what);
+ReadResult<NamespacedSocket> openNetlinkSocketIn(const std::string& netnsPath, int protocol, const std::string& what);
+ReadResult<NamespacedSocket> openNetlinkSocketIn(const NetNs& ns, int protocol, const std::string& what);
+// Where the calling thread is; Failed instead of a KernelError.
+ReadResult<NamespacedSocket> openNetlinkSocketHere(int protocol, const std::string& what);
 
 // The namespace at `netnsPath` if it is still the one whose inode was recorded (at a pod's ADD;
 // 0: not recorded, any will do). NamespaceGone when the path is missing, only a stale pin file, or

@@ -5,7 +5,6 @@
 
 #include <cerrno>
 
-#include "linux/KernelError.hpp"
 #include "linux/NetNs.hpp"
 #include "linux/NetlinkSocket.hpp"
 #include "linux/NetnsSocket.hpp"
@@ -94,12 +93,7 @@ ReadError explainMissingRdma(ReadError e) {
 
 }  // namespace
 
-struct RdmaCounterReader::Impl {
-    NetlinkSocket sock;
-    std::string netnsPath;
-
-    std::string where() const { return netnsPath.empty() ? std::string() : " in netns " + netnsPath; }
-};
+struct RdmaCounterReader::Impl : NamespacedSocket {};
 
 RdmaCounterReader::RdmaCounterReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 RdmaCounterReader::~RdmaCounterReader() = default;
@@ -107,29 +101,24 @@ RdmaCounterReader::RdmaCounterReader(RdmaCounterReader&&) noexcept = default;
 RdmaCounterReader& RdmaCounterReader::operator=(RdmaCounterReader&&) noexcept = default;
 
 ReadResult<RdmaCounterReader> RdmaCounterReader::open(const std::string& netnsPath) {
-    auto sock = openNetlinkSocketIn(netnsPath, NETLINK_RDMA, "RDMA netlink");
-    if (!sock) return explainMissingRdma(sock.error());
-    return RdmaCounterReader(std::make_unique<Impl>(Impl{std::move(sock).value(), netnsPath}));
+    return over(openNetlinkSocketIn(netnsPath, NETLINK_RDMA, "RDMA netlink"));
 }
 
 ReadResult<RdmaCounterReader> RdmaCounterReader::open(const NetNs& ns) {
-    auto sock = openNetlinkSocketIn(ns, NETLINK_RDMA, "RDMA netlink");
-    if (!sock) return explainMissingRdma(sock.error());
-    return RdmaCounterReader(std::make_unique<Impl>(Impl{std::move(sock).value(), ns.path()}));
+    return over(openNetlinkSocketIn(ns, NETLINK_RDMA, "RDMA netlink"));
 }
 
-ReadResult<RdmaCounterReader> RdmaCounterReader::here() {
-    try {
-        return RdmaCounterReader(std::make_unique<Impl>(Impl{NetlinkSocket(NETLINK_RDMA, "RDMA netlink"), {}}));
-    } catch (const KernelError& e) {
-        return explainMissingRdma(ReadError{ReadFailure::Failed, e.err(), e.what()});
-    }
+ReadResult<RdmaCounterReader> RdmaCounterReader::here() { return over(openNetlinkSocketHere(NETLINK_RDMA, "RDMA netlink")); }
+
+ReadResult<RdmaCounterReader> RdmaCounterReader::over(ReadResult<NamespacedSocket> opened) {
+    if (!opened) return explainMissingRdma(opened.error());
+    return RdmaCounterReader(std::make_unique<Impl>(Impl{std::move(opened).value()}));
 }
 
 ReadResult<std::vector<RdmaPortCounters>> RdmaCounterReader::read(std::string_view device) {
     const std::string what = "read counters of RDMA device " + std::string(device) + impl_->where();
     std::optional<rdmastatmsg::DeviceAttrs> dev;
-    auto outcome = impl_->sock.request(rdmamsg::deviceDump(), [&](std::span<const std::uint8_t> msg, std::uint16_t) {
+    auto outcome = impl_->socket.request(rdmamsg::deviceDump(), [&](std::span<const std::uint8_t> msg, std::uint16_t) {
         if (dev) return;
         if (auto d = rdmastatmsg::parseDevice(msg); d && d->name == device) dev = std::move(d);
     });
@@ -137,7 +126,7 @@ ReadResult<std::vector<RdmaPortCounters>> RdmaCounterReader::read(std::string_vi
     if (!dev) return ReadError{ReadFailure::NotVisible, ENODEV, what + ": no such RDMA device in this namespace"};
 
     std::vector<rdmastatmsg::PortAttrs> ports;
-    outcome = impl_->sock.request(rdmastatmsg::portDump(dev->index), [&](std::span<const std::uint8_t> msg, std::uint16_t) {
+    outcome = impl_->socket.request(rdmastatmsg::portDump(dev->index), [&](std::span<const std::uint8_t> msg, std::uint16_t) {
         if (auto p = rdmastatmsg::parsePort(msg)) ports.push_back(*p);
     });
     // The kernel answers EINVAL for a device index it no longer knows.
@@ -157,7 +146,7 @@ ReadResult<std::vector<RdmaPortCounters>> RdmaCounterReader::read(std::string_vi
         p.linkLayer = linkLayerOf(dev->protocol);
         if (dev->nodeGuid) p.nodeGuid = Guid(*dev->nodeGuid);
         bool replied = false;
-        outcome = impl_->sock.request(rdmastatmsg::statGet(dev->index, port.port), [&](std::span<const std::uint8_t> msg, std::uint16_t) {
+        outcome = impl_->socket.request(rdmastatmsg::statGet(dev->index, port.port), [&](std::span<const std::uint8_t> msg, std::uint16_t) {
             p.hwCounters = rdmastatmsg::parseHwCounters(msg);
             replied = true;
         });

@@ -23,6 +23,7 @@
 namespace ibvf::linux {
 
 class NetNs;
+struct NamespacedSocket;
 
 // The requests RdmaCounterReader sends and the parsers of their replies (exact-bytes tests).
 namespace rdmastatmsg {
@@ -71,6 +72,7 @@ public:
 private:
     struct Impl;
     explicit RdmaCounterReader(std::unique_ptr<Impl> impl);
+    static ReadResult<RdmaCounterReader> over(ReadResult<NamespacedSocket> opened);
     std::unique_ptr<Impl> impl_;
 };
 

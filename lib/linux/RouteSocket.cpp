@@ -28,8 +28,8 @@
 #include <netlink/route/route.h>
 #include <netlink/socket.h>
 
-#include "linux/Fd.hpp"
 #include "linux/KernelError.hpp"
+#include "linux/NetlinkSocket.hpp"
 
 namespace ibvf::linux {
 
@@ -398,8 +398,7 @@ struct RouteSocket::Impl {
     std::unique_ptr<nl_cb, CbPut> cb;
     // Created with the main socket so it belongs to the same namespace even if the caller has
     // switched namespaces since; it joins RTNLGRP_LINK only while waitForLink runs.
-    Fd events;
-    bool eventsBound = false;
+    NetlinkSocket events;
     Exchange current;
 
     Impl();
@@ -415,7 +414,7 @@ struct RouteSocket::Impl {
     std::vector<T> dump(int type, int family, Parse parse, Keep keep, const char* what);
 };
 
-RouteSocket::Impl::Impl() {
+RouteSocket::Impl::Impl() : events(NetlinkSocket::subscribed(NETLINK_ROUTE, {}, "rtnetlink event")) {
     sock.reset(nl_socket_alloc());
     cb.reset(nl_cb_alloc(NL_CB_DEFAULT));
     if (!sock || !cb) throw std::bad_alloc();
@@ -432,9 +431,6 @@ RouteSocket::Impl::Impl() {
     nl_cb_set(cb.get(), NL_CB_FINISH, NL_CB_CUSTOM, onFinish, &current);
     nl_cb_set(cb.get(), NL_CB_ACK, NL_CB_CUSTOM, onAck, &current);
     nl_cb_err(cb.get(), NL_CB_CUSTOM, onError, &current);
-
-    events.reset(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE));
-    if (!events) throwErrno("open rtnetlink event socket");
 }
 
 // Sends `msg` (auto-ack) and consumes replies until the kernel's ack, error or end of dump.
@@ -766,24 +762,20 @@ namespace {
 // stale RTM_NEWLINK could name a link that has since been renamed or deleted.
 class LinkEventSubscription {
 public:
-    explicit LinkEventSubscription(int fd) : fd_(fd) {
-        const int group = RTNLGRP_LINK;
-        if (::setsockopt(fd_, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) != 0) throwErrno("subscribe to link events");
-    }
+    explicit LinkEventSubscription(NetlinkSocket& events) : events_(events) { events_.join(RTNLGRP_LINK); }
     ~LinkEventSubscription() {
-        const int group = RTNLGRP_LINK;
-        ::setsockopt(fd_, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, &group, sizeof group);
-        char buf[4096];
-        for (int i = 0; i < 4096; ++i) {
-            const ssize_t n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC);
-            if (n < 0 && errno != EINTR && errno != ENOBUFS) break;
+        events_.leave(RTNLGRP_LINK);
+        try {
+            events_.drain();
+        } catch (const KernelError&) {
+            // The next subscription starts from whatever is left; its waits confirm with the kernel.
         }
     }
     LinkEventSubscription(const LinkEventSubscription&) = delete;
     LinkEventSubscription& operator=(const LinkEventSubscription&) = delete;
 
 private:
-    int fd_;
+    NetlinkSocket& events_;
 };
 
 }  // namespace
@@ -791,49 +783,31 @@ private:
 std::optional<LinkInfo> RouteSocket::waitForLink(std::string_view name, int timeoutMs) {
     using Clock = std::chrono::steady_clock;
     const auto deadline = Clock::now() + std::chrono::milliseconds(std::max(timeoutMs, 0));
-    const int fd = impl_->events.get();
-    if (!impl_->eventsBound) {
-        sockaddr_nl local{};
-        local.nl_family = AF_NETLINK;  // port 0: the kernel picks one
-        if (::bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0) throwErrno("bind rtnetlink event socket");
-        impl_->eventsBound = true;
-    }
     // Subscribe before looking: a link that appears between the lookup and the subscription
     // would otherwise be missed until the timeout.
-    LinkEventSubscription subscription(fd);
+    LinkEventSubscription subscription(impl_->events);
     if (auto link = linkByName(name)) return link;
 
-    std::vector<char> buf(32768);
     for (;;) {
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
         if (left <= 0) return std::nullopt;
-        pollfd pfd{fd, POLLIN, 0};
+        pollfd pfd{impl_->events.fd(), POLLIN, 0};
         const int ready = ::poll(&pfd, 1, static_cast<int>(left));
         if (ready < 0 && errno != EINTR) throwErrno("wait for link " + std::string(name));
         if (ready <= 0) continue;
-        for (;;) {
-            const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT | MSG_TRUNC);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-                if (errno != ENOBUFS) throwErrno("read link events");
-                // Events were dropped; the link may have appeared among them.
-                if (auto link = linkByName(name)) return link;
-                continue;
+        std::optional<LinkInfo> found;
+        const auto drained = impl_->events.drain([&](std::span<const std::uint8_t> msg, std::uint16_t) {
+            if (found) return;
+            // Confirm with the kernel: the event may describe a link that is already being
+            // deleted or renamed again.
+            if (auto link = parseLink(reinterpret_cast<const nlmsghdr*>(msg.data())); link && linkHasName(*link, name)) {
+                if (auto now = linkByIndex(link->ifindex); now && linkHasName(*now, name)) found = std::move(now);
             }
-            if (static_cast<std::size_t>(n) > buf.size()) {
-                // Truncated: the event cannot be parsed, so ask the kernel directly.
-                if (auto link = linkByName(name)) return link;
-                continue;
-            }
-            int len = static_cast<int>(n);
-            for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
-                // Confirm with the kernel: the event may describe a link that is already
-                // being deleted or renamed again.
-                if (auto link = parseLink(h); link && linkHasName(*link, name)) {
-                    if (auto now = linkByIndex(link->ifindex); now && linkHasName(*now, name)) return now;
-                }
-            }
+        });
+        if (found) return found;
+        // Events were lost; the link may have appeared among them.
+        if (drained.overrun) {
+            if (auto link = linkByName(name)) return link;
         }
     }
 }
@@ -841,27 +815,19 @@ std::optional<LinkInfo> RouteSocket::waitForLink(std::string_view name, int time
 std::optional<LinkInfo> RouteSocket::waitForLinkNamedBy(const std::function<std::optional<std::string>()>& currentName, int timeoutMs) {
     using Clock = std::chrono::steady_clock;
     const auto deadline = Clock::now() + std::chrono::milliseconds(std::max(timeoutMs, 0));
-    const int fd = impl_->events.get();
-    if (!impl_->eventsBound) {
-        sockaddr_nl local{};
-        local.nl_family = AF_NETLINK;
-        if (::bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0) throwErrno("bind rtnetlink event socket");
-        impl_->eventsBound = true;
-    }
     // Subscribed before the first look, so a netdev registered in between still wakes us.
-    LinkEventSubscription subscription(fd);
-    std::vector<char> buf(32768);
+    LinkEventSubscription subscription(impl_->events);
     for (;;) {
         if (auto name = currentName()) {
             if (auto link = linkByName(*name)) return link;
         }
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
         if (left <= 0) return std::nullopt;
-        pollfd pfd{fd, POLLIN, 0};
+        pollfd pfd{impl_->events.fd(), POLLIN, 0};
         const int ready = ::poll(&pfd, 1, static_cast<int>(left));
         if (ready < 0 && errno != EINTR) throwErrno("wait for a link event");
         // Whatever the events say, the answer comes from asking again: drain them first.
-        while (::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT | MSG_TRUNC) > 0 || errno == EINTR || errno == ENOBUFS) {}
+        if (ready > 0) impl_->events.drain();
     }
 }
 

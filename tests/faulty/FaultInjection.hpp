@@ -1,6 +1,6 @@
 #pragma once
 // The switch the shipped binaries do not have: IBVF_FAULT turns one named fault point
-// (plugin/FaultPoints.hpp, ipam/CrashPoints.hpp) into a failure or a SIGKILL. Test builds only.
+// (plugin/FaultPoints.hpp, ipam/FaultPoints.hpp) into a failure or a SIGKILL. Test builds only.
 //
 //   IBVF_FAULT="<point>:fail"       the point throws cni::Error(SystemFailure) naming it, as if
 //                                   the step right after it had failed

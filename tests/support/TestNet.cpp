@@ -169,6 +169,15 @@ int parseLinkReply(nl_msg* msg, void* arg) {
     s.up = (ifi->ifi_flags & IFF_UP) != 0;
     if (tb[IFLA_IFNAME]) s.name = nla_get_string(tb[IFLA_IFNAME]);
     if (tb[IFLA_MTU]) s.mtu = nla_get_u32(tb[IFLA_MTU]);
+    if (tb[IFLA_ADDRESS]) {
+        // Spelled as `ip link` does, independently of the product's formatHwaddr.
+        const auto* bytes = static_cast<const unsigned char*>(nla_data(tb[IFLA_ADDRESS]));
+        for (int i = 0; i < nla_len(tb[IFLA_ADDRESS]); ++i) {
+            char part[4];
+            std::snprintf(part, sizeof part, i ? ":%02x" : "%02x", bytes[i]);
+            s.hwaddr += part;
+        }
+    }
     if (tb[IFLA_PROP_LIST]) {
         nlattr* pos;
         int rem;

@@ -71,6 +71,7 @@ struct LinkState {
     std::string name;
     unsigned mtu = 0;
     bool up = false;
+    std::string hwaddr;  // "aa:bb:..", lower case
     std::vector<std::string> altnames;
 };
 std::optional<LinkState> linkIn(const std::string& netnsPath, const std::string& name);

@@ -39,6 +39,30 @@ TEST_CASE("--help prints a usage that offers --version") {
     }
 }
 
+TEST_CASE("the daemons and the installer refuse a bad argument naming the flag and why, with exit code 2") {
+    struct Case {
+        std::string binary;
+        std::vector<std::string> args;
+        std::string why;
+    };
+    for (const auto& c : std::vector<Case>{
+             {"ibvf-device-plugin", {"--reclaim-interval", "0"}, "--reclaim-interval: wants a whole number of seconds above 0, got \"0\""},
+             {"ibvf-device-plugin", {"--metrics-address", "nowhere"}, "--metrics-address: "},
+             {"ibvf-device-plugin", {"--frob"}, "unknown option --frob"},
+             {"ibvf-cni-installer", {"--dest-dir"}, "--dest-dir needs a value (DIR)"},
+         }) {
+        CAPTURE(c.binary);
+        CAPTURE(c.why);
+        const auto r = BinaryRunner(c.binary).run(c.args, {});
+        CHECK(r.exitCode == 2);
+        CHECK(r.out.empty());
+        CHECK(r.err.rfind(c.binary + ": " + c.why, 0) == 0);
+        const std::string tail = "\n(" + c.binary + " --help lists the options)\n";
+        CHECK(r.err.size() > tail.size());
+        CHECK(r.err.substr(r.err.size() - tail.size()) == tail);
+    }
+}
+
 TEST_CASE("a CNI plugin run without CNI_COMMAND prints its about text on stderr and exits 0") {
     for (const auto& name : kCniPlugins) {
         CAPTURE(name);

@@ -59,5 +59,5 @@ TEST_CASE("an unknown --registration-mode is refused") {
     lab.writeConfig(R"({"mode":"sriov","pfNetdevices":[")" + lab.pfNetdev() + R"("]})");
     auto daemon = lab.startDaemon({"--registration-mode", "plugin-watcher"});
     CHECK(daemon->waitExit(5s) == std::optional<int>(2));
-    CHECK(daemon->log().find("bad argument --registration-mode") != std::string::npos);
+    CHECK(daemon->log().find("--registration-mode: wants kubelet-sock or plugins-registry, got \"plugin-watcher\"") != std::string::npos);
 }

@@ -62,10 +62,18 @@ TEST_CASE("GUIDs the PF reports: a zero GUID and a shared one are errors; the va
     CHECK(vfs.at(0).guid.source == "pf");
     CHECK(vfs.at(1).guid.value == "02:00:00:00:00:00:00:01");
     CHECK(r.problems.at(0).message.find("VF " + vfPci(0) + " has GUID 00:00:00:00:00:00:00:00") == 0);
+    // diag only reads: each VF once for the GUID in effect and once for its identity.
+    const std::string p = "pf=" + std::to_string(pf);
+    const std::vector<std::string> reads = {"get " + p + " vf=0", "get " + p + " vf=0", "get " + p + " vf=1", "get " + p + " vf=1"};
+    CHECK(pfDriver.callStrings() == reads);
 
     pfDriver.setGuids(pf, 0, 0x0200000000000001, 0x0200000000000001);
     r = diag::inspectNode(optionsFor(d), node);
     CHECK(kinds(r) == std::vector<std::string>{"vf-duplicate-guid"});
+    auto expected = reads;
+    expected.push_back("setGuids " + p + " vf=0 node=02:00:00:00:00:00:00:01 port=02:00:00:00:00:00:00:01");  // the test's own
+    expected.insert(expected.end(), reads.begin(), reads.end());
+    CHECK(pfDriver.callStrings() == expected);
 }
 
 TEST_CASE("RDMA in shared netns mode with VFs that have RDMA devices: rdma-netns-shared") {

@@ -11,7 +11,6 @@
 #include "Lab.hpp"
 #include "linux/IpoibLink.hpp"
 #include "linux/KernelError.hpp"
-#include "support/RecordingIpoibLinks.hpp"
 
 using namespace ibvf;
 using namespace ibvf::test;
@@ -62,36 +61,4 @@ TEST_CASE("deleteChild removes the link, and reports a missing one as already go
     CHECK(links->deleteChild(veth->aIndex()));
     CHECK_FALSE(linkExistsIn(ns.path(), veth->a()));
     CHECK_FALSE(links->deleteChild(veth->aIndex()));
-}
-
-TEST_CASE("RecordingIpoibLinks: a real link stands in for the child, in the caller's namespace") {
-    ScopedNetns ns;
-    RecordingIpoibLinks links;
-    linux::IpoibChildSpec spec;
-    spec.parentIfindex = 7;
-    spec.name = uniqueName("ibt");
-    spec.pkey = linux::Pkey::parse("0x8002");
-    const int ifindex = linux::runInNetNs(ns.open(), [&] { return links.createChild(spec); });
-    const auto link = linkIn(ns.path(), spec.name);
-    REQUIRE(link);
-    CHECK(link->ifindex == ifindex);
-    CHECK_FALSE(linkExistsIn({}, spec.name));
-
-    links.failOperation("deleteChild", EBUSY, 1);
-    CHECK_THROWS_AS(linux::runInNetNs(ns.open(), [&] { return links.deleteChild(ifindex); }), linux::KernelError);
-    CHECK(linkExistsIn(ns.path(), spec.name));
-    CHECK(linux::runInNetNs(ns.open(), [&] { return links.deleteChild(ifindex); }));
-    CHECK_FALSE(linkExistsIn(ns.path(), spec.name));
-    CHECK_FALSE(linux::runInNetNs(ns.open(), [&] { return links.deleteChild(ifindex); }));
-    CHECK(links.callStrings() == std::vector<std::string>{"createChild " + spec.name + " parent=7 pkey=0x8002 mode=datagram umcast=0",
-                                                          "deleteChild " + std::to_string(ifindex) + " -> errno 16",
-                                                          "deleteChild " + std::to_string(ifindex),
-                                                          "deleteChild " + std::to_string(ifindex)});
-
-    RecordingIpoibLinks noStandIn(false);
-    const int fake = noStandIn.createChild(spec);
-    CHECK(fake >= 100000);
-    CHECK_FALSE(linkExistsIn({}, spec.name));
-    CHECK(noStandIn.deleteChild(fake));
-    CHECK_FALSE(noStandIn.deleteChild(fake));
 }

@@ -10,7 +10,6 @@
 #include "Lab.hpp"
 #include "linux/KernelError.hpp"
 #include "linux/RdmaNetns.hpp"
-#include "support/RecordingRdmaNetns.hpp"
 
 using namespace ibvf;
 using namespace ibvf::test;
@@ -40,33 +39,4 @@ TEST_CASE("RDMA netlink: the netns mode, or a clear error when the kernel has no
         CHECK(e.err() == ENODEV);
         CHECK(std::string(e.what()).find("move RDMA device " + absent + " to netns ") == 0);
     }
-}
-
-TEST_CASE("RecordingRdmaNetns: in exclusive mode a device is seen only from the namespace it is in") {
-    RecordingRdmaNetns rdma;
-    rdma.addDevice("mlx5_3", 3);
-    ScopedNetns pod;
-    const auto podNs = pod.open();
-    const std::string podId = RecordingRdmaNetns::netnsIdOfFd(podNs.fd());
-    CHECK(podId != rdma.initialNetns());
-
-    rdma.moveToNetns("mlx5_3", podNs.fd());
-    CHECK(rdma.netnsOf("mlx5_3") == podId);
-    CHECK_FALSE(rdma.deviceIndex("mlx5_3"));  // gone from here
-    CHECK(linux::runInNetNs(podNs, [&] { return rdma.deviceIndex("mlx5_3"); }) == 3u);
-
-    // Moving it back must happen from inside the pod.
-    const auto host = linux::NetNs::current();
-    try {
-        rdma.moveToNetns("mlx5_3", host.fd());
-        FAIL("moved a device not visible here");
-    } catch (const linux::KernelError& e) {
-        CHECK(e.err() == ENODEV);
-    }
-    linux::runInNetNs(podNs, [&] { rdma.moveToNetns("mlx5_3", host.fd()); });
-    CHECK(rdma.netnsOf("mlx5_3") == rdma.initialNetns());
-    CHECK(rdma.deviceIndex("mlx5_3") == 3u);
-
-    rdma.setMode(linux::RdmaNetnsMode::Shared);
-    CHECK(linux::runInNetNs(podNs, [&] { return rdma.deviceIndex("mlx5_3"); }) == 3u);
 }

@@ -4,11 +4,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "Lab.hpp"
 #include "linux/KernelError.hpp"
 #include "support/BinaryRunner.hpp"
+#include "support/RecordingIpoibLinks.hpp"
+#include "support/RecordingRdmaNetns.hpp"
 
 using namespace ibvf;
 using namespace ibvf::test;
@@ -142,4 +147,69 @@ TEST_CASE("BinaryRunner: env as given plus PATH and IBVF_*, stdout parsed as JSO
 
     CHECK(BinaryRunner("ibvf").path() == std::string(IBVF_BUILD_DIR) + "/ibvf");
     CHECK_THROWS_AS(BinaryRunner("ibvf-no-such-binary").run({}, ""), linux::KernelError);
+}
+
+TEST_CASE("RecordingIpoibLinks: a real link stands in for the child, in the caller's namespace") {
+    ScopedNetns ns;
+    RecordingIpoibLinks links;
+    linux::IpoibChildSpec spec;
+    spec.parentIfindex = 7;
+    spec.name = uniqueName("ibt");
+    spec.pkey = linux::Pkey::parse("0x8002");
+    const int ifindex = linux::runInNetNs(ns.open(), [&] { return links.createChild(spec); });
+    const auto link = linkIn(ns.path(), spec.name);
+    REQUIRE(link);
+    CHECK(link->ifindex == ifindex);
+    CHECK_FALSE(linkExistsIn({}, spec.name));
+
+    links.failOperation("deleteChild", EBUSY, 1);
+    CHECK_THROWS_AS(linux::runInNetNs(ns.open(), [&] { return links.deleteChild(ifindex); }), linux::KernelError);
+    CHECK(linkExistsIn(ns.path(), spec.name));
+    CHECK(linux::runInNetNs(ns.open(), [&] { return links.deleteChild(ifindex); }));
+    CHECK_FALSE(linkExistsIn(ns.path(), spec.name));
+    CHECK_FALSE(linux::runInNetNs(ns.open(), [&] { return links.deleteChild(ifindex); }));
+    CHECK(links.callStrings() == std::vector<std::string>{"createChild " + spec.name + " parent=7 pkey=0x8002 mode=datagram umcast=0",
+                                                          "deleteChild " + std::to_string(ifindex) + " -> errno 16",
+                                                          "deleteChild " + std::to_string(ifindex),
+                                                          "deleteChild " + std::to_string(ifindex)});
+
+    RecordingIpoibLinks noStandIn(false);
+    const int fake = noStandIn.createChild(spec);
+    CHECK(fake >= 100000);
+    CHECK_FALSE(linkExistsIn({}, spec.name));
+    CHECK(noStandIn.deleteChild(fake));
+    CHECK_FALSE(noStandIn.deleteChild(fake));
+}
+
+TEST_CASE("RecordingRdmaNetns: in exclusive mode a device is seen only from the namespace it is in") {
+    RecordingRdmaNetns rdma;
+    rdma.addDevice("mlx5_3", 3);
+    ScopedNetns pod;
+    const auto podNs = pod.open();
+    const std::string podId = RecordingRdmaNetns::netnsIdOfFd(podNs.fd());
+    CHECK(podId != rdma.initialNetns());
+
+    rdma.moveToNetns("mlx5_3", podNs.fd());
+    CHECK(rdma.netnsOf("mlx5_3") == podId);
+    CHECK_FALSE(rdma.deviceIndex("mlx5_3"));  // gone from here
+    CHECK(linux::runInNetNs(podNs, [&] { return rdma.deviceIndex("mlx5_3"); }) == 3u);
+
+    // Moving it back must happen from inside the pod.
+    const auto host = linux::NetNs::current();
+    try {
+        rdma.moveToNetns("mlx5_3", host.fd());
+        FAIL("moved a device not visible here");
+    } catch (const linux::KernelError& e) {
+        CHECK(e.err() == ENODEV);
+    }
+    linux::runInNetNs(podNs, [&] { rdma.moveToNetns("mlx5_3", host.fd()); });
+    CHECK(rdma.netnsOf("mlx5_3") == rdma.initialNetns());
+    CHECK(rdma.deviceIndex("mlx5_3") == 3u);
+
+    rdma.setMode(linux::RdmaNetnsMode::Shared);
+    CHECK(linux::runInNetNs(podNs, [&] { return rdma.deviceIndex("mlx5_3"); }) == 3u);
+    const std::string hostId = RecordingRdmaNetns::netnsIdOfFd(host.fd());
+    CHECK(rdma.callStrings() == std::vector<std::string>{"moveToNetns mlx5_3 -> " + podId, "deviceIndex mlx5_3", "deviceIndex mlx5_3",
+                                                         "moveToNetns mlx5_3 -> " + hostId + " -> errno 19",
+                                                         "moveToNetns mlx5_3 -> " + hostId, "deviceIndex mlx5_3", "deviceIndex mlx5_3"});
 }

@@ -31,7 +31,8 @@ TEST_CASE("ADD moves the VF into the pod with name, MTU, address, route; DEL giv
     CHECK(jsonString(iface, "sandbox") == pod.path());
     CHECK(jsonString(iface, "pciID") == vfPci(0));
     CHECK(iface["mtu"].GetUint() == 1400);
-    CHECK(jsonString(iface, "mac").size() == 17);
+    REQUIRE(before->hwaddr.size() == 17);
+    CHECK(jsonString(iface, "mac") == before->hwaddr);
     REQUIRE(r["ips"].Size() == 1);
     CHECK(jsonString(r["ips"][0], "address") == "10.56.0.2/24");
     CHECK(jsonString(r["ips"][0], "gateway") == "10.56.0.1");

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include <rapidjson/document.h>
 
@@ -92,6 +94,9 @@ TEST_CASE("rdmaIsolation: the RDMA device goes into the pod before the netdev an
 
     t.del(text, t.pod.path());
     CHECK(t.node.rdma.netnsOf("mlx5_1") == t.node.rdma.initialNetns());
+    // DEL finds the device from inside the pod and moves it home.
+    CHECK(t.node.rdma.callStrings() == std::vector<std::string>{"netnsMode", "moveToNetns mlx5_1 -> " + t.podNetns(), "deviceIndex mlx5_1",
+                                                                "moveToNetns mlx5_1 -> " + t.node.rdma.initialNetns()});
     t.requireHostUnchanged();
     // A second DEL finds nothing to do.
     const auto callsAfterDel = t.node.rdma.calls().size();
@@ -248,12 +253,20 @@ TEST_CASE("ipoibChild: a refused child and a failure after the child both leave 
         auto err = t.addError(t.conf(R"(,"ipoibChild":{"pkey":"0x8001"})"));
         REQUIRE(err);
         CHECK(static_cast<int>(err->code()) == 104);
-        CHECK(std::string(err->what()).find("pkey 0x8001") != std::string::npos);
+        CHECK(std::string(err->what()) == "cannot create the IPoIB child net1 for pkey 0x8001 on VF " + vfPci(0));
+        REQUIRE(t.node.ipoib.calls().size() == 1);
+        const std::string parent = std::to_string(t.node.ipoib.calls()[0].spec.parentIfindex);
+        CHECK(t.node.ipoib.callStrings() ==
+              std::vector<std::string>{"createChild net1 parent=" + parent + " pkey=0x8001 mode=datagram umcast=0 -> errno 95"});
     }
     SUBCASE("a route fails after the child exists") {
         CHECK(t.addFails(t.conf(R"(,"ipoibChild":{"pkey":"0x8001"})", kFailingIpam)));
         REQUIRE(t.node.ipoib.calls().size() == 2);
-        CHECK(t.node.ipoib.calls()[1].op == "deleteChild");
+        // The child made is the child removed.
+        const auto& made = t.node.ipoib.calls()[0];
+        CHECK(t.node.ipoib.callStrings() == std::vector<std::string>{"createChild net1 parent=" + std::to_string(made.spec.parentIfindex) +
+                                                                         " pkey=0x8001 mode=datagram umcast=0",
+                                                                     "deleteChild " + std::to_string(made.ifindex)});
         CHECK(countEntries(t.lab.leasesDir("ibnet") / "leases") == 0);
     }
     t.requireHostUnchanged();

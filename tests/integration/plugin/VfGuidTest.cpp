@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <cerrno>
+#include <string>
+#include <vector>
 
 #include "InProcessNode.hpp"
 #include "PluginLab.hpp"
@@ -58,7 +60,7 @@ TEST_CASE_FIXTURE(GuidLab, "guid is set on the PF for the VF, the VF is rebound,
     CHECK(now.portGuid == 0x0011223344556677ULL);
     // The rebind: the fake tree records the unbind write; it cannot drop the driver link the way
     // the kernel does on unbind, so Sysfs::bindDriver sees the VF still bound and skips its write.
-    CHECK(lab.sysfs().readDriverFile("mlx5_core", "unbind").find(vfPci(0)) != std::string::npos);
+    CHECK(lab.sysfs().readDriverFile("mlx5_core", "unbind") == vfPci(0));
     CHECK(linkExistsIn(pod.path(), "net1"));
     lab.sysfs().clearDriverFiles("mlx5_core");
 
@@ -67,9 +69,15 @@ TEST_CASE_FIXTURE(GuidLab, "guid is set on the PF for the VF, the VF is rebound,
     now = node.recorder.get(pf, 0);
     CHECK(now.nodeGuid == kOriginalNode);
     CHECK(now.portGuid == kOriginalPort);
-    CHECK(lab.sysfs().readDriverFile("mlx5_core", "unbind").find(vfPci(0)) != std::string::npos);
+    CHECK(lab.sysfs().readDriverFile("mlx5_core", "unbind") == vfPci(0));
     CHECK(linkExistsIn("", lab.vfNetdev(0)));
     CHECK(lab.attachmentFiles().empty());
+    const std::string vf = "pf=" + std::to_string(pf) + " vf=0";
+    CHECK(node.recorder.callStrings() ==
+          std::vector<std::string>{"get " + vf,  // ADD records the original
+                                   "setGuids " + vf + " node=00:11:22:33:44:55:66:77 port=00:11:22:33:44:55:66:77",
+                                   "get " + vf,  // the test's own read
+                                   "setGuids " + vf + " node=00:02:c9:03:00:00:11:11 port=00:02:c9:03:00:00:22:22", "get " + vf});
 }
 
 TEST_CASE_FIXTURE(GuidLab, "GUID sources: runtimeConfig.infinibandGUID, then args.cni.guid, then guid; guidPool derives one") {
@@ -189,10 +197,13 @@ TEST_CASE_FIXTURE(ZeroGuidLab, "a VF whose GUIDs the PF reports as zero gets the
     CHECK(linkExistsIn(pod.path(), "net1"));
 
     plugin::detach(node.request(cni::Command::Del, pod.path(), text), cfg, node.ctx);
-    const auto calls = node.recorder.callStrings();
-    REQUIRE(!calls.empty());
-    // The last driver call puts zero back, as it was (not "unknown, left alone").
-    CHECK(calls.back().find("setGuids") == 0);
+    // The last driver call puts zero back, as it was (not "unknown, left alone"); the two gets
+    // between are the test's own reads.
+    const std::string vf = "pf=" + std::to_string(pf) + " vf=0";
+    CHECK(node.recorder.callStrings() ==
+          std::vector<std::string>{"get " + vf, "setGuids " + vf + " node=00:11:22:33:44:55:66:77 port=00:11:22:33:44:55:66:77",
+                                   "get " + vf, "get " + vf,
+                                   "setGuids " + vf + " node=00:00:00:00:00:00:00:00 port=00:00:00:00:00:00:00:00"});
     CHECK(node.recorder.get(pf, 0).nodeGuid == 0);
     CHECK(node.recorder.get(pf, 0).portGuid == 0);
     CHECK(linkExistsIn("", lab.vfNetdev(0)));
@@ -206,11 +217,10 @@ TEST_CASE_FIXTURE(ZeroGuidLab, "a failed ADD on a VF with zero GUIDs puts zero b
     const auto host = HostSnapshot::capture();
     CHECK_THROWS(plugin::attach(add, plugin::PluginConfig::parse(add.conf), node.ctx));
     // It was set, then undone.
-    bool wasSet = false;
-    for (const auto& call : node.recorder.calls()) {
-        if (call.op == "setGuids" && call.portGuid == 0x0011223344556677ULL) wasSet = true;
-    }
-    CHECK(wasSet);
+    const std::string vf = "pf=" + std::to_string(pf) + " vf=0";
+    CHECK(node.recorder.callStrings() ==
+          std::vector<std::string>{"get " + vf, "setGuids " + vf + " node=00:11:22:33:44:55:66:77 port=00:11:22:33:44:55:66:77",
+                                   "setGuids " + vf + " node=00:00:00:00:00:00:00:00 port=00:00:00:00:00:00:00:00"});
     CHECK(node.recorder.get(pf, 0).nodeGuid == 0);
     CHECK(node.recorder.get(pf, 0).portGuid == 0);
     const auto after = HostSnapshot::capture();
@@ -230,7 +240,8 @@ TEST_CASE("a PF that reports no VF GUIDs, with a VF netdev that is not IPoIB: co
     const auto error = node.attachError(node.request(cni::Command::Add, pod.path(), conf(R"(,"guid":"00:11:22:33:44:55:66:77")")));
     REQUIRE(error);
     CHECK(error->code() == cni::ErrorCode::HardwareUnsupported);
-    for (const auto& call : node.recorder.calls()) CHECK(call.op != "setGuids");
+    // Only the read that found no GUIDs: nothing set.
+    CHECK(node.recorder.callStrings() == std::vector<std::string>{"get pf=" + std::to_string(pf) + " vf=0"});
     CHECK(lab.sysfs().readDriverFile("mlx5_core", "unbind").empty());
     CHECK(linkExistsIn("", lab.vfNetdev(0)));
     CHECK(lab.attachmentFiles().empty());

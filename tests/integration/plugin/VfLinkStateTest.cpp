@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "InProcessNode.hpp"
 #include "PluginLab.hpp"
@@ -56,17 +58,23 @@ TEST_CASE("link_state is applied through the PF, and the original comes back on 
     initial.vfIndex = 0;
     initial.linkState = linux::VfLinkState::Disable;
     node.recorder.addVf(pf, initial);
+    const std::string vf = "pf=" + std::to_string(pf) + " vf=0";
 
     SUBCASE("ADD then DEL") {
         const auto conf = netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + R"(","link_state":"enable")", bundledIpam());
         auto add = node.request(cni::Command::Add, pod.path(), conf);
         const auto cfg = plugin::PluginConfig::parse(add.conf);
         plugin::attach(add, cfg, node.ctx);
+        // The original state is read before it is changed.
+        CHECK(node.recorder.callStrings() == std::vector<std::string>{"get " + vf, "setLinkState " + vf + " enable"});
         CHECK(node.recorder.get(pf, 0).linkState == linux::VfLinkState::Enable);
         CHECK(linkExistsIn(pod.path(), "net1"));
 
         auto del = node.request(cni::Command::Del, pod.path(), conf);
         plugin::detach(del, cfg, node.ctx);
+        // (The get after the first setLinkState is the test's own read.)
+        CHECK(node.recorder.callStrings() ==
+              std::vector<std::string>{"get " + vf, "setLinkState " + vf + " enable", "get " + vf, "setLinkState " + vf + " disable"});
         CHECK(node.recorder.get(pf, 0).linkState == linux::VfLinkState::Disable);
         CHECK(linkExistsIn("", lab.vfNetdev(0)));
         CHECK(lab.attachmentFiles().empty());
@@ -79,6 +87,8 @@ TEST_CASE("link_state is applied through the PF, and the original comes back on 
         const auto cfg = plugin::PluginConfig::parse(add.conf);
         const auto host = HostSnapshot::capture();
         CHECK_THROWS(plugin::attach(add, cfg, node.ctx));
+        CHECK(node.recorder.callStrings() ==
+              std::vector<std::string>{"get " + vf, "setLinkState " + vf + " enable", "setLinkState " + vf + " disable"});
         CHECK(node.recorder.get(pf, 0).linkState == linux::VfLinkState::Disable);
         const auto after = HostSnapshot::capture();
         CHECK_MESSAGE(host == after, host.diff(after));
@@ -91,6 +101,7 @@ TEST_CASE("link_state is applied through the PF, and the original comes back on 
         const auto error = node.attachError(node.request(cni::Command::Add, pod.path(), conf));
         REQUIRE(error);
         CHECK(error->code() == cni::ErrorCode::HardwareUnsupported);
+        CHECK(node.recorder.callStrings() == std::vector<std::string>{"get " + vf, "setLinkState " + vf + " enable -> errno 95"});
         node.recorder.clearFailures();
         CHECK(node.recorder.get(pf, 0).linkState == linux::VfLinkState::Disable);
         CHECK(linkExistsIn("", lab.vfNetdev(0)));

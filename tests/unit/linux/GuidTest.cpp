@@ -32,8 +32,6 @@ std::string parseErrorOf(const char* spec) {
     return "(no error)";
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
 }  // namespace
 
 TEST_CASE("Guid: text is read big-endian and printed lower case") {
@@ -88,6 +86,31 @@ TEST_CASE("Guid: the port GUID is bytes 12..19 of a 20-byte IPoIB hardware addre
     CHECK_FALSE(Guid::fromIpoibHwaddr(std::vector<std::uint8_t>(21, 1)));
 }
 
+TEST_CASE("Guid: the spellings of sysfs and ibstat") {
+    CHECK(Guid::parseAnyForm("9803:9b03:0012:3456")->str() == "98:03:9b:03:00:12:34:56");
+    CHECK(Guid::parseAnyForm("0x98039b0300123456")->str() == "98:03:9b:03:00:12:34:56");
+    CHECK(Guid::parseAnyForm("98:03:9b:03:00:12:34:56")->str() == "98:03:9b:03:00:12:34:56");
+    for (const char* bad :
+         {"", "9803:9b03:0012:345", "9803-9b03-0012-3456", "0x98039b030012345g", "98039b0300123456", "9803:9b03:0012:34567"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(Guid::parseAnyForm(bad).has_value());
+    }
+}
+
+TEST_CASE("GuidRange: inclusive, ordered, usable") {
+    using ibvf::linux::GuidRange;
+    const auto r = GuidRange::parse("02:00:00:00:00:00:00:10-02:00:00:00:00:00:00:1f");
+    CHECK(r.first.value() == 0x0200000000000010ULL);
+    CHECK(r.contains(Guid(0x020000000000001fULL)));
+    CHECK_FALSE(r.contains(Guid(0x0200000000000020ULL)));
+    CHECK(GuidRange::parse("02:00:00:00:00:00:00:10-02:00:00:00:00:00:00:10").last == r.first);
+    for (const char* bad : {"02:00:00:00:00:00:00:10", "02:00:00:00:00:00:00:1f-02:00:00:00:00:00:00:10",
+                            "00:00:00:00:00:00:00:00-02:00:00:00:00:00:00:10", "x-y", "02:00:00:00:00:00:00:10-"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_AS(GuidRange::parse(bad), std::invalid_argument);
+    }
+}
+
 TEST_CASE("GuidPool prefix: bus, device.function and VF index follow the prefix") {
     const auto pool = GuidPool::parse("02:00:00:00:00");
     CHECK(pool.bits() == 24);
@@ -125,22 +148,28 @@ TEST_CASE("GuidPool prefix: a pool too small for the PF says so and what to use 
     // Only PFs on bus 0 fit a 16-bit slot (device.function | VF).
     CHECK(six.guidFor("0000:00:05.0", 1).str() == "02:00:00:00:00:00:28:01");
     const std::string err = errorOf(six, "0000:3b:00.0", 3);
-    CHECK(contains(err, "GUID pool \"02:00:00:00:00:00\" has room for 16 bits"));
-    CHECK(contains(err, "PF 0000:3b:00.0 VF 3 needs 22"));
-    CHECK(contains(err, "prefix of at most 5 bytes"));
+    CHECK(err ==
+          "GUID pool \"02:00:00:00:00:00\" has room for 16 bits per VF but PF 0000:3b:00.0 VF 3 needs 22 (PCI domain, bus, device.function "
+          "and VF index): use a prefix of at most 5 bytes or a larger range");
 
     const auto five = GuidPool::parse("02:00:00:00:00");
-    CHECK(contains(errorOf(five, "0001:3b:00.0", 0), "prefix of at most 4 bytes"));
-    CHECK(contains(errorOf(five, "0000:3b:00.0", 256), "leaves 8 bits for the VF index"));
-    CHECK(contains(errorOf(five, "3b:00.0", 0), "not a PCI address"));
-    CHECK(contains(errorOf(five, "0000:3b:00.8", 0), "not a PCI address"));
-    CHECK(contains(errorOf(five, "0000:3b:20.0", 0), "not a PCI address"));
-    CHECK(contains(errorOf(GuidPool::parse("02:00"), "10000:3b:00.0", 0), "PCI domains above ffff"));
+    CHECK(errorOf(five, "0001:3b:00.0", 0) ==
+          "GUID pool \"02:00:00:00:00\" has room for 24 bits per VF but PF 0001:3b:00.0 VF 0 needs 25 (PCI domain, bus, device.function "
+          "and VF index): use a prefix of at most 4 bytes or a larger range");
+    CHECK(errorOf(five, "0000:3b:00.0", 256) ==
+          "GUID pool \"02:00:00:00:00\": PF 0000:3b:00.0 VF 256: the pool leaves 8 bits for the VF index (use a shorter prefix for 16)");
+    CHECK(errorOf(five, "3b:00.0", 0) == "GUID pool \"02:00:00:00:00\": PF 3b:00.0 VF 0: not a PCI address (dddd:bb:dd.f)");
+    CHECK(errorOf(five, "0000:3b:00.8", 0) == "GUID pool \"02:00:00:00:00\": PF 0000:3b:00.8 VF 0: not a PCI address (dddd:bb:dd.f)");
+    CHECK(errorOf(five, "0000:3b:20.0", 0) == "GUID pool \"02:00:00:00:00\": PF 0000:3b:20.0 VF 0: not a PCI address (dddd:bb:dd.f)");
+    CHECK(errorOf(GuidPool::parse("02:00"), "10000:3b:00.0", 0) ==
+          "GUID pool \"02:00\": PF 10000:3b:00.0 VF 0: PCI domains above ffff are not encoded in pool GUIDs");
 }
 
 TEST_CASE("GuidPool: a derived GUID that is all zeros or all ones is refused") {
-    CHECK(contains(errorOf(GuidPool::parse("00:00:00:00:00"), "0000:00:00.0", 0), "00:00:00:00:00:00:00:00, which is not a usable GUID"));
-    CHECK(contains(errorOf(GuidPool::parse("ff:ff:ff:ff:ff"), "0000:ff:1f.7", 255), "not a usable GUID"));
+    CHECK(errorOf(GuidPool::parse("00:00:00:00:00"), "0000:00:00.0", 0) ==
+          "GUID pool \"00:00:00:00:00\": PF 0000:00:00.0 VF 0 maps to 00:00:00:00:00:00:00:00, which is not a usable GUID");
+    CHECK(errorOf(GuidPool::parse("ff:ff:ff:ff:ff"), "0000:ff:1f.7", 255) ==
+          "GUID pool \"ff:ff:ff:ff:ff\": PF 0000:ff:1f.7 VF 255 maps to ff:ff:ff:ff:ff:ff:ff:ff, which is not a usable GUID");
 }
 
 TEST_CASE("GuidPool range: first + slot, within the largest power of two that fits") {
@@ -154,14 +183,19 @@ TEST_CASE("GuidPool range: first + slot, within the largest power of two that fi
 
     const auto small = GuidPool::parse("02:00:00:00:00:00:00:00-02:00:00:00:00:00:00:ff");
     CHECK(small.bits() == 8);
-    CHECK(contains(errorOf(small, "0000:3b:00.0", 3), "or a larger range"));
+    CHECK(errorOf(small, "0000:3b:00.0", 3) ==
+          "GUID pool \"02:00:00:00:00:00:00:00-02:00:00:00:00:00:00:ff\" has room for 8 bits per VF but PF 0000:3b:00.0 VF 3 needs 22 (PCI "
+          "domain, bus, device.function and VF index): use a prefix of at most 5 bytes or a larger range");
 }
 
 TEST_CASE("GuidPool: malformed specs are refused with the reason") {
-    CHECK(contains(parseErrorOf("02:00:00:00:00:00:00:00"), "at most 7 bytes"));
-    CHECK(contains(parseErrorOf("02:00:00:00:00:00:00:ff-02:00:00:00:00:00:00:00"), "ends before it starts"));
-    CHECK(contains(parseErrorOf("02:00:00:00:00:00:00-02:00:00:00:00:00:00:ff"), "two full GUIDs"));
-    CHECK(contains(parseErrorOf(""), "a prefix is 1 to 7 bytes"));
-    CHECK(contains(parseErrorOf("02:0"), "a prefix is 1 to 7 bytes"));
-    CHECK(contains(parseErrorOf("zz"), "GUID pool \"zz\""));
+    CHECK(parseErrorOf("02:00:00:00:00:00:00:00") ==
+          "GUID pool \"02:00:00:00:00:00:00:00\": a prefix must leave room for the VF: give at most 7 bytes (or a range)");
+    CHECK(parseErrorOf("02:00:00:00:00:00:00:ff-02:00:00:00:00:00:00:00") ==
+          "GUID pool \"02:00:00:00:00:00:00:ff-02:00:00:00:00:00:00:00\": the range ends before it starts");
+    CHECK(parseErrorOf("02:00:00:00:00:00:00-02:00:00:00:00:00:00:ff") ==
+          "GUID pool \"02:00:00:00:00:00:00-02:00:00:00:00:00:00:ff\": a range is two full GUIDs (xx:xx:xx:xx:xx:xx:xx:xx) joined by '-'");
+    CHECK(parseErrorOf("") == "GUID pool \"\": a prefix is 1 to 7 bytes in xx:xx form, a range is first-last");
+    CHECK(parseErrorOf("02:0") == "GUID pool \"02:0\": a prefix is 1 to 7 bytes in xx:xx form, a range is first-last");
+    CHECK(parseErrorOf("zz") == "GUID pool \"zz\": a prefix is 1 to 7 bytes in xx:xx form, a range is first-last");
 }

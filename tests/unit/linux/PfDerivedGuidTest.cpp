@@ -83,36 +83,12 @@ TEST_CASE("derivation is injective over the whole input space: the result gives 
 
 TEST_CASE("PF GUIDs outside the hardware assumption are refused, never folded onto someone else's") {
     CHECK(unfitReason(0x0002c90300001111ULL) == "(fits)");
-    CHECK(unfitReason(0x0202c90300001111ULL).find("locally administered") != std::string::npos);
-    CHECK(unfitReason(0x0002c9fffe001111ULL).find("OUI:03:00:xx:xx:xx") != std::string::npos);
-    CHECK(unfitReason(0x0002c90301001111ULL).find("OUI:03:00:xx:xx:xx") != std::string::npos);
-    CHECK(unfitReason(0).find("unassigned") != std::string::npos);
-    CHECK(unfitReason(~std::uint64_t{0}).find("unassigned") != std::string::npos);
+    CHECK(unfitReason(0x0202c90300001111ULL) ==
+          "PF GUID 02:02:c9:03:00:00:11:11 is locally administered (0x02 set in its first byte), not a manufactured one");
+    CHECK(unfitReason(0x0002c9fffe001111ULL) == "PF GUID 00:02:c9:ff:fe:00:11:11 does not have the manufactured layout OUI:03:00:xx:xx:xx");
+    CHECK(unfitReason(0x0002c90301001111ULL) == "PF GUID 00:02:c9:03:01:00:11:11 does not have the manufactured layout OUI:03:00:xx:xx:xx");
+    CHECK(unfitReason(0) == "PF GUID 00:00:00:00:00:00:00:00 is unassigned (all zeros or ones)");
+    CHECK(unfitReason(~std::uint64_t{0}) == "PF GUID ff:ff:ff:ff:ff:ff:ff:ff is unassigned (all zeros or ones)");
     CHECK_THROWS_AS(deriveVfGuid(Guid(0x0202c90300001111ULL), 0), std::invalid_argument);
     CHECK_THROWS_WITH_AS(deriveVfGuid(Guid(0x0002c90300001111ULL), 0x10000), "VF index 65536 does not fit 16 bits", std::invalid_argument);
-}
-
-TEST_CASE("GUID spellings of sysfs and ibstat") {
-    CHECK(Guid::parseAnyForm("9803:9b03:0012:3456")->str() == "98:03:9b:03:00:12:34:56");
-    CHECK(Guid::parseAnyForm("0x98039b0300123456")->str() == "98:03:9b:03:00:12:34:56");
-    CHECK(Guid::parseAnyForm("98:03:9b:03:00:12:34:56")->str() == "98:03:9b:03:00:12:34:56");
-    for (const char* bad :
-         {"", "9803:9b03:0012:345", "9803-9b03-0012-3456", "0x98039b030012345g", "98039b0300123456", "9803:9b03:0012:34567"}) {
-        CAPTURE(bad);
-        CHECK_FALSE(Guid::parseAnyForm(bad).has_value());
-    }
-}
-
-TEST_CASE("GUID ranges: inclusive, ordered, usable") {
-    using ibvf::linux::GuidRange;
-    const auto r = GuidRange::parse("02:00:00:00:00:00:00:10-02:00:00:00:00:00:00:1f");
-    CHECK(r.first.value() == 0x0200000000000010ULL);
-    CHECK(r.contains(Guid(0x020000000000001fULL)));
-    CHECK_FALSE(r.contains(Guid(0x0200000000000020ULL)));
-    CHECK(GuidRange::parse("02:00:00:00:00:00:00:10-02:00:00:00:00:00:00:10").last == r.first);
-    for (const char* bad : {"02:00:00:00:00:00:00:10", "02:00:00:00:00:00:00:1f-02:00:00:00:00:00:00:10",
-                            "00:00:00:00:00:00:00:00-02:00:00:00:00:00:00:10", "x-y", "02:00:00:00:00:00:00:10-"}) {
-        CAPTURE(bad);
-        CHECK_THROWS_AS(GuidRange::parse(bad), std::invalid_argument);
-    }
 }

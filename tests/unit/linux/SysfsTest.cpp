@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "SysfsTopology.hpp"
 #include "linux/KernelError.hpp"
 #include "linux/Sysfs.hpp"
 #include "support/FakeSysfs.hpp"
@@ -19,26 +20,13 @@ using ibvf::linux::Sysfs;
 using ibvf::test::FakePfOptions;
 using ibvf::test::FakeSysfs;
 using ibvf::test::FakeVfOptions;
+using ibvf::test::kPf;
+using ibvf::test::kVf0;
+using ibvf::test::kVf1;
+using Topology = ibvf::test::SysfsTopology;
 using Strings = std::vector<std::string>;
 
 namespace {
-
-constexpr const char* kPf = "0000:3b:00.0";
-constexpr const char* kVf0 = "0000:3b:00.2";
-constexpr const char* kVf1 = "0000:3b:00.3";
-
-// One PF (ib0, mlx5_0, 16 VFs possible) with two VFs: VF0 has a netdev and an RDMA device,
-// VF1 only a netdev and its own NUMA node.
-struct Topology {
-    FakeSysfs fake;
-    Sysfs sysfs{fake.root()};
-    Topology() {
-        fake.addPf(kPf, "ib0", 16, FakePfOptions().withRdma("mlx5_0").withNumaNode(0).withDriver("mlx5_core").withNetType(32));
-        fake.addVf(kPf, 0, kVf0, FakeVfOptions().withNetdev("ib0v0").withRdma("mlx5_2").withDriver("mlx5_core"));
-        fake.addVf(kPf, 1, kVf1, FakeVfOptions().withNetdev("ib0v1").withNumaNode(1));
-    }
-    std::string dev(const std::string& bdf) const { return (fake.root() / "bus/pci/devices" / bdf).string(); }
-};
 
 // The KernelError `f` throws; fails the test when it throws nothing or something else.
 template <class F>
@@ -60,41 +48,12 @@ std::string pciAddress(unsigned bus, unsigned device, unsigned function) {
     return text;
 }
 
-std::string readLink(const fs::path& p) { return fs::read_symlink(p).string(); }
-
 void writeFile(const fs::path& p, const std::string& content) {
     std::ofstream out(p, std::ios::trunc);
     out << content;
 }
 
 }  // namespace
-
-TEST_CASE("FakeSysfs links have the kernel's relative shape") {
-    Topology t;
-    const fs::path root = t.fake.root();
-    CHECK(readLink(root / "bus/pci/devices" / kVf0) == std::string("../../../devices/pci0000:00/0000:00:01.0/") + kVf0);
-    CHECK(readLink(root / "bus/pci/devices" / kVf0 / "physfn") == std::string("../") + kPf);
-    CHECK(readLink(root / "bus/pci/devices" / kPf / "virtfn1") == std::string("../") + kVf1);
-    CHECK(readLink(root / "bus/pci/devices" / kVf0 / "driver") == "../../../../bus/pci/drivers/mlx5_core");
-    CHECK(readLink(root / "class/net/ib0v0") == std::string("../../devices/pci0000:00/0000:00:01.0/") + kVf0 + "/net/ib0v0");
-    CHECK(readLink(root / "class/net/ib0v0/device") == std::string("../../../") + kVf0);
-    CHECK(fs::equivalent(root / "class/net/ib0/device", root / "bus/pci/devices" / kPf));
-    CHECK(fs::equivalent(root / "class/infiniband/mlx5_2", root / "bus/pci/devices" / kVf0 / "infiniband/mlx5_2"));
-    CHECK(fs::is_regular_file(root / "bus/pci/drivers/mlx5_core/bind"));
-    CHECK(fs::is_regular_file(root / "bus/pci/drivers/mlx5_core/unbind"));
-    CHECK(t.fake.envVar() == std::pair<std::string, std::string>{"IBVF_SYSFS_ROOT", root.string()});
-    CHECK(t.fake.envEntry() == "IBVF_SYSFS_ROOT=" + root.string());
-}
-
-TEST_CASE("FakeSysfs removes its tree") {
-    fs::path root;
-    {
-        FakeSysfs fake;
-        root = fake.root();
-        CHECK(fs::is_directory(root / "bus/pci/devices"));
-    }
-    CHECK_FALSE(fs::exists(root));
-}
 
 TEST_CASE("a VF resolves to its PF, index, netdev, RDMA device, driver and NUMA node") {
     Topology t;

@@ -62,7 +62,7 @@ TEST_CASE("logFile: anything that could leave the log directory, or split a log 
     CHECK(accepted("x\n2026-01-01 evil.log") == "refused: it contains a control character");
     CHECK(accepted("a/b/c/d/e/x.log") == "refused: it is more than 4 directories deep");
     CHECK(accepted(std::string(256, 'n')) == "refused: a name in it is longer than 255 bytes");
-    CHECK(accepted(std::string(1025, 'n')).find("longer than 1024 bytes") != std::string::npos);
+    CHECK(accepted(std::string(1025, 'n')) == "refused: it is longer than 1024 bytes");
 }
 
 TEST_CASE("printable: control bytes as \\xNN, bounded") {

@@ -3,8 +3,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "linux/Fd.hpp"
 #include "metrics/HttpEndpoint.hpp"
@@ -42,7 +44,8 @@ TEST_CASE("a response carries status, Content-Length and Connection: close; HEAD
     r.body = "ok\n";
     CHECK(serializeResponse(r, false) ==
           "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n");
-    CHECK(serializeResponse(r, true).find("ok\n") == std::string::npos);
+    CHECK(serializeResponse(r, true) ==
+          "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\nConnection: close\r\n\r\n");
 }
 
 TEST_CASE("listen addresses: IP literals with a port, IPv6 in brackets, :port for all") {
@@ -74,20 +77,23 @@ HttpEndpoint makeEndpoint(EndpointLimits limits = {}) {
     return HttpEndpoint(parseListenAddress("127.0.0.1:0"), std::move(routes), limits);
 }
 
+// Clients that connect and then send nothing, holding a connection each.
+std::vector<ibvf::linux::Fd> connectSilent(std::uint16_t port, int count) {
+    std::vector<ibvf::linux::Fd> silent;
+    for (int i = 0; i < count; ++i) {
+        ibvf::linux::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        REQUIRE(fd);
+        const sockaddr_in a = ibvf::test::LoopbackSocket::address(port);
+        REQUIRE(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+        silent.push_back(std::move(fd));
+    }
+    return silent;
+}
+
 }  // namespace
 
 TEST_CASE("the endpoint serves its routes, 404 for others, 405 for other methods, 400/431 for bad heads") {
-    HttpEndpoint ep(parseListenAddress("127.0.0.1:0"),
-                    {{"/healthz",
-                      [] {
-                          return HttpResponse{200, "text/plain", "ok\n", {}};
-                      }},
-                     {"/metrics",
-                      [] {
-                          return HttpResponse{200, "text/plain", std::string(300000, 'm'), {}};
-                      }},
-                     {"/boom", []() -> HttpResponse { throw std::runtime_error("collector failed"); }}},
-                    EndpointLimits{});
+    HttpEndpoint ep = makeEndpoint();
     REQUIRE(ep.port() != 0);
     auto r = ibvf::test::httpGet(ep.port(), "/healthz");
     CHECK(r.status == 200);
@@ -111,13 +117,7 @@ TEST_CASE("a client that connects and never sends is dropped at its deadline and
     EndpointLimits limits;
     limits.deadline = milliseconds(300);
     HttpEndpoint ep = makeEndpoint(limits);
-    std::vector<ibvf::linux::Fd> silent;
-    for (int i = 0; i < 3; ++i) {
-        ibvf::linux::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        const sockaddr_in a = ibvf::test::LoopbackSocket::address(ep.port());
-        REQUIRE(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
-        silent.push_back(std::move(fd));
-    }
+    const auto silent = connectSilent(ep.port(), 3);
     // Others are served at once, while the silent ones hang on.
     const auto start = std::chrono::steady_clock::now();
     CHECK(ibvf::test::httpGet(ep.port(), "/healthz").status == 200);
@@ -125,7 +125,7 @@ TEST_CASE("a client that connects and never sends is dropped at its deadline and
     CHECK(std::chrono::steady_clock::now() - start < milliseconds(250));
     // The silent ones are closed by the server once their deadline passed: read returns 0.
     std::this_thread::sleep_for(milliseconds(500));
-    for (auto& fd : silent) {
+    for (const auto& fd : silent) {
         char c = 0;
         CHECK(::recv(fd.get(), &c, 1, MSG_DONTWAIT) == 0);
     }
@@ -136,13 +136,7 @@ TEST_CASE("connections beyond the limit wait in the backlog and are served once 
     limits.deadline = milliseconds(300);
     limits.maxConnections = 2;
     HttpEndpoint ep = makeEndpoint(limits);
-    std::vector<ibvf::linux::Fd> silent;
-    for (int i = 0; i < 2; ++i) {
-        ibvf::linux::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        const sockaddr_in a = ibvf::test::LoopbackSocket::address(ep.port());
-        REQUIRE(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
-        silent.push_back(std::move(fd));
-    }
+    const auto silent = connectSilent(ep.port(), 2);
     std::this_thread::sleep_for(milliseconds(50));  // both accepted: the endpoint is full
     const auto start = std::chrono::steady_clock::now();
     CHECK(ibvf::test::httpGet(ep.port(), "/healthz").status == 200);

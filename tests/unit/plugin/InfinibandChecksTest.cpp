@@ -9,7 +9,7 @@
 #include "plugin/DeviceInfoFile.hpp"
 #include "plugin/IpoibMtu.hpp"
 #include "plugin/PartitionChild.hpp"
-#include "plugin/PfDriver.hpp"
+#include "plugin/VfGuid.hpp"
 #include "support/ScratchDir.hpp"
 
 using namespace ibvf;
@@ -76,8 +76,10 @@ TEST_CASE("IPoIB MTU limits follow the netdev's mode") {
             FAIL("9000 accepted in datagram mode");
         } catch (const cni::Error& e) {
             CHECK(e.code() == ErrorCode::InvalidNetworkConfig);
-            CHECK(std::string(e.what()).find("datagram-mode limit of 4092") != std::string::npos);
-            CHECK(e.details().find("connected") != std::string::npos);
+            CHECK(std::string(e.what()) == "mtu 9000 is above the IPoIB datagram-mode limit of 4092 for VF 0000:3b:00.2 (ib0v3)");
+            CHECK(e.details() ==
+                  "use mtu <= 4092 (2044 on a fabric with a 2 KiB IB MTU), or switch the VF to connected mode (echo connected > "
+                  "/sys/class/net/ib0v3/mode) for up to 65520");
         }
     }
     SUBCASE("connected mode allows up to 65520") {

@@ -1,18 +1,19 @@
 #pragma once
-// Named steps of the lease store where a test can make the process fail or die (the mechanism
-// and why it costs the shipped binaries nothing worth counting: lib/fault/FaultPoint.hpp), to
-// prove that every intermediate state on disk is one the store recovers from.
+// Named fault points of the lease store, where a test can make the process fail or die (the
+// mechanism and why it costs the shipped binaries nothing worth counting: lib/fault/FaultPoint.hpp),
+// to prove that every intermediate state on disk is one the store recovers from. The plugin's own
+// points are in plugin/FaultPoints.hpp; both use the same names, hook and IBVF_FAULT syntax.
 #include <array>
 #include <string_view>
 
 #include "fault/FaultPoint.hpp"
 
-namespace ibvf::ipam::crash {
+namespace ibvf::ipam::faults {
 
-inline void reach(std::string_view step) { fault::reach(step); }
+inline void reach(std::string_view point) { fault::reach(point); }
 
-// Every step, in the order an operation passes them.
-inline constexpr std::array<std::string_view, 13> kSteps = {
+// Every point, in the order an operation passes them.
+inline constexpr std::array<std::string_view, 13> kPoints = {
     "ipam.add.locked",               // lock held, nothing written
     "ipam.pending.written",          // a replacement written under the temporary name, not renamed
     "ipam.add.index-written",        // the attachment's index lists the addresses to take
@@ -28,4 +29,4 @@ inline constexpr std::array<std::string_view, 13> kSteps = {
     "ipam.gc.pending-removed",       // GC: a leftover temporary name removed
 };
 
-}  // namespace ibvf::ipam::crash
+}  // namespace ibvf::ipam::faults

@@ -1,7 +1,6 @@
-// The counter readers against the real kernel: link stats read inside a namespace move by what
-// the test sends through a veth pair between two throw-away namespaces; namespaces and links
-// that are gone come back as typed results; the VF list and RDMA readers answer cleanly on
-// links and namespaces without SR-IOV or RDMA devices.
+// LinkStatsReader against the real kernel: link stats read inside a namespace move by what the
+// test sends through a veth pair between two throw-away namespaces; namespaces and links that
+// are gone come back as typed results.
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <netinet/in.h>
@@ -18,8 +17,6 @@
 #include "linux/Fd.hpp"
 #include "linux/KernelError.hpp"
 #include "linux/LinkStats.hpp"
-#include "linux/RdmaCounterReader.hpp"
-#include "linux/VfStateReader.hpp"
 #include "support/ScratchDir.hpp"
 
 using namespace ibvf;
@@ -135,7 +132,7 @@ TEST_CASE("LinkStatsReader: a namespace or link that is gone is a typed result, 
     const auto gone = linux::LinkStatsReader::open(deadPath);
     REQUIRE_FALSE(gone.ok());
     CHECK(gone.error().kind == linux::ReadFailure::NamespaceGone);
-    CHECK(gone.error().message.find(deadPath) != std::string::npos);
+    CHECK(gone.error().message == "netns " + deadPath + " is gone");
 
     // A pin file left behind after its namespace was unmounted is just as gone.
     ScratchDir dir;
@@ -149,7 +146,7 @@ TEST_CASE("LinkStatsReader: a namespace or link that is gone is a typed result, 
     const auto wrongKind = linux::LinkStatsReader::open("/proc/self/ns/uts");
     REQUIRE_FALSE(wrongKind.ok());
     CHECK(wrongKind.error().kind == linux::ReadFailure::Failed);
-    CHECK(wrongKind.error().message.find("not a network namespace") != std::string::npos);
+    CHECK(wrongKind.error().message == "open netns /proc/self/ns/uts: not a network namespace: Invalid argument");
 
     ScopedNetns ns;
     auto veth = lab::vethIn(ns);
@@ -161,49 +158,9 @@ TEST_CASE("LinkStatsReader: a namespace or link that is gone is a typed result, 
     REQUIRE_FALSE(linkGone.ok());
     CHECK(linkGone.error().kind == linux::ReadFailure::DeviceGone);
     CHECK(linkGone.error().err == ENODEV);
-    CHECK(linkGone.error().message.find(veth->a()) != std::string::npos);
+    CHECK(linkGone.error().message == "read stats of link " + veth->a() + " in netns " + ns.path() + ": No such device");
     const auto indexGone = reader.value().byIndex(veth->aIndex());
     REQUIRE_FALSE(indexGone.ok());
     CHECK(indexGone.error().kind == linux::ReadFailure::DeviceGone);
     CHECK(reader.value().byName("").error().kind == linux::ReadFailure::Failed);
-}
-
-TEST_CASE("VfStateReader: a link without VFs has an empty list, a missing PF is DeviceGone") {
-    ScopedNetns ns;
-    auto veth = lab::vethIn(ns);
-    auto reader = linux::runInNetNs(ns.open(), [] { return linux::VfStateReader(); });
-    const auto none = reader.read(veth->a());
-    REQUIRE(none.ok());
-    CHECK(none.value().empty());
-    const auto byIndex = reader.read(veth->aIndex());
-    REQUIRE(byIndex.ok());
-    CHECK(byIndex.value().empty());
-    const auto missing = reader.read(std::string_view(uniqueName()));
-    REQUIRE_FALSE(missing.ok());
-    CHECK(missing.error().kind == linux::ReadFailure::DeviceGone);
-}
-
-TEST_CASE("RdmaCounterReader: an absent device is NotVisible; without RDMA netlink, a clear failure") {
-    ScopedNetns ns;
-    auto reader = linux::RdmaCounterReader::open(ns.path());
-    if (!reader.ok()) {
-        INFO(reader.error().message);
-        CHECK(reader.error().kind == linux::ReadFailure::Failed);
-        CHECK(reader.error().err == EPROTONOSUPPORT);
-        CHECK(reader.error().message.find("is the ib_core module loaded?") != std::string::npos);
-        return;
-    }
-    const auto absent = reader.value().read(uniqueName("ibtrdma"));
-    REQUIRE_FALSE(absent.ok());
-    CHECK(absent.error().kind == linux::ReadFailure::NotVisible);
-    CHECK(absent.error().message.find(ns.path()) != std::string::npos);
-
-    std::string deadPath;
-    {
-        ScopedNetns dead;
-        deadPath = dead.path();
-    }
-    const auto gone = linux::RdmaCounterReader::open(deadPath);
-    REQUIRE_FALSE(gone.ok());
-    CHECK(gone.error().kind == linux::ReadFailure::NamespaceGone);
 }

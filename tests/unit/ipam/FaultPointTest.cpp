@@ -1,4 +1,4 @@
-// Kills a child process at every named step of every store operation and checks that what is
+// Kills a child process at every named fault point of every store operation and checks that what is
 // left on disk keeps the store's invariants and that DEL, GC and a repeated ADD each finish the
 // job from there.
 #include <signal.h>
@@ -10,7 +10,7 @@
 #include <doctest/doctest.h>
 
 #include "IpamTestSupport.hpp"
-#include "ipam/CrashPoints.hpp"
+#include "ipam/FaultPoints.hpp"
 #include "ipam/LeaseStore.hpp"
 
 using namespace ibvf;
@@ -24,18 +24,18 @@ Range range(std::string subnet) { return makeRange(RangeSpec{std::move(subnet), 
 const std::vector<RangeSet> kDual{{range("10.1.2.0/24")}, {range("fd00::/120")}};
 const AttachmentKey kVictim{"victim", "net1"};
 
-// Child-side state: which occurrence of which step to die at, or record mode.
-std::string g_killStep;
+// Child-side state: which occurrence of which point to die at, or record mode.
+std::string g_killPoint;
 int g_killOccurrence = 0;
 int g_seen = 0;
 int g_recordFd = -1;
 
-void killingHook(std::string_view step) {
-    if (step == g_killStep && ++g_seen == g_killOccurrence) ::raise(SIGKILL);
+void killingHook(std::string_view point) {
+    if (point == g_killPoint && ++g_seen == g_killOccurrence) ::raise(SIGKILL);
 }
 
-void recordingHook(std::string_view step) {
-    std::string line(step);
+void recordingHook(std::string_view point) {
+    std::string line(point);
     line += '\n';
     (void)!::write(g_recordFd, line.data(), line.size());
 }
@@ -82,8 +82,8 @@ std::vector<Scenario> scenarios() {
     };
 }
 
-// The steps the operation passes, in order, from a child run without killing.
-std::vector<std::string> recordSteps(const Scenario& sc, const fs::path& root) {
+// The fault points the operation passes, in order, from a child run without killing.
+std::vector<std::string> recordPoints(const Scenario& sc, const fs::path& root) {
     LeaseStore store(locationIn(root));
     sc.setUp(store);
     int fds[2];
@@ -102,14 +102,14 @@ std::vector<std::string> recordSteps(const Scenario& sc, const fs::path& root) {
     while ((n = ::read(fds[0], buf, sizeof buf)) > 0) all.append(buf, static_cast<std::size_t>(n));
     ::close(fds[0]);
     REQUIRE(exitedWith(status, 0));
-    std::vector<std::string> steps;
+    std::vector<std::string> points;
     std::size_t i = 0;
     while (i < all.size()) {
         const auto nl = all.find('\n', i);
-        steps.push_back(all.substr(i, nl - i));
+        points.push_back(all.substr(i, nl - i));
         i = nl + 1;
     }
-    return steps;
+    return points;
 }
 
 void checkBystanders(const RawStore& raw) {
@@ -127,26 +127,26 @@ void copyStore(const fs::path& from, const fs::path& to) {
 
 }  // namespace
 
-TEST_CASE("a kill -9 at any step leaves a store that DEL, GC and re-ADD recover") {
+TEST_CASE("a kill -9 at any fault point leaves a store that DEL, GC and re-ADD recover") {
     std::set<std::string> covered;
     for (const Scenario& sc : scenarios()) {
         TempDir recordRoot;
-        const auto steps = recordSteps(sc, recordRoot.path());
-        REQUIRE_FALSE(steps.empty());
+        const auto points = recordPoints(sc, recordRoot.path());
+        REQUIRE_FALSE(points.empty());
         std::map<std::string, int> occurrences;
-        for (const auto& step : steps) {
-            const int occurrence = ++occurrences[step];
-            covered.insert(step);
+        for (const auto& point : points) {
+            const int occurrence = ++occurrences[point];
+            covered.insert(point);
             const std::string scenario = sc.name;
             CAPTURE(scenario);
-            CAPTURE(step);
+            CAPTURE(point);
             CAPTURE(occurrence);
 
             TempDir root;
             LeaseStore store(locationIn(root.path()));
             sc.setUp(store);
             const int status = runInChild([&] {
-                g_killStep = step;
+                g_killPoint = point;
                 g_killOccurrence = occurrence;
                 g_seen = 0;
                 fault::setHook(killingHook);
@@ -211,8 +211,8 @@ TEST_CASE("a kill -9 at any step leaves a store that DEL, GC and re-ADD recover"
             }
         }
     }
-    // Every named step was killed at least once.
-    for (const auto step : crash::kSteps) {
-        CHECK_MESSAGE(covered.count(std::string(step)), "step never reached: " << step);
+    // Every named point was killed at least once.
+    for (const auto point : faults::kPoints) {
+        CHECK_MESSAGE(covered.count(std::string(point)), "point never reached: " << point);
     }
 }
