@@ -49,6 +49,16 @@ constexpr PortCounter kPortCounters[] = {
     {"symbol_error", "ibvf_vf_port_symbol_errors_total", "Symbol errors on the VF's RDMA port link.", 1},
 };
 
+}  // namespace
+
+std::vector<std::string> exportedPortCounterFiles() {
+    std::vector<std::string> files;
+    for (const auto& c : kPortCounters) files.emplace_back(c.file);
+    return files;
+}
+
+namespace {
+
 // hw_counters that are settings, not counts.
 bool isHwSetting(const std::string& name) { return name == "lifespan"; }
 

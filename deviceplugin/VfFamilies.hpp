@@ -2,6 +2,7 @@
 // The per-VF families (docs/metrics.md lists them) from a scrape's readings. Every VF series
 // carries resource, vf (PCI address), pf, vf_index, numa_node, rdma_device and, while a container
 // holds the VF, pod_namespace, pod and container: a bounded set (never container IDs).
+#include <string>
 #include <vector>
 
 #include "deviceplugin/VfReading.hpp"
@@ -10,6 +11,9 @@
 namespace ibvf::dp {
 
 metrics::Labels vfLabels(const VfReading& vf);
+
+// The files of ports/<n>/counters the families export (what a scrape needs to read).
+std::vector<std::string> exportedPortCounterFiles();
 
 // Appends every per-VF family, each with its HELP, even when no VF has a sample for it.
 void appendVfFamilies(std::vector<metrics::Family>& out, const std::vector<VfReading>& vfs);

@@ -13,7 +13,7 @@ PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir) {
         const auto a = node::findAttachmentOfVf(dir, pciAddress);
         // An ADD still running may be moving the netdev; a vfio-pci attachment has none.
         if (!a || !a->attached || !a->vfNetdev) return std::nullopt;
-        return VfPlacement{a->netns, *a->vfNetdev, a->rdmaDevice.value_or("")};
+        return VfPlacement{a->netns, *a->vfNetdev, a->rdmaDevice.value_or(""), a->netnsInode};
     };
 }
 
@@ -23,7 +23,8 @@ VfMetrics::VfMetrics(const DeviceInventory& inventory, const PodAssignments& ass
       assignments_(assignments),
       placements_(std::move(placements)),
       sysfs_(std::move(sysfs)),
-      paths_(std::move(paths)) {}
+      paths_(std::move(paths)),
+      rdmaSysfs_(sysfs_, exportedPortCounterFiles()) {}
 
 void VfMetrics::collect(std::vector<metrics::Family>& out) {
     const InventorySnapshot inventory = inventory_.snapshot();
@@ -41,7 +42,8 @@ void VfMetrics::collect(std::vector<metrics::Family>& out) {
     }
     std::vector<VfReading> vfs;
     try {
-        vfs = readVfs(*inventory, *assignments_.snapshot(), placements, sysfs_, paths_, errors_);
+        const std::lock_guard lock(rdmaSysfsMutex_);
+        vfs = readVfs(*inventory, *assignments_.snapshot(), placements, sysfs_, rdmaSysfs_, paths_, errors_);
     } catch (const std::exception& e) {
         // A failure this reader did not foresee: the pool metrics and the error count still go out.
         errors_.add("scrape", linux::ReadFailure::Failed);

@@ -4,6 +4,7 @@
 // (VfFamilies) and the read errors so far.
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "deviceplugin/PodAssignments.hpp"
 #include "deviceplugin/ReadErrors.hpp"
 #include "deviceplugin/VfReading.hpp"
+#include "linux/RdmaPortCounterCache.hpp"
 #include "linux/Sysfs.hpp"
 #include "metrics/Family.hpp"
 
@@ -41,6 +43,8 @@ private:
     const linux::Sysfs sysfs_;
     const AllocationPaths paths_;
     ReadErrors errors_;
+    std::mutex rdmaSysfsMutex_;  // one scrape at a time uses the cache
+    linux::RdmaPortCounterCache rdmaSysfs_;
 };
 
 }  // namespace ibvf::dp

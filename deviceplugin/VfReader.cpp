@@ -4,12 +4,13 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
 #include "linux/LinkStats.hpp"
+#include "linux/NetnsSocket.hpp"
 #include "linux/RdmaCounterReader.hpp"
-#include "linux/RdmaPortCounters.hpp"
 #include "linux/VfStateReader.hpp"
 
 namespace ibvf::dp {
@@ -40,10 +41,11 @@ public:
     }
 
     // nullptr when the namespace cannot be read (counted once per scrape and namespace).
-    const LinkMap* podLinks(const std::string& netns) {
-        auto [it, fresh] = pods_.try_emplace(netns);
+    const LinkMap* podLinks(const VfPlacement& placement) {
+        auto [it, fresh] = pods_.try_emplace(NsKey{placement.netnsPath, placement.netnsInode});
         if (fresh) {
-            auto reader = linux::LinkStatsReader::open(netns);
+            auto ns = linux::openRecordedNetns(placement.netnsPath, placement.netnsInode);
+            auto reader = ns ? linux::LinkStatsReader::open(ns.value()) : linux::ReadResult<linux::LinkStatsReader>(ns.error());
             if (!reader) {
                 note("netdev", reader.error());
             } else if (auto all = reader.value().all(); all) {
@@ -55,10 +57,11 @@ public:
         return it->second ? &*it->second : nullptr;
     }
 
-    linux::RdmaCounterReader* podRdma(const std::string& netns) {
-        auto [it, fresh] = rdma_.try_emplace(netns);
+    linux::RdmaCounterReader* podRdma(const VfPlacement& placement) {
+        auto [it, fresh] = rdma_.try_emplace(NsKey{placement.netnsPath, placement.netnsInode});
         if (fresh) {
-            auto reader = linux::RdmaCounterReader::open(netns);
+            auto ns = linux::openRecordedNetns(placement.netnsPath, placement.netnsInode);
+            auto reader = ns ? linux::RdmaCounterReader::open(ns.value()) : linux::ReadResult<linux::RdmaCounterReader>(ns.error());
             if (reader)
                 it->second = std::make_unique<linux::RdmaCounterReader>(std::move(reader).value());
             else
@@ -93,15 +96,16 @@ public:
 private:
     ReadErrors& errors_;
     std::optional<LinkMap> host_;
-    std::map<std::string, std::optional<LinkMap>> pods_;
-    std::map<std::string, std::unique_ptr<linux::RdmaCounterReader>> rdma_;
+    using NsKey = std::pair<std::string, std::uint64_t>;  // path, recorded inode
+    std::map<NsKey, std::optional<LinkMap>> pods_;
+    std::map<NsKey, std::unique_ptr<linux::RdmaCounterReader>> rdma_;
     std::map<std::string, std::optional<std::vector<linux::VfSettings>>> pfs_;
     std::optional<linux::VfStateReader> vfState_;
 };
 
 void readNetdev(VfReading& vf, const VfPlacement* placement, const linux::Sysfs& sysfs, ScrapeReaders& readers, ReadErrors& errors) {
     if (placement != nullptr) {
-        const LinkMap* links = readers.podLinks(placement->netnsPath);
+        const LinkMap* links = readers.podLinks(*placement);
         if (links == nullptr) return;
         if (const auto it = links->find(placement->ifname); it != links->end())
             vf.netdev = it->second.stats;
@@ -131,9 +135,10 @@ void noteUnreadable(const std::vector<linux::RdmaPortCounters>& ports, ReadError
         if (p.unreadable > 0) errors.add("rdma", "unreadable", p.unreadable);
 }
 
-void readRdma(VfReading& vf, const VfPlacement* placement, const linux::Sysfs& sysfs, ScrapeReaders& readers, ReadErrors& errors) {
+void readRdma(VfReading& vf, const VfPlacement* placement, linux::RdmaPortCounterCache& rdmaSysfs, ScrapeReaders& readers,
+              ReadErrors& errors) {
     if (vf.rdmaDevice.empty()) return;
-    auto r = linux::readRdmaPortCounters(sysfs, vf.rdmaDevice);
+    auto r = rdmaSysfs.read(vf.rdmaDevice);
     if (r) {
         vf.ports = std::move(r).value();
         noteUnreadable(vf.ports, errors);
@@ -141,7 +146,7 @@ void readRdma(VfReading& vf, const VfPlacement* placement, const linux::Sysfs& s
     }
     // Moved into the pod's namespace (exclusive RDMA netns mode): ask the kernel there.
     if (r.error().kind == linux::ReadFailure::NotVisible && placement != nullptr) {
-        linux::RdmaCounterReader* reader = readers.podRdma(placement->netnsPath);
+        linux::RdmaCounterReader* reader = readers.podRdma(*placement);
         if (reader == nullptr) return;
         auto inPod = reader->read(vf.rdmaDevice);
         if (inPod) {
@@ -158,10 +163,16 @@ void readRdma(VfReading& vf, const VfPlacement* placement, const linux::Sysfs& s
 }  // namespace
 
 std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, const AssignmentMap& assignments,
-                               const PlacementMap& placements, const linux::Sysfs& sysfs, const AllocationPaths& paths,
-                               ReadErrors& errors) {
+                               const PlacementMap& placements, const linux::Sysfs& sysfs, linux::RdmaPortCounterCache& rdmaSysfs,
+                               const AllocationPaths& paths, ReadErrors& errors) {
     std::vector<VfReading> out;
     ScrapeReaders readers(errors);
+    std::vector<std::string> rdmaDevices;
+    for (const auto& pool : inventory)
+        for (const auto& d : pool.devices)
+            if (pool.mode == PoolMode::Sriov && d.device.present && !d.device.rdmaDevice.empty())
+                rdmaDevices.push_back(d.device.rdmaDevice);
+    rdmaSysfs.open(rdmaDevices);
     for (const auto& pool : inventory) {
         if (pool.mode != PoolMode::Sriov) continue;
         for (const auto& d : pool.devices) {
@@ -183,7 +194,7 @@ std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, cons
             if (placement != nullptr && vf.rdmaDevice.empty()) vf.rdmaDevice = placement->rdmaDevice;
             if (!dev.present) continue;  // the PF lists it, its PCI device is gone: nothing to read
             readNetdev(vf, placement, sysfs, readers, errors);
-            readRdma(vf, placement, sysfs, readers, errors);
+            readRdma(vf, placement, rdmaSysfs, readers, errors);
             if (!dev.pfNetdev.empty()) {
                 if (const auto* states = readers.vfStates(dev.pfNetdev)) {
                     for (const auto& s : *states)
@@ -192,6 +203,7 @@ std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, cons
             }
         }
     }
+    rdmaSysfs.sweep();
     return out;
 }
 

@@ -2,6 +2,7 @@
 // What one scrape learned about one VF: who it is (the inventory), who holds it (pod-resources,
 // allocation records), and what the kernel said (netdev, RDMA ports, the PF's view of it). Any
 // reading may be missing; a missing one is a missing series, counted in ibvf_metrics_read_errors_total.
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -16,9 +17,10 @@ namespace ibvf::dp {
 
 // Where ibvf's ADD put a VF, from its attachment state.
 struct VfPlacement {
-    std::string netnsPath;   // the pod's network namespace
-    std::string ifname;      // the VF netdev's name there (CNI_IFNAME, or the parent of an ipoibChild)
-    std::string rdmaDevice;  // rdmaIsolation: the RDMA device moved with it; empty otherwise
+    std::string netnsPath;         // the pod's network namespace
+    std::string ifname;            // the VF netdev's name there (CNI_IFNAME, or the parent of an ipoibChild)
+    std::string rdmaDevice;        // rdmaIsolation: the RDMA device moved with it; empty otherwise
+    std::uint64_t netnsInode = 0;  // the namespace's inode at ADD (0: unknown): the path may name another pod's later
 };
 using PlacementMap = std::map<std::string, VfPlacement>;  // VF PCI address -> placement
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <spdlog/spdlog.h>
 
@@ -53,6 +54,12 @@ int main(int argc, char** argv) {
     // mostly idle threads then each keep a partly touched heap. Two arenas are plenty for a
     // daemon that serves a few calls a minute.
     mallopt(M_ARENA_MAX, 2);
+    // The metrics scrape keeps one descriptor per RDMA port open between scrapes (a node's VFs can
+    // pass 1024, the usual soft limit): take the hard limit, as the kernel allows any process to.
+    if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        (void)::setrlimit(RLIMIT_NOFILE, &files);
+    }
     // Before any thread exists, so gRPC's threads inherit the mask and the signals reach signalfd.
     ibvf::dp::blockStopSignals();
 

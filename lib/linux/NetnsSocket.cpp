@@ -1,6 +1,7 @@
 #include "linux/NetnsSocket.hpp"
 
 #include <cerrno>
+#include <utility>
 
 #include "linux/KernelError.hpp"
 
@@ -42,6 +43,20 @@ ReadResult<NamespacedSocket> openNetlinkSocketIn(const std::string& netnsPath, i
 ReadResult<NamespacedSocket> openNetlinkSocketHere(int protocol, const std::string& what) {
     try {
         return NamespacedSocket{NetlinkSocket(protocol, what), {}};
+    } catch (const KernelError& e) {
+        return failedWith(e);
+    }
+}
+
+ReadResult<NetNs> openRecordedNetns(const std::string& netnsPath, std::uint64_t recordedInode) {
+    try {
+        auto ns = NetNs::openIfPresent(netnsPath);
+        if (!ns) return ReadError{ReadFailure::NamespaceGone, ENOENT, "netns " + netnsPath + " is gone"};
+        if (recordedInode != 0 && ns->inode() != recordedInode)
+            return ReadError{ReadFailure::NamespaceGone, ESTALE,
+                             "netns " + netnsPath + " now names another namespace (inode " + std::to_string(ns->inode()) +
+                                 ", the pod's was " + std::to_string(recordedInode) + "): the pod's namespace is gone"};
+        return std::move(*ns);
     } catch (const KernelError& e) {
         return failedWith(e);
     }

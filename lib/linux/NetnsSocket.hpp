@@ -3,6 +3,7 @@
 // (LinkStatsReader, RdmaCounterReader): the calling thread enters the namespace only for the
 // socket() call and is back before this returns; the socket keeps answering for that namespace. A namespace that is gone is a ReadResult,
 // not an exception: pods end between listing and reading all the time.
+#include <cstdint>
 #include <string>
 
 #include "linux/NetNs.hpp"
@@ -25,6 +26,12 @@ ReadResult<NamespacedSocket> openNetlinkSocketIn(const std::string& netnsPath, i
 ReadResult<NamespacedSocket> openNetlinkSocketIn(const NetNs& ns, int protocol, const std::string& what);
 // Where the calling thread is; Failed instead of a KernelError.
 ReadResult<NamespacedSocket> openNetlinkSocketHere(int protocol, const std::string& what);
+
+// The namespace at `netnsPath` if it is still the one whose inode was recorded (at a pod's ADD;
+// 0: not recorded, any will do). NamespaceGone when the path is missing, only a stale pin file, or
+// names another namespace now: a runtime may reuse a path for a new pod, whose links must never
+// be read as the old pod's. Failed for anything else.
+ReadResult<NetNs> openRecordedNetns(const std::string& netnsPath, std::uint64_t recordedInode);
 
 // ReadError{Failed} from a netlink outcome: "what [kernel: extack]: strerror".
 ReadError netlinkReadError(const NetlinkSocket::Outcome& outcome, const std::string& what, ReadFailure kind = ReadFailure::Failed);

@@ -50,7 +50,8 @@ std::optional<std::pair<unsigned, std::string>> parsePortStateText(std::string_v
 
 // Every port of `rdmaDevice`, in port order. NotVisible when class/infiniband/<dev> does not exist
 // (removed, or moved into a pod's netns: the caller that knows the pod's namespace then asks
-// RdmaCounterReader there); Failed for a name that is not one path component.
+// RdmaCounterReader there); Failed for a name that is not one path component. One reading, nothing
+// kept: a scrape of many devices keeps their directories open in a RdmaPortCounterCache.
 ReadResult<std::vector<RdmaPortCounters>> readRdmaPortCounters(const Sysfs& sysfs, std::string_view rdmaDevice);
 
 }  // namespace ibvf::linux

@@ -33,6 +33,10 @@ std::vector<std::string> keysOf(const std::map<std::string, std::uint64_t>& m) {
 
 TEST_CASE("counters lab: rxe port state and hw counters over RDMA netlink agree with the host's sysfs") {
     RxeDevice rxe("rdma_rxe");
+    // Up, then down: rxe counts the port going down in its link_downed hw counter, so at least
+    // one value is not 0 and the values, not only the names, can be compared.
+    mustRun("ip", {"link", "set", rxe.netdev(), "up"});
+    mustRun("ip", {"link", "set", rxe.netdev(), "down"});
     const auto sysfs = linux::readRdmaPortCounters(linux::Sysfs("/sys"), rxe.name());
     REQUIRE_MESSAGE(sysfs.ok(), sysfs.error().message);
     REQUIRE(sysfs.value().size() == 1);
@@ -40,6 +44,8 @@ TEST_CASE("counters lab: rxe port state and hw counters over RDMA netlink agree 
     CHECK(s.state);
     CHECK(s.linkLayer == "Ethernet");
     CHECK_FALSE(s.hwCounters.empty());  // rxe has driver counters (sent_pkts, rcvd_pkts, ...)
+    REQUIRE(s.hwCounters.count("link_downed") == 1);
+    CHECK(s.hwCounters.at("link_downed") > 0);
 
     auto reader = linux::RdmaCounterReader::here();
     REQUIRE_MESSAGE(reader.ok(), reader.error().message);
@@ -54,6 +60,7 @@ TEST_CASE("counters lab: rxe port state and hw counters over RDMA netlink agree 
     CHECK(n.linkLayer == s.linkLayer);
     CHECK(n.nodeGuid == s.nodeGuid);
     CHECK(keysOf(n.hwCounters) == keysOf(s.hwCounters));
+    CHECK(n.hwCounters == s.hwCounters);  // no traffic between the two readings: the same values
     CHECK(n.unreadable == 0u);
 }
 

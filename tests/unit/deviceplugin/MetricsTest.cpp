@@ -2,6 +2,8 @@
 // labels of the per-VF families, and readings that fail without failing the scrape.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "deviceplugin/PluginRegistry.hpp"
@@ -11,6 +13,9 @@
 #include "deviceplugin/VfReader.hpp"
 #include "metrics/Naming.hpp"
 #include "metrics/TextFormat.hpp"
+#include "node/AttachmentState.hpp"
+#include "node/NodePaths.hpp"
+#include "support/AttachmentSample.hpp"
 #include "support/FakeSysfs.hpp"
 #include "support/ScratchDir.hpp"
 
@@ -32,6 +37,7 @@ struct Node {
     AllocationPaths paths;
     DeviceInventory inventory;
     PodAssignments assignments;
+    linux::RdmaPortCounterCache rdmaSysfs{linux::Sysfs(sysfs.root())};
 
     Node() : paths{dir.path() / "devinfo", dir.path() / "allocations"} {
         sysfs.addPf(kPf, "ibtmetric0", 8, test::FakePfOptions().withRdma("mlx5_0"));
@@ -64,7 +70,7 @@ struct Node {
     }
 
     std::vector<VfReading> read(const PlacementMap& placements, ReadErrors& errors) {
-        return readVfs(*inventory.snapshot(), *assignments.snapshot(), placements, linux::Sysfs(sysfs.root()), paths, errors);
+        return readVfs(*inventory.snapshot(), *assignments.snapshot(), placements, linux::Sysfs(sysfs.root()), rdmaSysfs, paths, errors);
     }
 };
 
@@ -214,4 +220,25 @@ TEST_CASE("a namespace gone between listing and reading, or a counter that is no
         more.collect(fams);
         CHECK(has(render(fams), "ibvf_metrics_read_errors_total{source=\"rdma\",reason=\"not_visible\"} 1"));
     }
+}
+
+TEST_CASE("attachmentPlacements: the pod's namespace, its inode at ADD and the VF netdev's name, once ADD finished") {
+    test::ScratchDir dir;
+    node::AttachmentState s = test::sampleAttachmentState();
+    s.pciAddress = kVf0;
+    const auto write = [&] {
+        std::filesystem::create_directories(node::vfClaimFileIn(dir.path(), kVf0).parent_path());
+        std::ofstream(node::vfClaimFileIn(dir.path(), kVf0)) << node::attachmentKey(s.containerId, s.ifname);
+        std::filesystem::create_directories(node::attachmentStateFileIn(dir.path(), s.containerId, s.ifname).parent_path());
+        std::ofstream(node::attachmentStateFileIn(dir.path(), s.containerId, s.ifname)) << s.toJson();
+    };
+    const PlacementLookup lookup = attachmentPlacements(dir.path());
+    s.phase = node::AttachPhase::Attached;
+    write();
+    const auto placed = lookup(kVf0);
+    REQUIRE(placed);
+    CHECK(placed->netnsPath == "/run/netns/x");
+    CHECK(placed->netnsInode == 4026532000ULL);
+    CHECK(placed->ifname == "net1");
+    CHECK_FALSE(lookup(kVf1));
 }

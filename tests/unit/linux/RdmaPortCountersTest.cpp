@@ -1,6 +1,13 @@
 // RDMA port counters and state read from a fake sysfs tree (class/infiniband/<dev>/ports/<n>).
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "linux/RdmaPortCounterCache.hpp"
 #include "linux/RdmaPortCounters.hpp"
 #include "support/FakeSysfs.hpp"
 
@@ -81,5 +88,114 @@ TEST_CASE("readRdmaPortCounters: a device not in this sysfs is NotVisible, a bad
         const auto r = linux::readRdmaPortCounters(view, bad);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == linux::ReadFailure::Failed);
+    }
+}
+
+namespace {
+
+std::uint64_t xmitData(linux::RdmaPortCounterCache& cache, const std::string& device) {
+    const auto r = cache.read(device);
+    REQUIRE_MESSAGE(r.ok(), r.error().message);
+    REQUIRE(r.value().size() == 1);
+    return r.value()[0].counters.at("port_xmit_data");
+}
+
+}  // namespace
+
+TEST_CASE("RdmaPortCounterCache: values read afresh each time; a device renamed, replaced or created again is not read as the old one") {
+    test::FakeSysfs sysfs;
+    sysfs.addPf("0000:3b:00.0", "ib0", 4, test::FakePfOptions().withRdma("mlx5_0"));
+    sysfs.addVf("0000:3b:00.0", 0, "0000:3b:00.2", test::FakeVfOptions().withRdma("mlx5_1"));
+    sysfs.setRdmaPortFile("mlx5_1", 1, "counters/port_xmit_data", "1000");
+    sysfs.setRdmaPortFile("mlx5_1", 1, "counters/port_xmit_wait", "5");  // not asked for
+    sysfs.setRdmaPortFile("mlx5_1", 1, "state", "4: ACTIVE");
+    linux::RdmaPortCounterCache cache(linux::Sysfs(sysfs.root()), {"port_xmit_data", "port_rcv_data"});
+    const auto first = cache.read("mlx5_1");
+    REQUIRE(first.ok());
+    CHECK(first.value()[0].counters == std::map<std::string, std::uint64_t>{{"port_xmit_data", 1000}});
+    sysfs.setRdmaPortFile("mlx5_1", 1, "counters/port_xmit_data", "1001");
+    CHECK(xmitData(cache, "mlx5_1") == 1001);
+    CHECK(cache.cachedDevices() == 1);
+
+    const auto classDir = sysfs.root() / "class/infiniband";
+    const auto deviceDir = std::filesystem::canonical(classDir / "mlx5_1");
+
+    SUBCASE("renamed, and another device takes its old name") {
+        std::filesystem::rename(classDir / "mlx5_1", classDir / "mlx5_7");
+        sysfs.addVf("0000:3b:00.0", 1, "0000:3b:00.3", test::FakeVfOptions().withRdma("mlx5_1"));
+        sysfs.setRdmaPortFile("mlx5_1", 1, "counters/port_xmit_data", "5");
+        CHECK(xmitData(cache, "mlx5_1") == 5);
+        CHECK(xmitData(cache, "mlx5_7") == 1001);
+        std::filesystem::remove(classDir / "mlx5_7");
+        const auto gone = cache.read("mlx5_7");
+        REQUIRE_FALSE(gone.ok());
+        CHECK(gone.error().kind == linux::ReadFailure::NotVisible);
+    }
+    SUBCASE("removed and created again at the same place, with other files") {
+        std::filesystem::remove_all(deviceDir);
+        std::filesystem::create_directories(deviceDir);
+        sysfs.setRdmaPortFile("mlx5_1", 1, "counters/port_rcv_data", "7");
+        sysfs.setRdmaPortFile("mlx5_1", 1, "counters/port_xmit_data", "3");
+        CHECK(xmitData(cache, "mlx5_1") == 3);
+        const auto again = cache.read("mlx5_1");
+        REQUIRE(again.ok());
+        CHECK(again.value()[0].counters == std::map<std::string, std::uint64_t>{{"port_rcv_data", 7}, {"port_xmit_data", 3}});
+        CHECK_FALSE(again.value()[0].state);  // no state file in the new one
+    }
+    SUBCASE("created again, a device with counter files only") {
+        sysfs.addVf("0000:3b:00.0", 1, "0000:3b:00.3", test::FakeVfOptions().withRdma("mlx5_2"));
+        sysfs.setRdmaPortFile("mlx5_2", 1, "counters/port_xmit_data", "10");
+        CHECK(xmitData(cache, "mlx5_2") == 10);
+        const auto dir2 = std::filesystem::canonical(classDir / "mlx5_2");
+        std::filesystem::remove_all(dir2);
+        std::filesystem::create_directories(dir2);
+        sysfs.setRdmaPortFile("mlx5_2", 1, "counters/port_xmit_data", "11");
+        CHECK(xmitData(cache, "mlx5_2") == 11);
+    }
+    SUBCASE("created again, a device with a state file only") {
+        sysfs.addVf("0000:3b:00.0", 1, "0000:3b:00.3", test::FakeVfOptions().withRdma("mlx5_3"));
+        sysfs.setRdmaPortFile("mlx5_3", 1, "state", "4: ACTIVE");
+        const auto before = cache.read("mlx5_3");
+        REQUIRE(before.ok());
+        CHECK(before.value().at(0).state == 4u);
+        const auto dir3 = std::filesystem::canonical(classDir / "mlx5_3");
+        std::filesystem::remove_all(dir3);
+        std::filesystem::create_directories(dir3);
+        sysfs.setRdmaPortFile("mlx5_3", 1, "state", "1: DOWN");
+        const auto after = cache.read("mlx5_3");
+        REQUIRE(after.ok());
+        CHECK(after.value().at(0).state == 1u);
+    }
+    SUBCASE("removed: NotVisible, and forgotten") {
+        std::filesystem::remove_all(deviceDir);
+        std::filesystem::remove(classDir / "mlx5_1");
+        const auto gone = cache.read("mlx5_1");
+        REQUIRE_FALSE(gone.ok());
+        CHECK(gone.error().kind == linux::ReadFailure::NotVisible);
+        CHECK(cache.cachedDevices() == 0);
+    }
+    SUBCASE("out of descriptors: Failed with the reason, not a device that went away") {
+        sysfs.addVf("0000:3b:00.0", 1, "0000:3b:00.3", test::FakeVfOptions().withRdma("mlx5_4"));
+        rlimit saved{};
+        REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+        const int lowest = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        REQUIRE(lowest >= 0);
+        ::close(lowest);
+        rlimit tight = saved;
+        tight.rlim_cur = static_cast<rlim_t>(lowest);  // the next descriptor is over the limit
+        REQUIRE(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
+        const auto r = cache.read("mlx5_4");
+        ::setrlimit(RLIMIT_NOFILE, &saved);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().kind == linux::ReadFailure::Failed);
+        CHECK(r.error().err == EMFILE);
+        CHECK(cache.read("mlx5_4").ok());
+    }
+    SUBCASE("a device not read between two sweeps is closed") {
+        cache.sweep();
+        CHECK(cache.cachedDevices() == 1);
+        cache.sweep();
+        CHECK(cache.cachedDevices() == 0);
+        CHECK(xmitData(cache, "mlx5_1") == 1001);
     }
 }

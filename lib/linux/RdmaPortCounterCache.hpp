@@ -1,0 +1,70 @@
+#pragma once
+// RDMA port counters read from sysfs for a metrics scrape, with each device's directories kept
+// open between scrapes. Reading a counter by its full path costs a walk from the sysfs root
+// through the class/infiniband/<dev> symlink for every file (about 30 files per VF); here each
+// device's directory is resolved once and every file is opened relative to its port directory
+// (openat) and read with one read().
+//
+// A cached device is checked on every read: the class/infiniband/<dev> link must still exist and
+// say what it said when the device was opened (a device renamed, removed or replaced by another
+// under the same name fails that), and a file that was there at opening must still be there (a
+// device removed and created again at the same place fails that). Either drops the cached
+// directories and the device is opened afresh; a device no longer there is NotVisible.
+//
+// The lists of counter files of a port are taken when its device is opened, and node_guid and
+// link_layer are read once then: a driver creates them with the device and changes none of them
+// afterwards (a new node GUID takes a new device).
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "linux/Fd.hpp"
+#include "linux/RdmaPortCounters.hpp"
+#include "linux/ReadResult.hpp"
+#include "linux/Sysfs.hpp"
+
+namespace ibvf::linux {
+
+class RdmaPortCounterCache {
+public:
+    // `pmaCounters`: the files of ports/<n>/counters to read (each one a firmware query on mlx5);
+    // every file there when empty.
+    explicit RdmaPortCounterCache(Sysfs sysfs, std::vector<std::string> pmaCounters = {});
+    ~RdmaPortCounterCache();
+    RdmaPortCounterCache(RdmaPortCounterCache&&) noexcept;
+    RdmaPortCounterCache& operator=(RdmaPortCounterCache&&) noexcept;
+    RdmaPortCounterCache(const RdmaPortCounterCache&) = delete;
+    RdmaPortCounterCache& operator=(const RdmaPortCounterCache&) = delete;
+
+    // What readRdmaPortCounters() returns; never throws (beyond std::bad_alloc). DeviceGone when
+    // the device went away while it was being read.
+    ReadResult<std::vector<RdmaPortCounters>> read(std::string_view rdmaDevice);
+
+    // Opens the devices not open yet, without reading them. Called with every device before a
+    // scrape's first reading, so that what is kept between scrapes is allocated together rather
+    // than among the scrape's short-lived allocations (whose pages it would keep from being
+    // given back to the kernel).
+    void open(const std::vector<std::string>& rdmaDevices);
+
+    // Closes the directories of devices not read since the previous sweep (one call per scrape),
+    // so devices that left the inventory hold no descriptors.
+    void sweep();
+    std::size_t cachedDevices() const { return devices_.size(); }
+
+    struct Device;  // the open directories of one RDMA device (RdmaPortCounterCache.cpp)
+
+private:
+    ReadResult<Device*> entry(const std::string& name);  // open, and still the same device
+
+    Sysfs sysfs_;
+    std::vector<std::string> pmaCounters_;
+    std::set<std::string, std::less<>> counterNames_;  // every device's counter files, by name, once
+    Fd classDir_;                                      // <root>/class/infiniband
+    std::map<std::string, std::unique_ptr<Device>, std::less<>> devices_;
+};
+
+}  // namespace ibvf::linux
