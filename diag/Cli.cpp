@@ -12,8 +12,8 @@ namespace ibvf::diag {
 const std::vector<Subcommand>& subcommands() {
     static const std::vector<Subcommand> table = {
         {"report",
-         "[report] [--json] [--pf NAME]... [--device-plugin-config PATH | --no-device-plugin-config] [--device-plugin-dir DIR]\n"
-         "                   [--ipam-data-dir DIR]",
+         "[report] [--json] [--pf NAME]... [--device-plugin-config PATH | --no-device-plugin-config]\n"
+         "                 [--device-plugin-dir DIR] [--ipam-data-dir DIR]",
          "PFs, VFs, the pods holding them, allocations, leases and the problems seen (the default)", runReport},
         {"check-config", "check-config [--json] FILE...",
          "validate netconfs, conflists, NAD/ConfigMap YAML and device plugin configs with ibvf's own parsers", runCheckConfig},
@@ -22,9 +22,21 @@ const std::vector<Subcommand>& subcommands() {
 }
 
 std::string usageText() {
-    std::string s = "usage:\n  ibvf-diag --version | --help\n";
-    for (const auto& c : subcommands()) s += "  ibvf-diag " + std::string(c.synopsis) + "\n      " + std::string(c.summary) + "\n";
-    s += "exit codes: 0 nothing wrong, 1 problems or config errors found, 2 usage or internal error\n";
+    // The layout of every ibvf program's --help (lib/cli), with the subcommands in place of options.
+    std::string s =
+        "ibvf-diag: the operator's view of a node (VFs, the pods holding them, allocations, leases, problems) and a "
+        "config checker\n\n";
+    std::string lead = "usage: ";
+    for (const auto& c : subcommands()) {
+        s += lead + "ibvf-diag " + std::string(c.synopsis) + "\n";
+        lead = "       ";
+    }
+    s += lead + "ibvf-diag --version | --help\n\nsubcommands:\n";
+    std::size_t width = 0;
+    for (const auto& c : subcommands()) width = std::max(width, c.name.size());
+    for (const auto& c : subcommands())
+        s += "  " + std::string(c.name) + std::string(width - c.name.size() + 2, ' ') + std::string(c.summary) + "\n";
+    s += "\nexit codes: 0 nothing wrong, 1 problems or config errors found, 2 usage or internal error\n";
     std::string names = "IBVF_SYSFS_ROOT";
     std::string defaults = "/sys";
     for (const auto& o : {node::kStateRoot, node::kRunDir, node::kKubeletDevicePluginsDir}) {

@@ -223,10 +223,11 @@ namespace {
 int answerPerson(std::string_view program, int argc, const char* const* argv) {
     const char* command = std::getenv("CNI_COMMAND");
     if (command != nullptr && *command != '\0') return -1;
-    const std::string usage = "usage: " + std::string(program) +
-                              " [--version | --help]\n"
-                              "  a CNI plugin: the container runtime runs it with CNI_COMMAND and the other CNI_*\n"
-                              "  variables set and the network configuration on stdin\n";
+    // The layout of every ibvf program's --help (lib/cli): what it is, then how it is run.
+    const std::string usage = std::string(program) +
+                              ": a CNI plugin: the container runtime runs it with CNI_COMMAND and the other CNI_*\n"
+                              "variables set and the network configuration on stdin\n\nusage: " +
+                              std::string(program) + " --version | --help\n";
     if (argc <= 1) {
         writeAll(STDERR_FILENO, aboutText(program));
         return 0;
@@ -234,7 +235,7 @@ int answerPerson(std::string_view program, int argc, const char* const* argv) {
     const std::string_view arg = argv[1];
     if (argc == 2 && arg == "--version") return writeAll(STDOUT_FILENO, cli::versionLine(program)) ? 0 : 1;
     if (argc == 2 && (arg == "--help" || arg == "-h")) {
-        return writeAll(STDOUT_FILENO, aboutText(program) + usage) ? 0 : 1;
+        return writeAll(STDOUT_FILENO, usage + "\n" + aboutText(program)) ? 0 : 1;
     }
     writeAll(STDERR_FILENO, std::string(program) + ": unknown argument \"" + std::string(arg) +
                                 "\": a CNI plugin takes its input from CNI_* variables and stdin\n" + usage);

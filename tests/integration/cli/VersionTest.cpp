@@ -29,13 +29,16 @@ TEST_CASE("--version prints the binary's name, version and commit on stdout") {
     }
 }
 
-TEST_CASE("--help prints a usage that offers --version") {
+TEST_CASE("--help has one layout everywhere: what the program is, then its usage with --version") {
     for (const auto& name : kAllBinaries) {
         CAPTURE(name);
         const auto r = BinaryRunner(name).run(std::vector<std::string>{"--help"}, {});
         CHECK_MESSAGE(r.exitCode == 0, r.summary());
-        CHECK(r.out.find("usage:") != std::string::npos);
-        CHECK(r.out.find("--version") != std::string::npos);
+        // One layout everywhere: what the program is, a blank line, how it is run.
+        CHECK(r.out.rfind(name + ": ", 0) == 0);
+        CHECK(r.out.find("\n\nusage: " + name + " ") != std::string::npos);
+        CHECK(r.out.find(" " + name + " --version | --help\n") != std::string::npos);
+        CHECK(r.err.empty());
     }
 }
 
