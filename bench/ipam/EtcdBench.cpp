@@ -80,8 +80,11 @@ std::string config(const Contender& c, const std::string& network, const std::st
 }
 
 std::vector<std::string> cniEnv(const std::string& command, const std::string& cid) {
-    return {"CNI_COMMAND=" + command, "CNI_CONTAINERID=" + cid, "CNI_NETNS=/proc/self/ns/net",         "CNI_IFNAME=net1",
-            "CNI_PATH=/opt/cni/bin",  "PATH=/usr/bin:/bin",     "IBVF_STATE_DIR=" + g_workdir.string()};
+    return {"CNI_COMMAND=" + command, "CNI_CONTAINERID=" + cid, "CNI_NETNS=/proc/self/ns/net", "CNI_IFNAME=net1", "CNI_PATH=/opt/cni/bin",
+            "PATH=/usr/bin:/bin", "IBVF_STATE_DIR=" + g_workdir.string(),
+            // The claim counts come from debug logs written here: a netconf's logFile must lie in
+            // the log directory.
+            "IBVF_LOG_DIR=" + g_workdir.string()};
 }
 
 double runOnce(const Contender& c, const std::string& command, const std::string& cid, const std::string& conf) {
@@ -101,6 +104,8 @@ std::map<int, int> claimsHistogram(const fs::path& log, int* scans) {
         if (std::regex_search(line, m, claimed)) ++h[std::stoi(m[1])];
         if (line.find("whole:") != std::string::npos) ++*scans;
     }
+    // Every logged round has ADDs: no claim line means the log was not written (a refused logFile).
+    if (h.empty()) throw std::runtime_error(log.string() + " records no claim: was the debug log written?");
     return h;
 }
 
