@@ -240,15 +240,6 @@ RdmaPortCounterCache::~RdmaPortCounterCache() = default;
 RdmaPortCounterCache::RdmaPortCounterCache(RdmaPortCounterCache&&) noexcept = default;
 RdmaPortCounterCache& RdmaPortCounterCache::operator=(RdmaPortCounterCache&&) noexcept = default;
 
-namespace {
-
-bool isDeviceName(std::string_view name) {
-    return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
-           name.find('\0') == std::string_view::npos;
-}
-
-}  // namespace
-
 ReadResult<RdmaPortCounterCache::Device*> RdmaPortCounterCache::entry(const std::string& name) {
     const auto notVisible = [&] {
         devices_.erase(name);
@@ -283,11 +274,11 @@ ReadResult<RdmaPortCounterCache::Device*> RdmaPortCounterCache::entry(const std:
 
 void RdmaPortCounterCache::open(const std::vector<std::string>& rdmaDevices) {
     for (const auto& name : rdmaDevices)
-        if (isDeviceName(name) && !devices_.contains(name)) (void)entry(name);
+        if (isValidRdmaDeviceName(name) && !devices_.contains(name)) (void)entry(name);
 }
 
 ReadResult<std::vector<RdmaPortCounters>> RdmaPortCounterCache::read(std::string_view rdmaDevice) {
-    if (!isDeviceName(rdmaDevice))
+    if (!isValidRdmaDeviceName(rdmaDevice))
         return ReadError{ReadFailure::Failed, EINVAL, "not an RDMA device name: \"" + std::string(rdmaDevice) + "\""};
     const std::string name(rdmaDevice);
     for (int attempt = 0; attempt < 2; ++attempt) {

@@ -113,6 +113,10 @@ void requirePciAddress(std::string_view bdf) {
     }
 }
 
+void requireRdmaDeviceName(std::string_view name) {
+    if (!isValidRdmaDeviceName(name)) throw KernelError(EINVAL, "not an RDMA device name: \"" + std::string(name) + "\"");
+}
+
 // Netdev names become path components: refuse anything that could leave class/net.
 void requireNetdevName(std::string_view name) {
     if (name.empty() || name.size() > 15 || name == "." || name == ".." || name.find('/') != std::string_view::npos ||
@@ -192,6 +196,11 @@ int readSysfsAttribute(const fs::path& path, std::string& out) {
     }
 }
 
+bool isValidRdmaDeviceName(std::string_view name) {
+    return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
+           name.find('\0') == std::string_view::npos;
+}
+
 bool isValidPciAddress(std::string_view bdf) {
     // dddd:bb:dd.f
     if (bdf.size() != 12 || bdf[4] != ':' || bdf[7] != ':' || bdf[10] != '.') return false;
@@ -228,9 +237,7 @@ std::optional<std::string> Sysfs::netdevAttribute(std::string_view ifname, std::
 }
 
 std::optional<std::string> Sysfs::rdmaNodeGuid(std::string_view rdmaDevice) const {
-    if (rdmaDevice.empty() || rdmaDevice.find('/') != std::string_view::npos || rdmaDevice == "." || rdmaDevice == "..") {
-        throw KernelError(EINVAL, "not an RDMA device name: \"" + std::string(rdmaDevice) + "\"");
-    }
+    requireRdmaDeviceName(rdmaDevice);
     const fs::path path = root_ / "class/infiniband" / rdmaDevice / "node_guid";
     std::string text;
     if (const int err = readSysfsAttribute(path, text)) {
@@ -352,9 +359,7 @@ std::vector<std::string> charDevicesUnder(const fs::path& base, std::string_view
 }  // namespace
 
 std::vector<std::string> Sysfs::rdmaCharDevices(std::string_view rdmaDevice) const {
-    if (rdmaDevice.empty() || rdmaDevice.find('/') != std::string_view::npos || rdmaDevice == "." || rdmaDevice == "..") {
-        throw KernelError(EINVAL, "not an RDMA device name: \"" + std::string(rdmaDevice) + "\"");
-    }
+    requireRdmaDeviceName(rdmaDevice);
     // The kernel puts a device's char devices beside it, under its parent (the PCI function): a
     // few reads there instead of every entry of the class directories (1,024 with 512 VFs, on
     // each Allocate). A device without a parent (rxe) is looked for in the class directories.

@@ -13,6 +13,10 @@ namespace ibvf::linux {
 // "dddd:bb:dd.f" (lower-case hex); the short form "bb:dd.f" is not accepted.
 bool isValidPciAddress(std::string_view bdf);
 
+// An RDMA device name as a single path component under class/infiniband ("mlx5_3"): not empty,
+// not "." or "..", no '/' or NUL.
+bool isValidRdmaDeviceName(std::string_view name);
+
 // One sysfs attribute file, untrimmed, into `out`. Returns 0 or the errno of the failed call
 // (no exception: callers that read many files skip the ones that fail).
 int readSysfsAttribute(const std::filesystem::path& path, std::string& out);
