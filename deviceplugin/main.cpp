@@ -35,16 +35,9 @@ const ibvf::cli::Program kProgram{
 };
 
 std::chrono::seconds positiveSeconds(const std::string& text) {
-    std::size_t used = 0;
-    long v = 0;
-    try {
-        v = std::stol(text, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (text.empty() || used != text.size() || v <= 0)
-        throw std::invalid_argument("wants a whole number of seconds above 0, got \"" + text + "\"");
-    return std::chrono::seconds(v);
+    const auto v = ibvf::cli::parseWholeNumber(text);
+    if (!v || *v <= 0) throw std::invalid_argument("wants a whole number of seconds above 0, got \"" + text + "\"");
+    return std::chrono::seconds(*v);
 }
 
 }  // namespace

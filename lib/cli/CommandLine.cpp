@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <limits>
 #include <string_view>
 #include <utility>
 
@@ -103,18 +104,24 @@ Option pathOption(std::string flag, std::string value, std::string help, std::fi
             }};
 }
 
+std::optional<long> parseWholeNumber(const std::string& text) {
+    std::size_t used = 0;
+    long parsed = 0;
+    try {
+        parsed = std::stol(text, &used);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+    if (text.empty() || used != text.size()) return std::nullopt;
+    return parsed;
+}
+
 Option intOption(std::string flag, std::string value, std::string help, int& into, int min) {
     return {std::move(flag), std::move(value), std::move(help), [&into, min](const std::string& text) {
-                std::size_t used = 0;
-                int parsed = 0;
-                try {
-                    parsed = std::stoi(text, &used);
-                } catch (const std::exception&) {
-                    used = 0;
-                }
-                if (text.empty() || used != text.size() || parsed < min)
+                const auto parsed = parseWholeNumber(text);
+                if (!parsed || *parsed < min || *parsed > std::numeric_limits<int>::max())
                     throw std::invalid_argument("wants a whole number >= " + std::to_string(min) + ", got \"" + text + "\"");
-                into = parsed;
+                into = static_cast<int>(*parsed);
             }};
 }
 

@@ -4,6 +4,7 @@
 // refused the same way: the flag named, and why. The CNI plugins take no options (cni/Dispatch).
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -42,6 +43,10 @@ Request parse(const Program& program, const std::vector<Option>& options, int ar
 // refused argument and where the options are listed to `err` (returns 2); -1 means run.
 int handle(const Program& program, const std::vector<Option>& options, int argc, const char* const* argv, std::ostream& out,
            std::ostream& err);
+
+// `text` as a whole decimal number (all of it, as std::stol reads it), or nullopt: for options
+// whose values need a check of their own (a duration, a range).
+std::optional<long> parseWholeNumber(const std::string& text);
 
 Option textOption(std::string flag, std::string value, std::string help, std::string& into);
 Option pathOption(std::string flag, std::string value, std::string help, std::filesystem::path& into);
