@@ -27,11 +27,11 @@ ReadResult<NamespacedSocket> openNetlinkSocketIn(const NetNs& ns, int protocol, 
 // Where the calling thread is; Failed instead of a KernelError.
 ReadResult<NamespacedSocket> openNetlinkSocketHere(int protocol, const std::string& what);
 
-// The namespace at `netnsPath` if it is still the one whose inode was recorded (at a pod's ADD;
-// 0: not recorded, any will do). NamespaceGone when the path is missing, only a stale pin file, or
-// names another namespace now: a runtime may reuse a path for a new pod, whose links must never
-// be read as the old pod's. Failed for anything else.
-ReadResult<NetNs> openRecordedNetns(const std::string& netnsPath, std::uint64_t recordedInode);
+// The namespace at `netnsPath` if it is still the one recorded at a pod's ADD as `recordedInode`
+// and `recordedCookie` (NetNs::differsFrom; 0: not recorded, not checked). NamespaceGone when the
+// path is missing, only a stale pin file, or names another namespace now: a runtime may reuse a
+// path for a new pod, whose links must never be read as the old pod's. Failed for anything else.
+ReadResult<NetNs> openRecordedNetns(const std::string& netnsPath, std::uint64_t recordedInode, std::uint64_t recordedCookie);
 
 // ReadError{Failed} from a netlink outcome: "what [kernel: extack]: strerror".
 ReadError netlinkReadError(const NetlinkSocket::Outcome& outcome, const std::string& what, ReadFailure kind = ReadFailure::Failed);
