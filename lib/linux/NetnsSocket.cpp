@@ -30,16 +30,6 @@ ReadResult<NamespacedSocket> openNetlinkSocketIn(const NetNs& ns, int protocol, 
     }
 }
 
-ReadResult<NamespacedSocket> openNetlinkSocketIn(const std::string& netnsPath, int protocol, const std::string& what) {
-    try {
-        const auto ns = NetNs::openIfPresent(netnsPath);
-        if (!ns) return ReadError{ReadFailure::NamespaceGone, ENOENT, "netns " + netnsPath + " is gone"};
-        return openNetlinkSocketIn(*ns, protocol, what);
-    } catch (const KernelError& e) {
-        return failedWith(e);
-    }
-}
-
 ReadResult<NamespacedSocket> openNetlinkSocketHere(int protocol, const std::string& what) {
     try {
         return NamespacedSocket{NetlinkSocket(protocol, what), {}};

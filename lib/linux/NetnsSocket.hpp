@@ -20,9 +20,8 @@ struct NamespacedSocket {
     std::string where() const;  // " in netns <path>", or "" here: for messages
 };
 
-// NamespaceGone when `netnsPath` is missing or only a stale pin file; Failed (with the errno and
-// the path) for anything else, e.g. EPERM entering it or EPROTONOSUPPORT for the protocol.
-ReadResult<NamespacedSocket> openNetlinkSocketIn(const std::string& netnsPath, int protocol, const std::string& what);
+// Failed (with the errno and the path) when the socket cannot be opened there, e.g. EPERM
+// entering the namespace or EPROTONOSUPPORT for the protocol.
 ReadResult<NamespacedSocket> openNetlinkSocketIn(const NetNs& ns, int protocol, const std::string& what);
 // Where the calling thread is; Failed instead of a KernelError.
 ReadResult<NamespacedSocket> openNetlinkSocketHere(int protocol, const std::string& what);

@@ -4,12 +4,14 @@
 #include <unistd.h>
 #include <cerrno>
 #include <cstdint>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 
 #include "Lab.hpp"
 #include "linux/KernelError.hpp"
 #include "linux/NetnsSocket.hpp"
+#include "support/ScratchDir.hpp"
 
 using namespace ibvf;
 using namespace ibvf::test;
@@ -170,8 +172,28 @@ TEST_CASE("openRecordedNetns: the recorded namespace, or NamespaceGone for a mis
     REQUIRE_FALSE(otherInode);
     CHECK(otherInode.error().kind == linux::ReadFailure::NamespaceGone);
 
-    const auto missing = linux::openRecordedNetns("/run/netns/ibt-does-not-exist", inode, cookie);
-    REQUIRE_FALSE(missing);
-    CHECK(missing.error().kind == linux::ReadFailure::NamespaceGone);
-    CHECK(missing.error().err == ENOENT);
+    std::string deadPath;
+    {
+        ScopedNetns dead;
+        deadPath = dead.path();
+    }
+    const auto gone = linux::openRecordedNetns(deadPath, inode, cookie);
+    REQUIRE_FALSE(gone);
+    CHECK(gone.error().kind == linux::ReadFailure::NamespaceGone);
+    CHECK(gone.error().err == ENOENT);
+    CHECK(gone.error().message == "netns " + deadPath + " is gone");
+
+    // A pin file left behind after its namespace was unmounted is just as gone.
+    ScratchDir dir;
+    const std::string stale = (dir.path() / "stale-netns").string();
+    std::ofstream(stale).put('\n');
+    const auto staleResult = linux::openRecordedNetns(stale, 0, 0);
+    REQUIRE_FALSE(staleResult);
+    CHECK(staleResult.error().kind == linux::ReadFailure::NamespaceGone);
+
+    // Not a network namespace at all: a failure that says so, not "gone".
+    const auto wrongKind = linux::openRecordedNetns("/proc/self/ns/uts", 0, 0);
+    REQUIRE_FALSE(wrongKind);
+    CHECK(wrongKind.error().kind == linux::ReadFailure::Failed);
+    CHECK(wrongKind.error().message == "open netns /proc/self/ns/uts: not a network namespace: Invalid argument");
 }
