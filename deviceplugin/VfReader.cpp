@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -42,9 +43,9 @@ public:
 
     // nullptr when the namespace cannot be read (counted once per scrape and namespace).
     const LinkMap* podLinks(const VfPlacement& placement) {
-        auto [it, fresh] = pods_.try_emplace(NsKey{placement.netnsPath, placement.netnsInode});
+        auto [it, fresh] = pods_.try_emplace(NsKey{placement.netnsPath, placement.netnsInode, placement.netnsCookie});
         if (fresh) {
-            auto ns = linux::openRecordedNetns(placement.netnsPath, placement.netnsInode);
+            auto ns = linux::openRecordedNetns(placement.netnsPath, placement.netnsInode, placement.netnsCookie);
             auto reader = ns ? linux::LinkStatsReader::open(ns.value()) : linux::ReadResult<linux::LinkStatsReader>(ns.error());
             if (!reader) {
                 note("netdev", reader.error());
@@ -58,9 +59,9 @@ public:
     }
 
     linux::RdmaCounterReader* podRdma(const VfPlacement& placement) {
-        auto [it, fresh] = rdma_.try_emplace(NsKey{placement.netnsPath, placement.netnsInode});
+        auto [it, fresh] = rdma_.try_emplace(NsKey{placement.netnsPath, placement.netnsInode, placement.netnsCookie});
         if (fresh) {
-            auto ns = linux::openRecordedNetns(placement.netnsPath, placement.netnsInode);
+            auto ns = linux::openRecordedNetns(placement.netnsPath, placement.netnsInode, placement.netnsCookie);
             auto reader = ns ? linux::RdmaCounterReader::open(ns.value()) : linux::ReadResult<linux::RdmaCounterReader>(ns.error());
             if (reader)
                 it->second = std::make_unique<linux::RdmaCounterReader>(std::move(reader).value());
@@ -96,7 +97,7 @@ public:
 private:
     ReadErrors& errors_;
     std::optional<LinkMap> host_;
-    using NsKey = std::pair<std::string, std::uint64_t>;  // path, recorded inode
+    using NsKey = std::tuple<std::string, std::uint64_t, std::uint64_t>;  // path, recorded inode and cookie
     std::map<NsKey, std::optional<LinkMap>> pods_;
     std::map<NsKey, std::unique_ptr<linux::RdmaCounterReader>> rdma_;
     std::map<std::string, std::optional<std::vector<linux::VfSettings>>> pfs_;

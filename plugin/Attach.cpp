@@ -159,6 +159,7 @@ private:
         state_.network = req_.conf.name;
         state_.netns = env_.netns;
         state_.netnsInode = podNs_.inode();
+        state_.netnsCookie = pod_.netnsCookie();  // from the socket already there: no namespace switch
         state_.pciAddress = vf().pciAddress;
         state_.pfPciAddress = vf().pfPciAddress;
         state_.vfIndex = vf().vfIndex;
