@@ -187,17 +187,21 @@ private:
     std::string self_ = std::to_string(::getpid());  // `netns PID`: this process's namespace, the host's
 };
 
-// The same one-call move from a process started for it (ibvf-bench-mover): what any exec'd
-// plugin pays at least, process start and end included.
+// The pod end state of a CNI ADD (the move, the address, link up, the route, one request each)
+// from a process started for it and doing nothing else (ibvf-bench-mover): the least any exec'd
+// plugin takes. Its DEL is the move back, which takes the addresses and routes with it.
 class ExecFloor : public Contender {
 public:
     explicit ExecFloor(const BenchOptions& o)
-        : Contender("floor-exec", "netns move, one netlink call, exec'd"), mover_((o.buildDir / "ibvf-bench-mover").string()) {
+        : Contender("floor-exec", "move and configure, exec'd"), mover_((o.buildDir / "ibvf-bench-mover").string()) {
         if (::access(mover_.c_str(), X_OK) != 0) throw std::runtime_error(mover_ + " is not an executable file (build ibvf-bench-mover)");
     }
 
     OpResult add(const Stage& stage, const std::string&) override {
-        return fromRun(runTimed(mover_, {stage.vfName(), "-", stage.podPath()}, {kHostPath}, ""), label(), "ADD");
+        // The address, gateway and route every CNI contender's IPAM hands out (ipamConfig).
+        return fromRun(
+            runTimed(mover_, {stage.vfName(), "-", stage.podPath(), "10.77.0.2/16", "10.77.0.1", "10.200.0.0/16"}, {kHostPath}, ""),
+            label(), "ADD");
     }
 
     OpResult del(const Stage& stage, const std::string&) override {
@@ -207,6 +211,11 @@ public:
     void verifyAdd(const Stage& stage, const OpResult& add) const override {
         requireOk(add);
         expectInPod(stage, stage.vfName(), label());
+        auto pod = linux::runInNetNs(stage.podNs(), [] { return linux::RouteSocket(); });
+        const auto link = pod.linkByName(stage.vfName());
+        const auto addresses = link ? pod.addresses(link->ifindex, net::Family::V4) : std::vector<linux::AddressInfo>{};
+        if (!link || !link->adminUp || addresses.empty())
+            throw std::runtime_error(label() + ": " + stage.vfName() + " is not up with an address in " + stage.podPath());
     }
 
     void verifyDel(const Stage& stage, const OpResult& del) const override {
