@@ -62,11 +62,6 @@ namespace {
 // hw_counters that are settings, not counts.
 bool isHwSetting(const std::string& name) { return name == "lifespan"; }
 
-Labels with(Labels base, std::initializer_list<std::pair<std::string, std::string>> more) {
-    for (const auto& kv : more) base.push_back(kv);
-    return base;
-}
-
 // A VF has a couple of dozen series: their common labels are built and rendered once.
 SharedLabels shared(Labels labels) { return metrics::shareLabels(std::move(labels)); }
 
@@ -106,9 +101,21 @@ void appendVfFamilies(std::vector<Family>& out, const std::vector<VfReading>& vf
     for (const auto& c : kPortCounters) port.emplace_back(c.name, c.help, MetricType::Counter);
     Family hw("ibvf_vf_port_hw_counter_total", "The driver's hw_counters of the VF's RDMA port, by counter name.", MetricType::Counter);
 
+    // Most families have a sample per VF or per port: room for them at once, not by doubling.
+    std::size_t ports = 0;
+    std::size_t hwCounters = 0;
     for (const auto& vf : vfs) {
-        const Labels l = vfLabels(vf);
-        const SharedLabels sl = shared(l);
+        ports += vf.ports.size();
+        for (const auto& p : vf.ports) hwCounters += p.hwCounters.size();
+    }
+    hw.samples.reserve(hwCounters);
+    for (Family* f : {&info, &healthy, &allocated, &linkState, &guid}) f->samples.reserve(vfs.size());
+    for (auto& f : netdev) f.samples.reserve(vfs.size());
+    for (Family* f : {&portState, &physState, &portInfo}) f->samples.reserve(ports);
+    for (auto& f : port) f.samples.reserve(ports);
+
+    for (const auto& vf : vfs) {
+        const SharedLabels sl = shared(vfLabels(vf));
         info.add(sl, {}, 1);
         healthy.add(sl, {}, vf.healthy ? 1 : 0);
         allocated.add(sl, {}, vf.allocated ? 1 : 0);
@@ -125,7 +132,7 @@ void appendVfFamilies(std::vector<Family>& out, const std::vector<VfReading>& vf
         for (const auto& p : vf.ports) {
             if (!nodeGuid && p.nodeGuid) nodeGuid = p.nodeGuid;
             if (!portGuid && p.portGuid) portGuid = p.portGuid;
-            const SharedLabels pl = shared(with(l, {{"port", std::to_string(p.port)}}));
+            const SharedLabels pl = metrics::shareLabels(*sl, {{"port", std::to_string(p.port)}});
             if (p.state) portState.add(pl, {}, *p.state);
             if (p.physState) physState.add(pl, {}, *p.physState);
             portInfo.add(pl, {{"link_layer", p.linkLayer}, {"state", p.stateName}, {"physical_state", p.physStateName}}, 1);

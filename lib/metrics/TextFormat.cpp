@@ -1,5 +1,6 @@
 #include "metrics/TextFormat.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -18,19 +19,22 @@ const char* typeName(MetricType type) {
     return "gauge";
 }
 
+// Appends `text` escaped; most texts need no escape and go in with one append.
+void appendEscaped(std::string& out, std::string_view text, bool quotes) {
+    const std::string_view special = quotes ? std::string_view("\\\n\"") : std::string_view("\\\n");
+    for (std::size_t from = 0;;) {
+        const std::size_t at = text.find_first_of(special, from);
+        out.append(text.substr(from, at == std::string_view::npos ? std::string_view::npos : at - from));
+        if (at == std::string_view::npos) return;
+        out += text[at] == '\n' ? "\\n" : text[at] == '"' ? "\\\"" : "\\\\";
+        from = at + 1;
+    }
+}
+
 std::string escape(std::string_view text, bool quotes) {
     std::string out;
     out.reserve(text.size());
-    for (const char c : text) {
-        if (c == '\\')
-            out += "\\\\";
-        else if (c == '\n')
-            out += "\\n";
-        else if (c == '"' && quotes)
-            out += "\\\"";
-        else
-            out += c;
-    }
+    appendEscaped(out, text, quotes);
     return out;
 }
 
@@ -41,7 +45,7 @@ void appendLabels(std::string& out, const Labels& labels) {
         first = false;
         out += k;
         out += "=\"";
-        out += escape(v, true);
+        appendEscaped(out, v, true);
         out += '"';
     }
 }
@@ -55,24 +59,49 @@ SharedLabels shareLabels(Labels labels) {
     return set;
 }
 
+SharedLabels shareLabels(const LabelSet& base, Labels more) {
+    auto set = std::make_shared<LabelSet>();
+    set->text.reserve(base.text.size() + 32);
+    set->text = base.text;
+    if (!base.labels.empty() && !more.empty()) set->text += ',';
+    appendLabels(set->text, more);
+    set->labels.reserve(base.labels.size() + more.size());
+    set->labels = base.labels;
+    for (auto& kv : more) set->labels.push_back(std::move(kv));
+    return set;
+}
+
 std::string escapeLabelValue(std::string_view value) { return escape(value, true); }
 std::string escapeHelp(std::string_view help) { return escape(help, false); }
 
-std::string formatValue(double value) {
-    if (std::isnan(value)) return "NaN";
-    if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+void appendValue(std::string& out, double value) {
+    if (std::isnan(value)) {
+        out += "NaN";
+        return;
+    }
+    if (std::isinf(value)) {
+        out += value > 0 ? "+Inf" : "-Inf";
+        return;
+    }
+    std::array<char, 32> buf{};
     // Counters of bytes pass 2^53 only after petabytes; below that they print exactly.
-    if (value == std::trunc(value) && std::fabs(value) < 9.007199254740992e15) return std::to_string(static_cast<long long>(value));
-    char buf[32];
-    const auto res = std::to_chars(buf, buf + sizeof buf, value);
-    return std::string(buf, res.ptr);
+    const auto res = value == std::trunc(value) && std::fabs(value) < 9.007199254740992e15
+                         ? std::to_chars(buf.data(), buf.data() + buf.size(), static_cast<long long>(value))
+                         : std::to_chars(buf.data(), buf.data() + buf.size(), value);
+    out.append(buf.data(), res.ptr);
+}
+
+std::string formatValue(double value) {
+    std::string out;
+    appendValue(out, value);
+    return out;
 }
 
 void appendFamily(std::string& out, const Family& family) {
     out += "# HELP ";
     out += family.name;
     out += ' ';
-    out += escapeHelp(family.help);
+    appendEscaped(out, family.help, false);
     out += "\n# TYPE ";
     out += family.name;
     out += ' ';
@@ -90,13 +119,14 @@ void appendFamily(std::string& out, const Family& family) {
             out += '}';
         }
         out += ' ';
-        out += formatValue(s.value);
+        appendValue(out, s.value);
         out += '\n';
     }
 }
 
-std::string renderText(const std::vector<Family>& families) {
+std::string renderText(const std::vector<Family>& families, std::size_t expectedSize) {
     std::string out;
+    out.reserve(expectedSize);
     for (const auto& f : families) appendFamily(out, f);
     return out;
 }
