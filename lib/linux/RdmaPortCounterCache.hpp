@@ -65,6 +65,7 @@ private:
     std::set<std::string, std::less<>> counterNames_;  // every device's counter files, by name, once
     Fd classDir_;                                      // <root>/class/infiniband
     std::map<std::string, std::unique_ptr<Device>, std::less<>> devices_;
+    int heldFileCeiling_ = 0;  // files' descriptors from it up are not kept (half RLIMIT_NOFILE; 0 once out of them)
 };
 
 }  // namespace ibvf::linux
