@@ -42,32 +42,34 @@ public:
 
     // nullptr when the namespace cannot be read (counted once per scrape and namespace).
     const LinkMap* podLinks(const VfPlacement& placement) {
-        auto [it, fresh] = pods_.try_emplace(NsKey{placement.netnsPath, placement.netnsInode});
-        if (fresh) {
-            auto ns = linux::openRecordedNetns(placement.netnsPath, placement.netnsInode);
-            auto reader = ns ? linux::LinkStatsReader::open(ns.value()) : linux::ReadResult<linux::LinkStatsReader>(ns.error());
+        Pod& pod = podOf(placement);
+        if (!pod.linksRead) {
+            pod.linksRead = true;
+            auto reader =
+                pod.ns.ok() ? linux::LinkStatsReader::open(pod.ns.value()) : linux::ReadResult<linux::LinkStatsReader>(pod.ns.error());
             if (!reader) {
                 note("netdev", reader.error());
             } else if (auto all = reader.value().all(); all) {
-                it->second = std::move(all).value();
+                pod.links = std::move(all).value();
             } else {
                 note("netdev", all.error());
             }
         }
-        return it->second ? &*it->second : nullptr;
+        return pod.links ? &*pod.links : nullptr;
     }
 
     linux::RdmaCounterReader* podRdma(const VfPlacement& placement) {
-        auto [it, fresh] = rdma_.try_emplace(NsKey{placement.netnsPath, placement.netnsInode});
-        if (fresh) {
-            auto ns = linux::openRecordedNetns(placement.netnsPath, placement.netnsInode);
-            auto reader = ns ? linux::RdmaCounterReader::open(ns.value()) : linux::ReadResult<linux::RdmaCounterReader>(ns.error());
+        Pod& pod = podOf(placement);
+        if (!pod.rdmaOpened) {
+            pod.rdmaOpened = true;
+            auto reader =
+                pod.ns.ok() ? linux::RdmaCounterReader::open(pod.ns.value()) : linux::ReadResult<linux::RdmaCounterReader>(pod.ns.error());
             if (reader)
-                it->second = std::make_unique<linux::RdmaCounterReader>(std::move(reader).value());
+                pod.rdma = std::make_unique<linux::RdmaCounterReader>(std::move(reader).value());
             else
                 note("rdma", reader.error());
         }
-        return it->second.get();
+        return pod.rdma.get();
     }
 
     const std::vector<linux::VfSettings>* vfStates(const std::string& pfNetdev) {
@@ -94,11 +96,30 @@ public:
     }
 
 private:
+    // A pod's namespace, opened once per scrape for both its netdev and its RDMA device.
+    struct Pod {
+        linux::ReadResult<linux::NetNs> ns;
+        bool linksRead = false;
+        std::optional<LinkMap> links;
+        bool rdmaOpened = false;
+        std::unique_ptr<linux::RdmaCounterReader> rdma;
+    };
+
+    Pod& podOf(const VfPlacement& placement) {
+        NsKey key{placement.netnsPath, placement.netnsInode};
+        auto it = pods_.find(key);
+        if (it == pods_.end())
+            it = pods_
+                     .emplace(std::move(key),
+                              Pod{linux::openRecordedNetns(placement.netnsPath, placement.netnsInode), false, std::nullopt, false, nullptr})
+                     .first;
+        return it->second;
+    }
+
     ReadErrors& errors_;
     std::optional<LinkMap> host_;
     using NsKey = std::pair<std::string, std::uint64_t>;  // path, recorded inode
-    std::map<NsKey, std::optional<LinkMap>> pods_;
-    std::map<NsKey, std::unique_ptr<linux::RdmaCounterReader>> rdma_;
+    std::map<NsKey, Pod> pods_;
     std::map<std::string, std::optional<std::vector<linux::VfSettings>>> pfs_;
     std::optional<linux::VfStateReader> vfState_;
 };
