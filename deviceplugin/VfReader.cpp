@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -12,6 +13,7 @@
 #include "linux/NetnsSocket.hpp"
 #include "linux/RdmaCounterReader.hpp"
 #include "linux/VfStateReader.hpp"
+#include "node/AllocationRecord.hpp"
 
 namespace ibvf::dp {
 namespace {
@@ -188,6 +190,9 @@ std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, cons
                                const AllocationPaths& paths, ReadErrors& errors) {
     std::vector<VfReading> out;
     ScrapeReaders readers(errors);
+    // One listing of the records rather than a stat per VF.
+    std::set<std::string> recorded;
+    for (auto& r : node::allocationRecordFiles(paths.allocationsDir)) recorded.insert(std::move(r.pciAddress));
     std::vector<std::string> rdmaDevices;
     for (const auto& pool : inventory)
         for (const auto& d : pool.devices)
@@ -207,8 +212,7 @@ std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, cons
             vf.numaNode = dev.numaNode;
             vf.rdmaDevice = dev.rdmaDevice;
             vf.healthy = d.healthy;
-            std::error_code ec;
-            vf.allocated = std::filesystem::exists(paths.allocationsDir / (dev.pciAddress + ".json"), ec);
+            vf.allocated = recorded.contains(dev.pciAddress);
             if (const auto held = assignments.find(dev.id); held != assignments.end()) vf.pod = held->second;
             const auto placed = placements.find(dev.pciAddress);
             const VfPlacement* placement = placed == placements.end() ? nullptr : &placed->second;

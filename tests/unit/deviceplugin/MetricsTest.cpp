@@ -222,6 +222,21 @@ TEST_CASE("a namespace gone between listing and reading, or a counter that is no
     }
 }
 
+TEST_CASE("a VF counts as allocated while its allocation record exists, per VF and per pool") {
+    Node node;
+    std::filesystem::create_directories(node.paths.allocationsDir);
+    std::ofstream(node.paths.allocationsDir / (kVf1 + ".json")) << "{}";
+    ReadErrors errors;
+    const auto vfs = node.read({}, errors);
+    REQUIRE(vfs.size() == 2);
+    CHECK_FALSE(vfs[0].allocated);
+    CHECK(vfs[1].allocated);
+    PoolMetrics pools;
+    std::vector<metrics::Family> out;
+    pools.collect(out, node.inventory.snapshot(), node.paths);
+    CHECK(has(render(out), "ibvf_pool_allocated_devices{resource=\"rdma/vhca\"} 1"));
+}
+
 TEST_CASE("attachmentPlacements: the pod's namespace, its inode at ADD and the VF netdev's name, once ADD finished") {
     test::ScratchDir dir;
     node::AttachmentState s = test::sampleAttachmentState();
