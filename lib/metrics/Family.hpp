@@ -32,6 +32,10 @@ struct Family {
     std::string help;
     MetricType type = MetricType::Gauge;
     std::vector<Sample> samples;
+    // Samples already in the text format, one line each, rendered after `samples`: for collectors
+    // with thousands of samples (every VF's), written with appendSample (TextFormat.hpp) instead
+    // of a Sample each.
+    std::string lines;
 
     Family(std::string name_, std::string help_, MetricType type_) : name(std::move(name_)), help(std::move(help_)), type(type_) {}
     void add(Labels labels, double value) { samples.push_back(Sample{"", std::move(labels), value, nullptr}); }

@@ -97,6 +97,29 @@ std::string formatValue(double value) {
     return out;
 }
 
+void appendLabel(std::string& text, std::string_view key, std::string_view value) {
+    if (!text.empty()) text += ',';
+    text += key;
+    text += "=\"";
+    appendEscaped(text, value, true);
+    text += '"';
+}
+
+void appendSample(Family& family, std::string_view labels, std::string_view more, double value) {
+    std::string& out = family.lines;
+    out += family.name;
+    if (!labels.empty() || !more.empty()) {
+        out += '{';
+        out += labels;
+        if (!labels.empty() && !more.empty()) out += ',';
+        out += more;
+        out += '}';
+    }
+    out += ' ';
+    appendValue(out, value);
+    out += '\n';
+}
+
 void appendFamily(std::string& out, const Family& family) {
     out += "# HELP ";
     out += family.name;
@@ -122,6 +145,7 @@ void appendFamily(std::string& out, const Family& family) {
         appendValue(out, s.value);
         out += '\n';
     }
+    out += family.lines;
 }
 
 std::string renderText(const std::vector<Family>& families, std::size_t expectedSize) {

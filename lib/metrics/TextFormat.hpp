@@ -25,6 +25,12 @@ SharedLabels shareLabels(Labels labels);
 // `base`'s labels, then `more`: `base`'s text is reused, only `more` is escaped.
 SharedLabels shareLabels(const LabelSet& base, Labels more);
 
+// `,key="value"` onto a rendered label text (no comma when `text` is empty), the value escaped.
+void appendLabel(std::string& text, std::string_view key, std::string_view value);
+// One sample line onto `family.lines`: `labels` and `more` are rendered label texts (appendLabel,
+// LabelSet::text), either may be empty.
+void appendSample(Family& family, std::string_view labels, std::string_view more, double value);
+
 void appendFamily(std::string& out, const Family& family);
 // `expectedSize`: the text's likely size (the previous scrape's), reserved at once so that a
 // scrape's megabytes are not copied over and over as the text grows.
