@@ -283,7 +283,9 @@ struct RdmaPortCounterCache::Device {
                 continue;
             }
             if (const auto v = parseCounter(attr.text()))
-                into.emplace(file->substr(file->find('/') + 1), *v);
+                // Files come sorted: each one goes at the end, the key built in place.
+                into.emplace_hint(into.end(), std::piecewise_construct,
+                                  std::forward_as_tuple(std::string_view(*file).substr(file->find('/') + 1)), std::forward_as_tuple(*v));
             else
                 ++unreadable;
         }
