@@ -17,4 +17,4 @@ set grid ytics
 plot datafile using 2:2:3:xtic(1) title "ibvf + ibvf-ipam", \
      '' using 4:4:5 title "ibvf + host-local", \
      '' using 6:6:7 title "host-device + host-local", \
-     '' using 8:8:9 title "floor: ip link set netns"
+     '' using 8:8:9 title "floor: one netns move, exec'd"

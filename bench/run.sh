@@ -20,5 +20,5 @@ for go in host-device host-local; do
   fi
 done
 cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" --target ibvf ibvf-ipam ibvf-bench-plugin ibvf-bench-spawn -j2 >/dev/null
+cmake --build "$build" --target ibvf ibvf-ipam ibvf-bench-plugin ibvf-bench-spawn ibvf-bench-mover -j2 >/dev/null
 exec "$build/ibvf-bench-plugin" --build-dir "$build" "$@"

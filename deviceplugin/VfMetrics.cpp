@@ -13,7 +13,7 @@ PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir) {
         const auto a = node::findAttachmentOfVf(dir, pciAddress);
         // An ADD still running may be moving the netdev; a vfio-pci attachment has none.
         if (!a || !a->attached || !a->vfNetdev) return std::nullopt;
-        return VfPlacement{a->netns, *a->vfNetdev, a->rdmaDevice.value_or(""), a->netnsInode};
+        return VfPlacement{a->netns, *a->vfNetdev, a->rdmaDevice.value_or(""), a->netnsInode, a->netnsCookie};
     };
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -108,19 +109,20 @@ private:
     };
 
     Pod& podOf(const VfPlacement& placement) {
-        NsKey key{placement.netnsPath, placement.netnsInode};
+        NsKey key{placement.netnsPath, placement.netnsInode, placement.netnsCookie};
         auto it = pods_.find(key);
         if (it == pods_.end())
-            it = pods_
-                     .emplace(std::move(key),
-                              Pod{linux::openRecordedNetns(placement.netnsPath, placement.netnsInode), false, std::nullopt, false, nullptr})
-                     .first;
+            it =
+                pods_
+                    .emplace(std::move(key), Pod{linux::openRecordedNetns(placement.netnsPath, placement.netnsInode, placement.netnsCookie),
+                                                 false, std::nullopt, false, nullptr})
+                    .first;
         return it->second;
     }
 
     ReadErrors& errors_;
     std::optional<LinkMap> host_;
-    using NsKey = std::pair<std::string, std::uint64_t>;  // path, recorded inode
+    using NsKey = std::tuple<std::string, std::uint64_t, std::uint64_t>;  // path, recorded inode and cookie
     std::map<NsKey, Pod> pods_;
     std::map<std::string, std::optional<std::vector<linux::VfSettings>>> pfs_;
     std::optional<linux::VfStateReader> vfState_;

@@ -17,10 +17,11 @@ namespace ibvf::dp {
 
 // Where ibvf's ADD put a VF, from its attachment state.
 struct VfPlacement {
-    std::string netnsPath;         // the pod's network namespace
-    std::string ifname;            // the VF netdev's name there (CNI_IFNAME, or the parent of an ipoibChild)
-    std::string rdmaDevice;        // rdmaIsolation: the RDMA device moved with it; empty otherwise
-    std::uint64_t netnsInode = 0;  // the namespace's inode at ADD (0: unknown): the path may name another pod's later
+    std::string netnsPath;          // the pod's network namespace
+    std::string ifname;             // the VF netdev's name there (CNI_IFNAME, or the parent of an ipoibChild)
+    std::string rdmaDevice;         // rdmaIsolation: the RDMA device moved with it; empty otherwise
+    std::uint64_t netnsInode = 0;   // the namespace's inode at ADD (0: unknown): the path may name another pod's later
+    std::uint64_t netnsCookie = 0;  // its cookie at ADD (0: unknown), which the kernel never reuses
 };
 using PlacementMap = std::map<std::string, VfPlacement>;  // VF PCI address -> placement
 

@@ -159,6 +159,7 @@ private:
         state_.network = req_.conf.name;
         state_.netns = env_.netns;
         state_.netnsInode = podNs_.inode();
+        state_.netnsCookie = pod_.netnsCookie();  // from the socket already there: no namespace switch
         state_.pciAddress = vf().pciAddress;
         state_.pfPciAddress = vf().pfPciAddress;
         state_.vfIndex = vf().vfIndex;
@@ -182,7 +183,7 @@ private:
         undo_.push("remove the attachment state", [this] { ctx_.store.remove(env_.containerId, env_.ifname); });
     }
 
-    // Started before the move so that the allocation runs while the kernel switches namespaces.
+    // Started before the move: an exec'd IPAM then runs while the kernel switches namespaces.
     void startIpam() {
         if (cfg_.vfioPciMode) {
             // As ib-sriov-cni: a VM's VF has no netdev here to put addresses on.

@@ -26,11 +26,13 @@ using namespace std::chrono_literals;
 // Undoes one attachment's footprint on the node; the caller holds its VF's lock and read `state`
 // under it (nullopt: another DEL finished first). The state goes last, after `releaseAddresses`:
 // a DEL that fails halfway is retried with everything it needs.
+// `overlap`: release the addresses on a thread of their own while the kernel moves the netdev
+// back, worth it when that starts a process; the in-process store's release costs less than a
+// thread, and runs after the move.
 void release(const std::optional<node::AttachmentState>& state, const std::string& netnsPath, const PluginContext& ctx,
-             const std::function<void()>& releaseAddresses) {
+             const std::function<void()>& releaseAddresses, bool overlap) {
     faults::reach("detach.locked");
-    // The addresses are released while the kernel moves the netdev back (the move dominates).
-    auto released = std::async(std::launch::async, releaseAddresses);
+    auto released = std::async(overlap ? std::launch::async : std::launch::deferred, releaseAddresses);
     if (state) {
         // The reverse of ADD: the child before its parent leaves, the netdev before the RDMA
         // device (whose move re-creates the netdev on the host), the PF settings last.
@@ -104,7 +106,7 @@ void detach(const cni::Request& req, const PluginConfig& cfg, const PluginContex
         VfResolver resolver(ctx.sysfs, ctx.paths, ctx.store);
         auto lock = resolver.lockVf(found->pciAddress, cfg.lockTimeout);
         // Another DEL may have finished while we waited for the lock.
-        release(ctx.store.load(env.containerId, env.ifname), env.netns, ctx, releaseAddresses);
+        release(ctx.store.load(env.containerId, env.ifname), env.netns, ctx, releaseAddresses, ipam && ipam->startsProcess(req));
     } else {
         // Never attached, or already detached: the IPAM may still hold something (a crash between
         // its ADD and ours, or a runtime retry), and the VF its claim.
@@ -129,7 +131,8 @@ void collectGarbage(const cni::Request& req, const PluginConfig& cfg, const Plug
             continue;
         }
         spdlog::info("GC: releasing {} of container {} ({})", seen.pciAddress, seen.containerId, seen.ifname);
-        release(state, {}, ctx, [] {});
+        release(
+            state, {}, ctx, [] {}, false);
     }
     dropClaimsWithoutState(ctx);
     auto ipam = makeIpamClient(cfg.ipamType);

@@ -88,5 +88,6 @@ void ExecIpam::del(const cni::Request& req) { runToCompletion(type_, req, "DEL")
 void ExecIpam::check(const cni::Request& req) { runToCompletion(type_, req, "CHECK"); }
 void ExecIpam::gc(const cni::Request& req, const std::vector<cni::Attachment>&) { runToCompletion(type_, req, "GC"); }
 void ExecIpam::status(const cni::Request& req) { runToCompletion(type_, req, "STATUS"); }
+bool ExecIpam::startsProcess(const cni::Request&) const { return true; }
 
 }  // namespace ibvf::plugin

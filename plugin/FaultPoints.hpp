@@ -16,7 +16,7 @@ inline void reach(std::string_view point) { fault::reach(point); }
 inline constexpr std::array<std::string_view, 26> kPoints = {
     "attach.claimed",                // VF locked and claimed (vf/<bdf>); nothing else written
     "attach.intent-recorded",        // attachment state written (phase Attaching); node untouched
-    "attach.ipam-started",           // IPAM allocation running in the background
+    "attach.ipam-started",           // IPAM allocation started (an exec'd IPAM's in the background)
     "attach.guid-set",               // guid/guidPool: VF GUIDs set through the PF and driver rebound
     "attach.link-state-set",         // linkState: VF link state set through the PF
     "attach.rdma-moved",             // rdmaIsolation: the VF's RDMA device is in the pod

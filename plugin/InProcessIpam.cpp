@@ -8,7 +8,7 @@ InProcessIpam::InProcessIpam() : etcd_(ipam::kEtcdIpamBinary) {}
 
 std::unique_ptr<PendingAllocation> InProcessIpam::startAdd(const cni::Request& req) {
     if (ipam::selectsEtcdStore(req.conf)) return etcd_.startAdd(req);
-    return allocateInBackground([this, &req] { return ipam_.add(req); });
+    return allocateWhenCollected([this, &req] { return ipam_.add(req); });
 }
 
 void InProcessIpam::del(const cni::Request& req) {
@@ -25,6 +25,8 @@ void InProcessIpam::gc(const cni::Request& req, const std::vector<cni::Attachmen
     if (ipam::selectsEtcdStore(req.conf)) return etcd_.gc(req, valid);
     ipam_.gc(req, valid);
 }
+
+bool InProcessIpam::startsProcess(const cni::Request& req) const { return ipam::selectsEtcdStore(req.conf); }
 
 void InProcessIpam::status(const cni::Request& req) {
     if (ipam::selectsEtcdStore(req.conf)) return etcd_.status(req);

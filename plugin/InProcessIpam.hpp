@@ -16,6 +16,7 @@ public:
     void check(const cni::Request& req) override;
     void gc(const cni::Request& req, const std::vector<cni::Attachment>& valid) override;
     void status(const cni::Request& req) override;
+    bool startsProcess(const cni::Request& req) const override;
 
 private:
     ipam::IpamPlugin ipam_;

@@ -40,6 +40,12 @@ void callPfDriver(const std::string& what, const std::function<void()>& call) {
     }
 }
 
+linux::VfSettings readVfSettings(linux::VfControl& control, int pfIfindex, int vfIndex, const std::string& what) {
+    linux::VfSettings settings;
+    callPfDriver(what, [&] { settings = control.get(pfIfindex, vfIndex); });
+    return settings;
+}
+
 void rebindDriver(const linux::Sysfs& sysfs, const std::string& pciAddress, const std::string& driver) {
     try {
         sysfs.unbindDriver(pciAddress);

@@ -6,6 +6,7 @@
 
 #include "linux/RouteSocket.hpp"
 #include "linux/Sysfs.hpp"
+#include "linux/VfControl.hpp"
 
 namespace ibvf::plugin {
 
@@ -17,6 +18,10 @@ int pfIfindexOf(const linux::Sysfs& sysfs, linux::RouteSocket& host, const std::
 // EOPNOTSUPP -> HardwareUnsupported (the PF's driver cannot do it), ENODEV -> DeviceNotFound
 // (the PF does not report the VF), anything else SystemFailure.
 void callPfDriver(const std::string& what, const std::function<void()>& call);
+
+// What the PF reports for VF `vfIndex` now (read before a change, to put it back later);
+// cni::Error as callPfDriver(what) says.
+linux::VfSettings readVfSettings(linux::VfControl& control, int pfIfindex, int vfIndex, const std::string& what);
 
 // Unbinds the VF and binds it to `driver` again; cni::Error naming the VF when sysfs refuses.
 void rebindDriver(const linux::Sysfs& sysfs, const std::string& pciAddress, const std::string& driver);

@@ -48,9 +48,7 @@ std::pair<linux::Guid, linux::Guid> guidsToRestore(const linux::VfSettings& befo
 
 std::pair<linux::Guid, linux::Guid> readGuidsToRestore(linux::VfControl& control, int pfIfindex, int vfIndex, const linux::LinkInfo& link,
                                                        const std::string& pciAddress) {
-    linux::VfSettings before;
-    callPfDriver("read the GUID of VF " + pciAddress, [&] { before = control.get(pfIfindex, vfIndex); });
-    return guidsToRestore(before, link, pciAddress);
+    return guidsToRestore(readVfSettings(control, pfIfindex, vfIndex, "read the GUID of VF " + pciAddress), link, pciAddress);
 }
 
 void setVfGuids(linux::VfControl& control, int pfIfindex, int vfIndex, linux::Guid node, linux::Guid port, const std::string& pciAddress) {

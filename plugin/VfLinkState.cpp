@@ -8,9 +8,8 @@
 namespace ibvf::plugin {
 
 linux::VfLinkState readVfLinkState(linux::VfControl& control, int pfIfindex, int vfIndex, const std::string& pciAddress) {
-    linux::VfSettings before;
-    callPfDriver("read the link state of VF " + pciAddress, [&] { before = control.get(pfIfindex, vfIndex); });
-    return before.linkState.value_or(linux::VfLinkState::Auto);
+    return readVfSettings(control, pfIfindex, vfIndex, "read the link state of VF " + pciAddress)
+        .linkState.value_or(linux::VfLinkState::Auto);
 }
 
 void setVfLinkState(linux::VfControl& control, int pfIfindex, int vfIndex, linux::VfLinkState state, const std::string& pciAddress) {

@@ -23,9 +23,11 @@ std::optional<linux::NetNs> openAttachmentNetNs(const node::AttachmentState& sta
     try {
         auto ns = linux::NetNs::open(path);
         // A path from the state may now name another namespace; the runtime's own path is trusted.
-        if (netnsPath.empty() && ns.inode() != state.netnsInode) {
-            spdlog::info("{} is no longer the namespace of the attachment", path);
-            return std::nullopt;
+        if (netnsPath.empty()) {
+            if (const auto other = ns.differsFrom(state.netnsInode, state.netnsCookie)) {
+                spdlog::info("{} is no longer the namespace of the attachment ({})", path, *other);
+                return std::nullopt;
+            }
         }
         return ns;
     } catch (const linux::KernelError& e) {

@@ -21,7 +21,8 @@ const char* usage() {
            "                         [--build-dir DIR] [--cni-dir DIR] [--ip PATH] [--true PATH]\n"
            "                         [--ablate-state-dir DIR] [--compare-ibvf BINARY]\n"
            "Runs ibvf (host-local and ibvf-ipam), Go host-device + host-local and the bare netns move\n"
-           "side by side on fresh veth stand-ins and namespaces, interleaved; prints a markdown table.\n"
+           "(`ip` exec'd, ibvf-bench-mover exec'd, one call in-process) side by side on fresh veth\n"
+           "stand-ins and namespaces, interleaved; prints a markdown table.\n"
            "Needs root. Defaults: 40 iterations, 300 VERSION runs, 100 ms settle, binaries from\n" IBVF_BUILD_DIR
            " and /usr/lib/cni.\n"
            "State (ibvf's, the IPAM stores, the fake sysfs) goes to a fresh directory under $TMPDIR\n"
@@ -33,7 +34,7 @@ const char* usage() {
            "with 0 a contender with a quicker CHECK gets a slower DEL: bench/notes/floor.md).\n"
            "The node-full case: --burst N (default 32, 0: none) concurrent ADDs on N stand-in VFs and\n"
            "namespaces, then N concurrent DELs, --burst-rounds times (default 5) for each of ibvf\n"
-           "(ibvf-ipam), ibvf (host-local), host-device + host-local and N bare netns moves, interleaved.\n";
+           "(ibvf-ipam), ibvf (host-local), host-device + host-local and N bare netns moves (exec'd and in-process), interleaved.\n";
 }
 
 BenchOptions parseOptions(int argc, char** argv) {

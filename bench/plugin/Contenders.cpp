@@ -187,6 +187,38 @@ private:
     std::string self_ = std::to_string(::getpid());  // `netns PID`: this process's namespace, the host's
 };
 
+// The same one-call move from a process started for it (ibvf-bench-mover): what any exec'd
+// plugin pays at least, process start and end included.
+class ExecFloor : public Contender {
+public:
+    explicit ExecFloor(const BenchOptions& o)
+        : Contender("floor-exec", "netns move, one netlink call, exec'd"), mover_((o.buildDir / "ibvf-bench-mover").string()) {
+        if (::access(mover_.c_str(), X_OK) != 0) throw std::runtime_error(mover_ + " is not an executable file (build ibvf-bench-mover)");
+    }
+
+    OpResult add(const Stage& stage, const std::string&) override {
+        return fromRun(runTimed(mover_, {stage.vfName(), "-", stage.podPath()}, {kHostPath}, ""), label(), "ADD");
+    }
+
+    OpResult del(const Stage& stage, const std::string&) override {
+        return fromRun(runTimed(mover_, {stage.vfName(), stage.podPath(), self_}, {kHostPath}, ""), label(), "DEL");
+    }
+
+    void verifyAdd(const Stage& stage, const OpResult& add) const override {
+        requireOk(add);
+        expectInPod(stage, stage.vfName(), label());
+    }
+
+    void verifyDel(const Stage& stage, const OpResult& del) const override {
+        requireOk(del);
+        expectBackOnHost(stage, stage.vfName(), label());
+    }
+
+private:
+    std::string mover_;
+    std::string self_ = "/proc/" + std::to_string(::getpid()) + "/ns/net";  // the host's namespace
+};
+
 class NetlinkFloor : public Contender {
 public:
     NetlinkFloor() : Contender("floor-netlink", "netns move, one netlink call in-process"), hostNs_(linux::NetNs::current()) {}
@@ -274,6 +306,8 @@ std::unique_ptr<Contender> makeHostDevice(const BenchOptions& options, const Ben
 std::unique_ptr<Contender> makeIpFloor(const BenchOptions& options) { return std::make_unique<IpFloor>(options); }
 
 std::unique_ptr<Contender> makeNetlinkFloor() { return std::make_unique<NetlinkFloor>(); }
+
+std::unique_ptr<Contender> makeExecFloor(const BenchOptions& options) { return std::make_unique<ExecFloor>(options); }
 
 std::string vfPci(std::size_t slot) {
     // Functions 2..7 of device 00, then 8 per device: slot 0 is 0000:3b:00.2.

@@ -45,8 +45,11 @@ std::string row(const std::string& name, const std::vector<std::string>& cells) 
     return s + " |\n";
 }
 
-// The floor column holds both floors: exec'd `ip` / the bare netlink call.
-std::string floors(const std::string& ip, const std::string& netlink) { return ip + " / " + netlink; }
+// The floor column holds the three floors: exec'd `ip` / one netlink call from a process started
+// for it / the same call inside the benchmark.
+std::string floors(const std::string& ip, const std::string& exec, const std::string& netlink) {
+    return ip + " / " + exec + " / " + netlink;
+}
 
 const Burst& burstAt(const std::map<std::string, Burst>& m, const std::string& key) {
     static const Burst none;
@@ -56,18 +59,22 @@ const Burst& burstAt(const std::map<std::string, Burst>& m, const std::string& k
 
 double maxOf(const std::vector<double>& v) { return v.empty() ? 0 : *std::max_element(v.begin(), v.end()); }
 
-// Issue 17: the single-pod medians against the bare move and the other contenders.
+// Issue 17: the single-pod medians against the bare move and the other contenders. A CNI plugin
+// is a process: the exec'd floor is the least any plugin takes; what it takes beyond the
+// in-process call is the kernel starting and ending a process around the move.
 void singlePodTargets(const Results& r, std::vector<Target>& t) {
-    const auto& add = at(r.add, kIbvfInProcess);
+    for (const auto& [name, series] : {std::pair<const char*, const std::map<std::string, Samples>*>{"ADD", &r.add}, {"DEL", &r.del}}) {
+        const double mine = at(*series, kIbvfInProcess).median();
+        const double exec = at(*series, kFloorExec).median();
+        const double inProcess = at(*series, kFloorNetlink).median();
+        t.push_back({"issue 17", std::string("ibvf (ibvf-ipam) ") + name + " median <= the exec'd one-netlink-call floor + 1.5 ms",
+                     fixed(mine) + " ms vs " + fixed(exec) + " ms: " + signedMs(mine - exec) + " ms", mine <= exec + 1.5});
+        t.push_back({"issue 17", std::string("ibvf (ibvf-ipam) ") + name + " median <= the in-process one-netlink-call floor + 1.5 ms",
+                     fixed(mine) + " ms vs " + fixed(inProcess) + " ms: " + signedMs(mine - inProcess) + " ms, of which " +
+                         signedMs(exec - inProcess) + " ms is a process around the move (exec'd floor - in-process floor)",
+                     mine <= inProcess + 1.5});
+    }
     const auto& del = at(r.del, kIbvfInProcess);
-    const double floorAdd = at(r.add, kFloorNetlink).median();
-    const double floorDel = at(r.del, kFloorNetlink).median();
-    t.push_back({"issue 17", "ibvf (ibvf-ipam) ADD median <= the one-netlink-call floor + 1.5 ms",
-                 fixed(add.median()) + " ms vs " + fixed(floorAdd) + " ms: " + signedMs(add.median() - floorAdd) + " ms",
-                 add.median() <= floorAdd + 1.5});
-    t.push_back({"issue 17", "ibvf (ibvf-ipam) DEL median <= the one-netlink-call floor + 1.5 ms",
-                 fixed(del.median()) + " ms vs " + fixed(floorDel) + " ms: " + signedMs(del.median() - floorDel) + " ms",
-                 del.median() <= floorDel + 1.5});
     for (const auto& [name, series] : {std::pair<const char*, const std::map<std::string, Samples>*>{"ADD", &r.add}, {"DEL", &r.del}}) {
         const double mine = at(*series, kIbvfInProcess).median();
         const double hl = at(*series, kIbvfHostLocal).median();
@@ -106,7 +113,7 @@ void burstTargets(const Results& r, std::vector<Target>& t) {
 
 std::string burstReport(const Results& r) {
     if (r.burstSize <= 0) return {};
-    const std::vector<std::string> order = {kIbvfInProcess, kIbvfHostLocal, kHostDevice, kFloorNetlink};
+    const std::vector<std::string> order = {kIbvfInProcess, kIbvfHostLocal, kHostDevice, kFloorExec, kFloorNetlink};
     const auto cells = [&](auto cell) {
         std::vector<std::string> v;
         for (const auto& key : order) v.push_back(cell(key));
@@ -119,8 +126,11 @@ std::string burstReport(const Results& r) {
                     ", in rotating order; wall time from the start signal to the end of the last operation "
                     "(median of the bursts), and each operation's own time over all bursts. Load average before / after the bursts: " +
                     r.burstLoadBefore + " / " + r.burstLoadAfter + ".\n\n";
-    s += row(n + " at once", cells([&](const std::string& k) { return k == kFloorNetlink ? n + " bare netns moves" : r.labels.at(k); }));
-    s += "|---|---|---|---|---|\n";
+    s += row(n + " at once", cells([&](const std::string& k) {
+                 if (k == kFloorExec) return n + " bare netns moves, exec'd";
+                 return k == kFloorNetlink ? n + " bare netns moves, in-process" : r.labels.at(k);
+             }));
+    s += "|---|---|---|---|---|---|\n";
     s += row("ADD wall", cells([&](auto& k) { return fixed(wall(burstAt(r.burstAdd, k))); }));
     s += row("ADD each, median / max", cells([&](auto& k) {
                  const auto& ops = burstAt(r.burstAdd, k).ops;
@@ -175,6 +185,8 @@ std::string markdownReport(const Results& r, const std::vector<Target>& targets)
     const auto& hdDel = at(r.del, kHostDevice);
     const auto& ipAdd = at(r.add, kFloorIp);
     const auto& ipDel = at(r.del, kFloorIp);
+    const auto& exAdd = at(r.add, kFloorExec);
+    const auto& exDel = at(r.del, kFloorExec);
     const auto& nlAdd = at(r.add, kFloorNetlink);
     const auto& nlDel = at(r.del, kFloorNetlink);
 
@@ -195,31 +207,34 @@ std::string markdownReport(const Results& r, const std::vector<Target>& targets)
          "; times in ms, wall clock from spawn to reap. Kernel " + r.kernel + "; load average before / after: " + r.loadBefore + " / " +
          r.loadAfter + ".\n\n";
     s += row("operation", withFloor(perCni([&](const std::string& k) { return r.labels.at(k); }),
-                                    "floor: `ip link set netns` exec'd / one netlink call"));
+                                    "floor: `ip link set netns` exec'd / one netlink call, exec'd / the same in-process"));
     s += "|---|---|---|---|---|\n";
     s += row("ADD median", withFloor(perCni([&](auto& k) { return fixed(at(r.add, k).median()); }),
-                                     floors(fixed(ipAdd.median()), fixed(nlAdd.median()))));
-    s += row("ADD p95",
-             withFloor(perCni([&](auto& k) { return fixed(at(r.add, k).p95()); }), floors(fixed(ipAdd.p95()), fixed(nlAdd.p95()))));
-    s += row("ADD mean",
-             withFloor(perCni([&](auto& k) { return fixed(at(r.add, k).mean()); }), floors(fixed(ipAdd.mean()), fixed(nlAdd.mean()))));
+                                     floors(fixed(ipAdd.median()), fixed(exAdd.median()), fixed(nlAdd.median()))));
+    s += row("ADD p95", withFloor(perCni([&](auto& k) { return fixed(at(r.add, k).p95()); }),
+                                  floors(fixed(ipAdd.p95()), fixed(exAdd.p95()), fixed(nlAdd.p95()))));
+    s += row("ADD mean", withFloor(perCni([&](auto& k) { return fixed(at(r.add, k).mean()); }),
+                                   floors(fixed(ipAdd.mean()), fixed(exAdd.mean()), fixed(nlAdd.mean()))));
     s += row("DEL median", withFloor(perCni([&](auto& k) { return fixed(at(r.del, k).median()); }),
-                                     floors(fixed(ipDel.median()), fixed(nlDel.median()))));
-    s += row("DEL p95",
-             withFloor(perCni([&](auto& k) { return fixed(at(r.del, k).p95()); }), floors(fixed(ipDel.p95()), fixed(nlDel.p95()))));
-    s += row("DEL mean",
-             withFloor(perCni([&](auto& k) { return fixed(at(r.del, k).mean()); }), floors(fixed(ipDel.mean()), fixed(nlDel.mean()))));
+                                     floors(fixed(ipDel.median()), fixed(exDel.median()), fixed(nlDel.median()))));
+    s += row("DEL p95", withFloor(perCni([&](auto& k) { return fixed(at(r.del, k).p95()); }),
+                                  floors(fixed(ipDel.p95()), fixed(exDel.p95()), fixed(nlDel.p95()))));
+    s += row("DEL mean", withFloor(perCni([&](auto& k) { return fixed(at(r.del, k).mean()); }),
+                                   floors(fixed(ipDel.mean()), fixed(exDel.mean()), fixed(nlDel.mean()))));
     s += row("CHECK median", withFloor(perCni([&](auto& k) { return fixed(at(r.check, k).median()); }), "n/a"));
     s += row("CHECK p95", withFloor(perCni([&](auto& k) { return fixed(at(r.check, k).p95()); }), "n/a"));
     s += row("ADD median / host-device's", withFloor(perCni([&](auto& k) { return ratio(at(r.add, k).median(), hdAdd.median()); }),
-                                                     floors(ratio(ipAdd.median(), hdAdd.median()), ratio(nlAdd.median(), hdAdd.median()))));
+                                                     floors(ratio(ipAdd.median(), hdAdd.median()), ratio(exAdd.median(), hdAdd.median()),
+                                                            ratio(nlAdd.median(), hdAdd.median()))));
     s += row("DEL median / host-device's", withFloor(perCni([&](auto& k) { return ratio(at(r.del, k).median(), hdDel.median()); }),
-                                                     floors(ratio(ipDel.median(), hdDel.median()), ratio(nlDel.median(), hdDel.median()))));
+                                                     floors(ratio(ipDel.median(), hdDel.median()), ratio(exDel.median(), hdDel.median()),
+                                                            ratio(nlDel.median(), hdDel.median()))));
     s += row("ADD median - `ip` floor", withFloor(perCni([&](auto& k) { return signedMs(at(r.add, k).median() - ipAdd.median()); }), "0"));
     s += row("ADD CPU user+sys, median (incl. exec'd IPAM)",
-             withFloor(perCni([&](auto& k) { return fixed(at(r.add, k).medianCpuMs()); }), floors(fixed(ipAdd.medianCpuMs()), "n/a")));
-    s += row("ADD peak RSS, median (max over the exec'd tree)",
-             withFloor(perCni([&](auto& k) { return mb(at(r.add, k).medianRssKb()); }), floors(mb(ipAdd.medianRssKb()), "n/a")));
+             withFloor(perCni([&](auto& k) { return fixed(at(r.add, k).medianCpuMs()); }),
+                       floors(fixed(ipAdd.medianCpuMs()), fixed(exAdd.medianCpuMs()), "n/a")));
+    s += row("ADD peak RSS, median (max over the exec'd tree)", withFloor(perCni([&](auto& k) { return mb(at(r.add, k).medianRssKb()); }),
+                                                                          floors(mb(ipAdd.medianRssKb()), mb(exAdd.medianRssKb()), "n/a")));
     const auto& vIbvf = at(r.version, kIbvf);
     const auto& vHd = at(r.version, kHostDevice);
     const auto& vTrue = at(r.version, kTrue);
@@ -231,7 +246,8 @@ std::string markdownReport(const Results& r, const std::vector<Target>& targets)
               "/bin/true " + fixed(vTrue.median(), 3) + " / " + fixed(vTrue.p95(), 3)});
     s += row("binary size", {sizeOf(r, "ibvf") + " + " + sizeOf(r, "host-local"),
                              sizeOf(r, "ibvf") + " (standalone " + sizeOf(r, "ibvf-ipam") + ", not exec'd)",
-                             sizeOf(r, "host-device") + " + " + sizeOf(r, "host-local"), sizeOf(r, "ip")});
+                             sizeOf(r, "host-device") + " + " + sizeOf(r, "host-local"),
+                             sizeOf(r, "ip") + " / " + sizeOf(r, "ibvf-bench-mover") + " / n/a"});
     if (!r.ablateStateDir.empty()) {
         const auto alt = [](const std::string& k) { return k + kAltSuffix; };
         const auto both = [&](auto cell) { return std::vector<std::string>{cell(kIbvfHostLocal), cell(kIbvfInProcess)}; };
@@ -417,7 +433,7 @@ void writeJsonReport(const std::filesystem::path& path, const Results& r, const 
 }
 
 void writePlotData(const std::filesystem::path& path, const Results& r) {
-    const std::vector<std::string> columns = {kIbvfInProcess, kIbvfHostLocal, kHostDevice, kFloorIp};
+    const std::vector<std::string> columns = {kIbvfInProcess, kIbvfHostLocal, kHostDevice, kFloorExec};
     std::string out = "# operation";
     for (const auto& key : columns) out += " \"" + r.labels.at(key) + "\" \"p95\"";
     out += "\n";

@@ -138,7 +138,8 @@ void measureSizes(const BenchOptions& o, Results& results) {
                                                                     {"ibvf-ipam", o.buildDir / "ibvf-ipam"},
                                                                     {"host-device", o.cniDir / "host-device"},
                                                                     {"host-local", o.cniDir / "host-local"},
-                                                                    {"ip", fs::canonical(o.ip)}};
+                                                                    {"ip", fs::canonical(o.ip)},
+                                                                    {"ibvf-bench-mover", o.buildDir / "ibvf-bench-mover"}};
     for (const auto& [name, path] : binaries) results.sizes[name] = {name, path, fs::file_size(path)};
 }
 
@@ -165,6 +166,7 @@ int run(const BenchOptions& o) {
     contenders.push_back(makeHostDevice(o, dir));
     contenders.push_back(makeIpFloor(o));
     contenders.push_back(makeNetlinkFloor());
+    contenders.push_back(makeExecFloor(o));
     std::optional<BenchDir> ablationDir;
     if (!o.ablateStateDir.empty()) {
         ablationDir.emplace(o.ablateStateDir);
@@ -183,7 +185,7 @@ int run(const BenchOptions& o) {
     if (o.burstSize > 0) {
         std::vector<Contender*> bursting;
         for (const auto& c : contenders) {
-            for (const char* key : {keys::kIbvfInProcess, keys::kIbvfHostLocal, keys::kHostDevice, keys::kFloorNetlink})
+            for (const char* key : {keys::kIbvfInProcess, keys::kIbvfHostLocal, keys::kHostDevice, keys::kFloorExec, keys::kFloorNetlink})
                 if (c->key() == key) bursting.push_back(c.get());
         }
         results.burstLoadBefore = loadAverage();

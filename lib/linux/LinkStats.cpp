@@ -107,10 +107,6 @@ LinkStatsReader::~LinkStatsReader() = default;
 LinkStatsReader::LinkStatsReader(LinkStatsReader&&) noexcept = default;
 LinkStatsReader& LinkStatsReader::operator=(LinkStatsReader&&) noexcept = default;
 
-ReadResult<LinkStatsReader> LinkStatsReader::open(const std::string& netnsPath) {
-    return over(openNetlinkSocketIn(netnsPath, NETLINK_ROUTE, "rtnetlink"));
-}
-
 ReadResult<LinkStatsReader> LinkStatsReader::open(const NetNs& ns) { return over(openNetlinkSocketIn(ns, NETLINK_ROUTE, "rtnetlink")); }
 
 LinkStatsReader LinkStatsReader::here() {

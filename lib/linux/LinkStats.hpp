@@ -62,9 +62,8 @@ std::optional<LinkCounters> parseLink(std::span<const std::uint8_t> newlinkMessa
 
 class LinkStatsReader {
 public:
-    // The namespace at `netnsPath` (/proc/<pid>/ns/net, /run/netns/x, a CNI netns path).
-    // NamespaceGone when the path is missing or only a stale pin file is left.
-    static ReadResult<LinkStatsReader> open(const std::string& netnsPath);
+    // Inside `ns`: a pod's namespace comes from openRecordedNetns (linux/NetnsSocket.hpp), which
+    // says when it is gone. Failed when no socket can be opened there.
     static ReadResult<LinkStatsReader> open(const NetNs& ns);
     // The calling thread's namespace (the host's, for VF netdevs not moved into a pod). Throws
     // KernelError only when no netlink socket can be opened at all.

@@ -4,6 +4,7 @@
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
@@ -60,10 +61,35 @@ NetNs NetNs::current() {
 
 ino_t NetNs::inode() const { return statOf(*this).st_ino; }
 
+std::uint64_t NetNs::cookie() const {
+    // Any socket answers for the namespace it was created in; a unix one needs no module.
+    Fd socket = runInNetNs(*this, [] { return Fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)); });
+    if (!socket) throwErrno("open a socket in netns " + path_);
+    return netnsCookieOfSocket(socket.get());
+}
+
+std::optional<std::string> NetNs::differsFrom(std::uint64_t recordedInode, std::uint64_t recordedCookie) const {
+    if (const std::uint64_t now = inode(); recordedInode != 0 && now != recordedInode)
+        return "inode " + std::to_string(now) + ", the recorded one was " + std::to_string(recordedInode);
+    // The inode number alone passes once the kernel has handed a freed one to a new namespace.
+    if (recordedCookie == 0) return std::nullopt;
+    if (const std::uint64_t now = cookie(); now != 0 && now != recordedCookie)
+        return "cookie " + std::to_string(now) + ", the recorded one was " + std::to_string(recordedCookie);
+    return std::nullopt;
+}
+
 bool NetNs::sameAs(const NetNs& other) const {
     const struct stat a = statOf(*this);
     const struct stat b = statOf(other);
     return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+std::uint64_t netnsCookieOfSocket(int socketFd) {
+    std::uint64_t cookie = 0;
+    socklen_t len = sizeof cookie;
+    if (::getsockopt(socketFd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) == 0) return cookie;
+    if (errno == ENOPROTOOPT) return 0;  // before Linux 5.14: the inode check stands alone
+    throwErrno("read the netns cookie of socket " + std::to_string(socketFd));
 }
 
 NetNsGuard::NetNsGuard(const NetNs& target) : original_(NetNs::current()) {

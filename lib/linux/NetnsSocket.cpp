@@ -30,16 +30,6 @@ ReadResult<NamespacedSocket> openNetlinkSocketIn(const NetNs& ns, int protocol, 
     }
 }
 
-ReadResult<NamespacedSocket> openNetlinkSocketIn(const std::string& netnsPath, int protocol, const std::string& what) {
-    try {
-        const auto ns = NetNs::openIfPresent(netnsPath);
-        if (!ns) return ReadError{ReadFailure::NamespaceGone, ENOENT, "netns " + netnsPath + " is gone"};
-        return openNetlinkSocketIn(*ns, protocol, what);
-    } catch (const KernelError& e) {
-        return failedWith(e);
-    }
-}
-
 ReadResult<NamespacedSocket> openNetlinkSocketHere(int protocol, const std::string& what) {
     try {
         return NamespacedSocket{NetlinkSocket(protocol, what), {}};
@@ -48,14 +38,13 @@ ReadResult<NamespacedSocket> openNetlinkSocketHere(int protocol, const std::stri
     }
 }
 
-ReadResult<NetNs> openRecordedNetns(const std::string& netnsPath, std::uint64_t recordedInode) {
+ReadResult<NetNs> openRecordedNetns(const std::string& netnsPath, std::uint64_t recordedInode, std::uint64_t recordedCookie) {
     try {
         auto ns = NetNs::openIfPresent(netnsPath);
         if (!ns) return ReadError{ReadFailure::NamespaceGone, ENOENT, "netns " + netnsPath + " is gone"};
-        if (recordedInode != 0 && ns->inode() != recordedInode)
+        if (const auto other = ns->differsFrom(recordedInode, recordedCookie))
             return ReadError{ReadFailure::NamespaceGone, ESTALE,
-                             "netns " + netnsPath + " now names another namespace (inode " + std::to_string(ns->inode()) +
-                                 ", the pod's was " + std::to_string(recordedInode) + "): the pod's namespace is gone"};
+                             "netns " + netnsPath + " now names another namespace (" + *other + "): the pod's namespace is gone"};
         return std::move(*ns);
     } catch (const KernelError& e) {
         return failedWith(e);

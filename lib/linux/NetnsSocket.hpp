@@ -20,18 +20,17 @@ struct NamespacedSocket {
     std::string where() const;  // " in netns <path>", or "" here: for messages
 };
 
-// NamespaceGone when `netnsPath` is missing or only a stale pin file; Failed (with the errno and
-// the path) for anything else, e.g. EPERM entering it or EPROTONOSUPPORT for the protocol.
-ReadResult<NamespacedSocket> openNetlinkSocketIn(const std::string& netnsPath, int protocol, const std::string& what);
+// Failed (with the errno and the path) when the socket cannot be opened there, e.g. EPERM
+// entering the namespace or EPROTONOSUPPORT for the protocol.
 ReadResult<NamespacedSocket> openNetlinkSocketIn(const NetNs& ns, int protocol, const std::string& what);
 // Where the calling thread is; Failed instead of a KernelError.
 ReadResult<NamespacedSocket> openNetlinkSocketHere(int protocol, const std::string& what);
 
-// The namespace at `netnsPath` if it is still the one whose inode was recorded (at a pod's ADD;
-// 0: not recorded, any will do). NamespaceGone when the path is missing, only a stale pin file, or
-// names another namespace now: a runtime may reuse a path for a new pod, whose links must never
-// be read as the old pod's. Failed for anything else.
-ReadResult<NetNs> openRecordedNetns(const std::string& netnsPath, std::uint64_t recordedInode);
+// The namespace at `netnsPath` if it is still the one recorded at a pod's ADD as `recordedInode`
+// and `recordedCookie` (NetNs::differsFrom; 0: not recorded, not checked). NamespaceGone when the
+// path is missing, only a stale pin file, or names another namespace now: a runtime may reuse a
+// path for a new pod, whose links must never be read as the old pod's. Failed for anything else.
+ReadResult<NetNs> openRecordedNetns(const std::string& netnsPath, std::uint64_t recordedInode, std::uint64_t recordedCookie);
 
 // ReadError{Failed} from a netlink outcome: "what [kernel: extack]: strerror".
 ReadError netlinkReadError(const NetlinkSocket::Outcome& outcome, const std::string& what, ReadFailure kind = ReadFailure::Failed);

@@ -100,10 +100,6 @@ RdmaCounterReader::~RdmaCounterReader() = default;
 RdmaCounterReader::RdmaCounterReader(RdmaCounterReader&&) noexcept = default;
 RdmaCounterReader& RdmaCounterReader::operator=(RdmaCounterReader&&) noexcept = default;
 
-ReadResult<RdmaCounterReader> RdmaCounterReader::open(const std::string& netnsPath) {
-    return over(openNetlinkSocketIn(netnsPath, NETLINK_RDMA, "RDMA netlink"));
-}
-
 ReadResult<RdmaCounterReader> RdmaCounterReader::open(const NetNs& ns) {
     return over(openNetlinkSocketIn(ns, NETLINK_RDMA, "RDMA netlink"));
 }

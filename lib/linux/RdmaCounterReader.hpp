@@ -52,9 +52,8 @@ std::map<std::string, std::uint64_t> parseHwCounters(std::span<const std::uint8_
 
 class RdmaCounterReader {
 public:
-    // NamespaceGone when the path no longer names a namespace; Failed when the kernel has no
-    // RDMA netlink (ib_core not loaded).
-    static ReadResult<RdmaCounterReader> open(const std::string& netnsPath);
+    // Inside `ns` (from openRecordedNetns, as for LinkStatsReader::open). Failed when the kernel
+    // has no RDMA netlink (ib_core not loaded).
     static ReadResult<RdmaCounterReader> open(const NetNs& ns);
     static ReadResult<RdmaCounterReader> here();
 

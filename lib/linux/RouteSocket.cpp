@@ -29,6 +29,7 @@
 #include <netlink/socket.h>
 
 #include "linux/KernelError.hpp"
+#include "linux/NetNs.hpp"
 #include "linux/NetlinkSocket.hpp"
 
 namespace ibvf::linux {
@@ -543,6 +544,8 @@ std::vector<LinkInfo> RouteSocket::links() {
     return impl_->dump<LinkInfo>(
         RTM_GETLINK, AF_UNSPEC, parseLink, [](const LinkInfo&) { return true; }, "list links");
 }
+
+std::uint64_t RouteSocket::netnsCookie() const { return netnsCookieOfSocket(nl_socket_get_fd(impl_->sock.get())); }
 
 namespace {
 

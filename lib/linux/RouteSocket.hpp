@@ -64,6 +64,8 @@ public:
     std::optional<LinkInfo> linkByName(std::string_view name);
     std::optional<LinkInfo> linkByIndex(int ifindex);
     std::vector<LinkInfo> links();
+    // The cookie of the namespace this socket talks to (NetNs::cookie), without entering it.
+    std::uint64_t netnsCookie() const;
 
     // Every mutator throws KernelError naming the link ("link eth3 (ifindex 7)") and errno.
     void setAdminUp(int ifindex, bool up);

@@ -50,6 +50,8 @@ std::string AttachmentState::toJson() const {
     kv("netns", netns);
     w.Key("netnsInode");
     w.Uint64(netnsInode);
+    w.Key("netnsCookie");
+    w.Uint64(netnsCookie);
     kv("pciAddress", pciAddress);
     kv("pfPciAddress", pfPciAddress);
     w.Key("vfIndex");
@@ -106,6 +108,8 @@ AttachmentState AttachmentState::fromJson(std::string_view text) {
     s.network = str(doc, "network");
     s.netns = str(doc, "netns");
     s.netnsInode = num<std::uint64_t>(doc, "netnsInode");
+    // Absent in state written before ibvf recorded it: the inode check then stands alone.
+    if (doc.HasMember("netnsCookie")) s.netnsCookie = num<std::uint64_t>(doc, "netnsCookie");
     s.pciAddress = str(doc, "pciAddress");
     s.pfPciAddress = str(doc, "pfPciAddress");
     s.vfIndex = num<int>(doc, "vfIndex");

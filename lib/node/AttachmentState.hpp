@@ -22,6 +22,9 @@ struct AttachmentState {
     std::string network;
     std::string netns;             // path given at ADD
     std::uint64_t netnsInode = 0;  // tells a recycled path from the namespace we used
+    // The namespace's cookie (0: none, from an older ibvf or a kernel before 5.14): the kernel
+    // reuses a freed namespace's inode number, never its cookie.
+    std::uint64_t netnsCookie = 0;
     std::string pciAddress;
     std::string pfPciAddress;
     int vfIndex = -1;

@@ -33,6 +33,7 @@ std::optional<VfAttachment> findAttachmentOfVf(const std::filesystem::path& atta
     if (!s.vfioPciMode) a.vfNetdev = s.pkey ? s.podParentName : s.ifname;
     a.netns = s.netns;
     a.netnsInode = s.netnsInode;
+    a.netnsCookie = s.netnsCookie;
     a.rdmaDevice = s.rdmaDevice;
     a.attached = s.phase == AttachPhase::Attached;
     return a;

@@ -16,8 +16,9 @@ struct VfAttachment {
     // The VF's own netdev in the pod: `ifname`, or the IPoIB child's parent when the pod got a
     // child; none in vfio-pci mode (no netdev was touched).
     std::optional<std::string> vfNetdev;
-    std::string netns;             // the namespace path given at ADD
-    std::uint64_t netnsInode = 0;  // tells a recycled path from the namespace ADD used
+    std::string netns;              // the namespace path given at ADD
+    std::uint64_t netnsInode = 0;   // tells a recycled path from the namespace ADD used
+    std::uint64_t netnsCookie = 0;  // the same, also after inode reuse (0: not recorded)
     // rdmaIsolation: the VF's RDMA device, moved into the pod's namespace.
     std::optional<std::string> rdmaDevice;
     bool attached = false;  // ADD finished (else it is running, or was killed)

@@ -11,6 +11,7 @@ inline node::AttachmentState sampleAttachmentState() {
     s.network = "ib";
     s.netns = "/run/netns/x";
     s.netnsInode = 4026532000ULL;
+    s.netnsCookie = 4096;
     s.pciAddress = "0000:3b:00.2";
     s.pfPciAddress = "0000:3b:00.0";
     s.vfIndex = 0;

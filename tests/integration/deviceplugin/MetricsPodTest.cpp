@@ -1,6 +1,6 @@
 // Per-VF metrics after a real `ibvf` ADD moved the VF's netdev into a pod: the plugin finds it
 // through ibvf's attachment state and reads its counters inside the pod's namespace; a namespace
-// path that names another namespace by now is not read.
+// path that names another namespace by now (another inode, or another cookie) is not read.
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -70,34 +70,58 @@ TEST_CASE("metrics per VF: after an ADD the VF's netdev is read inside the pod's
     CHECK(daemon.terminate() == std::optional<int>(0));
 }
 
-TEST_CASE("metrics per VF: a pod's namespace path that names a new namespace is not read as the pod's") {
-    ibvf::test::FakeSysfs sysfs;
-    const std::string pf = "0000:3b:00.0";
-    const std::string vf = "0000:3b:00.2";
-    sysfs.addPf(pf, "ibtmns0", 4, ibvf::test::FakePfOptions());
-    sysfs.addVf(pf, 0, vf, ibvf::test::FakeVfOptions());
-    ibvf::dp::DeviceRecord r;
-    r.id = vf;
-    r.pciAddress = vf;
-    r.pfPciAddress = pf;
-    r.vfIndex = 0;
-    ibvf::dp::DeviceInventory inventory;
-    inventory.publish({ibvf::dp::InventoryPool{"rdma/vhca", ibvf::dp::PoolMode::Sriov, {ibvf::dp::InventoryDevice{r, true}}}});
-    TempDir dir;
-    const ibvf::dp::AllocationPaths paths{dir.path() / "devinfo", dir.path() / "allocations"};
-    ibvf::linux::RdmaPortCounterCache rdma{ibvf::linux::Sysfs(sysfs.root())};
-    const auto read = [&](const ibvf::dp::VfPlacement& placement, ibvf::dp::ReadErrors& errors) {
-        auto vfs = ibvf::dp::readVfs(*inventory.snapshot(), {}, {{vf, placement}}, ibvf::linux::Sysfs(sysfs.root()), rdma, paths, errors);
+namespace {
+
+// One VF in a fake sysfs, read by the scrape with a given placement (what ADD recorded).
+class OneVfScrape {
+public:
+    OneVfScrape() {
+        sysfs_.addPf(kPf, "ibtmns0", 4, ibvf::test::FakePfOptions());
+        sysfs_.addVf(kPf, 0, kVf, ibvf::test::FakeVfOptions());
+        ibvf::dp::DeviceRecord r;
+        r.id = kVf;
+        r.pciAddress = kVf;
+        r.pfPciAddress = kPf;
+        r.vfIndex = 0;
+        inventory_.publish({ibvf::dp::InventoryPool{"rdma/vhca", ibvf::dp::PoolMode::Sriov, {ibvf::dp::InventoryDevice{r, true}}}});
+    }
+
+    ibvf::dp::VfReading read(const ibvf::dp::VfPlacement& placement, ibvf::dp::ReadErrors& errors) {
+        auto vfs =
+            ibvf::dp::readVfs(*inventory_.snapshot(), {}, {{kVf, placement}}, ibvf::linux::Sysfs(sysfs_.root()), rdma_, paths_, errors);
         REQUIRE(vfs.size() == 1);
         return vfs[0];
-    };
+    }
 
-    // ADD recorded the pod's namespace and its inode; its "lo" stands for the VF netdev.
+private:
+    static constexpr const char* kPf = "0000:3b:00.0";
+    static constexpr const char* kVf = "0000:3b:00.2";
+    ibvf::test::FakeSysfs sysfs_;
+    ibvf::dp::DeviceInventory inventory_;
+    TempDir dir_;
+    const ibvf::dp::AllocationPaths paths_{dir_.path() / "devinfo", dir_.path() / "allocations"};
+    ibvf::linux::RdmaPortCounterCache rdma_{ibvf::linux::Sysfs(sysfs_.root())};
+};
+
+std::string rendered(const ibvf::dp::ReadErrors& errors) {
+    std::vector<ibvf::metrics::Family> out;
+    errors.collect(out);
+    return ibvf::metrics::renderText(out);
+}
+
+const std::string kNamespaceGone = "ibvf_metrics_read_errors_total{source=\"netdev\",reason=\"namespace_gone\"} 1\n";
+
+}  // namespace
+
+TEST_CASE("metrics per VF: a pod's namespace path that names a new namespace is not read as the pod's") {
+    OneVfScrape scrape;
+    // ADD recorded the pod's namespace, its inode and cookie; its "lo" stands for the VF netdev.
     auto pod = std::make_unique<ScopedNetns>();
     const std::string name = pod->name();
-    const ibvf::dp::VfPlacement placement{pod->path(), "lo", "", pod->open().inode()};
+    const ibvf::dp::VfPlacement placement{pod->path(), "lo", "", pod->open().inode(), pod->open().cookie()};
+    REQUIRE(placement.netnsCookie != 0);
     ibvf::dp::ReadErrors fine;
-    CHECK(read(placement, fine).netdev);
+    CHECK(scrape.read(placement, fine).netdev);
 
     // The pod ends; a new namespace is mounted at the same path. The old one is still held here,
     // so the kernel cannot hand its inode number to the new one.
@@ -107,9 +131,25 @@ TEST_CASE("metrics per VF: a pod's namespace path that names a new namespace is 
     REQUIRE(reused.path() == placement.netnsPath);
     REQUIRE(reused.open().inode() != placement.netnsInode);
     ibvf::dp::ReadErrors errors;
-    CHECK_FALSE(read(placement, errors).netdev);  // not the new namespace's "lo"
-    std::vector<ibvf::metrics::Family> out;
-    errors.collect(out);
-    const std::string text = ibvf::metrics::renderText(out);
-    CHECK_MESSAGE(text.find("ibvf_metrics_read_errors_total{source=\"netdev\",reason=\"namespace_gone\"} 1\n") != std::string::npos, text);
+    CHECK_FALSE(scrape.read(placement, errors).netdev);  // not the new namespace's "lo"
+    CHECK_MESSAGE(rendered(errors).find(kNamespaceGone) != std::string::npos, rendered(errors));
+}
+
+TEST_CASE(
+    "metrics per VF: a path whose namespace has the recorded inode but another cookie is not read; without a cookie, the inode decides") {
+    OneVfScrape scrape;
+    const ScopedNetns pod;
+    const auto ns = pod.open();
+    // The kernel's inode reuse cannot be forced: the record carries this namespace's inode and a
+    // cookie that is not its own, as after the old pod's namespace died and its number was reused.
+    const ibvf::dp::VfPlacement recycled{pod.path(), "lo", "", ns.inode(), ns.cookie() + 1};
+    ibvf::dp::ReadErrors errors;
+    CHECK_FALSE(scrape.read(recycled, errors).netdev);
+    CHECK_MESSAGE(rendered(errors).find(kNamespaceGone) != std::string::npos, rendered(errors));
+
+    // State written by an ibvf that recorded no cookie: the inode alone, as before.
+    const ibvf::dp::VfPlacement old{pod.path(), "lo", "", ns.inode(), 0};
+    ibvf::dp::ReadErrors fine;
+    CHECK(scrape.read(old, fine).netdev);
+    CHECK_MESSAGE(rendered(fine).find(kNamespaceGone) == std::string::npos, rendered(fine));
 }

@@ -5,8 +5,12 @@
 #include <fstream>
 
 #include "PluginLab.hpp"
+#include "linux/AtomicFile.hpp"
 #include "linux/NetNs.hpp"
 #include "linux/RouteSocket.hpp"
+#include "node/AttachmentState.hpp"
+#include "node/NodePaths.hpp"
+#include "plugin/VfRestore.hpp"
 
 using namespace ibvf::test;
 
@@ -164,6 +168,46 @@ TEST_CASE("DEL is idempotent: twice, for a container never added, with empty CNI
         CHECK(countEntries(lab.leasesDir("ibnet") / "leases") == 0);
         CHECK(lab.attachmentFiles().empty());
     }
+}
+
+TEST_CASE("ADD records the pod namespace's inode and cookie; the recorded path is used only while both still match") {
+    PluginLab lab;
+    ScopedNetns pod;
+    lab.veth(0).alsoSearch(pod.path());
+    const auto conf = netconf("1.0.0", R"(,"deviceID":")" + vfPci(0) + "\"", bundledIpam());
+    REQUIRE(lab.run("ADD", "cid-cookie", pod.path(), conf).exitCode == 0);
+    const auto stateFile = ibvf::node::attachmentStateFileIn(lab.attachmentsDir(), "cid-cookie", "net1");
+    const auto text = ibvf::linux::readFile(stateFile);
+    REQUIRE(text);
+    const auto state = ibvf::node::AttachmentState::fromJson(*text);
+    const auto ns = pod.open();
+    CHECK(state.netnsInode == ns.inode());
+    REQUIRE(state.netnsCookie != 0);
+    CHECK(state.netnsCookie == ns.cookie());
+
+    using ibvf::plugin::openAttachmentNetNs;
+    const auto same = openAttachmentNetNs(state, "");
+    CHECK((same && same->sameAs(ns)));
+    // The kernel's inode reuse cannot be forced: a record with this namespace's inode and another
+    // cookie is what a path reused after the pod's namespace died and its number was reused looks like.
+    auto recycled = state;
+    recycled.netnsCookie += 1;
+    CHECK_FALSE(openAttachmentNetNs(recycled, ""));
+    CHECK(openAttachmentNetNs(recycled, pod.path()));  // the runtime's own path is trusted
+    // State from an ibvf that recorded no cookie: the inode alone decides, as before.
+    auto old = state;
+    old.netnsCookie = 0;
+    const auto byInode = openAttachmentNetNs(old, "");
+    CHECK((byInode && byInode->sameAs(ns)));
+    old.netnsInode += 1;
+    CHECK_FALSE(openAttachmentNetNs(old, ""));
+
+    // Through the binary: a DEL without CNI_NETNS leaves alone what it cannot know as the pod's.
+    std::ofstream(stateFile) << recycled.toJson();
+    const auto del = lab.run("DEL", "cid-cookie", "", conf);
+    CHECK_MESSAGE(del.exitCode == 0, del.summary());
+    CHECK(linkExistsIn(pod.path(), "net1"));
+    CHECK_FALSE(linkExistsIn("", lab.vfNetdev(0)));
 }
 
 TEST_CASE("a VF that has come back under its pod name is found and renamed on DEL") {

@@ -173,6 +173,24 @@ TEST_CASE("fault injection: fail or kill ibvf at every point of ADD, DEL and GC;
     }
 }
 
+// The in-process release runs after the netdev is back, not beside the move: a DEL that fails
+// before it keeps the pod's lease (its address may still be on the interface) for the retry.
+TEST_CASE("a DEL that fails before its IPAM release keeps the lease; the retried DEL releases it") {
+    Bench b;
+    REQUIRE(b.run("ibvf", Op::Add).exitCode == 0);
+    const auto attached = b.footprint();
+    REQUIRE_FALSE(attached.leaseFiles.empty());
+    for (const char* point : {"detach.locked", "detach.netdev-restored"}) {
+        CAPTURE(point);
+        const auto r = b.run("ibvf-faulty", Op::Del, {{"IBVF_FAULT", std::string(point) + ":fail"}});
+        CHECK_MESSAGE(r.exitCode != 0, r.summary());
+        CHECK(b.footprint().leaseFiles == attached.leaseFiles);
+    }
+    CHECK(b.run("ibvf", Op::Del).exitCode == 0);
+    const auto after = b.footprint();
+    CHECK_MESSAGE(after == b.before, b.before.diff(after));
+}
+
 TEST_CASE("the shipped ibvf has no fault switch; ibvf-faulty has") {
     auto contains = [](const std::string& binary, const std::string& needle) {
         std::ifstream in(builtBinary(binary), std::ios::binary);

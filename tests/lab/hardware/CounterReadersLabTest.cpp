@@ -97,7 +97,7 @@ TEST_CASE("counters lab: an RDMA device moved into a pod is NotVisible on the ho
     REQUIRE_FALSE(fromHost.ok());
     CHECK(fromHost.error().kind == linux::ReadFailure::NotVisible);
 
-    auto podReader = linux::RdmaCounterReader::open(pod.path());
+    auto podReader = linux::RdmaCounterReader::open(pod.open());
     REQUIRE_MESSAGE(podReader.ok(), podReader.error().message);
     const auto inPod = podReader.value().read(rxe.name());
     REQUIRE_MESSAGE(inPod.ok(), inPod.error().message);

@@ -254,6 +254,7 @@ TEST_CASE("attachmentPlacements: the pod's namespace, its inode at ADD and the V
     REQUIRE(placed);
     CHECK(placed->netnsPath == "/run/netns/x");
     CHECK(placed->netnsInode == 4026532000ULL);
+    CHECK(placed->netnsCookie == 4096);
     CHECK(placed->ifname == "net1");
     CHECK_FALSE(lookup(kVf1));
 }

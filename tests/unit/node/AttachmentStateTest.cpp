@@ -13,6 +13,7 @@ TEST_CASE("attachment state survives a round trip, with and without a result") {
     auto back = AttachmentState::fromJson(s.toJson());
     CHECK(back.containerId == s.containerId);
     CHECK(back.netnsInode == s.netnsInode);
+    CHECK(back.netnsCookie == 4096);
     CHECK(back.hwaddr == s.hwaddr);
     CHECK(back.adminUp);
     CHECK(back.phase == node::AttachPhase::Attaching);
@@ -65,6 +66,20 @@ TEST_CASE("InfiniBand fields survive a round trip and stay absent when unused") 
     CHECK_FALSE(none.vfioPciMode);
     CHECK_FALSE(none.guid);
     CHECK_FALSE(none.partition);
+}
+
+TEST_CASE("state written before the namespace cookie was recorded reads with cookie 0") {
+    auto s = test::sampleAttachmentState();
+    std::string old = s.toJson();
+    const std::string field = ",\"netnsCookie\":4096";
+    const auto at = old.find(field);
+    REQUIRE(at != std::string::npos);
+    old.erase(at, field.size());
+    const auto back = AttachmentState::fromJson(old);
+    CHECK(back.netnsInode == s.netnsInode);
+    CHECK(back.netnsCookie == 0);  // not recorded: DEL, GC and the scrape check the inode alone
+    CHECK(back.hwaddr == s.hwaddr);
+    CHECK_THROWS_WITH(AttachmentState::fromJson(s.toJson().replace(at, field.size(), ",\"netnsCookie\":\"x\"")), "state field netnsCookie");
 }
 
 TEST_CASE("corrupt state is refused") {

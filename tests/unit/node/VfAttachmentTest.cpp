@@ -32,6 +32,7 @@ node::AttachmentState stateOf(const std::string& cid, const std::string& pci) {
     s.ifname = "net1";
     s.netns = "/run/netns/pod";
     s.netnsInode = 7;
+    s.netnsCookie = 9;
     s.pciAddress = pci;
     s.phase = node::AttachPhase::Attached;
     return s;
@@ -55,6 +56,7 @@ TEST_CASE("findAttachmentOfVf: the holder's namespace and interface; nothing wit
     CHECK(found->vfNetdev == "net1");
     CHECK(found->netns == "/run/netns/pod");
     CHECK(found->netnsInode == 7);
+    CHECK(found->netnsCookie == 9);
     CHECK_FALSE(found->rdmaDevice);
     CHECK(found->attached);
     CHECK_FALSE(node::findAttachmentOfVf(dir.path(), "0000:3b:00.3"));
