@@ -81,8 +81,7 @@ std::vector<std::string> namingProblems(const Family& family, std::string_view p
             problem(std::string("a histogram's name must not end in ") + reserved);
     std::vector<ParsedSample> samples;
     for (const auto& s : family.samples) {
-        Labels all = s.shared ? s.shared->labels : Labels{};
-        all.insert(all.end(), s.labels.begin(), s.labels.end());
+        Labels all = s.labels;
         for (auto& [k, v] : all) v = escapeLabelValue(v);  // compared as the lines' are
         samples.push_back(ParsedSample{s.suffix, std::move(all), formatValue(s.value)});
     }

@@ -52,25 +52,6 @@ void appendLabels(std::string& out, const Labels& labels) {
 
 }  // namespace
 
-SharedLabels shareLabels(Labels labels) {
-    auto set = std::make_shared<LabelSet>();
-    appendLabels(set->text, labels);
-    set->labels = std::move(labels);
-    return set;
-}
-
-SharedLabels shareLabels(const LabelSet& base, Labels more) {
-    auto set = std::make_shared<LabelSet>();
-    set->text.reserve(base.text.size() + 32);
-    set->text = base.text;
-    if (!base.labels.empty() && !more.empty()) set->text += ',';
-    appendLabels(set->text, more);
-    set->labels.reserve(base.labels.size() + more.size());
-    set->labels = base.labels;
-    for (auto& kv : more) set->labels.push_back(std::move(kv));
-    return set;
-}
-
 std::string escapeLabelValue(std::string_view value) { return escape(value, true); }
 std::string escapeHelp(std::string_view help) { return escape(help, false); }
 
@@ -133,11 +114,8 @@ void appendFamily(std::string& out, const Family& family) {
     for (const auto& s : family.samples) {
         out += family.name;
         out += s.suffix;
-        const bool shared = s.shared && !s.shared->labels.empty();
-        if (shared || !s.labels.empty()) {
+        if (!s.labels.empty()) {
             out += '{';
-            if (shared) out += s.shared->text;
-            if (shared && !s.labels.empty()) out += ',';
             appendLabels(out, s.labels);
             out += '}';
         }

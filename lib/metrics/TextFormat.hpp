@@ -20,15 +20,10 @@ std::string escapeHelp(std::string_view help);
 std::string formatValue(double value);
 void appendValue(std::string& out, double value);  // formatValue(), without a string of its own
 
-// A LabelSet with its text rendered.
-SharedLabels shareLabels(Labels labels);
-// `base`'s labels, then `more`: `base`'s text is reused, only `more` is escaped.
-SharedLabels shareLabels(const LabelSet& base, Labels more);
-
 // `,key="value"` onto a rendered label text (no comma when `text` is empty), the value escaped.
 void appendLabel(std::string& text, std::string_view key, std::string_view value);
-// One sample line onto `family.lines`: `labels` and `more` are rendered label texts (appendLabel,
-// LabelSet::text), either may be empty.
+// One sample line onto `family.lines`: `labels` and `more` are rendered label texts (appendLabel),
+// either may be empty.
 void appendSample(Family& family, std::string_view labels, std::string_view more, double value);
 
 void appendFamily(std::string& out, const Family& family);
