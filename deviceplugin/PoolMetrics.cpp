@@ -1,6 +1,9 @@
 #include "deviceplugin/PoolMetrics.hpp"
 
-#include <filesystem>
+#include <set>
+#include <string>
+
+#include "node/AllocationRecord.hpp"
 
 namespace ibvf::dp {
 
@@ -23,13 +26,14 @@ void PoolMetrics::collect(std::vector<Family>& out, const InventorySnapshot& inv
     Family healthy("ibvf_pool_healthy_devices", "Devices the pool reports Healthy to kubelet.", MetricType::Gauge);
     Family allocated("ibvf_pool_allocated_devices", "VFs of the pool with an allocation record (kubelet gave them to a container).",
                      MetricType::Gauge);
+    std::set<std::string> recorded;  // one listing rather than a stat per VF
+    for (auto& r : node::allocationRecordFiles(paths.allocationsDir)) recorded.insert(std::move(r.pciAddress));
     for (const auto& p : *inventory) {
         std::size_t h = 0;
         std::size_t a = 0;
         for (const auto& d : p.devices) {
             h += d.healthy ? 1 : 0;
-            std::error_code ec;
-            if (!d.device.pciAddress.empty() && std::filesystem::exists(paths.allocationsDir / (d.device.pciAddress + ".json"), ec)) ++a;
+            if (!d.device.pciAddress.empty() && recorded.contains(d.device.pciAddress)) ++a;
         }
         total.add({{"resource", p.resource}}, static_cast<double>(p.devices.size()));
         healthy.add({{"resource", p.resource}}, static_cast<double>(h));

@@ -1,7 +1,10 @@
 #include "deviceplugin/VfFamilies.hpp"
 
+#include <array>
+#include <charconv>
 #include <cstdint>
-#include <functional>
+#include <optional>
+#include <string_view>
 
 #include "metrics/TextFormat.hpp"
 
@@ -9,9 +12,7 @@ namespace ibvf::dp {
 namespace {
 
 using metrics::Family;
-using metrics::Labels;
 using metrics::MetricType;
-using metrics::SharedLabels;
 
 struct NetdevCounter {
     const char* name;
@@ -62,29 +63,22 @@ namespace {
 // hw_counters that are settings, not counts.
 bool isHwSetting(const std::string& name) { return name == "lifespan"; }
 
-Labels with(Labels base, std::initializer_list<std::pair<std::string, std::string>> more) {
-    for (const auto& kv : more) base.push_back(kv);
-    return base;
-}
-
-// A VF has a couple of dozen series: their common labels are built and rendered once.
-SharedLabels shared(Labels labels) { return metrics::shareLabels(std::move(labels)); }
-
 }  // namespace
 
-metrics::Labels vfLabels(const VfReading& vf) {
-    Labels l{{"resource", vf.resource},
-             {"vf", vf.pciAddress},
-             {"pf", vf.pf},
-             {"vf_index", std::to_string(vf.vfIndex)},
-             {"numa_node", std::to_string(vf.numaNode)},
-             {"rdma_device", vf.rdmaDevice}};
+void appendVfLabels(std::string& text, const VfReading& vf) {
+    std::array<char, 16> num{};
+    const auto number = [&](int v) { return std::string_view(num.data(), std::to_chars(num.data(), num.data() + num.size(), v).ptr); };
+    metrics::appendLabel(text, "resource", vf.resource);
+    metrics::appendLabel(text, "vf", vf.pciAddress);
+    metrics::appendLabel(text, "pf", vf.pf);
+    metrics::appendLabel(text, "vf_index", number(vf.vfIndex));
+    metrics::appendLabel(text, "numa_node", number(vf.numaNode));
+    metrics::appendLabel(text, "rdma_device", vf.rdmaDevice);
     if (vf.pod) {
-        l.emplace_back("pod_namespace", vf.pod->namespace_);
-        l.emplace_back("pod", vf.pod->pod);
-        l.emplace_back("container", vf.pod->container);
+        metrics::appendLabel(text, "pod_namespace", vf.pod->namespace_);
+        metrics::appendLabel(text, "pod", vf.pod->pod);
+        metrics::appendLabel(text, "container", vf.pod->container);
     }
-    return l;
 }
 
 void appendVfFamilies(std::vector<Family>& out, const std::vector<VfReading>& vfs) {
@@ -106,37 +100,68 @@ void appendVfFamilies(std::vector<Family>& out, const std::vector<VfReading>& vf
     for (const auto& c : kPortCounters) port.emplace_back(c.name, c.help, MetricType::Counter);
     Family hw("ibvf_vf_port_hw_counter_total", "The driver's hw_counters of the VF's RDMA port, by counter name.", MetricType::Counter);
 
+    // Every sample is a line written straight into its family's text, with the VF's labels
+    // rendered once per VF (and once more with the port for the port's series).
+    std::string l;     // the VF's labels
+    std::string pl;    // the port's: the VF's and port="<n>"
+    std::string more;  // a sample's own labels
+    std::array<char, 16> num{};
     for (const auto& vf : vfs) {
-        const Labels l = vfLabels(vf);
-        const SharedLabels sl = shared(l);
-        info.add(sl, {}, 1);
-        healthy.add(sl, {}, vf.healthy ? 1 : 0);
-        allocated.add(sl, {}, vf.allocated ? 1 : 0);
+        l.clear();
+        appendVfLabels(l, vf);
+        appendSample(info, l, {}, 1);
+        appendSample(healthy, l, {}, vf.healthy ? 1 : 0);
+        appendSample(allocated, l, {}, vf.allocated ? 1 : 0);
         std::optional<linux::Guid> nodeGuid;
         std::optional<linux::Guid> portGuid;
         if (vf.settings) {
-            if (vf.settings->linkState) linkState.add(sl, {{"state", std::string(linux::vfLinkStateName(*vf.settings->linkState))}}, 1);
+            if (vf.settings->linkState) {
+                more.clear();
+                metrics::appendLabel(more, "state", linux::vfLinkStateName(*vf.settings->linkState));
+                appendSample(linkState, l, more, 1);
+            }
             if (vf.settings->nodeGuid) nodeGuid = linux::Guid(*vf.settings->nodeGuid);
             if (vf.settings->portGuid) portGuid = linux::Guid(*vf.settings->portGuid);
         }
         if (vf.netdev)
             for (std::size_t i = 0; i < netdev.size(); ++i)
-                netdev[i].add(sl, {}, static_cast<double>((*vf.netdev).*kNetdevCounters[i].field));
+                appendSample(netdev[i], l, {}, static_cast<double>((*vf.netdev).*kNetdevCounters[i].field));
         for (const auto& p : vf.ports) {
             if (!nodeGuid && p.nodeGuid) nodeGuid = p.nodeGuid;
             if (!portGuid && p.portGuid) portGuid = p.portGuid;
-            const SharedLabels pl = shared(with(l, {{"port", std::to_string(p.port)}}));
-            if (p.state) portState.add(pl, {}, *p.state);
-            if (p.physState) physState.add(pl, {}, *p.physState);
-            portInfo.add(pl, {{"link_layer", p.linkLayer}, {"state", p.stateName}, {"physical_state", p.physStateName}}, 1);
+            pl = l;
+            metrics::appendLabel(pl, "port", std::string_view(num.data(), std::to_chars(num.data(), num.data() + num.size(), p.port).ptr));
+            if (p.state) appendSample(portState, pl, {}, *p.state);
+            if (p.physState) appendSample(physState, pl, {}, *p.physState);
+            more.clear();
+            metrics::appendLabel(more, "link_layer", p.linkLayer);
+            metrics::appendLabel(more, "state", p.stateName);
+            metrics::appendLabel(more, "physical_state", p.physStateName);
+            appendSample(portInfo, pl, more, 1);
             for (std::size_t i = 0; i < port.size(); ++i)
                 if (const auto it = p.counters.find(kPortCounters[i].file); it != p.counters.end())
-                    port[i].add(pl, {}, static_cast<double>(it->second) * kPortCounters[i].scale);
-            for (const auto& [name, value] : p.hwCounters)
-                if (!isHwSetting(name)) hw.add(pl, {{"counter", name}}, static_cast<double>(value));
+                    appendSample(port[i], pl, {}, static_cast<double>(it->second) * kPortCounters[i].scale);
+            for (const auto& [name, value] : p.hwCounters) {
+                if (isHwSetting(name)) continue;
+                more.clear();
+                metrics::appendLabel(more, "counter", name);
+                appendSample(hw, pl, more, static_cast<double>(value));
+            }
         }
-        if (nodeGuid || portGuid)
-            guid.add(sl, {{"node_guid", nodeGuid ? nodeGuid->str() : ""}, {"port_guid", portGuid ? portGuid->str() : ""}}, 1);
+        if (nodeGuid || portGuid) {
+            more.clear();
+            metrics::appendLabel(more, "node_guid", nodeGuid ? nodeGuid->str() : "");
+            metrics::appendLabel(more, "port_guid", portGuid ? portGuid->str() : "");
+            appendSample(guid, l, more, 1);
+        }
+        // The first VF's lines tell about how long every VF's are: room for all of them at once
+        // (a little more: pod labels differ), rather than copying megabytes as the text doubles.
+        if (&vf == vfs.data()) {
+            const auto room = [&](Family& f) { f.lines.reserve(f.lines.size() * vfs.size() * 5 / 4); };
+            for (Family* f : {&info, &healthy, &allocated, &linkState, &guid, &portState, &physState, &portInfo, &hw}) room(*f);
+            for (auto& f : netdev) room(f);
+            for (auto& f : port) room(f);
+        }
     }
     out.push_back(std::move(info));
     out.push_back(std::move(healthy));

@@ -10,7 +10,8 @@
 
 namespace ibvf::dp {
 
-metrics::Labels vfLabels(const VfReading& vf);
+// The labels every series of `vf` starts with, rendered (`resource="...",vf="...",...`), onto `text`.
+void appendVfLabels(std::string& text, const VfReading& vf);
 
 // The files of ports/<n>/counters the families export (what a scrape needs to read).
 std::vector<std::string> exportedPortCounterFiles();

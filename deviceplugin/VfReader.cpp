@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <tuple>
 #include <utility>
 
@@ -13,6 +14,7 @@
 #include "linux/NetnsSocket.hpp"
 #include "linux/RdmaCounterReader.hpp"
 #include "linux/VfStateReader.hpp"
+#include "node/AllocationRecord.hpp"
 
 namespace ibvf::dp {
 namespace {
@@ -43,32 +45,34 @@ public:
 
     // nullptr when the namespace cannot be read (counted once per scrape and namespace).
     const LinkMap* podLinks(const VfPlacement& placement) {
-        auto [it, fresh] = pods_.try_emplace(NsKey{placement.netnsPath, placement.netnsInode, placement.netnsCookie});
-        if (fresh) {
-            auto ns = linux::openRecordedNetns(placement.netnsPath, placement.netnsInode, placement.netnsCookie);
-            auto reader = ns ? linux::LinkStatsReader::open(ns.value()) : linux::ReadResult<linux::LinkStatsReader>(ns.error());
+        Pod& pod = podOf(placement);
+        if (!pod.linksRead) {
+            pod.linksRead = true;
+            auto reader =
+                pod.ns.ok() ? linux::LinkStatsReader::open(pod.ns.value()) : linux::ReadResult<linux::LinkStatsReader>(pod.ns.error());
             if (!reader) {
                 note("netdev", reader.error());
             } else if (auto all = reader.value().all(); all) {
-                it->second = std::move(all).value();
+                pod.links = std::move(all).value();
             } else {
                 note("netdev", all.error());
             }
         }
-        return it->second ? &*it->second : nullptr;
+        return pod.links ? &*pod.links : nullptr;
     }
 
     linux::RdmaCounterReader* podRdma(const VfPlacement& placement) {
-        auto [it, fresh] = rdma_.try_emplace(NsKey{placement.netnsPath, placement.netnsInode, placement.netnsCookie});
-        if (fresh) {
-            auto ns = linux::openRecordedNetns(placement.netnsPath, placement.netnsInode, placement.netnsCookie);
-            auto reader = ns ? linux::RdmaCounterReader::open(ns.value()) : linux::ReadResult<linux::RdmaCounterReader>(ns.error());
+        Pod& pod = podOf(placement);
+        if (!pod.rdmaOpened) {
+            pod.rdmaOpened = true;
+            auto reader =
+                pod.ns.ok() ? linux::RdmaCounterReader::open(pod.ns.value()) : linux::ReadResult<linux::RdmaCounterReader>(pod.ns.error());
             if (reader)
-                it->second = std::make_unique<linux::RdmaCounterReader>(std::move(reader).value());
+                pod.rdma = std::make_unique<linux::RdmaCounterReader>(std::move(reader).value());
             else
                 note("rdma", reader.error());
         }
-        return it->second.get();
+        return pod.rdma.get();
     }
 
     const std::vector<linux::VfSettings>* vfStates(const std::string& pfNetdev) {
@@ -95,11 +99,31 @@ public:
     }
 
 private:
+    // A pod's namespace, opened once per scrape for both its netdev and its RDMA device.
+    struct Pod {
+        linux::ReadResult<linux::NetNs> ns;
+        bool linksRead = false;
+        std::optional<LinkMap> links;
+        bool rdmaOpened = false;
+        std::unique_ptr<linux::RdmaCounterReader> rdma;
+    };
+
+    Pod& podOf(const VfPlacement& placement) {
+        NsKey key{placement.netnsPath, placement.netnsInode, placement.netnsCookie};
+        auto it = pods_.find(key);
+        if (it == pods_.end())
+            it =
+                pods_
+                    .emplace(std::move(key), Pod{linux::openRecordedNetns(placement.netnsPath, placement.netnsInode, placement.netnsCookie),
+                                                 false, std::nullopt, false, nullptr})
+                    .first;
+        return it->second;
+    }
+
     ReadErrors& errors_;
     std::optional<LinkMap> host_;
     using NsKey = std::tuple<std::string, std::uint64_t, std::uint64_t>;  // path, recorded inode and cookie
-    std::map<NsKey, std::optional<LinkMap>> pods_;
-    std::map<NsKey, std::unique_ptr<linux::RdmaCounterReader>> rdma_;
+    std::map<NsKey, Pod> pods_;
     std::map<std::string, std::optional<std::vector<linux::VfSettings>>> pfs_;
     std::optional<linux::VfStateReader> vfState_;
 };
@@ -168,6 +192,9 @@ std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, cons
                                const AllocationPaths& paths, ReadErrors& errors) {
     std::vector<VfReading> out;
     ScrapeReaders readers(errors);
+    // One listing of the records rather than a stat per VF.
+    std::set<std::string> recorded;
+    for (auto& r : node::allocationRecordFiles(paths.allocationsDir)) recorded.insert(std::move(r.pciAddress));
     std::vector<std::string> rdmaDevices;
     for (const auto& pool : inventory)
         for (const auto& d : pool.devices)
@@ -187,8 +214,7 @@ std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, cons
             vf.numaNode = dev.numaNode;
             vf.rdmaDevice = dev.rdmaDevice;
             vf.healthy = d.healthy;
-            std::error_code ec;
-            vf.allocated = std::filesystem::exists(paths.allocationsDir / (dev.pciAddress + ".json"), ec);
+            vf.allocated = recorded.contains(dev.pciAddress);
             if (const auto held = assignments.find(dev.id); held != assignments.end()) vf.pod = held->second;
             const auto placed = placements.find(dev.pciAddress);
             const VfPlacement* placement = placed == placements.end() ? nullptr : &placed->second;

@@ -4,7 +4,7 @@
 //  - netdev counters (IFLA_STATS64): one RTM_GETLINK dump on the host, and one per pod network
 //    namespace holding VFs (the namespace from ibvf's attachment state), never by exec;
 //  - RDMA port counters and state from the host's sysfs (through `rdmaSysfs`, which keeps each
-//    device's directories open from one scrape to the next), or, when the RDMA device was moved into
+//    device's directories and files open from one scrape to the next), or, when the RDMA device was moved into
 //    the pod (rdmaIsolation), over RDMA netlink inside the pod's namespace;
 //  - link state and GUIDs of each PF's VFs, one request per PF.
 // A namespace that vanished between listing and reading, or a counter that cannot be read,

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <limits>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -32,22 +34,62 @@ std::optional<std::uint64_t> parseCounter(std::string_view text) {
     return v;
 }
 
-// The attribute `name` of the directory `dir` with one read(): sysfs hands out an attribute's
-// whole text at once. 0 or the errno; EOVERFLOW for a text longer than any attribute read here.
+// The descriptors of attribute files kept open between scrapes: at most up to `ceiling` (half the
+// soft RLIMIT_NOFILE), none more once the process ran out of them, so that gRPC, the endpoint and
+// the netlink sockets always find one.
+struct HeldFiles {
+    int& ceiling;  // RdmaPortCounterCache's
+    bool allows(int fd) const { return fd < ceiling; }
+    void outOfDescriptors() { ceiling = 0; }
+};
+
+int halfTheFileLimit() {
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur == RLIM_INFINITY) return 0;
+    return static_cast<int>(std::min<rlim_t>(files.rlim_cur / 2, std::numeric_limits<int>::max()));
+}
+
+// The attribute `name` of the directory `dir` with one read at offset 0: sysfs hands out an
+// attribute's whole text at once, and makes it afresh for every read at offset 0 of an open file,
+// so a file's descriptor is kept (in `held`) and read again at the next scrape instead of being
+// opened and closed each time. 0 or the errno (ENODEV: the attribute was removed since it was
+// opened); EOVERFLOW for a text longer than any attribute read here.
 class AttributeReader {
 public:
-    int read(int dir, const char* name) {
-        const Fd fd(::openat(dir, name, O_RDONLY | O_CLOEXEC));
-        if (!fd) return errno;
-        const ssize_t n = ::read(fd.get(), buf_.data(), buf_.size());
+    explicit AttributeReader(HeldFiles& held) : heldFiles_(held) {}
+
+    // `held`: nullptr for a file read once in a device's life, opened and closed.
+    int read(int dir, const char* name, Fd* held) {
+        if (held != nullptr && *held) {
+            const ssize_t n = ::pread(held->get(), buf_.data(), buf_.size(), 0);
+            if (n < 0) {
+                const int err = errno;
+                held->reset();
+                return err;
+            }
+            return take(n);
+        }
+        Fd fd(::openat(dir, name, O_RDONLY | O_CLOEXEC));
+        if (!fd) {
+            const int err = errno;
+            if (err == EMFILE || err == ENFILE) heldFiles_.outOfDescriptors();  // open and close from now on
+            return err;
+        }
+        const ssize_t n = ::pread(fd.get(), buf_.data(), buf_.size(), 0);
         if (n < 0) return errno;
-        if (static_cast<std::size_t>(n) == buf_.size()) return EOVERFLOW;
-        text_ = trimmedAttribute(std::string_view(buf_.data(), static_cast<std::size_t>(n)));
-        return 0;
+        if (held != nullptr && heldFiles_.allows(fd.get())) *held = std::move(fd);
+        return take(n);
     }
     std::string_view text() const { return text_; }
 
 private:
+    int take(ssize_t n) {
+        if (static_cast<std::size_t>(n) == buf_.size()) return EOVERFLOW;
+        text_ = trimmedAttribute(std::string_view(buf_.data(), static_cast<std::size_t>(n)));
+        return 0;
+    }
+
+    HeldFiles& heldFiles_;
     std::array<char, 256> buf_{};
     std::string_view text_;
 };
@@ -102,11 +144,13 @@ CounterFiles counterFiles(int portDir, const std::string& dir, std::set<std::str
 
 struct PortDir {
     unsigned number = 0;
-    Fd dir;                   // the one descriptor kept per port
+    Fd dir;                   // the port's directory, to open its files relative to
     CounterFiles counters;    // counters/
     CounterFiles hwCounters;  // hw_counters/, without lifespan (the driver's cache time in ms, a setting)
-    unsigned seenFiles = 0;   // state, phys_state, gids/0 (bits 1, 2, 4) at the first read
-    std::string linkLayer;    // link_layer, as read at the first read
+    // The files' descriptors once read (HeldFiles): counters', hwCounters', then state, phys_state, gids/0.
+    std::vector<Fd> held;
+    unsigned seenFiles = 0;  // state, phys_state, gids/0 (bits 1, 2, 4) at the first read
+    std::string linkLayer;   // link_layer, as read at the first read
     unsigned linkLayerUnreadable = 0;
 };
 
@@ -155,6 +199,7 @@ struct RdmaPortCounterCache::Device {
             if (!p.dir) continue;
             p.counters = counterFiles(p.dir.get(), "counters", interned, pmaCounters);
             p.hwCounters = counterFiles(p.dir.get(), "hw_counters", interned);
+            p.held.resize(p.counters.size() + p.hwCounters.size() + 3);
             d.ports.push_back(std::move(p));
         }
         std::sort(d.ports.begin(), d.ports.end(), [](const PortDir& a, const PortDir& b) { return a.number < b.number; });
@@ -163,12 +208,12 @@ struct RdmaPortCounterCache::Device {
 
     // Every port into `out`. Gone when a file seen at the first read (or listed at open()) is no
     // longer there: the device was removed, perhaps created again, since it was opened.
-    Outcome read(std::vector<RdmaPortCounters>& out) {
-        AttributeReader attr;
+    Outcome read(std::vector<RdmaPortCounters>& out, HeldFiles& heldFiles) {
+        AttributeReader attr(heldFiles);
         bool gone = false;
         // A file that may be missing (`bit` in `seen`): no series then, unless it was there before.
-        const auto optional = [&](int at, const char* file, unsigned bit, unsigned& seen, unsigned& unreadable) {
-            const int err = attr.read(at, file);
+        const auto optional = [&](int at, const char* file, Fd* held, unsigned bit, unsigned& seen, unsigned& unreadable) {
+            const int err = attr.read(at, file, held);
             if (err == 0) {
                 if (firstRead) seen |= bit;
                 return true;
@@ -182,11 +227,19 @@ struct RdmaPortCounterCache::Device {
         // node_guid and link_layer are fixed for a device's life: read at the first read only.
         if (firstRead) {
             unsigned unused = 0;  // a file missing at the first read says nothing about the device
-            if (optional(dir.get(), "node_guid", 0U, unused, nodeGuidUnreadable)) nodeGuid = parseSysfsGuid(attr.text());
+            if (optional(dir.get(), "node_guid", nullptr, 0U, unused, nodeGuidUnreadable)) nodeGuid = parseSysfsGuid(attr.text());
             for (auto& port : ports)
-                if (optional(port.dir.get(), "link_layer", 0U, unused, port.linkLayerUnreadable)) port.linkLayer = std::string(attr.text());
+                if (optional(port.dir.get(), "link_layer", nullptr, 0U, unused, port.linkLayerUnreadable))
+                    port.linkLayer = std::string(attr.text());
         }
         for (auto& port : ports) {
+            // A held descriptor keeps reading a file removed since (a real sysfs attribute then
+            // fails with ENODEV, a plain file does not): a port directory that was removed means
+            // the device was, even if one was created again at the same place.
+            struct stat st {};
+            if (::fstat(port.dir.get(), &st) == 0 && st.st_nlink == 0) return Outcome::Gone;
+            Fd* const held = port.held.data();
+            Fd* const heldState = held + port.counters.size() + port.hwCounters.size();
             RdmaPortCounters& p = out.emplace_back();
             p.device = name;
             p.port = port.number;
@@ -194,39 +247,45 @@ struct RdmaPortCounterCache::Device {
             p.nodeGuid = nodeGuid;
             p.linkLayer = port.linkLayer;
             p.unreadable = (out.size() == 1 ? nodeGuidUnreadable : 0) + port.linkLayerUnreadable;
-            if (readCounters(port.dir.get(), port.counters, p.counters, p.unreadable, attr) == Outcome::Gone ||
-                readCounters(port.dir.get(), port.hwCounters, p.hwCounters, p.unreadable, attr) == Outcome::Gone)
+            if (readCounters(port.dir.get(), port.counters, held, p.counters, p.unreadable, attr) == Outcome::Gone ||
+                readCounters(port.dir.get(), port.hwCounters, held + port.counters.size(), p.hwCounters, p.unreadable, attr) ==
+                    Outcome::Gone)
                 return Outcome::Gone;
-            if (optional(port.dir.get(), "state", 1U, port.seenFiles, p.unreadable)) {
+            if (optional(port.dir.get(), "state", heldState, 1U, port.seenFiles, p.unreadable)) {
                 if (auto s = parsePortStateText(attr.text()))
                     std::tie(p.state, p.stateName) = std::move(*s);
                 else
                     ++p.unreadable;
             }
-            if (optional(port.dir.get(), "phys_state", 2U, port.seenFiles, p.unreadable)) {
+            if (optional(port.dir.get(), "phys_state", heldState + 1, 2U, port.seenFiles, p.unreadable)) {
                 if (auto s = parsePortStateText(attr.text()))
                     std::tie(p.physState, p.physStateName) = std::move(*s);
                 else
                     ++p.unreadable;
             }
-            if (optional(port.dir.get(), "gids/0", 4U, port.seenFiles, p.unreadable)) p.portGuid = portGuidOfGid(attr.text());
+            if (optional(port.dir.get(), "gids/0", heldState + 2, 4U, port.seenFiles, p.unreadable))
+                p.portGuid = portGuidOfGid(attr.text());
         }
         firstRead = false;
         dir.reset();  // node_guid was its only use: one descriptor per port is what stays open
         return gone ? Outcome::Gone : Outcome::Read;
     }
 
-    static Outcome readCounters(int portDir, const CounterFiles& files, std::map<std::string, std::uint64_t>& into, unsigned& unreadable,
-                                AttributeReader& attr) {
-        for (const std::string* file : files) {
-            const int err = attr.read(portDir, file->c_str());
+    // `held`: a descriptor slot for each of `files`.
+    static Outcome readCounters(int portDir, const CounterFiles& files, Fd* held, std::map<std::string, std::uint64_t>& into,
+                                unsigned& unreadable, AttributeReader& attr) {
+        for (std::size_t i = 0; i < files.size(); ++i) {
+            const std::string* file = files[i];
+            const int err = attr.read(portDir, file->c_str(), held + i);
             if (isGone(err)) return Outcome::Gone;
             if (err != 0) {
                 ++unreadable;  // some drivers refuse counters they do not implement (EINVAL, ENOSYS)
                 continue;
             }
             if (const auto v = parseCounter(attr.text()))
-                into.emplace(file->substr(file->find('/') + 1), *v);
+                // Files come sorted: each one goes at the end, the key built in place.
+                into.emplace_hint(into.end(), std::piecewise_construct,
+                                  std::forward_as_tuple(std::string_view(*file).substr(file->find('/') + 1)), std::forward_as_tuple(*v));
             else
                 ++unreadable;
         }
@@ -235,7 +294,7 @@ struct RdmaPortCounterCache::Device {
 };
 
 RdmaPortCounterCache::RdmaPortCounterCache(Sysfs sysfs, std::vector<std::string> pmaCounters)
-    : sysfs_(std::move(sysfs)), pmaCounters_(std::move(pmaCounters)) {}
+    : sysfs_(std::move(sysfs)), pmaCounters_(std::move(pmaCounters)), heldFileCeiling_(halfTheFileLimit()) {}
 RdmaPortCounterCache::~RdmaPortCounterCache() = default;
 RdmaPortCounterCache::RdmaPortCounterCache(RdmaPortCounterCache&&) noexcept = default;
 RdmaPortCounterCache& RdmaPortCounterCache::operator=(RdmaPortCounterCache&&) noexcept = default;
@@ -273,6 +332,7 @@ ReadResult<RdmaPortCounterCache::Device*> RdmaPortCounterCache::entry(const std:
 }
 
 void RdmaPortCounterCache::open(const std::vector<std::string>& rdmaDevices) {
+    heldFileCeiling_ = halfTheFileLimit();  // again: descriptors may have been short at the last scrape
     for (const auto& name : rdmaDevices)
         if (isValidRdmaDeviceName(name) && !devices_.contains(name)) (void)entry(name);
 }
@@ -287,7 +347,8 @@ ReadResult<std::vector<RdmaPortCounters>> RdmaPortCounterCache::read(std::string
         Device& d = *device.value();
         d.used = true;
         std::vector<RdmaPortCounters> out;
-        const Outcome outcome = d.read(out);
+        HeldFiles held{heldFileCeiling_};
+        const Outcome outcome = d.read(out, held);
         if (outcome == Outcome::Read && d.link.empty()) devices_.erase(name);  // not a link: nothing to check it by next time
         if (outcome == Outcome::Read) return out;
         devices_.erase(name);  // removed since it was opened: open it again, once

@@ -1,15 +1,23 @@
 #pragma once
-// RDMA port counters read from sysfs for a metrics scrape, with each device's directories kept
-// open between scrapes. Reading a counter by its full path costs a walk from the sysfs root
-// through the class/infiniband/<dev> symlink for every file (about 30 files per VF); here each
-// device's directory is resolved once and every file is opened relative to its port directory
-// (openat) and read with one read().
+// RDMA port counters read from sysfs for a metrics scrape, with each device's directories and
+// files kept open between scrapes. Reading a counter by its full path costs a walk from the sysfs
+// root through the class/infiniband/<dev> symlink for every file (about 30 files per VF), and an
+// open and a close cost more than the read itself; here each device's directory is resolved
+// once, every file is opened relative to its port directory (openat) at its first read, and its
+// descriptor is kept and read again with pread at offset 0, which makes sysfs generate the
+// attribute's text afresh. Descriptors are kept up to half the soft RLIMIT_NOFILE; beyond that,
+// or once the process ran out of them, files are opened and closed at each read. Each kept sysfs
+// attribute holds a page-sized buffer in the kernel after its first read (docs/performance.md
+// has the figures).
 //
 // A cached device is checked on every read: the class/infiniband/<dev> link must still exist and
 // say what it said when the device was opened (a device renamed, removed or replaced by another
-// under the same name fails that), and a file that was there at opening must still be there (a
-// device removed and created again at the same place fails that). Either drops the cached
-// directories and the device is opened afresh; a device no longer there is NotVisible.
+// under the same name fails that), a file that was there at opening must still be there (a
+// device removed and created again at the same place fails that), a kept descriptor must not
+// report the attribute removed (ENODEV, ENOENT) and a port directory must not have been removed
+// (a kept descriptor of a plain file would go on reading the removed file). Any of these drops
+// the cached directories and files and the device is opened afresh; a device no longer there is
+// NotVisible.
 //
 // The lists of counter files of a port are taken when its device is opened, and node_guid and
 // link_layer are read once then: a driver creates them with the device and changes none of them
@@ -47,10 +55,10 @@ public:
     // Opens the devices not open yet, without reading them. Called with every device before a
     // scrape's first reading, so that what is kept between scrapes is allocated together rather
     // than among the scrape's short-lived allocations (whose pages it would keep from being
-    // given back to the kernel).
+    // given back to the kernel). Also takes the descriptor limit again (RLIMIT_NOFILE).
     void open(const std::vector<std::string>& rdmaDevices);
 
-    // Closes the directories of devices not read since the previous sweep (one call per scrape),
+    // Closes the directories and files of devices not read since the previous sweep (one call per scrape),
     // so devices that left the inventory hold no descriptors.
     void sweep();
     std::size_t cachedDevices() const { return devices_.size(); }
@@ -65,6 +73,7 @@ private:
     std::set<std::string, std::less<>> counterNames_;  // every device's counter files, by name, once
     Fd classDir_;                                      // <root>/class/infiniband
     std::map<std::string, std::unique_ptr<Device>, std::less<>> devices_;
+    int heldFileCeiling_ = 0;  // files' descriptors from it up are not kept (half RLIMIT_NOFILE; 0 once out of them)
 };
 
 }  // namespace ibvf::linux

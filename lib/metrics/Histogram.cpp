@@ -43,10 +43,10 @@ void appendHistogram(Family& family, const Labels& labels, const HistogramSnapsh
         cumulative += snapshot.buckets[i];
         Labels withLe = labels;
         withLe.emplace_back("le", i < snapshot.bounds.size() ? formatValue(snapshot.bounds[i]) : "+Inf");
-        family.samples.push_back(Sample{"_bucket", std::move(withLe), static_cast<double>(cumulative), nullptr});
+        family.samples.push_back(Sample{"_bucket", std::move(withLe), static_cast<double>(cumulative)});
     }
-    family.samples.push_back(Sample{"_sum", labels, snapshot.sum, nullptr});
-    family.samples.push_back(Sample{"_count", labels, static_cast<double>(snapshot.count), nullptr});
+    family.samples.push_back(Sample{"_sum", labels, snapshot.sum});
+    family.samples.push_back(Sample{"_count", labels, static_cast<double>(snapshot.count)});
 }
 
 }  // namespace ibvf::metrics

@@ -1,5 +1,6 @@
 #include "metrics/TextFormat.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -18,19 +19,22 @@ const char* typeName(MetricType type) {
     return "gauge";
 }
 
+// Appends `text` escaped; most texts need no escape and go in with one append.
+void appendEscaped(std::string& out, std::string_view text, bool quotes) {
+    const std::string_view special = quotes ? std::string_view("\\\n\"") : std::string_view("\\\n");
+    for (std::size_t from = 0;;) {
+        const std::size_t at = text.find_first_of(special, from);
+        out.append(text.substr(from, at == std::string_view::npos ? std::string_view::npos : at - from));
+        if (at == std::string_view::npos) return;
+        out += text[at] == '\n' ? "\\n" : text[at] == '"' ? "\\\"" : "\\\\";
+        from = at + 1;
+    }
+}
+
 std::string escape(std::string_view text, bool quotes) {
     std::string out;
     out.reserve(text.size());
-    for (const char c : text) {
-        if (c == '\\')
-            out += "\\\\";
-        else if (c == '\n')
-            out += "\\n";
-        else if (c == '"' && quotes)
-            out += "\\\"";
-        else
-            out += c;
-    }
+    appendEscaped(out, text, quotes);
     return out;
 }
 
@@ -41,38 +45,67 @@ void appendLabels(std::string& out, const Labels& labels) {
         first = false;
         out += k;
         out += "=\"";
-        out += escape(v, true);
+        appendEscaped(out, v, true);
         out += '"';
     }
 }
 
 }  // namespace
 
-SharedLabels shareLabels(Labels labels) {
-    auto set = std::make_shared<LabelSet>();
-    appendLabels(set->text, labels);
-    set->labels = std::move(labels);
-    return set;
-}
-
 std::string escapeLabelValue(std::string_view value) { return escape(value, true); }
 std::string escapeHelp(std::string_view help) { return escape(help, false); }
 
-std::string formatValue(double value) {
-    if (std::isnan(value)) return "NaN";
-    if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+void appendValue(std::string& out, double value) {
+    if (std::isnan(value)) {
+        out += "NaN";
+        return;
+    }
+    if (std::isinf(value)) {
+        out += value > 0 ? "+Inf" : "-Inf";
+        return;
+    }
+    std::array<char, 32> buf{};
     // Counters of bytes pass 2^53 only after petabytes; below that they print exactly.
-    if (value == std::trunc(value) && std::fabs(value) < 9.007199254740992e15) return std::to_string(static_cast<long long>(value));
-    char buf[32];
-    const auto res = std::to_chars(buf, buf + sizeof buf, value);
-    return std::string(buf, res.ptr);
+    const auto res = value == std::trunc(value) && std::fabs(value) < 9.007199254740992e15
+                         ? std::to_chars(buf.data(), buf.data() + buf.size(), static_cast<long long>(value))
+                         : std::to_chars(buf.data(), buf.data() + buf.size(), value);
+    out.append(buf.data(), res.ptr);
+}
+
+std::string formatValue(double value) {
+    std::string out;
+    appendValue(out, value);
+    return out;
+}
+
+void appendLabel(std::string& text, std::string_view key, std::string_view value) {
+    if (!text.empty()) text += ',';
+    text += key;
+    text += "=\"";
+    appendEscaped(text, value, true);
+    text += '"';
+}
+
+void appendSample(Family& family, std::string_view labels, std::string_view more, double value) {
+    std::string& out = family.lines;
+    out += family.name;
+    if (!labels.empty() || !more.empty()) {
+        out += '{';
+        out += labels;
+        if (!labels.empty() && !more.empty()) out += ',';
+        out += more;
+        out += '}';
+    }
+    out += ' ';
+    appendValue(out, value);
+    out += '\n';
 }
 
 void appendFamily(std::string& out, const Family& family) {
     out += "# HELP ";
     out += family.name;
     out += ' ';
-    out += escapeHelp(family.help);
+    appendEscaped(out, family.help, false);
     out += "\n# TYPE ";
     out += family.name;
     out += ' ';
@@ -81,22 +114,21 @@ void appendFamily(std::string& out, const Family& family) {
     for (const auto& s : family.samples) {
         out += family.name;
         out += s.suffix;
-        const bool shared = s.shared && !s.shared->labels.empty();
-        if (shared || !s.labels.empty()) {
+        if (!s.labels.empty()) {
             out += '{';
-            if (shared) out += s.shared->text;
-            if (shared && !s.labels.empty()) out += ',';
             appendLabels(out, s.labels);
             out += '}';
         }
         out += ' ';
-        out += formatValue(s.value);
+        appendValue(out, s.value);
         out += '\n';
     }
+    out += family.lines;
 }
 
-std::string renderText(const std::vector<Family>& families) {
+std::string renderText(const std::vector<Family>& families, std::size_t expectedSize) {
     std::string out;
+    out.reserve(expectedSize);
     for (const auto& f : families) appendFamily(out, f);
     return out;
 }

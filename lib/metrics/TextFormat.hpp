@@ -2,6 +2,7 @@
 // The Prometheus text exposition format, version 0.0.4: "# HELP", "# TYPE", then one line per
 // sample, `name{label="value",...} value`. Label values escape `\`, `"` and newline; HELP text
 // escapes `\` and newline.
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,11 +18,17 @@ std::string escapeHelp(std::string_view help);
 // Integers without a fraction ("42"), others with enough digits to read back the same double,
 // and "+Inf", "-Inf", "NaN" as the format spells them.
 std::string formatValue(double value);
+void appendValue(std::string& out, double value);  // formatValue(), without a string of its own
 
-// A LabelSet with its text rendered.
-SharedLabels shareLabels(Labels labels);
+// `,key="value"` onto a rendered label text (no comma when `text` is empty), the value escaped.
+void appendLabel(std::string& text, std::string_view key, std::string_view value);
+// One sample line onto `family.lines`: `labels` and `more` are rendered label texts (appendLabel),
+// either may be empty.
+void appendSample(Family& family, std::string_view labels, std::string_view more, double value);
 
 void appendFamily(std::string& out, const Family& family);
-std::string renderText(const std::vector<Family>& families);
+// `expectedSize`: the text's likely size (the previous scrape's), reserved at once so that a
+// scrape's megabytes are not copied over and over as the text grows.
+std::string renderText(const std::vector<Family>& families, std::size_t expectedSize = 0);
 
 }  // namespace ibvf::metrics

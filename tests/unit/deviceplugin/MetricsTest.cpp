@@ -103,7 +103,7 @@ TEST_CASE("every family the device plugin exports follows the naming rules, once
         CAPTURE(f.name);
         CHECK(names.insert(f.name).second);
         for (const auto& problem : metrics::namingProblems(f, "ibvf_")) FAIL_CHECK(problem);
-        samples += f.samples.size();
+        samples += f.samples.size() + static_cast<std::size_t>(std::count(f.lines.begin(), f.lines.end(), '\n'));
     }
     // The walk covers what the issue asks for (a family dropped from the registry fails here).
     for (const char* expected : {"ibvf_pool_devices",
@@ -131,7 +131,7 @@ TEST_CASE("every family the device plugin exports follows the naming rules, once
                                  "ibvf_metrics_read_errors_total"}) {
         CHECK_MESSAGE(names.count(expected) == 1, expected);
     }
-    CHECK(samples > 40);
+    CHECK(samples > 80);  // the pools' and, as lines, 2 VFs' couple of dozen each
     const std::string text = registry->render();
     CHECK(has(text, "ibvf_pool_devices{resource=\"rdma/vhca\"} 2"));
     CHECK(has(text, "ibvf_pool_healthy_devices{resource=\"rdma/vhca\"} 1"));
@@ -220,6 +220,21 @@ TEST_CASE("a namespace gone between listing and reading, or a counter that is no
         more.collect(fams);
         CHECK(has(render(fams), "ibvf_metrics_read_errors_total{source=\"rdma\",reason=\"not_visible\"} 1"));
     }
+}
+
+TEST_CASE("a VF counts as allocated while its allocation record exists, per VF and per pool") {
+    Node node;
+    std::filesystem::create_directories(node.paths.allocationsDir);
+    std::ofstream(node.paths.allocationsDir / (kVf1 + ".json")) << "{}";
+    ReadErrors errors;
+    const auto vfs = node.read({}, errors);
+    REQUIRE(vfs.size() == 2);
+    CHECK_FALSE(vfs[0].allocated);
+    CHECK(vfs[1].allocated);
+    PoolMetrics pools;
+    std::vector<metrics::Family> out;
+    pools.collect(out, node.inventory.snapshot(), node.paths);
+    CHECK(has(render(out), "ibvf_pool_allocated_devices{resource=\"rdma/vhca\"} 1"));
 }
 
 TEST_CASE("attachmentPlacements: the pod's namespace, its inode at ADD and the VF netdev's name, once ADD finished") {

@@ -93,6 +93,11 @@ TEST_CASE("readRdmaPortCounters: a device not in this sysfs is NotVisible, a bad
 
 namespace {
 
+std::size_t openDescriptors() {
+    return static_cast<std::size_t>(
+        std::distance(std::filesystem::directory_iterator("/proc/self/fd"), std::filesystem::directory_iterator()));
+}
+
 std::uint64_t xmitData(linux::RdmaPortCounterCache& cache, const std::string& device) {
     const auto r = cache.read(device);
     REQUIRE_MESSAGE(r.ok(), r.error().message);
@@ -198,4 +203,53 @@ TEST_CASE("RdmaPortCounterCache: values read afresh each time; a device renamed,
         CHECK(cache.cachedDevices() == 0);
         CHECK(xmitData(cache, "mlx5_1") == 1001);
     }
+}
+
+TEST_CASE(
+    "RdmaPortCounterCache: counter files stay open between reads and are read again at offset 0; short of descriptors, "
+    "each read opens and closes") {
+    test::FakeSysfs sysfs;
+    sysfs.addPf("0000:3b:00.0", "ib0", 4, test::FakePfOptions().withRdma("mlx5_0"));
+    sysfs.addVf("0000:3b:00.0", 0, "0000:3b:00.2", test::FakeVfOptions().withRdma("mlx5_1"));
+    sysfs.addVf("0000:3b:00.0", 1, "0000:3b:00.3", test::FakeVfOptions().withRdma("mlx5_2"));
+    for (const char* dev : {"mlx5_1", "mlx5_2"}) {
+        sysfs.setRdmaPortFile(dev, 1, "counters/port_xmit_data", "1000");
+        sysfs.setRdmaPortFile(dev, 1, "counters/port_rcv_data", "2000");
+        sysfs.setRdmaPortFile(dev, 1, "hw_counters/out_of_buffer", "3");
+        sysfs.setRdmaPortFile(dev, 1, "state", "4: ACTIVE");
+    }
+    linux::RdmaPortCounterCache cache(linux::Sysfs(sysfs.root()));
+    cache.open({"mlx5_1"});  // the directories: what is kept whatever the descriptors
+    const std::size_t before = openDescriptors();
+    CHECK(xmitData(cache, "mlx5_1") == 1000);
+    // 2 counters, 1 hw_counter and state held; the device's directory closed (read node_guid, once).
+    CHECK(openDescriptors() == before + 3);
+    // The files are written in place, as sysfs regenerates them: the held descriptors see it.
+    sysfs.setRdmaPortFile("mlx5_1", 1, "counters/port_xmit_data", "1001");
+    sysfs.setRdmaPortFile("mlx5_1", 1, "state", "1: DOWN");
+    const auto again = cache.read("mlx5_1");
+    REQUIRE(again.ok());
+    CHECK(again.value()[0].counters.at("port_xmit_data") == 1001);
+    CHECK(again.value()[0].state == 1u);
+    CHECK(openDescriptors() == before + 3);
+
+    // Short of descriptors: none is kept, the values are still read afresh.
+    rlimit saved{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    rlimit tight = saved;
+    tight.rlim_cur = static_cast<rlim_t>(2 * before);  // kept only below half the limit: below `before`, none
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
+    cache.open({"mlx5_1", "mlx5_2"});
+    const std::size_t withSecond = openDescriptors();
+    const auto first = cache.read("mlx5_2");
+    sysfs.setRdmaPortFile("mlx5_2", 1, "counters/port_xmit_data", "1002");
+    const auto second = cache.read("mlx5_2");
+    const std::size_t after = openDescriptors();
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+    REQUIRE(first.ok());
+    REQUIRE(second.ok());
+    CHECK(first.value()[0].counters.at("port_xmit_data") == 1000);
+    CHECK(second.value()[0].counters.at("port_xmit_data") == 1002);
+    CHECK(second.value()[0].hwCounters.at("out_of_buffer") == 3);
+    CHECK(after == withSecond);
 }

@@ -47,6 +47,42 @@ TEST_CASE("values: integers exactly, fractions round-trip, infinities and NaN as
     CHECK(std::stod(formatValue(1e300)) == 1e300);
 }
 
+TEST_CASE("pre-rendered sample lines render after the samples, and the naming rules read them too") {
+    Family f("ibvf_vf_info", "A VF.", MetricType::Gauge);
+    f.add({{"vf", "a"}}, 1);
+    std::string labels;
+    appendLabel(labels, "vf", "b");
+    appendLabel(labels, "pod", "we\"ird\n");
+    CHECK(labels == R"(vf="b",pod="we\"ird\n")");
+    std::string more;
+    appendLabel(more, "port", "1");
+    appendSample(f, labels, more, 1);
+    appendSample(f, {}, {}, 1);
+    CHECK(renderText({f}) ==
+          "# HELP ibvf_vf_info A VF.\n"
+          "# TYPE ibvf_vf_info gauge\n"
+          "ibvf_vf_info{vf=\"a\"} 1\n"
+          "ibvf_vf_info{vf=\"b\",pod=\"we\\\"ird\\n\",port=\"1\"} 1\n"
+          "ibvf_vf_info 1\n");
+    CHECK(namingProblems(f, "ibvf_").empty());
+
+    Family dup = f;
+    appendSample(dup, R"(vf="a")", {}, 1);  // the same labels as the Sample's
+    CHECK(namingProblems(dup, "ibvf_").size() == 1);
+    Family badName = f;
+    appendSample(badName, R"(vf="c",__x="1")", {}, 1);
+    CHECK(namingProblems(badName, "ibvf_").size() == 1);
+    Family notOne = f;
+    appendSample(notOne, R"(vf="d")", {}, 2);
+    CHECK(namingProblems(notOne, "ibvf_").size() == 1);
+    Family repeated = f;
+    appendSample(repeated, R"(vf="e")", R"(vf="f")", 1);
+    CHECK(namingProblems(repeated, "ibvf_").size() == 1);
+    Family malformed = f;
+    malformed.lines += "ibvf_vf_info{vf=\"g} 1\n";
+    CHECK(namingProblems(malformed, "ibvf_").size() == 1);
+}
+
 TEST_CASE("histogram buckets are cumulative, end with +Inf, and carry _sum and _count") {
     Histogram h({0.1, 1, 10});
     h.observe(0.05);
