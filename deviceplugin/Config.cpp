@@ -194,12 +194,16 @@ Config parseConfig(std::string_view json) {
         throw ConfigError("config is not valid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
                           rapidjson::GetParseError_En(doc.GetParseError()));
     if (!doc.IsObject()) throw ConfigError("config must be a JSON object");
-    rejectUnknown(doc, "", {"mode", "pfNetdevices", "resources", "enableVfs", "cdi", "metricsAddress"});
+    rejectUnknown(doc, "", {"mode", "pfNetdevices", "resources", "enableVfs", "cdi", "metricsAddress", "metricsKeepFilesOpen"});
 
     Config config;
     if (const Value* v = member(doc, "enableVfs")) {
         if (!v->IsBool()) fail("enableVfs", "must be a boolean");
         config.enableVfs = v->GetBool();
+    }
+    if (const Value* v = member(doc, "metricsKeepFilesOpen")) {
+        if (!v->IsBool()) fail("metricsKeepFilesOpen", "must be a boolean");
+        config.metricsKeepFilesOpen = v->GetBool();
     }
     if (const auto cdi = optString(doc, "cdi", "")) config.cdi = parseCdiMode(*cdi);
     if (auto address = optString(doc, "metricsAddress", "")) {

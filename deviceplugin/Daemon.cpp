@@ -145,8 +145,9 @@ private:
     void startMetrics() {
         const std::string address = options_.metricsAddress.empty() ? config_.metricsAddress : options_.metricsAddress;
         if (address.empty()) return;
-        vfMetrics_ = std::make_unique<VfMetrics>(inventory_, assignments_, attachmentPlacements(node::attachmentsDirIn(node::stateRoot())),
-                                                 sysfs_, paths_);
+        vfMetrics_ = std::make_unique<VfMetrics>(
+            inventory_, assignments_, attachmentPlacements(node::attachmentsDirIn(node::stateRoot())), sysfs_, paths_,
+            config_.metricsKeepFilesOpen ? linux::RdmaPortCounterCache::KeepFiles::Yes : linux::RdmaPortCounterCache::KeepFiles::No);
         metricsServer_ = std::make_unique<MetricsServer>(metrics::parseListenAddress(address),
                                                          makePluginRegistry(poolMetrics_, inventory_, paths_, *vfMetrics_), health_);
         spdlog::info("serving metrics on http://{}/metrics (probes /healthz, /readyz)", metrics::parseListenAddress(address).toString());

@@ -18,13 +18,13 @@ PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir) {
 }
 
 VfMetrics::VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements, linux::Sysfs sysfs,
-                     AllocationPaths paths)
+                     AllocationPaths paths, linux::RdmaPortCounterCache::KeepFiles keepFiles)
     : inventory_(inventory),
       assignments_(assignments),
       placements_(std::move(placements)),
       sysfs_(std::move(sysfs)),
       paths_(std::move(paths)),
-      rdmaSysfs_(sysfs_, exportedPortCounterFiles()) {}
+      rdmaSysfs_(sysfs_, exportedPortCounterFiles(), keepFiles) {}
 
 void VfMetrics::collect(std::vector<metrics::Family>& out) {
     const InventorySnapshot inventory = inventory_.snapshot();

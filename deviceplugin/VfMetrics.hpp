@@ -31,7 +31,7 @@ PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir);
 class VfMetrics {
 public:
     VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements, linux::Sysfs sysfs,
-              AllocationPaths paths);
+              AllocationPaths paths, linux::RdmaPortCounterCache::KeepFiles keepFiles = linux::RdmaPortCounterCache::KeepFiles::No);
 
     // Never throws: whatever cannot be read is left out and counted.
     void collect(std::vector<metrics::Family>& out);

@@ -193,52 +193,58 @@ int main(int argc, char** argv) {
     if (!podStartCalls(client, *list, std::max(runs, kPodStartCalls))) return 1;
     if (daemon.terminate() != std::optional<int>(0)) return 1;
 
-    // The same daemon serving metrics: scrapes, then what the endpoint added to its RSS.
-    const std::uint16_t port = test::LoopbackSocket::open(0).port;
-    test::dp::DaemonProcess metrics(
-        {"--config", (dir.path() / "config.json").string(), "--metrics-address", "127.0.0.1:" + std::to_string(port)},
-        {"IBVF_SYSFS_ROOT=" + sysfs.root().string(), "IBVF_KUBELET_DIR=" + kubeletDir.string(),
-         "IBVF_RUN_DIR=" + (dir.path() / "run").string(), "IBVF_DEVINFO_DIR=" + (dir.path() / "devinfo").string()},
-        dir.path() / "daemon-metrics.log");
-    const std::string full = "ibvf_pool_devices{resource=\"rdma/vhca\"} " + std::to_string(devices) + "\n";
-    if (!test::dp::waitUntil(
-            [&] {
-                try {
-                    return test::httpGet(port, "/metrics").body.find(full) != std::string::npos;
-                } catch (const std::exception&) {
-                    return false;
-                }
-            },
-            10s)) {
-        std::fprintf(stderr, "no metrics with %zu devices:\n%s\n", devices, metrics.log().c_str());
-        return 1;
+    // The same daemon serving metrics: scrapes, then what the endpoint added to its RSS; with the
+    // default config, then with the counter files kept open (metricsKeepFilesOpen).
+    { std::ofstream(dir.path() / "config-keep.json") << "{\"metricsKeepFilesOpen\":true," << configJson.substr(1); }
+    for (const char* configFile : {"config.json", "config-keep.json"}) {
+        const std::uint16_t port = test::LoopbackSocket::open(0).port;
+        test::dp::DaemonProcess metrics(
+            {"--config", (dir.path() / configFile).string(), "--metrics-address", "127.0.0.1:" + std::to_string(port)},
+            {"IBVF_SYSFS_ROOT=" + sysfs.root().string(), "IBVF_KUBELET_DIR=" + kubeletDir.string(),
+             "IBVF_RUN_DIR=" + (dir.path() / "run").string(), "IBVF_DEVINFO_DIR=" + (dir.path() / "devinfo").string()},
+            dir.path() / "daemon-metrics.log");
+        const std::string full = "ibvf_pool_devices{resource=\"rdma/vhca\"} " + std::to_string(devices) + "\n";
+        if (!test::dp::waitUntil(
+                [&] {
+                    try {
+                        return test::httpGet(port, "/metrics").body.find(full) != std::string::npos;
+                    } catch (const std::exception&) {
+                        return false;
+                    }
+                },
+                10s)) {
+            std::fprintf(stderr, "no metrics with %zu devices:\n%s\n", devices, metrics.log().c_str());
+            return 1;
+        }
+        // The daemon's own CPU use while idle (refresh rounds), subtracted from the scrapes' below.
+        const double idleCpu0 = cpuMs(metrics.pid());
+        const auto idle0 = Clock::now();
+        std::this_thread::sleep_for(2500ms);
+        const double idleCpuPerMs = (cpuMs(metrics.pid()) - idleCpu0) / ms(Clock::now() - idle0);
+        const double scrapeCpu0 = cpuMs(metrics.pid());
+        const auto scrape0 = Clock::now();
+        std::vector<double> scrapes;
+        std::size_t bytes = 0;
+        std::size_t series = 0;
+        for (int r = 0; r < runs; ++r) {
+            const auto s0 = Clock::now();
+            const auto reply = test::httpGet(port, "/metrics");
+            scrapes.push_back(ms(Clock::now() - s0));
+            if (reply.status != 200) return 1;
+            bytes = reply.body.size();
+            series = static_cast<std::size_t>(std::count(reply.body.begin(), reply.body.end(), '\n'));
+        }
+        const double scrapesWall = ms(Clock::now() - scrape0);
+        const double cpuPerScrape = (cpuMs(metrics.pid()) - scrapeCpu0 - idleCpuPerMs * scrapesWall) / runs;
+        const long rssWith = statusKb(metrics.pid(), "VmRSS");
+        std::printf(
+            "metrics (%s): scrape of %zu VFs (%zu lines, %zu bytes): median %.2f ms, p90 %.2f ms, min %.2f ms (%d runs); "
+            "daemon CPU (user+sys) per scrape %.1f ms; "
+            "VmRSS %ld kB with the endpoint after the scrapes vs %ld kB without: +%ld kB; VmHWM%s\n",
+            std::string(configFile) == "config.json" ? "default" : "metricsKeepFilesOpen", devices, series, bytes, percentile(scrapes, 0.5),
+            percentile(scrapes, 0.9), percentile(scrapes, 0.0), runs, cpuPerScrape, rssWith, rssWithout, rssWith - rssWithout,
+            statusField(metrics.pid(), "VmHWM").c_str());
+        if (metrics.terminate() != std::optional<int>(0)) return 1;
     }
-    // The daemon's own CPU use while idle (refresh rounds), subtracted from the scrapes' below.
-    const double idleCpu0 = cpuMs(metrics.pid());
-    const auto idle0 = Clock::now();
-    std::this_thread::sleep_for(2500ms);
-    const double idleCpuPerMs = (cpuMs(metrics.pid()) - idleCpu0) / ms(Clock::now() - idle0);
-    const double scrapeCpu0 = cpuMs(metrics.pid());
-    const auto scrape0 = Clock::now();
-    std::vector<double> scrapes;
-    std::size_t bytes = 0;
-    std::size_t series = 0;
-    for (int r = 0; r < runs; ++r) {
-        const auto s0 = Clock::now();
-        const auto reply = test::httpGet(port, "/metrics");
-        scrapes.push_back(ms(Clock::now() - s0));
-        if (reply.status != 200) return 1;
-        bytes = reply.body.size();
-        series = static_cast<std::size_t>(std::count(reply.body.begin(), reply.body.end(), '\n'));
-    }
-    const double scrapesWall = ms(Clock::now() - scrape0);
-    const double cpuPerScrape = (cpuMs(metrics.pid()) - scrapeCpu0 - idleCpuPerMs * scrapesWall) / runs;
-    const long rssWith = statusKb(metrics.pid(), "VmRSS");
-    std::printf(
-        "metrics: scrape of %zu VFs (%zu lines, %zu bytes): median %.2f ms, p90 %.2f ms, min %.2f ms (%d runs); "
-        "daemon CPU (user+sys) per scrape %.1f ms; "
-        "VmRSS %ld kB with the endpoint after the scrapes vs %ld kB without: +%ld kB; VmHWM%s\n",
-        devices, series, bytes, percentile(scrapes, 0.5), percentile(scrapes, 0.9), percentile(scrapes, 0.0), runs, cpuPerScrape, rssWith,
-        rssWithout, rssWith - rssWithout, statusField(metrics.pid(), "VmHWM").c_str());
-    return metrics.terminate() == std::optional<int>(0) ? 0 : 1;
+    return 0;
 }

@@ -293,8 +293,10 @@ struct RdmaPortCounterCache::Device {
     }
 };
 
-RdmaPortCounterCache::RdmaPortCounterCache(Sysfs sysfs, std::vector<std::string> pmaCounters)
-    : sysfs_(std::move(sysfs)), pmaCounters_(std::move(pmaCounters)), heldFileCeiling_(halfTheFileLimit()) {}
+RdmaPortCounterCache::RdmaPortCounterCache(Sysfs sysfs, std::vector<std::string> pmaCounters, KeepFiles keep)
+    : sysfs_(std::move(sysfs)), pmaCounters_(std::move(pmaCounters)), keep_(keep), heldFileCeiling_(fileCeiling()) {}
+
+int RdmaPortCounterCache::fileCeiling() const { return keep_ == KeepFiles::Yes ? halfTheFileLimit() : 0; }
 RdmaPortCounterCache::~RdmaPortCounterCache() = default;
 RdmaPortCounterCache::RdmaPortCounterCache(RdmaPortCounterCache&&) noexcept = default;
 RdmaPortCounterCache& RdmaPortCounterCache::operator=(RdmaPortCounterCache&&) noexcept = default;
@@ -332,7 +334,7 @@ ReadResult<RdmaPortCounterCache::Device*> RdmaPortCounterCache::entry(const std:
 }
 
 void RdmaPortCounterCache::open(const std::vector<std::string>& rdmaDevices) {
-    heldFileCeiling_ = halfTheFileLimit();  // again: descriptors may have been short at the last scrape
+    heldFileCeiling_ = fileCeiling();  // again: descriptors may have been short at the last scrape
     for (const auto& name : rdmaDevices)
         if (isValidRdmaDeviceName(name) && !devices_.contains(name)) (void)entry(name);
 }

@@ -1,14 +1,14 @@
 #pragma once
-// RDMA port counters read from sysfs for a metrics scrape, with each device's directories and
-// files kept open between scrapes. Reading a counter by its full path costs a walk from the sysfs
-// root through the class/infiniband/<dev> symlink for every file (about 30 files per VF), and an
-// open and a close cost more than the read itself; here each device's directory is resolved
-// once, every file is opened relative to its port directory (openat) at its first read, and its
-// descriptor is kept and read again with pread at offset 0, which makes sysfs generate the
-// attribute's text afresh. Descriptors are kept up to half the soft RLIMIT_NOFILE; beyond that,
-// or once the process ran out of them, files are opened and closed at each read. Each kept sysfs
-// attribute holds a page-sized buffer in the kernel after its first read (docs/performance.md
-// has the figures).
+// RDMA port counters read from sysfs for a metrics scrape, with each device's directories (and,
+// when asked, its files) kept open between scrapes. Reading a counter by its full path costs a
+// walk from the sysfs root through the class/infiniband/<dev> symlink for every file (about 30
+// files per VF); here each device's directory is resolved once and every file is opened relative
+// to its port directory (openat). An open and a close cost more than the read itself: with
+// KeepFiles::Yes a file's descriptor is kept after its first read and read again with pread at
+// offset 0, which makes sysfs generate the attribute's text afresh, up to half the soft
+// RLIMIT_NOFILE and none once the process ran out of them. Not by default: each kept sysfs
+// attribute holds a page-sized buffer in the kernel, charged to the process's memory cgroup
+// (docs/performance.md has the figures).
 //
 // A cached device is checked on every read: the class/infiniband/<dev> link must still exist and
 // say what it said when the device was opened (a device renamed, removed or replaced by another
@@ -41,7 +41,8 @@ class RdmaPortCounterCache {
 public:
     // `pmaCounters`: the files of ports/<n>/counters to read (each one a firmware query on mlx5);
     // every file there when empty.
-    explicit RdmaPortCounterCache(Sysfs sysfs, std::vector<std::string> pmaCounters = {});
+    enum class KeepFiles { No, Yes };
+    explicit RdmaPortCounterCache(Sysfs sysfs, std::vector<std::string> pmaCounters = {}, KeepFiles keep = KeepFiles::No);
     ~RdmaPortCounterCache();
     RdmaPortCounterCache(RdmaPortCounterCache&&) noexcept;
     RdmaPortCounterCache& operator=(RdmaPortCounterCache&&) noexcept;
@@ -66,13 +67,15 @@ public:
     struct Device;  // the open directories of one RDMA device (RdmaPortCounterCache.cpp)
 
 private:
-    ReadResult<Device*> entry(const std::string& name);  // open, and still the same device
+    ReadResult<Device*> entry(const std::string& name);
+    int fileCeiling() const;  // descriptors numbered from it up are not kept  // open, and still the same device
 
     Sysfs sysfs_;
     std::vector<std::string> pmaCounters_;
     std::set<std::string, std::less<>> counterNames_;  // every device's counter files, by name, once
     Fd classDir_;                                      // <root>/class/infiniband
     std::map<std::string, std::unique_ptr<Device>, std::less<>> devices_;
+    KeepFiles keep_ = KeepFiles::No;
     int heldFileCeiling_ = 0;  // files' descriptors from it up are not kept (half RLIMIT_NOFILE; 0 once out of them)
 };
 

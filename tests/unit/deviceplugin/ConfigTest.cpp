@@ -34,6 +34,7 @@ TEST_CASE("seed sriov config -> rdma/vhca over the named PFs") {
     CHECK(r.selectors.pfNames[1].takesVf(7));
     CHECK_FALSE(r.selectors.pfNames[1].takesVf(8));
     CHECK_FALSE(c.enableVfs);
+    CHECK_FALSE(c.metricsKeepFilesOpen);
 }
 
 // Found by fuzzing the netconf parser: the recursive JSON parser overflowed the stack on deep
@@ -52,11 +53,12 @@ TEST_CASE("seed hca config -> rdma/hca") {
 }
 
 TEST_CASE("resources list with every selector") {
-    const Config c = parseConfig(R"({"enableVfs":true,"resources":[
+    const Config c = parseConfig(R"({"enableVfs":true,"metricsKeepFilesOpen":true,"resources":[
         {"name":"fast","prefix":"example.com","mode":"sriov","selectors":{"pfNames":["ib0#3"],"linkTypes":["infiniband","ether"],
          "vendors":["0x15B3"],"devices":["101e"],"drivers":["mlx5_core"]}},
         {"name":"shared","mode":"hca"}]})");
     CHECK(c.enableVfs);
+    CHECK(c.metricsKeepFilesOpen);
     REQUIRE(c.resources.size() == 2);
     const auto& s = c.resources[0].selectors;
     CHECK(c.resources[0].resourceName() == "example.com/fast");
@@ -84,6 +86,7 @@ TEST_CASE("bad configs name the field") {
     CHECK(errorOf(R"({"mode":"other"})").find("mode: must be") == 0);
     CHECK(errorOf(R"({"mode":"hca","extra":1})").find("extra: unknown field") == 0);
     CHECK(errorOf(R"({"mode":"hca","enableVfs":"yes"})").find("enableVfs:") == 0);
+    CHECK(errorOf(R"({"mode":"hca","metricsKeepFilesOpen":1})") == "metricsKeepFilesOpen: must be a boolean");
     CHECK(errorOf(R"({"resources":{}})").find("resources: must be an array") == 0);
     CHECK(errorOf(R"({"resources":[]})").find("resources:") == 0);
     CHECK(errorOf(R"({"resources":[{"name":"a"}],"mode":"hca"})").find("mode:") == 0);

@@ -114,7 +114,8 @@ TEST_CASE("RdmaPortCounterCache: values read afresh each time; a device renamed,
     sysfs.setRdmaPortFile("mlx5_1", 1, "counters/port_xmit_data", "1000");
     sysfs.setRdmaPortFile("mlx5_1", 1, "counters/port_xmit_wait", "5");  // not asked for
     sysfs.setRdmaPortFile("mlx5_1", 1, "state", "4: ACTIVE");
-    linux::RdmaPortCounterCache cache(linux::Sysfs(sysfs.root()), {"port_xmit_data", "port_rcv_data"});
+    linux::RdmaPortCounterCache cache(linux::Sysfs(sysfs.root()), {"port_xmit_data", "port_rcv_data"},
+                                      linux::RdmaPortCounterCache::KeepFiles::Yes);
     const auto first = cache.read("mlx5_1");
     REQUIRE(first.ok());
     CHECK(first.value()[0].counters == std::map<std::string, std::uint64_t>{{"port_xmit_data", 1000}});
@@ -218,7 +219,17 @@ TEST_CASE(
         sysfs.setRdmaPortFile(dev, 1, "hw_counters/out_of_buffer", "3");
         sysfs.setRdmaPortFile(dev, 1, "state", "4: ACTIVE");
     }
-    linux::RdmaPortCounterCache cache(linux::Sysfs(sysfs.root()));
+    {
+        // Not asked to: every file is opened and closed at each read.
+        linux::RdmaPortCounterCache unkept(linux::Sysfs(sysfs.root()));
+        unkept.open({"mlx5_1"});
+        const std::size_t opened = openDescriptors();
+        CHECK(xmitData(unkept, "mlx5_1") == 1000);
+        CHECK(xmitData(unkept, "mlx5_1") == 1000);
+        // The device's directory closed after node_guid's one read; no file kept.
+        CHECK(openDescriptors() == opened - 1);
+    }
+    linux::RdmaPortCounterCache cache(linux::Sysfs(sysfs.root()), {}, linux::RdmaPortCounterCache::KeepFiles::Yes);
     cache.open({"mlx5_1"});  // the directories: what is kept whatever the descriptors
     const std::size_t before = openDescriptors();
     CHECK(xmitData(cache, "mlx5_1") == 1000);
