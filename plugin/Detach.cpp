@@ -131,8 +131,9 @@ void collectGarbage(const cni::Request& req, const PluginConfig& cfg, const Plug
             continue;
         }
         spdlog::info("GC: releasing {} of container {} ({})", seen.pciAddress, seen.containerId, seen.ifname);
-        release(
-            state, {}, ctx, [] {}, false);
+        // Its addresses are left to the IPAM's own GC below.
+        const std::function<void()> keepAddresses = [] {};
+        release(state, {}, ctx, keepAddresses, false);
     }
     dropClaimsWithoutState(ctx);
     auto ipam = makeIpamClient(cfg.ipamType);
