@@ -74,11 +74,22 @@ for n in "${selected[@]}"; do
   fi
   if [ -z "$verdict" ]; then
     # TCG is several times slower than the host: the tests' bounds on "soon" stretch with it.
-    $lab_src/run.sh -e IBVF_TEST_TIME_SCALE=4 "$bin" "${args[@]:1}" --no-colors >"$log" 2>&1
-    rc=$?
+    # A VM that failed before the test binary printed anything (a boot that hung under TCG) is
+    # booted once more; a failure once the tests run is never retried.
+    retried=
+    for boot in 1 2; do
+      $lab_src/run.sh -e IBVF_TEST_TIME_SCALE=4 "$bin" "${args[@]:1}" --no-colors >"$log" 2>&1
+      rc=$?
+      vm_failure=$(grep -m1 '^kernel-lab: VM failed:' "$log")
+      if [ "$boot" -eq 1 ] && [ -n "$vm_failure" ] && ! grep -q '^\[doctest\]' "$log"; then
+        retried="; first boot: ${vm_failure#kernel-lab: VM failed: }"
+        echo "kernel-lab: the VM failed before the tests started (${vm_failure#kernel-lab: VM failed: }); booting once more"
+        continue
+      fi
+      break
+    done
     tail -n 25 "$log"
     ran=$(sed -n 's/^\[doctest\] test cases: *\([0-9]*\) |.*/\1/p' "$log" | tail -n1)
-    vm_failure=$(grep -m1 '^kernel-lab: VM failed:' "$log")
     if [ -n "$vm_failure" ]; then
       verdict="FAILED (the VM, not the tests): ${vm_failure#kernel-lab: VM failed: }"
     elif [ "$rc" -ne 0 ]; then
@@ -88,6 +99,7 @@ for n in "${selected[@]}"; do
     else
       verdict="passed, $ran test cases"
     fi
+    verdict+=$retried
   fi
   [[ $verdict == passed* ]] || failed=$((failed + 1))
   summary+=("$label: $verdict ($((SECONDS - start)) s)")
