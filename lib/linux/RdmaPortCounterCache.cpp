@@ -235,9 +235,11 @@ struct RdmaPortCounterCache::Device {
         for (auto& port : ports) {
             // A held descriptor keeps reading a file removed since (a real sysfs attribute then
             // fails with ENODEV, a plain file does not): a port directory that was removed means
-            // the device was, even if one was created again at the same place.
+            // the device was, even if one was created again at the same place. Without a held
+            // descriptor (the default) the files' own openat tells, and the fstat is skipped.
+            const bool holds = std::any_of(port.held.begin(), port.held.end(), [](const Fd& fd) { return static_cast<bool>(fd); });
             struct stat st {};
-            if (::fstat(port.dir.get(), &st) == 0 && st.st_nlink == 0) return Outcome::Gone;
+            if (holds && ::fstat(port.dir.get(), &st) == 0 && st.st_nlink == 0) return Outcome::Gone;
             Fd* const held = port.held.data();
             Fd* const heldState = held + port.counters.size() + port.hwCounters.size();
             RdmaPortCounters& p = out.emplace_back();
