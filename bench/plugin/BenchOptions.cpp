@@ -20,9 +20,10 @@ const char* usage() {
            "                         [--plot-data FILE] [--pod-life-ms N] [--burst N] [--burst-rounds N]\n"
            "                         [--build-dir DIR] [--cni-dir DIR] [--ip PATH] [--true PATH]\n"
            "                         [--ablate-state-dir DIR] [--compare-ibvf BINARY]\n"
-           "Runs ibvf (host-local and ibvf-ipam), Go host-device + host-local and three floors (`ip link\n"
+           "Runs ibvf (host-local and ibvf-ipam), Go host-device + host-local and four floors (`ip link\n"
            "set netns` exec'd; ibvf-bench-mover exec'd, moving and configuring the pod's interface and\n"
-           "nothing else; the bare move as one call in-process) side by side on fresh veth stand-ins\n"
+           "nothing else; the bare move as one call in-process; the same right after /bin/true ran,\n"
+           "untimed, as a runtime starts a plugin before its move) side by side on fresh veth stand-ins\n"
            "and namespaces, interleaved; prints a markdown table.\n"
            "Needs root. Defaults: 40 iterations, 300 VERSION runs, 100 ms settle, binaries from\n" IBVF_BUILD_DIR
            " and /usr/lib/cni.\n"

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 
@@ -228,13 +229,23 @@ private:
     std::string self_ = "/proc/" + std::to_string(::getpid()) + "/ns/net";  // the host's namespace
 };
 
+// The same move made by the bench itself; with AfterSpawn, right after a process (/bin/true) was
+// started and reaped, untimed, as a runtime starts a plugin before its move: what the move alone
+// then takes longer is the kernel's share of being a fresh process (bench/notes/floor.md, finding 6).
 class NetlinkFloor : public Contender {
 public:
-    NetlinkFloor() : Contender("floor-netlink", "netns move, one netlink call in-process"), hostNs_(linux::NetNs::current()) {}
+    enum class Before { Nothing, AfterSpawn };
+    explicit NetlinkFloor(Before before)
+        : Contender(before == Before::Nothing ? "floor-netlink" : "floor-netlink-spawn",
+                    before == Before::Nothing ? "netns move, one netlink call in-process"
+                                              : "netns move, one netlink call in-process right after a process ran"),
+          before_(before),
+          hostNs_(linux::NetNs::current()) {}
 
     // Each call opens its own socket before the clock starts: calls may run concurrently.
     OpResult add(const Stage& stage, const std::string&) override {
         linux::RouteSocket host;
+        if (auto e = spawnFirst()) return failed(*e);
         return timed([&] { host.moveToNetNs(stage.vfHostIndex(), stage.podNs().fd()); });
     }
 
@@ -243,6 +254,7 @@ public:
             auto pod = linux::runInNetNs(stage.podNs(), [] { return linux::RouteSocket(); });
             const auto link = pod.linkByName(stage.vfName());
             if (!link) return failed(stage.vfName() + " is not in " + stage.podPath());
+            if (auto e = spawnFirst()) return failed(*e);
             return timed([&] { pod.moveToNetNs(link->ifindex, hostNs_.fd()); });
         } catch (const std::exception& e) {
             return failed(e.what());
@@ -274,6 +286,20 @@ private:
     }
     OpResult failed(const std::string& what) const { return {0, std::nullopt, std::nullopt, {}, label() + ": " + what}; }
 
+    // An error when /bin/true could not be run (the bench stops on it rather than time a move
+    // without its spawn).
+    std::optional<std::string> spawnFirst() const {
+        if (before_ == Before::Nothing) return std::nullopt;
+        try {
+            const auto r = runTimed("/bin/true", {}, {}, "");
+            if (!r.ok()) return "/bin/true before the move: " + r.summary();
+        } catch (const std::exception& e) {
+            return std::string("/bin/true before the move: ") + e.what();
+        }
+        return std::nullopt;
+    }
+
+    Before before_;
     linux::NetNs hostNs_;
 };
 
@@ -314,7 +340,9 @@ std::unique_ptr<Contender> makeHostDevice(const BenchOptions& options, const Ben
 
 std::unique_ptr<Contender> makeIpFloor(const BenchOptions& options) { return std::make_unique<IpFloor>(options); }
 
-std::unique_ptr<Contender> makeNetlinkFloor() { return std::make_unique<NetlinkFloor>(); }
+std::unique_ptr<Contender> makeNetlinkFloor() { return std::make_unique<NetlinkFloor>(NetlinkFloor::Before::Nothing); }
+
+std::unique_ptr<Contender> makeNetlinkFloorAfterSpawn() { return std::make_unique<NetlinkFloor>(NetlinkFloor::Before::AfterSpawn); }
 
 std::unique_ptr<Contender> makeExecFloor(const BenchOptions& options) { return std::make_unique<ExecFloor>(options); }
 

@@ -82,6 +82,9 @@ std::unique_ptr<Contender> makeHostDevice(const BenchOptions& options, const Ben
 std::unique_ptr<Contender> makeIpFloor(const BenchOptions& options);
 // One RTM_NEWLINK with IFLA_NET_NS_FD through lib/linux on a socket opened before the clock starts.
 std::unique_ptr<Contender> makeNetlinkFloor();
+// The same, right after the bench started and reaped /bin/true (untimed), as a runtime starts a
+// plugin just before its move.
+std::unique_ptr<Contender> makeNetlinkFloorAfterSpawn();
 // The same move from ibvf-bench-mover, exec'd as a plugin is.
 std::unique_ptr<Contender> makeExecFloor(const BenchOptions& options);
 

@@ -18,6 +18,7 @@ inline constexpr const char* kIbvfInProcess = "ibvf-ibvf-ipam";
 inline constexpr const char* kHostDevice = "host-device";
 inline constexpr const char* kFloorIp = "floor-ip";
 inline constexpr const char* kFloorNetlink = "floor-netlink";
+inline constexpr const char* kFloorNetlinkSpawn = "floor-netlink-spawn";
 inline constexpr const char* kFloorExec = "floor-exec";
 inline constexpr const char* kTrue = "true";
 inline constexpr const char* kIbvf = "ibvf";

@@ -166,6 +166,7 @@ int run(const BenchOptions& o) {
     contenders.push_back(makeHostDevice(o, dir));
     contenders.push_back(makeIpFloor(o));
     contenders.push_back(makeNetlinkFloor());
+    contenders.push_back(makeNetlinkFloorAfterSpawn());
     contenders.push_back(makeExecFloor(o));
     std::optional<BenchDir> ablationDir;
     if (!o.ablateStateDir.empty()) {
