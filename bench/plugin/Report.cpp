@@ -453,8 +453,13 @@ void writeJsonReport(const std::filesystem::path& path, const Results& r, const 
 }
 
 void writePlotData(const std::filesystem::path& path, const Results& r) {
-    const std::vector<std::string> columns = {kIbvfInProcess, kIbvfHostLocal, kHostDevice, kFloorExec};
-    std::string out = "# operation";
+    // Two data sets (gnuplot's `index`): 0, the single-pod calls, a median and a p95 column per
+    // contender; 1, the bursts, the median wall per contender. The load averages ride in comments
+    // for the chart's titles.
+    std::string out = "# load " + r.loadBefore + " / " + r.loadAfter + "\n# burst-load " + r.burstLoadBefore + " / " + r.burstLoadAfter +
+                      "\n# burst-size " + std::to_string(r.burstSize) + "\n";
+    const std::vector<std::string> columns = {kIbvfInProcess, kIbvfHostLocal, kHostDevice, kFloorExec, kFloorNetlink, kFloorNetlinkSpawn};
+    out += "# operation";
     for (const auto& key : columns) out += " \"" + r.labels.at(key) + "\" \"p95\"";
     out += "\n";
     const auto line = [&](const char* op, const std::map<std::string, Samples>& series) {
@@ -471,6 +476,20 @@ void writePlotData(const std::filesystem::path& path, const Results& r) {
     line("ADD", r.add);
     line("DEL", r.del);
     line("CHECK", r.check);
+    out += "\n\n# operation";
+    const std::vector<std::string> burstColumns = {kIbvfInProcess, kIbvfHostLocal, kHostDevice, kFloorExec, kFloorNetlink};
+    for (const auto& key : burstColumns) out += " \"" + r.labels.at(key) + "\"";
+    out += "\n";
+    const auto burstLine = [&](const char* op, const std::map<std::string, Burst>& bursts) {
+        out += op;
+        for (const auto& key : burstColumns) {
+            const auto& b = burstAt(bursts, key);
+            out += b.wallMs.empty() ? std::string(" NaN") : " " + fixed(percentile(b.wallMs, 0.5));
+        }
+        out += "\n";
+    };
+    burstLine("ADD", r.burstAdd);
+    burstLine("DEL", r.burstDel);
     std::ofstream file(path);
     file << out;
     if (!file) throw std::runtime_error("cannot write " + path.string());
