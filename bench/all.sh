@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Every benchmark in one run, written to one directory (default bench/results/):
 #   plugin.md / plugin.json / plugin.dat  ibvf vs Go host-device + host-local, ADD, CHECK, DEL,
-#                                         VERSION, RSS, sizes, the netns move floor (bench/run.sh)
+#                                         VERSION, RSS, sizes, the floors, the bursts (bench/run.sh)
 #   ipam.md                               ibvf-ipam vs Go host-local (bench/ipam/run.sh)
 #   ipam-etcd.md                          the etcd lease store vs the node-local one (bench/ipam/etcd.sh)
 #   deviceplugin.md                       device plugin discovery time and RSS
-#   bench.png                             the plugin medians and p95 as a bar chart (gnuplot)
+#   bench.png                             the plugin medians and p95, and the bursts, as bar charts (gnuplot)
 # Needs root. Run it on a quiet machine.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
