@@ -32,6 +32,8 @@ const ibvf::cli::Program kProgram{
     {},
     "exit codes: 0 stopped by SIGTERM or SIGINT, 1 runtime failure, 2 bad usage or config\n"
     "environment: IBVF_KUBELET_DIR moves the default --device-plugin-dir (tests)",
+    {},
+    {},
 };
 
 std::chrono::seconds positiveSeconds(const std::string& text) {

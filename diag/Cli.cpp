@@ -49,24 +49,12 @@ std::string usageText() {
 
 int parseSubcommandArgs(std::string_view subcommand, Args args, const std::vector<cli::Option>& options,
                         std::function<void(const std::string&)> operand, std::ostream& out, std::ostream& err) {
-    const cli::Program program{"ibvf-diag " + std::string(subcommand), {}, {}, std::move(operand), {}};
+    const cli::Program program{"ibvf-diag " + std::string(subcommand), {}, {}, std::move(operand), {}, "ibvf-diag", usageText()};
     std::vector<const char*> argv{"ibvf-diag"};
     for (const auto& a : args) argv.push_back(a.c_str());
-    try {
-        switch (cli::parse(program, options, static_cast<int>(argv.size()), argv.data())) {
-            case cli::Request::Run:
-                return -1;
-            case cli::Request::Help:
-                out << usageText();
-                return kExitClean;
-            case cli::Request::Version:
-                out << cli::versionLine("ibvf-diag");
-                return kExitClean;
-        }
-    } catch (const std::invalid_argument& e) {
-        err << program.name << ": " << e.what() << "\n(ibvf-diag --help lists the options)\n";
-    }
-    return kExitUsage;
+    // cli::handle answers 0 (help, version), 2 (refused) or -1 (run): ibvf-diag's own codes.
+    static_assert(kExitClean == 0 && kExitUsage == 2);
+    return cli::handle(program, options, static_cast<int>(argv.size()), argv.data(), out, err);
 }
 
 int runCli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {

@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
         [&](const std::string& binary) { request.binaries.emplace_back(binary); },
         "BINARY: file names to install (default: ibvf ibvf-ipam ibvf-ipam-etcd)\n"
         "exit codes: 0 stopped by SIGTERM or SIGINT (or --once after installing), 1 install failed, 2 bad usage",
+        {},
+        {},
     };
     const std::vector<ibvf::cli::Option> options = {
         ibvf::cli::pathOption("--source-dir", "DIR", "where the binaries are (default " + request.sourceDir.string() + ")",

@@ -76,16 +76,17 @@ int handle(const Program& program, const std::vector<Option>& options, int argc,
     try {
         switch (parse(program, options, argc, argv)) {
             case Request::Help:
-                out << usageText(program, options);
+                out << (program.parent.empty() ? usageText(program, options) : program.parentHelp);
                 return 0;
             case Request::Version:
-                out << versionLine(program.name);
+                out << versionLine(program.parent.empty() ? program.name : program.parent);
                 return 0;
             case Request::Run:
                 return -1;
         }
     } catch (const std::invalid_argument& e) {
-        err << program.name << ": " << e.what() << "\n(" << program.name << " --help lists the options)\n";
+        err << program.name << ": " << e.what() << "\n(" << (program.parent.empty() ? program.name : program.parent)
+            << " --help lists the options)\n";
     }
     return 2;
 }

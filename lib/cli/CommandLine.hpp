@@ -27,6 +27,11 @@ struct Program {
     // Takes each operand; null when the program takes none. Throws std::invalid_argument.
     std::function<void(const std::string& operand)> operand;
     std::string epilog;  // exit codes, environment; printed after the options
+    // For a subcommand ("ibvf-diag report"): the program it belongs to, whose help (`parentHelp`)
+    // and version line answer its --help and --version, and whose --help a refused argument
+    // points to. Empty for a program of its own.
+    std::string parent;
+    std::string parentHelp;
 };
 
 // "<name>: <summary>\n\nusage: ...\n\noptions:\n  --flag VALUE  help\n...<epilog>"

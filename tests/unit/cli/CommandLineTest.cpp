@@ -20,7 +20,7 @@ struct Parsed {
 };
 
 Program program(Parsed& p, bool operands) {
-    Program prog{"ibvf-demo", "shows the layout", operands ? "[FILE...]" : "", nullptr, "exit codes: 0 done, 2 bad usage"};
+    Program prog{"ibvf-demo", "shows the layout", operands ? "[FILE...]" : "", nullptr, "exit codes: 0 done, 2 bad usage", {}, {}};
     if (operands) prog.operand = [&p](const std::string& o) { p.operands.push_back(o); };
     return prog;
 }
@@ -111,4 +111,30 @@ TEST_CASE("handle(): help and version on stdout with 0, a refusal on stderr with
     CHECK(err == "ibvf-demo: --count: wants a whole number >= 1, got \"-1\"\n(ibvf-demo --help lists the options)\n");
     CHECK(run({"--once"}, out, err) == -1);
     CHECK(p.once);
+}
+
+TEST_CASE("a subcommand answers --help and --version as its program and points a refusal to the program's --help") {
+    Parsed p;
+    Program prog = program(p, false);
+    prog.name = "ibvf-demo check";
+    prog.parent = "ibvf-demo";
+    prog.parentHelp = "ibvf-demo: the whole program's help\n";
+    const auto opts = options(p);
+    auto run = [&](std::vector<const char*> args, std::string& out, std::string& err) {
+        args.insert(args.begin(), "ibvf-demo");
+        std::ostringstream o, e;
+        const int rc = handle(prog, opts, static_cast<int>(args.size()), args.data(), o, e);
+        out = o.str();
+        err = e.str();
+        return rc;
+    };
+    std::string out, err;
+    CHECK(run({"--help"}, out, err) == 0);
+    CHECK(out == "ibvf-demo: the whole program's help\n");
+    CHECK(run({"--version"}, out, err) == 0);
+    CHECK(out.rfind("ibvf-demo ", 0) == 0);
+    CHECK(out.rfind("ibvf-demo check", 0) != 0);
+    CHECK(run({"--bogus"}, out, err) == 2);
+    CHECK(err.rfind("ibvf-demo check: unknown option --bogus\n", 0) == 0);
+    CHECK(err.find("\n(ibvf-demo --help lists the options)\n") != std::string::npos);
 }
