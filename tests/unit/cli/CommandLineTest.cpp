@@ -35,6 +35,16 @@ Request parseArgs(Parsed& p, std::vector<const char*> args, bool operands = fals
     return parse(program(p, operands), options(p), static_cast<int>(args.size()), args.data());
 }
 
+// handle() on `args` after the program name, its two streams kept in `out` and `err`.
+int handled(const Program& prog, const std::vector<Option>& opts, std::vector<const char*> args, std::string& out, std::string& err) {
+    args.insert(args.begin(), "ibvf-demo");
+    std::ostringstream o, e;
+    const int rc = handle(prog, opts, static_cast<int>(args.size()), args.data(), o, e);
+    out = o.str();
+    err = e.str();
+    return rc;
+}
+
 }  // namespace
 
 TEST_CASE("the help text: summary, synopsis, aligned options with continuation lines, epilog") {
@@ -92,14 +102,7 @@ TEST_CASE("handle(): help and version on stdout with 0, a refusal on stderr with
     Parsed p;
     const auto prog = program(p, false);
     const auto opts = options(p);
-    auto run = [&](std::vector<const char*> args, std::string& out, std::string& err) {
-        args.insert(args.begin(), "ibvf-demo");
-        std::ostringstream o, e;
-        const int rc = handle(prog, opts, static_cast<int>(args.size()), args.data(), o, e);
-        out = o.str();
-        err = e.str();
-        return rc;
-    };
+    auto run = [&](std::vector<const char*> args, std::string& out, std::string& err) { return handled(prog, opts, args, out, err); };
     std::string out, err;
     CHECK(run({"--help"}, out, err) == 0);
     CHECK(out == usageText(prog, opts));
@@ -120,14 +123,7 @@ TEST_CASE("a subcommand answers --help and --version as its program and points a
     prog.parent = "ibvf-demo";
     prog.parentHelp = "ibvf-demo: the whole program's help\n";
     const auto opts = options(p);
-    auto run = [&](std::vector<const char*> args, std::string& out, std::string& err) {
-        args.insert(args.begin(), "ibvf-demo");
-        std::ostringstream o, e;
-        const int rc = handle(prog, opts, static_cast<int>(args.size()), args.data(), o, e);
-        out = o.str();
-        err = e.str();
-        return rc;
-    };
+    auto run = [&](std::vector<const char*> args, std::string& out, std::string& err) { return handled(prog, opts, args, out, err); };
     std::string out, err;
     CHECK(run({"--help"}, out, err) == 0);
     CHECK(out == "ibvf-demo: the whole program's help\n");
