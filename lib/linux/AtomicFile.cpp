@@ -100,6 +100,12 @@ bool publish(const fs::path& path, std::string_view content, unsigned mode, Dura
 
 }  // namespace
 
+bool linkFile(const fs::path& existing, const fs::path& name) {
+    if (::link(existing.c_str(), name.c_str()) == 0) return true;
+    if (errno == EEXIST) return false;
+    throw KernelError(errno, "link " + existing.string() + " to " + name.string());
+}
+
 bool exchangeFiles(const fs::path& a, const fs::path& b) {
     if (::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0) return true;
     if (errno == ENOENT || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) return false;
