@@ -179,6 +179,10 @@ bool removeFile(const fs::path& path) {
 
 void makeDirectories(const fs::path& dir, unsigned mode) {
     if (dir.empty()) return;
+    // Every call after the first finds it there: one lookup instead of a mkdir per level (an ADD
+    // makes sure of five directories, each several levels deep).
+    struct stat existing {};
+    if (::stat(dir.c_str(), &existing) == 0 && S_ISDIR(existing.st_mode)) return;
     fs::path current;
     for (const auto& part : dir.lexically_normal()) {
         current /= part;
