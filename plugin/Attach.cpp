@@ -72,7 +72,6 @@ public:
         }
         if (ctx_.store.load(env_.containerId, env_.ifname)) throw alreadyAttached();
         claimVf();
-        faults::reach("attach.claimed");
         recordIntent();
         faults::reach("attach.intent-recorded");
         startIpam();
@@ -129,9 +128,8 @@ private:
 
     void claimVf() {
         VfResolver resolver(ctx_.sysfs, ctx_.paths, ctx_.store);
-        vf_.emplace(resolver.resolve(cfg_, env_.containerId, env_.ifname, host_));
+        vf_.emplace(resolver.resolve(cfg_, host_));
         log::appendContext("vf=" + vf().pciAddress);
-        undo_.push("release the claim on " + vf().pciAddress, [this] { ctx_.store.releaseClaim(vf().pciAddress); });
 
         if (cfg_.vfioPciMode) {
             if (vf().driver != "vfio-pci") {
@@ -179,6 +177,9 @@ private:
             spdlog::info("partition {} (the subnet manager enrolls the GUID; nothing is made on the node)", *state_.partition);
         }
         // Before the first change: if we die after this line, DEL and GC know what to put back.
+        // The claim comes with the state (one file, two names), claim first: VfResolver found the
+        // VF free under its lock, which we hold until the result is reported.
+        undo_.push("release the claim on " + vf().pciAddress, [this] { ctx_.store.releaseClaim(vf().pciAddress); });
         if (!ctx_.store.create(state_)) throw alreadyAttached();
         undo_.push("remove the attachment state", [this] { ctx_.store.remove(env_.containerId, env_.ifname); });
     }

@@ -8,6 +8,7 @@
 #include "linux/AtomicFile.hpp"
 #include "linux/KernelError.hpp"
 #include "node/NodePaths.hpp"
+#include "plugin/FaultPoints.hpp"
 
 namespace ibvf::plugin {
 namespace {
@@ -43,8 +44,13 @@ void AttachmentStore::save(const node::AttachmentState& state) const {
 }
 
 bool AttachmentStore::create(const node::AttachmentState& state) const {
-    linux::makeDirectories(dir_);
-    return linux::createFileAtomic(statePath(state.containerId, state.ifname), state.toJson(), 0600, kStateDurability);
+    linux::makeDirectories(node::vfClaimsDirIn(dir_));
+    const auto claim = claimPath(state.pciAddress);
+    linux::writeFileAtomic(claim, state.toJson(), 0600, kStateDurability);
+    faults::reach("attach.claimed");
+    if (linux::linkFile(claim, statePath(state.containerId, state.ifname))) return true;
+    releaseClaim(state.pciAddress);
+    return false;
 }
 
 void AttachmentStore::remove(const std::string& containerId, const std::string& ifname) const {
@@ -68,16 +74,11 @@ std::vector<node::AttachmentState> AttachmentStore::all() const {
 }
 
 std::optional<node::AttachmentState> AttachmentStore::holderOf(const std::string& pciAddress) const {
-    auto key = linux::readFile(claimPath(pciAddress));
-    if (!key) return std::nullopt;
-    const auto holder = node::parseAttachmentKey(*key);
+    auto claim = linux::readFile(claimPath(pciAddress));
+    if (!claim) return std::nullopt;
+    const auto holder = node::parseClaim(*claim);
     if (!holder) return std::nullopt;
     return load(holder->containerId, holder->ifname);
-}
-
-void AttachmentStore::claim(const std::string& pciAddress, const std::string& containerId, const std::string& ifname) const {
-    linux::makeDirectories(node::vfClaimsDirIn(dir_));
-    linux::writeFileAtomic(claimPath(pciAddress), node::attachmentKey(containerId, ifname), 0600, kStateDurability);
 }
 
 void AttachmentStore::releaseClaim(const std::string& pciAddress) const { linux::removeFile(claimPath(pciAddress)); }
@@ -88,7 +89,9 @@ std::vector<std::string> AttachmentStore::claimsOf(const std::string& containerI
     for (const auto& entry : std::filesystem::directory_iterator(node::vfClaimsDirIn(dir_), ec)) {
         const auto pci = entry.path().filename().string();
         if (linux::isAtomicTempFileName(pci)) continue;  // a claim being written
-        if (linux::readFile(entry.path()) == node::attachmentKey(containerId, ifname)) vfs.push_back(pci);
+        const auto claim = linux::readFile(entry.path());
+        const auto holder = claim ? node::parseClaim(*claim) : std::nullopt;
+        if (holder && holder->containerId == containerId && holder->ifname == ifname) vfs.push_back(pci);
     }
     return vfs;
 }

@@ -14,7 +14,7 @@ inline void reach(std::string_view point) { fault::reach(point); }
 
 // In the order an ADD, then a DEL (also GC's release of one attachment), then a GC pass them.
 inline constexpr std::array<std::string_view, 26> kPoints = {
-    "attach.claimed",                // VF locked and claimed (vf/<bdf>); nothing else written
+    "attach.claimed",                // VF locked and claimed (vf/<bdf>, the first state); no state yet
     "attach.intent-recorded",        // attachment state written (phase Attaching); node untouched
     "attach.ipam-started",           // IPAM allocation started (an exec'd IPAM's in the background)
     "attach.guid-set",               // guid/guidPool: VF GUIDs set through the PF and driver rebound

@@ -25,17 +25,15 @@ linux::FileLock VfResolver::lockVf(const std::string& pciAddress, std::chrono::m
     return std::move(*lock);
 }
 
-ResolvedVf VfResolver::resolve(const PluginConfig& cfg, const std::string& containerId, const std::string& ifname,
-                               linux::RouteSocket& host) const {
-    if (cfg.deviceId) return byDeviceId(*cfg.deviceId, cfg, containerId, ifname);
-    if (cfg.pfNetdevice) return fromPf(*cfg.pfNetdevice, cfg, containerId, ifname, host);
+ResolvedVf VfResolver::resolve(const PluginConfig& cfg, linux::RouteSocket& host) const {
+    if (cfg.deviceId) return byDeviceId(*cfg.deviceId, cfg);
+    if (cfg.pfNetdevice) return fromPf(*cfg.pfNetdevice, cfg, host);
     throw Error(ErrorCode::InvalidNetworkConfig, "no VF to attach: deviceID is missing",
                 "Multus sets deviceID from the device plugin's allocation; without a device plugin, set "
                 "\"deviceID\" to the VF's PCI address or \"pfNetdevice\" to let ibvf pick a free VF");
 }
 
-ResolvedVf VfResolver::byDeviceId(const std::string& bdf, const PluginConfig& cfg, const std::string& containerId,
-                                  const std::string& ifname) const {
+ResolvedVf VfResolver::byDeviceId(const std::string& bdf, const PluginConfig& cfg) const {
     linux::VfInfo vf;
     try {
         vf = sysfs_.vf(bdf);
@@ -49,7 +47,6 @@ ResolvedVf VfResolver::byDeviceId(const std::string& bdf, const PluginConfig& cf
         throw Error(ErrorCode::DeviceBusy, "VF " + bdf + " is already attached",
                     "held by container " + holder->containerId + " as " + holder->ifname);
     }
-    store_.claim(bdf, containerId, ifname);
     warnIfNotAllocated(bdf);
     return ResolvedVf{std::move(vf), std::move(lock)};
 }
@@ -75,16 +72,15 @@ void VfResolver::warnIfNotAllocated(const std::string& bdf) const {
         bdf, *resource, paths_.allocations.string());
 }
 
-ResolvedVf VfResolver::fromPf(const std::string& pfNetdev, const PluginConfig& cfg, const std::string& containerId,
-                              const std::string& ifname, linux::RouteSocket& host) const {
+ResolvedVf VfResolver::fromPf(const std::string& pfNetdev, const PluginConfig& cfg, linux::RouteSocket& host) const {
     linux::PfInfo pf;
     try {
         pf = sysfs_.pfByNetdev(pfNetdev);
     } catch (const linux::KernelError& e) {
         throw Error(ErrorCode::DeviceNotFound, "pfNetdevice " + pfNetdev + " is not an SR-IOV PF", e.what());
     }
-    // The PF lock serialises only the choice; the claim written under it is what keeps a VF from
-    // being handed out twice once the lock is gone.
+    // The PF lock serialises only the choice; the VF's lock, taken under it and held until the
+    // claim is written, is what keeps a VF from being handed out twice once the PF lock is gone.
     auto pfLock = linux::FileLock::tryAcquire(paths_.pfLock(pf.pciAddress), cfg.lockTimeout);
     if (!pfLock) {
         throw Error(ErrorCode::TryAgainLater, "PF " + pfNetdev + " is busy with another VF allocation",
@@ -104,7 +100,6 @@ ResolvedVf VfResolver::fromPf(const std::string& pfNetdev, const PluginConfig& c
         if (vf.netdevs.empty() || !host.linkByName(vf.netdevs.front())) continue;
         auto lock = linux::FileLock::tryAcquire(paths_.vfLock(bdf), std::chrono::milliseconds(0));
         if (!lock) continue;
-        store_.claim(bdf, containerId, ifname);
         spdlog::info("picked free VF {} ({}) of {}", bdf, vf.netdevs.front(), pfNetdev);
         return ResolvedVf{std::move(vf), std::move(*lock)};
     }

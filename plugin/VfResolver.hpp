@@ -1,6 +1,6 @@
 #pragma once
 // Which VF an ADD works on, and the guarantee that nobody else works on it meanwhile: the per-VF
-// lock (never a node-wide one) plus a claim in the attachment store.
+// lock (never a node-wide one), held until the attachment's claim and state exist (AttachmentStore::create).
 #include <string>
 
 #include "linux/FileLock.hpp"
@@ -24,17 +24,16 @@ public:
 
     // With a deviceID: that VF, locked; busy when an attachment (even this one) holds it. Without: the first
     // VF of pfNetdevice that no attachment holds and whose netdev is in the host namespace,
-    // chosen under the PF's lock. Either way the VF is claimed for (containerId, ifname).
-    ResolvedVf resolve(const PluginConfig& cfg, const std::string& containerId, const std::string& ifname, linux::RouteSocket& host) const;
+    // chosen under the PF's lock. Either way the caller claims it, under the lock returned.
+    ResolvedVf resolve(const PluginConfig& cfg, linux::RouteSocket& host) const;
 
     // The VF of an existing attachment, locked (for DEL/GC). Throws cni::Error(TryAgainLater).
     linux::FileLock lockVf(const std::string& pciAddress, std::chrono::milliseconds timeout) const;
 
 private:
-    ResolvedVf byDeviceId(const std::string& bdf, const PluginConfig& cfg, const std::string& containerId, const std::string& ifname) const;
+    ResolvedVf byDeviceId(const std::string& bdf, const PluginConfig& cfg) const;
     void warnIfNotAllocated(const std::string& bdf) const;
-    ResolvedVf fromPf(const std::string& pfNetdev, const PluginConfig& cfg, const std::string& containerId, const std::string& ifname,
-                      linux::RouteSocket& host) const;
+    ResolvedVf fromPf(const std::string& pfNetdev, const PluginConfig& cfg, linux::RouteSocket& host) const;
 
     const linux::Sysfs& sysfs_;
     const StatePaths& paths_;

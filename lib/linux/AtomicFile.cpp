@@ -100,6 +100,12 @@ bool publish(const fs::path& path, std::string_view content, unsigned mode, Dura
 
 }  // namespace
 
+bool linkFile(const fs::path& existing, const fs::path& name) {
+    if (::link(existing.c_str(), name.c_str()) == 0) return true;
+    if (errno == EEXIST) return false;
+    throw KernelError(errno, "link " + existing.string() + " to " + name.string());
+}
+
 bool exchangeFiles(const fs::path& a, const fs::path& b) {
     if (::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0) return true;
     if (errno == ENOENT || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) return false;
@@ -173,6 +179,10 @@ bool removeFile(const fs::path& path) {
 
 void makeDirectories(const fs::path& dir, unsigned mode) {
     if (dir.empty()) return;
+    // Every call after the first finds it there: one lookup instead of a mkdir per level (an ADD
+    // makes sure of five directories, each several levels deep).
+    struct stat existing {};
+    if (::stat(dir.c_str(), &existing) == 0 && S_ISDIR(existing.st_mode)) return;
     fs::path current;
     for (const auto& part : dir.lexically_normal()) {
         current /= part;

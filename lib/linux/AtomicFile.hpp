@@ -27,6 +27,9 @@ void writeFileAtomic(const std::filesystem::path& path, std::string_view content
 // fails if the name is taken (returns false, nothing written). Two racing creators: one wins.
 bool createFileAtomic(const std::filesystem::path& path, std::string_view content, unsigned mode = 0600,
                       Durability durability = Durability::Durable);
+// One more name for an existing file (link(2)): false, with nothing changed, when `name` exists,
+// so of two racing linkers one wins. No fsync: for CrashSafe files.
+bool linkFile(const std::filesystem::path& existing, const std::filesystem::path& name);
 // Swaps the names `a` and `b` in one step. False, with nothing changed, when either does not exist
 // or the filesystem cannot swap; throws KernelError on other errors.
 bool exchangeFiles(const std::filesystem::path& a, const std::filesystem::path& b);

@@ -152,4 +152,14 @@ std::optional<AttachmentKey> parseAttachmentKey(std::string_view key) {
     return AttachmentKey{std::string(key.substr(0, sep)), std::string(key.substr(sep + 1))};
 }
 
+std::optional<AttachmentKey> parseClaim(std::string_view claim) {
+    if (claim.empty() || claim.front() != '{') return parseAttachmentKey(claim);
+    try {
+        auto state = AttachmentState::fromJson(claim);
+        return AttachmentKey{std::move(state.containerId), std::move(state.ifname)};
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
 }  // namespace ibvf::node

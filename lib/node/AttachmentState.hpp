@@ -1,9 +1,12 @@
 #pragma once
 // What ADD changed, written before the first change so that DEL (or a GC after a crash) can put
 // everything back even when the pod's namespace is gone. Written by `ibvf` (plugin/AttachmentStore)
-// as <state root>/ibvf/<containerId>:<ifname>.json, the VF's claim vf/<pci> holding the key
-// "<containerId>:<ifname>" (node::attachmentStateFileIn, node::vfClaimFileIn); read by ibvf-diag
-// and, through node/VfAttachment.hpp, by the device plugin.
+// as <state root>/ibvf/<containerId>:<ifname>.json, and the VF's claim vf/<pci> naming the
+// attachment (node::attachmentStateFileIn, node::vfClaimFileIn); read by ibvf-diag and, through
+// node/VfAttachment.hpp, by the device plugin. A claim is a hard link to the attachment's first
+// state (one inode for both: docs/performance.md), so its content is that JSON; only the key in it
+// counts, the state file has the current version. Claims written before that hold the bare key
+// "<containerId>:<ifname>" and are still read.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -69,5 +72,8 @@ struct AttachmentKey {
 };
 // nullopt when `key` has no ':'.
 std::optional<AttachmentKey> parseAttachmentKey(std::string_view key);
+// The attachment a VF's claim names, in either form (a state's JSON, or the bare key of older
+// claims); nullopt when it is neither.
+std::optional<AttachmentKey> parseClaim(std::string_view claim);
 
 }  // namespace ibvf::node

@@ -15,8 +15,8 @@ std::optional<VfAttachment> findAttachmentOfVf(const std::filesystem::path& atta
     const auto claimFile = vfClaimFileIn(attachmentsDir, pciAddress);
     const auto key = linux::readFile(claimFile);
     if (!key) return std::nullopt;
-    const auto holder = parseAttachmentKey(*key);
-    if (!holder) throw std::runtime_error(claimFile.string() + ": not <container id>:<ifname>");
+    const auto holder = parseClaim(*key);
+    if (!holder) throw std::runtime_error(claimFile.string() + ": neither an attachment state nor <container id>:<ifname>");
     const auto stateFile = attachmentStateFileIn(attachmentsDir, holder->containerId, holder->ifname);
     const auto text = linux::readFile(stateFile);
     if (!text) return std::nullopt;  // the claim of an attachment being removed (or an ADD killed early)

@@ -265,6 +265,8 @@ TEST_CASE("makeDirectories creates every missing level with the given mode") {
         CHECK(e.err() == ENOTDIR);
         CHECK(std::string(e.what()).find((dir / "file").string()) != std::string::npos);
     }
+    // A file where the directory should be is an error, not a directory that exists.
+    CHECK_THROWS_AS(makeDirectories(dir / "file"), KernelError);
 }
 
 TEST_CASE("a writer killed mid-way leaves the old content or the new, never a mix") {

@@ -87,8 +87,9 @@ TEST_CASE("findAttachmentOfVf: bad input is an error naming the file or the addr
     CHECK_THROWS_AS(node::findAttachmentOfVf(dir.path(), "3b:00.2"), std::invalid_argument);
 
     write(node::vfClaimFileIn(dir.path(), kVf), "no separator");
-    CHECK_THROWS_WITH(node::findAttachmentOfVf(dir.path(), kVf),
-                      (node::vfClaimFileIn(dir.path(), kVf).string() + ": not <container id>:<ifname>").c_str());
+    CHECK_THROWS_WITH(
+        node::findAttachmentOfVf(dir.path(), kVf),
+        (node::vfClaimFileIn(dir.path(), kVf).string() + ": neither an attachment state nor <container id>:<ifname>").c_str());
 
     write(node::vfClaimFileIn(dir.path(), kVf), "cid-1:net1");
     write(node::attachmentStateFileIn(dir.path(), "cid-1", "net1"), R"({"format":1})");
