@@ -1,5 +1,8 @@
 #include "deviceplugin/VfMetrics.hpp"
 
+#include <algorithm>
+#include <thread>
+
 #include <spdlog/spdlog.h>
 
 #include "deviceplugin/VfFamilies.hpp"
@@ -17,14 +20,17 @@ PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir) {
     };
 }
 
+unsigned defaultMetricsReadThreads() { return std::clamp(std::thread::hardware_concurrency(), 1U, 4U); }
+
 VfMetrics::VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements, linux::Sysfs sysfs,
-                     AllocationPaths paths, linux::RdmaPortCounterCache::KeepFiles keepFiles)
+                     AllocationPaths paths, linux::RdmaPortCounterCache::KeepFiles keepFiles, unsigned readThreads)
     : inventory_(inventory),
       assignments_(assignments),
       placements_(std::move(placements)),
       sysfs_(std::move(sysfs)),
-      paths_(std::move(paths)),
-      rdmaSysfs_(sysfs_, exportedPortCounterFiles(), keepFiles) {}
+      paths_(std::move(paths)) {
+    for (unsigned i = 0; i < std::max(readThreads, 1U); ++i) rdmaShards_.emplace_back(sysfs_, exportedPortCounterFiles(), keepFiles);
+}
 
 void VfMetrics::collect(std::vector<metrics::Family>& out) {
     const InventorySnapshot inventory = inventory_.snapshot();
@@ -43,7 +49,7 @@ void VfMetrics::collect(std::vector<metrics::Family>& out) {
     std::vector<VfReading> vfs;
     try {
         const std::lock_guard lock(rdmaSysfsMutex_);
-        vfs = readVfs(*inventory, *assignments_.snapshot(), placements, sysfs_, rdmaSysfs_, paths_, errors_);
+        vfs = readVfs(*inventory, *assignments_.snapshot(), placements, sysfs_, rdmaShards_, paths_, errors_);
     } catch (const std::exception& e) {
         // A failure this reader did not foresee: the pool metrics and the error count still go out.
         errors_.add("scrape", linux::ReadFailure::Failed);

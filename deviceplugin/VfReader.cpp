@@ -1,10 +1,15 @@
 #include "deviceplugin/VfReader.hpp"
 
+#include <algorithm>
+#include <exception>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
+#include <system_error>
+#include <thread>
 #include <tuple>
 #include <utility>
 
@@ -160,16 +165,16 @@ void noteUnreadable(const std::vector<linux::RdmaPortCounters>& ports, ReadError
         if (p.unreadable > 0) errors.add("rdma", "unreadable", p.unreadable);
 }
 
-void readRdma(VfReading& vf, const VfPlacement* placement, linux::RdmaPortCounterCache& rdmaSysfs, ScrapeReaders& readers,
-              ReadErrors& errors) {
-    if (vf.rdmaDevice.empty()) return;
-    auto r = rdmaSysfs.read(vf.rdmaDevice);
+using PortsRead = linux::ReadResult<std::vector<linux::RdmaPortCounters>>;
+
+// What the host's sysfs gave for one VF's RDMA device (read by a worker), or, when the device was
+// moved into the pod's namespace (exclusive RDMA netns mode), what the kernel says there.
+void takeRdma(VfReading& vf, PortsRead r, const VfPlacement* placement, ScrapeReaders& readers, ReadErrors& errors) {
     if (r) {
         vf.ports = std::move(r).value();
         noteUnreadable(vf.ports, errors);
         return;
     }
-    // Moved into the pod's namespace (exclusive RDMA netns mode): ask the kernel there.
     if (r.error().kind == linux::ReadFailure::NotVisible && placement != nullptr) {
         linux::RdmaCounterReader* reader = readers.podRdma(*placement);
         if (reader == nullptr) return;
@@ -185,22 +190,92 @@ void readRdma(VfReading& vf, const VfPlacement* placement, linux::RdmaPortCounte
     readers.note("rdma", r.error());
 }
 
+// The RDMA sysfs readings of one scrape, spread over the cache shards: a device stays in the
+// shard that holds it (its directories are open there), a new one goes to the shard with the
+// fewest devices. Each shard is read by one thread (the caller's for the first), and a thread
+// writes only its own VFs' slots, so nothing shared is written without a lock.
+class ShardedRdmaReads {
+public:
+    ShardedRdmaReads(std::span<linux::RdmaPortCounterCache> shards, std::size_t vfs)
+        : shards_(shards), work_(shards.size()), results_(vfs) {}
+
+    void add(std::size_t vf, const std::string& rdmaDevice) {
+        std::size_t shard = shards_.size();
+        for (std::size_t s = 0; s < shards_.size() && shard == shards_.size(); ++s)
+            if (shards_[s].holds(rdmaDevice)) shard = s;
+        if (shard == shards_.size())
+            shard = static_cast<std::size_t>(
+                std::min_element(work_.begin(), work_.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); }) -
+                work_.begin());
+        work_[shard].push_back({vf, &rdmaDevice});
+    }
+
+    // Opens the new devices of every shard on the calling thread (what stays open between scrapes
+    // is allocated together, not among the workers' short-lived allocations), then reads.
+    void run() {
+        for (std::size_t s = 0; s < shards_.size(); ++s) {
+            std::vector<std::string> devices;
+            devices.reserve(work_[s].size());
+            for (const auto& item : work_[s]) devices.push_back(*item.rdmaDevice);
+            shards_[s].open(devices);
+        }
+        std::vector<std::exception_ptr> failures(shards_.size());
+        {
+            std::vector<std::jthread> workers;
+            for (std::size_t s = 1; s < shards_.size(); ++s) {
+                if (work_[s].empty()) continue;
+                try {
+                    workers.emplace_back([this, s, &failures] { readShard(s, failures[s]); });
+                } catch (const std::system_error& e) {  // no thread to be had (EAGAIN): this one reads it
+                    spdlog::debug("metrics: reading on the scraping thread, no worker: {}", e.what());
+                    readShard(s, failures[s]);
+                }
+            }
+            readShard(0, failures[0]);
+        }  // the workers are joined here
+        for (auto& shard : shards_) shard.sweep();
+        for (const auto& failure : failures)
+            if (failure) std::rethrow_exception(failure);
+    }
+
+    std::optional<PortsRead>& result(std::size_t vf) { return results_[vf]; }
+
+private:
+    struct Item {
+        std::size_t vf;
+        const std::string* rdmaDevice;
+    };
+
+    void readShard(std::size_t s, std::exception_ptr& failure) noexcept {
+        try {
+            for (const auto& item : work_[s]) results_[item.vf].emplace(shards_[s].read(*item.rdmaDevice));
+        } catch (...) {
+            failure = std::current_exception();
+        }
+    }
+
+    std::span<linux::RdmaPortCounterCache> shards_;
+    std::vector<std::vector<Item>> work_;
+    std::vector<std::optional<PortsRead>> results_;
+};
+
 }  // namespace
 
 std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, const AssignmentMap& assignments,
-                               const PlacementMap& placements, const linux::Sysfs& sysfs, linux::RdmaPortCounterCache& rdmaSysfs,
+                               const PlacementMap& placements, const linux::Sysfs& sysfs, std::span<linux::RdmaPortCounterCache> rdmaShards,
                                const AllocationPaths& paths, ReadErrors& errors) {
     std::vector<VfReading> out;
     ScrapeReaders readers(errors);
     // One listing of the records rather than a stat per VF.
     std::set<std::string> recorded;
     for (auto& r : node::allocationRecordFiles(paths.allocationsDir)) recorded.insert(std::move(r.pciAddress));
-    std::vector<std::string> rdmaDevices;
+    std::size_t vfs = 0;
     for (const auto& pool : inventory)
-        for (const auto& d : pool.devices)
-            if (pool.mode == PoolMode::Sriov && d.device.present && !d.device.rdmaDevice.empty())
-                rdmaDevices.push_back(d.device.rdmaDevice);
-    rdmaSysfs.open(rdmaDevices);
+        if (pool.mode == PoolMode::Sriov) vfs += pool.devices.size();
+    out.reserve(vfs);
+    std::vector<const VfPlacement*> placedAt;  // each VF's placement, nullptr when none
+    placedAt.reserve(vfs);
+    ShardedRdmaReads rdma(rdmaShards, vfs);
     for (const auto& pool : inventory) {
         if (pool.mode != PoolMode::Sriov) continue;
         for (const auto& d : pool.devices) {
@@ -218,10 +293,11 @@ std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, cons
             if (const auto held = assignments.find(dev.id); held != assignments.end()) vf.pod = held->second;
             const auto placed = placements.find(dev.pciAddress);
             const VfPlacement* placement = placed == placements.end() ? nullptr : &placed->second;
+            placedAt.push_back(placement);
             if (placement != nullptr && vf.rdmaDevice.empty()) vf.rdmaDevice = placement->rdmaDevice;
             if (!dev.present) continue;  // the PF lists it, its PCI device is gone: nothing to read
             readNetdev(vf, placement, sysfs, readers, errors);
-            readRdma(vf, placement, rdmaSysfs, readers, errors);
+            if (!vf.rdmaDevice.empty()) rdma.add(out.size() - 1, vf.rdmaDevice);
             if (!dev.pfNetdev.empty()) {
                 if (const auto* states = readers.vfStates(dev.pfNetdev)) {
                     for (const auto& s : *states)
@@ -230,7 +306,9 @@ std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, cons
             }
         }
     }
-    rdmaSysfs.sweep();
+    rdma.run();
+    for (std::size_t i = 0; i < out.size(); ++i)
+        if (auto& r = rdma.result(i)) takeRdma(out[i], std::move(*r), placedAt[i], readers, errors);
     return out;
 }
 
