@@ -133,27 +133,28 @@ private:
     std::optional<linux::VfStateReader> vfState_;
 };
 
-void readNetdev(VfReading& vf, const VfPlacement* placement, const linux::Sysfs& sysfs, ScrapeReaders& readers, ReadErrors& errors) {
-    if (placement != nullptr) {
-        const LinkMap* links = readers.podLinks(*placement);
-        if (links == nullptr) return;
-        if (const auto it = links->find(placement->ifname); it != links->end())
-            vf.netdev = it->second.stats;
-        else
-            errors.add("netdev", linux::ReadFailure::DeviceGone);
-        return;
-    }
-    // <vf>/net/ alone (Sysfs::vf would also walk the PF's virtfn links, for every VF).
-    std::string name;
+// The VF's netdev on the host: the one entry of <vf>/net/ (Sysfs::vf would also walk the PF's
+// virtfn links, for every VF); "" when there is none (bound to vfio, or moved by someone else).
+std::string hostNetdevName(const linux::Sysfs& sysfs, const std::string& pciAddress) {
     std::error_code ec;
-    for (std::filesystem::directory_iterator it(sysfs.pciDeviceDir(vf.pciAddress) / "net", ec), end; !ec && it != end; it.increment(ec)) {
-        name = it->path().filename().string();
-        break;
+    for (std::filesystem::directory_iterator it(sysfs.pciDeviceDir(pciAddress) / "net", ec), end; !ec && it != end; it.increment(ec))
+        return it->path().filename().string();
+    return {};
+}
+
+// `hostName`: hostNetdevName() of a VF without a placement.
+void takeNetdev(VfReading& vf, const VfPlacement* placement, const std::string& hostName, ScrapeReaders& readers, ReadErrors& errors) {
+    const LinkMap* links = nullptr;
+    const std::string* name = &hostName;
+    if (placement != nullptr) {
+        links = readers.podLinks(*placement);
+        name = &placement->ifname;
+        if (links == nullptr) return;
+    } else {
+        if (hostName.empty()) return;
+        links = readers.hostLinks();
     }
-    // No netdev on the host and no attachment: bound to vfio, or moved by someone else.
-    if (name.empty()) return;
-    const LinkMap* links = readers.hostLinks();
-    if (const auto it = links->find(name); it != links->end())
+    if (const auto it = links->find(*name); it != links->end())
         vf.netdev = it->second.stats;
     else
         errors.add("netdev", linux::ReadFailure::DeviceGone);
@@ -190,24 +191,32 @@ void takeRdma(VfReading& vf, PortsRead r, const VfPlacement* placement, ScrapeRe
     readers.note("rdma", r.error());
 }
 
-// The RDMA sysfs readings of one scrape, spread over the cache shards: a device stays in the
-// shard that holds it (its directories are open there), a new one goes to the shard with the
-// fewest devices. Each shard is read by one thread (the caller's for the first), and a thread
-// writes only its own VFs' slots, so nothing shared is written without a lock.
-class ShardedRdmaReads {
+// The sysfs readings of one scrape (RDMA port files, and the name of a host VF's netdev), spread
+// over the RDMA cache shards: a VF goes to the shard that holds its RDMA device (its directories
+// are open there), else to the shard with the fewest VFs. Each shard is read by one thread (the
+// caller's for the first) that writes only its own VFs' results, so nothing shared is written
+// without a lock; everything else of the scrape stays on the caller's thread.
+class ShardedReads {
 public:
-    ShardedRdmaReads(std::span<linux::RdmaPortCounterCache> shards, std::size_t vfs)
-        : shards_(shards), work_(shards.size()), results_(vfs) {}
+    struct Result {
+        std::optional<PortsRead> ports;  // when the VF has an RDMA device
+        std::string hostNetdev;          // hostNetdevName(), when asked
+    };
 
-    void add(std::size_t vf, const std::string& rdmaDevice) {
+    ShardedReads(std::span<linux::RdmaPortCounterCache> shards, const linux::Sysfs& sysfs, std::size_t vfs)
+        : shards_(shards), sysfs_(sysfs), work_(shards.size()), results_(vfs) {}
+
+    // `vf` (numbered from 0, at most `vfs`) stays where it is until run() returned.
+    void add(std::size_t number, const VfReading& vf, bool hostNetdev) {
+        if (vf.rdmaDevice.empty() && !hostNetdev) return;
         std::size_t shard = shards_.size();
-        for (std::size_t s = 0; s < shards_.size() && shard == shards_.size(); ++s)
-            if (shards_[s].holds(rdmaDevice)) shard = s;
+        for (std::size_t s = 0; s < shards_.size() && shard == shards_.size() && !vf.rdmaDevice.empty(); ++s)
+            if (shards_[s].holds(vf.rdmaDevice)) shard = s;
         if (shard == shards_.size())
             shard = static_cast<std::size_t>(
                 std::min_element(work_.begin(), work_.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); }) -
                 work_.begin());
-        work_[shard].push_back({vf, &rdmaDevice});
+        work_[shard].push_back({number, &vf, hostNetdev});
     }
 
     // Opens the new devices of every shard on the calling thread (what stays open between scrapes
@@ -215,8 +224,8 @@ public:
     void run() {
         for (std::size_t s = 0; s < shards_.size(); ++s) {
             std::vector<std::string> devices;
-            devices.reserve(work_[s].size());
-            for (const auto& item : work_[s]) devices.push_back(*item.rdmaDevice);
+            for (const auto& item : work_[s])
+                if (!item.vf->rdmaDevice.empty() && !shards_[s].holds(item.vf->rdmaDevice)) devices.push_back(item.vf->rdmaDevice);
             shards_[s].open(devices);
         }
         std::vector<std::exception_ptr> failures(shards_.size());
@@ -238,25 +247,31 @@ public:
             if (failure) std::rethrow_exception(failure);
     }
 
-    std::optional<PortsRead>& result(std::size_t vf) { return results_[vf]; }
+    Result& result(std::size_t number) { return results_[number]; }
 
 private:
     struct Item {
-        std::size_t vf;
-        const std::string* rdmaDevice;
+        std::size_t number;
+        const VfReading* vf;
+        bool hostNetdev;
     };
 
     void readShard(std::size_t s, std::exception_ptr& failure) noexcept {
         try {
-            for (const auto& item : work_[s]) results_[item.vf].emplace(shards_[s].read(*item.rdmaDevice));
+            for (const auto& item : work_[s]) {
+                Result& r = results_[item.number];
+                if (!item.vf->rdmaDevice.empty()) r.ports.emplace(shards_[s].read(item.vf->rdmaDevice));
+                if (item.hostNetdev) r.hostNetdev = hostNetdevName(sysfs_, item.vf->pciAddress);
+            }
         } catch (...) {
             failure = std::current_exception();
         }
     }
 
     std::span<linux::RdmaPortCounterCache> shards_;
+    const linux::Sysfs& sysfs_;
     std::vector<std::vector<Item>> work_;
-    std::vector<std::optional<PortsRead>> results_;
+    std::vector<Result> results_;
 };
 
 }  // namespace
@@ -275,7 +290,9 @@ std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, cons
     out.reserve(vfs);
     std::vector<const VfPlacement*> placedAt;  // each VF's placement, nullptr when none
     placedAt.reserve(vfs);
-    ShardedRdmaReads rdma(rdmaShards, vfs);
+    std::vector<bool> presentAt;
+    presentAt.reserve(vfs);
+    ShardedReads reads(rdmaShards, sysfs, vfs);
     for (const auto& pool : inventory) {
         if (pool.mode != PoolMode::Sriov) continue;
         for (const auto& d : pool.devices) {
@@ -294,10 +311,10 @@ std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, cons
             const auto placed = placements.find(dev.pciAddress);
             const VfPlacement* placement = placed == placements.end() ? nullptr : &placed->second;
             placedAt.push_back(placement);
+            presentAt.push_back(dev.present);
             if (placement != nullptr && vf.rdmaDevice.empty()) vf.rdmaDevice = placement->rdmaDevice;
             if (!dev.present) continue;  // the PF lists it, its PCI device is gone: nothing to read
-            readNetdev(vf, placement, sysfs, readers, errors);
-            if (!vf.rdmaDevice.empty()) rdma.add(out.size() - 1, vf.rdmaDevice);
+            reads.add(out.size() - 1, vf, placement == nullptr);
             if (!dev.pfNetdev.empty()) {
                 if (const auto* states = readers.vfStates(dev.pfNetdev)) {
                     for (const auto& s : *states)
@@ -306,9 +323,13 @@ std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, cons
             }
         }
     }
-    rdma.run();
-    for (std::size_t i = 0; i < out.size(); ++i)
-        if (auto& r = rdma.result(i)) takeRdma(out[i], std::move(*r), placedAt[i], readers, errors);
+    reads.run();
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        if (!presentAt[i]) continue;
+        auto& r = reads.result(i);
+        takeNetdev(out[i], placedAt[i], r.hostNetdev, readers, errors);
+        if (r.ports) takeRdma(out[i], std::move(*r.ports), placedAt[i], readers, errors);
+    }
     return out;
 }
 
