@@ -34,8 +34,8 @@ unsigned defaultMetricsReadThreads();
 
 class VfMetrics {
 public:
-    // `readThreads`: the RDMA sysfs files are read by that many threads (the scraping one and
-    // readThreads - 1 workers started for the scrape), each with its own cache shard.
+    // `readThreads`: the per-VF sysfs files are read by that many threads, each with its own cache
+    // shard: the scraping thread alone for 1, else workers started for each scrape.
     VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements, linux::Sysfs sysfs,
               AllocationPaths paths, linux::RdmaPortCounterCache::KeepFiles keepFiles = linux::RdmaPortCounterCache::KeepFiles::No,
               unsigned readThreads = 1);

@@ -23,8 +23,8 @@
 
 namespace ibvf::dp {
 
-// `rdmaShards`: the sysfs RDMA readings are spread over them, each shard read by its own thread
-// (the caller's for the first) while the rest of the scrape waits; the readings come out in
+// `rdmaShards`: the per-VF sysfs readings are spread over them, each shard read by its own thread
+// (the caller's when there is one) while the rest of the scrape waits; the readings come out in
 // inventory order whatever the number of shards.
 std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, const AssignmentMap& assignments,
                                const PlacementMap& placements, const linux::Sysfs& sysfs, std::span<linux::RdmaPortCounterCache> rdmaShards,
