@@ -1,7 +1,8 @@
 #include "deviceplugin/VfMetrics.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -20,7 +21,13 @@ PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir) {
     };
 }
 
-unsigned defaultMetricsReadThreads() { return std::clamp(std::thread::hardware_concurrency(), 1U, 4U); }
+unsigned defaultMetricsReadThreads() {
+    // The CPUs this thread may run on (a container's cpuset), not every CPU the node has online.
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    const int n = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
+    return static_cast<unsigned>(std::clamp(n, 1, 4));
+}
 
 VfMetrics::VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements, linux::Sysfs sysfs,
                      AllocationPaths paths, linux::RdmaPortCounterCache::KeepFiles keepFiles, unsigned readThreads)

@@ -28,8 +28,8 @@ using PlacementLookup = std::function<std::optional<VfPlacement>(const std::stri
 // namespace and the VF netdev's name there, once the ADD finished.
 PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir);
 
-// How many threads read the RDMA sysfs files of a scrape by default: min(4, CPUs this process may
-// run on).
+// How many threads read the per-VF sysfs files of a scrape by default: min(4, the CPUs the calling
+// thread may run on).
 unsigned defaultMetricsReadThreads();
 
 class VfMetrics {

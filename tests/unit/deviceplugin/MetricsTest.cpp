@@ -2,6 +2,8 @@
 // labels of the per-VF families, and readings that fail without failing the scrape.
 #include <doctest/doctest.h>
 
+#include <sched.h>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -271,6 +273,21 @@ TEST_CASE("RDMA readings spread over cache shards: the same text as one thread, 
     std::size_t holders = 0;
     for (const auto& shard : four) holders += shard.holds("mlx5_8") ? 1 : 0;
     CHECK(holders == 1);
+}
+
+TEST_CASE("the default number of reading threads: the CPUs this thread may run on, at most 4") {
+    cpu_set_t all;
+    REQUIRE(::sched_getaffinity(0, sizeof all, &all) == 0);
+    CHECK(defaultMetricsReadThreads() == static_cast<unsigned>(std::min(CPU_COUNT(&all), 4)));
+    int first = 0;
+    while (!CPU_ISSET(first, &all)) ++first;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    REQUIRE(::sched_setaffinity(0, sizeof one, &one) == 0);
+    const unsigned pinned = defaultMetricsReadThreads();
+    REQUIRE(::sched_setaffinity(0, sizeof all, &all) == 0);
+    CHECK(pinned == 1);
 }
 
 TEST_CASE("a VF counts as allocated while its allocation record exists, per VF and per pool") {
