@@ -194,7 +194,8 @@ Config parseConfig(std::string_view json) {
         throw ConfigError("config is not valid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
                           rapidjson::GetParseError_En(doc.GetParseError()));
     if (!doc.IsObject()) throw ConfigError("config must be a JSON object");
-    rejectUnknown(doc, "", {"mode", "pfNetdevices", "resources", "enableVfs", "cdi", "metricsAddress", "metricsKeepFilesOpen"});
+    rejectUnknown(
+        doc, "", {"mode", "pfNetdevices", "resources", "enableVfs", "cdi", "metricsAddress", "metricsKeepFilesOpen", "metricsReadThreads"});
 
     Config config;
     if (const Value* v = member(doc, "enableVfs")) {
@@ -204,6 +205,10 @@ Config parseConfig(std::string_view json) {
     if (const Value* v = member(doc, "metricsKeepFilesOpen")) {
         if (!v->IsBool()) fail("metricsKeepFilesOpen", "must be a boolean");
         config.metricsKeepFilesOpen = v->GetBool();
+    }
+    if (const Value* v = member(doc, "metricsReadThreads")) {
+        if (!v->IsUint() || v->GetUint() < 1 || v->GetUint() > 8) fail("metricsReadThreads", "must be a whole number from 1 to 8");
+        config.metricsReadThreads = v->GetUint();
     }
     if (const auto cdi = optString(doc, "cdi", "")) config.cdi = parseCdiMode(*cdi);
     if (auto address = optString(doc, "metricsAddress", "")) {

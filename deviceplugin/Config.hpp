@@ -64,6 +64,8 @@ struct Config {
     // less CPU, but each kept file holds a page of kernel memory charged to the daemon's cgroup,
     // about 100 kB per VF (docs/metrics.md). Off by default; read at start, like metricsAddress.
     bool metricsKeepFilesOpen = false;
+    // Threads reading a scrape's RDMA counter files, 1 to 8; 0: min(4, CPUs). Read at start.
+    unsigned metricsReadThreads = 0;
 };
 
 Config parseConfig(std::string_view json);

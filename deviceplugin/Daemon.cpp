@@ -147,7 +147,8 @@ private:
         if (address.empty()) return;
         vfMetrics_ = std::make_unique<VfMetrics>(
             inventory_, assignments_, attachmentPlacements(node::attachmentsDirIn(node::stateRoot())), sysfs_, paths_,
-            config_.metricsKeepFilesOpen ? linux::RdmaPortCounterCache::KeepFiles::Yes : linux::RdmaPortCounterCache::KeepFiles::No);
+            config_.metricsKeepFilesOpen ? linux::RdmaPortCounterCache::KeepFiles::Yes : linux::RdmaPortCounterCache::KeepFiles::No,
+            config_.metricsReadThreads == 0 ? defaultMetricsReadThreads() : config_.metricsReadThreads);
         metricsServer_ = std::make_unique<MetricsServer>(metrics::parseListenAddress(address),
                                                          makePluginRegistry(poolMetrics_, inventory_, paths_, *vfMetrics_), health_);
         spdlog::info("serving metrics on http://{}/metrics (probes /healthz, /readyz)", metrics::parseListenAddress(address).toString());

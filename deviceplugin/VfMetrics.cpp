@@ -1,5 +1,9 @@
 #include "deviceplugin/VfMetrics.hpp"
 
+#include <sched.h>
+
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "deviceplugin/VfFamilies.hpp"
@@ -17,14 +21,23 @@ PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir) {
     };
 }
 
+unsigned defaultMetricsReadThreads() {
+    // The CPUs this thread may run on (a container's cpuset), not every CPU the node has online.
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    const int n = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
+    return static_cast<unsigned>(std::clamp(n, 1, 4));
+}
+
 VfMetrics::VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements, linux::Sysfs sysfs,
-                     AllocationPaths paths, linux::RdmaPortCounterCache::KeepFiles keepFiles)
+                     AllocationPaths paths, linux::RdmaPortCounterCache::KeepFiles keepFiles, unsigned readThreads)
     : inventory_(inventory),
       assignments_(assignments),
       placements_(std::move(placements)),
       sysfs_(std::move(sysfs)),
-      paths_(std::move(paths)),
-      rdmaSysfs_(sysfs_, exportedPortCounterFiles(), keepFiles) {}
+      paths_(std::move(paths)) {
+    for (unsigned i = 0; i < std::max(readThreads, 1U); ++i) rdmaShards_.emplace_back(sysfs_, exportedPortCounterFiles(), keepFiles);
+}
 
 void VfMetrics::collect(std::vector<metrics::Family>& out) {
     const InventorySnapshot inventory = inventory_.snapshot();
@@ -43,7 +56,7 @@ void VfMetrics::collect(std::vector<metrics::Family>& out) {
     std::vector<VfReading> vfs;
     try {
         const std::lock_guard lock(rdmaSysfsMutex_);
-        vfs = readVfs(*inventory, *assignments_.snapshot(), placements, sysfs_, rdmaSysfs_, paths_, errors_);
+        vfs = readVfs(*inventory, *assignments_.snapshot(), placements, sysfs_, rdmaShards_, paths_, errors_);
     } catch (const std::exception& e) {
         // A failure this reader did not foresee: the pool metrics and the error count still go out.
         errors_.add("scrape", linux::ReadFailure::Failed);

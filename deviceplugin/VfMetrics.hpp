@@ -28,10 +28,17 @@ using PlacementLookup = std::function<std::optional<VfPlacement>(const std::stri
 // namespace and the VF netdev's name there, once the ADD finished.
 PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir);
 
+// How many threads read the per-VF sysfs files of a scrape by default: min(4, the CPUs the calling
+// thread may run on).
+unsigned defaultMetricsReadThreads();
+
 class VfMetrics {
 public:
+    // `readThreads`: the per-VF sysfs files are read by that many threads, each with its own cache
+    // shard: the scraping thread alone for 1, else workers started for each scrape.
     VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements, linux::Sysfs sysfs,
-              AllocationPaths paths, linux::RdmaPortCounterCache::KeepFiles keepFiles = linux::RdmaPortCounterCache::KeepFiles::No);
+              AllocationPaths paths, linux::RdmaPortCounterCache::KeepFiles keepFiles = linux::RdmaPortCounterCache::KeepFiles::No,
+              unsigned readThreads = 1);
 
     // Never throws: whatever cannot be read is left out and counted.
     void collect(std::vector<metrics::Family>& out);
@@ -43,8 +50,8 @@ private:
     const linux::Sysfs sysfs_;
     const AllocationPaths paths_;
     ReadErrors errors_;
-    std::mutex rdmaSysfsMutex_;  // one scrape at a time uses the cache
-    linux::RdmaPortCounterCache rdmaSysfs_;
+    std::mutex rdmaSysfsMutex_;                            // one scrape at a time uses the caches
+    std::vector<linux::RdmaPortCounterCache> rdmaShards_;  // one per reading thread
 };
 
 }  // namespace ibvf::dp

@@ -1,10 +1,15 @@
 #include "deviceplugin/VfReader.hpp"
 
+#include <algorithm>
+#include <exception>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
+#include <system_error>
+#include <thread>
 #include <tuple>
 #include <utility>
 
@@ -128,27 +133,28 @@ private:
     std::optional<linux::VfStateReader> vfState_;
 };
 
-void readNetdev(VfReading& vf, const VfPlacement* placement, const linux::Sysfs& sysfs, ScrapeReaders& readers, ReadErrors& errors) {
-    if (placement != nullptr) {
-        const LinkMap* links = readers.podLinks(*placement);
-        if (links == nullptr) return;
-        if (const auto it = links->find(placement->ifname); it != links->end())
-            vf.netdev = it->second.stats;
-        else
-            errors.add("netdev", linux::ReadFailure::DeviceGone);
-        return;
-    }
-    // <vf>/net/ alone (Sysfs::vf would also walk the PF's virtfn links, for every VF).
-    std::string name;
+// The VF's netdev on the host: the one entry of <vf>/net/ (Sysfs::vf would also walk the PF's
+// virtfn links, for every VF); "" when there is none (bound to vfio, or moved by someone else).
+std::string hostNetdevName(const linux::Sysfs& sysfs, const std::string& pciAddress) {
     std::error_code ec;
-    for (std::filesystem::directory_iterator it(sysfs.pciDeviceDir(vf.pciAddress) / "net", ec), end; !ec && it != end; it.increment(ec)) {
-        name = it->path().filename().string();
-        break;
+    for (std::filesystem::directory_iterator it(sysfs.pciDeviceDir(pciAddress) / "net", ec), end; !ec && it != end; it.increment(ec))
+        return it->path().filename().string();
+    return {};
+}
+
+// `hostName`: hostNetdevName() of a VF without a placement.
+void takeNetdev(VfReading& vf, const VfPlacement* placement, const std::string& hostName, ScrapeReaders& readers, ReadErrors& errors) {
+    const LinkMap* links = nullptr;
+    const std::string* name = &hostName;
+    if (placement != nullptr) {
+        links = readers.podLinks(*placement);
+        name = &placement->ifname;
+        if (links == nullptr) return;
+    } else {
+        if (hostName.empty()) return;
+        links = readers.hostLinks();
     }
-    // No netdev on the host and no attachment: bound to vfio, or moved by someone else.
-    if (name.empty()) return;
-    const LinkMap* links = readers.hostLinks();
-    if (const auto it = links->find(name); it != links->end())
+    if (const auto it = links->find(*name); it != links->end())
         vf.netdev = it->second.stats;
     else
         errors.add("netdev", linux::ReadFailure::DeviceGone);
@@ -160,16 +166,16 @@ void noteUnreadable(const std::vector<linux::RdmaPortCounters>& ports, ReadError
         if (p.unreadable > 0) errors.add("rdma", "unreadable", p.unreadable);
 }
 
-void readRdma(VfReading& vf, const VfPlacement* placement, linux::RdmaPortCounterCache& rdmaSysfs, ScrapeReaders& readers,
-              ReadErrors& errors) {
-    if (vf.rdmaDevice.empty()) return;
-    auto r = rdmaSysfs.read(vf.rdmaDevice);
+using PortsRead = linux::ReadResult<std::vector<linux::RdmaPortCounters>>;
+
+// What the host's sysfs gave for one VF's RDMA device (read by a worker), or, when the device was
+// moved into the pod's namespace (exclusive RDMA netns mode), what the kernel says there.
+void takeRdma(VfReading& vf, PortsRead r, const VfPlacement* placement, ScrapeReaders& readers, ReadErrors& errors) {
     if (r) {
         vf.ports = std::move(r).value();
         noteUnreadable(vf.ports, errors);
         return;
     }
-    // Moved into the pod's namespace (exclusive RDMA netns mode): ask the kernel there.
     if (r.error().kind == linux::ReadFailure::NotVisible && placement != nullptr) {
         linux::RdmaCounterReader* reader = readers.podRdma(*placement);
         if (reader == nullptr) return;
@@ -185,22 +191,112 @@ void readRdma(VfReading& vf, const VfPlacement* placement, linux::RdmaPortCounte
     readers.note("rdma", r.error());
 }
 
+// The sysfs readings of one scrape (RDMA port files, and the name of a host VF's netdev), spread
+// over the RDMA cache shards: a VF goes to the shard that holds its RDMA device (its directories
+// are open there), else to the shard with the fewest VFs. Each shard is read by one thread (the
+// caller's when there is one shard, a worker each otherwise) that writes only its own VFs'
+// results, so nothing shared is written without a lock; everything else of the scrape stays on
+// the caller's thread.
+class ShardedReads {
+public:
+    struct Result {
+        std::optional<PortsRead> ports;  // when the VF has an RDMA device
+        std::string hostNetdev;          // hostNetdevName(), when asked
+    };
+
+    ShardedReads(std::span<linux::RdmaPortCounterCache> shards, const linux::Sysfs& sysfs, std::size_t vfs)
+        : shards_(shards), sysfs_(sysfs), work_(shards.size()), results_(vfs) {}
+
+    // `vf` (numbered from 0, at most `vfs`) stays where it is until run() returned.
+    void add(std::size_t number, const VfReading& vf, bool hostNetdev) {
+        if (vf.rdmaDevice.empty() && !hostNetdev) return;
+        std::size_t shard = shards_.size();
+        for (std::size_t s = 0; s < shards_.size() && shard == shards_.size() && !vf.rdmaDevice.empty(); ++s)
+            if (shards_[s].holds(vf.rdmaDevice)) shard = s;
+        if (shard == shards_.size())
+            shard = static_cast<std::size_t>(
+                std::min_element(work_.begin(), work_.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); }) -
+                work_.begin());
+        work_[shard].push_back({number, &vf, hostNetdev});
+    }
+
+    // Opens the new devices of every shard on the calling thread (what stays open between scrapes
+    // is allocated together, not among the workers' short-lived allocations), then reads.
+    void run() {
+        for (std::size_t s = 0; s < shards_.size(); ++s) {
+            std::vector<std::string> devices;
+            for (const auto& item : work_[s])
+                if (!item.vf->rdmaDevice.empty() && !shards_[s].holds(item.vf->rdmaDevice)) devices.push_back(item.vf->rdmaDevice);
+            shards_[s].open(devices);
+        }
+        std::vector<std::exception_ptr> failures(shards_.size());
+        if (shards_.size() == 1) {
+            readShard(0, failures[0]);
+        } else {
+            // Every shard on a worker, the scraping thread waiting: measured, that cost less CPU
+            // and wall time than the scraping thread taking a shard itself (docs/performance.md).
+            std::vector<std::jthread> workers;
+            for (std::size_t s = 0; s < shards_.size(); ++s) {
+                if (work_[s].empty()) continue;
+                try {
+                    workers.emplace_back([this, s, &failures] { readShard(s, failures[s]); });
+                } catch (const std::system_error& e) {  // no thread to be had (EAGAIN): this one reads it
+                    spdlog::debug("metrics: reading on the scraping thread, no worker: {}", e.what());
+                    readShard(s, failures[s]);
+                }
+            }
+        }  // the workers are joined here
+        for (auto& shard : shards_) shard.sweep();
+        for (const auto& failure : failures)
+            if (failure) std::rethrow_exception(failure);
+    }
+
+    Result& result(std::size_t number) { return results_[number]; }
+
+private:
+    struct Item {
+        std::size_t number;
+        const VfReading* vf;
+        bool hostNetdev;
+    };
+
+    void readShard(std::size_t s, std::exception_ptr& failure) noexcept {
+        try {
+            for (const auto& item : work_[s]) {
+                Result& r = results_[item.number];
+                if (!item.vf->rdmaDevice.empty()) r.ports.emplace(shards_[s].read(item.vf->rdmaDevice));
+                if (item.hostNetdev) r.hostNetdev = hostNetdevName(sysfs_, item.vf->pciAddress);
+            }
+        } catch (...) {
+            failure = std::current_exception();
+        }
+    }
+
+    std::span<linux::RdmaPortCounterCache> shards_;
+    const linux::Sysfs& sysfs_;
+    std::vector<std::vector<Item>> work_;
+    std::vector<Result> results_;
+};
+
 }  // namespace
 
 std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, const AssignmentMap& assignments,
-                               const PlacementMap& placements, const linux::Sysfs& sysfs, linux::RdmaPortCounterCache& rdmaSysfs,
+                               const PlacementMap& placements, const linux::Sysfs& sysfs, std::span<linux::RdmaPortCounterCache> rdmaShards,
                                const AllocationPaths& paths, ReadErrors& errors) {
     std::vector<VfReading> out;
     ScrapeReaders readers(errors);
     // One listing of the records rather than a stat per VF.
     std::set<std::string> recorded;
     for (auto& r : node::allocationRecordFiles(paths.allocationsDir)) recorded.insert(std::move(r.pciAddress));
-    std::vector<std::string> rdmaDevices;
+    std::size_t vfs = 0;
     for (const auto& pool : inventory)
-        for (const auto& d : pool.devices)
-            if (pool.mode == PoolMode::Sriov && d.device.present && !d.device.rdmaDevice.empty())
-                rdmaDevices.push_back(d.device.rdmaDevice);
-    rdmaSysfs.open(rdmaDevices);
+        if (pool.mode == PoolMode::Sriov) vfs += pool.devices.size();
+    out.reserve(vfs);
+    std::vector<const VfPlacement*> placedAt;  // each VF's placement, nullptr when none
+    placedAt.reserve(vfs);
+    std::vector<bool> presentAt;
+    presentAt.reserve(vfs);
+    ShardedReads reads(rdmaShards, sysfs, vfs);
     for (const auto& pool : inventory) {
         if (pool.mode != PoolMode::Sriov) continue;
         for (const auto& d : pool.devices) {
@@ -218,10 +314,11 @@ std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, cons
             if (const auto held = assignments.find(dev.id); held != assignments.end()) vf.pod = held->second;
             const auto placed = placements.find(dev.pciAddress);
             const VfPlacement* placement = placed == placements.end() ? nullptr : &placed->second;
+            placedAt.push_back(placement);
+            presentAt.push_back(dev.present);
             if (placement != nullptr && vf.rdmaDevice.empty()) vf.rdmaDevice = placement->rdmaDevice;
             if (!dev.present) continue;  // the PF lists it, its PCI device is gone: nothing to read
-            readNetdev(vf, placement, sysfs, readers, errors);
-            readRdma(vf, placement, rdmaSysfs, readers, errors);
+            reads.add(out.size() - 1, vf, placement == nullptr);
             if (!dev.pfNetdev.empty()) {
                 if (const auto* states = readers.vfStates(dev.pfNetdev)) {
                     for (const auto& s : *states)
@@ -230,7 +327,13 @@ std::vector<VfReading> readVfs(const std::vector<InventoryPool>& inventory, cons
             }
         }
     }
-    rdmaSysfs.sweep();
+    reads.run();
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        if (!presentAt[i]) continue;
+        auto& r = reads.result(i);
+        takeNetdev(out[i], placedAt[i], r.hostNetdev, readers, errors);
+        if (r.ports) takeRdma(out[i], std::move(*r.ports), placedAt[i], readers, errors);
+    }
     return out;
 }
 

@@ -63,6 +63,7 @@ public:
     // so devices that left the inventory hold no descriptors.
     void sweep();
     std::size_t cachedDevices() const { return devices_.size(); }
+    bool holds(std::string_view rdmaDevice) const { return devices_.contains(rdmaDevice); }
 
     struct Device;  // the open directories of one RDMA device (RdmaPortCounterCache.cpp)
 

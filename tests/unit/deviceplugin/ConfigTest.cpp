@@ -35,6 +35,7 @@ TEST_CASE("seed sriov config -> rdma/vhca over the named PFs") {
     CHECK_FALSE(r.selectors.pfNames[1].takesVf(8));
     CHECK_FALSE(c.enableVfs);
     CHECK_FALSE(c.metricsKeepFilesOpen);
+    CHECK(c.metricsReadThreads == 0);  // min(4, CPUs)
 }
 
 // Found by fuzzing the netconf parser: the recursive JSON parser overflowed the stack on deep
@@ -53,12 +54,13 @@ TEST_CASE("seed hca config -> rdma/hca") {
 }
 
 TEST_CASE("resources list with every selector") {
-    const Config c = parseConfig(R"({"enableVfs":true,"metricsKeepFilesOpen":true,"resources":[
+    const Config c = parseConfig(R"({"enableVfs":true,"metricsKeepFilesOpen":true,"metricsReadThreads":2,"resources":[
         {"name":"fast","prefix":"example.com","mode":"sriov","selectors":{"pfNames":["ib0#3"],"linkTypes":["infiniband","ether"],
          "vendors":["0x15B3"],"devices":["101e"],"drivers":["mlx5_core"]}},
         {"name":"shared","mode":"hca"}]})");
     CHECK(c.enableVfs);
     CHECK(c.metricsKeepFilesOpen);
+    CHECK(c.metricsReadThreads == 2);
     REQUIRE(c.resources.size() == 2);
     const auto& s = c.resources[0].selectors;
     CHECK(c.resources[0].resourceName() == "example.com/fast");
@@ -87,6 +89,9 @@ TEST_CASE("bad configs name the field") {
     CHECK(errorOf(R"({"mode":"hca","extra":1})").find("extra: unknown field") == 0);
     CHECK(errorOf(R"({"mode":"hca","enableVfs":"yes"})").find("enableVfs:") == 0);
     CHECK(errorOf(R"({"mode":"hca","metricsKeepFilesOpen":1})") == "metricsKeepFilesOpen: must be a boolean");
+    for (const char* threads : {"0", "9", "-1", "1.5", "\"2\""})
+        CHECK(errorOf(std::string(R"({"mode":"hca","metricsReadThreads":)") + threads + "}") ==
+              "metricsReadThreads: must be a whole number from 1 to 8");
     CHECK(errorOf(R"({"resources":{}})").find("resources: must be an array") == 0);
     CHECK(errorOf(R"({"resources":[]})").find("resources:") == 0);
     CHECK(errorOf(R"({"resources":[{"name":"a"}],"mode":"hca"})").find("mode:") == 0);

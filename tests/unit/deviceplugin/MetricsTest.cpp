@@ -2,9 +2,12 @@
 // labels of the per-VF families, and readings that fail without failing the scrape.
 #include <doctest/doctest.h>
 
+#include <sched.h>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <span>
 
 #include "deviceplugin/PluginRegistry.hpp"
 #include "deviceplugin/PoolMetrics.hpp"
@@ -220,6 +223,71 @@ TEST_CASE("a namespace gone between listing and reading, or a counter that is no
         more.collect(fams);
         CHECK(has(render(fams), "ibvf_metrics_read_errors_total{source=\"rdma\",reason=\"not_visible\"} 1"));
     }
+}
+
+TEST_CASE("RDMA readings spread over cache shards: the same text as one thread, each device kept in its shard") {
+    // 8 VFs, each with its own counter values, one of them without its RDMA device in sysfs.
+    FakeSysfs sysfs;
+    test::ScratchDir dir;
+    const AllocationPaths paths{dir.path() / "devinfo", dir.path() / "allocations"};
+    sysfs.addPf(kPf, "ibtshard0", 8, test::FakePfOptions().withRdma("mlx5_0"));
+    std::vector<InventoryDevice> devices;
+    for (int i = 0; i < 8; ++i) {
+        const std::string bdf = "0000:3b:01." + std::to_string(i);
+        const std::string rdma = "mlx5_" + std::to_string(i + 1);
+        sysfs.addVf(kPf, static_cast<unsigned>(i), bdf, test::FakeVfOptions().withRdma(rdma));
+        sysfs.setRdmaPortFile(rdma, 1, "state", i == 3 ? "1: DOWN" : "4: ACTIVE");
+        sysfs.setRdmaPortFile(rdma, 1, "counters/port_xmit_data", std::to_string(1000 + i));
+        sysfs.setRdmaPortFile(rdma, 1, "hw_counters/out_of_buffer", std::to_string(20 + i));
+        DeviceRecord r;
+        r.id = bdf;
+        r.pciAddress = bdf;
+        r.pfPciAddress = kPf;
+        r.vfIndex = i;
+        r.rdmaDevice = rdma;
+        devices.push_back(InventoryDevice{r, true});
+    }
+    std::filesystem::remove_all(sysfs.root() / "class/infiniband/mlx5_6");
+    const std::vector<InventoryPool> inventory{InventoryPool{"rdma/vhca", PoolMode::Sriov, devices}};
+    const auto scrape = [&](std::span<linux::RdmaPortCounterCache> shards) {
+        ReadErrors errors;
+        std::vector<metrics::Family> out;
+        appendVfFamilies(out, readVfs(inventory, {}, {}, linux::Sysfs(sysfs.root()), shards, paths, errors));
+        errors.collect(out);
+        return render(out);
+    };
+    linux::RdmaPortCounterCache one(linux::Sysfs(sysfs.root()));
+    std::vector<linux::RdmaPortCounterCache> four;
+    for (int i = 0; i < 4; ++i) four.emplace_back(linux::Sysfs(sysfs.root()));
+    const std::string expected = scrape(std::span(&one, 1));
+    CHECK(has(expected, R"(ibvf_vf_port_transmit_data_bytes_total{resource="rdma/vhca",vf="0000:3b:01.7",pf="0000:3b:00.0",)"
+                        R"(vf_index="7",numa_node="-1",rdma_device="mlx5_8",port="1"} 4028)"));
+    CHECK(has(expected, R"(ibvf_metrics_read_errors_total{source="rdma",reason="not_visible"} 1)"));
+    CHECK(scrape(four) == expected);
+    // The 7 devices there, spread evenly; a second scrape finds each in the shard that holds it.
+    std::vector<std::size_t> held;
+    for (const auto& shard : four) held.push_back(shard.cachedDevices());
+    CHECK(held == std::vector<std::size_t>{2, 1, 2, 2});
+    CHECK(scrape(four) == expected);
+    for (std::size_t s = 0; s < four.size(); ++s) CHECK(four[s].cachedDevices() == held[s]);
+    std::size_t holders = 0;
+    for (const auto& shard : four) holders += shard.holds("mlx5_8") ? 1 : 0;
+    CHECK(holders == 1);
+}
+
+TEST_CASE("the default number of reading threads: the CPUs this thread may run on, at most 4") {
+    cpu_set_t all;
+    REQUIRE(::sched_getaffinity(0, sizeof all, &all) == 0);
+    CHECK(defaultMetricsReadThreads() == static_cast<unsigned>(std::min(CPU_COUNT(&all), 4)));
+    int first = 0;
+    while (!CPU_ISSET(first, &all)) ++first;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    REQUIRE(::sched_setaffinity(0, sizeof one, &one) == 0);
+    const unsigned pinned = defaultMetricsReadThreads();
+    REQUIRE(::sched_setaffinity(0, sizeof all, &all) == 0);
+    CHECK(pinned == 1);
 }
 
 TEST_CASE("a VF counts as allocated while its allocation record exists, per VF and per pool") {
