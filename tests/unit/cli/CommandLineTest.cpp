@@ -36,10 +36,12 @@ Request parseArgs(Parsed& p, std::vector<const char*> args, bool operands = fals
 }
 
 // handle() on `args` after the program name, its two streams kept in `out` and `err`.
-int handled(const Program& prog, const std::vector<Option>& opts, std::vector<const char*> args, std::string& out, std::string& err) {
-    args.insert(args.begin(), "ibvf-demo");
+int handled(const Program& prog, const std::vector<Option>& opts, const std::vector<const char*>& args, std::string& out,
+            std::string& err) {
+    std::vector<const char*> argv{"ibvf-demo"};
+    argv.insert(argv.end(), args.begin(), args.end());
     std::ostringstream o, e;
-    const int rc = handle(prog, opts, static_cast<int>(args.size()), args.data(), o, e);
+    const int rc = handle(prog, opts, static_cast<int>(argv.size()), argv.data(), o, e);
     out = o.str();
     err = e.str();
     return rc;
@@ -102,7 +104,9 @@ TEST_CASE("handle(): help and version on stdout with 0, a refusal on stderr with
     Parsed p;
     const auto prog = program(p, false);
     const auto opts = options(p);
-    auto run = [&](std::vector<const char*> args, std::string& out, std::string& err) { return handled(prog, opts, args, out, err); };
+    auto run = [&](const std::vector<const char*>& args, std::string& out, std::string& err) {
+        return handled(prog, opts, args, out, err);
+    };
     std::string out, err;
     CHECK(run({"--help"}, out, err) == 0);
     CHECK(out == usageText(prog, opts));
@@ -123,7 +127,9 @@ TEST_CASE("a subcommand answers --help and --version as its program and points a
     prog.parent = "ibvf-demo";
     prog.parentHelp = "ibvf-demo: the whole program's help\n";
     const auto opts = options(p);
-    auto run = [&](std::vector<const char*> args, std::string& out, std::string& err) { return handled(prog, opts, args, out, err); };
+    auto run = [&](const std::vector<const char*>& args, std::string& out, std::string& err) {
+        return handled(prog, opts, args, out, err);
+    };
     std::string out, err;
     CHECK(run({"--help"}, out, err) == 0);
     CHECK(out == "ibvf-demo: the whole program's help\n");
