@@ -32,6 +32,17 @@ const std::string kPf = "0000:3b:00.0";
 const std::string kVf0 = "0000:3b:00.2";
 const std::string kVf1 = "0000:3b:00.3";
 
+// A VF of kPf as discovery records it, known by its PCI address.
+DeviceRecord vfOfPf(const std::string& bdf, int index, const std::string& rdma) {
+    DeviceRecord r;
+    r.id = bdf;
+    r.pciAddress = bdf;
+    r.pfPciAddress = kPf;
+    r.vfIndex = index;
+    r.rdmaDevice = rdma;
+    return r;
+}
+
 // A PF with two VFs: VF 0 with netdev "lo" (a real link of this namespace, so its counters can be
 // read) and RDMA device mlx5_1 with port files; VF 1 with mlx5_2 and no netdev.
 struct Node {
@@ -58,14 +69,9 @@ struct Node {
         }
         std::vector<InventoryDevice> devices;
         for (const auto& [bdf, index, rdma] : {std::tuple{kVf0, 0, "mlx5_1"}, std::tuple{kVf1, 1, "mlx5_2"}}) {
-            DeviceRecord r;
-            r.id = bdf;
-            r.pciAddress = bdf;
-            r.pfPciAddress = kPf;
+            DeviceRecord r = vfOfPf(bdf, index, rdma);
             r.pfNetdev = "ibtmetric0";
-            r.vfIndex = index;
             r.numaNode = 0;
-            r.rdmaDevice = rdma;
             devices.push_back(InventoryDevice{r, index == 0});
         }
         inventory.publish({InventoryPool{"rdma/vhca", PoolMode::Sriov, devices}});
@@ -239,13 +245,7 @@ TEST_CASE("RDMA readings spread over cache shards: the same text as one thread, 
         sysfs.setRdmaPortFile(rdma, 1, "state", i == 3 ? "1: DOWN" : "4: ACTIVE");
         sysfs.setRdmaPortFile(rdma, 1, "counters/port_xmit_data", std::to_string(1000 + i));
         sysfs.setRdmaPortFile(rdma, 1, "hw_counters/out_of_buffer", std::to_string(20 + i));
-        DeviceRecord r;
-        r.id = bdf;
-        r.pciAddress = bdf;
-        r.pfPciAddress = kPf;
-        r.vfIndex = i;
-        r.rdmaDevice = rdma;
-        devices.push_back(InventoryDevice{r, true});
+        devices.push_back(InventoryDevice{vfOfPf(bdf, i, rdma), true});
     }
     std::filesystem::remove_all(sysfs.root() / "class/infiniband/mlx5_6");
     const std::vector<InventoryPool> inventory{InventoryPool{"rdma/vhca", PoolMode::Sriov, devices}};
