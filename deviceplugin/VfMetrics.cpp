@@ -12,12 +12,15 @@
 
 namespace ibvf::dp {
 
-PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir) {
-    return [dir = std::move(attachmentsDir)](const std::string& pciAddress) -> std::optional<VfPlacement> {
-        const auto a = node::findAttachmentOfVf(dir, pciAddress);
-        // An ADD still running may be moving the netdev; a vfio-pci attachment has none.
-        if (!a || !a->attached || !a->vfNetdev) return std::nullopt;
-        return VfPlacement{a->netns, *a->vfNetdev, a->rdmaDevice.value_or(""), a->netnsInode, a->netnsCookie};
+PlacementSource attachmentPlacements(std::filesystem::path attachmentsDir) {
+    return [dir = std::move(attachmentsDir)]() -> PlacementLookup {
+        return [dir, claimed = node::claimedVfs(dir)](const std::string& pciAddress) -> std::optional<VfPlacement> {
+            if (claimed && !claimed->contains(pciAddress)) return std::nullopt;
+            const auto a = node::findAttachmentOfVf(dir, pciAddress);
+            // An ADD still running may be moving the netdev; a vfio-pci attachment has none.
+            if (!a || !a->attached || !a->vfNetdev) return std::nullopt;
+            return VfPlacement{a->netns, *a->vfNetdev, a->rdmaDevice.value_or(""), a->netnsInode, a->netnsCookie};
+        };
     };
 }
 
@@ -29,7 +32,7 @@ unsigned defaultMetricsReadThreads() {
     return static_cast<unsigned>(std::clamp(n, 1, 4));
 }
 
-VfMetrics::VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements, linux::Sysfs sysfs,
+VfMetrics::VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementSource placements, linux::Sysfs sysfs,
                      AllocationPaths paths, linux::RdmaPortCounterCache::KeepFiles keepFiles, unsigned readThreads)
     : inventory_(inventory),
       assignments_(assignments),
@@ -42,11 +45,12 @@ VfMetrics::VfMetrics(const DeviceInventory& inventory, const PodAssignments& ass
 void VfMetrics::collect(std::vector<metrics::Family>& out) {
     const InventorySnapshot inventory = inventory_.snapshot();
     PlacementMap placements;
+    const PlacementLookup placementOf = placements_ ? placements_() : nullptr;
     for (const auto& pool : *inventory) {
-        if (pool.mode != PoolMode::Sriov || !placements_) continue;
+        if (pool.mode != PoolMode::Sriov || !placementOf) continue;
         for (const auto& d : pool.devices) {
             try {
-                if (auto p = placements_(d.device.pciAddress)) placements.emplace(d.device.pciAddress, std::move(*p));
+                if (auto p = placementOf(d.device.pciAddress)) placements.emplace(d.device.pciAddress, std::move(*p));
             } catch (const std::exception& e) {
                 errors_.add("attachment_state", linux::ReadFailure::Failed);
                 spdlog::debug("metrics: attachment state of {}: {}", d.device.pciAddress, e.what());

@@ -23,10 +23,15 @@ namespace ibvf::dp {
 // Where ADD put a VF (nullopt: on the host, or not a netdev ibvf moved); asked for each VF of
 // the inventory once per scrape. May throw: that VF is then read as if on the host.
 using PlacementLookup = std::function<std::optional<VfPlacement>(const std::string& pciAddress)>;
+// Called once at the start of each scrape for that scrape's lookup, which may take what it needs
+// from the disk at once (a listing) rather than once per VF.
+using PlacementSource = std::function<PlacementLookup()>;
 
 // Where ibvf's ADD put a VF, from the attachment states under `attachmentsDir`: the pod's
-// namespace and the VF netdev's name there, once the ADD finished.
-PlacementLookup attachmentPlacements(std::filesystem::path attachmentsDir);
+// namespace and the VF netdev's name there, once the ADD finished. Each scrape's lookup lists
+// the claims once and reads the states of the claimed VFs only: a claim made after that listing
+// is seen by the next scrape.
+PlacementSource attachmentPlacements(std::filesystem::path attachmentsDir);
 
 // How many threads read the per-VF sysfs files of a scrape by default: min(4, the CPUs the calling
 // thread may run on).
@@ -36,7 +41,7 @@ class VfMetrics {
 public:
     // `readThreads`: the per-VF sysfs files are read by that many threads, each with its own cache
     // shard: the scraping thread alone for 1, else workers started for each scrape.
-    VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementLookup placements, linux::Sysfs sysfs,
+    VfMetrics(const DeviceInventory& inventory, const PodAssignments& assignments, PlacementSource placements, linux::Sysfs sysfs,
               AllocationPaths paths, linux::RdmaPortCounterCache::KeepFiles keepFiles = linux::RdmaPortCounterCache::KeepFiles::No,
               unsigned readThreads = 1);
 
@@ -46,7 +51,7 @@ public:
 private:
     const DeviceInventory& inventory_;
     const PodAssignments& assignments_;
-    const PlacementLookup placements_;
+    const PlacementSource placements_;
     const linux::Sysfs sysfs_;
     const AllocationPaths paths_;
     ReadErrors errors_;

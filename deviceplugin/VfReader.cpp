@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <exception>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -17,6 +16,7 @@
 
 #include "linux/LinkStats.hpp"
 #include "linux/NetnsSocket.hpp"
+#include "linux/PciNetdevNames.hpp"
 #include "linux/RdmaCounterReader.hpp"
 #include "linux/VfStateReader.hpp"
 #include "node/AllocationRecord.hpp"
@@ -133,16 +133,8 @@ private:
     std::optional<linux::VfStateReader> vfState_;
 };
 
-// The VF's netdev on the host: the one entry of <vf>/net/ (Sysfs::vf would also walk the PF's
-// virtfn links, for every VF); "" when there is none (bound to vfio, or moved by someone else).
-std::string hostNetdevName(const linux::Sysfs& sysfs, const std::string& pciAddress) {
-    std::error_code ec;
-    for (std::filesystem::directory_iterator it(sysfs.pciDeviceDir(pciAddress) / "net", ec), end; !ec && it != end; it.increment(ec))
-        return it->path().filename().string();
-    return {};
-}
-
-// `hostName`: hostNetdevName() of a VF without a placement.
+// `hostName`: the netdev under <vf>/net/ of a VF without a placement (Sysfs::vf would also walk
+// the PF's virtfn links, for every VF); "" when there is none (bound to vfio, or moved by someone else).
 void takeNetdev(VfReading& vf, const VfPlacement* placement, const std::string& hostName, ScrapeReaders& readers, ReadErrors& errors) {
     const LinkMap* links = nullptr;
     const std::string* name = &hostName;
@@ -201,11 +193,11 @@ class ShardedReads {
 public:
     struct Result {
         std::optional<PortsRead> ports;  // when the VF has an RDMA device
-        std::string hostNetdev;          // hostNetdevName(), when asked
+        std::string hostNetdev;          // PciNetdevNames::first(), when asked
     };
 
     ShardedReads(std::span<linux::RdmaPortCounterCache> shards, const linux::Sysfs& sysfs, std::size_t vfs)
-        : shards_(shards), sysfs_(sysfs), work_(shards.size()), results_(vfs) {}
+        : shards_(shards), netdevNames_(sysfs), work_(shards.size()), results_(vfs) {}
 
     // `vf` (numbered from 0, at most `vfs`) stays where it is until run() returned.
     void add(std::size_t number, const VfReading& vf, bool hostNetdev) {
@@ -265,7 +257,7 @@ private:
             for (const auto& item : work_[s]) {
                 Result& r = results_[item.number];
                 if (!item.vf->rdmaDevice.empty()) r.ports.emplace(shards_[s].read(item.vf->rdmaDevice));
-                if (item.hostNetdev) r.hostNetdev = hostNetdevName(sysfs_, item.vf->pciAddress);
+                if (item.hostNetdev) r.hostNetdev = netdevNames_.first(item.vf->pciAddress);
             }
         } catch (...) {
             failure = std::current_exception();
@@ -273,7 +265,7 @@ private:
     }
 
     std::span<linux::RdmaPortCounterCache> shards_;
-    const linux::Sysfs& sysfs_;
+    const linux::PciNetdevNames netdevNames_;  // read by every worker
     std::vector<std::vector<Item>> work_;
     std::vector<Result> results_;
 };

@@ -127,18 +127,25 @@ FileList listEntries(int parent, const char* name, unsigned char type) {
     return out;
 }
 
-// The files of a counters directory, as paths relative to the port directory ("counters/<name>"),
-// interned: every device has the same ones.
-using CounterFiles = std::vector<const std::string*>;
+// A counters directory of a port, kept open (O_PATH) so that each file is opened by its own name
+// alone: a lookup of "counters/<name>" from the port directory costs a path component more, for
+// each of about 20 files per VF. Its files' names are interned: every device has the same ones.
+struct CounterFiles {
+    Fd dir;
+    std::vector<const std::string*> names;
+    std::size_t size() const { return names.size(); }
+};
 
-CounterFiles counterFiles(int portDir, const std::string& dir, std::set<std::string, std::less<>>& interned,
+CounterFiles counterFiles(int portDir, const char* dir, std::set<std::string, std::less<>>& interned,
                           const std::vector<std::string>& only = {}) {
     CounterFiles out;
-    for (const auto& file : listEntries(portDir, dir.c_str(), DT_REG).names) {
+    for (const auto& file : listEntries(portDir, dir, DT_REG).names) {
         if (file == "lifespan") continue;  // hw_counters/lifespan: the driver's cache time in ms, a setting
         if (!only.empty() && std::find(only.begin(), only.end(), file) == only.end()) continue;
-        out.push_back(&*interned.insert(dir + "/" + file).first);
+        out.names.push_back(&*interned.insert(file).first);
     }
+    if (!out.names.empty()) out.dir.reset(::openat(portDir, dir, kPathDir));
+    if (!out.dir) out.names.clear();  // removed since listed: read as a device without them
     return out;
 }
 
@@ -249,9 +256,8 @@ struct RdmaPortCounterCache::Device {
             p.nodeGuid = nodeGuid;
             p.linkLayer = port.linkLayer;
             p.unreadable = (out.size() == 1 ? nodeGuidUnreadable : 0) + port.linkLayerUnreadable;
-            if (readCounters(port.dir.get(), port.counters, held, p.counters, p.unreadable, attr) == Outcome::Gone ||
-                readCounters(port.dir.get(), port.hwCounters, held + port.counters.size(), p.hwCounters, p.unreadable, attr) ==
-                    Outcome::Gone)
+            if (readCounters(port.counters, held, p.counters, p.unreadable, attr) == Outcome::Gone ||
+                readCounters(port.hwCounters, held + port.counters.size(), p.hwCounters, p.unreadable, attr) == Outcome::Gone)
                 return Outcome::Gone;
             if (optional(port.dir.get(), "state", heldState, 1U, port.seenFiles, p.unreadable)) {
                 if (auto s = parsePortStateText(attr.text()))
@@ -274,11 +280,11 @@ struct RdmaPortCounterCache::Device {
     }
 
     // `held`: a descriptor slot for each of `files`.
-    static Outcome readCounters(int portDir, const CounterFiles& files, Fd* held, std::map<std::string, std::uint64_t>& into,
-                                unsigned& unreadable, AttributeReader& attr) {
+    static Outcome readCounters(const CounterFiles& files, Fd* held, std::map<std::string, std::uint64_t>& into, unsigned& unreadable,
+                                AttributeReader& attr) {
         for (std::size_t i = 0; i < files.size(); ++i) {
-            const std::string* file = files[i];
-            const int err = attr.read(portDir, file->c_str(), held + i);
+            const std::string* file = files.names[i];
+            const int err = attr.read(files.dir.get(), file->c_str(), held + i);
             if (isGone(err)) return Outcome::Gone;
             if (err != 0) {
                 ++unreadable;  // some drivers refuse counters they do not implement (EINVAL, ENOSYS)
@@ -286,8 +292,7 @@ struct RdmaPortCounterCache::Device {
             }
             if (const auto v = parseCounter(attr.text()))
                 // Files come sorted: each one goes at the end, the key built in place.
-                into.emplace_hint(into.end(), std::piecewise_construct,
-                                  std::forward_as_tuple(std::string_view(*file).substr(file->find('/') + 1)), std::forward_as_tuple(*v));
+                into.emplace_hint(into.end(), std::piecewise_construct, std::forward_as_tuple(*file), std::forward_as_tuple(*v));
             else
                 ++unreadable;
         }

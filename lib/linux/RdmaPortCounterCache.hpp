@@ -2,8 +2,9 @@
 // RDMA port counters read from sysfs for a metrics scrape, with each device's directories (and,
 // when asked, its files) kept open between scrapes. Reading a counter by its full path costs a
 // walk from the sysfs root through the class/infiniband/<dev> symlink for every file (about 30
-// files per VF); here each device's directory is resolved once and every file is opened relative
-// to its port directory (openat). An open and a close cost more than the read itself: with
+// files per VF); here each device's directories are resolved once (the port's, its counters/ and
+// hw_counters/: three descriptors per port) and every file is opened by its own name relative to
+// the directory that holds it (openat). An open and a close cost more than the read itself: with
 // KeepFiles::Yes a file's descriptor is kept after its first read and read again with pread at
 // offset 0, which makes sysfs generate the attribute's text afresh, up to half the soft
 // RLIMIT_NOFILE and none once the process ran out of them. Not by default: each kept sysfs

@@ -51,7 +51,8 @@ void writeAttribute(const fs::path& path, std::string_view value, const std::str
     }
 }
 
-// Ordered by name with numeric suffixes compared as numbers ("uverbs2" < "uverbs10").
+}  // namespace
+
 bool naturalLess(const std::string& a, const std::string& b) {
     const auto split = [](const std::string& s) {
         std::size_t i = s.size();
@@ -68,6 +69,8 @@ bool naturalLess(const std::string& a, const std::string& b) {
     if (na.size() != nb.size()) return na.size() < nb.size();
     return na < nb;
 }
+
+namespace {
 
 // Entry names of a directory, naturally sorted; empty when the directory does not exist
 // (a VF without a netdev has no net/ directory at all).

@@ -17,6 +17,10 @@ bool isValidPciAddress(std::string_view bdf);
 // not "." or "..", no '/' or NUL.
 bool isValidRdmaDeviceName(std::string_view name);
 
+// Ordered by name with numeric suffixes compared as numbers ("uverbs2" < "uverbs10"), as the
+// lookups below list a directory's entries.
+bool naturalLess(const std::string& a, const std::string& b);
+
 // One sysfs attribute file, untrimmed, into `out`. Returns 0 or the errno of the failed call
 // (no exception: callers that read many files skip the ones that fail).
 int readSysfsAttribute(const std::filesystem::path& path, std::string& out);

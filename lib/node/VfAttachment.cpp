@@ -1,6 +1,7 @@
 #include "node/VfAttachment.hpp"
 
 #include <stdexcept>
+#include <system_error>
 
 #include "linux/AtomicFile.hpp"
 #include "linux/Sysfs.hpp"
@@ -41,6 +42,22 @@ std::optional<VfAttachment> findAttachmentOfVf(const std::filesystem::path& atta
 
 std::optional<VfAttachment> findAttachmentOfVf(const std::string& pciAddress) {
     return findAttachmentOfVf(attachmentsDirIn(stateRoot()), pciAddress);
+}
+
+std::optional<std::set<std::string>> claimedVfs(const std::filesystem::path& attachmentsDir) {
+    std::set<std::string> out;
+    std::error_code ec;
+    std::filesystem::directory_iterator it(vfClaimsDirIn(attachmentsDir), ec);
+    if (ec) {
+        if (ec == std::errc::no_such_file_or_directory) return out;  // no ADD has claimed a VF on this node yet
+        return std::nullopt;
+    }
+    for (const std::filesystem::directory_iterator end; it != end; it.increment(ec)) {
+        std::string name = it->path().filename().string();
+        if (linux::isValidPciAddress(name)) out.insert(std::move(name));  // not the files a crash-safe write leaves for a moment
+    }
+    if (ec) return std::nullopt;
+    return out;
 }
 
 }  // namespace ibvf::node

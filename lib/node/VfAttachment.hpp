@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 
 namespace ibvf::node {
@@ -30,5 +31,10 @@ struct VfAttachment {
 std::optional<VfAttachment> findAttachmentOfVf(const std::filesystem::path& attachmentsDir, const std::string& pciAddress);
 // In node::attachmentsDirIn(node::stateRoot()).
 std::optional<VfAttachment> findAttachmentOfVf(const std::string& pciAddress);
+
+// The PCI addresses that have a claim under `attachmentsDir`, from one listing: a reader of many
+// VFs asks findAttachmentOfVf() only for these (a VF without a claim costs nothing). Empty when
+// there is no claims directory yet; nullopt when it cannot be listed (then ask for every VF).
+std::optional<std::set<std::string>> claimedVfs(const std::filesystem::path& attachmentsDir);
 
 }  // namespace ibvf::node

@@ -102,8 +102,8 @@ TEST_CASE("every family the device plugin exports follows the naming rules, once
     pools.observeDiscovery(0.01);
     pools.addReclaimed(ReclaimReason::NotHeld, 2);
     VfMetrics vfs(
-        node.inventory, node.assignments, [](const std::string&) { return std::optional<VfPlacement>(); }, linux::Sysfs(node.sysfs.root()),
-        node.paths);
+        node.inventory, node.assignments, [] { return PlacementLookup([](const std::string&) { return std::optional<VfPlacement>(); }); },
+        linux::Sysfs(node.sysfs.root()), node.paths);
     const auto registry = makePluginRegistry(pools, node.inventory, node.paths, vfs);
     const auto families = registry->collect();
     std::set<std::string> names;
@@ -305,7 +305,7 @@ TEST_CASE("a VF counts as allocated while its allocation record exists, per VF a
     CHECK(has(render(out), "ibvf_pool_allocated_devices{resource=\"rdma/vhca\"} 1"));
 }
 
-TEST_CASE("attachmentPlacements: the pod's namespace, its inode at ADD and the VF netdev's name, once ADD finished") {
+TEST_CASE("attachmentPlacements: the namespace, its inode and the netdev once ADD finished; claims listed once per scrape") {
     test::ScratchDir dir;
     node::AttachmentState s = test::sampleAttachmentState();
     s.pciAddress = kVf0;
@@ -315,9 +315,12 @@ TEST_CASE("attachmentPlacements: the pod's namespace, its inode at ADD and the V
         std::filesystem::create_directories(node::attachmentStateFileIn(dir.path(), s.containerId, s.ifname).parent_path());
         std::ofstream(node::attachmentStateFileIn(dir.path(), s.containerId, s.ifname)) << s.toJson();
     };
-    const PlacementLookup lookup = attachmentPlacements(dir.path());
+    const PlacementSource source = attachmentPlacements(dir.path());
+    const PlacementLookup before = source();  // a scrape that listed the claims before the ADD
     s.phase = node::AttachPhase::Attached;
     write();
+    CHECK_FALSE(before(kVf0));  // seen by the next scrape
+    const PlacementLookup lookup = source();
     const auto placed = lookup(kVf0);
     REQUIRE(placed);
     CHECK(placed->netnsPath == "/run/netns/x");

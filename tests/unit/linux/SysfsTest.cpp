@@ -10,6 +10,7 @@
 
 #include "SysfsTopology.hpp"
 #include "linux/KernelError.hpp"
+#include "linux/PciNetdevNames.hpp"
 #include "linux/Sysfs.hpp"
 #include "support/FakeSysfs.hpp"
 
@@ -138,6 +139,25 @@ TEST_CASE("a VF without netdev, RDMA device or driver (moved away, unbound)") {
     t.fake.setVfNetdev(kVf0, "ib0v0new");
     CHECK(t.sysfs.vf(kVf0).netdevs == Strings{"ib0v0new"});
     CHECK_FALSE(fs::exists(fs::symlink_status(t.fake.root() / "class/net/ib0v0")));
+}
+
+TEST_CASE("PciNetdevNames: a device's netdev by one listing; the first in natural order; none for what has none") {
+    Topology t;
+    const ibvf::linux::PciNetdevNames names(t.sysfs);
+    CHECK(names.first(kVf0) == "ib0v0");
+    CHECK(names.first(kPf) == "ib0");
+    // An IPoIB child shares its parent's device: the parent comes first, as Sysfs::vf lists them.
+    writeFile(t.fake.deviceDir(kVf1) / "net/ib0v1.8001", "");
+    fs::create_directories(t.fake.deviceDir(kVf1) / "net/ib0v10");
+    CHECK(names.first(kVf1) == "ib0v1");
+    fs::remove_all(t.fake.deviceDir(kVf1) / "net/ib0v1");
+    CHECK(names.first(kVf1) == "ib0v10");
+
+    t.fake.setVfNetdev(kVf0, std::nullopt);  // moved into a pod, or bound to vfio-pci
+    CHECK(names.first(kVf0).empty());
+    CHECK(names.first("0000:3b:00.7").empty());  // no such device
+    CHECK(names.first("../../../etc").empty());  // not a PCI address: nothing is opened
+    CHECK(ibvf::linux::PciNetdevNames(Sysfs(t.fake.root() / "nowhere")).first(kVf0).empty());
 }
 
 TEST_CASE("lookup errors name the exact path looked at") {

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -63,6 +64,19 @@ TEST_CASE("findAttachmentOfVf: the holder's namespace and interface; nothing wit
 
     fs::remove(node::attachmentStateFileIn(dir.path(), "cid-1", "net1"));
     CHECK_FALSE(node::findAttachmentOfVf(dir.path(), kVf));  // a claim left by a killed ADD
+}
+
+TEST_CASE("claimedVfs: the addresses claimed, from one listing; none before any claim; nullopt when it cannot list") {
+    test::ScratchDir dir;
+    CHECK(node::claimedVfs(dir.path()) == std::set<std::string>{});  // no claims directory yet
+    attach(dir.path(), stateOf("cid-1", kVf), kVf);
+    attach(dir.path(), stateOf("cid-2", "0000:3b:00.5"), "0000:3b:00.5");
+    write(node::vfClaimsDirIn(dir.path()) / "0000:3b:00.6.tmp.1234.1", "cid-3:net1");  // a claim being written
+    CHECK(node::claimedVfs(dir.path()) == std::set<std::string>{kVf, "0000:3b:00.5"});
+
+    fs::remove_all(node::vfClaimsDirIn(dir.path()));
+    write(node::vfClaimsDirIn(dir.path()), "not a directory");
+    CHECK_FALSE(node::claimedVfs(dir.path()));
 }
 
 TEST_CASE("findAttachmentOfVf: a vfio-pci VF has no netdev in the pod") {
