@@ -22,7 +22,7 @@ MetricsServer::MetricsServer(const metrics::ListenAddress& address, const std::s
     routes["/metrics"] = [registry] {
         metrics::HttpResponse r;
         r.contentType = metrics::kTextContentType;
-        r.body = registry->render();
+        r.moreBody = registry->renderParts();
         return r;
     };
     routes["/healthz"] = [&health] { return probe(health.live()); };

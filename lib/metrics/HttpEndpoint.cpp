@@ -1,6 +1,7 @@
 #include "metrics/HttpEndpoint.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <list>
@@ -28,11 +29,51 @@ struct Connection {
     linux::Fd fd;
     Clock::time_point deadline;
     std::string in;
-    std::string head;  // the response: head, then body (kept apart: a scrape's body is megabytes)
-    std::string body;
-    std::size_t sent = 0;  // of head + body
-    std::size_t size() const { return head.size() + body.size(); }
+    // The response: the head, then the body's parts as the route made them (a scrape's megabytes
+    // are not copied into one string), sent with one sendmsg per round.
+    std::vector<std::string> out;
+    std::size_t part = 0;    // the first part not sent whole
+    std::size_t offset = 0;  // of it, sent
+    std::size_t bytes = 0;   // of all parts
     bool responding = false;
+    bool done() const { return part == out.size(); }
+
+    void respond(std::string head, HttpResponse&& response, bool headOnly) {
+        out.push_back(std::move(head));
+        if (!headOnly) {
+            out.push_back(std::move(response.body));
+            for (auto& p : response.moreBody) out.push_back(std::move(p));
+        }
+        std::erase_if(out, [](const std::string& p) { return p.empty(); });
+        for (const auto& p : out) bytes += p.size();
+        responding = true;
+    }
+
+    // One sendmsg of what is left (at most kParts parts); false when the peer is gone.
+    bool sendSome() {
+        constexpr std::size_t kParts = 64;
+        std::array<iovec, kParts> iov{};
+        std::size_t n = 0;
+        for (std::size_t i = part; i < out.size() && n < kParts; ++i, ++n) {
+            const std::size_t from = i == part ? offset : 0;
+            iov[n] = {out[i].data() + from, out[i].size() - from};
+        }
+        msghdr msg{};
+        msg.msg_iov = iov.data();
+        msg.msg_iovlen = n;
+        const ssize_t put = ::sendmsg(fd.get(), &msg, MSG_NOSIGNAL);
+        if (put < 0) return errno == EAGAIN || errno == EINTR;
+        for (auto left = static_cast<std::size_t>(put); left > 0 && part < out.size();) {
+            const std::size_t step = std::min(left, out[part].size() - offset);
+            offset += step;
+            left -= step;
+            if (offset == out[part].size()) {
+                ++part;
+                offset = 0;
+            }
+        }
+        return true;
+    }
 };
 
 linux::Fd listenOn(const ListenAddress& address, std::uint16_t& boundPort) {
@@ -157,28 +198,13 @@ void HttpEndpoint::serve() {
                 const HeadResult head = parseRequestHead(c.in, limits_.maxRequestBytes);
                 if (head.status == HeadStatus::Incomplete) continue;
                 HttpResponse response = respond(head);
-                c.head = serializeHead(response);
-                if (head.request.method != "HEAD") c.body = std::move(response.body);
+                std::string responseHead = serializeHead(response);
+                c.respond(std::move(responseHead), std::move(response), head.request.method == "HEAD");
                 c.in.clear();
                 c.in.shrink_to_fit();
-                c.responding = true;
             }
-            if (c.responding && c.sent < c.size()) {
-                iovec iov[2];
-                int parts = 0;
-                if (c.sent < c.head.size()) iov[parts++] = {c.head.data() + c.sent, c.head.size() - c.sent};
-                const std::size_t bodySent = c.sent > c.head.size() ? c.sent - c.head.size() : 0;
-                if (bodySent < c.body.size()) iov[parts++] = {c.body.data() + bodySent, c.body.size() - bodySent};
-                msghdr msg{};
-                msg.msg_iov = iov;
-                msg.msg_iovlen = static_cast<std::size_t>(parts);
-                const ssize_t put = ::sendmsg(c.fd.get(), &msg, MSG_NOSIGNAL);
-                if (put > 0)
-                    c.sent += static_cast<std::size_t>(put);
-                else if (put < 0 && errno != EAGAIN && errno != EINTR)
-                    c.fd.reset();
-            }
-            if (c.fd && c.responding && c.sent == c.size()) c.fd.reset();  // done: Connection: close
+            if (c.responding && !c.done() && !c.sendSome()) c.fd.reset();
+            if (c.fd && c.responding && c.done()) c.fd.reset();  // done: Connection: close
         }
         // Only after the connections' events: the new ones have no slot in this round's fds.
         if ((fds[1].revents & POLLIN) != 0) {
@@ -197,7 +223,7 @@ void HttpEndpoint::serve() {
         bool large = false;
         conns.remove_if([&](const Connection& c) {
             const bool gone = !c.fd || c.deadline <= now;
-            large = large || (gone && c.body.size() >= kTrimAfterBytes);
+            large = large || (gone && c.bytes >= kTrimAfterBytes);
             return gone;
         });
         if (large) ::malloc_trim(0);

@@ -93,9 +93,15 @@ std::string_view reasonPhrase(int status) {
     }
 }
 
+std::size_t HttpResponse::bodySize() const {
+    std::size_t n = body.size();
+    for (const auto& part : moreBody) n += part.size();
+    return n;
+}
+
 std::string serializeHead(const HttpResponse& response) {
     std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " + std::string(reasonPhrase(response.status)) +
-                      "\r\nContent-Type: " + response.contentType + "\r\nContent-Length: " + std::to_string(response.body.size()) +
+                      "\r\nContent-Type: " + response.contentType + "\r\nContent-Length: " + std::to_string(response.bodySize()) +
                       "\r\nConnection: close\r\n";
     for (const auto& [k, v] : response.headers) out += k + ": " + v + "\r\n";
     out += "\r\n";
@@ -104,7 +110,9 @@ std::string serializeHead(const HttpResponse& response) {
 
 std::string serializeResponse(const HttpResponse& response, bool headOnly) {
     std::string out = serializeHead(response);
-    if (!headOnly) out += response.body;
+    if (headOnly) return out;
+    out += response.body;
+    for (const auto& part : response.moreBody) out += part;
     return out;
 }
 

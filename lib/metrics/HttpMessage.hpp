@@ -30,12 +30,17 @@ struct HttpResponse {
     int status = 200;
     std::string contentType = "text/plain; charset=utf-8";
     std::string body;
+    // Sent after `body`, each as it is: a scrape's megabytes go out as the families were rendered,
+    // without being copied into one string first.
+    std::vector<std::string> moreBody;
     std::vector<std::pair<std::string, std::string>> headers;  // extra ones, e.g. Allow
+
+    std::size_t bodySize() const;  // body and moreBody
 };
 
 // Status line and headers, up to and with the empty line.
 std::string serializeHead(const HttpResponse& response);
-// serializeHead() and (unless `headOnly`, for HEAD) the body.
+// serializeHead() and (unless `headOnly`, for HEAD) the body and moreBody.
 std::string serializeResponse(const HttpResponse& response, bool headOnly);
 
 std::string_view reasonPhrase(int status);

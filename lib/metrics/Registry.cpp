@@ -18,4 +18,6 @@ std::string Registry::render() const {
     return text;
 }
 
+std::vector<std::string> Registry::renderParts() const { return metrics::renderParts(collect()); }
+
 }  // namespace ibvf::metrics

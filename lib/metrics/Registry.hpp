@@ -21,6 +21,8 @@ public:
     std::vector<Family> collect() const;
     // collect() in the text format.
     std::string render() const;
+    // The same, as parts to send one after the other (renderParts in TextFormat.hpp).
+    std::vector<std::string> renderParts() const;
 
 private:
     std::vector<Collector> collectors_;

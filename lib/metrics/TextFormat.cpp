@@ -101,7 +101,10 @@ void appendSample(Family& family, std::string_view labels, std::string_view more
     out += '\n';
 }
 
-void appendFamily(std::string& out, const Family& family) {
+namespace {
+
+// appendFamily() without the family's `lines`.
+void appendFamilySamples(std::string& out, const Family& family) {
     out += "# HELP ";
     out += family.name;
     out += ' ';
@@ -123,7 +126,25 @@ void appendFamily(std::string& out, const Family& family) {
         appendValue(out, s.value);
         out += '\n';
     }
+}
+
+}  // namespace
+
+void appendFamily(std::string& out, const Family& family) {
+    appendFamilySamples(out, family);
     out += family.lines;
+}
+
+std::vector<std::string> renderParts(std::vector<Family>&& families) {
+    std::vector<std::string> parts(1);
+    for (auto& f : families) {
+        appendFamilySamples(parts.back(), f);
+        if (f.lines.empty()) continue;
+        parts.push_back(std::move(f.lines));
+        parts.emplace_back();
+    }
+    if (parts.back().empty()) parts.pop_back();
+    return parts;
 }
 
 std::string renderText(const std::vector<Family>& families, std::size_t expectedSize) {

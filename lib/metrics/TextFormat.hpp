@@ -27,6 +27,10 @@ void appendLabel(std::string& text, std::string_view key, std::string_view value
 void appendSample(Family& family, std::string_view labels, std::string_view more, double value);
 
 void appendFamily(std::string& out, const Family& family);
+// The same text as renderText(), as parts to be sent one after the other: each family's `lines`
+// moved out as a part of its own (a scrape's megabytes are not copied), the small texts between
+// them gathered.
+std::vector<std::string> renderParts(std::vector<Family>&& families);
 // `expectedSize`: the text's likely size (the previous scrape's), reserved at once so that a
 // scrape's megabytes are not copied over and over as the text grows.
 std::string renderText(const std::vector<Family>& families, std::size_t expectedSize = 0);

@@ -31,10 +31,13 @@ HttpReply httpExchange(std::uint16_t port, const std::string& rawRequest, std::c
         all.append(buf, static_cast<std::size_t>(n));
     }
     HttpReply r;
+    if (all.rfind("HTTP/1.1 ", 0) == 0 && all.size() >= 12) r.status = std::stoi(all.substr(9, 3));
     const auto split = all.find("\r\n\r\n");
     r.head = all.substr(0, split);
-    if (split != std::string::npos) r.body = all.substr(split + 4);
-    if (all.rfind("HTTP/1.1 ", 0) == 0 && all.size() >= 12) r.status = std::stoi(all.substr(9, 3));
+    if (split != std::string::npos) {
+        r.body = std::move(all);  // not copied again: a scrape's body is megabytes
+        r.body.erase(0, split + 4);
+    }
     return r;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -73,6 +74,13 @@ HttpEndpoint makeEndpoint(EndpointLimits limits = {}) {
         r.body = "ok\n";
         return r;
     };
+    routes["/parts"] = [] {
+        // More parts than one sendmsg takes, together more than a socket's send buffer, and an empty one.
+        HttpResponse r;
+        r.body = "head-of-body\n";
+        for (int i = 0; i < 150; ++i) r.moreBody.push_back(i == 7 ? std::string() : std::string(60000, static_cast<char>('a' + i % 26)));
+        return r;
+    };
     routes["/boom"] = []() -> HttpResponse { throw std::runtime_error("collector failed"); };
     return HttpEndpoint(parseListenAddress("127.0.0.1:0"), std::move(routes), limits);
 }
@@ -90,6 +98,28 @@ std::vector<ibvf::linux::Fd> connectSilent(std::uint16_t port, int count) {
     return silent;
 }
 
+// GET `path` with a receive buffer of a few kB, read only after the server had time to fill it:
+// the whole answer, head and body.
+std::string slowGet(std::uint16_t port, const std::string& path) {
+    ibvf::linux::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    REQUIRE(fd);
+    const int small = 4096;
+    REQUIRE(::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small) == 0);
+    const sockaddr_in a = ibvf::test::LoopbackSocket::address(port);
+    REQUIRE(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+    const std::string request = "GET " + path + " HTTP/1.1\r\n\r\n";
+    REQUIRE(::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
+    std::string all;
+    for (int round = 0;; ++round) {
+        std::this_thread::sleep_for(milliseconds(round < 5 ? 20 : 0));
+        std::vector<char> buf(65536);
+        const ssize_t n = ::recv(fd.get(), buf.data(), buf.size(), 0);
+        if (n <= 0) break;
+        all.append(buf.data(), static_cast<std::size_t>(n));
+    }
+    return all;
+}
+
 }  // namespace
 
 TEST_CASE("the endpoint serves its routes, 404 for others, 405 for other methods, 400/431 for bad heads") {
@@ -101,6 +131,19 @@ TEST_CASE("the endpoint serves its routes, 404 for others, 405 for other methods
     r = ibvf::test::httpGet(ep.port(), "/metrics");
     CHECK(r.status == 200);
     CHECK(r.body.size() == 300000);
+    std::string parts = "head-of-body\n";
+    for (int i = 0; i < 150; ++i)
+        if (i != 7) parts += std::string(60000, static_cast<char>('a' + i % 26));
+    r = ibvf::test::httpGet(ep.port(), "/parts");
+    CHECK(r.status == 200);
+    CHECK(r.head.find("\r\nContent-Length: " + std::to_string(parts.size()) + "\r\n") != std::string::npos);
+    CHECK(r.body == parts);  // whole and in order
+    // A client with a small window that reads late: the server's sends stop in the middle of parts.
+    const std::string slow = slowGet(ep.port(), "/parts");
+    CHECK(slow.substr(slow.find("\r\n\r\n") + 4) == parts);
+    r = ibvf::test::httpExchange(ep.port(), "HEAD /parts HTTP/1.1\r\n\r\n");
+    CHECK(r.head.find("\r\nContent-Length: " + std::to_string(parts.size()) + "\r\n") != std::string::npos);
+    CHECK(r.body.empty());
     CHECK(ibvf::test::httpGet(ep.port(), "/nope").status == 404);
     CHECK(ibvf::test::httpGet(ep.port(), "/boom").status == 500);
     r = ibvf::test::httpExchange(ep.port(), "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n");

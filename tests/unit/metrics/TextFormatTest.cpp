@@ -3,6 +3,9 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "metrics/Histogram.hpp"
 #include "metrics/Naming.hpp"
@@ -81,6 +84,32 @@ TEST_CASE("pre-rendered sample lines render after the samples, and the naming ru
     Family malformed = f;
     malformed.lines += "ibvf_vf_info{vf=\"g} 1\n";
     CHECK(namingProblems(malformed, "ibvf_").size() == 1);
+}
+
+TEST_CASE("renderParts: the text of renderText, each family's pre-rendered lines a part of its own, moved") {
+    std::vector<Family> families;
+    families.emplace_back("ibvf_a", "A.", MetricType::Gauge);
+    families.back().add({{"x", "1"}}, 1);
+    families.emplace_back("ibvf_b", "B.", MetricType::Gauge);
+    appendSample(families.back(), R"(vf="a")", {}, 2);
+    appendSample(families.back(), R"(vf="b")", {}, 3);
+    families.emplace_back("ibvf_c_total", "C.", MetricType::Counter);
+    families.back().add({}, 4);
+    families.emplace_back("ibvf_d", "D.", MetricType::Gauge);
+    appendSample(families.back(), R"(vf="a")", {}, 5);
+    const std::string whole = renderText(families);
+    const std::string bLines = families[1].lines;
+    const std::string dLines = families[3].lines;
+    const auto parts = renderParts(std::move(families));
+    REQUIRE(parts.size() == 4);
+    CHECK(parts[0] == "# HELP ibvf_a A.\n# TYPE ibvf_a gauge\nibvf_a{x=\"1\"} 1\n# HELP ibvf_b B.\n# TYPE ibvf_b gauge\n");
+    CHECK(parts[1] == bLines);
+    CHECK(parts[2] == "# HELP ibvf_c_total C.\n# TYPE ibvf_c_total counter\nibvf_c_total 4\n# HELP ibvf_d D.\n# TYPE ibvf_d gauge\n");
+    CHECK(parts[3] == dLines);
+    std::string joined;
+    for (const auto& p : parts) joined += p;
+    CHECK(joined == whole);
+    CHECK(renderParts({}).empty());
 }
 
 TEST_CASE("histogram buckets are cumulative, end with +Inf, and carry _sum and _count") {
