@@ -1,5 +1,5 @@
-// ibvf-bench-deviceplugin [runs]: discovery of 4 PFs x 128 VFs (each VF with an RDMA device and
-// its char devices) over a fake sysfs tree, median and p90 of `runs` (default 50); then the
+// ibvf-bench-deviceplugin [--runs N]: discovery of 4 PFs x 128 VFs (each VF with an RDMA device and
+// its char devices) over a fake sysfs tree, median and p90 of N runs (default 50); then the
 // daemon on the same tree: spawn to the first complete ListAndWatch list, and its VmRSS/VmHWM;
 // then the daemon again with --metrics-address: `runs` scrapes of /metrics (every VF with RDMA
 // port counters, state and hw_counters files, and a netdev name), median and p90, the daemon's
@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "CommandLine.hpp"
 #include "DevicePluginLab.hpp"
 #include "deviceplugin/Discovery.hpp"
 #include "support/FakeSysfs.hpp"
@@ -132,10 +133,19 @@ bool podStartCalls(test::dp::PluginClient& client, const v1beta1::ListAndWatchRe
     return true;
 }
 
+constexpr const char* kUsage =
+    "usage: ibvf-bench-deviceplugin [--runs N]\n"
+    "Discovery of 512 VFs over a fake sysfs tree, then the device plugin serving them: start-up, kubelet's\n"
+    "calls, and N scrapes of /metrics (default 50) in three configurations side by side. Needs root.\n";
+
 }  // namespace
 
-int main(int argc, char** argv) {
-    const int runs = argc > 1 ? std::atoi(argv[1]) : 50;
+int main(int argc, char** argv) try {
+    int runs = 50;
+    if (!bench::parseCommandLine(argc, argv, {bench::intOption("--runs", runs, 1)})) {
+        std::printf("%s", kUsage);
+        return 0;
+    }
     test::FakeSysfs sysfs;
     std::string pfList;
     for (unsigned p = 0; p < kPfs; ++p) {
@@ -284,4 +294,7 @@ int main(int argc, char** argv) {
     for (auto& mode : modes)
         if (mode.daemon->terminate() != std::optional<int>(0)) return 1;
     return 0;
+} catch (const std::exception& e) {
+    std::fprintf(stderr, "ibvf-bench-deviceplugin: %s\n", e.what());
+    return 2;
 }

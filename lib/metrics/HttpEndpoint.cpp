@@ -218,15 +218,15 @@ void HttpEndpoint::serve() {
             }
         }
         // Closed ones and the ones past their deadline go. A large response (a scrape of hundreds
-        // of VFs is megabytes) is handed back to the kernel once sent: glibc keeps freed heap
-        // otherwise, and a daemon scraped every few seconds would hold it for good.
+        // of VFs is megabytes) is handed back to the kernel once sent, unless the owner keeps it
+        // (EndpointLimits::trimAfterLargeResponses).
         bool large = false;
         conns.remove_if([&](const Connection& c) {
             const bool gone = !c.fd || c.deadline <= now;
             large = large || (gone && c.bytes >= kTrimAfterBytes);
             return gone;
         });
-        if (large) ::malloc_trim(0);
+        if (large && limits_.trimAfterLargeResponses) ::malloc_trim(0);
     }
 }
 

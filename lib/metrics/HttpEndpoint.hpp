@@ -22,6 +22,9 @@ struct EndpointLimits {
     std::size_t maxRequestBytes = 8192;
     std::chrono::milliseconds deadline{10000};  // whole connection: request in, response out
     std::size_t maxConnections = 64;            // further clients wait in the listen backlog
+    // Once a response of megabytes is sent, hand the heap glibc keeps back to the kernel
+    // (malloc_trim). Off for an owner that keeps that memory for its next response on purpose.
+    bool trimAfterLargeResponses = true;
 };
 
 using Route = std::function<HttpResponse()>;
