@@ -61,7 +61,7 @@ std::vector<std::string> exportedPortCounterFiles() {
 namespace {
 
 // hw_counters that are settings, not counts.
-bool isHwSetting(const std::string& name) { return name == "lifespan"; }
+bool isHwSetting(std::string_view name) { return name == "lifespan"; }
 
 }  // namespace
 
@@ -139,8 +139,8 @@ void appendVfFamilies(std::vector<Family>& out, const std::vector<VfReading>& vf
             metrics::appendLabel(more, "physical_state", p.physStateName);
             appendSample(portInfo, pl, more, 1);
             for (std::size_t i = 0; i < port.size(); ++i)
-                if (const auto it = p.counters.find(kPortCounters[i].file); it != p.counters.end())
-                    appendSample(port[i], pl, {}, static_cast<double>(it->second) * kPortCounters[i].scale);
+                if (const auto v = p.counters.find(kPortCounters[i].file))
+                    appendSample(port[i], pl, {}, static_cast<double>(*v) * kPortCounters[i].scale);
             for (const auto& [name, value] : p.hwCounters) {
                 if (isHwSetting(name)) continue;
                 more.clear();

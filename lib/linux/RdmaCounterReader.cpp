@@ -143,7 +143,8 @@ ReadResult<std::vector<RdmaPortCounters>> RdmaCounterReader::read(std::string_vi
         if (dev->nodeGuid) p.nodeGuid = Guid(*dev->nodeGuid);
         bool replied = false;
         outcome = impl_->socket.request(rdmastatmsg::statGet(dev->index, port.port), [&](std::span<const std::uint8_t> msg, std::uint16_t) {
-            p.hwCounters = rdmastatmsg::parseHwCounters(msg);
+            p.hwCounters = CounterList();
+            for (const auto& [name, value] : rdmastatmsg::parseHwCounters(msg)) p.hwCounters.append(internCounterName(name), value);
             replied = true;
         });
         // A driver without hw counters gets EINVAL (EOPNOTSUPP on some kernels): the port's

@@ -129,20 +129,20 @@ FileList listEntries(int parent, const char* name, unsigned char type) {
 
 // A counters directory of a port, kept open (O_PATH) so that each file is opened by its own name
 // alone: a lookup of "counters/<name>" from the port directory costs a path component more, for
-// each of about 20 files per VF. Its files' names are interned: every device has the same ones.
+// each of about 20 files per VF. Its files' names are interned (every device has the same ones),
+// sorted, each followed by its NUL for openat.
 struct CounterFiles {
     Fd dir;
-    std::vector<const std::string*> names;
+    std::vector<std::string_view> names;
     std::size_t size() const { return names.size(); }
 };
 
-CounterFiles counterFiles(int portDir, const char* dir, std::set<std::string, std::less<>>& interned,
-                          const std::vector<std::string>& only = {}) {
+CounterFiles counterFiles(int portDir, const char* dir, const std::vector<std::string>& only = {}) {
     CounterFiles out;
     for (const auto& file : listEntries(portDir, dir, DT_REG).names) {
         if (file == "lifespan") continue;  // hw_counters/lifespan: the driver's cache time in ms, a setting
         if (!only.empty() && std::find(only.begin(), only.end(), file) == only.end()) continue;
-        out.names.push_back(&*interned.insert(file).first);
+        out.names.push_back(internCounterName(file));
     }
     if (!out.names.empty()) out.dir.reset(::openat(portDir, dir, kPathDir));
     if (!out.dir) out.names.clear();  // removed since listed: read as a device without them
@@ -189,8 +189,7 @@ struct RdmaPortCounterCache::Device {
 
     // The device's ports/<n>; a device whose ports/ vanished meanwhile has none.
     // Of counters/, only `pmaCounters` when not empty.
-    static Device open(std::string name, std::string link, Fd dir, const std::vector<std::string>& pmaCounters,
-                       std::set<std::string, std::less<>>& interned) {
+    static Device open(std::string name, std::string link, Fd dir, const std::vector<std::string>& pmaCounters) {
         Device d;
         d.name = std::move(name);
         d.link = std::move(link);
@@ -204,8 +203,8 @@ struct RdmaPortCounterCache::Device {
             p.number = n;
             p.dir.reset(::openat(ports.dir.get(), entry.c_str(), kPathDir));
             if (!p.dir) continue;
-            p.counters = counterFiles(p.dir.get(), "counters", interned, pmaCounters);
-            p.hwCounters = counterFiles(p.dir.get(), "hw_counters", interned);
+            p.counters = counterFiles(p.dir.get(), "counters", pmaCounters);
+            p.hwCounters = counterFiles(p.dir.get(), "hw_counters");
             p.held.resize(p.counters.size() + p.hwCounters.size() + 3);
             d.ports.push_back(std::move(p));
         }
@@ -280,19 +279,18 @@ struct RdmaPortCounterCache::Device {
     }
 
     // `held`: a descriptor slot for each of `files`.
-    static Outcome readCounters(const CounterFiles& files, Fd* held, std::map<std::string, std::uint64_t>& into, unsigned& unreadable,
-                                AttributeReader& attr) {
+    static Outcome readCounters(const CounterFiles& files, Fd* held, CounterList& into, unsigned& unreadable, AttributeReader& attr) {
+        into.reserve(files.size());
         for (std::size_t i = 0; i < files.size(); ++i) {
-            const std::string* file = files.names[i];
-            const int err = attr.read(files.dir.get(), file->c_str(), held + i);
+            const std::string_view file = files.names[i];
+            const int err = attr.read(files.dir.get(), file.data(), held + i);
             if (isGone(err)) return Outcome::Gone;
             if (err != 0) {
                 ++unreadable;  // some drivers refuse counters they do not implement (EINVAL, ENOSYS)
                 continue;
             }
             if (const auto v = parseCounter(attr.text()))
-                // Files come sorted: each one goes at the end, the key built in place.
-                into.emplace_hint(into.end(), std::piecewise_construct, std::forward_as_tuple(*file), std::forward_as_tuple(*v));
+                into.append(file, *v);  // the files come sorted
             else
                 ++unreadable;
         }
@@ -336,7 +334,7 @@ ReadResult<RdmaPortCounterCache::Device*> RdmaPortCounterCache::entry(const std:
         return ReadError{ReadFailure::Failed, err,
                          KernelError(err, "open RDMA device directory " + (sysfs_.root() / "class/infiniband" / name).string()).what()};
     }
-    return devices_.insert_or_assign(name, std::make_unique<Device>(Device::open(name, *link, std::move(dir), pmaCounters_, counterNames_)))
+    return devices_.insert_or_assign(name, std::make_unique<Device>(Device::open(name, *link, std::move(dir), pmaCounters_)))
         .first->second.get();
 }
 

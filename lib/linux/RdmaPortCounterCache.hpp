@@ -26,7 +26,6 @@
 #include <cstddef>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,8 +73,7 @@ private:
 
     Sysfs sysfs_;
     std::vector<std::string> pmaCounters_;
-    std::set<std::string, std::less<>> counterNames_;  // every device's counter files, by name, once
-    Fd classDir_;                                      // <root>/class/infiniband
+    Fd classDir_;  // <root>/class/infiniband
     std::map<std::string, std::unique_ptr<Device>, std::less<>> devices_;
     KeepFiles keep_ = KeepFiles::No;
     int heldFileCeiling_ = 0;  // files' descriptors from it up are not kept (half RLIMIT_NOFILE; 0 once out of them)

@@ -23,9 +23,9 @@ using test::ScopedNetns;
 
 namespace {
 
-std::vector<std::string> keysOf(const std::map<std::string, std::uint64_t>& m) {
+std::vector<std::string> keysOf(const linux::CounterList& m) {
     std::vector<std::string> keys;
-    for (const auto& [k, v] : m) keys.push_back(k);
+    for (const auto& [k, v] : m) keys.emplace_back(k);
     return keys;
 }
 

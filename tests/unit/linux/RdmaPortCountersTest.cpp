@@ -6,6 +6,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "linux/RdmaPortCounterCache.hpp"
 #include "linux/RdmaPortCounters.hpp"
@@ -23,6 +28,34 @@ TEST_CASE("parsePortStateText: the kernel's \"<code>: <name>\"") {
     CHECK(phys->first == 5u);
     CHECK(phys->second == "LinkUp");
     for (const char* bad : {"", "ACTIVE", "x: ACTIVE", ": ACTIVE"}) CHECK_MESSAGE(!linux::parsePortStateText(bad), bad);
+}
+
+TEST_CASE("CounterList: names in order, looked up by name; one interned copy of each name") {
+    const linux::CounterList c{{"port_xmit_data", 7}, {"link_downed", 2}, {"symbol_error", 0}};
+    std::vector<std::string> names;
+    for (const auto& [name, value] : c) names.emplace_back(name);
+    CHECK(names == std::vector<std::string>{"link_downed", "port_xmit_data", "symbol_error"});
+    CHECK(c.find("port_xmit_data") == std::optional<std::uint64_t>(7));
+    CHECK(c.find("link_downed") == std::optional<std::uint64_t>(2));
+    CHECK(c.find("symbol_error") == std::optional<std::uint64_t>(0));
+    CHECK_FALSE(c.find("port_rcv_data"));
+    CHECK_FALSE(c.find("zz"));
+    CHECK(c.at("link_downed") == 2);
+    CHECK_THROWS_AS((void)c.at("port_rcv_data"), std::out_of_range);
+    CHECK(c.count("symbol_error") == 1);
+    CHECK(c.count("port_rcv_data") == 0);
+    CHECK(c.size() == 3);
+    CHECK(c == linux::CounterList{{"symbol_error", 0}, {"link_downed", 2}, {"port_xmit_data", 7}});
+    CHECK_FALSE(c == linux::CounterList{{"symbol_error", 0}, {"link_downed", 3}, {"port_xmit_data", 7}});
+    CHECK(linux::CounterList().empty());
+
+    const std::string built = std::string("out_of_") + "buffer";
+    const std::string_view a = linux::internCounterName("out_of_buffer");
+    const std::string_view b = linux::internCounterName(built);
+    CHECK(a == "out_of_buffer");
+    CHECK(a.data() == b.data());  // one copy for the process, however the name was made
+    CHECK(linux::internCounterName("out_of_sequence").data() != a.data());
+    CHECK(a.data()[a.size()] == '\0');  // opened by name with openat
 }
 
 TEST_CASE("readRdmaPortCounters: every counter file, hw_counters, state, GUIDs; bad files skipped and counted") {
@@ -51,9 +84,9 @@ TEST_CASE("readRdmaPortCounters: every counter file, hw_counters, state, GUIDs; 
     CHECK(p.port == 1u);
     CHECK(p.source == linux::CounterSource::Sysfs);
     CHECK(p.counters ==
-          std::map<std::string, std::uint64_t>{
+          ibvf::linux::CounterList{
               {"link_downed", 3}, {"port_rcv_data", 2000}, {"port_xmit_data", 1000}, {"symbol_error", 18446744073709551615ULL}});
-    CHECK(p.hwCounters == std::map<std::string, std::uint64_t>{{"out_of_buffer", 7}});
+    CHECK(p.hwCounters == ibvf::linux::CounterList{{"out_of_buffer", 7}});
     CHECK(p.state == 4u);
     CHECK(p.stateName == "ACTIVE");
     CHECK(p.physState == 5u);
@@ -118,7 +151,7 @@ TEST_CASE("RdmaPortCounterCache: values read afresh each time; a device renamed,
                                       linux::RdmaPortCounterCache::KeepFiles::Yes);
     const auto first = cache.read("mlx5_1");
     REQUIRE(first.ok());
-    CHECK(first.value()[0].counters == std::map<std::string, std::uint64_t>{{"port_xmit_data", 1000}});
+    CHECK(first.value()[0].counters == ibvf::linux::CounterList{{"port_xmit_data", 1000}});
     sysfs.setRdmaPortFile("mlx5_1", 1, "counters/port_xmit_data", "1001");
     CHECK(xmitData(cache, "mlx5_1") == 1001);
     CHECK(cache.cachedDevices() == 1);
@@ -145,7 +178,7 @@ TEST_CASE("RdmaPortCounterCache: values read afresh each time; a device renamed,
         CHECK(xmitData(cache, "mlx5_1") == 3);
         const auto again = cache.read("mlx5_1");
         REQUIRE(again.ok());
-        CHECK(again.value()[0].counters == std::map<std::string, std::uint64_t>{{"port_rcv_data", 7}, {"port_xmit_data", 3}});
+        CHECK(again.value()[0].counters == ibvf::linux::CounterList{{"port_rcv_data", 7}, {"port_xmit_data", 3}});
         CHECK_FALSE(again.value()[0].state);  // no state file in the new one
     }
     SUBCASE("created again, a device with counter files only") {
