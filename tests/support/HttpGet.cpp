@@ -11,7 +11,15 @@
 
 namespace ibvf::test {
 
-HttpReply httpExchange(std::uint16_t port, const std::string& rawRequest, std::chrono::milliseconds timeout) {
+namespace {
+
+std::string getRequest(const std::string& path) {
+    return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ibvf-test\r\nConnection: close\r\n\r\n";
+}
+
+}  // namespace
+
+void httpExchangeInto(std::uint16_t port, const std::string& rawRequest, HttpReply& reply, std::chrono::milliseconds timeout) {
     linux::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     const sockaddr_in a = LoopbackSocket::address(port);
     if (!fd || ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0)
@@ -19,7 +27,10 @@ HttpReply httpExchange(std::uint16_t port, const std::string& rawRequest, std::c
     if (::send(fd.get(), rawRequest.data(), rawRequest.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(rawRequest.size()))
         throw std::runtime_error("send to 127.0.0.1:" + std::to_string(port) + " failed");
     const auto end = std::chrono::steady_clock::now() + timeout;
-    std::string all;
+    // The whole answer goes into reply.body (its capacity kept from the caller's earlier calls),
+    // then the head is cut off its front.
+    std::string& all = reply.body;
+    all.clear();
     for (;;) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
         if (left.count() <= 0) throw std::runtime_error("no complete HTTP answer within the timeout");
@@ -30,20 +41,27 @@ HttpReply httpExchange(std::uint16_t port, const std::string& rawRequest, std::c
         if (n <= 0) break;
         all.append(buf, static_cast<std::size_t>(n));
     }
-    HttpReply r;
-    if (all.rfind("HTTP/1.1 ", 0) == 0 && all.size() >= 12) r.status = std::stoi(all.substr(9, 3));
+    reply.status = all.rfind("HTTP/1.1 ", 0) == 0 && all.size() >= 12 ? std::stoi(all.substr(9, 3)) : 0;
     const auto split = all.find("\r\n\r\n");
-    r.head = all.substr(0, split);
-    if (split != std::string::npos) {
-        r.body = std::move(all);  // not copied again: a scrape's body is megabytes
-        r.body.erase(0, split + 4);
-    }
+    reply.head = all.substr(0, split);
+    if (split == std::string::npos)
+        all.clear();
+    else
+        all.erase(0, split + 4);
+}
+
+HttpReply httpExchange(std::uint16_t port, const std::string& rawRequest, std::chrono::milliseconds timeout) {
+    HttpReply r;
+    httpExchangeInto(port, rawRequest, r, timeout);
     return r;
 }
 
 HttpReply httpGet(std::uint16_t port, const std::string& path, std::chrono::milliseconds timeout) {
-    return httpExchange(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ibvf-test\r\nConnection: close\r\n\r\n",
-                        timeout);
+    return httpExchange(port, getRequest(path), timeout);
+}
+
+void httpGetInto(std::uint16_t port, const std::string& path, HttpReply& reply, std::chrono::milliseconds timeout) {
+    httpExchangeInto(port, getRequest(path), reply, timeout);
 }
 
 }  // namespace ibvf::test

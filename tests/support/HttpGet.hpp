@@ -16,5 +16,12 @@ struct HttpReply {
 // `rawRequest` is sent as is (tests send malformed ones); httpGet builds a well-formed GET.
 HttpReply httpExchange(std::uint16_t port, const std::string& rawRequest, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 HttpReply httpGet(std::uint16_t port, const std::string& path, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// The same into `reply`, whose body keeps its capacity from one call to the next: a client that
+// fetches megabytes again and again (the device plugin's benchmark) reuses its buffer, as
+// Prometheus does, instead of growing a fresh one each time.
+void httpExchangeInto(std::uint16_t port, const std::string& rawRequest, HttpReply& reply,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(5));
+void httpGetInto(std::uint16_t port, const std::string& path, HttpReply& reply,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 }  // namespace ibvf::test
