@@ -139,10 +139,11 @@ struct CounterFiles {
 
 CounterFiles counterFiles(int portDir, const char* dir, const std::vector<std::string>& only = {}) {
     CounterFiles out;
-    for (const auto& file : listEntries(portDir, dir, DT_REG).names) {
+    const FileList listed = listEntries(portDir, dir, DT_REG);
+    for (const auto& file : listed.names) {
         if (file == "lifespan") continue;  // hw_counters/lifespan: the driver's cache time in ms, a setting
         if (!only.empty() && std::find(only.begin(), only.end(), file) == only.end()) continue;
-        out.names.push_back(internCounterName(file));
+        out.names.push_back(internCounterName(file));  // a view of the process-wide copy, not of `file`
     }
     if (!out.names.empty()) out.dir.reset(::openat(portDir, dir, kPathDir));
     if (!out.dir) out.names.clear();  // removed since listed: read as a device without them

@@ -111,7 +111,7 @@ linux::Fd listenOn(const ListenAddress& address, std::uint16_t& boundPort) {
 
 }  // namespace
 
-HttpEndpoint::HttpEndpoint(const ListenAddress& address, std::map<std::string, Route> routes, EndpointLimits limits)
+HttpEndpoint::HttpEndpoint(const ListenAddress& address, std::map<std::string, Route> routes, const EndpointLimits& limits)
     : routes_(std::move(routes)), limits_(limits), listen_(listenOn(address, port_)), stop_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
     if (!stop_) linux::throwErrno("metrics endpoint: eventfd");
     thread_ = std::thread([this] { serve(); });

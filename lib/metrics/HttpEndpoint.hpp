@@ -33,7 +33,7 @@ class HttpEndpoint {
 public:
     // Binds and listens before returning (throws linux::KernelError naming the address), then
     // serves on its own thread until destroyed.
-    HttpEndpoint(const ListenAddress& address, std::map<std::string, Route> routes, EndpointLimits limits = {});
+    HttpEndpoint(const ListenAddress& address, std::map<std::string, Route> routes, const EndpointLimits& limits = {});
     ~HttpEndpoint();
     HttpEndpoint(const HttpEndpoint&) = delete;
     HttpEndpoint& operator=(const HttpEndpoint&) = delete;
