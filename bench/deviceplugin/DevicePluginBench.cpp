@@ -1,14 +1,14 @@
 // ibvf-bench-deviceplugin [--runs N]: discovery of 4 PFs x 128 VFs (each VF with an RDMA device and
 // its char devices) over a fake sysfs tree, median and p90 of N runs (default 50); then the
 // daemon on the same tree: spawn to the first complete ListAndWatch list, and its VmRSS/VmHWM;
-// then the daemon again with --metrics-address: `runs` scrapes of /metrics (every VF with RDMA
-// port counters, state and hw_counters files, and a netdev name), median and p90, the daemon's
-// CPU time (user + system) per scrape, and the RSS the endpoint adds; with the default config, with
-// one thread reading the counter files, and with the files kept open, the three daemons scraped
-// in turn. Before that, kubelet's calls
-// on the pod-start path against the first daemon: Allocate p50/p99 and GetPreferredAllocation
-// p50/p99 with every VF advertised (issue 17). Targets: discovery under 50 ms, plugin RSS under
-// 15 MB (issue 5); a scrape of 512 VFs under 50 ms, under 5 MB RSS added (issue 16).
+// kubelet's calls on the pod-start path against it (Allocate p50/p99 and GetPreferredAllocation
+// p50/p99 with every VF advertised); then the daemon again with --metrics-address: N scrapes of
+// /metrics (every VF with RDMA port counters, state and hw_counters files, and a netdev name),
+// median and p90, the daemon's CPU time (user + system) per scrape, and the RSS the endpoint adds;
+// with the default config, with one thread reading the counter files, and with the files kept
+// open, the three daemons scraped in turn, each by a client that keeps its buffer. Targets:
+// discovery under 50 ms, plugin RSS under 15 MB; a scrape of 512 VFs under 50 ms, under 5 MB RSS
+// added by the endpoint.
 #include <unistd.h>
 
 #include <algorithm>
