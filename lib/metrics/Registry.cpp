@@ -10,13 +10,7 @@ std::vector<Family> Registry::collect() const {
     return families;
 }
 
-std::string Registry::render() const {
-    // A little more than last time: a VF or a counter more must not copy the whole text again.
-    const std::size_t last = lastSize_.load(std::memory_order_relaxed);
-    std::string text = renderText(collect(), last + last / 16);
-    lastSize_.store(text.size(), std::memory_order_relaxed);
-    return text;
-}
+std::string Registry::render() const { return renderText(collect()); }
 
 std::vector<std::string> Registry::renderParts() const { return metrics::renderParts(collect()); }
 

@@ -2,8 +2,6 @@
 // The families a program exposes, gathered at scrape time from its collectors. A collector reads
 // what it reports when called (snapshots, the kernel), so nothing is kept twice; add() them all
 // before the endpoint serves, collect() from any thread.
-#include <atomic>
-#include <cstddef>
 #include <functional>
 #include <string>
 #include <vector>
@@ -26,7 +24,6 @@ public:
 
 private:
     std::vector<Collector> collectors_;
-    mutable std::atomic<std::size_t> lastSize_{0};  // of the previous render(), reserved by the next
 };
 
 }  // namespace ibvf::metrics

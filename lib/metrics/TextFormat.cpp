@@ -147,9 +147,8 @@ std::vector<std::string> renderParts(std::vector<Family>&& families) {
     return parts;
 }
 
-std::string renderText(const std::vector<Family>& families, std::size_t expectedSize) {
+std::string renderText(const std::vector<Family>& families) {
     std::string out;
-    out.reserve(expectedSize);
     for (const auto& f : families) appendFamily(out, f);
     return out;
 }

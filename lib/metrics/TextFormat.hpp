@@ -2,7 +2,6 @@
 // The Prometheus text exposition format, version 0.0.4: "# HELP", "# TYPE", then one line per
 // sample, `name{label="value",...} value`. Label values escape `\`, `"` and newline; HELP text
 // escapes `\` and newline.
-#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,8 +30,6 @@ void appendFamily(std::string& out, const Family& family);
 // moved out as a part of its own (a scrape's megabytes are not copied), the small texts between
 // them gathered.
 std::vector<std::string> renderParts(std::vector<Family>&& families);
-// `expectedSize`: the text's likely size (the previous scrape's), reserved at once so that a
-// scrape's megabytes are not copied over and over as the text grows.
-std::string renderText(const std::vector<Family>& families, std::size_t expectedSize = 0);
+std::string renderText(const std::vector<Family>& families);
 
 }  // namespace ibvf::metrics
