@@ -85,34 +85,34 @@ HttpEndpoint makeEndpoint(EndpointLimits limits = {}) {
     return HttpEndpoint(parseListenAddress("127.0.0.1:0"), std::move(routes), limits);
 }
 
+// A client connected to 127.0.0.1:<port>; `receiveBuffer` (bytes, set before the connect so the
+// window starts that small) when not 0.
+ibvf::linux::Fd connectTo(std::uint16_t port, int receiveBuffer = 0) {
+    ibvf::linux::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    REQUIRE(fd);
+    if (receiveBuffer != 0) REQUIRE(::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer) == 0);
+    const sockaddr_in a = ibvf::test::LoopbackSocket::address(port);
+    REQUIRE(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+    return fd;
+}
+
 // Clients that connect and then send nothing, holding a connection each.
 std::vector<ibvf::linux::Fd> connectSilent(std::uint16_t port, int count) {
     std::vector<ibvf::linux::Fd> silent;
-    for (int i = 0; i < count; ++i) {
-        ibvf::linux::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        REQUIRE(fd);
-        const sockaddr_in a = ibvf::test::LoopbackSocket::address(port);
-        REQUIRE(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
-        silent.push_back(std::move(fd));
-    }
+    for (int i = 0; i < count; ++i) silent.push_back(connectTo(port));
     return silent;
 }
 
 // GET `path` with a receive buffer of a few kB, read only after the server had time to fill it:
 // the whole answer, head and body.
 std::string slowGet(std::uint16_t port, const std::string& path) {
-    ibvf::linux::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    REQUIRE(fd);
-    const int small = 4096;
-    REQUIRE(::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small) == 0);
-    const sockaddr_in a = ibvf::test::LoopbackSocket::address(port);
-    REQUIRE(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+    const ibvf::linux::Fd fd = connectTo(port, 4096);
     const std::string request = "GET " + path + " HTTP/1.1\r\n\r\n";
     REQUIRE(::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
     std::string all;
+    std::vector<char> buf(65536);
     for (int round = 0;; ++round) {
         std::this_thread::sleep_for(milliseconds(round < 5 ? 20 : 0));
-        std::vector<char> buf(65536);
         const ssize_t n = ::recv(fd.get(), buf.data(), buf.size(), 0);
         if (n <= 0) break;
         all.append(buf.data(), static_cast<std::size_t>(n));
